@@ -1,0 +1,1 @@
+//! Analysis over sessions: summaries and aggregation. Pure functions, no I/O, no egui.

@@ -1,0 +1,154 @@
+//! Readers and writers over `Read`/`Write`: the native `.session.json` format and `.slbundle`
+//! bundles. Every reader error names the file and the place (JSON path, line and column).
+//!
+//! The format is specified in docs/FORMAT.md.
+
+pub mod bundle;
+mod error;
+pub mod hash;
+pub mod native;
+mod sniff;
+
+pub use error::{FormatError, Warnings};
+pub use sniff::{InputKind, read_limited, sniff_bytes};
+
+use std::path::Path;
+
+use crate::model::{Limits, Session};
+
+/// A page screenshot carried by a bundle or attached by the user: PNG bytes, content-addressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScreenshotBlob {
+    /// Lower-case hex SHA-256 of `png`.
+    pub hash: String,
+    /// The page URL it shows (without fragment).
+    pub url: String,
+    /// The layout (viewport) width in CSS px the page was rendered at.
+    pub layout_width: u32,
+    /// The PNG file's bytes.
+    pub png: Vec<u8>,
+}
+
+/// Everything read from one input path.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The sessions, each validated against the limits.
+    pub sessions: Vec<Session>,
+    /// Screenshots that came with them (bundles).
+    pub screenshots: Vec<ScreenshotBlob>,
+    /// Recoverable problems: skipped unknown events and the like.
+    pub warnings: Warnings,
+}
+
+/// Options for reading inputs.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Size, count and coordinate limits.
+    pub limits: Limits,
+}
+
+/// Reads any supported input: a native session file (optionally gzip-compressed), or a bundle
+/// (zip file or folder). The kind is detected from the content, not the file name.
+pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatError> {
+    let file_name = path.display().to_string();
+    let metadata = std::fs::symlink_metadata(path).map_err(|source| FormatError::Io {
+        file: file_name.clone(),
+        source,
+    })?;
+    if metadata.is_dir() {
+        return bundle::read_bundle_dir(path, options);
+    }
+    let file = std::fs::File::open(path).map_err(|source| FormatError::Io {
+        file: file_name.clone(),
+        source,
+    })?;
+    let bytes = read_limited(file, options.limits.max_inflated_bytes, &file_name)?;
+    load_bytes(bytes, &file_name, options)
+}
+
+/// Reads an in-memory input of any supported kind (see [`load_path`]).
+pub fn load_bytes(
+    bytes: Vec<u8>,
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<Loaded, FormatError> {
+    match sniff_bytes(&bytes) {
+        InputKind::Empty => Err(FormatError::Empty { file: file_name.to_owned() }),
+        InputKind::Gzip => {
+            let inflated = read_limited(
+                flate2::read::MultiGzDecoder::new(&bytes[..]),
+                options.limits.max_inflated_bytes,
+                file_name,
+            )?;
+            if sniff_bytes(&inflated) == InputKind::Gzip {
+                return Err(FormatError::Unsupported {
+                    file: file_name.to_owned(),
+                    message: "gzip inside gzip is not supported".to_owned(),
+                });
+            }
+            load_bytes(inflated, file_name, options)
+        }
+        InputKind::Zip => bundle::read_bundle_zip(std::io::Cursor::new(bytes), file_name, options),
+        InputKind::NativeSession => {
+            let (session, warnings) = native::read_session_slice(&bytes, file_name, &options.limits)?;
+            Ok(Loaded {
+                sessions: vec![session],
+                screenshots: Vec::new(),
+                warnings,
+            })
+        }
+        InputKind::OtherJson => Err(FormatError::Unsupported {
+            file: file_name.to_owned(),
+            message: "JSON that is not a SessionLens session (expected an object with \"format\": \"sessionlens-session\")"
+                .to_owned(),
+        }),
+        InputKind::Unknown => Err(FormatError::Unsupported {
+            file: file_name.to_owned(),
+            message: "not a SessionLens session, bundle or gzip file".to_owned(),
+        }),
+    }
+}
+
+/// Largest screenshot width accepted, px.
+pub const MAX_SCREENSHOT_WIDTH_PX: u32 = 16_384;
+/// Largest screenshot height accepted, px (pages of 20,000 px and more at DPR 2 fit).
+pub const MAX_SCREENSHOT_HEIGHT_PX: u32 = 262_144;
+/// Largest screenshot area accepted, px (1 GiB as RGBA).
+pub const MAX_SCREENSHOT_PIXELS: u64 = 1 << 28;
+
+/// Reads a PNG's dimensions from its header, refusing non-PNG data and images whose declared
+/// size exceeds the screenshot limits (a "PNG bomb" is refused before any pixel is decoded).
+pub fn png_dimensions(png: &[u8], file: &str) -> Result<(u32, u32), FormatError> {
+    if !png.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Err(FormatError::Unsupported {
+            file: file.to_owned(),
+            message: "not a PNG image".to_owned(),
+        });
+    }
+    let (width, height) =
+        image::ImageReader::with_format(std::io::Cursor::new(png), image::ImageFormat::Png)
+            .into_dimensions()
+            .map_err(|e| FormatError::Unsupported {
+                file: file.to_owned(),
+                message: format!("unreadable PNG: {e}"),
+            })?;
+    if width == 0 || height == 0 {
+        return Err(FormatError::Unsupported {
+            file: file.to_owned(),
+            message: "PNG with zero width or height".to_owned(),
+        });
+    }
+    if width > MAX_SCREENSHOT_WIDTH_PX
+        || height > MAX_SCREENSHOT_HEIGHT_PX
+        || u64::from(width) * u64::from(height) > MAX_SCREENSHOT_PIXELS
+    {
+        return Err(FormatError::TooLarge {
+            file: file.to_owned(),
+            what: format!("a {width} x {height} px image"),
+            limit: format!(
+                "{MAX_SCREENSHOT_WIDTH_PX} x {MAX_SCREENSHOT_HEIGHT_PX} px and {MAX_SCREENSHOT_PIXELS} pixels"
+            ),
+        });
+    }
+    Ok((width, height))
+}

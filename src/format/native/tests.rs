@@ -1,0 +1,255 @@
+use proptest::prelude::*;
+
+use super::*;
+
+const MINIMAL: &str = r##"{"format":"sessionlens-session","version":"1.0","session_id":"s1",
+  "started_at_ms":1700000000000,"duration_ms":5000,
+  "pages":[{"url":"https://shop.test/","entered_ms":0,"left_ms":3000,"doc_width":1440,"doc_height":4000,"viewport_width":1440,"viewport_height":900},
+           {"url":"https://shop.test/cart","entered_ms":3000,"left_ms":5000,"viewport_width":1440,"viewport_height":900}],
+  "targets":[{"tag":"button","id":"buy","selector":"#buy","text":"Buy"}],
+  "events":[[100,"m",10.5,20],[200,"s",0,700],[300,"c",12,722,12,22,0],
+            [3000,"p",1],[3100,"x","purchase",59.9,"EUR"],[3200,"zz",1,2,3],[3300,"d"]]}"##;
+
+fn read(text: &str) -> Result<(Session, Warnings), FormatError> {
+    read_session_slice(text.as_bytes(), "t.session.json", &Limits::default())
+}
+
+#[test]
+fn reads_minimal_file() {
+    let (s, warnings) = read(MINIMAL).unwrap();
+    assert_eq!(s.session_id, "s1");
+    assert_eq!(s.pages.len(), 2);
+    assert_eq!(s.pages[1].entered_at_ms, 1_700_000_003_000);
+    assert_eq!(s.events.len(), 5);
+    assert_eq!(s.events[0].timestamp_ms, 1_700_000_000_100);
+    assert_eq!(s.events[3].page, 1);
+    assert!(s.converted());
+    assert_eq!(s.device, DeviceClass::Desktop);
+    assert_eq!(s.targets[0].selector, "#buy");
+    assert_eq!(warnings.total(), 1, "{:?}", warnings.lines());
+    assert!(warnings.lines()[0].contains("\"zz\""));
+}
+
+#[test]
+fn truncated_json_names_line_and_column() {
+    let cut = &MINIMAL[..MINIMAL.len() - 40];
+    let err = read(cut).unwrap_err();
+    let FormatError::Json { line, column, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(*line >= 5 && *column > 0, "{err}");
+    assert!(err.to_string().starts_with("t.session.json: "), "{err}");
+}
+
+#[test]
+fn wrong_type_names_the_event_field() {
+    let bad = MINIMAL.replace(r#"[300,"c",12,722"#, r#"[300,"c","twelve",722"#);
+    let err = read(&bad).unwrap_err().to_string();
+    assert!(err.contains("events[2].x"), "{err}");
+    assert!(err.contains("expected f32"), "{err}");
+    assert!(err.contains("line 6"), "{err}");
+}
+
+#[test]
+fn missing_field_names_the_field() {
+    let bad = MINIMAL.replace(r#"[200,"s",0,700]"#, r#"[200,"s",0]"#);
+    let err = read(&bad).unwrap_err().to_string();
+    assert!(err.contains("missing field `y`"), "{err}");
+}
+
+#[test]
+fn newer_major_version_is_reported_as_such() {
+    let newer = MINIMAL
+        .replace(r#""version":"1.0""#, r#""version":"2.3""#)
+        .replace("\"events\":[", "\"events_v2\":[");
+    let err = read(&newer).unwrap_err();
+    assert!(matches!(err, FormatError::NewerVersion { .. }), "{err}");
+    assert!(err.to_string().contains("made by a newer SessionLens"));
+}
+
+#[test]
+fn semantic_errors_name_the_path() {
+    let decreasing = MINIMAL
+        .replace("[300,\"c\"", "[150,\"c\"")
+        .replace("[200,\"s\"", "[250,\"s\"");
+    let err = read(&decreasing).unwrap_err().to_string();
+    assert!(
+        err.contains("events[2].t: timestamps must not decrease"),
+        "{err}"
+    );
+    let absurd = MINIMAL.replace("[100,\"m\",10.5,20]", "[100,\"m\",1e12,20]");
+    let err = read(&absurd).unwrap_err().to_string();
+    assert!(err.contains("events[0].x"), "{err}");
+    let negative = MINIMAL.replace("[100,\"m\"", "[-100,\"m\"");
+    let err = read(&negative).unwrap_err().to_string();
+    assert!(err.contains("before the session start"), "{err}");
+    let bad_target = MINIMAL.replace("12,22,0]", "12,22,7]");
+    assert!(
+        read(&bad_target)
+            .unwrap_err()
+            .to_string()
+            .contains("events[2].target")
+    );
+}
+
+#[test]
+fn empty_input_is_an_error() {
+    assert!(matches!(
+        read("   ").unwrap_err(),
+        FormatError::Empty { .. }
+    ));
+}
+
+#[test]
+fn unknown_top_level_fields_are_ignored() {
+    let extra = MINIMAL.replace(
+        "\"session_id\":\"s1\",",
+        "\"session_id\":\"s1\",\"future\":{\"a\":[1,2]},",
+    );
+    assert!(read(&extra).is_ok());
+}
+
+#[test]
+fn gzip_round_trip() {
+    let (s, _) = read(MINIMAL).unwrap();
+    let mut gz = Vec::new();
+    write_session_gz(&mut gz, &s).unwrap();
+    assert_eq!(&gz[..2], &[0x1f, 0x8b]);
+    let (back, _) = read_session(&gz[..], "t.session.json.gz").unwrap();
+    assert_eq!(back, s);
+}
+
+fn arb_session() -> impl Strategy<Value = Session> {
+    let kind = prop_oneof![
+        (0f32..5000.0, 0f32..20000.0, 0u8..3).prop_map(|(x, y, p)| EventKind::PointerMove {
+            pos_in_page: PagePos { x, y },
+            pointer: PointerType::from_code(u64::from(p)).unwrap_or_default(),
+        }),
+        (
+            0f32..5000.0,
+            0f32..20000.0,
+            prop::option::of(0u32..2),
+            0usize..5
+        )
+            .prop_map(|(x, y, target, k)| {
+                EventKind::Click {
+                    pos_in_page: PagePos { x, y },
+                    pos_in_viewport: ViewportPos { x, y: y / 2.0 },
+                    kind: [
+                        ClickKind::Click,
+                        ClickKind::DoubleClick,
+                        ClickKind::ContextMenu,
+                        ClickKind::TouchStart,
+                        ClickKind::TouchEnd,
+                    ][k],
+                    pointer: PointerType::Touch,
+                    target,
+                }
+            }),
+        (0f32..20000.0).prop_map(|y| EventKind::Scroll {
+            offset: ScrollOffset { x: 0.0, y }
+        }),
+        (0u32..4000, 0u32..4000).prop_map(|(width, height)| EventKind::Resize {
+            viewport: SizePx { width, height }
+        }),
+        (
+            prop::option::of(0u32..2),
+            0u32..100,
+            prop::option::of("[a-z ]{0,8}"),
+            prop::option::of(any::<bool>())
+        )
+            .prop_map(|(target, value_len, value, checked)| EventKind::Input {
+                target,
+                value_len,
+                value,
+                checked
+            }),
+        Just(EventKind::DomChange),
+        "[ -~]{0,30}".prop_map(|message| EventKind::Error { message }),
+        (
+            "[a-z_]{1,12}",
+            prop::option::of(0f64..1000.0),
+            prop::option::of("[A-Z]{3}")
+        )
+            .prop_map(|(name, value, currency)| EventKind::Custom {
+                name,
+                value,
+                currency
+            }),
+    ];
+    (
+        prop::collection::vec((0i64..500, 0u32..2, kind), 0..60),
+        "[a-z0-9-]{1,20}",
+        0i64..2_000_000_000_000,
+    )
+        .prop_map(|(raw, session_id, started_at_ms)| {
+            let mut t = started_at_ms;
+            let mut page = 0;
+            let events: Vec<Event> = raw
+                .into_iter()
+                .map(|(dt, next_page, kind)| {
+                    t += dt;
+                    page = page.max(next_page);
+                    Event {
+                        timestamp_ms: t,
+                        page,
+                        kind,
+                    }
+                })
+                .collect();
+            let duration_ms = t - started_at_ms;
+            let page_view = |url: &str| PageView {
+                url: url.to_owned(),
+                entered_at_ms: started_at_ms,
+                left_at_ms: t,
+                doc_size: SizePx {
+                    width: 1440,
+                    height: 5000,
+                },
+                viewport: SizePx {
+                    width: 1440,
+                    height: 900,
+                },
+                screenshot: None,
+                tab: 0,
+            };
+            Session {
+                session_id,
+                started_at_ms,
+                duration_ms,
+                device: DeviceClass::Mobile,
+                user_agent: Some("UA".to_owned()),
+                source: TrafficSource {
+                    utm_source: Some("google".to_owned()),
+                    ..TrafficSource::default()
+                },
+                country: None,
+                pages: vec![page_view("https://a.test/"), page_view("https://a.test/b")],
+                targets: vec![
+                    ElementDescriptor {
+                        tag: "a".to_owned(),
+                        selector: "a.x".to_owned(),
+                        ..ElementDescriptor::default()
+                    },
+                    ElementDescriptor {
+                        tag: "button".to_owned(),
+                        selector: "#b".to_owned(),
+                        fixed: true,
+                        ..ElementDescriptor::default()
+                    },
+                ],
+                events,
+            }
+        })
+}
+
+proptest! {
+    #[test]
+    fn write_then_read_gives_back_the_session(session in arb_session()) {
+        let mut bytes = Vec::new();
+        write_session(&mut bytes, &session).unwrap();
+        let (back, warnings) = read_session_slice(&bytes, "p.session.json", &Limits::default()).unwrap();
+        prop_assert!(warnings.is_empty());
+        prop_assert_eq!(back, session);
+    }
+}

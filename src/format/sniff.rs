@@ -1,0 +1,114 @@
+//! Detecting what an input is from its first bytes, and reading with a size cap.
+
+use std::io::Read;
+
+use super::FormatError;
+
+/// What an input looks like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// No bytes (or only white space).
+    Empty,
+    /// gzip magic `1f 8b`.
+    Gzip,
+    /// zip magic `PK\x03\x04`: a bundle.
+    Zip,
+    /// A JSON object declaring `"format": "sessionlens-session"`.
+    NativeSession,
+    /// Some other JSON document (array or object), e.g. an rrweb recording.
+    OtherJson,
+    /// Anything else.
+    Unknown,
+}
+
+/// Detects the kind of `bytes` without parsing all of it.
+#[must_use]
+pub fn sniff_bytes(bytes: &[u8]) -> InputKind {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return InputKind::Gzip;
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return InputKind::Zip;
+    }
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let Some(first) = text.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return InputKind::Empty;
+    };
+    match text.get(first) {
+        Some(b'{') => {
+            if declares_native_format(text) {
+                InputKind::NativeSession
+            } else {
+                InputKind::OtherJson
+            }
+        }
+        Some(b'[') => InputKind::OtherJson,
+        _ => InputKind::Unknown,
+    }
+}
+
+/// True when the top-level object has `"format": "sessionlens-session"`. Looks at the head first
+/// (our writer puts `format` first) and only scans the whole document when that fails.
+fn declares_native_format(text: &[u8]) -> bool {
+    const TAG: &[u8] = b"\"sessionlens-session\"";
+    let head = &text[..text.len().min(512)];
+    if head.windows(TAG.len()).any(|w| w == TAG) {
+        return true;
+    }
+    #[derive(serde::Deserialize)]
+    struct Header {
+        format: Option<String>,
+    }
+    serde_json::from_slice::<Header>(text)
+        .is_ok_and(|h| h.format.as_deref() == Some("sessionlens-session"))
+}
+
+/// Reads all of `reader`, failing with [`FormatError::TooLarge`] past `max_bytes`.
+pub fn read_limited(reader: impl Read, max_bytes: u64, file: &str) -> Result<Vec<u8>, FormatError> {
+    let mut out = Vec::new();
+    reader
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|source| FormatError::Io {
+            file: file.to_owned(),
+            source,
+        })?;
+    if out.len() as u64 > max_bytes {
+        return Err(FormatError::TooLarge {
+            file: file.to_owned(),
+            what: "the (decompressed) input".to_owned(),
+            limit: format!("{max_bytes} bytes"),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_kinds() {
+        assert_eq!(sniff_bytes(b""), InputKind::Empty);
+        assert_eq!(sniff_bytes(b"  \n"), InputKind::Empty);
+        assert_eq!(sniff_bytes(&[0x1f, 0x8b, 8]), InputKind::Gzip);
+        assert_eq!(sniff_bytes(b"PK\x03\x04rest"), InputKind::Zip);
+        assert_eq!(
+            sniff_bytes(br#"{"format":"sessionlens-session"}"#),
+            InputKind::NativeSession
+        );
+        assert_eq!(sniff_bytes(br#"[{"type":4}]"#), InputKind::OtherJson);
+        assert_eq!(sniff_bytes(br#"{"events":[]}"#), InputKind::OtherJson);
+        assert_eq!(sniff_bytes(b"\x89PNG"), InputKind::Unknown);
+    }
+
+    #[test]
+    fn caps_reads() {
+        assert_eq!(read_limited(&b"12345"[..], 5, "f").unwrap().len(), 5);
+        let err = read_limited(&b"123456"[..], 5, "f").unwrap_err();
+        assert!(
+            err.to_string().contains("exceeds the limit of 5 bytes"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! Events recorded during a session.
+
+use serde::{Deserialize, Serialize};
+
+use super::geom::{PagePos, ScrollOffset, SizePx, ViewportPos};
+
+/// One thing that happened, at `timestamp_ms` (epoch ms), on page view `page` of its session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Epoch milliseconds, as recorded.
+    pub timestamp_ms: i64,
+    /// Index into [`super::Session::pages`].
+    pub page: u32,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// The kinds of event SessionLens understands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// The pointer moved to `pos_in_page` (mouse sample, or a touch-move sample).
+    PointerMove {
+        /// Where the pointer is, page coordinates.
+        pos_in_page: PagePos,
+        /// Mouse, touch or pen.
+        pointer: PointerType,
+    },
+    /// A click, tap, double click or context-menu click.
+    Click {
+        /// Where, in page coordinates.
+        pos_in_page: PagePos,
+        /// Where, in viewport coordinates (as `clientX/clientY`).
+        pos_in_viewport: ViewportPos,
+        /// Click, double click, context menu, touch start or touch end.
+        kind: ClickKind,
+        /// Mouse, touch or pen.
+        pointer: PointerType,
+        /// Index into [`super::Session::targets`], when the target element is known.
+        target: Option<u32>,
+    },
+    /// The document scrolled; the new scroll offset.
+    Scroll {
+        /// The viewport's top-left corner in the page.
+        offset: ScrollOffset,
+    },
+    /// A scrollable element (not the document) scrolled.
+    ElementScroll {
+        /// The element, when known.
+        target: Option<u32>,
+        /// The element's `scrollLeft/scrollTop`.
+        offset: ScrollOffset,
+    },
+    /// The viewport changed size.
+    Resize {
+        /// The new viewport size, CSS px.
+        viewport: SizePx,
+    },
+    /// A form field's value changed.
+    Input {
+        /// The field, when known.
+        target: Option<u32>,
+        /// Length of the value in characters (kept even when the value is masked).
+        value_len: u32,
+        /// The typed value, only when the recording carried it unmasked and the user opted in.
+        value: Option<String>,
+        /// For checkboxes and radio buttons.
+        checked: Option<bool>,
+    },
+    /// A field or element gained focus.
+    Focus {
+        /// The element, when known.
+        target: Option<u32>,
+    },
+    /// A field or element lost focus.
+    Blur {
+        /// The element, when known.
+        target: Option<u32>,
+    },
+    /// The page visibly reacted (DOM mutation, style change): needed to tell dead clicks.
+    DomChange,
+    /// A JavaScript error (uncaught, or logged at error level).
+    Error {
+        /// The error message.
+        message: String,
+    },
+    /// A custom event sent by the site, e.g. `add_to_cart` or `purchase`.
+    Custom {
+        /// Event name (rrweb custom event `tag`).
+        name: String,
+        /// Optional value, e.g. order revenue.
+        value: Option<f64>,
+        /// ISO 4217 currency of `value`.
+        currency: Option<String>,
+    },
+}
+
+impl EventKind {
+    /// Short stable name of the kind, as used by `sessionlens events --kind`.
+    #[must_use]
+    pub fn family(&self) -> &'static str {
+        match self {
+            Self::PointerMove { .. } => "move",
+            Self::Click { .. } => "click",
+            Self::Scroll { .. } | Self::ElementScroll { .. } => "scroll",
+            Self::Resize { .. } => "resize",
+            Self::Input { .. } | Self::Focus { .. } | Self::Blur { .. } => "input",
+            Self::DomChange => "dom",
+            Self::Error { .. } => "error",
+            Self::Custom { .. } => "custom",
+        }
+    }
+
+    /// True for the events rrweb counts as user activity (moves, clicks, scrolls, resizes, input).
+    #[must_use]
+    pub fn is_user_activity(&self) -> bool {
+        !matches!(
+            self,
+            Self::DomChange | Self::Error { .. } | Self::Custom { .. }
+        )
+    }
+}
+
+/// What kind of pointer produced an event (rrweb `PointerTypes`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PointerType {
+    /// A mouse or trackpad.
+    #[default]
+    Mouse,
+    /// A pen or stylus.
+    Pen,
+    /// A finger on a touch screen.
+    Touch,
+}
+
+impl PointerType {
+    /// Lower-case name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mouse => "mouse",
+            Self::Pen => "pen",
+            Self::Touch => "touch",
+        }
+    }
+
+    /// The rrweb `PointerTypes` number (Mouse 0, Pen 1, Touch 2).
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Mouse => 0,
+            Self::Pen => 1,
+            Self::Touch => 2,
+        }
+    }
+
+    /// From the rrweb `PointerTypes` number.
+    #[must_use]
+    pub fn from_code(code: u64) -> Option<Self> {
+        match code {
+            0 => Some(Self::Mouse),
+            1 => Some(Self::Pen),
+            2 => Some(Self::Touch),
+            _ => None,
+        }
+    }
+}
+
+/// The kind of a click event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClickKind {
+    /// A primary-button click (or a tap that the browser turned into a click).
+    #[default]
+    Click,
+    /// A double click.
+    DoubleClick,
+    /// A secondary-button click that opened the context menu.
+    ContextMenu,
+    /// A finger touched the screen.
+    TouchStart,
+    /// A finger left the screen.
+    TouchEnd,
+}
+
+impl ClickKind {
+    /// Stable code used by the native format (`c`, `dc`, `cm`, `ts`, `te`).
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Click => "c",
+            Self::DoubleClick => "dc",
+            Self::ContextMenu => "cm",
+            Self::TouchStart => "ts",
+            Self::TouchEnd => "te",
+        }
+    }
+
+    /// Snake-case name for JSON output.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Click => "click",
+            Self::DoubleClick => "double_click",
+            Self::ContextMenu => "context_menu",
+            Self::TouchStart => "touch_start",
+            Self::TouchEnd => "touch_end",
+        }
+    }
+
+    /// Which mouse button the click implies.
+    #[must_use]
+    pub fn button(self) -> MouseButton {
+        match self {
+            Self::ContextMenu => MouseButton::Secondary,
+            _ => MouseButton::Primary,
+        }
+    }
+
+    /// True for the kinds that count as a click in heatmaps and click counts
+    /// (clicks and double clicks; touch start/end are the raw parts of a tap, which browsers
+    /// also report as a click).
+    #[must_use]
+    pub fn counts_as_click(self) -> bool {
+        matches!(self, Self::Click | Self::DoubleClick)
+    }
+}
+
+/// A mouse button.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MouseButton {
+    /// Usually the left button.
+    Primary,
+    /// Usually the right button.
+    Secondary,
+}
+
+/// What is known about the element an event targeted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ElementDescriptor {
+    /// Lower-case tag name, e.g. `button`.
+    pub tag: String,
+    /// The `id` attribute.
+    pub id: Option<String>,
+    /// The `class` attribute, split.
+    pub classes: Vec<String>,
+    /// The `role` attribute.
+    pub role: Option<String>,
+    /// The link target of an `<a>` (or of the nearest enclosing link).
+    pub href: Option<String>,
+    /// Visible text, trimmed, at most 80 characters.
+    pub text: Option<String>,
+    /// A CSS selector path that identifies the element, e.g. `#promo-bar > a.shop-now`.
+    pub selector: String,
+    /// For form fields: the `name` attribute.
+    pub name: Option<String>,
+    /// For `<input>`: the `type` attribute.
+    pub input_type: Option<String>,
+    /// True when the element (or an ancestor) is `position: fixed` or `sticky`.
+    pub fixed: bool,
+}
+
+impl ElementDescriptor {
+    /// True for fields whose value must never be revealed (passwords, card numbers, CVCs).
+    #[must_use]
+    pub fn is_sensitive_field(&self) -> bool {
+        let lower = |s: &Option<String>| s.as_deref().unwrap_or("").to_ascii_lowercase();
+        let input_type = lower(&self.input_type);
+        let name = lower(&self.name);
+        let id = lower(&self.id);
+        input_type == "password"
+            || ["card", "cc-", "cvc", "cvv", "iban", "password", "ssn"]
+                .iter()
+                .any(|k| name.contains(k) || id.contains(k))
+    }
+
+    /// True for elements that are interactive by nature (links, buttons, form fields).
+    #[must_use]
+    pub fn is_interactive(&self) -> bool {
+        matches!(
+            self.tag.as_str(),
+            "a" | "button" | "input" | "select" | "textarea" | "label" | "summary" | "option"
+        ) || self.href.is_some()
+            || matches!(
+                self.role.as_deref(),
+                Some("button" | "link" | "checkbox" | "tab" | "menuitem")
+            )
+    }
+}

@@ -1,0 +1,23 @@
+//! The session model: sessions, page views, events, element descriptors and coordinate spaces.
+//!
+//! Coordinate spaces are never mixed silently:
+//! - *page*: document CSS pixels, scroll included ([`PagePos`]).
+//! - *viewport*: what the browser window showed, CSS pixels ([`ViewportPos`]).
+//! - *image*: screenshot pixels ([`ImagePos`]).
+//! - *ui*: egui points, only in the `ui` module.
+//!
+//! Times are epoch milliseconds (`timestamp_ms`) unless a name says otherwise.
+
+mod device;
+mod event;
+mod geom;
+mod session;
+mod source;
+mod validate;
+
+pub use device::DeviceClass;
+pub use event::{ClickKind, ElementDescriptor, Event, EventKind, MouseButton, PointerType};
+pub use geom::{ImageFromPage, ImagePos, PagePos, ScrollOffset, SizePx, ViewportPos};
+pub use session::{PageStats, PageView, Session};
+pub use source::{Channel, TrafficSource};
+pub use validate::{Limits, ModelError};

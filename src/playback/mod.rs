@@ -1,0 +1,1 @@
+//! The replay clock as a pure state machine.

@@ -1,0 +1,1 @@
+//! CPU rasterising to RGBA and PNG.

@@ -1,0 +1,270 @@
+//! Importing files, folders and bundles: parsed on worker threads, each file inserted in its own
+//! transaction, so a failing file leaves nothing behind and the others still import.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use super::library::now_ms;
+use super::{Library, StoreError};
+use crate::format::{self, Loaded, ReadOptions};
+
+/// What happened to one input file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// At least one session was imported.
+    Imported,
+    /// Every session in it was already in the library.
+    Duplicate,
+    /// It could not be read; nothing of it was stored.
+    Failed,
+}
+
+/// The outcome for one input file (`sessionlens import --json` prints one per line).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FileOutcome {
+    /// The file.
+    pub file: String,
+    /// Imported, duplicate or failed.
+    pub status: FileStatus,
+    /// Ids of the sessions imported from it.
+    pub session_ids: Vec<String>,
+    /// Ids of the sessions skipped as duplicates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicate_ids: Vec<String>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Recoverable problems (skipped events and the like).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Totals of an import.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ImportSummary {
+    /// One outcome per input file, in input order.
+    pub files: Vec<FileOutcome>,
+    /// Sessions imported.
+    pub sessions_imported: usize,
+    /// Sessions skipped because the library already had them.
+    pub sessions_duplicate: usize,
+    /// Files that failed.
+    pub files_failed: usize,
+    /// True when the import was cancelled before every file was handled.
+    pub cancelled: bool,
+}
+
+/// Progress reported after each file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// Files handled so far.
+    pub files_done: usize,
+    /// Files in all.
+    pub files_total: usize,
+    /// Sessions imported so far.
+    pub sessions_imported: usize,
+}
+
+fn is_candidate_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    !name.starts_with('.')
+        && [
+            ".json",
+            ".json.gz",
+            ".jsonl",
+            ".jsonl.gz",
+            ".gz",
+            ".slbundle",
+            ".zip",
+            ".js",
+        ]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+/// Expands the given paths into input files: files as given; folders recursively (sorted, hidden
+/// entries and symbolic links skipped), where a folder holding `manifest.json` is a bundle.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), StoreError> {
+        if dir.join("manifest.json").is_file() {
+            out.push(dir.to_owned());
+            return Ok(());
+        }
+        let io = |source| StoreError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let path = entry.path();
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            let file_type = entry.file_type().map_err(io)?;
+            if hidden || file_type.is_symlink() {
+                continue;
+            }
+            if file_type.is_dir() {
+                walk(&path, out)?;
+            } else if is_candidate_file(&path) {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        if meta.is_dir() {
+            walk(path, &mut out)?;
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+impl Library {
+    /// Imports the files (see [`collect_inputs`] for folders). `on_file` is called after each
+    /// file; setting `cancel` stops after the file in progress.
+    pub fn import_paths(
+        &mut self,
+        paths: &[PathBuf],
+        options: &ReadOptions,
+        cancel: &AtomicBool,
+        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+    ) -> Result<ImportSummary, StoreError> {
+        let inputs = collect_inputs(paths)?;
+        let total = inputs.len();
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 4)
+            .min(total.max(1));
+        let next = AtomicUsize::new(0);
+        let mut outcomes: Vec<Option<FileOutcome>> = vec![None; total];
+        let mut progress = ImportProgress {
+            files_total: total,
+            ..ImportProgress::default()
+        };
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<(
+                usize,
+                Result<Loaded, format::FormatError>,
+            )>(workers * 2);
+            for worker in 0..workers {
+                let sender = sender.clone();
+                let (next, inputs) = (&next, &inputs);
+                std::thread::Builder::new()
+                    .name(format!("import-parse-{worker}"))
+                    .spawn_scoped(scope, move || {
+                        loop {
+                            if cancel.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(path) = inputs.get(index) else { break };
+                            let loaded = format::load_path(path, options);
+                            if sender.send((index, loaded)).is_err() {
+                                break;
+                            }
+                        }
+                    })
+                    .map_err(|source| StoreError::Io {
+                        path: "import worker thread".to_owned(),
+                        source,
+                    })?;
+            }
+            drop(sender);
+            for (index, loaded) in receiver {
+                let file = inputs
+                    .get(index)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let outcome = match loaded {
+                    Ok(loaded) => self
+                        .insert_loaded(&file, &loaded)
+                        .unwrap_or_else(|e| failed(&file, e.to_string())),
+                    Err(e) => failed(&file, e.to_string()),
+                };
+                progress.files_done += 1;
+                progress.sessions_imported += outcome.session_ids.len();
+                on_file(&progress, &outcome);
+                if let Some(slot) = outcomes.get_mut(index) {
+                    *slot = Some(outcome);
+                }
+            }
+            Ok(())
+        })?;
+        let cancelled = outcomes.iter().any(Option::is_none);
+        let files: Vec<FileOutcome> = outcomes.into_iter().flatten().collect();
+        Ok(ImportSummary {
+            sessions_imported: files.iter().map(|f| f.session_ids.len()).sum(),
+            sessions_duplicate: files.iter().map(|f| f.duplicate_ids.len()).sum(),
+            files_failed: files
+                .iter()
+                .filter(|f| f.status == FileStatus::Failed)
+                .count(),
+            files,
+            cancelled,
+        })
+    }
+
+    /// Inserts everything read from one file in one transaction.
+    pub fn insert_loaded(
+        &mut self,
+        file: &str,
+        loaded: &Loaded,
+    ) -> Result<FileOutcome, StoreError> {
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        let mut session_ids = Vec::new();
+        let mut duplicate_ids = Vec::new();
+        for session in &loaded.sessions {
+            if Self::insert_session(&tx, session, file, now)? {
+                session_ids.push(session.session_id.clone());
+            } else {
+                duplicate_ids.push(session.session_id.clone());
+            }
+        }
+        for shot in &loaded.screenshots {
+            Self::insert_screenshot(&tx, shot, "bundle", now)?;
+        }
+        tx.commit()?;
+        let status = if session_ids.is_empty() && !duplicate_ids.is_empty() {
+            FileStatus::Duplicate
+        } else {
+            FileStatus::Imported
+        };
+        Ok(FileOutcome {
+            file: file.to_owned(),
+            status,
+            session_ids,
+            duplicate_ids,
+            error: None,
+            warnings: loaded.warnings.lines(),
+        })
+    }
+}
+
+fn failed(file: &str, error: String) -> FileOutcome {
+    FileOutcome {
+        file: file.to_owned(),
+        status: FileStatus::Failed,
+        session_ids: Vec::new(),
+        duplicate_ids: Vec::new(),
+        error: Some(error),
+        warnings: Vec::new(),
+    }
+}

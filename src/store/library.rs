@@ -1,0 +1,379 @@
+//! Opening a library and reading and writing single sessions and screenshots.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension as _, Transaction, params};
+
+use super::StoreError;
+use super::points::encode_page_points;
+use super::schema;
+use crate::format::{ScreenshotBlob, hash};
+use crate::model::Session;
+
+/// Encoding of `session_bodies.body`: postcard of [`Session`].
+const BODY_ENCODING_POSTCARD_V1: i64 = 1;
+
+/// The platform default library file: `<data dir>/sessionlens/library.sqlite`.
+#[must_use]
+pub fn default_library_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "sessionlens").map_or_else(
+        || PathBuf::from("sessionlens-library.sqlite"),
+        |dirs| dirs.data_dir().join("library.sqlite"),
+    )
+}
+
+/// An open session library.
+pub struct Library {
+    pub(crate) conn: Connection,
+    path: String,
+}
+
+/// A screenshot attached to a page.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ScreenshotInfo {
+    /// Page URL (without fragment).
+    pub url: String,
+    /// Layout width, CSS px.
+    pub layout_width: u32,
+    /// SHA-256 of the PNG.
+    pub hash: String,
+    /// Image width, px.
+    pub width: u32,
+    /// Image height, px.
+    pub height: u32,
+    /// Where it came from: `manual`, `bundle`, `snapshot`, `sample`.
+    pub origin: String,
+}
+
+/// Priority of screenshot origins: a higher one replaces a lower one, never the reverse.
+fn origin_priority(origin: &str) -> i64 {
+    match origin {
+        "manual" => 3,
+        "bundle" => 2,
+        "sample" => 1,
+        _ => 0,
+    }
+}
+
+pub(crate) fn classify(path: &str, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::NotALibrary {
+            path: path.to_owned(),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        },
+        _ => StoreError::Sqlite(e),
+    }
+}
+
+impl Library {
+    /// Opens (creating if needed) the library at `path`, migrating it to the current schema.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let display = path.display().to_string();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| classify(&display, e))?;
+        Self::setup(conn, display)
+    }
+
+    /// An empty in-memory library (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::setup(Connection::open_in_memory()?, ":memory:".to_owned())
+    }
+
+    fn setup(mut conn: Connection, path: String) -> Result<Self, StoreError> {
+        let configure = |conn: &Connection| -> rusqlite::Result<()> {
+            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            Ok(())
+        };
+        configure(&conn).map_err(|e| classify(&path, e))?;
+        schema::migrate(&mut conn, &path).map_err(|e| match e {
+            StoreError::Sqlite(inner) => classify(&path, inner),
+            other => other,
+        })?;
+        Ok(Self { conn, path })
+    }
+
+    /// The library's file path (`:memory:` for in-memory libraries).
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Runs SQLite's integrity check; `Ok(())` when the library is sound.
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| classify(&self.path, e))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: result,
+            })
+        }
+    }
+
+    /// True when a session with this id, or with exactly this content, is already stored.
+    pub(crate) fn is_duplicate(
+        tx: &Transaction<'_>,
+        session_id: &str,
+        content_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let found: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM sessions WHERE session_id = ?1 OR content_hash = ?2 LIMIT 1",
+                params![session_id, content_hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// Encodes a session's body; returns it with its content hash.
+    pub(crate) fn encode_body(session: &Session) -> Result<(Vec<u8>, String), StoreError> {
+        let body = postcard::to_stdvec(session).map_err(|e| StoreError::Decode {
+            session_id: session.session_id.clone(),
+            detail: e.to_string(),
+        })?;
+        let content_hash = hash::sha256_hex(&body);
+        Ok((body, content_hash))
+    }
+
+    /// Inserts one validated session inside `tx`. Returns `false` (and writes nothing) when it
+    /// duplicates a stored session (same id or same content).
+    pub(crate) fn insert_session(
+        tx: &Transaction<'_>,
+        session: &Session,
+        source_file: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let (body, content_hash) = Self::encode_body(session)?;
+        if Self::is_duplicate(tx, &session.session_id, &content_hash)? {
+            return Ok(false);
+        }
+        let viewport = session.initial_viewport();
+        let num_events = i64::try_from(session.events.len()).unwrap_or(i64::MAX);
+        let num_clicks = i64::try_from(session.num_clicks()).unwrap_or(i64::MAX);
+        tx.prepare_cached(
+            "INSERT INTO sessions (session_id, content_hash, started_at_ms, duration_ms, device, viewport_width,
+                viewport_height, user_agent, utm_source, utm_medium, utm_campaign, referrer, channel, country,
+                num_pages, num_events, num_clicks, converted, revenue, source_file, imported_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+        )?
+        .execute(params![
+            session.session_id,
+            content_hash,
+            session.started_at_ms,
+            session.duration_ms,
+            session.device.as_str(),
+            viewport.width,
+            viewport.height,
+            session.user_agent,
+            session.source.utm_source,
+            session.source.utm_medium,
+            session.source.utm_campaign,
+            session.source.referrer,
+            session.source.channel().as_str(),
+            session.country,
+            i64::try_from(session.pages.len()).unwrap_or(i64::MAX),
+            num_events,
+            num_clicks,
+            session.converted(),
+            session.revenue(),
+            source_file,
+            now_ms,
+        ])?;
+        let rowid = tx.last_insert_rowid();
+        {
+            let mut insert_page = tx.prepare_cached(
+                "INSERT INTO page_views (session_rowid, page_index, url, full_url, entered_at_ms, left_at_ms,
+                    doc_width, doc_height, viewport_width, viewport_height, max_scroll_y, max_depth_px, num_clicks,
+                    screenshot_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?;
+            for (index, (page, stats)) in session.pages.iter().zip(session.page_stats()).enumerate()
+            {
+                insert_page.execute(params![
+                    rowid,
+                    i64::try_from(index).unwrap_or(i64::MAX),
+                    page.url_without_fragment(),
+                    page.url,
+                    page.entered_at_ms,
+                    page.left_at_ms,
+                    page.doc_size.width,
+                    page.doc_size.height,
+                    page.viewport.width,
+                    page.viewport.height,
+                    f64::from(stats.max_scroll_y),
+                    f64::from(stats.max_depth_px),
+                    stats.num_clicks,
+                    page.screenshot,
+                ])?;
+            }
+        }
+        tx.prepare_cached(
+            "INSERT INTO session_bodies (session_rowid, encoding, body) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![rowid, BODY_ENCODING_POSTCARD_V1, body])?;
+        let mut insert_points = tx.prepare_cached(
+            "INSERT INTO page_points (session_rowid, page_index, kind, num_points, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (page, kind, n, blob) in encode_page_points(session) {
+            insert_points.execute(params![
+                rowid,
+                page,
+                kind.code(),
+                i64::try_from(n).unwrap_or(i64::MAX),
+                blob
+            ])?;
+        }
+        Ok(true)
+    }
+
+    /// Stores a screenshot blob (deduplicated by hash) and attaches it to its page, unless a
+    /// screenshot of higher priority (manual > bundle > sample > snapshot) is already attached.
+    pub(crate) fn insert_screenshot(
+        tx: &Transaction<'_>,
+        shot: &ScreenshotBlob,
+        origin: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (width, height) = crate::format::png_dimensions(&shot.png, &shot.url)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO screenshots (hash, width, height, png, added_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![shot.hash, width, height, shot.png, now_ms])?;
+        let priority = origin_priority(origin);
+        tx.prepare_cached(
+            "INSERT INTO page_screenshots (url, layout_width, hash, origin, priority) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (url, layout_width) DO UPDATE SET hash = excluded.hash, origin = excluded.origin,
+                 priority = excluded.priority
+             WHERE excluded.priority >= page_screenshots.priority",
+        )?
+        .execute(params![shot.url, shot.layout_width, shot.hash, origin, priority])?;
+        Ok(())
+    }
+
+    /// Attaches a PNG screenshot to a page URL at a layout width (`sessionlens screenshot add`).
+    pub fn add_screenshot(
+        &mut self,
+        url: &str,
+        layout_width: u32,
+        png: Vec<u8>,
+        origin: &str,
+    ) -> Result<ScreenshotInfo, StoreError> {
+        let url = url.split_once('#').map_or(url, |(u, _)| u).to_owned();
+        let shot = ScreenshotBlob {
+            hash: hash::sha256_hex(&png),
+            url: url.clone(),
+            layout_width,
+            png,
+        };
+        let tx = self.conn.transaction()?;
+        Self::insert_screenshot(&tx, &shot, origin, now_ms())?;
+        tx.commit()?;
+        self.screenshots()?
+            .into_iter()
+            .find(|s| s.url == url && s.layout_width == layout_width)
+            .ok_or_else(|| StoreError::Invalid(format!("screenshot for {url} was not stored")))
+    }
+
+    /// Every page screenshot attachment, by URL then width.
+    pub fn screenshots(&self) -> Result<Vec<ScreenshotInfo>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.url, p.layout_width, p.hash, s.width, s.height, p.origin
+             FROM page_screenshots p JOIN screenshots s ON s.hash = p.hash ORDER BY p.url, p.layout_width",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ScreenshotInfo {
+                url: r.get(0)?,
+                layout_width: r.get(1)?,
+                hash: r.get(2)?,
+                width: r.get(3)?,
+                height: r.get(4)?,
+                origin: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The screenshot for a page at the layout width closest to `layout_width`.
+    pub fn screenshot_for(
+        &self,
+        url: &str,
+        layout_width: u32,
+    ) -> Result<Option<ScreenshotInfo>, StoreError> {
+        let url = url.split_once('#').map_or(url, |(u, _)| u);
+        Ok(self
+            .screenshots()?
+            .into_iter()
+            .filter(|s| s.url == url)
+            .min_by_key(|s| s.layout_width.abs_diff(layout_width)))
+    }
+
+    /// The PNG bytes of a stored screenshot.
+    pub fn screenshot_png(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT png FROM screenshots WHERE hash = ?1", [hash], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Loads one whole session.
+    pub fn load_session(&self, session_id: &str) -> Result<Session, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT b.encoding, b.body FROM sessions s JOIN session_bodies b ON b.session_rowid = s.session_rowid
+                 WHERE s.session_id = ?1",
+                [session_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| classify(&self.path, e))?;
+        let Some((encoding, body)) = row else {
+            return Err(StoreError::NoSuchSession(session_id.to_owned()));
+        };
+        if encoding != BODY_ENCODING_POSTCARD_V1 {
+            return Err(StoreError::Decode {
+                session_id: session_id.to_owned(),
+                detail: format!("unknown body encoding {encoding}"),
+            });
+        }
+        postcard::from_bytes(&body).map_err(|e| StoreError::Decode {
+            session_id: session_id.to_owned(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// Number of sessions stored.
+    pub fn num_sessions(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+#[must_use]
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,21 @@
+//! The SQLite session library: schema and migrations, import, and the queries the UI and CLI
+//! use. One file holds sessions, page views, events (one compact blob per session plus columnar
+//! per-page point blobs for aggregation), screenshots (deduplicated by content hash), signals
+//! and notes.
+//!
+//! Aggregation goes through the narrow [`SessionQueries`] trait, which speaks model types only,
+//! so another backend (a column store) could answer the same questions.
+
+mod error;
+mod import;
+mod library;
+mod points;
+mod query;
+mod schema;
+
+pub use error::StoreError;
+pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};
+pub use library::{Library, ScreenshotInfo, default_library_path};
+pub use points::{PagePoints, PointKind};
+pub use query::{PageGroup, SessionFilter, SessionQueries, SessionRow, SessionSort};
+pub use schema::SCHEMA_VERSION;

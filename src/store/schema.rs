@@ -1,0 +1,172 @@
+//! Schema and migrations, versioned with `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: sessions, page views, bodies, per-page point columns, screenshots, signals.
+    r"
+    CREATE TABLE sessions (
+        session_rowid   INTEGER PRIMARY KEY,
+        session_id      TEXT NOT NULL UNIQUE,
+        content_hash    TEXT NOT NULL UNIQUE,
+        started_at_ms   INTEGER NOT NULL,
+        duration_ms     INTEGER NOT NULL,
+        device          TEXT NOT NULL,
+        viewport_width  INTEGER NOT NULL,
+        viewport_height INTEGER NOT NULL,
+        user_agent      TEXT,
+        utm_source      TEXT,
+        utm_medium      TEXT,
+        utm_campaign    TEXT,
+        referrer        TEXT,
+        channel         TEXT NOT NULL,
+        country         TEXT,
+        num_pages       INTEGER NOT NULL,
+        num_events      INTEGER NOT NULL,
+        num_clicks      INTEGER NOT NULL,
+        converted       INTEGER NOT NULL,
+        revenue         REAL,
+        source_file     TEXT,
+        imported_at_ms  INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_started ON sessions(started_at_ms);
+    CREATE INDEX sessions_device ON sessions(device, started_at_ms);
+    CREATE INDEX sessions_channel ON sessions(channel, started_at_ms);
+    CREATE INDEX sessions_width ON sessions(viewport_width);
+
+    CREATE TABLE page_views (
+        session_rowid   INTEGER NOT NULL REFERENCES sessions(session_rowid) ON DELETE CASCADE,
+        page_index      INTEGER NOT NULL,
+        url             TEXT NOT NULL,
+        full_url        TEXT NOT NULL,
+        entered_at_ms   INTEGER NOT NULL,
+        left_at_ms      INTEGER NOT NULL,
+        doc_width       INTEGER NOT NULL,
+        doc_height      INTEGER NOT NULL,
+        viewport_width  INTEGER NOT NULL,
+        viewport_height INTEGER NOT NULL,
+        max_scroll_y    REAL NOT NULL,
+        max_depth_px    REAL NOT NULL,
+        num_clicks      INTEGER NOT NULL,
+        screenshot_hash TEXT,
+        PRIMARY KEY (session_rowid, page_index)
+    ) WITHOUT ROWID;
+    CREATE INDEX page_views_url ON page_views(url, session_rowid);
+
+    CREATE TABLE session_bodies (
+        session_rowid INTEGER PRIMARY KEY REFERENCES sessions(session_rowid) ON DELETE CASCADE,
+        encoding      INTEGER NOT NULL,
+        body          BLOB NOT NULL
+    );
+
+    CREATE TABLE page_points (
+        session_rowid INTEGER NOT NULL REFERENCES sessions(session_rowid) ON DELETE CASCADE,
+        page_index    INTEGER NOT NULL,
+        kind          INTEGER NOT NULL,
+        num_points    INTEGER NOT NULL,
+        data          BLOB NOT NULL,
+        PRIMARY KEY (session_rowid, page_index, kind)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE screenshots (
+        hash        TEXT PRIMARY KEY,
+        width       INTEGER NOT NULL,
+        height      INTEGER NOT NULL,
+        png         BLOB NOT NULL,
+        added_at_ms INTEGER NOT NULL
+    );
+    CREATE TABLE page_screenshots (
+        url          TEXT NOT NULL,
+        layout_width INTEGER NOT NULL,
+        hash         TEXT NOT NULL REFERENCES screenshots(hash),
+        origin       TEXT NOT NULL,
+        priority     INTEGER NOT NULL,
+        PRIMARY KEY (url, layout_width)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE signals (
+        signal_rowid  INTEGER PRIMARY KEY,
+        session_rowid INTEGER NOT NULL REFERENCES sessions(session_rowid) ON DELETE CASCADE,
+        kind          TEXT NOT NULL,
+        page_index    INTEGER NOT NULL,
+        start_ms      INTEGER NOT NULL,
+        end_ms        INTEGER NOT NULL,
+        x             REAL,
+        y             REAL,
+        target        TEXT,
+        severity      REAL NOT NULL,
+        detail        TEXT
+    );
+    CREATE INDEX signals_kind ON signals(kind, session_rowid);
+    CREATE INDEX signals_session ON signals(session_rowid);
+    ",
+];
+
+/// The schema version this build creates and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings `conn` up to [`SCHEMA_VERSION`], each migration in its own transaction.
+pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_owned(),
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (version, sql) in (1..)
+        .zip(MIGRATIONS)
+        .skip(usize::try_from(current).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_from_empty_and_from_each_older_version() {
+        for start in 0..=SCHEMA_VERSION {
+            let mut conn = Connection::open_in_memory().unwrap();
+            for (version, sql) in (1..).zip(MIGRATIONS).take(usize::try_from(start).unwrap()) {
+                conn.execute_batch(sql).unwrap();
+                conn.pragma_update(None, "user_version", version).unwrap();
+            }
+            migrate(&mut conn, ":memory:").unwrap();
+            let v: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, SCHEMA_VERSION);
+            let tables: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(tables >= 7);
+        }
+    }
+
+    #[test]
+    fn refuses_newer_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = migrate(&mut conn, "lib.sqlite").unwrap_err();
+        assert!(
+            err.to_string().contains("made by a newer SessionLens"),
+            "{err}"
+        );
+    }
+}
