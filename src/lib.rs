@@ -28,6 +28,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod demo;
 pub mod format;
 pub mod model;
 pub mod playback;

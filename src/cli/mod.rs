@@ -1,5 +1,228 @@
-//! Command line.
-/// Entry point.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The `sessionlens` command line. Arguments are parsed into plain structs, turned into core
+//! requests, and errors are printed with their whole cause chain.
+//!
+//! Exit codes: 0 success; 1 some inputs failed (the others were handled); 2 usage or fatal error.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Review recorded web sessions: replay, heatmaps, frustration signals, conversions.
+///
+/// Without a subcommand, opens the desktop app (on the given files, if any).
+#[derive(Debug, Parser)]
+#[command(name = "sessionlens", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// The session library (SQLite file). Default: the platform data directory.
+    #[arg(long, global = true, env = "SESSIONLENS_LIBRARY", value_name = "PATH")]
+    pub library: Option<PathBuf>,
+
+    /// Session files, folders or bundles to import and open in the app.
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import session files, folders (recursively) or bundles into the library.
+    ///
+    /// Example: `sessionlens import recordings/ --json`
+    Import(ImportArgs),
+    /// List sessions, with filters.
+    ///
+    /// Example: `sessionlens list --device mobile --page '/product/*' --converted no`
+    List(ListArgs),
+    /// Show one session's summary and its page views.
+    Show(ShowArgs),
+    /// Print a session's normalised events, one JSON object per line with `--json`.
+    ///
+    /// Example: `sessionlens events sim-00000001-000042 --kind click --json`
+    Events(EventsArgs),
+    /// Attach page screenshots to the library, or list them.
+    #[command(subcommand)]
+    Screenshot(ScreenshotCommand),
+    /// Generate simulated demo sessions.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Open the desktop app at a session and moment.
+    ///
+    /// Example: `sessionlens open sim-00000001-000042 --at 00:42`
+    #[cfg(feature = "gui")]
+    Open(OpenArgs),
+}
+
+/// `import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Files, folders or bundles.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// One JSON object per input file: `{file, status, session_ids, error?}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Session filters shared by several commands.
+#[derive(Debug, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Sessions that visited this URL (exact, or a glob like `/product/*`).
+    #[arg(long, value_name = "URL_OR_GLOB")]
+    pub page: Option<String>,
+    /// Device class.
+    #[arg(long, value_parser = ["desktop", "tablet", "mobile"])]
+    pub device: Option<String>,
+    /// Smallest viewport width, px.
+    #[arg(long, value_name = "PX")]
+    pub min_width: Option<u32>,
+    /// Largest viewport width, px.
+    #[arg(long, value_name = "PX")]
+    pub max_width: Option<u32>,
+    /// Traffic source: a channel (direct, organic_search, paid_search, paid_social, organic_social,
+    /// email, referral) or a utm_source value.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+    /// Sessions started on or after this date (YYYY-MM-DD, UTC) or epoch ms.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Sessions started before the end of this date (YYYY-MM-DD, UTC) or before this epoch ms.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Converted (a purchase was recorded) or not.
+    #[arg(long, value_parser = ["yes", "no"])]
+    pub converted: Option<String>,
+    /// Sessions with at least one signal of this kind (e.g. rage_click).
+    #[arg(long, value_name = "KIND")]
+    pub has_signal: Option<String>,
+}
+
+/// `list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Order.
+    #[arg(long, default_value = "newest", value_parser = ["newest", "oldest", "longest", "clicks"])]
+    pub sort: String,
+    /// At most this many sessions.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// Skip this many sessions first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// A JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The session id.
+    pub session_id: String,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `events`.
+#[derive(Debug, clap::Args)]
+pub struct EventsArgs {
+    /// The session id.
+    pub session_id: String,
+    /// Only events of this kind.
+    #[arg(long, value_parser = ["click", "move", "scroll", "resize", "input", "navigation", "dom", "error", "custom"])]
+    pub kind: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `screenshot …`.
+#[derive(Debug, Subcommand)]
+pub enum ScreenshotCommand {
+    /// Attach a PNG screenshot to a page URL at a layout width (replaces any other screenshot
+    /// of that page and width).
+    ///
+    /// Example: `sessionlens screenshot add --url https://shop.test/ --width 1440 home.png`
+    Add {
+        /// The page URL (the fragment is ignored).
+        #[arg(long)]
+        url: String,
+        /// Layout width in CSS px. Default: the PNG's width.
+        #[arg(long, value_name = "PX")]
+        width: Option<u32>,
+        /// The PNG file.
+        file: PathBuf,
+    },
+    /// List attached screenshots.
+    List {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `demo …`.
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Write simulated sessions of the demo shop as native session files.
+    ///
+    /// Example: `sessionlens demo generate --sessions 2000 --seed 1 --out /tmp/demo`
+    Generate {
+        /// Number of sessions.
+        #[arg(long, default_value_t = 100)]
+        sessions: usize,
+        /// Seed: the same seed gives the same files, byte for byte.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Spread session starts over this many days before 2026-11-01.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+}
+
+/// `open`.
+#[cfg(feature = "gui")]
+#[derive(Debug, clap::Args)]
+pub struct OpenArgs {
+    /// The session id.
+    pub session_id: String,
+    /// The moment: `MM:SS`, `H:MM:SS` or seconds from the session start.
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+/// Runs the command line; returns the process exit code.
+#[must_use]
+pub fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            let broken_pipe = error.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -178,9 +178,9 @@ pub fn read_bundle_dir(dir: &Path, options: &ReadOptions) -> Result<Loaded, Form
     read_entries(&file, options, |name| {
         check_entry_name(&file, name)?;
         let path = dir.join(name);
-        let meta = std::fs::symlink_metadata(&path).map_err(|source| FormatError::Io {
+        let meta = std::fs::symlink_metadata(&path).map_err(|error| FormatError::Io {
             file: format!("{file}/{name}"),
-            source,
+            error,
         })?;
         if meta.file_type().is_symlink() || !meta.is_file() {
             return Err(bundle_error(
@@ -189,9 +189,9 @@ pub fn read_bundle_dir(dir: &Path, options: &ReadOptions) -> Result<Loaded, Form
                 "not a regular file (symbolic links are refused)",
             ));
         }
-        let f = std::fs::File::open(&path).map_err(|source| FormatError::Io {
+        let f = std::fs::File::open(&path).map_err(|error| FormatError::Io {
             file: format!("{file}/{name}"),
-            source,
+            error,
         })?;
         read_limited(f, max, &format!("{file}/{name}"))
     })

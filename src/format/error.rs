@@ -6,13 +6,12 @@
 #[non_exhaustive]
 pub enum FormatError {
     /// The file could not be read.
-    #[error("{file}: {source}")]
+    #[error("{file}: {error}")]
     Io {
         /// The file.
         file: String,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
+        /// The I/O error (part of the message, so it is not repeated as a cause).
+        error: std::io::Error,
     },
     /// The file is empty.
     #[error("{file}: the file is empty")]

@@ -51,16 +51,16 @@ pub struct ReadOptions {
 /// (zip file or folder). The kind is detected from the content, not the file name.
 pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatError> {
     let file_name = path.display().to_string();
-    let metadata = std::fs::symlink_metadata(path).map_err(|source| FormatError::Io {
+    let metadata = std::fs::symlink_metadata(path).map_err(|error| FormatError::Io {
         file: file_name.clone(),
-        source,
+        error,
     })?;
     if metadata.is_dir() {
         return bundle::read_bundle_dir(path, options);
     }
-    let file = std::fs::File::open(path).map_err(|source| FormatError::Io {
+    let file = std::fs::File::open(path).map_err(|error| FormatError::Io {
         file: file_name.clone(),
-        source,
+        error,
     })?;
     let bytes = read_limited(file, options.limits.max_inflated_bytes, &file_name)?;
     load_bytes(bytes, &file_name, options)

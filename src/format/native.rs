@@ -123,6 +123,7 @@ fn explain_parse_error(
         Ok(_) => (".".to_owned(), None),
         Err(e) => (e.path().to_string(), Some(e.into_inner())),
     };
+    let path = if path == "?" { ".".to_owned() } else { path };
     let error = error.as_ref().unwrap_or(fast_error);
     let path = name_event_field(bytes, &path);
     FormatError::Json {

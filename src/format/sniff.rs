@@ -69,9 +69,9 @@ pub fn read_limited(reader: impl Read, max_bytes: u64, file: &str) -> Result<Vec
     reader
         .take(max_bytes.saturating_add(1))
         .read_to_end(&mut out)
-        .map_err(|source| FormatError::Io {
+        .map_err(|error| FormatError::Io {
             file: file.to_owned(),
-            source,
+            error,
         })?;
     if out.len() as u64 > max_bytes {
         return Err(FormatError::TooLarge {

@@ -13,6 +13,7 @@ mod event;
 mod geom;
 mod session;
 mod source;
+pub mod time;
 mod validate;
 
 pub use device::DeviceClass;

@@ -52,12 +52,11 @@ pub enum StoreError {
     #[error("library: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: String,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
+        /// The I/O error (part of the message, so it is not repeated as a cause).
+        error: std::io::Error,
     },
 }

@@ -97,9 +97,9 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
             out.push(dir.to_owned());
             return Ok(());
         }
-        let io = |source| StoreError::Io {
+        let io = |error| StoreError::Io {
             path: dir.display().to_string(),
-            source,
+            error,
         };
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .map_err(io)?
@@ -123,9 +123,9 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
     }
     let mut out = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|source| StoreError::Io {
+        let meta = std::fs::metadata(path).map_err(|error| StoreError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         })?;
         if meta.is_dir() {
             walk(path, &mut out)?;
@@ -181,9 +181,9 @@ impl Library {
                             }
                         }
                     })
-                    .map_err(|source| StoreError::Io {
+                    .map_err(|error| StoreError::Io {
                         path: "import worker thread".to_owned(),
-                        source,
+                        error,
                     })?;
             }
             drop(sender);

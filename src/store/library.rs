@@ -73,9 +73,9 @@ impl Library {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let display = path.display().to_string();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+            std::fs::create_dir_all(parent).map_err(|error| StoreError::Io {
                 path: parent.display().to_string(),
-                source,
+                error,
             })?;
         }
         let conn = Connection::open(path).map_err(|e| classify(&display, e))?;

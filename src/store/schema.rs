@@ -108,26 +108,30 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build creates and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Brings `conn` up to [`SCHEMA_VERSION`], each migration in its own transaction.
+/// Brings `conn` up to [`SCHEMA_VERSION`], each migration in its own write-locked transaction.
+/// The version is read inside that transaction, so several processes or threads opening the same
+/// new library at once migrate it exactly once.
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreError> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if current > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema {
-            path: path.to_owned(),
-            found: current,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for (version, sql) in (1..)
-        .zip(MIGRATIONS)
-        .skip(usize::try_from(current).unwrap_or(0))
-    {
-        let tx = conn.transaction()?;
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: path.to_owned(),
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let Some(sql) = usize::try_from(current)
+            .ok()
+            .and_then(|i| MIGRATIONS.get(i))
+        else {
+            return Ok(tx.commit()?);
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -155,6 +159,24 @@ mod tests {
                 )
                 .unwrap();
             assert!(tables >= 7);
+        }
+    }
+
+    #[test]
+    fn concurrent_opens_migrate_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lib.sqlite");
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::Builder::new()
+                    .name(format!("open-{i}"))
+                    .spawn(move || crate::store::Library::open(&path).map(|_| ()))
+                    .unwrap()
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
         }
     }
 

@@ -1,1 +1,61 @@
-//! ui
+//! The egui desktop app. The only module that uses egui.
+//!
+//! Structure: [`App`] owns the state; panels read it and push [`Command`]s; `App::apply` carries
+//! them out in one place each frame. Library access, imports and file dialogs run on named
+//! background threads ([`background`]); the UI thread never touches SQLite.
+
+mod app;
+mod background;
+mod command;
+mod panels;
+mod theme;
+
+pub use app::{App, Prefs};
+pub use command::Command;
+
+use std::path::PathBuf;
+
+/// How the app starts.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// The library file.
+    pub library_path: PathBuf,
+    /// Files to import and open.
+    pub files: Vec<PathBuf>,
+    /// A session to open, at a moment (ms from its start).
+    pub open_at: Option<(String, i64)>,
+}
+
+/// Opens the main window and runs until it is closed.
+pub fn run(options: StartOptions) -> anyhow::Result<()> {
+    let native_options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("SessionLens")
+            .with_inner_size([1400.0, 900.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_drag_and_drop(true),
+        persist_window: true,
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        "SessionLens",
+        native_options,
+        Box::new(move |cc| Ok(Box::new(App::new(&cc.egui_ctx, cc.storage, options)))),
+    )
+    .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+}
+
+/// Where the bundled sample sessions are: `$SESSIONLENS_SAMPLES`, else `sample_sessions/` in the
+/// working directory, else the one beside the source tree this binary was built from.
+#[must_use]
+pub fn sample_sessions_dir() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("SESSIONLENS_SAMPLES").map(PathBuf::from),
+        Some(PathBuf::from("sample_sessions")),
+        Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample_sessions"
+        ))),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_dir())
+}

@@ -1,0 +1,377 @@
+//! Carrying out each command.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context as _, bail};
+
+use super::output::{event_json, print_session_table, session_json};
+use super::{
+    Cli, Command, DemoCommand, EventsArgs, FilterArgs, ImportArgs, ListArgs, ScreenshotCommand,
+    ShowArgs,
+};
+use crate::demo::{self, GenerateOptions};
+use crate::format::{ReadOptions, native};
+use crate::model::{DeviceClass, time};
+use crate::store::{
+    FileStatus, Library, SessionFilter, SessionQueries as _, SessionSort, default_library_path,
+};
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let library_path = cli.library.clone().unwrap_or_else(default_library_path);
+    let Some(command) = cli.command else {
+        return open_gui(&library_path, cli.files, None);
+    };
+    match command {
+        Command::Import(args) => import(&library_path, &args),
+        Command::List(args) => list(&library_path, &args),
+        Command::Show(args) => show(&library_path, &args),
+        Command::Events(args) => events(&library_path, &args),
+        Command::Screenshot(cmd) => screenshot(&library_path, cmd),
+        Command::Demo(DemoCommand::Generate {
+            sessions,
+            seed,
+            out,
+            days,
+        }) => demo_generate(sessions, seed, days, &out),
+        #[cfg(feature = "gui")]
+        Command::Open(args) => {
+            let at_ms = match &args.at {
+                Some(text) => Some(time::parse_offset_ms(text).with_context(|| {
+                    format!("--at {text:?}: expected MM:SS, H:MM:SS or seconds")
+                })?),
+                None => None,
+            };
+            open_gui(
+                &library_path,
+                Vec::new(),
+                Some((args.session_id, at_ms.unwrap_or(0))),
+            )
+        }
+    }
+}
+
+#[cfg(feature = "gui")]
+fn open_gui(
+    library: &Path,
+    files: Vec<PathBuf>,
+    open_at: Option<(String, i64)>,
+) -> anyhow::Result<ExitCode> {
+    crate::ui::run(crate::ui::StartOptions {
+        library_path: library.to_owned(),
+        files,
+        open_at,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_gui(
+    _library: &Path,
+    _files: Vec<PathBuf>,
+    _open_at: Option<(String, i64)>,
+) -> anyhow::Result<ExitCode> {
+    bail!(
+        "this build has no desktop app (built without the `gui` feature); see `sessionlens --help` for the commands"
+    )
+}
+
+fn open_library(path: &Path) -> anyhow::Result<Library> {
+    Library::open(path).with_context(|| format!("opening the library {}", path.display()))
+}
+
+fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let mut library = open_library(library_path)?;
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} files · {msg} · {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut write_error = None;
+    let summary = library.import_paths(
+        &args.paths,
+        &ReadOptions::default(),
+        &AtomicBool::new(false),
+        &mut |p, outcome| {
+            if let Some(bar) = &progress {
+                bar.set_length(p.files_total as u64);
+                bar.set_position(p.files_done as u64);
+                bar.set_message(format!("{} sessions imported", p.sessions_imported));
+            }
+            let line = if args.json {
+                serde_json::to_string(outcome).unwrap_or_default()
+            } else if outcome.status == FileStatus::Failed {
+                format!(
+                    "failed: {}",
+                    outcome.error.as_deref().unwrap_or("unknown error")
+                )
+            } else {
+                String::new()
+            };
+            if !line.is_empty()
+                && let Err(e) = writeln!(out, "{line}")
+            {
+                write_error.get_or_insert(e);
+            }
+            if !args.json {
+                for warning in &outcome.warnings {
+                    eprintln!("warning: {}: {warning}", outcome.file);
+                }
+            }
+        },
+    )?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if let Some(e) = write_error {
+        return Err(e).context("writing to standard output");
+    }
+    if !args.json {
+        writeln!(
+            out,
+            "{} files: {} sessions imported, {} skipped as duplicates, {} files failed",
+            summary.files.len(),
+            summary.sessions_imported,
+            summary.sessions_duplicate,
+            summary.files_failed
+        )?;
+    }
+    Ok(if summary.files_failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Turns the filter arguments into a store filter.
+pub fn session_filter(args: &FilterArgs) -> anyhow::Result<SessionFilter> {
+    let date =
+        |text: &Option<String>, name: &str, end_of_day: bool| -> anyhow::Result<Option<i64>> {
+            text.as_deref()
+                .map(|t| {
+                    let ms = time::parse_date_ms(t).with_context(|| {
+                        format!("--{name} {t:?}: expected YYYY-MM-DD or epoch milliseconds")
+                    })?;
+                    let is_date = t.contains('-');
+                    Ok(if end_of_day && is_date {
+                        ms + 86_400_000
+                    } else {
+                        ms
+                    })
+                })
+                .transpose()
+        };
+    Ok(SessionFilter {
+        url: args.page.clone(),
+        device: args.device.as_deref().and_then(DeviceClass::parse),
+        min_viewport_width: args.min_width,
+        max_viewport_width: args.max_width,
+        source: args.source.clone(),
+        started_from_ms: date(&args.from, "from", false)?,
+        started_before_ms: date(&args.to, "to", true)?,
+        converted: args.converted.as_deref().map(|c| c == "yes"),
+        has_signal: args.has_signal.clone(),
+    })
+}
+
+fn list(library_path: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let library = open_library(library_path)?;
+    let filter = session_filter(&args.filter)?;
+    let sort = match args.sort.as_str() {
+        "oldest" => SessionSort::OldestFirst,
+        "longest" => SessionSort::LongestFirst,
+        "clicks" => SessionSort::MostClicksFirst,
+        _ => SessionSort::NewestFirst,
+    };
+    let rows = library.list_sessions(
+        &filter,
+        sort,
+        args.offset,
+        args.limit.unwrap_or(u64::MAX >> 1),
+    )?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        let total = library.count_sessions(&filter)?;
+        print_session_table(&mut out, &rows, total)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(library_path: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
+    let library = open_library(library_path)?;
+    let session = library.load_session(&args.session_id)?;
+    let json = session_json(&session);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "session   {}", session.session_id)?;
+    writeln!(
+        out,
+        "started   {} UTC",
+        time::format_utc(session.started_at_ms)
+    )?;
+    writeln!(
+        out,
+        "duration  {}",
+        time::format_duration(session.duration_ms)
+    )?;
+    let v = session.initial_viewport();
+    writeln!(
+        out,
+        "device    {} ({} x {} px)",
+        session.device, v.width, v.height
+    )?;
+    writeln!(out, "source    {}", session.source.channel())?;
+    writeln!(
+        out,
+        "events    {} ({} clicks)",
+        session.events.len(),
+        session.num_clicks()
+    )?;
+    match session.revenue() {
+        Some(revenue) => writeln!(out, "converted yes ({revenue:.2})")?,
+        None => writeln!(
+            out,
+            "converted {}",
+            if session.converted() { "yes" } else { "no" }
+        )?,
+    }
+    writeln!(
+        out,
+        "\n{:>9} {:>9} {:>7} {:>9}  url",
+        "entered", "time", "clicks", "depth px"
+    )?;
+    for (page, stats) in session.pages.iter().zip(session.page_stats()) {
+        writeln!(
+            out,
+            "{:>9} {:>9} {:>7} {:>9}  {}",
+            time::format_duration(page.entered_at_ms - session.started_at_ms),
+            time::format_duration(page.duration_ms()),
+            stats.num_clicks,
+            stats.max_depth_px.round(),
+            page.url
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn events(library_path: &Path, args: &EventsArgs) -> anyhow::Result<ExitCode> {
+    let library = open_library(library_path)?;
+    let session = library.load_session(&args.session_id)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for json in event_json(&session) {
+        let kind = json.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        let family = match kind {
+            "focus" | "blur" => "input",
+            "element_scroll" => "scroll",
+            other => other,
+        };
+        if args.kind.as_deref().is_some_and(|k| k != family) {
+            continue;
+        }
+        if args.json {
+            serde_json::to_writer(&mut out, &json)?;
+            writeln!(out)?;
+        } else {
+            let elapsed = json
+                .get("elapsed_ms")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0);
+            let mut detail = json.clone();
+            if let Some(map) = detail.as_object_mut() {
+                for k in ["session_id", "timestamp_ms", "elapsed_ms", "kind", "page"] {
+                    map.remove(k);
+                }
+            }
+            writeln!(
+                out,
+                "{:>10}  {kind:<14} {detail}",
+                format!(
+                    "+{}.{:03}",
+                    time::format_duration(elapsed),
+                    elapsed.rem_euclid(1000)
+                )
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn screenshot(library_path: &Path, command: ScreenshotCommand) -> anyhow::Result<ExitCode> {
+    let mut library = open_library(library_path)?;
+    match command {
+        ScreenshotCommand::Add { url, width, file } => {
+            let png =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let (image_width, _) =
+                crate::format::png_dimensions(&png, &file.display().to_string())?;
+            let info = library.add_screenshot(&url, width.unwrap_or(image_width), png, "manual")?;
+            println!(
+                "attached {} x {} px screenshot to {} at width {} px",
+                info.width, info.height, info.url, info.layout_width
+            );
+        }
+        ScreenshotCommand::List { json } => {
+            let shots = library.screenshots()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&shots)?);
+            } else {
+                println!("{:>6} {:>12}  {:<8}  url", "width", "image px", "origin");
+                for s in shots {
+                    println!(
+                        "{:>6} {:>12}  {:<8}  {}",
+                        s.layout_width,
+                        format!("{}x{}", s.width, s.height),
+                        s.origin,
+                        s.url
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo_generate(sessions: usize, seed: u64, days: u32, out: &Path) -> anyhow::Result<ExitCode> {
+    if sessions == 0 {
+        bail!("--sessions must be at least 1");
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let options = GenerateOptions {
+        sessions,
+        seed,
+        days,
+        ..GenerateOptions::default()
+    };
+    for index in 0..sessions {
+        let session = demo::generate_session(&options, index);
+        let path = out.join(format!("{}.session.json", session.session_id));
+        let file =
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut writer = std::io::BufWriter::new(file);
+        native::write_session(&mut writer, &session)
+            .with_context(|| format!("writing {}", path.display()))?;
+        writer
+            .flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    println!("wrote {sessions} sessions to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}

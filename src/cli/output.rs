@@ -1,0 +1,196 @@
+//! Text and JSON renderings of sessions and events for the command line.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use crate::model::{EventKind, ScrollOffset, Session, time};
+use crate::store::SessionRow;
+
+/// The session summary printed by `show --json`.
+#[must_use]
+pub fn session_json(session: &Session) -> Value {
+    let pages: Vec<Value> = session
+        .pages
+        .iter()
+        .zip(session.page_stats())
+        .map(|(p, stats)| {
+            json!({
+                "url": p.url,
+                "entered_at_ms": p.entered_at_ms,
+                "left_at_ms": p.left_at_ms,
+                "doc_width": p.doc_size.width,
+                "doc_height": p.doc_size.height,
+                "viewport_width": p.viewport.width,
+                "viewport_height": p.viewport.height,
+                "max_scroll_y": stats.max_scroll_y,
+                "max_depth_px": stats.max_depth_px,
+                "num_clicks": stats.num_clicks,
+            })
+        })
+        .collect();
+    let viewport = session.initial_viewport();
+    json!({
+        "session_id": session.session_id,
+        "started_at_ms": session.started_at_ms,
+        "duration_ms": session.duration_ms,
+        "device": session.device,
+        "viewport_width": viewport.width,
+        "viewport_height": viewport.height,
+        "user_agent": session.user_agent,
+        "source": session.source.channel(),
+        "utm_source": session.source.utm_source,
+        "utm_medium": session.source.utm_medium,
+        "utm_campaign": session.source.utm_campaign,
+        "referrer": session.source.referrer,
+        "country": session.country,
+        "num_events": session.events.len(),
+        "num_clicks": session.num_clicks(),
+        "converted": session.converted(),
+        "revenue": session.revenue(),
+        "pages": pages,
+    })
+}
+
+/// Every event (and a `navigation` entry per page view) as JSON objects, in time order, with
+/// page and viewport coordinates. Typed values are never printed, only their length.
+#[must_use]
+pub fn event_json(session: &Session) -> Vec<Value> {
+    let mut scroll: Vec<ScrollOffset> = vec![ScrollOffset::default(); session.pages.len()];
+    let mut out = Vec::with_capacity(session.events.len() + session.pages.len());
+    let mut next_page = 0;
+    let base = |timestamp_ms: i64, page: u32, kind: &str| {
+        json!({
+            "session_id": session.session_id,
+            "timestamp_ms": timestamp_ms,
+            "elapsed_ms": timestamp_ms - session.started_at_ms,
+            "page": page,
+            "url": session.pages.get(page as usize).map_or("", |p| p.url.as_str()),
+            "kind": kind,
+        })
+    };
+    let target_json = |t: Option<u32>| {
+        session.target(t).map_or(Value::Null, |d| {
+            serde_json::to_value(d).unwrap_or(Value::Null)
+        })
+    };
+    for event in &session.events {
+        while next_page < session.pages.len()
+            && session.pages[next_page].entered_at_ms <= event.timestamp_ms
+        {
+            let page = &session.pages[next_page];
+            out.push(base(
+                page.entered_at_ms,
+                u32::try_from(next_page).unwrap_or(0),
+                "navigation",
+            ));
+            next_page += 1;
+        }
+        let offset = scroll.get(event.page as usize).copied().unwrap_or_default();
+        let mut value = base(event.timestamp_ms, event.page, "");
+        let fields = match &event.kind {
+            EventKind::PointerMove {
+                pos_in_page,
+                pointer,
+            } => {
+                let v = offset.viewport_from_page(*pos_in_page);
+                json!({"kind": "move", "x": pos_in_page.x, "y": pos_in_page.y, "viewport_x": v.x, "viewport_y": v.y, "pointer": pointer})
+            }
+            EventKind::Click {
+                pos_in_page,
+                pos_in_viewport,
+                kind,
+                pointer,
+                target,
+            } => json!({
+                "kind": "click", "click_kind": kind.as_str(), "button": kind.button(), "pointer": pointer,
+                "x": pos_in_page.x, "y": pos_in_page.y, "viewport_x": pos_in_viewport.x, "viewport_y": pos_in_viewport.y,
+                "target": target_json(*target),
+            }),
+            EventKind::Scroll { offset: o } => {
+                if let Some(s) = scroll.get_mut(event.page as usize) {
+                    *s = *o;
+                }
+                json!({"kind": "scroll", "scroll_x": o.x, "scroll_y": o.y})
+            }
+            EventKind::ElementScroll { target, offset: o } => {
+                json!({"kind": "element_scroll", "scroll_x": o.x, "scroll_y": o.y, "target": target_json(*target)})
+            }
+            EventKind::Resize { viewport } => {
+                json!({"kind": "resize", "width": viewport.width, "height": viewport.height})
+            }
+            EventKind::Input {
+                target,
+                value_len,
+                checked,
+                ..
+            } => {
+                json!({"kind": "input", "value_len": value_len, "value": "•".repeat((*value_len).min(256) as usize), "masked": true, "checked": checked, "target": target_json(*target)})
+            }
+            EventKind::Focus { target } => json!({"kind": "focus", "target": target_json(*target)}),
+            EventKind::Blur { target } => json!({"kind": "blur", "target": target_json(*target)}),
+            EventKind::DomChange => json!({"kind": "dom"}),
+            EventKind::Error { message } => json!({"kind": "error", "message": message}),
+            EventKind::Custom {
+                name,
+                value: v,
+                currency,
+            } => json!({"kind": "custom", "name": name, "value": v, "currency": currency}),
+        };
+        if let (Some(map), Value::Object(extra)) = (value.as_object_mut(), fields) {
+            map.extend(extra);
+        }
+        out.push(value);
+    }
+    for (index, page) in session.pages.iter().enumerate().skip(next_page) {
+        out.push(base(
+            page.entered_at_ms,
+            u32::try_from(index).unwrap_or(0),
+            "navigation",
+        ));
+    }
+    out
+}
+
+/// The `list` table.
+pub fn print_session_table(
+    out: &mut impl Write,
+    rows: &[SessionRow],
+    total: u64,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<26} {:<19} {:>8} {:<7} {:>9} {:<14} {:>5} {:>6} {:<4} pages",
+        "session",
+        "started (UTC)",
+        "duration",
+        "device",
+        "viewport",
+        "source",
+        "pages",
+        "clicks",
+        "conv"
+    )?;
+    for r in rows {
+        let first = r.pages.first().map_or("", String::as_str);
+        let path = first.split_once("://").map_or(first, |(_, rest)| {
+            rest.find('/').map_or(rest, |i| &rest[i..])
+        });
+        writeln!(
+            out,
+            "{:<26} {:<19} {:>8} {:<7} {:>9} {:<14} {:>5} {:>6} {:<4} {}{}",
+            r.session_id,
+            time::format_utc(r.started_at_ms),
+            time::format_duration(r.duration_ms),
+            r.device.as_str(),
+            format!("{}x{}", r.viewport_width, r.viewport_height),
+            r.source.as_str(),
+            r.pages.len(),
+            r.num_clicks,
+            if r.converted { "yes" } else { "no" },
+            path,
+            if r.pages.len() > 1 { " …" } else { "" }
+        )?;
+    }
+    writeln!(out, "{} of {total} sessions", rows.len())
+}

@@ -1,0 +1,619 @@
+//! A deterministic visitor generator over a fictional shop, for sample data, tests and
+//! benchmarks. The same seed always gives the same sessions, byte for byte.
+//!
+//! Visitors follow personas (bouncers, browsers, cart abandoners, buyers), move the cursor
+//! toward real targets along eased paths sampled every 50 ms (like rrweb), pause to read,
+//! scroll less and less far down the page, click, and send micro-conversion custom events.
+
+mod rng;
+mod site;
+
+pub use rng::Rng;
+pub use site::{PAGES_JSON, Page, SITE_ORIGIN, Target, page, pages};
+
+use crate::model::{
+    ClickKind, DeviceClass, ElementDescriptor, Event, EventKind, PagePos, PageView, PointerType,
+    ScrollOffset, Session, SizePx, TrafficSource, ViewportPos,
+};
+
+/// What to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenerateOptions {
+    /// Number of sessions.
+    pub sessions: usize,
+    /// Seed; the same seed gives the same sessions.
+    pub seed: u64,
+    /// Sessions start within the `days` days before this epoch ms.
+    pub end_ms: i64,
+    /// Spread of start times, days.
+    pub days: u32,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        Self {
+            sessions: 100,
+            seed: 1,
+            // 2026-11-01 00:00 UTC: fixed so output does not depend on the clock.
+            end_ms: 1_793_491_200_000,
+            days: 30,
+        }
+    }
+}
+
+/// Visitor intent, which drives the path through the shop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Persona {
+    Bouncer,
+    Browser,
+    CartAbandoner,
+    Buyer,
+}
+
+/// Generates all sessions.
+#[must_use]
+pub fn generate(options: &GenerateOptions) -> Vec<Session> {
+    (0..options.sessions)
+        .map(|i| generate_session(options, i))
+        .collect()
+}
+
+/// Generates the `index`-th session (independent of the others, so it can be done in parallel).
+#[must_use]
+pub fn generate_session(options: &GenerateOptions, index: usize) -> Session {
+    let mut rng = Rng::new(options.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let device = if rng.chance(0.6) {
+        DeviceClass::Mobile
+    } else {
+        DeviceClass::Desktop
+    };
+    let (channel_source, medium, referrer) = match rng.below(100) {
+        0..30 => (None, None, Some("https://www.google.com/")),
+        30..50 => (Some("instagram"), Some("paid_social"), None),
+        50..65 => (Some("google"), Some("cpc"), None),
+        65..75 => (Some("newsletter"), Some("email"), None),
+        _ => (None, None, None),
+    };
+    // Conversion differs by channel and device, as CRO reports find (email converts best,
+    // paid social worst; mobile about half of desktop).
+    let buy_weight = match medium {
+        Some("email") => 2.0,
+        Some("paid_social") => 0.6,
+        _ => 1.0,
+    } * if device == DeviceClass::Mobile {
+        0.6
+    } else {
+        1.2
+    };
+    let roll = rng.unit();
+    let persona = if roll < 0.045 * buy_weight {
+        Persona::Buyer
+    } else if roll < 0.12 * buy_weight.sqrt() + 0.045 * buy_weight {
+        Persona::CartAbandoner
+    } else if roll < 0.55 {
+        Persona::Browser
+    } else {
+        Persona::Bouncer
+    };
+    let viewport = match device {
+        DeviceClass::Mobile => SizePx {
+            width: 390,
+            height: 844 - 100,
+        },
+        _ => SizePx {
+            width: 1440,
+            height: 900 - 80,
+        },
+    };
+    let span_ms = i64::from(options.days.max(1)) * 86_400_000;
+    let started_at_ms = options.end_ms - span_ms
+        + i64::try_from(rng.below(u64::try_from(span_ms).unwrap_or(1))).unwrap_or(0);
+    let mut visit = Visit {
+        rng,
+        device,
+        viewport,
+        t: started_at_ms,
+        session: Session {
+            session_id: format!("sim-{:08x}-{index:06}", options.seed as u32),
+            started_at_ms,
+            device,
+            user_agent: Some(
+                match device {
+                    DeviceClass::Mobile => "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+                    _ => "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
+                }
+                .to_owned(),
+            ),
+            source: TrafficSource {
+                utm_source: channel_source.map(str::to_owned),
+                utm_medium: medium.map(str::to_owned),
+                utm_campaign: medium.map(|_| "autumn-sale".to_owned()),
+                referrer: referrer.map(str::to_owned),
+            },
+            ..Session::default()
+        },
+        pointer: PagePos { x: viewport.width as f32 / 2.0, y: 300.0 },
+        scroll_y: 0.0,
+    };
+    visit.run(persona, medium == Some("paid_social"));
+    let mut session = visit.session;
+    let end = session
+        .events
+        .last()
+        .map_or(session.started_at_ms, |e| e.timestamp_ms)
+        + 500;
+    if let Some(last) = session.pages.last_mut() {
+        last.left_at_ms = end;
+    }
+    session.duration_ms = end - session.started_at_ms;
+    session
+}
+
+struct Visit {
+    rng: Rng,
+    device: DeviceClass,
+    viewport: SizePx,
+    t: i64,
+    session: Session,
+    pointer: PagePos,
+    scroll_y: f32,
+}
+
+const PRODUCTS: [&str; 3] = [
+    "product-trail-runner",
+    "product-summit-hiker",
+    "product-alpine-shell",
+];
+
+impl Visit {
+    fn layout_width(&self) -> u32 {
+        if self.device == DeviceClass::Mobile {
+            390
+        } else {
+            1440
+        }
+    }
+
+    fn delay(&mut self, min_ms: u64, spread_ms: u64) {
+        self.t += i64::try_from(min_ms + self.rng.below(spread_ms)).unwrap_or(0);
+    }
+
+    fn run(&mut self, persona: Persona, lands_on_product: bool) {
+        let product = PRODUCTS[self.rng.below(3) as usize];
+        let mut route: Vec<&str> = if lands_on_product {
+            vec![product]
+        } else {
+            vec!["home"]
+        };
+        match persona {
+            Persona::Bouncer => {}
+            Persona::Browser => {
+                route.extend(["category-footwear", product]);
+                if self.rng.chance(0.4) {
+                    route.push("home");
+                }
+            }
+            Persona::CartAbandoner => {
+                route.extend(["category-footwear", product, "cart"]);
+                if self.rng.chance(0.45) {
+                    route.push("checkout");
+                }
+            }
+            Persona::Buyer => route.extend([product, "cart", "checkout", "confirmation"]),
+        }
+        route.dedup();
+        for (step, key) in route.iter().enumerate() {
+            let Some(page) = site::page(key, self.layout_width()) else {
+                continue;
+            };
+            self.visit_page(page, route.get(step + 1).copied(), persona);
+        }
+    }
+
+    fn visit_page(&mut self, page: &Page, next: Option<&str>, persona: Persona) {
+        let page_no = u32::try_from(self.session.pages.len()).unwrap_or(0);
+        if let Some(prev) = self.session.pages.last_mut() {
+            prev.left_at_ms = self.t;
+        }
+        let doc_height = page.doc_height.ceil() as u32;
+        self.session.pages.push(PageView {
+            url: page.url.clone(),
+            entered_at_ms: self.t,
+            left_at_ms: self.t,
+            doc_size: SizePx {
+                width: self.viewport.width,
+                height: doc_height,
+            },
+            viewport: self.viewport,
+            screenshot: None,
+            tab: 0,
+        });
+        self.scroll_y = 0.0;
+        self.pointer.y = self.pointer.y.min(self.viewport.height as f32 - 10.0);
+        self.delay(300, 900);
+        if page.key.starts_with("product-") {
+            self.custom(page_no, "view_item", None);
+        }
+        // Read and scroll: the deeper the band, the fewer visitors reach it.
+        let max_scroll = (page.doc_height - self.viewport.height as f32).max(0.0);
+        let curiosity = if persona == Persona::Bouncer {
+            2.5
+        } else {
+            1.1
+        };
+        let depth_goal = max_scroll * self.rng.unit().powf(curiosity);
+        while self.scroll_y + 1.0 < depth_goal {
+            let samples = 4 + self.rng.below(10) as usize;
+            self.wander(page_no, samples);
+            let step = (self.viewport.height as f32 * (0.35 + 0.5 * self.rng.unit()))
+                .min(depth_goal - self.scroll_y);
+            self.scroll_by(page_no, step);
+            self.delay(500, 2500);
+        }
+        self.frictions(page, page_no);
+        if page.key == "home" && self.rng.chance(0.04) {
+            self.newsletter(page, page_no);
+        }
+        let Some(next) = next else {
+            self.wander(page_no, 10);
+            return;
+        };
+        match (page.key.as_str(), next) {
+            (key, "cart") if key.starts_with("product-") => {
+                let sizes: Vec<&Target> = page
+                    .clickables
+                    .iter()
+                    .filter(|c| c.selector.starts_with("#size-eu"))
+                    .collect();
+                if let Some(size) = sizes.get(self.rng.below(sizes.len() as u64) as usize) {
+                    self.click_target(page_no, size, false);
+                    self.delay(600, 1500);
+                }
+                if let Some(add) = page.target("#add-to-cart") {
+                    self.click_target(page_no, add, true);
+                    self.custom(page_no, "add_to_cart", None);
+                    self.delay(800, 1500);
+                }
+                if let Some(cart) = page.target("#cart-link") {
+                    self.click_target(page_no, cart, true);
+                }
+            }
+            ("cart", "checkout") => {
+                if let Some(go) = page.target("#checkout-button") {
+                    self.click_target(page_no, go, true);
+                    self.custom(page_no, "begin_checkout", None);
+                }
+            }
+            ("checkout", "confirmation") => {
+                for field in page.clickables.iter().filter(|c| {
+                    c.tag == "input"
+                        && c.selector.starts_with('#')
+                        && c.selector != "#site-search"
+                        && c.selector != "#ship-express"
+                }) {
+                    self.click_target(page_no, field, false);
+                    self.delay(1200, 3500);
+                    if field.selector == "#card_cvc" {
+                        self.custom(page_no, "add_payment_info", None);
+                    }
+                }
+                if let Some(place) = page.target("#place-order") {
+                    self.click_target(page_no, place, true);
+                    let value = 59.0 + f64::from(u32::try_from(self.rng.below(240)).unwrap_or(0));
+                    self.custom(page_no, "purchase", Some(value));
+                }
+            }
+            _ => {
+                let url = site::page(next, self.layout_width())
+                    .map(|p| p.url.clone())
+                    .unwrap_or_default();
+                if let Some(link) = page.link_to(&url) {
+                    self.click_target(page_no, link, true);
+                }
+            }
+        }
+        self.delay(300, 700);
+    }
+
+    /// The shop's deliberate friction: some visitors hit it.
+    fn frictions(&mut self, page: &Page, page_no: u32) {
+        if let Some(promo) = page.traps("dead_promo").next()
+            && self.rng.chance(0.06)
+        {
+            // Clicks on a banner that looks like a link; some turn into a rage burst.
+            let burst = if self.rng.chance(0.4) {
+                3 + self.rng.below(3)
+            } else {
+                1
+            };
+            self.click_target(page_no, promo, false);
+            for _ in 1..burst {
+                self.t += 120 + i64::try_from(self.rng.below(200)).unwrap_or(0);
+                self.repeat_click(page_no, promo);
+            }
+        }
+        if let Some(image) = page.traps("no_zoom_image").next()
+            && self.rng.chance(0.18)
+        {
+            self.click_target(page_no, image, false);
+            self.delay(700, 1200);
+        }
+        if let Some(coupon) = page.traps("coupon_error").next()
+            && self.rng.chance(0.2)
+        {
+            if let Some(field) = page.target("#coupon-code") {
+                self.click_target(page_no, field, false);
+                self.delay(1500, 2000);
+            }
+            self.click_target(page_no, coupon, false);
+            self.t += 15;
+            self.push(
+                page_no,
+                EventKind::Error {
+                    message: "TypeError: Cannot read properties of undefined (reading 'discount')"
+                        .to_owned(),
+                },
+            );
+            self.delay(1000, 1500);
+        }
+    }
+
+    fn newsletter(&mut self, page: &Page, page_no: u32) {
+        if let (Some(field), Some(button)) = (
+            page.target("#newsletter-email"),
+            page.target("#newsletter-submit"),
+        ) {
+            self.click_target(page_no, field, false);
+            self.delay(2000, 3000);
+            self.click_target(page_no, button, true);
+            self.custom(page_no, "newsletter_signup", None);
+        }
+    }
+
+    fn push(&mut self, page: u32, kind: EventKind) {
+        self.session.events.push(Event {
+            timestamp_ms: self.t,
+            page,
+            kind,
+        });
+    }
+
+    fn custom(&mut self, page: u32, name: &str, value: Option<f64>) {
+        self.push(
+            page,
+            EventKind::Custom {
+                name: name.to_owned(),
+                value,
+                currency: value.map(|_| "EUR".to_owned()),
+            },
+        );
+    }
+
+    fn scroll_by(&mut self, page: u32, dy: f32) {
+        let target = (self.scroll_y + dy).max(0.0).round();
+        let steps = 3 + self.rng.below(4);
+        let start = self.scroll_y;
+        for i in 1..=steps {
+            self.t += 100;
+            let y = (start + (target - start) * i as f32 / steps as f32).round();
+            self.push(
+                page,
+                EventKind::Scroll {
+                    offset: ScrollOffset { x: 0.0, y },
+                },
+            );
+        }
+        self.pointer.y += target - start;
+        self.scroll_y = target;
+    }
+
+    /// Small idle cursor movements near the current position (desktop only).
+    fn wander(&mut self, page: u32, samples: usize) {
+        if self.device == DeviceClass::Mobile {
+            self.t += 50 * samples as i64;
+            return;
+        }
+        for _ in 0..samples {
+            self.t += 50;
+            let min_y = self.scroll_y + 5.0;
+            let max_y = (self.scroll_y + self.viewport.height as f32 - 5.0).max(min_y);
+            self.pointer.x = (self.pointer.x + self.rng.normal() * 30.0)
+                .clamp(5.0, self.viewport.width as f32 - 5.0);
+            self.pointer.y = (self.pointer.y + self.rng.normal() * 18.0).clamp(min_y, max_y);
+            self.push(
+                page,
+                EventKind::PointerMove {
+                    pos_in_page: self.pointer,
+                    pointer: PointerType::Mouse,
+                },
+            );
+        }
+    }
+
+    fn click_target(&mut self, page: u32, target: &Target, reacts: bool) {
+        let mobile = self.device == DeviceClass::Mobile;
+        // Aim at a point inside the box, biased to its centre.
+        let aim = PagePos {
+            x: target.x + target.width * (0.5 + 0.16 * self.rng.normal()).clamp(0.05, 0.95),
+            y: target.y + target.height * (0.5 + 0.14 * self.rng.normal()).clamp(0.1, 0.9),
+        };
+        // Bring the target into view.
+        let view_h = self.viewport.height as f32;
+        if aim.y < self.scroll_y + 30.0 || aim.y > self.scroll_y + view_h - 30.0 {
+            let dy = aim.y - self.scroll_y - view_h * 0.45;
+            self.scroll_by(page, dy);
+            self.delay(300, 600);
+        }
+        if !mobile {
+            // Fitts-like movement: duration grows with log2(distance / width + 1), eased out,
+            // with a small overshoot corrected on the last sample.
+            let dx = aim.x - self.pointer.x;
+            let dy = aim.y - self.pointer.y;
+            let distance = (dx * dx + dy * dy).sqrt();
+            let duration_ms = 200.0 + 140.0 * (distance / target.width.max(8.0) + 1.0).log2();
+            let samples = (duration_ms / 50.0).ceil().max(2.0) as usize;
+            let start = self.pointer;
+            let overshoot = 1.0 + 0.07 * self.rng.unit();
+            let wobble = self.rng.normal() * 0.08;
+            for i in 1..=samples {
+                let s = i as f32 / samples as f32;
+                let eased = (1.0 - (1.0 - s).powi(3)) * if i < samples { overshoot } else { 1.0 };
+                let arc = (s * std::f32::consts::PI).sin() * wobble * distance;
+                self.t += 50;
+                self.pointer = PagePos {
+                    x: start.x + dx * eased - dy / distance.max(1.0) * arc,
+                    y: start.y + dy * eased + dx / distance.max(1.0) * arc,
+                };
+                self.push(
+                    page,
+                    EventKind::PointerMove {
+                        pos_in_page: self.pointer,
+                        pointer: PointerType::Mouse,
+                    },
+                );
+            }
+        }
+        self.pointer = aim;
+        self.delay(60, 200);
+        self.emit_click(page, target, aim, reacts);
+    }
+
+    /// Another click at almost the same spot (rage bursts).
+    fn repeat_click(&mut self, page: u32, target: &Target) {
+        let aim = PagePos {
+            x: self.pointer.x + self.rng.normal() * 3.0,
+            y: self.pointer.y + self.rng.normal() * 3.0,
+        };
+        self.emit_click(page, target, aim, false);
+    }
+
+    fn emit_click(&mut self, page: u32, target: &Target, aim: PagePos, reacts: bool) {
+        let mobile = self.device == DeviceClass::Mobile;
+        let target_index = self.target_index(target);
+        let pointer = if mobile {
+            PointerType::Touch
+        } else {
+            PointerType::Mouse
+        };
+        let pos_in_viewport = ViewportPos {
+            x: aim.x,
+            y: aim.y - self.scroll_y,
+        };
+        let click = |kind| EventKind::Click {
+            pos_in_page: aim,
+            pos_in_viewport,
+            kind,
+            pointer,
+            target: Some(target_index),
+        };
+        if mobile {
+            self.push(page, click(ClickKind::TouchStart));
+            self.delay(50, 70);
+            self.push(page, click(ClickKind::TouchEnd));
+        }
+        self.push(page, click(ClickKind::Click));
+        if reacts || matches!(target.tag.as_str(), "input" | "select") {
+            self.t += 16;
+            self.push(page, EventKind::DomChange);
+        }
+    }
+
+    fn target_index(&mut self, target: &Target) -> u32 {
+        let descriptor = target.descriptor();
+        let index = match self.session.targets.iter().position(|d| *d == descriptor) {
+            Some(i) => i,
+            None => {
+                self.session.targets.push(descriptor);
+                self.session.targets.len() - 1
+            }
+        };
+        u32::try_from(index).unwrap_or(0)
+    }
+}
+
+impl Target {
+    fn descriptor(&self) -> ElementDescriptor {
+        let id = self
+            .selector
+            .strip_prefix('#')
+            .filter(|s| !s.contains([' ', '>', '.', ':']))
+            .map(str::to_owned);
+        ElementDescriptor {
+            tag: self.tag.clone(),
+            name: if self.tag == "input" {
+                id.clone()
+            } else {
+                None
+            },
+            id,
+            text: self.text.as_ref().map(|t| t.chars().take(80).collect()),
+            selector: self.selector.clone(),
+            href: self.href.clone(),
+            role: (self.kind == "button").then(|| "button".to_owned()),
+            ..ElementDescriptor::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Limits;
+
+    #[test]
+    fn same_seed_same_sessions() {
+        let options = GenerateOptions {
+            sessions: 50,
+            seed: 7,
+            ..GenerateOptions::default()
+        };
+        assert_eq!(generate(&options), generate(&options));
+        let other = GenerateOptions { seed: 8, ..options };
+        assert_ne!(generate(&options), generate(&other));
+    }
+
+    #[test]
+    fn generated_sessions_are_valid_and_plausible() {
+        let sessions = generate(&GenerateOptions {
+            sessions: 400,
+            seed: 3,
+            ..GenerateOptions::default()
+        });
+        for s in &sessions {
+            s.validate(&Limits::default()).unwrap();
+        }
+        let converted =
+            sessions.iter().filter(|s| s.converted()).count() as f64 / sessions.len() as f64;
+        assert!(
+            (0.01..0.08).contains(&converted),
+            "conversion rate {converted}"
+        );
+        let mobile = sessions
+            .iter()
+            .filter(|s| s.device == DeviceClass::Mobile)
+            .count() as f64
+            / sessions.len() as f64;
+        assert!((0.5..0.7).contains(&mobile), "mobile share {mobile}");
+        let events: usize = sessions.iter().map(|s| s.events.len()).sum();
+        assert!(events / sessions.len() > 30, "{events}");
+    }
+}
+
+/// Attaches the demo shop's page screenshots from `assets_dir` (the repository's `assets/`
+/// folder) to `library`, origin `sample`. Returns how many were attached.
+pub fn attach_screenshots(
+    library: &mut crate::store::Library,
+    assets_dir: &std::path::Path,
+) -> Result<usize, crate::store::StoreError> {
+    let mut attached = 0;
+    for page in pages() {
+        let path = assets_dir.join("demo-shop").join(&page.screenshot);
+        let png = std::fs::read(&path).map_err(|error| crate::store::StoreError::Io {
+            path: path.display().to_string(),
+            error,
+        })?;
+        library.add_screenshot(&page.url, page.layout_width, png, "sample")?;
+        attached += 1;
+    }
+    Ok(attached)
+}

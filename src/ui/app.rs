@@ -1,0 +1,386 @@
+//! The app state, the per-frame flow, and the one place commands are applied.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::background::{Background, JobResult, Query};
+use super::command::Command;
+use super::{StartOptions, panels};
+use crate::model::{DeviceClass, Session};
+use crate::store::{ImportProgress, SessionFilter, SessionRow, SessionSort};
+
+/// Rows fetched per page of the session list.
+const PAGE_ROWS: u64 = 200;
+
+/// The session list filter as the UI edits it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListFilter {
+    /// URL or glob of a visited page (empty: any).
+    pub page: String,
+    /// Device class.
+    pub device: Option<DeviceClass>,
+    /// Channel or utm_source (empty: any).
+    pub source: String,
+    /// Converted or not.
+    pub converted: Option<bool>,
+    /// Smallest viewport width.
+    pub min_width: Option<u32>,
+    /// Largest viewport width.
+    pub max_width: Option<u32>,
+    /// Has a signal of this kind (empty: any).
+    pub has_signal: String,
+    /// Order.
+    pub sort: SortChoice,
+}
+
+/// Session list orders offered in the UI.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortChoice {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// Longest first.
+    Longest,
+    /// Most clicks first.
+    Clicks,
+}
+
+impl SortChoice {
+    /// All choices.
+    pub const ALL: [Self; 4] = [Self::Newest, Self::Oldest, Self::Longest, Self::Clicks];
+
+    /// Label in the UI.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Newest => "Newest first",
+            Self::Oldest => "Oldest first",
+            Self::Longest => "Longest first",
+            Self::Clicks => "Most clicks first",
+        }
+    }
+
+    fn sort(self) -> SessionSort {
+        match self {
+            Self::Newest => SessionSort::NewestFirst,
+            Self::Oldest => SessionSort::OldestFirst,
+            Self::Longest => SessionSort::LongestFirst,
+            Self::Clicks => SessionSort::MostClicksFirst,
+        }
+    }
+}
+
+impl ListFilter {
+    /// The store filter.
+    #[must_use]
+    pub fn to_session_filter(&self) -> SessionFilter {
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        SessionFilter {
+            url: text(&self.page),
+            device: self.device,
+            min_viewport_width: self.min_width,
+            max_viewport_width: self.max_width,
+            source: text(&self.source),
+            converted: self.converted,
+            has_signal: text(&self.has_signal),
+            ..SessionFilter::default()
+        }
+    }
+}
+
+/// UI preferences kept between runs (session data lives in the library, never here).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    /// The session list filter.
+    pub filter: ListFilter,
+    /// The last session opened.
+    pub last_session: Option<String>,
+}
+
+/// Import state shown in the status bar.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportStatus {
+    /// Progress so far.
+    pub progress: ImportProgress,
+}
+
+/// The SessionLens app.
+pub struct App {
+    /// Preferences (persisted).
+    pub prefs: Prefs,
+    /// The library file.
+    pub library_path: PathBuf,
+    pub(crate) background: Background,
+    /// Sessions in the library (unfiltered), once known.
+    pub library_sessions: Option<u64>,
+    /// Rows of the session list loaded so far.
+    pub rows: Vec<SessionRow>,
+    /// Sessions matching the filter.
+    pub total: u64,
+    list_generation: u64,
+    /// True while a list query is out.
+    pub list_loading: bool,
+    /// The selected session id.
+    pub selected: Option<String>,
+    /// The loaded selected session.
+    pub session: Option<Session>,
+    /// A running import.
+    pub import: Option<ImportStatus>,
+    /// The last import's summary line.
+    pub last_import: Option<String>,
+    /// Errors to show (newest last).
+    pub errors: Vec<String>,
+    /// Commands pushed by panels this frame.
+    pub commands: Vec<Command>,
+    start: StartOptions,
+    open_first_after_import: bool,
+}
+
+impl App {
+    /// Creates the app; restores preferences from `storage` when there are any.
+    pub fn new(
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        start: StartOptions,
+    ) -> Self {
+        let prefs: Prefs = storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        let background = Background::start(ctx, start.library_path.clone());
+        let mut app = Self {
+            prefs,
+            library_path: start.library_path.clone(),
+            background,
+            library_sessions: None,
+            rows: Vec::new(),
+            total: 0,
+            list_generation: 0,
+            list_loading: false,
+            selected: None,
+            session: None,
+            import: None,
+            last_import: None,
+            errors: Vec::new(),
+            commands: Vec::new(),
+            start,
+            open_first_after_import: false,
+        };
+        if !app.start.files.is_empty() {
+            app.commands.push(Command::Import {
+                paths: app.start.files.clone(),
+                open_first: true,
+            });
+        }
+        if let Some((id, _)) = app.start.open_at.clone() {
+            app.commands.push(Command::SelectSession(id));
+        } else if let Some(id) = app.prefs.last_session.clone() {
+            app.commands.push(Command::SelectSession(id));
+        }
+        app.commands.push(Command::RefreshList);
+        app
+    }
+
+    /// True when no background work is pending (for tests).
+    #[must_use]
+    pub fn is_idle(&self) -> bool {
+        let session_loading = self.selected.is_some() && self.session.is_none();
+        self.library_sessions.is_some()
+            && !self.list_loading
+            && !session_loading
+            && !self.background.import_running()
+            && self.import.is_none()
+    }
+
+    fn handle_results(&mut self) {
+        for result in self.background.drain() {
+            match result {
+                JobResult::Opened { num_sessions } => {
+                    self.library_sessions = Some(num_sessions);
+                    if num_sessions == 0
+                        && self.start.files.is_empty()
+                        && let Some(samples) = super::sample_sessions_dir()
+                    {
+                        // First start: fill the empty library with the bundled samples.
+                        let assets = samples
+                            .parent()
+                            .map(|p| p.join("assets"))
+                            .filter(|p| p.join("demo-shop").is_dir());
+                        self.import = Some(ImportStatus::default());
+                        self.background.import(vec![samples], false, assets);
+                    }
+                }
+                JobResult::List {
+                    generation,
+                    offset,
+                    rows,
+                    total,
+                } => {
+                    if generation == self.list_generation {
+                        if offset == 0 {
+                            self.rows = rows;
+                        } else {
+                            self.rows.extend(rows);
+                        }
+                        self.total = total;
+                        self.list_loading = false;
+                    }
+                }
+                JobResult::Session(id, loaded) => {
+                    if self.selected.as_deref() == Some(id.as_str()) {
+                        match loaded {
+                            Ok(session) => {
+                                self.prefs.last_session = Some(id);
+                                self.session = Some(*session);
+                            }
+                            Err(e) => {
+                                self.selected = None;
+                                if self.prefs.last_session.as_deref() == Some(id.as_str()) {
+                                    self.prefs.last_session = None;
+                                } else {
+                                    self.errors
+                                        .push(format!("could not open session {id}: {e}"));
+                                }
+                            }
+                        }
+                    }
+                }
+                JobResult::ImportProgress(progress) => {
+                    self.import = Some(ImportStatus { progress })
+                }
+                JobResult::ImportDone {
+                    summary,
+                    open_first,
+                    screenshots_attached,
+                } => {
+                    self.import = None;
+                    let mut line = format!(
+                        "Imported {} sessions from {} files ({} duplicates skipped, {} files failed)",
+                        summary.sessions_imported,
+                        summary.files.len(),
+                        summary.sessions_duplicate,
+                        summary.files_failed
+                    );
+                    if screenshots_attached > 0 {
+                        line.push_str(&format!(
+                            ", {screenshots_attached} page screenshots attached"
+                        ));
+                    }
+                    self.last_import = Some(line);
+                    for failed in summary.files.iter().filter_map(|f| f.error.as_ref()) {
+                        self.errors.push(failed.clone());
+                    }
+                    self.library_sessions =
+                        Some(self.library_sessions.unwrap_or(0) + summary.sessions_imported as u64);
+                    let first = summary
+                        .files
+                        .iter()
+                        .find_map(|f| f.session_ids.first().or(f.duplicate_ids.first()).cloned());
+                    if (open_first || self.open_first_after_import)
+                        && let Some(id) = first
+                    {
+                        self.commands.push(Command::SelectSession(id));
+                    }
+                    self.open_first_after_import = false;
+                    self.commands.push(Command::RefreshList);
+                }
+                JobResult::Picked { paths, open_first } => {
+                    if !paths.is_empty() {
+                        self.commands.push(Command::Import { paths, open_first });
+                    }
+                }
+                JobResult::Error(e) => self.errors.push(e),
+            }
+        }
+    }
+
+    fn query_list(&mut self, offset: u64) {
+        if offset == 0 {
+            self.list_generation += 1;
+        }
+        self.list_loading = true;
+        self.background.query(Query::List {
+            generation: self.list_generation,
+            filter: self.prefs.filter.to_session_filter(),
+            sort: self.prefs.filter.sort.sort(),
+            offset,
+            limit: PAGE_ROWS,
+        });
+    }
+
+    /// Applies the commands pushed this frame, in order.
+    pub fn apply_commands(&mut self, ctx: &egui::Context) {
+        for command in std::mem::take(&mut self.commands) {
+            match command {
+                Command::OpenFilesDialog => self.background.pick(false),
+                Command::ImportFolderDialog => self.background.pick(true),
+                Command::Import { paths, open_first } => {
+                    if self.background.import_running() {
+                        self.errors.push(
+                            "an import is already running; try again when it has finished"
+                                .to_owned(),
+                        );
+                    } else {
+                        self.import = Some(ImportStatus::default());
+                        self.open_first_after_import = open_first;
+                        self.background.import(paths, open_first, None);
+                    }
+                }
+                Command::SetFilter(filter) => {
+                    if filter != self.prefs.filter {
+                        self.prefs.filter = filter;
+                        self.query_list(0);
+                    }
+                }
+                Command::LoadMore => {
+                    if !self.list_loading && (self.rows.len() as u64) < self.total {
+                        self.query_list(self.rows.len() as u64);
+                    }
+                }
+                Command::RefreshList => self.query_list(0),
+                Command::SelectSession(id) => {
+                    if self.selected.as_deref() != Some(id.as_str()) {
+                        self.session = None;
+                        self.selected = Some(id.clone());
+                        self.background.query(Query::Load(id));
+                    }
+                }
+                Command::DismissError => {
+                    self.errors.clear();
+                }
+                Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            }
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.handle_results();
+        let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.commands.push(Command::Import {
+                paths: dropped,
+                open_first: true,
+            });
+        }
+        panels::show(self, ui);
+        let ctx = ui.ctx().clone();
+        self.apply_commands(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+    }
+}

@@ -1,0 +1,479 @@
+//! The panels: menu bar, status bar, session list with filters, session details.
+
+use egui::{Align, Layout, RichText};
+use egui_plot::{Bar, BarChart, Legend, Plot};
+
+use super::app::{App, ListFilter, SortChoice};
+use super::command::Command;
+use super::theme;
+use crate::analysis;
+use crate::model::{Channel, DeviceClass, Session, time};
+
+/// Lays out the whole window: side and bottom panels first, the central panel last.
+pub fn show(app: &mut App, ui: &mut egui::Ui) {
+    egui::Panel::top("menu_bar").show(ui, |ui| menu_bar_ui(app, ui));
+    egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(app, ui));
+    egui::Panel::left("session_list")
+        .resizable(true)
+        .default_size(theme::LIST_WIDTH)
+        .min_size(300.0)
+        .show(ui, |ui| session_list_ui(app, ui));
+    egui::CentralPanel::default_margins().show(ui, |ui| {
+        errors_ui(app, ui);
+        match (&app.selected, &app.session) {
+            (_, Some(session)) => session_ui(session, ui),
+            (Some(id), None) => {
+                ui.spinner();
+                ui.label(format!("Loading session {id}…"));
+            }
+            (None, None) => empty_state_ui(app, ui),
+        }
+    });
+    let hovering = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
+    if hovering {
+        let rect = ui.ctx().content_rect();
+        let painter = ui.ctx().layer_painter(egui::LayerId::new(
+            egui::Order::Foreground,
+            egui::Id::unique("drop-overlay"),
+        ));
+        painter.rect_filled(rect, 0.0, theme::ACCENT.gamma_multiply(0.25));
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drop recordings to import them",
+            egui::FontId::proportional(28.0),
+            egui::Color32::WHITE,
+        );
+    }
+}
+
+fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            if ui.button("Open…").clicked() {
+                app.commands.push(Command::OpenFilesDialog);
+            }
+            if ui.button("Import folder…").clicked() {
+                app.commands.push(Command::ImportFolderDialog);
+            }
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                app.commands.push(Command::Quit);
+            }
+        });
+        ui.menu_button("View", |ui| {
+            if ui.button("Refresh session list").clicked() {
+                app.commands.push(Command::RefreshList);
+            }
+        });
+    });
+}
+
+fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        if let Some(import) = &app.import {
+            let p = import.progress;
+            let fraction = if p.files_total == 0 {
+                0.0
+            } else {
+                p.files_done as f32 / p.files_total as f32
+            };
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .desired_width(240.0)
+                    .text(format!(
+                        "Importing {}/{} files · {} sessions",
+                        p.files_done, p.files_total, p.sessions_imported
+                    )),
+            );
+        } else if let Some(line) = &app.last_import {
+            ui.label(line);
+        }
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            let sessions = app
+                .library_sessions
+                .map_or_else(|| "opening…".to_owned(), |n| format!("{n} sessions"));
+            ui.label(
+                RichText::new(format!(
+                    "Library: {} · {sessions}",
+                    app.library_path.display()
+                ))
+                .color(theme::MUTED),
+            );
+        });
+    });
+}
+
+fn errors_ui(app: &mut App, ui: &mut egui::Ui) {
+    if app.errors.is_empty() {
+        return;
+    }
+    egui::Frame::new()
+        .fill(theme::ERROR_BG)
+        .inner_margin(8.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.vertical(|ui| {
+                    for e in app.errors.iter().rev().take(5) {
+                        ui.label(RichText::new(e).color(theme::ERROR_TEXT));
+                    }
+                    if app.errors.len() > 5 {
+                        ui.label(
+                            RichText::new(format!("…and {} more", app.errors.len() - 5))
+                                .color(theme::ERROR_TEXT),
+                        );
+                    }
+                });
+                if ui.button("Dismiss").clicked() {
+                    app.commands.push(Command::DismissError);
+                }
+            });
+        });
+    ui.add_space(8.0);
+}
+
+fn filters_ui(filter: &mut ListFilter, ui: &mut egui::Ui) {
+    egui::Grid::new("filters")
+        .num_columns(2)
+        .spacing([8.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("Page");
+            ui.add(
+                egui::TextEdit::singleline(&mut filter.page)
+                    .hint_text("URL or glob, e.g. /product/*")
+                    .desired_width(f32::INFINITY),
+            );
+            ui.end_row();
+
+            let label = ui.label("Device");
+            egui::ComboBox::from_id_salt("device")
+                .selected_text(filter.device.map_or("Any device", DeviceClass::as_str))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut filter.device, None, "Any device");
+                    for d in DeviceClass::ALL {
+                        ui.selectable_value(&mut filter.device, Some(d), d.as_str());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+
+            let label = ui.label("Source");
+            let source_label = if filter.source.is_empty() {
+                "Any source".to_owned()
+            } else {
+                filter.source.clone()
+            };
+            egui::ComboBox::from_id_salt("source")
+                .selected_text(source_label)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut filter.source, String::new(), "Any source");
+                    for c in Channel::ALL {
+                        ui.selectable_value(&mut filter.source, c.as_str().to_owned(), c.as_str());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+
+            let label = ui.label("Converted");
+            let converted_label = match filter.converted {
+                None => "Any",
+                Some(true) => "Converted",
+                Some(false) => "Not converted",
+            };
+            egui::ComboBox::from_id_salt("converted")
+                .selected_text(converted_label)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut filter.converted, None, "Any");
+                    ui.selectable_value(&mut filter.converted, Some(true), "Converted");
+                    ui.selectable_value(&mut filter.converted, Some(false), "Not converted");
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+
+            let label = ui.label("Sort");
+            egui::ComboBox::from_id_salt("sort")
+                .selected_text(filter.sort.label())
+                .show_ui(ui, |ui| {
+                    for s in SortChoice::ALL {
+                        ui.selectable_value(&mut filter.sort, s, s.label());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+        });
+}
+
+fn session_list_ui(app: &mut App, ui: &mut egui::Ui) {
+    ui.add_space(4.0);
+    ui.heading("Sessions");
+    let mut filter = app.prefs.filter.clone();
+    filters_ui(&mut filter, ui);
+    if filter != app.prefs.filter {
+        app.commands.push(Command::SetFilter(filter));
+    }
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "{} of {} sessions shown",
+                app.rows.len(),
+                app.total
+            ))
+            .color(theme::MUTED),
+        );
+        if app.list_loading {
+            ui.spinner();
+        }
+    });
+    ui.separator();
+    let num_rows = app.rows.len();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show_rows(ui, theme::ROW_HEIGHT, num_rows, |ui, range| {
+            if range.end + 20 >= num_rows && (num_rows as u64) < app.total {
+                app.commands.push(Command::LoadMore);
+            }
+            for row in app.rows.get(range).unwrap_or_default() {
+                let selected = app.selected.as_deref() == Some(row.session_id.as_str());
+                if session_row_ui(ui, row, selected).clicked() {
+                    app.commands
+                        .push(Command::SelectSession(row.session_id.clone()));
+                }
+            }
+        });
+}
+
+/// One row of the session list: id and badge on the first line, details on the second.
+fn session_row_ui(
+    ui: &mut egui::Ui,
+    row: &crate::store::SessionRow,
+    selected: bool,
+) -> egui::Response {
+    let size = egui::vec2(ui.available_width(), theme::ROW_HEIGHT - 2.0);
+    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click());
+    response.widget_info(|| {
+        egui::WidgetInfo::selected(egui::Role::Button, true, selected, &row.session_id)
+    });
+    if ui.is_rect_visible(rect) {
+        let visuals = ui.style().interact_selectable(&response, selected);
+        if selected || response.hovered() {
+            ui.painter().rect_filled(rect, 4.0, visuals.weak_bg_fill);
+        }
+        let text_color = visuals.text_color();
+        let left = rect.left() + 8.0;
+        ui.painter().text(
+            egui::pos2(left, rect.top() + 5.0),
+            egui::Align2::LEFT_TOP,
+            &row.session_id,
+            egui::FontId::proportional(14.0),
+            text_color,
+        );
+        if row.converted {
+            ui.painter().text(
+                egui::pos2(rect.right() - 8.0, rect.top() + 5.0),
+                egui::Align2::RIGHT_TOP,
+                row.revenue
+                    .map_or_else(|| "converted".to_owned(), |r| format!("converted · {r:.0}")),
+                egui::FontId::proportional(12.0),
+                theme::CONVERTED,
+            );
+        }
+        let details = format!(
+            "{}  ·  {}  ·  {}  ·  {} clicks  ·  {} pages  ·  {}",
+            time::format_utc(row.started_at_ms),
+            row.device,
+            time::format_duration(row.duration_ms),
+            row.num_clicks,
+            row.pages.len(),
+            row.source
+        );
+        ui.painter().text(
+            egui::pos2(left, rect.top() + 23.0),
+            egui::Align2::LEFT_TOP,
+            details,
+            egui::FontId::proportional(12.0),
+            theme::MUTED,
+        );
+    }
+    let first_page = row.pages.first().map_or("", String::as_str);
+    response.on_hover_text(first_page)
+}
+
+fn empty_state_ui(app: &App, ui: &mut egui::Ui) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(ui.available_height() * 0.3);
+        ui.heading("No session selected");
+        if app.library_sessions == Some(0) && app.import.is_none() {
+            ui.label("The library is empty. Use File > Open… or Import folder…, or drop rrweb or SessionLens files here.");
+        } else {
+            ui.label("Pick a session from the list, or drop recordings here to import them.");
+        }
+    });
+}
+
+fn session_ui(session: &Session, ui: &mut egui::Ui) {
+    ui.heading(&session.session_id);
+    let viewport = session.initial_viewport();
+    egui::Grid::new("session_meta")
+        .num_columns(4)
+        .spacing([24.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("Started");
+            ui.strong(format!("{} UTC", time::format_utc(session.started_at_ms)));
+            ui.label("Duration");
+            ui.strong(time::format_duration(session.duration_ms));
+            ui.end_row();
+            ui.label("Device");
+            ui.strong(format!(
+                "{} · {} x {} px",
+                session.device, viewport.width, viewport.height
+            ));
+            ui.label("Source");
+            let campaign = session
+                .source
+                .utm_campaign
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            ui.strong(format!("{}{campaign}", session.source.channel()));
+            ui.end_row();
+            ui.label("Converted");
+            match (session.converted(), session.revenue()) {
+                (true, Some(r)) => ui.label(
+                    RichText::new(format!("yes · {r:.2}"))
+                        .color(theme::CONVERTED)
+                        .strong(),
+                ),
+                (true, None) => ui.label(RichText::new("yes").color(theme::CONVERTED).strong()),
+                (false, _) => ui.strong("no"),
+            };
+            ui.label("Events");
+            ui.strong(format!(
+                "{} ({} clicks)",
+                session.events.len(),
+                session.num_clicks()
+            ));
+            ui.end_row();
+        });
+    ui.add_space(12.0);
+    ui.heading("Page views");
+    egui::Grid::new("pages")
+        .striped(true)
+        .num_columns(5)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            for title in ["Entered", "Time on page", "Clicks", "Deepest px", "URL"] {
+                ui.label(RichText::new(title).color(theme::MUTED));
+            }
+            ui.end_row();
+            for (page, stats) in session.pages.iter().zip(session.page_stats()) {
+                ui.label(time::format_duration(
+                    page.entered_at_ms - session.started_at_ms,
+                ));
+                ui.label(time::format_duration(page.duration_ms()));
+                ui.label(stats.num_clicks.to_string());
+                let depth_share = if page.doc_size.height > 0 {
+                    format!(
+                        " ({:.0} %)",
+                        100.0 * stats.max_depth_px / page.doc_size.height as f32
+                    )
+                } else {
+                    String::new()
+                };
+                ui.label(format!("{:.0}{depth_share}", stats.max_depth_px));
+                ui.label(&page.url);
+                ui.end_row();
+            }
+        });
+    ui.add_space(12.0);
+    ui.heading("Activity");
+    let bucket_ms = if session.duration_ms > 600_000 {
+        30_000
+    } else {
+        5_000
+    };
+    let buckets = analysis::activity_histogram(session, bucket_ms);
+    let bars = |name: &str, value: fn(&analysis::ActivityBucket) -> u32, color: egui::Color32| {
+        let bars: Vec<Bar> = buckets
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                Bar::new(
+                    (i as f64 + 0.5) * bucket_ms as f64 / 1000.0,
+                    f64::from(value(b)),
+                )
+                .width(bucket_ms as f64 / 1000.0 * 0.9)
+            })
+            .collect();
+        BarChart::new(name, bars).color(color)
+    };
+    let moves = bars(
+        "Pointer moves",
+        |b| b.moves,
+        egui::Color32::from_rgb(0x60, 0xa5, 0xfa),
+    );
+    let scrolls = bars(
+        "Scrolls",
+        |b| b.scrolls,
+        egui::Color32::from_rgb(0xa7, 0x8b, 0xfa),
+    )
+    .stack_on(&[&moves]);
+    let clicks = bars(
+        "Clicks",
+        |b| b.clicks,
+        egui::Color32::from_rgb(0xf9, 0x73, 0x16),
+    )
+    .stack_on(&[&moves, &scrolls]);
+    let inputs = bars(
+        "Inputs",
+        |b| b.inputs,
+        egui::Color32::from_rgb(0x22, 0xc5, 0x5e),
+    )
+    .stack_on(&[&moves, &scrolls, &clicks]);
+    Plot::new("activity")
+        .height(160.0)
+        .legend(Legend::default())
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .x_axis_label("seconds from start")
+        .y_axis_label(format!("events per {} s", bucket_ms / 1000))
+        .show(ui, |plot| {
+            plot.bar_chart(moves);
+            plot.bar_chart(scrolls);
+            plot.bar_chart(clicks);
+            plot.bar_chart(inputs);
+        });
+    ui.add_space(12.0);
+    ui.columns(2, |columns| {
+        columns[0].heading("Events by kind");
+        egui::Grid::new("event_counts")
+            .striped(true)
+            .show(&mut columns[0], |ui| {
+                for (kind, count) in analysis::event_counts(session) {
+                    ui.label(kind);
+                    ui.label(count.to_string());
+                    ui.end_row();
+                }
+            });
+        columns[1].heading("Conversion events");
+        let customs = analysis::custom_events(session);
+        if customs.is_empty() {
+            columns[1].label(RichText::new("none recorded").color(theme::MUTED));
+        }
+        egui::Grid::new("customs")
+            .striped(true)
+            .show(&mut columns[1], |ui| {
+                for (at_ms, name, value) in customs {
+                    ui.label(time::format_duration(at_ms));
+                    ui.label(name);
+                    ui.label(value.map(|v| format!("{v:.2}")).unwrap_or_default());
+                    ui.end_row();
+                }
+            });
+    });
+}
