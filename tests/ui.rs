@@ -1,4 +1,5 @@
 //! GUI tests with egui_kittest: the real app, a real library on disk, no display needed.
+#![expect(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
 use std::time::Duration;
 

@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 ///
 /// Without a subcommand, opens the desktop app (on the given files, if any).
 #[derive(Debug, Parser)]
-#[command(name = "sessionlens", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+#[command(name = "sessionlens", version, about, long_about = None)]
 pub struct Cli {
     /// The session library (SQLite file). Default: the platform data directory.
     #[arg(long, global = true, env = "SESSIONLENS_LIBRARY", value_name = "PATH")]

@@ -555,6 +555,25 @@ impl Target {
     }
 }
 
+/// Attaches the demo shop's page screenshots from `assets_dir` (the repository's `assets/`
+/// folder) to `library`, origin `sample`. Returns how many were attached.
+pub fn attach_screenshots(
+    library: &mut crate::store::Library,
+    assets_dir: &std::path::Path,
+) -> Result<usize, crate::store::StoreError> {
+    let mut attached = 0;
+    for page in pages() {
+        let path = assets_dir.join("demo-shop").join(&page.screenshot);
+        let png = std::fs::read(&path).map_err(|error| crate::store::StoreError::Io {
+            path: path.display().to_string(),
+            error,
+        })?;
+        library.add_screenshot(&page.url, page.layout_width, png, "sample")?;
+        attached += 1;
+    }
+    Ok(attached)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,23 +616,4 @@ mod tests {
         let events: usize = sessions.iter().map(|s| s.events.len()).sum();
         assert!(events / sessions.len() > 30, "{events}");
     }
-}
-
-/// Attaches the demo shop's page screenshots from `assets_dir` (the repository's `assets/`
-/// folder) to `library`, origin `sample`. Returns how many were attached.
-pub fn attach_screenshots(
-    library: &mut crate::store::Library,
-    assets_dir: &std::path::Path,
-) -> Result<usize, crate::store::StoreError> {
-    let mut attached = 0;
-    for page in pages() {
-        let path = assets_dir.join("demo-shop").join(&page.screenshot);
-        let png = std::fs::read(&path).map_err(|error| crate::store::StoreError::Io {
-            path: path.display().to_string(),
-            error,
-        })?;
-        library.add_screenshot(&page.url, page.layout_width, png, "sample")?;
-        attached += 1;
-    }
-    Ok(attached)
 }

@@ -199,15 +199,14 @@ impl Session {
                     check_pos(i, offset.x, offset.y)?;
                     check_target(i, *target)?;
                 }
-                EventKind::Resize { viewport } => {
+                EventKind::Resize { viewport }
                     if viewport.width > limits.max_dimension_px
-                        || viewport.height > limits.max_dimension_px
-                    {
-                        return Err(invalid(
-                            format!("events[{i}]"),
-                            "viewport size exceeds the dimension limit",
-                        ));
-                    }
+                        || viewport.height > limits.max_dimension_px =>
+                {
+                    return Err(invalid(
+                        format!("events[{i}]"),
+                        "viewport size exceeds the dimension limit",
+                    ));
                 }
                 EventKind::Input { target, .. }
                 | EventKind::Focus { target }

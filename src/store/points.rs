@@ -76,10 +76,13 @@ impl PagePoints {
     }
 }
 
+/// x, y and time columns of one page view and kind.
+type Columns = (Vec<f32>, Vec<f32>, Vec<u32>);
+
 /// Builds the point blobs of one session: `(page_index, kind, num_points, blob)`, skipping empty ones.
 #[must_use]
 pub fn encode_page_points(session: &Session) -> Vec<(u32, PointKind, usize, Vec<u8>)> {
-    let mut columns: std::collections::BTreeMap<(u32, PointKind), (Vec<f32>, Vec<f32>, Vec<u32>)> =
+    let mut columns: std::collections::BTreeMap<(u32, PointKind), Columns> =
         std::collections::BTreeMap::new();
     for event in &session.events {
         let (kind, x, y) = match &event.kind {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use crate::format::ReadOptions;
 use crate::model::Session;
@@ -310,16 +310,11 @@ impl Background {
     /// Takes every result that has arrived.
     pub fn drain(&mut self) -> Vec<JobResult> {
         let mut out = Vec::new();
-        loop {
-            match self.results_rx.try_recv() {
-                Ok(result) => {
-                    if matches!(result, JobResult::ImportDone { .. }) {
-                        self.import_running = false;
-                    }
-                    out.push(result);
-                }
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+        while let Ok(result) = self.results_rx.try_recv() {
+            if matches!(result, JobResult::ImportDone { .. }) {
+                self.import_running = false;
             }
+            out.push(result);
         }
         out
     }

@@ -42,7 +42,14 @@ pub fn run(options: StartOptions) -> anyhow::Result<()> {
         native_options,
         Box::new(move |cc| Ok(Box::new(App::new(&cc.egui_ctx, cc.storage, options)))),
     )
-    .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+    .map_err(|e| {
+        let hint = if e.to_string().contains("DISPLAY") {
+            " (no display: run it in a desktop session, or use the command-line subcommands, see `sessionlens --help`)"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("could not open the window: {e}{hint}")
+    })
 }
 
 /// Where the bundled sample sessions are: `$SESSIONLENS_SAMPLES`, else `sample_sessions/` in the

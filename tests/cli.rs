@@ -1,0 +1,339 @@
+//! Integration tests: the built `sessionlens` binary on fixtures, in temporary directories.
+#![expect(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn library(&self) -> PathBuf {
+        self.dir.path().join("lib").join("library.sqlite")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_sessionlens"))
+            .args(args)
+            .env("SESSIONLENS_LIBRARY", self.library())
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    fn generate(&self, n: usize, seed: u64) -> PathBuf {
+        let out = self.path(&format!("gen-{seed}"));
+        self.ok(&[
+            "demo",
+            "generate",
+            "--sessions",
+            &n.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        out
+    }
+
+    fn count(&self) -> usize {
+        self.json(&["list", "--json"]).as_array().unwrap().len()
+    }
+}
+
+fn str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn import_list_show_events_round_trip() {
+    let env = Env::new();
+    let dir = env.generate(40, 3);
+    let out = env.ok(&["import", str(&dir), "--json"]);
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 40);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["status"] == "imported" && l["session_ids"].as_array().unwrap().len() == 1)
+    );
+
+    // Filters.
+    let all = env.json(&["list", "--json"]);
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 40);
+    let mobile = env.json(&["list", "--json", "--device", "mobile"]);
+    let mobile = mobile.as_array().unwrap();
+    assert!(!mobile.is_empty() && mobile.len() < 40);
+    assert!(
+        mobile
+            .iter()
+            .all(|r| r["device"] == "mobile" && r["viewport_width"] == 390)
+    );
+    let product = env.json(&["list", "--json", "--page", "/product/*"]);
+    assert!(product.as_array().unwrap().iter().all(|r| {
+        r["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("/product/"))
+    }));
+    let limited = env.json(&["list", "--json", "--limit", "5", "--sort", "oldest"]);
+    let limited = limited.as_array().unwrap();
+    assert_eq!(limited.len(), 5);
+    assert!(
+        limited
+            .windows(2)
+            .all(|w| w[0]["started_at_ms"].as_i64() <= w[1]["started_at_ms"].as_i64())
+    );
+    for key in [
+        "session_id",
+        "started_at_ms",
+        "duration_ms",
+        "device",
+        "viewport_width",
+        "viewport_height",
+        "source",
+        "pages",
+        "num_clicks",
+        "converted",
+        "signals",
+    ] {
+        assert!(all[0].get(key).is_some(), "list row lacks {key}");
+    }
+
+    // Show.
+    let id = all[0]["session_id"].as_str().unwrap();
+    let show = env.json(&["show", id, "--json"]);
+    let page = &show["pages"][0];
+    for key in [
+        "url",
+        "entered_at_ms",
+        "left_at_ms",
+        "doc_width",
+        "doc_height",
+        "viewport_width",
+        "viewport_height",
+        "max_scroll_y",
+        "max_depth_px",
+    ] {
+        assert!(page.get(key).is_some(), "page lacks {key}");
+    }
+    assert_eq!(
+        page["max_depth_px"].as_f64().unwrap(),
+        page["max_scroll_y"].as_f64().unwrap() + page["viewport_height"].as_f64().unwrap()
+    );
+
+    // Events: JSON lines with page and viewport coordinates.
+    let events = env.ok(&["events", id, "--json", "--kind", "click"]);
+    for line in events.lines() {
+        let e: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(e["kind"], "click");
+        assert!(e["x"].is_number() && e["viewport_x"].is_number());
+    }
+    let nav = env.ok(&["events", id, "--json", "--kind", "navigation"]);
+    assert_eq!(nav.lines().count(), show["pages"].as_array().unwrap().len());
+    assert!(env.ok(&["show", id]).contains("converted"));
+}
+
+#[test]
+fn reimport_is_detected_and_failed_files_change_nothing() {
+    let env = Env::new();
+    let dir = env.generate(5, 4);
+    env.ok(&["import", str(&dir)]);
+    let again = env.run(&["import", str(&dir), "--json"]);
+    assert_eq!(again.status.code(), Some(0));
+    let text = String::from_utf8(again.stdout).unwrap();
+    assert!(
+        text.lines().all(|l| l.contains("\"status\":\"duplicate\"")),
+        "{text}"
+    );
+    assert_eq!(env.count(), 5);
+
+    let bad_dir = env.path("bad");
+    std::fs::create_dir_all(&bad_dir).unwrap();
+    let good = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::write(
+        bad_dir.join("truncated.session.json"),
+        &bytes[..bytes.len() - 10],
+    )
+    .unwrap();
+    std::fs::write(bad_dir.join("empty.json"), b"").unwrap();
+    let nan = String::from_utf8(bytes.clone())
+        .unwrap()
+        .replacen("\"session_id\":\"", "\"session_id\":\"nan-", 1)
+        .replacen(",\"m\",", ",\"m\",1e12,0,", 1);
+    std::fs::write(bad_dir.join("absurd.session.json"), nan).unwrap();
+    let out = env.run(&["import", str(&bad_dir), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "some inputs failed");
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for l in &lines {
+        assert_eq!(l["status"], "failed", "{l}");
+        let error = l["error"].as_str().unwrap();
+        assert!(
+            error.contains(l["file"].as_str().unwrap()),
+            "error names the file: {error}"
+        );
+    }
+    let errors: Vec<&str> = lines.iter().map(|l| l["error"].as_str().unwrap()).collect();
+    assert!(
+        errors.iter().any(|e| e.contains("line 1, column")),
+        "{errors:?}"
+    );
+    assert!(errors.iter().any(|e| e.contains("empty")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("events[") && e.contains("x")),
+        "{errors:?}"
+    );
+    assert_eq!(env.count(), 5, "failed files leave the library unchanged");
+}
+
+#[test]
+fn exit_codes_and_messages() {
+    let env = Env::new();
+    let usage = env.run(&["list", "--device", "phone"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let missing = env.run(&["show", "no-such-session"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no session with id \"no-such-session\"")
+    );
+    let not_db = env.path("not-a-db.sqlite");
+    std::fs::write(&not_db, vec![7u8; 4096]).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sessionlens"))
+        .args(["--library", str(&not_db), "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a SessionLens library"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&not_db).unwrap(), vec![7u8; 4096]);
+}
+
+#[test]
+fn generator_is_deterministic_byte_for_byte() {
+    let env = Env::new();
+    let a = env.generate(20, 9);
+    let b_dir = env.path("again");
+    env.ok(&[
+        "demo",
+        "generate",
+        "--sessions",
+        "20",
+        "--seed",
+        "9",
+        "--out",
+        str(&b_dir),
+    ]);
+    let mut names: Vec<_> = std::fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 20);
+    for name in names {
+        assert_eq!(
+            std::fs::read(a.join(&name)).unwrap(),
+            std::fs::read(b_dir.join(&name)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn screenshots_attach_and_list() {
+    let env = Env::new();
+    let png =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-shop/screenshots/home-1440.png");
+    let out = env.ok(&[
+        "screenshot",
+        "add",
+        "--url",
+        "http://shop.test/#hero",
+        str(&png),
+    ]);
+    assert!(out.contains("http://shop.test/ at width 1440"), "{out}");
+    let list = env.json(&["screenshot", "list", "--json"]);
+    assert_eq!(list[0]["url"], "http://shop.test/");
+    assert_eq!(list[0]["origin"], "manual");
+    let not_png = env.path("x.png");
+    std::fs::write(&not_png, b"GIF89a").unwrap();
+    let bad = env.run(&[
+        "screenshot",
+        "add",
+        "--url",
+        "http://shop.test/",
+        str(&not_png),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a PNG"));
+}
+
+#[test]
+fn many_files_in_one_folder() {
+    let env = Env::new();
+    let dir = env.path("many");
+    std::fs::create_dir_all(dir.join("nested/deeper")).unwrap();
+    for i in 0..1500 {
+        let sub = if i % 3 == 0 {
+            dir.join("nested/deeper")
+        } else {
+            dir.clone()
+        };
+        std::fs::write(
+            sub.join(format!("junk-{i}.json")),
+            format!("{{\"not\": {i}}}"),
+        )
+        .unwrap();
+    }
+    let out = env.run(&["import", str(&dir)]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1500 files: 0 sessions imported"), "{text}");
+    assert!(text.contains("not a SessionLens session"), "{text}");
+}
