@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::background::{Background, JobResult, Query};
 use super::command::Command;
 use super::{StartOptions, panels};
-use crate::model::{DeviceClass, Session};
+use crate::model::{DeviceClass, Session, time};
 use crate::store::{ImportProgress, SessionFilter, SessionRow, SessionSort};
 
 /// Rows fetched per page of the session list.
@@ -31,6 +31,10 @@ pub struct ListFilter {
     pub max_width: Option<u32>,
     /// Has a signal of this kind (empty: any).
     pub has_signal: String,
+    /// Started on or after this date, `YYYY-MM-DD` (empty: any).
+    pub from_date: String,
+    /// Started on or before this date, `YYYY-MM-DD` (empty: any).
+    pub to_date: String,
     /// Order.
     pub sort: SortChoice,
 }
@@ -87,7 +91,8 @@ impl ListFilter {
             source: text(&self.source),
             converted: self.converted,
             has_signal: text(&self.has_signal),
-            ..SessionFilter::default()
+            started_from_ms: time::parse_date_ms(&self.from_date),
+            started_before_ms: time::parse_date_ms(&self.to_date).map(|ms| ms + 86_400_000),
         }
     }
 }

@@ -9,6 +9,19 @@ use super::theme;
 use crate::analysis;
 use crate::model::{Channel, DeviceClass, Session, time};
 
+/// Signal kinds a session can be filtered by (see the signals issue for their definitions).
+const SIGNAL_KINDS: &[&str] = &[
+    "rage_click",
+    "dead_click",
+    "error_click",
+    "thrashed_cursor",
+    "excessive_scroll",
+    "quick_back",
+    "form_abandonment",
+    "field_hesitation",
+    "mis_tap",
+];
+
 /// Lays out the whole window: side and bottom panels first, the central panel last.
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     egui::Panel::top("menu_bar").show(ui, |ui| menu_bar_ui(app, ui));
@@ -189,6 +202,65 @@ fn filters_ui(filter: &mut ListFilter, ui: &mut egui::Ui) {
                     ui.selectable_value(&mut filter.converted, None, "Any");
                     ui.selectable_value(&mut filter.converted, Some(true), "Converted");
                     ui.selectable_value(&mut filter.converted, Some(false), "Not converted");
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+
+            ui.label("Viewport");
+            ui.horizontal(|ui| {
+                let mut width_range = |value: &mut Option<u32>, hint: &str| {
+                    let mut on = value.is_some();
+                    if ui.checkbox(&mut on, hint).changed() {
+                        *value = on.then_some(if hint == "min" { 768 } else { 1024 });
+                    }
+                    if let Some(v) = value {
+                        ui.add(egui::DragValue::new(v).range(0..=10_000).suffix(" px"));
+                    }
+                };
+                width_range(&mut filter.min_width, "min");
+                width_range(&mut filter.max_width, "max");
+            });
+            ui.end_row();
+
+            ui.label("Dates");
+            ui.horizontal(|ui| {
+                for (value, hint) in [
+                    (&mut filter.from_date, "from YYYY-MM-DD"),
+                    (&mut filter.to_date, "to YYYY-MM-DD"),
+                ] {
+                    let valid = value.trim().is_empty() || time::parse_date_ms(value).is_some();
+                    let edit = egui::TextEdit::singleline(value)
+                        .hint_text(hint)
+                        .desired_width(110.0);
+                    let edit = if valid {
+                        edit
+                    } else {
+                        edit.text_color(theme::ERROR_TEXT)
+                            .background_color(theme::ERROR_BG)
+                    };
+                    ui.add(edit);
+                }
+            });
+            ui.end_row();
+
+            let label = ui.label("Signals");
+            let signal_label = if filter.has_signal.is_empty() {
+                "Any".to_owned()
+            } else {
+                filter.has_signal.replace('_', " ")
+            };
+            egui::ComboBox::from_id_salt("signal")
+                .selected_text(signal_label)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut filter.has_signal, String::new(), "Any");
+                    for kind in SIGNAL_KINDS {
+                        ui.selectable_value(
+                            &mut filter.has_signal,
+                            (*kind).to_owned(),
+                            kind.replace('_', " "),
+                        );
+                    }
                 })
                 .response
                 .labelled_by(label.id);
