@@ -17,12 +17,12 @@ fn long_session_json() -> Vec<u8> {
         ..GenerateOptions::default()
     };
     let mut session = generate_session(&options, 0);
-    let template = session.clone();
     let mut index = 1;
     while session.events.len() < 200_000 {
         let mut more = generate_session(&options, index);
         index += 1;
         let shift = session.ended_at_ms() - more.started_at_ms + 1000;
+        more.started_at_ms += shift;
         let page_shift = u32::try_from(session.pages.len()).unwrap_or(0);
         for page in &mut more.pages {
             page.entered_at_ms += shift;
@@ -44,7 +44,6 @@ fn long_session_json() -> Vec<u8> {
         session.targets.extend(more.targets);
         session.events.extend(more.events);
     }
-    drop(template);
     let mut bytes = Vec::new();
     native::write_session(&mut bytes, &session).expect("write");
     bytes

@@ -241,7 +241,24 @@ impl Library {
         for shot in &loaded.screenshots {
             Self::insert_screenshot(&tx, shot, "bundle", now)?;
         }
+        let mut warnings = loaded.warnings.clone();
+        for session in &loaded.sessions {
+            for (index, page) in session.pages.iter().enumerate() {
+                let Some(hash) = &page.screenshot else {
+                    continue;
+                };
+                let known: bool = tx
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM screenshots WHERE hash = ?1)")?
+                    .query_row([hash], |r| r.get(0))?;
+                if !known {
+                    warnings.add("missing screenshots", || {
+                        format!("session {}: pages[{index}].screenshot {hash} is neither in the file nor in the library; the page is shown without it", session.session_id)
+                    });
+                }
+            }
+        }
         tx.commit()?;
+        self.invalidate_index();
         let status = if session_ids.is_empty() && !duplicate_ids.is_empty() {
             FileStatus::Duplicate
         } else {
@@ -253,7 +270,7 @@ impl Library {
             session_ids,
             duplicate_ids,
             error: None,
-            warnings: loaded.warnings.lines(),
+            warnings: warnings.lines(),
         })
     }
 }

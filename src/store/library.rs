@@ -26,6 +26,9 @@ pub fn default_library_path() -> PathBuf {
 pub struct Library {
     pub(crate) conn: Connection,
     path: String,
+    /// The in-memory session index and the `PRAGMA data_version` it was built at; `None` when
+    /// this connection wrote since.
+    pub(crate) index: std::cell::RefCell<Option<(i64, std::rc::Rc<super::index::SessionIndex>)>>,
 }
 
 /// A screenshot attached to a page.
@@ -100,7 +103,34 @@ impl Library {
             StoreError::Sqlite(inner) => classify(&path, inner),
             other => other,
         })?;
-        Ok(Self { conn, path })
+        Ok(Self {
+            conn,
+            path,
+            index: std::cell::RefCell::new(None),
+        })
+    }
+
+    /// The session index, rebuilt when the library changed since it was built.
+    pub(crate) fn session_index(
+        &self,
+    ) -> Result<std::rc::Rc<super::index::SessionIndex>, StoreError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if let Some((built_at, index)) = self.index.borrow().as_ref()
+            && *built_at == version
+        {
+            return Ok(std::rc::Rc::clone(index));
+        }
+        let index = std::rc::Rc::new(super::index::SessionIndex::build(&self.conn)?);
+        *self.index.borrow_mut() = Some((version, std::rc::Rc::clone(&index)));
+        Ok(index)
+    }
+
+    /// Forgets the session index after this connection wrote (`data_version` only tracks other
+    /// connections' commits).
+    pub(crate) fn invalidate_index(&self) {
+        self.index.borrow_mut().take();
     }
 
     /// The library's file path (`:memory:` for in-memory libraries).

@@ -8,6 +8,7 @@
 
 mod error;
 mod import;
+mod index;
 mod library;
 mod points;
 mod query;
@@ -15,6 +16,7 @@ mod schema;
 
 pub use error::StoreError;
 pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};
+pub use index::glob_match;
 pub use library::{Library, ScreenshotInfo, default_library_path};
 pub use points::{PagePoints, PointKind};
 pub use query::{PageGroup, SessionFilter, SessionQueries, SessionRow, SessionSort};

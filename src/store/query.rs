@@ -47,17 +47,6 @@ pub enum SessionSort {
     MostClicksFirst,
 }
 
-impl SessionSort {
-    fn sql(self) -> &'static str {
-        match self {
-            Self::NewestFirst => "s.started_at_ms DESC, s.session_rowid DESC",
-            Self::OldestFirst => "s.started_at_ms ASC, s.session_rowid ASC",
-            Self::LongestFirst => "s.duration_ms DESC, s.session_rowid DESC",
-            Self::MostClicksFirst => "s.num_clicks DESC, s.session_rowid DESC",
-        }
-    }
-}
-
 /// One row of the session list (`sessionlens list --json` prints these).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionRow {
@@ -129,7 +118,7 @@ pub trait SessionQueries {
 }
 
 /// Turns a user URL pattern into a SQLite GLOB operand and whether it is one.
-fn url_pattern(pattern: &str) -> (String, bool) {
+pub(crate) fn url_pattern(pattern: &str) -> (String, bool) {
     let pattern = pattern.split_once('#').map_or(pattern, |(u, _)| u);
     let pattern = if pattern.starts_with('/') {
         format!("*://*{pattern}")
@@ -227,12 +216,7 @@ fn parse_signal_counts(text: Option<String>) -> BTreeMap<String, u64> {
 
 impl SessionQueries for Library {
     fn count_sessions(&self, filter: &SessionFilter) -> Result<u64, StoreError> {
-        let (clause, params) = where_clause(filter);
-        let n: i64 = self
-            .conn
-            .prepare_cached(&format!("SELECT count(*) FROM sessions s {clause}"))?
-            .query_row(rusqlite::params_from_iter(params), |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        Ok(self.session_index()?.matching(filter).len() as u64)
     }
 
     fn list_sessions(
@@ -242,43 +226,66 @@ impl SessionQueries for Library {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<SessionRow>, StoreError> {
-        let (clause, mut params) = where_clause(filter);
-        let sql = format!(
-            "SELECT s.session_id, s.started_at_ms, s.duration_ms, s.device, s.viewport_width, s.viewport_height,
-                    s.channel, s.utm_source, s.num_clicks, s.num_events, s.converted, s.revenue,
-                    (SELECT group_concat(pv.full_url, char(10) ORDER BY pv.page_index) FROM page_views pv
-                       WHERE pv.session_rowid = s.session_rowid),
-                    (SELECT group_concat(g.kind, ',') FROM signals g WHERE g.session_rowid = s.session_rowid)
-             FROM sessions s {clause} ORDER BY {} LIMIT ? OFFSET ?",
-            sort.sql()
-        );
-        params.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        params.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
-            let device: String = r.get(3)?;
-            let channel: String = r.get(6)?;
-            let pages: Option<String> = r.get(12)?;
-            Ok(SessionRow {
-                session_id: r.get(0)?,
-                started_at_ms: r.get(1)?,
-                duration_ms: r.get(2)?,
-                device: DeviceClass::parse(&device).unwrap_or_default(),
-                viewport_width: r.get(4)?,
-                viewport_height: r.get(5)?,
-                source: Channel::parse(&channel).unwrap_or(Channel::Direct),
-                utm_source: r.get(7)?,
-                num_clicks: r.get(8)?,
-                num_events: u64::try_from(r.get::<_, i64>(9)?).unwrap_or(0),
-                converted: r.get(10)?,
-                revenue: r.get(11)?,
-                pages: pages
-                    .map(|p| p.split('\n').map(str::to_owned).collect())
-                    .unwrap_or_default(),
-                signals: parse_signal_counts(r.get(13)?),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let index = self.session_index()?;
+        let mut positions = index.matching(filter);
+        index.sort(&mut positions, sort);
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(positions.len());
+        let end = start
+            .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
+            .min(positions.len());
+        let rowids: Vec<i64> = positions[start..end]
+            .iter()
+            .map(|&p| index.rowid(p))
+            .collect();
+        let mut by_rowid: std::collections::HashMap<i64, SessionRow> =
+            std::collections::HashMap::with_capacity(rowids.len());
+        for chunk in rowids.chunks(500) {
+            // Integer literals only: no user text reaches this SQL.
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT s.session_rowid, s.session_id, s.started_at_ms, s.duration_ms, s.device, s.viewport_width,
+                        s.viewport_height, s.channel, s.utm_source, s.num_clicks, s.num_events, s.converted, s.revenue,
+                        (SELECT group_concat(pv.full_url, char(10) ORDER BY pv.page_index) FROM page_views pv
+                           WHERE pv.session_rowid = s.session_rowid),
+                        (SELECT group_concat(g.kind, ',') FROM signals g WHERE g.session_rowid = s.session_rowid)
+                 FROM sessions s WHERE s.session_rowid IN ({list})"
+            );
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let device: String = r.get(4)?;
+                let channel: String = r.get(7)?;
+                let pages: Option<String> = r.get(13)?;
+                by_rowid.insert(
+                    r.get(0)?,
+                    SessionRow {
+                        session_id: r.get(1)?,
+                        started_at_ms: r.get(2)?,
+                        duration_ms: r.get(3)?,
+                        device: DeviceClass::parse(&device).unwrap_or_default(),
+                        viewport_width: r.get(5)?,
+                        viewport_height: r.get(6)?,
+                        source: Channel::parse(&channel).unwrap_or(Channel::Direct),
+                        utm_source: r.get(8)?,
+                        num_clicks: r.get(9)?,
+                        num_events: u64::try_from(r.get::<_, i64>(10)?).unwrap_or(0),
+                        converted: r.get(11)?,
+                        revenue: r.get(12)?,
+                        pages: pages
+                            .map(|p| p.split('\n').map(str::to_owned).collect())
+                            .unwrap_or_default(),
+                        signals: parse_signal_counts(r.get(14)?),
+                    },
+                );
+            }
+        }
+        Ok(rowids.iter().filter_map(|id| by_rowid.remove(id)).collect())
     }
 
     fn page_groups(&self, filter: &SessionFilter) -> Result<Vec<PageGroup>, StoreError> {

@@ -168,12 +168,13 @@ fn arb_session() -> impl Strategy<Value = Session> {
         "[ -~]{0,30}".prop_map(|message| EventKind::Error { message }),
         (
             "[a-z_]{1,12}",
-            prop::option::of(0f64..1000.0),
+            // Amounts of money: whole cents.
+            prop::option::of(0u64..100_000_000),
             prop::option::of("[A-Z]{3}")
         )
-            .prop_map(|(name, value, currency)| EventKind::Custom {
+            .prop_map(|(name, cents, currency)| EventKind::Custom {
                 name,
-                value,
+                value: cents.map(|c| c as f64 / 100.0),
                 currency
             }),
     ];

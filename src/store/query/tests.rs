@@ -426,3 +426,71 @@ fn not_a_database_is_reported_clearly() {
         "the file must be left as it was"
     );
 }
+
+#[test]
+fn missing_screenshot_is_a_named_warning() {
+    let mut lib = Library::open_in_memory().unwrap();
+    let mut s = session(
+        "m",
+        1_000,
+        DeviceClass::Desktop,
+        1440,
+        &["https://shop.test/"],
+        1,
+        false,
+    );
+    s.pages[0].screenshot = Some("ab".repeat(32));
+    let outcome = lib
+        .insert_loaded(
+            "m.session.json",
+            &Loaded {
+                sessions: vec![s],
+                ..Loaded::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(outcome.status, FileStatus::Imported);
+    assert_eq!(outcome.warnings.len(), 1);
+    assert!(
+        outcome.warnings[0].contains("pages[0].screenshot"),
+        "{:?}",
+        outcome.warnings
+    );
+}
+
+#[test]
+fn index_sees_writes_of_other_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lib.sqlite");
+    let reader = Library::open(&path).unwrap();
+    let mut writer = Library::open(&path).unwrap();
+    assert_eq!(reader.count_sessions(&SessionFilter::default()).unwrap(), 0);
+    let s = session(
+        "w",
+        1_000,
+        DeviceClass::Tablet,
+        820,
+        &["https://shop.test/"],
+        1,
+        false,
+    );
+    writer
+        .insert_loaded(
+            "w",
+            &Loaded {
+                sessions: vec![s],
+                ..Loaded::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(reader.count_sessions(&SessionFilter::default()).unwrap(), 1);
+    assert_eq!(
+        writer
+            .count_sessions(&SessionFilter {
+                device: Some(DeviceClass::Tablet),
+                ..Default::default()
+            })
+            .unwrap(),
+        1
+    );
+}
