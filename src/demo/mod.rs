@@ -136,12 +136,9 @@ pub fn generate_session(options: &GenerateOptions, index: usize) -> Session {
         scroll_y: 0.0,
     };
     visit.run(persona, medium == Some("paid_social"));
+    // The visit clock is past every event and every page entry (a last page may have no events).
+    let end = visit.t + 500;
     let mut session = visit.session;
-    let end = session
-        .events
-        .last()
-        .map_or(session.started_at_ms, |e| e.timestamp_ms)
-        + 500;
     if let Some(last) = session.pages.last_mut() {
         last.left_at_ms = end;
     }
@@ -592,9 +589,24 @@ mod tests {
     }
 
     #[test]
+    fn sessions_whose_last_page_has_no_events_are_valid() {
+        // Seed 8 index 9270 once ended before its last page began.
+        let options = GenerateOptions {
+            sessions: 1,
+            seed: 8,
+            ..GenerateOptions::default()
+        };
+        for index in [9270, 9600, 20925] {
+            generate_session(&options, index)
+                .validate(&Limits::default())
+                .unwrap();
+        }
+    }
+
+    #[test]
     fn generated_sessions_are_valid_and_plausible() {
         let sessions = generate(&GenerateOptions {
-            sessions: 400,
+            sessions: 4000,
             seed: 3,
             ..GenerateOptions::default()
         });
