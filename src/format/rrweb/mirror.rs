@@ -3,6 +3,7 @@
 //! derived from it for click, input and scroll targets.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::raw::{Add, AttrChange, AttrValue, Node, Remove, TextChange};
 use crate::model::ElementDescriptor;
@@ -89,10 +90,32 @@ pub struct MirrorIssues {
     pub bad_ids: u64,
 }
 
+/// A fast hasher for node ids (small integers chosen by the recorder, so no HashDoS concern
+/// beyond slower lookups): one multiply per id, as in rustc's FxHasher.
+#[derive(Clone, Copy, Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i.cast_unsigned());
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 /// The DOM of one page view.
 #[derive(Clone, Debug, Default)]
 pub struct Mirror {
-    nodes: HashMap<i64, MNode>,
+    nodes: HashMap<i64, MNode, BuildHasherDefault<IdHasher>>,
     /// The Document node's id, once a FullSnapshot was seen.
     document: Option<i64>,
 }

@@ -913,7 +913,10 @@ impl Converter<'_> {
         data: &EventData<'_>,
         e: &RawEvent<'_>,
     ) -> Result<(), FormatError> {
-        let removes = self.unpack(&data.removes, e, "removes")?;
+        let removes = match &data.removes {
+            Packable::Plain(list) => Some(Cow::Borrowed(&list.items[..])),
+            packed => self.unpack(packed, e, "removes")?.map(Cow::Owned),
+        };
         let adds = self.unpack_bytes(&data.adds, e, "adds")?;
         let texts = self.unpack_bytes(&data.texts, e, "texts")?;
         let attributes = self.unpack_bytes(&data.attributes, e, "attributes")?;
