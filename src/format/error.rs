@@ -103,6 +103,18 @@ impl Warnings {
         }
     }
 
+    /// Records `count` occurrences of `kind` at once, keeping `detail` as an example.
+    pub fn add_count(&mut self, kind: &str, count: u64, detail: impl FnOnce() -> String) {
+        if count == 0 {
+            return;
+        }
+        let entry = self.counts.entry(kind.to_owned()).or_default();
+        entry.0 += count;
+        if entry.1.len() < EXAMPLES_PER_KIND {
+            entry.1.push(detail());
+        }
+    }
+
     /// Adds all warnings of `other`.
     pub fn merge(&mut self, other: Self) {
         for (kind, (count, examples)) in other.counts {

@@ -1,5 +1,6 @@
 //! Readers and writers over `Read`/`Write`: the native `.session.json` format and `.slbundle`
-//! bundles. Every reader error names the file and the place (JSON path, line and column).
+//! bundles, and the rrweb importer ([`rrweb`]). Every reader error names the file and the place
+//! (JSON path, line and column).
 //!
 //! The format is specified in docs/FORMAT.md.
 
@@ -7,6 +8,7 @@ pub mod bundle;
 mod error;
 pub mod hash;
 pub mod native;
+pub mod rrweb;
 mod sniff;
 
 pub use error::{FormatError, Warnings};
@@ -73,7 +75,9 @@ pub fn load_bytes(
     options: &ReadOptions,
 ) -> Result<Loaded, FormatError> {
     match sniff_bytes(&bytes) {
-        InputKind::Empty => Err(FormatError::Empty { file: file_name.to_owned() }),
+        InputKind::Empty => Err(FormatError::Empty {
+            file: file_name.to_owned(),
+        }),
         InputKind::Gzip => {
             let inflated = read_limited(
                 flate2::read::MultiGzDecoder::new(&bytes[..]),
@@ -90,23 +94,37 @@ pub fn load_bytes(
         }
         InputKind::Zip => bundle::read_bundle_zip(std::io::Cursor::new(bytes), file_name, options),
         InputKind::NativeSession => {
-            let (session, warnings) = native::read_session_slice(&bytes, file_name, &options.limits)?;
+            let (session, warnings) =
+                native::read_session_slice(&bytes, file_name, &options.limits)?;
             Ok(Loaded {
                 sessions: vec![session],
                 screenshots: Vec::new(),
                 warnings,
             })
         }
-        InputKind::OtherJson => Err(FormatError::Unsupported {
-            file: file_name.to_owned(),
-            message: "JSON that is not a SessionLens session (expected an object with \"format\": \"sessionlens-session\")"
-                .to_owned(),
-        }),
+        InputKind::OtherJson => read_rrweb_loaded(&bytes, file_name, options),
+        InputKind::Unknown if rrweb::looks_like_js_wrapper(&bytes) => {
+            read_rrweb_loaded(&bytes, file_name, options)
+        }
         InputKind::Unknown => Err(FormatError::Unsupported {
             file: file_name.to_owned(),
-            message: "not a SessionLens session, bundle or gzip file".to_owned(),
+            message: "not a SessionLens session, bundle, gzip file or rrweb recording".to_owned(),
         }),
     }
+}
+
+/// Reads an rrweb recording (JSON, JSON Lines, PostHog export or JS wrapper) as [`Loaded`].
+fn read_rrweb_loaded(
+    bytes: &[u8],
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<Loaded, FormatError> {
+    let (sessions, warnings) = rrweb::read_rrweb(bytes, file_name, &options.limits)?;
+    Ok(Loaded {
+        sessions,
+        screenshots: Vec::new(),
+        warnings,
+    })
 }
 
 /// Largest screenshot width accepted, px.

@@ -1,0 +1,1209 @@
+//! The rrweb importer: turns rrweb recordings into [`Session`]s.
+//!
+//! Accepted inputs (detected from the content): a JSON array of events; an object wrapping one
+//! (`{"events": […]}`, `{"data": […]}`, `{"snapshots": […]}`); JSON Lines as PostHog exports
+//! them (`{"window_id": …, "data": [events]}` lines or `["<window_id>", {event}]` lines);
+//! PostHog-compressed events (`"cv": "2024-10"`, gzip in latin-1 strings); and a JS wrapper
+//! (`const events = […]`). gzip-compressed files are inflated by [`super::load_bytes`].
+//!
+//! The mapping from rrweb types to the model is described in docs/RRWEB.md.
+
+mod mirror;
+mod raw;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Read as _;
+
+use serde::de::DeserializeSeed as _;
+
+use self::mirror::{Mirror, MirrorIssues};
+use self::raw::{Data, EventData, ItemSeed, Num, Packable, RawEvent, Sink};
+use super::{FormatError, Warnings};
+use crate::model::{
+    ClickKind, DeviceClass, ElementDescriptor, Event, EventKind, Limits, PagePos, PageView,
+    PointerType, ScrollOffset, Session, SizePx, TrafficSource, ViewportPos,
+};
+
+pub use self::raw::{MAX_DOM_DEPTH, MAX_ITEM_DEPTH};
+
+/// Stack size of the thread that parses and converts a recording: the DOM tree is parsed
+/// recursively (up to [`MAX_DOM_DEPTH`] levels), which needs more than a default thread has.
+const PARSE_STACK_BYTES: usize = 256 << 20;
+
+/// Largest |timeOffset| of a mouse position accepted, ms.
+const MAX_TIME_OFFSET_MS: f64 = 3_600_000.0;
+/// Latest timestamp accepted (year 5138), epoch ms.
+const MAX_TIMESTAMP_MS: f64 = 1.0e14;
+
+/// Warning kinds (the keys of [`Warnings`]).
+mod warn {
+    pub const NOT_EVENT: &str = "rrweb: item without a numeric `type` skipped";
+    pub const BAD_TIME: &str = "rrweb: event without a valid timestamp skipped";
+    pub const UNKNOWN_TYPE: &str = "rrweb: event of unknown type skipped";
+    pub const UNKNOWN_SOURCE: &str = "rrweb: incremental snapshot of unknown source skipped";
+    pub const UNKNOWN_INTERACTION: &str = "rrweb: mouse interaction of unknown type skipped";
+    pub const BAD_COORDINATE: &str =
+        "rrweb: event with a missing, non-finite or absurd coordinate dropped";
+    pub const BAD_SIZE: &str = "rrweb: viewport size missing or out of range";
+    pub const UNKNOWN_NODE: &str = "rrweb: mutation names a node not in the mirror";
+    pub const BAD_ID: &str = "rrweb: node without a usable id";
+    pub const UNKNOWN_TARGET: &str = "rrweb: event target not in the mirror";
+    pub const NO_META: &str = "rrweb: events before the first Meta event (page URL unknown)";
+    pub const NO_SNAPSHOT: &str = "rrweb: FullSnapshot without a node tree";
+    pub const BAD_PACKED: &str = "rrweb: undecodable compressed data skipped";
+    pub const TOO_DEEP: &str = "rrweb: wrapper nested too deeply skipped";
+    pub const NO_TAG: &str = "rrweb: custom event without a tag skipped";
+    pub const TRUNCATED: &str = "rrweb: over-long text truncated";
+}
+
+/// True when `bytes` look like a JS file assigning an array (`const events = [...]`), the
+/// form of rrweb's demo recordings.
+#[must_use]
+pub fn looks_like_js_wrapper(bytes: &[u8]) -> bool {
+    js_array_slice(bytes).is_some()
+}
+
+/// The `[...]` of a JS wrapper: from the first `[` that follows an `=` to the last `]`.
+fn js_array_slice(bytes: &[u8]) -> Option<&[u8]> {
+    let mut i = 0;
+    let start = loop {
+        let eq = i + bytes.get(i..)?.iter().position(|b| *b == b'=')?;
+        let after = bytes.get(eq + 1..)?;
+        let skip = after.iter().position(|b| !b.is_ascii_whitespace())?;
+        if after.get(skip) == Some(&b'[') {
+            break eq + 1 + skip;
+        }
+        i = eq + 1;
+    };
+    let end = bytes.iter().rposition(|b| *b == b']')?;
+    (end > start).then(|| bytes.get(start..=end)).flatten()
+}
+
+/// Reads an rrweb recording (any of the accepted forms, uncompressed) into sessions: one per
+/// recording id in the file (usually one). `file_name` names the file in errors and gives the
+/// session id when the recording has none.
+pub fn read_rrweb(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+) -> Result<(Vec<Session>, Warnings), FormatError> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("rrweb-import".to_owned())
+            .stack_size(PARSE_STACK_BYTES)
+            .spawn_scoped(scope, || {
+                read_rrweb_on_this_thread(bytes, file_name, limits)
+            });
+        match worker {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(FormatError::Unsupported {
+                    file: file_name.to_owned(),
+                    message: "the rrweb importer failed unexpectedly".to_owned(),
+                })
+            }),
+            Err(_) => read_rrweb_on_this_thread(bytes, file_name, limits),
+        }
+    })
+}
+
+/// [`read_rrweb`] without the big-stack thread.
+fn read_rrweb_on_this_thread(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+) -> Result<(Vec<Session>, Warnings), FormatError> {
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let Some(first) = text.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Err(FormatError::Empty {
+            file: file_name.to_owned(),
+        });
+    };
+    let (doc, shape) = match text.get(first) {
+        Some(b'[') => (
+            text,
+            "JSON array whose items are not rrweb events (no numeric `type`)",
+        ),
+        Some(b'{') => (
+            text,
+            "JSON that is neither a SessionLens session (no \"format\": \"sessionlens-session\") nor an rrweb recording (no events with a numeric `type`)",
+        ),
+        _ => match js_array_slice(text) {
+            Some(slice) => (
+                slice,
+                "JS file whose array items are not rrweb events (no numeric `type`)",
+            ),
+            None => {
+                return Err(FormatError::Unsupported {
+                    file: file_name.to_owned(),
+                    message: "not JSON, JSON Lines or a JS `events = [...]` wrapper".to_owned(),
+                });
+            }
+        },
+    };
+    let sink = parse_document(doc, file_name)?;
+    let mut warnings = Warnings::default();
+    if sink.too_deep > 0 {
+        warnings.add_count(warn::TOO_DEEP, sink.too_deep, || {
+            format!("more than {MAX_ITEM_DEPTH} levels of wrappers")
+        });
+    }
+    if !sink.events.iter().any(|e| e.kind.as_id().is_some()) {
+        return Err(FormatError::Unsupported {
+            file: file_name.to_owned(),
+            message: shape.to_owned(),
+        });
+    }
+    let mut converter = Converter {
+        limits,
+        file: file_name,
+        warnings,
+        inflated: 0,
+        converted_events: 0,
+    };
+    let sessions = converter.convert(&sink.events, file_name)?;
+    Ok((sessions, converter.warnings))
+}
+
+/// Parses a whole document, or JSON Lines when the first value is followed by more values.
+fn parse_document<'a>(doc: &'a [u8], file_name: &str) -> Result<Sink<'a>, FormatError> {
+    let mut sink = Sink::default();
+    let whole = parse_value(doc, &mut sink);
+    let trailing = match &whole {
+        Ok(()) => false,
+        Err(e) => e.to_string().starts_with("trailing characters"),
+    };
+    if !trailing {
+        return match whole {
+            Ok(()) => Ok(sink),
+            Err(e) => Err(json_error(file_name, &sink, &e, 0)),
+        };
+    }
+    let mut sink = Sink::default();
+    for (n, line) in doc.split(|b| *b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        sink.line = n + 1;
+        if let Err(e) = parse_value(line, &mut sink) {
+            return Err(json_error(file_name, &sink, &e, n + 1));
+        }
+    }
+    Ok(sink)
+}
+
+/// Parses one JSON value into `sink`, then checks that only white space follows.
+fn parse_value<'a>(doc: &'a [u8], sink: &mut Sink<'a>) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(doc);
+    // Safe: every recursive structure is depth-capped by the seeds and types in `raw`, and
+    // everything else is skipped with serde_json's non-recursive `IgnoredAny`.
+    de.disable_recursion_limit();
+    ItemSeed { sink, depth: 0 }.deserialize(&mut de)?;
+    de.end()
+}
+
+/// A serde_json error as a [`FormatError::Json`], naming the event being read.
+fn json_error(
+    file: &str,
+    sink: &Sink<'_>,
+    error: &serde_json::Error,
+    jsonl_line: usize,
+) -> FormatError {
+    let message = error.to_string();
+    let message = message
+        .rfind(" at line ")
+        .map_or(message.as_str(), |i| &message[..i])
+        .to_owned();
+    let message = if error.is_eof() {
+        format!("{message}: the file ends early (truncated?)")
+    } else {
+        message
+    };
+    let path = if jsonl_line > 0 {
+        format!("line {jsonl_line}")
+    } else {
+        format!("events[{}]", sink.events.len())
+    };
+    FormatError::Json {
+        file: file.to_owned(),
+        path,
+        message,
+        line: if jsonl_line > 0 {
+            jsonl_line
+        } else {
+            error.line()
+        },
+        column: error.column(),
+    }
+}
+
+/// The session id derived from a file name: its stem without recording extensions.
+fn stem_of(file_name: &str) -> String {
+    let base = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(file_name)
+        .to_owned();
+    let mut stem = base.as_str();
+    for ext in [
+        ".gz", ".jsonl", ".ndjson", ".json", ".js", ".txt", ".events", ".rrweb",
+    ] {
+        if let Some(s) = stem.strip_suffix(ext)
+            && !s.is_empty()
+        {
+            stem = s;
+        }
+    }
+    // A second pass for names like `x.events.json.gz`.
+    for ext in [".jsonl", ".json", ".js", ".events", ".rrweb"] {
+        if let Some(s) = stem.strip_suffix(ext)
+            && !s.is_empty()
+        {
+            stem = s;
+        }
+    }
+    if stem.trim().is_empty() {
+        "rrweb-recording".to_owned()
+    } else {
+        stem.to_owned()
+    }
+}
+
+/// An epoch-ms timestamp, if it is a sane number.
+fn timestamp_ms(n: Num) -> Option<i64> {
+    let v = n.0?;
+    (v.is_finite() && (0.0..=MAX_TIMESTAMP_MS).contains(&v)).then(|| v.round() as i64)
+}
+
+/// Conversion state shared by the sessions of one file.
+struct Converter<'l> {
+    limits: &'l Limits,
+    file: &'l str,
+    warnings: Warnings,
+    /// Bytes inflated from compressed strings so far.
+    inflated: u64,
+    /// Model events produced so far (checked against `limits.max_events`).
+    converted_events: usize,
+}
+
+/// Per-session state: targets and the time span.
+#[derive(Default)]
+struct SessionState {
+    targets: Vec<ElementDescriptor>,
+    target_index: HashMap<String, u32>,
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
+}
+
+impl SessionState {
+    fn saw(&mut self, t: i64) {
+        self.first_ms = Some(self.first_ms.map_or(t, |f| f.min(t)));
+        self.last_ms = Some(self.last_ms.map_or(t, |l| l.max(t)));
+    }
+
+    /// The index of `descriptor` in the session's targets, adding it when new.
+    fn intern(&mut self, descriptor: ElementDescriptor) -> u32 {
+        let key = descriptor_key(&descriptor);
+        if let Some(i) = self.target_index.get(&key) {
+            return *i;
+        }
+        let i = u32::try_from(self.targets.len()).unwrap_or(u32::MAX);
+        self.targets.push(descriptor);
+        self.target_index.insert(key, i);
+        i
+    }
+}
+
+/// A key that is equal exactly when two descriptors are equal.
+fn descriptor_key(d: &ElementDescriptor) -> String {
+    let o = |s: &Option<String>| s.as_deref().map_or("\u{1}".to_owned(), str::to_owned);
+    [
+        d.tag.clone(),
+        o(&d.id),
+        d.classes.join(" "),
+        o(&d.role),
+        o(&d.href),
+        o(&d.text),
+        d.selector.clone(),
+        o(&d.name),
+        o(&d.input_type),
+        d.fixed.to_string(),
+    ]
+    .join("\u{0}")
+}
+
+/// Per-tab (window) state.
+struct Tab {
+    index: u32,
+    pages: Vec<PageView>,
+    current: Option<usize>,
+    mirror: Mirror,
+    scroll: ScrollOffset,
+    /// Document scroll changes on the current page, in time order.
+    scroll_history: Vec<(i64, ScrollOffset)>,
+    /// A DomContentLoaded or Load event was seen since the last Meta (a real page load).
+    load_since_meta: bool,
+    events: Vec<Event>,
+    /// Page and time of the last DomChange, to coalesce duplicates.
+    last_dom: Option<(u32, i64)>,
+    issues: MirrorIssues,
+}
+
+impl Tab {
+    fn new(index: u32) -> Self {
+        Self {
+            index,
+            pages: Vec::new(),
+            current: None,
+            mirror: Mirror::default(),
+            scroll: ScrollOffset::default(),
+            scroll_history: Vec::new(),
+            load_since_meta: false,
+            events: Vec::new(),
+            last_dom: None,
+            issues: MirrorIssues::default(),
+        }
+    }
+
+    /// Starts a page view at `t`.
+    fn start_page(&mut self, url: String, t: i64, viewport: SizePx) {
+        self.pages.push(PageView {
+            url,
+            entered_at_ms: t,
+            left_at_ms: t,
+            viewport,
+            tab: self.index,
+            ..PageView::default()
+        });
+        self.current = Some(self.pages.len() - 1);
+        self.mirror = Mirror::default();
+        self.scroll = ScrollOffset::default();
+        self.scroll_history.clear();
+        self.last_dom = None;
+    }
+
+    /// The document scroll in effect at `t` on the current page.
+    fn scroll_at(&self, t: i64) -> ScrollOffset {
+        let after = self.scroll_history.partition_point(|(at, _)| *at <= t);
+        after
+            .checked_sub(1)
+            .and_then(|i| self.scroll_history.get(i))
+            .map_or_else(ScrollOffset::default, |(_, offset)| *offset)
+    }
+
+    fn set_scroll(&mut self, t: i64, offset: ScrollOffset) {
+        self.scroll = offset;
+        self.scroll_history.push((t, offset));
+    }
+}
+
+impl Converter<'_> {
+    /// Converts all events of the file, grouped into sessions by recording id.
+    fn convert(
+        &mut self,
+        events: &[RawEvent<'_>],
+        file_name: &str,
+    ) -> Result<Vec<Session>, FormatError> {
+        // Group by session id; events without one belong to the session of the event before.
+        let mut ids: Vec<&str> = Vec::new();
+        for e in events {
+            if let Some(s) = e.session.as_deref()
+                && !s.trim().is_empty()
+                && !ids.contains(&s)
+            {
+                ids.push(s);
+            }
+        }
+        let mut groups: Vec<Vec<&RawEvent<'_>>> = vec![Vec::new(); ids.len().max(1)];
+        let mut current = 0usize;
+        for e in events {
+            if let Some(s) = e.session.as_deref()
+                && let Some(i) = ids.iter().position(|id| *id == s)
+            {
+                current = i;
+            }
+            if let Some(group) = groups.get_mut(current) {
+                group.push(e);
+            }
+        }
+        let mut sessions = Vec::with_capacity(groups.len());
+        for (i, group) in groups.into_iter().enumerate() {
+            let explicit = ids.get(i).map(|s| (*s).to_owned());
+            let session = self.convert_session(&group, explicit, file_name)?;
+            if let Some(session) = session {
+                if let Err(crate::model::ModelError::Invalid { path, message }) =
+                    session.validate(self.limits)
+                {
+                    let path = if ids.len() > 1 {
+                        format!("session {}: {path}", session.session_id)
+                    } else {
+                        path
+                    };
+                    return Err(FormatError::Invalid {
+                        file: self.file.to_owned(),
+                        path,
+                        message,
+                    });
+                }
+                sessions.push(session);
+            }
+        }
+        Ok(sessions)
+    }
+
+    /// Converts the events of one session; `None` when none of them had a valid timestamp.
+    fn convert_session(
+        &mut self,
+        events: &[&RawEvent<'_>],
+        explicit_id: Option<String>,
+        file_name: &str,
+    ) -> Result<Option<Session>, FormatError> {
+        // Split into tabs by window id, in order of first appearance.
+        let mut windows: Vec<Option<&str>> = Vec::new();
+        let mut by_tab: Vec<Vec<(i64, &RawEvent<'_>)>> = Vec::new();
+        let mut state = SessionState::default();
+        for e in events {
+            if e.kind.as_id().is_none() {
+                self.warnings.add(warn::NOT_EVENT, || place(e));
+                continue;
+            }
+            let Some(t) = timestamp_ms(e.timestamp) else {
+                self.warnings.add(warn::BAD_TIME, || place(e));
+                continue;
+            };
+            let window = e.window.as_deref();
+            let tab = match windows.iter().position(|w| *w == window) {
+                Some(i) => i,
+                None => {
+                    windows.push(window);
+                    by_tab.push(Vec::new());
+                    windows.len() - 1
+                }
+            };
+            if let Some(list) = by_tab.get_mut(tab) {
+                list.push((t, *e));
+            }
+        }
+        let mut tabs = Vec::with_capacity(by_tab.len());
+        for (i, mut list) in by_tab.into_iter().enumerate() {
+            list.sort_by_key(|(t, _)| *t);
+            let mut tab = Tab::new(u32::try_from(i).unwrap_or(u32::MAX));
+            for (t, e) in list {
+                state.saw(t);
+                self.process(&mut tab, &mut state, e, t)?;
+            }
+            if tab.issues.unknown_nodes > 0 {
+                self.warnings
+                    .add_count(warn::UNKNOWN_NODE, tab.issues.unknown_nodes, || {
+                        format!("tab {i}")
+                    });
+            }
+            if tab.issues.bad_ids > 0 {
+                self.warnings
+                    .add_count(warn::BAD_ID, tab.issues.bad_ids, || format!("tab {i}"));
+            }
+            tabs.push(tab);
+        }
+        let (Some(start), Some(end)) = (state.first_ms, state.last_ms) else {
+            return Ok(None);
+        };
+
+        // Close page views, then order them by entry time across tabs.
+        let mut all_pages: Vec<(usize, usize, PageView)> = Vec::new();
+        for (ti, tab) in tabs.iter_mut().enumerate() {
+            let entries: Vec<i64> = tab.pages.iter().map(|p| p.entered_at_ms).collect();
+            for (pi, page) in tab.pages.iter_mut().enumerate() {
+                page.left_at_ms = entries
+                    .get(pi + 1)
+                    .copied()
+                    .unwrap_or(end)
+                    .max(page.entered_at_ms);
+                all_pages.push((ti, pi, page.clone()));
+            }
+        }
+        all_pages.sort_by_key(|(ti, pi, p)| (p.entered_at_ms, *ti, *pi));
+        let mut remap: Vec<Vec<u32>> = tabs.iter().map(|t| vec![0; t.pages.len()]).collect();
+        for (global, (ti, pi, _)) in all_pages.iter().enumerate() {
+            if let Some(slot) = remap.get_mut(*ti).and_then(|r| r.get_mut(*pi)) {
+                *slot = u32::try_from(global).unwrap_or(u32::MAX);
+            }
+        }
+        let mut events_out: Vec<Event> =
+            Vec::with_capacity(tabs.iter().map(|t| t.events.len()).sum());
+        for (ti, tab) in tabs.into_iter().enumerate() {
+            for mut e in tab.events {
+                e.page = remap
+                    .get(ti)
+                    .and_then(|r| r.get(e.page as usize))
+                    .copied()
+                    .unwrap_or(0);
+                events_out.push(e);
+            }
+        }
+        events_out.sort_by_key(|e| e.timestamp_ms);
+        let pages: Vec<PageView> = all_pages.into_iter().map(|(_, _, p)| p).collect();
+
+        let session_id = explicit_id
+            .or_else(|| {
+                events
+                    .iter()
+                    .find_map(|e| e.window.as_deref())
+                    .filter(|w| !w.trim().is_empty())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| stem_of(file_name));
+        let landing = pages
+            .iter()
+            .find(|p| !p.url.is_empty())
+            .map(|p| p.url.clone());
+        let mut session = Session {
+            session_id,
+            started_at_ms: start,
+            duration_ms: end - start,
+            pages,
+            targets: state.targets,
+            events: events_out,
+            ..Session::default()
+        };
+        session.device =
+            DeviceClass::from_viewport(session.initial_viewport().width, session.used_touch());
+        if let Some(url) = landing {
+            session.source = TrafficSource::from_landing_url(&url, None);
+        }
+        Ok(Some(session))
+    }
+
+    /// Converts one event of a tab.
+    fn process(
+        &mut self,
+        tab: &mut Tab,
+        state: &mut SessionState,
+        e: &RawEvent<'_>,
+        t: i64,
+    ) -> Result<(), FormatError> {
+        let Some(kind) = e.kind.as_id() else {
+            return Ok(());
+        };
+        if matches!(kind, 0 | 1) {
+            tab.load_since_meta = true;
+            return Ok(());
+        }
+        if !matches!(kind, 2..=7) {
+            self.warnings.add(warn::UNKNOWN_TYPE, || {
+                format!("type {kind} at {}", place(e))
+            });
+            return Ok(());
+        }
+        let empty = EventData::default();
+        let inflated;
+        let unpacked;
+        let data: &EventData<'_> = match &e.data {
+            Data::Plain(d) => d,
+            Data::Missing => &empty,
+            Data::Packed(s) => {
+                let Some(bytes) = self.inflate(s, e, "data")? else {
+                    return Ok(());
+                };
+                inflated = bytes;
+                match parse_event_data(&inflated) {
+                    Ok(d) => {
+                        unpacked = d;
+                        &unpacked
+                    }
+                    Err(err) => {
+                        self.warnings
+                            .add(warn::BAD_PACKED, || format!("{}: data: {err}", place(e)));
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        if matches!(kind, 2 | 3 | 5 | 6) {
+            // Before any state change, so an implicit page view does not reset it.
+            self.page(tab, t);
+        }
+        match kind {
+            4 => self.meta(tab, data, t),
+            2 => self.full_snapshot(tab, data, e, t)?,
+            3 => self.incremental(tab, state, data, e, t)?,
+            5 => self.custom(tab, data, e, t)?,
+            6 => self.plugin(tab, data, t)?,
+            _ => {} // 7: Asset
+        }
+        Ok(())
+    }
+
+    /// Meta: a page load starts a page view. A Meta repeating the current URL without a page
+    /// load (DomContentLoaded/Load) since the last Meta is a checkout (a periodic re-snapshot)
+    /// and keeps the page view.
+    fn meta(&mut self, tab: &mut Tab, data: &EventData<'_>, t: i64) {
+        let href = data.href.get().unwrap_or("").to_owned();
+        let viewport = self.size(data.width, data.height, t).unwrap_or_default();
+        let checkout = tab
+            .current
+            .and_then(|c| tab.pages.get(c))
+            .is_some_and(|p| p.url == href)
+            && !tab.load_since_meta;
+        tab.load_since_meta = false;
+        if checkout {
+            return;
+        }
+        tab.start_page(href, t, viewport);
+    }
+
+    /// The current page of `tab`, starting an unnamed one when events come before any Meta.
+    fn page(&mut self, tab: &mut Tab, t: i64) -> u32 {
+        let current = match tab.current {
+            Some(c) => c,
+            None => {
+                self.warnings.add(warn::NO_META, || format!("t = {t}"));
+                tab.start_page(String::new(), t, SizePx::default());
+                tab.pages.len() - 1
+            }
+        };
+        u32::try_from(current).unwrap_or(u32::MAX)
+    }
+
+    fn push(&mut self, tab: &mut Tab, t: i64, kind: EventKind) -> Result<(), FormatError> {
+        self.converted_events += 1;
+        if self.converted_events > self.limits.max_events {
+            return Err(FormatError::TooLarge {
+                file: self.file.to_owned(),
+                what: "the number of events".to_owned(),
+                limit: format!("{} events", self.limits.max_events),
+            });
+        }
+        let page = self.page(tab, t);
+        tab.events.push(Event {
+            timestamp_ms: t,
+            page,
+            kind,
+        });
+        Ok(())
+    }
+
+    fn full_snapshot(
+        &mut self,
+        tab: &mut Tab,
+        data: &EventData<'_>,
+        e: &RawEvent<'_>,
+        t: i64,
+    ) -> Result<(), FormatError> {
+        self.page(tab, t);
+        match &data.node.0 {
+            Some(node) => tab.mirror.load_snapshot(node, &mut tab.issues),
+            None => {
+                self.warnings.add(warn::NO_SNAPSHOT, || place(e));
+                tab.mirror = Mirror::default();
+            }
+        }
+        if let Some(offset) = data.initial_offset.0 {
+            let x = offset.left.0.unwrap_or(0.0);
+            let y = offset.top.0.unwrap_or(0.0);
+            match self.offset(x, y) {
+                Some(offset) if offset != tab.scroll => {
+                    tab.set_scroll(t, offset);
+                    self.push(tab, t, EventKind::Scroll { offset })?;
+                }
+                Some(_) => {}
+                None => self.warnings.add(warn::BAD_COORDINATE, || {
+                    format!("{}: initialOffset", place(e))
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    fn incremental(
+        &mut self,
+        tab: &mut Tab,
+        state: &mut SessionState,
+        data: &EventData<'_>,
+        e: &RawEvent<'_>,
+        t: i64,
+    ) -> Result<(), FormatError> {
+        let Some(source) = data.source.as_id() else {
+            self.warnings.add(warn::UNKNOWN_SOURCE, || {
+                format!("no source at {}", place(e))
+            });
+            return Ok(());
+        };
+        match source {
+            0 => {
+                self.mutation(tab, data, e)?;
+                self.dom_change(tab, t)?;
+            }
+            1 | 6 | 12 => {
+                let pointer = if source == 6 {
+                    PointerType::Touch
+                } else {
+                    PointerType::Mouse
+                };
+                for p in &data.positions.items {
+                    let offset = p.time_offset.0.unwrap_or(0.0);
+                    if !offset.is_finite() || offset.abs() > MAX_TIME_OFFSET_MS {
+                        self.warnings.add(warn::BAD_TIME, || {
+                            format!("{}: positions[].timeOffset", place(e))
+                        });
+                        continue;
+                    }
+                    let at = t.saturating_add(offset.round() as i64);
+                    let Some(pos) = self.viewport_pos(p.x, p.y) else {
+                        self.warnings.add(warn::BAD_COORDINATE, || {
+                            format!("{}: positions[].x/y", place(e))
+                        });
+                        continue;
+                    };
+                    let Some(pos_in_page) = self.page_pos(tab.scroll_at(at), pos) else {
+                        self.warnings.add(warn::BAD_COORDINATE, || {
+                            format!("{}: positions[] + scroll", place(e))
+                        });
+                        continue;
+                    };
+                    state.saw(at);
+                    self.push(
+                        tab,
+                        at,
+                        EventKind::PointerMove {
+                            pos_in_page,
+                            pointer,
+                        },
+                    )?;
+                }
+            }
+            2 => self.interaction(tab, state, data, e, t)?,
+            3 => {
+                let Some(offset) =
+                    self.offset(data.x.0.unwrap_or(f64::NAN), data.y.0.unwrap_or(f64::NAN))
+                else {
+                    self.warnings
+                        .add(warn::BAD_COORDINATE, || format!("{}: scroll x/y", place(e)));
+                    return Ok(());
+                };
+                let id = data.id.as_id();
+                if id.is_none_or(|id| tab.mirror.is_document_scroller(id)) {
+                    tab.set_scroll(t, offset);
+                    self.push(tab, t, EventKind::Scroll { offset })?;
+                } else {
+                    let target = self.target(tab, state, data.id);
+                    self.push(tab, t, EventKind::ElementScroll { target, offset })?;
+                }
+            }
+            4 => {
+                if let Some(viewport) = self.size(data.width, data.height, t) {
+                    self.push(tab, t, EventKind::Resize { viewport })?;
+                }
+            }
+            5 => {
+                let target = self.target(tab, state, data.id);
+                let value_len = data
+                    .text
+                    .get()
+                    .map_or(0, |s| u32::try_from(s.chars().count()).unwrap_or(u32::MAX));
+                let checked = data
+                    .id
+                    .as_id()
+                    .and_then(|id| tab.mirror.input_type(id))
+                    .filter(|ty| matches!(ty.as_str(), "checkbox" | "radio"))
+                    .and(data.is_checked.0);
+                // Values are never kept: rrweb masks them by default, and sensitive fields
+                // (ElementDescriptor::is_sensitive_field) must never be revealed.
+                self.push(
+                    tab,
+                    t,
+                    EventKind::Input {
+                        target,
+                        value_len,
+                        value: None,
+                        checked,
+                    },
+                )?;
+            }
+            7 | 8 | 9 | 13 | 15 => self.dom_change(tab, t)?,
+            10 | 11 | 14 | 16 => {} // Font, Log, Selection, CustomElement: not modelled
+            other => self.warnings.add(warn::UNKNOWN_SOURCE, || {
+                format!("source {other} at {}", place(e))
+            }),
+        }
+        Ok(())
+    }
+
+    fn interaction(
+        &mut self,
+        tab: &mut Tab,
+        state: &mut SessionState,
+        data: &EventData<'_>,
+        e: &RawEvent<'_>,
+        t: i64,
+    ) -> Result<(), FormatError> {
+        let kind = match data.kind.as_id() {
+            Some(2) => ClickKind::Click,
+            Some(3) => ClickKind::ContextMenu,
+            Some(4) => ClickKind::DoubleClick,
+            Some(7) => ClickKind::TouchStart,
+            Some(9) => ClickKind::TouchEnd,
+            Some(5) => {
+                let target = self.target(tab, state, data.id);
+                return self.push(tab, t, EventKind::Focus { target });
+            }
+            Some(6) => {
+                let target = self.target(tab, state, data.id);
+                return self.push(tab, t, EventKind::Blur { target });
+            }
+            Some(0 | 1 | 8 | 10) => return Ok(()), // MouseUp/Down, TouchMove_Departed, TouchCancel
+            other => {
+                self.warnings.add(warn::UNKNOWN_INTERACTION, || {
+                    format!("type {other:?} at {}", place(e))
+                });
+                return Ok(());
+            }
+        };
+        let pointer = data
+            .pointer_type
+            .as_id()
+            .and_then(|c| u64::try_from(c).ok())
+            .and_then(PointerType::from_code)
+            .unwrap_or(
+                if matches!(kind, ClickKind::TouchStart | ClickKind::TouchEnd) {
+                    PointerType::Touch
+                } else {
+                    PointerType::Mouse
+                },
+            );
+        let Some(pos_in_viewport) = self.viewport_pos(data.x, data.y) else {
+            self.warnings
+                .add(warn::BAD_COORDINATE, || format!("{}: click x/y", place(e)));
+            return Ok(());
+        };
+        let Some(pos_in_page) = self.page_pos(tab.scroll, pos_in_viewport) else {
+            self.warnings.add(warn::BAD_COORDINATE, || {
+                format!("{}: click x/y + scroll", place(e))
+            });
+            return Ok(());
+        };
+        let target = self.target(tab, state, data.id);
+        self.push(
+            tab,
+            t,
+            EventKind::Click {
+                pos_in_page,
+                pos_in_viewport,
+                kind,
+                pointer,
+                target,
+            },
+        )
+    }
+
+    /// One DomChange marker per page and timestamp.
+    fn dom_change(&mut self, tab: &mut Tab, t: i64) -> Result<(), FormatError> {
+        let page = self.page(tab, t);
+        if tab.last_dom == Some((page, t)) {
+            return Ok(());
+        }
+        tab.last_dom = Some((page, t));
+        self.push(tab, t, EventKind::DomChange)
+    }
+
+    fn mutation(
+        &mut self,
+        tab: &mut Tab,
+        data: &EventData<'_>,
+        e: &RawEvent<'_>,
+    ) -> Result<(), FormatError> {
+        let removes = match &data.removes {
+            Packable::Plain(list) => Some(Cow::Borrowed(&list.items[..])),
+            packed => self.unpack(packed, e, "removes")?.map(Cow::Owned),
+        };
+        let adds = self.unpack_bytes(&data.adds, e, "adds")?;
+        let texts = self.unpack_bytes(&data.texts, e, "texts")?;
+        let attributes = self.unpack_bytes(&data.attributes, e, "attributes")?;
+        let adds = self.parse_list(&data.adds, adds.as_deref(), e, "adds");
+        let texts = self.parse_list(&data.texts, texts.as_deref(), e, "texts");
+        let attributes = self.parse_list(&data.attributes, attributes.as_deref(), e, "attributes");
+        tab.mirror.apply_mutation(
+            removes.as_deref().unwrap_or(&[]),
+            adds.as_deref().unwrap_or(&[]),
+            texts.as_deref().unwrap_or(&[]),
+            attributes.as_deref().unwrap_or(&[]),
+            &mut tab.issues,
+        );
+        Ok(())
+    }
+
+    /// A packable list of owned items (no borrowing), inflated and parsed when packed.
+    fn unpack<T: for<'de> serde::Deserialize<'de> + Clone>(
+        &mut self,
+        field: &Packable<'_, T>,
+        e: &RawEvent<'_>,
+        name: &str,
+    ) -> Result<Option<Vec<T>>, FormatError> {
+        match field {
+            Packable::Missing => Ok(None),
+            Packable::Plain(list) => Ok(Some(list.items.clone())),
+            Packable::Packed(s) => {
+                let Some(bytes) = self.inflate(s, e, name)? else {
+                    return Ok(None);
+                };
+                match parse_slice::<raw::List<T>>(&bytes) {
+                    Ok(list) => Ok(Some(list.items)),
+                    Err(err) => {
+                        self.warnings
+                            .add(warn::BAD_PACKED, || format!("{}: {name}: {err}", place(e)));
+                        Ok(None)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The inflated bytes of a packed list (so its items can borrow from them).
+    fn unpack_bytes<T>(
+        &mut self,
+        field: &Packable<'_, T>,
+        e: &RawEvent<'_>,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, FormatError> {
+        match field {
+            Packable::Packed(s) => self.inflate(s, e, name),
+            _ => Ok(None),
+        }
+    }
+
+    /// The items of a packable list: borrowed from the plain list, or parsed from `bytes`.
+    fn parse_list<'b, T: serde::Deserialize<'b> + Clone>(
+        &mut self,
+        field: &'b Packable<'b, T>,
+        bytes: Option<&'b [u8]>,
+        e: &RawEvent<'_>,
+        name: &str,
+    ) -> Option<Cow<'b, [T]>> {
+        match (field, bytes) {
+            (Packable::Plain(list), _) => Some(Cow::Borrowed(&list.items[..])),
+            (Packable::Packed(_), Some(bytes)) => match parse_slice::<raw::List<T>>(bytes) {
+                Ok(list) => Some(Cow::Owned(list.items)),
+                Err(err) => {
+                    self.warnings
+                        .add(warn::BAD_PACKED, || format!("{}: {name}: {err}", place(e)));
+                    None
+                }
+            },
+            _ => None,
+        }
+    }
+
+    /// Inflates a PostHog latin-1 gzip string, within the file's decompression budget.
+    /// `Ok(None)` (with a warning) when it is not valid gzip.
+    fn inflate(
+        &mut self,
+        packed: &str,
+        e: &RawEvent<'_>,
+        field: &str,
+    ) -> Result<Option<Vec<u8>>, FormatError> {
+        let mut bytes = Vec::with_capacity(packed.len());
+        for c in packed.chars() {
+            match u8::try_from(u32::from(c)) {
+                Ok(b) => bytes.push(b),
+                Err(_) => {
+                    self.warnings.add(warn::BAD_PACKED, || {
+                        format!("{}: {field}: not a latin-1 gzip string", place(e))
+                    });
+                    return Ok(None);
+                }
+            }
+        }
+        if !bytes.starts_with(&[0x1f, 0x8b]) {
+            self.warnings.add(warn::BAD_PACKED, || {
+                format!("{}: {field}: a string that is not gzip data", place(e))
+            });
+            return Ok(None);
+        }
+        let budget = self.limits.max_inflated_bytes.saturating_sub(self.inflated);
+        let mut out = Vec::new();
+        let read = flate2::read::MultiGzDecoder::new(&bytes[..])
+            .take(budget.saturating_add(1))
+            .read_to_end(&mut out);
+        if out.len() as u64 > budget {
+            return Err(FormatError::TooLarge {
+                file: self.file.to_owned(),
+                what: format!(
+                    "{}: the decompressed `{field}` (with the file's other compressed data)",
+                    place(e)
+                ),
+                limit: format!("{} bytes", self.limits.max_inflated_bytes),
+            });
+        }
+        if let Err(err) = read {
+            self.warnings
+                .add(warn::BAD_PACKED, || format!("{}: {field}: {err}", place(e)));
+            return Ok(None);
+        }
+        self.inflated += out.len() as u64;
+        Ok(Some(out))
+    }
+
+    fn custom(
+        &mut self,
+        tab: &mut Tab,
+        data: &EventData<'_>,
+        e: &RawEvent<'_>,
+        t: i64,
+    ) -> Result<(), FormatError> {
+        let Some(tag) = data.tag.get().filter(|s| !s.trim().is_empty()) else {
+            self.warnings.add(warn::NO_TAG, || place(e));
+            return Ok(());
+        };
+        let name = self.limit_text(tag);
+        let payload = data.payload.0.as_ref();
+        let value = payload.and_then(|p| p.value.0).filter(|v| v.is_finite());
+        let currency = payload
+            .and_then(|p| p.currency.get())
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| self.limit_text(c));
+        self.push(
+            tab,
+            t,
+            EventKind::Custom {
+                name,
+                value,
+                currency,
+            },
+        )
+    }
+
+    fn plugin(&mut self, tab: &mut Tab, data: &EventData<'_>, t: i64) -> Result<(), FormatError> {
+        if data.plugin.get() != Some("rrweb/console@1") {
+            return Ok(());
+        }
+        let Some(payload) = data.payload.0.as_ref() else {
+            return Ok(());
+        };
+        let message = payload
+            .payload
+            .0
+            .iter()
+            .map(|arg| unquote(arg))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let is_error = payload
+            .level
+            .get()
+            .is_some_and(|l| l.eq_ignore_ascii_case("error"))
+            || message.starts_with("Uncaught ");
+        if !is_error {
+            return Ok(());
+        }
+        let message = self.limit_text(&message);
+        self.push(tab, t, EventKind::Error { message })
+    }
+
+    /// Cuts text to the string limit (at a character boundary), with a warning.
+    fn limit_text(&mut self, text: &str) -> String {
+        let max = self.limits.max_string_bytes;
+        if text.len() <= max {
+            return text.to_owned();
+        }
+        self.warnings
+            .add(warn::TRUNCATED, || format!("{} bytes", text.len()));
+        let mut end = max;
+        while end > 0 && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.get(..end).unwrap_or("").to_owned()
+    }
+
+    /// The session target index of node `id`, when the mirror knows it.
+    fn target(&mut self, tab: &Tab, state: &mut SessionState, id: Num) -> Option<u32> {
+        let id = id.as_id()?;
+        match tab.mirror.describe(id) {
+            Some(descriptor) => Some(state.intern(descriptor)),
+            None => {
+                if !tab.mirror.contains(id) {
+                    self.warnings
+                        .add(warn::UNKNOWN_TARGET, || format!("node {id}"));
+                }
+                None
+            }
+        }
+    }
+
+    fn coordinate_ok(&self, v: f64) -> bool {
+        v.is_finite() && v.abs() <= f64::from(self.limits.max_coordinate_px)
+    }
+
+    fn viewport_pos(&self, x: Num, y: Num) -> Option<ViewportPos> {
+        let (x, y) = (x.0?, y.0?);
+        (self.coordinate_ok(x) && self.coordinate_ok(y)).then_some(ViewportPos {
+            x: x as f32,
+            y: y as f32,
+        })
+    }
+
+    fn page_pos(&self, scroll: ScrollOffset, pos: ViewportPos) -> Option<PagePos> {
+        let page = scroll.page_from_viewport(pos);
+        (self.coordinate_ok(f64::from(page.x)) && self.coordinate_ok(f64::from(page.y)))
+            .then_some(page)
+    }
+
+    fn offset(&self, x: f64, y: f64) -> Option<ScrollOffset> {
+        (self.coordinate_ok(x) && self.coordinate_ok(y)).then_some(ScrollOffset {
+            x: x as f32,
+            y: y as f32,
+        })
+    }
+
+    fn size(&mut self, width: Num, height: Num, t: i64) -> Option<SizePx> {
+        let max = f64::from(self.limits.max_dimension_px);
+        let ok = |v: Option<f64>| v.filter(|v| v.is_finite() && (0.0..=max).contains(v));
+        match (ok(width.0), ok(height.0)) {
+            (Some(w), Some(h)) => Some(SizePx {
+                width: w.round() as u32,
+                height: h.round() as u32,
+            }),
+            _ => {
+                self.warnings.add(warn::BAD_SIZE, || {
+                    format!("t = {t}: {:?} x {:?}", width.0, height.0)
+                });
+                None
+            }
+        }
+    }
+}
+
+/// Where an event is, for messages: `event 12` or `event 12 (line 3)`.
+fn place(e: &RawEvent<'_>) -> String {
+    if e.line > 0 {
+        format!("event {} (line {})", e.index, e.line)
+    } else {
+        format!("event {}", e.index)
+    }
+}
+
+/// Console arguments are JSON-stringified by the rrweb console plugin (`"\"Uncaught …\""`):
+/// decode those, keep the others as they are.
+fn unquote(arg: &str) -> Cow<'_, str> {
+    if arg.len() >= 2
+        && arg.starts_with('"')
+        && arg.ends_with('"')
+        && let Ok(s) = serde_json::from_str::<String>(arg)
+    {
+        return Cow::Owned(s);
+    }
+    Cow::Borrowed(arg)
+}
+
+/// Parses inflated event data.
+fn parse_event_data(bytes: &[u8]) -> Result<EventData<'_>, serde_json::Error> {
+    parse_slice::<raw::Obj<EventData<'_>>>(bytes).map(|d| d.0.unwrap_or_default())
+}
+
+/// Parses a slice with the recursion limit off (the types in `raw` cap their own depth).
+fn parse_slice<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let value = T::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}

@@ -1,0 +1,1029 @@
+//! Lenient, borrowing serde views of rrweb JSON.
+//!
+//! Every field type here accepts any JSON value: a value of the wrong type becomes "absent"
+//! (and the converter counts a warning where that matters) instead of failing the whole file.
+//! Unknown fields are skipped with `IgnoredAny`, which serde_json walks without recursion, so
+//! the only recursive structures are the DOM tree (depth-capped by [`MAX_DOM_DEPTH`]) and
+//! nested wrappers (capped by [`MAX_ITEM_DEPTH`]). That is what makes it safe to parse with
+//! serde_json's own recursion limit switched off.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// Deepest DOM tree accepted in a FullSnapshot or a mutation, in element levels.
+pub const MAX_DOM_DEPTH: u32 = 1_000;
+/// Deepest nesting of wrappers (`{"events":[…]}`, `{"window_id","data":[…]}`, `[window, event]`).
+pub const MAX_ITEM_DEPTH: u8 = 4;
+
+/// Implements the visitor methods for JSON types a lenient type does not want: they are
+/// consumed and turn into `$default`.
+macro_rules! reject_others {
+    ($value:ty, $default:expr, [$($skip:ident),*]) => {
+        $(reject_others!(@one $skip, $value, $default);)*
+    };
+    (@one bool, $value:ty, $default:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$value, E> { Ok($default) }
+    };
+    (@one num, $value:ty, $default:expr) => {
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$value, E> { Ok($default) }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$value, E> { Ok($default) }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$value, E> { Ok($default) }
+    };
+    (@one str, $value:ty, $default:expr) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$value, E> { Ok($default) }
+    };
+    (@one unit, $value:ty, $default:expr) => {
+        fn visit_unit<E: de::Error>(self) -> Result<$value, E> { Ok($default) }
+        fn visit_none<E: de::Error>(self) -> Result<$value, E> { Ok($default) }
+    };
+    (@one seq, $value:ty, $default:expr) => {
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<$value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok($default)
+        }
+    };
+    (@one map, $value:ty, $default:expr) => {
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok($default)
+        }
+    };
+}
+
+/// A JSON number; any other JSON value (null, strings like `"NaN"`, objects) reads as `None`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Num(pub Option<f64>);
+
+impl Num {
+    /// The value when it is an integer that fits `i64` exactly enough for node ids.
+    pub fn as_id(self) -> Option<i64> {
+        let v = self.0?;
+        (v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15).then_some(v as i64)
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Num, E> {
+                Ok(Num(Some(v as f64)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Num, E> {
+                Ok(Num(Some(v as f64)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
+                Ok(Num(Some(v)))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Num, D::Error> {
+                Num::deserialize(d)
+            }
+            reject_others!(Num, Num(None), [bool, str, unit, seq, map]);
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// A JSON boolean; anything else reads as `None`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bool(pub Option<bool>);
+
+impl<'de> Deserialize<'de> for Bool {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Bool, E> {
+                Ok(Bool(Some(v)))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Bool, D::Error> {
+                Bool::deserialize(d)
+            }
+            reject_others!(Bool, Bool(None), [num, str, unit, seq, map]);
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// A JSON string, borrowed from the input when it has no escapes; anything else is `None`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Str<'a>(pub Option<Cow<'a, str>>);
+
+impl Str<'_> {
+    /// The string, if there was one.
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+struct StrVisitor;
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = Str<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
+        Ok(Str(Some(Cow::Borrowed(v))))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'de>, E> {
+        Ok(Str(Some(Cow::Owned(v.to_owned()))))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'de>, E> {
+        Ok(Str(Some(Cow::Owned(v))))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Str<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+    reject_others!(Str<'de>, Str(None), [bool, num, unit, seq, map]);
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrVisitor)
+    }
+}
+
+/// A JSON object read as `T`; any other JSON value reads as `None`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Obj<T>(pub Option<T>);
+
+impl<T> Default for Obj<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(|t| Obj(Some(t)))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Obj<T>, D::Error> {
+                Obj::deserialize(d)
+            }
+            reject_others!(Obj<T>, Obj(None), [bool, num, str, unit, seq]);
+        }
+        deserializer.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A JSON array of objects read as `T`; other elements are skipped and counted in `skipped`;
+/// a value that is not an array reads as empty.
+#[derive(Clone, Debug, PartialEq)]
+pub struct List<T> {
+    /// The elements that were objects.
+    pub items: Vec<T>,
+    /// Elements that were not objects.
+    pub skipped: u32,
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            skipped: 0,
+        }
+    }
+}
+
+struct ListVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+    type Value = List<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of objects")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List<T>, A::Error> {
+        let mut list = List::default();
+        while let Some(Obj(item)) = seq.next_element::<Obj<T>>()? {
+            match item {
+                Some(item) => list.items.push(item),
+                None => list.skipped += 1,
+            }
+        }
+        Ok(list)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<List<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+    reject_others!(List<T>, List::default(), [bool, num, str, unit, map]);
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ListVisitor(std::marker::PhantomData))
+    }
+}
+
+/// A list that PostHog may have replaced by a gzip string (`"cv": "2024-10"`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Packable<'a, T> {
+    /// Absent or not a list.
+    #[default]
+    Missing,
+    /// A plain JSON list.
+    Plain(List<T>),
+    /// A latin-1 string holding gzip-compressed JSON.
+    Packed(Cow<'a, str>),
+}
+
+impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Packable<'a, T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<'a, T>(std::marker::PhantomData<(&'a (), T)>);
+        impl<'de: 'a, 'a, T: Deserialize<'de>> Visitor<'de> for V<'a, T> {
+            type Value = Packable<'a, T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array or a compressed string")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                ListVisitor(std::marker::PhantomData)
+                    .visit_seq(seq)
+                    .map(Packable::Plain)
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Packable::Packed(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Packable::Packed(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Packable::Packed(Cow::Owned(v)))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            reject_others!(Packable<'a, T>, Packable::Missing, [bool, num, unit, map]);
+        }
+        deserializer.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// An attribute value: a string, `null` (removed, in mutations), a style diff object (rrweb
+/// sends `style` changes as `{prop: value | [value, priority] | false}`), or something ignored.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttrValue<'a> {
+    /// A string (numbers and booleans are turned into strings).
+    Text(Cow<'a, str>),
+    /// `null`: the attribute was removed.
+    Removed,
+    /// Style property changes: `(property, Some(value))` sets, `(property, None)` removes.
+    StyleDiff(Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>),
+    /// Anything else.
+    Ignored,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for AttrValue<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AttrValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an attribute value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(AttrValue::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AttrValue::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(AttrValue::Text(Cow::Owned(v)))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(if v {
+                    AttrValue::Text(Cow::Borrowed(""))
+                } else {
+                    AttrValue::Removed
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(AttrValue::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(AttrValue::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(AttrValue::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(AttrValue::Removed)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(AttrValue::Removed)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut diff = Vec::new();
+                while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+                    let value = map.next_value::<StyleValue<'de>>()?;
+                    if let (Some(key), Some(value)) = (key, value.0) {
+                        diff.push((key, value));
+                    }
+                }
+                Ok(AttrValue::StyleDiff(diff))
+            }
+            reject_others!(AttrValue<'de>, AttrValue::Ignored, [seq]);
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// One value of a style diff: a string sets, `false` removes, `[value, priority]` sets.
+/// `None` outside: ignore; `Some(None)`: remove; `Some(Some(v))`: set.
+struct StyleValue<'a>(Option<Option<Cow<'a, str>>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for StyleValue<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StyleValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a style value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(StyleValue(Some(Some(Cow::Borrowed(v)))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(StyleValue(Some(Some(Cow::Owned(v.to_owned())))))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(StyleValue(if v { None } else { Some(None) }))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let first = seq.next_element::<Str<'de>>()?.and_then(|s| s.0);
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(StyleValue(first.map(Some)))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            reject_others!(StyleValue<'de>, StyleValue(None), [num, unit, map]);
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// Attribute names kept in the node mirror; all others are skipped while parsing.
+pub const KEPT_ATTRIBUTES: [&str; 11] = [
+    "id",
+    "class",
+    "role",
+    "href",
+    "name",
+    "type",
+    "style",
+    "aria-label",
+    "placeholder",
+    "alt",
+    "title",
+];
+
+/// The attributes of a node that SessionLens uses (see [`KEPT_ATTRIBUTES`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Attrs<'a>(pub Vec<(&'static str, AttrValue<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Attrs<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an attribute map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attrs<'de>, A::Error> {
+                let mut attrs = Vec::new();
+                while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+                    let kept = key.as_deref().and_then(|k| {
+                        KEPT_ATTRIBUTES
+                            .iter()
+                            .find(|a| a.eq_ignore_ascii_case(k))
+                            .copied()
+                    });
+                    match kept {
+                        Some(name) => attrs.push((name, map.next_value::<AttrValue<'de>>()?)),
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Attrs(attrs))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Attrs<'de>, D::Error> {
+                d.deserialize_any(self)
+            }
+            reject_others!(Attrs<'de>, Attrs::default(), [bool, num, str, unit, seq]);
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+thread_local! {
+    static DOM_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Restores the DOM depth counter when a level of `childNodes` is done (or failed).
+struct DepthGuard;
+
+impl DepthGuard {
+    fn enter<E: de::Error>() -> Result<Self, E> {
+        let depth = DOM_DEPTH.with(|d| {
+            let depth = d.get().saturating_add(1);
+            d.set(depth);
+            depth
+        });
+        let guard = Self;
+        if depth > MAX_DOM_DEPTH {
+            return Err(E::custom(format!(
+                "DOM tree nested deeper than {MAX_DOM_DEPTH} levels"
+            )));
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        DOM_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+/// The children of a serialized node, with the DOM depth capped at [`MAX_DOM_DEPTH`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Children<'a>(pub Vec<Node<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Children<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let _guard = DepthGuard::enter::<D::Error>()?;
+        let list = List::<Node<'a>>::deserialize(deserializer)?;
+        Ok(Children(list.items))
+    }
+}
+
+/// A serialized DOM node (rrweb-snapshot `serializedNodeWithId`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Node<'a> {
+    /// rrweb `NodeType`: Document 0, DocumentType 1, Element 2, Text 3, CDATA 4, Comment 5.
+    #[serde(rename = "type")]
+    pub kind: Num,
+    /// The mirror id.
+    pub id: Num,
+    /// Element tag name.
+    #[serde(borrow)]
+    pub tag_name: Str<'a>,
+    /// The kept attributes.
+    #[serde(borrow)]
+    pub attributes: Attrs<'a>,
+    /// Child nodes.
+    #[serde(borrow)]
+    pub child_nodes: Children<'a>,
+    /// Text of a text node.
+    #[serde(borrow)]
+    pub text_content: Str<'a>,
+}
+
+/// `initialOffset` of a FullSnapshot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Offset {
+    /// scrollY.
+    pub top: Num,
+    /// scrollX.
+    pub left: Num,
+}
+
+/// One mouse or touch position sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Position {
+    /// clientX.
+    pub x: Num,
+    /// clientY.
+    pub y: Num,
+    /// Node under the pointer.
+    pub id: Num,
+    /// ms relative to the event timestamp (≤ 0).
+    pub time_offset: Num,
+}
+
+/// A node added by a mutation.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Add<'a> {
+    /// The new parent.
+    pub parent_id: Num,
+    /// The sibling the node is inserted before.
+    pub next_id: Num,
+    /// The sibling the node is inserted after.
+    pub previous_id: Num,
+    /// The node (with its subtree).
+    #[serde(borrow)]
+    pub node: Obj<Node<'a>>,
+}
+
+/// A node removed by a mutation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Remove {
+    /// The old parent.
+    pub parent_id: Num,
+    /// The removed node.
+    pub id: Num,
+}
+
+/// A text node whose content changed.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct TextChange<'a> {
+    /// The text node.
+    pub id: Num,
+    /// The new text.
+    #[serde(borrow)]
+    pub value: Str<'a>,
+}
+
+/// An element whose attributes changed.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AttrChange<'a> {
+    /// The element.
+    pub id: Num,
+    /// The changed attributes (null: removed).
+    #[serde(borrow)]
+    pub attributes: Attrs<'a>,
+}
+
+/// Arguments of a console call (`rrweb/console@1` `payload.payload`): strings, numbers as text.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Args<'a>(pub Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Args<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Args<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("console arguments")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Args<'de>, A::Error> {
+                let mut args = Vec::new();
+                while let Some(arg) = seq.next_element::<AttrValue<'de>>()? {
+                    if let AttrValue::Text(text) = arg {
+                        args.push(text);
+                    }
+                }
+                Ok(Args(args))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Args<'de>, E> {
+                Ok(Args(vec![Cow::Borrowed(v)]))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Args<'de>, E> {
+                Ok(Args(vec![Cow::Owned(v.to_owned())]))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Args<'de>, D::Error> {
+                d.deserialize_any(self)
+            }
+            reject_others!(Args<'de>, Args::default(), [bool, num, unit, map]);
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// `payload` of a Custom event or of a console plugin event (the fields of both, merged).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Payload<'a> {
+    /// Console level (`log`, `warn`, `error`, …).
+    #[serde(borrow)]
+    pub level: Str<'a>,
+    /// Console arguments.
+    #[serde(borrow)]
+    pub payload: Args<'a>,
+    /// Custom event value, e.g. revenue.
+    pub value: Num,
+    /// Custom event currency.
+    #[serde(borrow)]
+    pub currency: Str<'a>,
+}
+
+/// The `data` of any rrweb event: the fields of every event shape, merged, all optional. The
+/// field names of the shapes do not clash (where two share a name, they share a meaning or a
+/// lenient type), so `data` can be read before the event's `type` is known.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EventData<'a> {
+    /// IncrementalSnapshot source.
+    pub source: Num,
+    /// MouseMove/TouchMove/Drag samples.
+    pub positions: List<Position>,
+    /// MouseInteraction (or MediaInteraction) type.
+    #[serde(rename = "type")]
+    pub kind: Num,
+    /// Target node id.
+    pub id: Num,
+    /// x (clientX, or scrollLeft).
+    pub x: Num,
+    /// y (clientY, or scrollTop).
+    pub y: Num,
+    /// PointerTypes.
+    pub pointer_type: Num,
+    /// Meta page URL.
+    #[serde(borrow)]
+    pub href: Str<'a>,
+    /// Meta / ViewportResize width.
+    pub width: Num,
+    /// Meta / ViewportResize height.
+    pub height: Num,
+    /// FullSnapshot DOM.
+    #[serde(borrow)]
+    pub node: Obj<Node<'a>>,
+    /// FullSnapshot scroll.
+    pub initial_offset: Obj<Offset>,
+    /// Input text.
+    #[serde(borrow)]
+    pub text: Str<'a>,
+    /// Input checked state.
+    pub is_checked: Bool,
+    /// Custom event tag.
+    #[serde(borrow)]
+    pub tag: Str<'a>,
+    /// Custom or plugin payload.
+    #[serde(borrow)]
+    pub payload: Obj<Payload<'a>>,
+    /// Plugin name.
+    #[serde(borrow)]
+    pub plugin: Str<'a>,
+    /// Mutation adds.
+    #[serde(borrow)]
+    pub adds: Packable<'a, Add<'a>>,
+    /// Mutation removes.
+    #[serde(borrow)]
+    pub removes: Packable<'a, Remove>,
+    /// Mutation text changes.
+    #[serde(borrow)]
+    pub texts: Packable<'a, TextChange<'a>>,
+    /// Mutation attribute changes.
+    #[serde(borrow)]
+    pub attributes: Packable<'a, AttrChange<'a>>,
+}
+
+/// An event's `data`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Data<'a> {
+    /// No `data`, or `data` of an unusable type.
+    #[default]
+    Missing,
+    /// An object.
+    Plain(Box<EventData<'a>>),
+    /// A latin-1 string holding gzip-compressed JSON (PostHog `"cv": "2024-10"`).
+    Packed(Cow<'a, str>),
+}
+
+/// One event as found in the file, before conversion.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RawEvent<'a> {
+    /// Index among the items of the file (for messages).
+    pub index: usize,
+    /// The JSON Lines line (1-based), 0 for single documents.
+    pub line: usize,
+    /// rrweb `EventType`; `None` when absent or not a number (or the item is not an object).
+    pub kind: Num,
+    /// Epoch ms.
+    pub timestamp: Num,
+    /// The payload.
+    pub data: Data<'a>,
+    /// Window (tab) id, from the event or an enclosing wrapper.
+    pub window: Option<Cow<'a, str>>,
+    /// Session id, from the event or an enclosing wrapper.
+    pub session: Option<Cow<'a, str>>,
+    /// PostHog compression version.
+    pub cv: Option<Cow<'a, str>>,
+}
+
+/// Collects events from a document while it is parsed.
+#[derive(Debug, Default)]
+pub struct Sink<'a> {
+    /// The events, in file order.
+    pub events: Vec<RawEvent<'a>>,
+    /// The current JSON Lines line (1-based), 0 for single documents.
+    pub line: usize,
+    /// Items nested deeper than [`MAX_ITEM_DEPTH`] that were skipped.
+    pub too_deep: u64,
+}
+
+impl<'a> Sink<'a> {
+    fn push_non_event(&mut self) {
+        let index = self.events.len();
+        self.events.push(RawEvent {
+            index,
+            line: self.line,
+            ..RawEvent::default()
+        });
+    }
+
+    /// Gives events pushed since `start` the wrapper's window and session ids, when they have
+    /// none of their own.
+    fn inherit(
+        &mut self,
+        start: usize,
+        window: Option<&Cow<'a, str>>,
+        session: Option<&Cow<'a, str>>,
+    ) {
+        for event in self.events.get_mut(start..).unwrap_or_default() {
+            if event.window.is_none() {
+                event.window = window.cloned();
+            }
+            if event.session.is_none() {
+                event.session = session.cloned();
+            }
+        }
+    }
+}
+
+/// Reads one item: an event, a list of items, a `[window_id, event…]` pair, or a wrapper object
+/// (`{"events"|"data"|"snapshots": [items], "window_id", "$session_id", …}`).
+pub struct ItemSeed<'s, 'a> {
+    /// Where events go.
+    pub sink: &'s mut Sink<'a>,
+    /// Nesting depth of wrappers.
+    pub depth: u8,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for ItemSeed<'_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        if self.depth > MAX_ITEM_DEPTH {
+            self.sink.too_deep += 1;
+            deserializer.deserialize_ignored_any(IgnoredAny)?;
+            return Ok(());
+        }
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// Keys of an item object that matter.
+enum Key {
+    Type,
+    Timestamp,
+    Data,
+    Items,
+    Session,
+    Window,
+    Cv,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(match v {
+                    "type" => Key::Type,
+                    "timestamp" => Key::Timestamp,
+                    "data" => Key::Data,
+                    "events" | "snapshots" => Key::Items,
+                    "sessionId" | "session_id" | "$session_id" => Key::Session,
+                    "windowId" | "window_id" | "$window_id" => Key::Window,
+                    "cv" => Key::Cv,
+                    _ => Key::Other,
+                })
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// Reads an item's `data`: event data (object or packed string) or a list of items.
+struct DataSeed<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+    depth: u8,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for DataSeed<'_, 'a> {
+    type Value = Data<'a>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Data<'a>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for DataSeed<'_, 'a> {
+    type Value = Data<'a>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("event data")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Data<'a>, A::Error> {
+        EventData::deserialize(MapAccessDeserializer::new(map)).map(|d| Data::Plain(Box::new(d)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Data<'a>, A::Error> {
+        ItemSeed {
+            sink: self.sink,
+            depth: self.depth,
+        }
+        .deserialize(SeqAccessDeserializer::new(seq))?;
+        Ok(Data::Missing)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Data<'a>, E> {
+        Ok(Data::Packed(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Data<'a>, E> {
+        Ok(Data::Packed(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Data<'a>, E> {
+        Ok(Data::Packed(Cow::Owned(v)))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Data<'a>, D::Error> {
+        d.deserialize_any(self)
+    }
+    reject_others!(Data<'a>, Data::Missing, [bool, num, unit]);
+}
+
+/// The first element of an array item: a window id (the array is a `[window, event]` pair) or
+/// an item (the array is a list of items).
+struct FirstSeed<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+    depth: u8,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for FirstSeed<'_, 'a> {
+    type Value = Option<Cow<'a, str>>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for FirstSeed<'_, 'a> {
+    type Value = Option<Cow<'a, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event or a window id")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        ItemSeed {
+            sink: self.sink,
+            depth: self.depth,
+        }
+        .visit_map(map)?;
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        ItemSeed {
+            sink: self.sink,
+            depth: self.depth,
+        }
+        .deserialize(SeqAccessDeserializer::new(seq))?;
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        self.sink.push_non_event();
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        self.sink.push_non_event();
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        self.sink.push_non_event();
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        self.sink.push_non_event();
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.sink.push_non_event();
+        Ok(None)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an rrweb event or a list of events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let start = self.sink.events.len();
+        let first = seq.next_element_seed(FirstSeed {
+            sink: self.sink,
+            depth: self.depth + 1,
+        })?;
+        while seq
+            .next_element_seed(ItemSeed {
+                sink: self.sink,
+                depth: self.depth + 1,
+            })?
+            .is_some()
+        {}
+        if let Some(Some(window)) = first {
+            self.sink.inherit(start, Some(&window), None);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let start = self.sink.events.len();
+        let mut event = RawEvent::default();
+        let mut has_type_key = false;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Type => {
+                    has_type_key = true;
+                    event.kind = map.next_value()?;
+                }
+                Key::Timestamp => event.timestamp = map.next_value()?,
+                Key::Data => {
+                    event.data = map.next_value_seed(DataSeed {
+                        sink: self.sink,
+                        depth: self.depth + 1,
+                    })?;
+                }
+                Key::Items => map.next_value_seed(ItemSeed {
+                    sink: self.sink,
+                    depth: self.depth + 1,
+                })?,
+                Key::Session => event.session = map.next_value::<Str<'de>>()?.0,
+                Key::Window => event.window = map.next_value::<Str<'de>>()?.0,
+                Key::Cv => event.cv = map.next_value::<Str<'de>>()?.0,
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let nested = self.sink.events.len() > start;
+        if nested {
+            self.sink
+                .inherit(start, event.window.as_ref(), event.session.as_ref());
+        }
+        if has_type_key || !matches!(event.data, Data::Missing) || !nested {
+            event.index = self.sink.events.len();
+            event.line = self.sink.line;
+            self.sink.events.push(event);
+        }
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.sink.push_non_event();
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.sink.push_non_event();
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.sink.push_non_event();
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.sink.push_non_event();
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.sink.push_non_event();
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.sink.push_non_event();
+        Ok(())
+    }
+}

@@ -1,0 +1,877 @@
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::format::{ReadOptions, load_bytes, load_path};
+
+const DEMO: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/fixtures/public/rrweb-player-demo.events.js"
+);
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rrweb");
+
+fn read(json: &str) -> (Vec<Session>, Warnings) {
+    read_rrweb(json.as_bytes(), "test.json", &Limits::default()).unwrap()
+}
+
+fn read_one(json: &str) -> (Session, Warnings) {
+    let (mut sessions, warnings) = read(json);
+    assert_eq!(sessions.len(), 1);
+    (sessions.remove(0), warnings)
+}
+
+fn read_err(json: &str) -> String {
+    read_rrweb(json.as_bytes(), "bad.json", &Limits::default())
+        .unwrap_err()
+        .to_string()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// PostHog's `strFromU8(gzipSync(...), true)`: each byte becomes one latin-1 character.
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| char::from(*b)).collect()
+}
+
+/// The `Click` events (not double clicks, context menus or touch start/end).
+fn clicks(s: &Session) -> Vec<&Event> {
+    s.events
+        .iter()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                EventKind::Click {
+                    kind: ClickKind::Click,
+                    ..
+                }
+            )
+        })
+        .collect()
+}
+
+fn count(s: &Session, family: &str) -> usize {
+    s.events
+        .iter()
+        .filter(|e| e.kind.family() == family)
+        .count()
+}
+
+/// A small page: document 1 > html 2 > body 3 > (div#promo 4 > a.cta 5 > "Shop" 6),
+/// (ul 7 > li 8 > "a" 9, li 10 > button.add 11 > "Add" 12), input#email 13.
+const SNAPSHOT: &str = r#"{"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[
+  {"type":2,"tagName":"html","id":2,"attributes":{},"childNodes":[
+   {"type":2,"tagName":"body","id":3,"attributes":{},"childNodes":[
+    {"type":2,"tagName":"div","id":4,"attributes":{"id":"promo","style":"position: fixed; top: 0"},"childNodes":[
+      {"type":2,"tagName":"a","id":5,"attributes":{"class":"cta big","href":"https://shop.test/sale"},"childNodes":[
+        {"type":3,"id":6,"textContent":"  Shop \n  now  "}]}]},
+    {"type":2,"tagName":"ul","id":7,"attributes":{},"childNodes":[
+      {"type":2,"tagName":"li","id":8,"attributes":{},"childNodes":[{"type":3,"id":9,"textContent":"a"}]},
+      {"type":2,"tagName":"li","id":10,"attributes":{},"childNodes":[
+        {"type":2,"tagName":"button","id":11,"attributes":{"class":"add"},"childNodes":[{"type":3,"id":12,"textContent":"Add"}]}]}]},
+    {"type":2,"tagName":"input","id":13,"attributes":{"id":"email","type":"email","name":"email","placeholder":"you@x"},"childNodes":[]}
+   ]}]}]},"initialOffset":{"left":0,"top":0}},"timestamp":1000}"#;
+
+fn small_recording(extra: &str) -> String {
+    format!(
+        r#"[{{"type":4,"data":{{"href":"https://shop.test/?utm_source=google&utm_medium=cpc","width":1440,"height":900}},"timestamp":1000}},
+{SNAPSHOT}{extra}]"#
+    )
+}
+
+#[test]
+fn imports_the_public_rrweb_player_demo() {
+    let path = Path::new(DEMO);
+    assert!(
+        path.exists(),
+        "missing public fixture {DEMO}: it must sit beside the repository"
+    );
+    let loaded = load_path(path, &ReadOptions::default()).unwrap();
+    assert_eq!(loaded.sessions.len(), 1);
+    let s = &loaded.sessions[0];
+    assert_eq!(s.session_id, "8dda0c07-b950-47ec-a5ea-3d25746042bf");
+    assert_eq!(s.pages.len(), 1);
+    assert_eq!(s.pages[0].url, "https://demoit.app/e/react#ReactHooks.js");
+    assert_eq!(
+        s.pages[0].viewport,
+        SizePx {
+            width: 1166,
+            height: 705
+        }
+    );
+    // 14 MouseInteraction events: 3 mouse-down, 3 mouse-up (not modelled), 3 clicks, 2 focus
+    // and 3 blur; all of the modelled ones resolve to an element.
+    assert_eq!(s.num_clicks(), 3);
+    let interactions: Vec<&Event> = s
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Click { .. } | EventKind::Focus { .. } | EventKind::Blur { .. }
+            )
+        })
+        .collect();
+    assert_eq!(interactions.len(), 8);
+    for e in &interactions {
+        let target = match &e.kind {
+            EventKind::Click { target, .. }
+            | EventKind::Focus { target }
+            | EventKind::Blur { target } => *target,
+            _ => None,
+        };
+        let d = s.target(target).expect("target resolved");
+        assert!(!d.tag.is_empty() && !d.selector.is_empty(), "{d:?}");
+    }
+    // 12 scrolls, all of scrollable panes (not the document).
+    assert_eq!(count(s, "scroll"), 12);
+    assert_eq!(
+        count(s, "move"),
+        s.events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::PointerMove { .. }))
+            .count()
+    );
+    assert!(
+        count(s, "move") > 18,
+        "every mouse-move batch holds several positions"
+    );
+    assert!(count(s, "dom") > 0);
+    // Page coordinates = viewport + document scroll (here always 0).
+    for e in &s.events {
+        if let EventKind::Click {
+            pos_in_page,
+            pos_in_viewport,
+            ..
+        } = e.kind
+        {
+            let scroll = s.scroll_at(e.page, e.timestamp_ms);
+            assert_eq!(pos_in_page, scroll.page_from_viewport(pos_in_viewport));
+        }
+    }
+    assert_eq!(s.started_at_ms, 1_544_756_766_750);
+    assert_eq!(s.device, DeviceClass::Desktop);
+    assert!(
+        s.events
+            .windows(2)
+            .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms)
+    );
+}
+
+#[derive(serde::Deserialize)]
+struct Truth {
+    recording: String,
+    page_loads: Vec<TruthPage>,
+    clicks: Vec<TruthClick>,
+    errors: Vec<TruthError>,
+    custom_events: Vec<TruthCustom>,
+    converted: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct TruthPage {
+    url: String,
+    max_depth_px: f32,
+}
+
+#[derive(serde::Deserialize)]
+struct TruthClick {
+    page_x: f32,
+    page_y: f32,
+    client_x: f32,
+    client_y: f32,
+    target_tag: String,
+    target_selector: String,
+}
+
+#[derive(serde::Deserialize)]
+struct TruthError {
+    t_ms: i64,
+    message: String,
+}
+
+#[derive(serde::Deserialize)]
+struct TruthCustom {
+    name: String,
+}
+
+fn truth_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(FIXTURES)
+        .unwrap_or_else(|e| panic!("cannot list {FIXTURES}: {e}"))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".truth.json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn real_recordings_match_their_ground_truth() {
+    let files = truth_files();
+    assert!(!files.is_empty(), "no *.truth.json in {FIXTURES}");
+    for truth_path in files {
+        let truth: Truth = serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
+        let name = truth.recording.clone();
+        let recording = Path::new(FIXTURES).join(&truth.recording);
+        let loaded = load_path(&recording, &ReadOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(loaded.sessions.len(), 1, "{name}");
+        let s = &loaded.sessions[0];
+
+        assert_eq!(s.pages.len(), truth.page_loads.len(), "{name}: page views");
+        let stats = s.page_stats();
+        for (i, (page, want)) in s.pages.iter().zip(&truth.page_loads).enumerate() {
+            assert_eq!(page.url, want.url, "{name}: page {i} url");
+            assert_eq!(
+                stats[i].max_depth_px, want.max_depth_px,
+                "{name}: page {i} max scroll depth"
+            );
+        }
+
+        let got = clicks(s);
+        assert_eq!(got.len(), truth.clicks.len(), "{name}: click count");
+        let double_clicks = s
+            .events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Click {
+                        kind: ClickKind::DoubleClick,
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!(
+            s.num_clicks(),
+            truth.clicks.len() + double_clicks,
+            "{name}: num_clicks counts double clicks too"
+        );
+        for (i, (e, want)) in got.iter().zip(&truth.clicks).enumerate() {
+            let EventKind::Click {
+                pos_in_page,
+                pos_in_viewport,
+                target,
+                ..
+            } = &e.kind
+            else {
+                unreachable!()
+            };
+            assert!(
+                (pos_in_page.x - want.page_x).abs() <= 1.0
+                    && (pos_in_page.y - want.page_y).abs() <= 1.0,
+                "{name}: click {i} at page {pos_in_page:?}, truth ({}, {})",
+                want.page_x,
+                want.page_y
+            );
+            assert!(
+                (pos_in_viewport.x - want.client_x).abs() <= 1.0
+                    && (pos_in_viewport.y - want.client_y).abs() <= 1.0,
+                "{name}: click {i} at viewport {pos_in_viewport:?}"
+            );
+            let d = s
+                .target(*target)
+                .unwrap_or_else(|| panic!("{name}: click {i} target"));
+            assert_eq!(d.tag, want.target_tag, "{name}: click {i} tag");
+            assert_eq!(
+                d.selector, want.target_selector,
+                "{name}: click {i} selector"
+            );
+        }
+
+        for want in &truth.errors {
+            assert!(
+                s.events
+                    .iter()
+                    .any(|e| matches!(&e.kind, EventKind::Error { message }
+                    if *message == want.message && (e.timestamp_ms - want.t_ms).abs() <= 1000)),
+                "{name}: error {:?} not captured",
+                want.message
+            );
+        }
+        for want in &truth.custom_events {
+            assert!(
+                s.events.iter().any(
+                    |e| matches!(&e.kind, EventKind::Custom { name, .. } if *name == want.name)
+                ),
+                "{name}: custom event {:?} missing",
+                want.name
+            );
+        }
+        assert_eq!(s.converted(), truth.converted, "{name}: converted");
+        assert_eq!(
+            s.session_id,
+            name.trim_end_matches(".json"),
+            "{name}: session id"
+        );
+    }
+}
+
+#[test]
+fn converts_clicks_scrolls_moves_and_targets() {
+    let (s, warnings) = read_one(&small_recording(
+        r#",
+{"type":3,"data":{"source":3,"id":1,"x":0,"y":500},"timestamp":2000},
+{"type":3,"data":{"source":1,"positions":[{"x":10,"y":20,"id":6,"timeOffset":-1200},{"x":11,"y":21,"id":6,"timeOffset":-100}]},"timestamp":2100},
+{"type":3,"data":{"source":2,"type":2,"id":6,"x":100,"y":40,"pointerType":0},"timestamp":2200},
+{"type":3,"data":{"source":2,"type":4,"id":11,"x":100,"y":40},"timestamp":2300},
+{"type":3,"data":{"source":2,"type":3,"id":11,"x":100,"y":40},"timestamp":2400},
+{"type":3,"data":{"source":2,"type":7,"id":11,"x":5,"y":6,"pointerType":2},"timestamp":2500},
+{"type":3,"data":{"source":2,"type":9,"id":11,"x":5,"y":6,"pointerType":2},"timestamp":2501},
+{"type":3,"data":{"source":2,"type":1,"id":11,"x":5,"y":6},"timestamp":2502},
+{"type":3,"data":{"source":2,"type":5,"id":13},"timestamp":2600},
+{"type":3,"data":{"source":5,"text":"a@b.c","isChecked":false,"id":13},"timestamp":2700},
+{"type":3,"data":{"source":2,"type":6,"id":13},"timestamp":2800},
+{"type":3,"data":{"source":3,"id":7,"x":0,"y":30},"timestamp":2900},
+{"type":3,"data":{"source":4,"width":1200,"height":700},"timestamp":3000},
+{"type":3,"data":{"source":6,"positions":[{"x":1,"y":2,"id":3,"timeOffset":0}]},"timestamp":3100}"#,
+    ));
+    assert!(warnings.is_empty(), "{:?}", warnings.lines());
+    assert_eq!(s.session_id, "test");
+    assert_eq!(
+        s.started_at_ms, 900,
+        "the first mouse position precedes its batch"
+    );
+    assert_eq!(s.duration_ms, 2200);
+    assert_eq!(s.device, DeviceClass::Desktop, "touch, but 1440 px wide");
+    assert_eq!(s.source.utm_source.as_deref(), Some("google"));
+    assert_eq!(s.pages.len(), 1);
+    assert_eq!(s.pages[0].left_at_ms, 3100);
+
+    let moves: Vec<PagePos> = s
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::PointerMove { pos_in_page, .. } => Some(pos_in_page),
+            _ => None,
+        })
+        .collect();
+    // The first sample (t = 900) precedes the scroll at 2000, the second (t = 2000) follows it.
+    assert_eq!(moves[0], PagePos { x: 10.0, y: 20.0 });
+    assert_eq!(moves[1], PagePos { x: 11.0, y: 521.0 });
+    assert_eq!(moves[2], PagePos { x: 1.0, y: 502.0 });
+
+    let kinds: Vec<ClickKind> = s
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Click { kind, .. } => Some(kind),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ClickKind::Click,
+            ClickKind::DoubleClick,
+            ClickKind::ContextMenu,
+            ClickKind::TouchStart,
+            ClickKind::TouchEnd
+        ]
+    );
+    let first = s
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Click { .. }))
+        .unwrap();
+    let EventKind::Click {
+        pos_in_page,
+        pos_in_viewport,
+        target,
+        pointer,
+        ..
+    } = first.kind
+    else {
+        unreachable!()
+    };
+    assert_eq!(pos_in_viewport, ViewportPos { x: 100.0, y: 40.0 });
+    assert_eq!(pos_in_page, PagePos { x: 100.0, y: 540.0 });
+    assert_eq!(pointer, PointerType::Mouse);
+    // The click hit the text node: the descriptor is its element.
+    let link = s.target(target).unwrap();
+    assert_eq!(link.tag, "a");
+    assert_eq!(link.classes, ["cta", "big"]);
+    assert_eq!(link.href.as_deref(), Some("https://shop.test/sale"));
+    assert_eq!(link.text.as_deref(), Some("Shop now"));
+    assert_eq!(link.selector, "#promo > a.cta.big");
+    assert!(link.fixed);
+
+    let button_clicks: Vec<Option<u32>> = s
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Click { target, .. } => Some(target),
+            _ => None,
+        })
+        .skip(1)
+        .collect();
+    assert!(
+        button_clicks.iter().all(|t| *t == button_clicks[0]),
+        "deduplicated"
+    );
+    let button = s.target(button_clicks[0]).unwrap();
+    assert_eq!(
+        button.selector,
+        "body > ul > li:nth-of-type(2) > button.add"
+    );
+    assert_eq!(button.text.as_deref(), Some("Add"));
+    assert!(!button.fixed);
+    assert_eq!(s.targets.len(), 4, "a, button, input, ul");
+
+    let input = s
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Input {
+                target,
+                value_len,
+                value,
+                checked,
+            } => Some((*target, *value_len, value.clone(), *checked)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(input.1, 5);
+    assert_eq!(input.2, None);
+    assert_eq!(input.3, None);
+    let field = s.target(input.0).unwrap();
+    assert_eq!(field.selector, "#email");
+    assert_eq!(field.input_type.as_deref(), Some("email"));
+    assert_eq!(field.text.as_deref(), Some("you@x"));
+    assert_eq!(count(&s, "input"), 3, "focus, input, blur");
+
+    assert!(s.events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::ElementScroll {
+            target: Some(_),
+            offset: ScrollOffset { y: 30.0, .. }
+        }
+    )));
+    assert!(s.events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::Resize {
+            viewport: SizePx {
+                width: 1200,
+                height: 700
+            }
+        }
+    )));
+    assert_eq!(s.page_stats()[0].max_depth_px, 1400.0);
+}
+
+#[test]
+fn mutations_update_the_mirror_and_mark_dom_changes() {
+    let (s, warnings) = read_one(&small_recording(
+        r#",
+{"type":3,"data":{"source":0,"adds":[{"parentId":3,"nextId":7,"node":{"type":2,"tagName":"section","id":20,"attributes":{"class":"toast"},"childNodes":[]}},
+  {"parentId":20,"nextId":null,"node":{"type":2,"tagName":"a","id":21,"attributes":{"href":"/cart"},"childNodes":[{"type":3,"id":22,"textContent":"View cart"}]}}],
+  "removes":[{"parentId":8,"id":9}],"texts":[{"id":12,"value":"Added"}],"attributes":[{"id":11,"attributes":{"id":"add-1","style":{"position":"sticky"}}}]},"timestamp":1500},
+{"type":3,"data":{"source":8,"adds":[{"rule":"a{}","index":0}]},"timestamp":1500},
+{"type":3,"data":{"source":13,"id":3},"timestamp":1600},
+{"type":3,"data":{"source":2,"type":2,"id":22,"x":1,"y":1},"timestamp":1700},
+{"type":3,"data":{"source":2,"type":2,"id":11,"x":1,"y":1},"timestamp":1800},
+{"type":3,"data":{"source":0,"adds":[{"parentId":999,"node":{"type":2,"tagName":"p","id":30,"childNodes":[]}}],"removes":[{"parentId":1,"id":998}],"texts":[{"id":997,"value":"x"}],"attributes":[{"id":996,"attributes":{"class":"y"}}]},"timestamp":1900}"#,
+    ));
+    assert_eq!(count(&s, "dom"), 3, "two at 1500 coalesced, 1600, 1900");
+    let targets: Vec<&ElementDescriptor> = s
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Click { target, .. } => s.target(target),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(targets[0].selector, "body > section.toast > a");
+    assert_eq!(targets[0].href.as_deref(), Some("/cart"));
+    assert_eq!(targets[0].text.as_deref(), Some("View cart"));
+    assert_eq!(targets[1].selector, "#add-1");
+    assert_eq!(targets[1].text.as_deref(), Some("Added"));
+    assert!(targets[1].fixed, "style diff set position: sticky");
+    let unknown = warnings
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with(warn::UNKNOWN_NODE))
+        .unwrap();
+    assert!(unknown.contains(": 4 "), "{unknown}");
+}
+
+#[test]
+fn errors_and_custom_events() {
+    let (s, _) = read_one(&small_recording(
+        r#",
+{"type":6,"data":{"plugin":"rrweb/console@1","payload":{"level":"error","trace":["f (x.js:1:2)"],"payload":["\"Uncaught TypeError: x is undefined\""]}},"timestamp":2000},
+{"type":6,"data":{"plugin":"rrweb/console@1","payload":{"level":"log","payload":["\"hello\"","3"]}},"timestamp":2001},
+{"type":6,"data":{"plugin":"rrweb/console@1","payload":{"level":"error","payload":["\"failed:\"","42"]}},"timestamp":2002},
+{"type":5,"data":{"tag":"purchase","payload":{"value":59.5,"currency":"EUR","items":2}},"timestamp":3000},
+{"type":5,"data":{"tag":"newsletter","payload":"yes"},"timestamp":3001}"#,
+    ));
+    let errors: Vec<&str> = s
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Error { message } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errors, ["Uncaught TypeError: x is undefined", "failed: 42"]);
+    assert!(s.converted());
+    assert_eq!(s.revenue(), Some(59.5));
+    assert!(s.events.iter().any(|e| matches!(&e.kind,
+        EventKind::Custom { name, value: None, currency: None } if name == "newsletter")));
+}
+
+#[test]
+fn page_loads_start_page_views_and_checkouts_do_not() {
+    let meta = |href: &str, t: i64| {
+        format!(
+            r#"{{"type":4,"data":{{"href":"{href}","width":390,"height":800}},"timestamp":{t}}}"#
+        )
+    };
+    let snap = |t: i64| {
+        format!(
+            r#"{{"type":2,"data":{{"node":{{"type":0,"id":1,"childNodes":[]}},"initialOffset":{{"top":0,"left":0}}}},"timestamp":{t}}}"#
+        )
+    };
+    let json = format!(
+        r#"[{{"type":0,"data":{{}},"timestamp":900}},{},{},
+{{"type":3,"data":{{"source":3,"id":1,"x":0,"y":300}},"timestamp":1500}},
+{},{},
+{{"type":0,"data":{{}},"timestamp":2900}},{{"type":1,"data":{{}},"timestamp":2950}},{},
+{{"type":2,"data":{{"node":{{"type":0,"id":1,"childNodes":[]}},"initialOffset":{{"top":120,"left":0}}}},"timestamp":3000}},
+{{"type":0,"data":{{}},"timestamp":4000}},{},{}]"#,
+        meta("https://a.test/", 1000),
+        snap(1000),
+        meta("https://a.test/", 2000), // checkout: same URL, no load
+        snap(2000),
+        meta("https://a.test/p", 3000),
+        meta("https://a.test/", 4000), // back: a new load of the first URL
+        snap(4000),
+    );
+    let (s, _) = read_one(&json);
+    let urls: Vec<&str> = s.pages.iter().map(|p| p.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        ["https://a.test/", "https://a.test/p", "https://a.test/"]
+    );
+    assert_eq!(s.pages[0].left_at_ms, 3000);
+    assert_eq!(s.pages[2].left_at_ms, 4000);
+    assert_eq!(s.started_at_ms, 900);
+    assert_eq!(s.device, DeviceClass::Mobile);
+    let stats = s.page_stats();
+    assert_eq!(stats[0].max_depth_px, 1100.0);
+    assert_eq!(stats[1].max_depth_px, 920.0, "initialOffset is a scroll");
+    assert_eq!(stats[2].max_depth_px, 800.0);
+}
+
+#[test]
+fn reads_every_input_form() {
+    let events = r#"[{"type":4,"data":{"href":"https://a.test/","width":1440,"height":900},"timestamp":1000},
+{"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":1100}]"#;
+    let check = |s: &Session| {
+        assert_eq!(s.pages.len(), 1);
+        assert_eq!(s.num_clicks(), 1);
+    };
+    // Plain array, wrappers.
+    check(&read_one(events).0);
+    for key in ["events", "data", "snapshots"] {
+        let (s, _) = read_one(&format!(r#"{{"{key}":{events},"$session_id":"abc"}}"#));
+        check(&s);
+        assert_eq!(s.session_id, "abc");
+    }
+    // JS wrappers.
+    for js in [
+        format!("/* x */\nconst events = {events};\n"),
+        format!("var events = {events}"),
+    ] {
+        let loaded =
+            load_bytes(js.into_bytes(), "demo.events.js", &ReadOptions::default()).unwrap();
+        check(&loaded.sessions[0]);
+        assert_eq!(loaded.sessions[0].session_id, "demo");
+    }
+    // gzip-compressed JSON, through load_bytes.
+    let loaded = load_bytes(
+        gzip(events.as_bytes()),
+        "r.json.gz",
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    check(&loaded.sessions[0]);
+    assert_eq!(loaded.sessions[0].session_id, "r");
+}
+
+#[test]
+fn reads_posthog_json_lines_with_windows() {
+    let w1 = r#"{"window_id":"w1","data":[{"type":4,"data":{"href":"https://a.test/","width":1440,"height":900},"timestamp":1000},{"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":1100}]}"#;
+    let w2 = r#"{"window_id":"w2","data":[{"type":4,"data":{"href":"https://a.test/b","width":1440,"height":900},"timestamp":1050},{"type":3,"data":{"source":2,"type":2,"id":5,"x":3,"y":4},"timestamp":1200}]}"#;
+    let jsonl = format!("{w1}\n{w2}\n");
+    let loaded = load_bytes(jsonl.into_bytes(), "ph.jsonl", &ReadOptions::default()).unwrap();
+    let s = &loaded.sessions[0];
+    assert_eq!(s.session_id, "w1");
+    assert_eq!(s.pages.len(), 2);
+    assert_eq!((s.pages[0].tab, s.pages[1].tab), (0, 1));
+    assert_eq!(
+        s.pages[0].left_at_ms, 1200,
+        "each tab's last page lasts to the end"
+    );
+    assert_eq!(s.num_clicks(), 2);
+    assert_eq!(s.events[1].page, 1);
+
+    // `["window", event]` lines, gzip-compressed as a whole.
+    let pairs = r#"["w1", {"type":4,"data":{"href":"https://a.test/","width":800,"height":600},"timestamp":1000}]
+["w2", {"type":4,"data":{"href":"https://a.test/x","width":800,"height":600},"timestamp":1001}]
+["w1", {"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":1100}]
+"#;
+    let loaded = load_bytes(
+        gzip(pairs.as_bytes()),
+        "p.jsonl.gz",
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let s = &loaded.sessions[0];
+    assert_eq!(s.pages.len(), 2);
+    assert_eq!(s.pages[1].tab, 1);
+    assert_eq!(s.num_clicks(), 1);
+    assert_eq!(s.events[0].page, 0);
+}
+
+#[test]
+fn reads_posthog_compressed_events() {
+    let snapshot_data = r#"{"node":{"type":0,"id":1,"childNodes":[{"type":2,"tagName":"html","id":2,"attributes":{},"childNodes":[{"type":2,"tagName":"body","id":3,"attributes":{},"childNodes":[]}]}]},"initialOffset":{"top":200,"left":0}}"#;
+    let adds = r#"[{"parentId":3,"nextId":null,"node":{"type":2,"tagName":"button","id":4,"attributes":{"id":"buy"},"childNodes":[]}}]"#;
+    let packed = |json: &str| serde_json::to_string(&latin1(&gzip(json.as_bytes()))).unwrap();
+    let lines = format!(
+        r#"["w", {{"type":4,"data":{{"href":"https://a.test/","width":1440,"height":900}},"timestamp":1000}}]
+["w", {{"type":2,"data":{},"timestamp":1001,"cv":"2024-10"}}]
+["w", {{"type":3,"data":{{"source":0,"adds":{},"removes":{},"texts":{},"attributes":{}}},"timestamp":1100,"cv":"2024-10"}}]
+["w", {{"type":3,"data":{{"source":2,"type":2,"id":4,"x":10,"y":10}},"timestamp":1200,"cv":"2024-10"}}]
+"#,
+        packed(snapshot_data),
+        packed(adds),
+        packed("[]"),
+        packed("[]"),
+        packed("[]"),
+    );
+    let (s, warnings) = read_one(&lines);
+    assert!(warnings.is_empty(), "{:?}", warnings.lines());
+    let click = clicks(&s)[0];
+    let EventKind::Click {
+        pos_in_page,
+        target,
+        ..
+    } = click.kind
+    else {
+        unreachable!()
+    };
+    assert_eq!(pos_in_page, PagePos { x: 10.0, y: 210.0 });
+    assert_eq!(s.target(target).unwrap().selector, "#buy");
+}
+
+#[test]
+fn posthog_gzip_bomb_is_refused_past_the_cap() {
+    let big = format!("[{}]", vec!["0"; 200_000].join(","));
+    let packed = serde_json::to_string(&latin1(&gzip(big.as_bytes()))).unwrap();
+    let json = format!(
+        r#"[{{"type":4,"data":{{"href":"https://a.test/","width":1440,"height":900}},"timestamp":1000}},
+{{"type":3,"data":{{"source":0,"adds":{packed}}},"timestamp":1100,"cv":"2024-10"}}]"#
+    );
+    let limits = Limits {
+        max_inflated_bytes: 100_000,
+        ..Limits::default()
+    };
+    let err = read_rrweb(json.as_bytes(), "bomb.json", &limits)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("bomb.json: event 1: the decompressed `adds`"),
+        "{err}"
+    );
+    assert!(err.contains("exceeds the limit of 100000 bytes"), "{err}");
+    // Within the cap it reads (the list holds no objects).
+    assert!(read_rrweb(json.as_bytes(), "bomb.json", &Limits::default()).is_ok());
+}
+
+#[test]
+fn hostile_inputs_fail_clearly_or_warn() {
+    // Truncated.
+    let full = small_recording("");
+    let err = read_err(&full[..full.len() / 2]);
+    assert!(err.starts_with("bad.json: events["), "{err}");
+    assert!(err.contains("truncated"), "{err}");
+
+    // Not rrweb.
+    assert_eq!(
+        read_err(r#"[{"a":1},{"b":2}]"#),
+        "bad.json: JSON array whose items are not rrweb events (no numeric `type`)"
+    );
+    assert!(read_err(r#"{"hello":"world"}"#).contains("nor an rrweb recording"));
+    assert!(read_err("").contains("empty"));
+
+    // Events without type, with bad timestamps, unknown types and sources: warnings.
+    let (s, warnings) = read_one(&small_recording(
+        r#",{"data":{}},{"type":"x","timestamp":5},{"type":3,"data":{"source":1,"positions":[]}},
+{"type":99,"data":{},"timestamp":1200},{"type":3,"data":{"source":77},"timestamp":1200},
+{"type":3,"data":{"source":2,"type":42,"id":5,"x":1,"y":1},"timestamp":1200}, 17, null"#,
+    ));
+    assert_eq!(s.pages.len(), 1);
+    let lines = warnings.lines().join("\n");
+    assert!(
+        lines.contains(&format!("{}: 4", warn::NOT_EVENT)),
+        "{lines}"
+    );
+    assert!(lines.contains(&format!("{}: 1", warn::BAD_TIME)), "{lines}");
+    assert!(
+        lines.contains(&format!("{}: 1", warn::UNKNOWN_TYPE)),
+        "{lines}"
+    );
+    assert!(
+        lines.contains(&format!("{}: 1", warn::UNKNOWN_SOURCE)),
+        "{lines}"
+    );
+    assert!(
+        lines.contains(&format!("{}: 1", warn::UNKNOWN_INTERACTION)),
+        "{lines}"
+    );
+
+    // NaN (null / string) and absurd coordinates: the event is dropped and counted.
+    let (s, warnings) = read_one(&small_recording(
+        r#",
+{"type":3,"data":{"source":2,"type":2,"id":5,"x":null,"y":1},"timestamp":1100},
+{"type":3,"data":{"source":2,"type":2,"id":5,"x":"NaN","y":1},"timestamp":1101},
+{"type":3,"data":{"source":2,"type":2,"id":5,"x":1e12,"y":1},"timestamp":1102},
+{"type":3,"data":{"source":1,"positions":[{"x":1e300,"y":1,"timeOffset":0},{"x":1,"y":1,"timeOffset":1e300}]},"timestamp":1103},
+{"type":3,"data":{"source":3,"id":1,"x":0,"y":-1e12},"timestamp":1104},
+{"type":3,"data":{"source":4,"width":-5,"height":1e12},"timestamp":1105}"#,
+    ));
+    assert_eq!(s.num_clicks(), 0);
+    assert_eq!(
+        count(&s, "move") + count(&s, "scroll") + count(&s, "resize"),
+        0
+    );
+    let lines = warnings.lines().join("\n");
+    assert!(
+        lines.contains(&format!("{}: 5", warn::BAD_COORDINATE)),
+        "{lines}"
+    );
+    assert!(lines.contains(&format!("{}: 1", warn::BAD_SIZE)), "{lines}");
+
+    // Literal NaN is not JSON: a clear parse error with the place.
+    let err =
+        read_err(r#"[{"type":3,"data":{"source":2,"type":2,"id":5,"x":NaN,"y":1},"timestamp":1}]"#);
+    assert!(err.starts_with("bad.json: events[0]: "), "{err}");
+    assert!(err.contains("line 1, column"), "{err}");
+
+    // No FullSnapshot, no Meta: targets unknown (warned), document scroll assumed for id 1.
+    let (s, warnings) = read_one(
+        r#"[{"type":3,"data":{"source":3,"id":1,"x":0,"y":100},"timestamp":1000},
+{"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":1100}]"#,
+    );
+    assert_eq!(s.pages.len(), 1);
+    assert_eq!(s.pages[0].url, "");
+    let EventKind::Click {
+        pos_in_page,
+        target,
+        ..
+    } = clicks(&s)[0].kind
+    else {
+        unreachable!()
+    };
+    assert_eq!(pos_in_page, PagePos { x: 1.0, y: 102.0 });
+    assert_eq!(target, None);
+    let lines = warnings.lines().join("\n");
+    assert!(lines.contains(warn::NO_META), "{lines}");
+    assert!(lines.contains(warn::UNKNOWN_TARGET), "{lines}");
+}
+
+#[test]
+fn deep_nesting_is_refused_or_skipped_without_crashing() {
+    // 100,000 nested arrays: skipped as non-events (no recursion), so "not rrweb".
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let err = read_err(&deep);
+    assert!(err.contains("not rrweb events"), "{err}");
+
+    // 100,000 nested objects in an unused field: skipped.
+    let deep_obj = format!(
+        r#"[{{"type":4,"data":{{"href":"h","width":1,"height":1,"junk":{}1{}}},"timestamp":1}}]"#,
+        r#"{"a":"#.repeat(100_000),
+        "}".repeat(100_000)
+    );
+    assert_eq!(read_one(&deep_obj).0.pages.len(), 1);
+
+    // A DOM 100,000 levels deep: a clear error naming the file and the event.
+    let node = r#"{"type":2,"tagName":"div","id":1,"childNodes":["#;
+    let deep_dom = format!(
+        r#"[{{"type":2,"data":{{"node":{}{}}},"timestamp":1}}]"#,
+        node.repeat(100_000),
+        "]}".repeat(100_000)
+    );
+    let err = read_err(&deep_dom);
+    assert!(
+        err.starts_with("bad.json: events[0]: DOM tree nested deeper than 1000 levels"),
+        "{err}"
+    );
+
+    // A DOM just under the cap is fine.
+    let ok_dom = format!(
+        r#"[{{"type":2,"data":{{"node":{}{}}},"timestamp":1}}]"#,
+        node.repeat(900),
+        "]}".repeat(900)
+    );
+    assert!(read_rrweb(ok_dom.as_bytes(), "ok.json", &Limits::default()).is_ok());
+}
+
+#[test]
+fn out_of_order_events_are_sorted() {
+    let (s, _) = read_one(
+        r#"[{"type":4,"data":{"href":"https://a.test/","width":1440,"height":900},"timestamp":1000},
+{"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":1300},
+{"type":3,"data":{"source":3,"id":1,"x":0,"y":100},"timestamp":1200},
+{"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":1100}]"#,
+    );
+    let ys: Vec<f32> = clicks(&s)
+        .iter()
+        .map(|e| match e.kind {
+            EventKind::Click { pos_in_page, .. } => pos_in_page.y,
+            _ => 0.0,
+        })
+        .collect();
+    assert_eq!(ys, [2.0, 102.0]);
+}
+
+#[test]
+fn several_recording_ids_make_several_sessions() {
+    let (sessions, _) = read(
+        r#"[{"type":4,"data":{"href":"https://a.test/","width":1440,"height":900},"timestamp":1000,"sessionId":"a"},
+{"type":4,"data":{"href":"https://b.test/","width":1440,"height":900},"timestamp":5000,"sessionId":"b"},
+{"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":5100}]"#,
+    );
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions[0].session_id, "a");
+    assert_eq!(sessions[1].session_id, "b");
+    assert_eq!(sessions[1].num_clicks(), 1);
+    assert_eq!(sessions[0].duration_ms, 0);
+}
+
+#[test]
+fn invalid_sessions_become_format_errors() {
+    // Eight days between two events exceed the 7-day session limit.
+    let err = read_err(
+        r#"[{"type":4,"data":{"href":"https://a.test/","width":1440,"height":900},"timestamp":1000},
+{"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":691201000}]"#,
+    );
+    assert!(err.starts_with("bad.json: duration_ms: "), "{err}");
+}
+
+#[test]
+fn stems_of_file_names() {
+    assert_eq!(
+        stem_of("a/b/rrweb-player-demo.events.js"),
+        "rrweb-player-demo"
+    );
+    assert_eq!(stem_of("x.json.gz"), "x");
+    assert_eq!(stem_of("C:\\r\\s1.jsonl"), "s1");
+    assert_eq!(stem_of(".json"), ".json");
+}
