@@ -335,5 +335,5 @@ fn many_files_in_one_folder() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("1500 files: 0 sessions imported"), "{text}");
-    assert!(text.contains("not a SessionLens session"), "{text}");
+    assert!(text.contains("neither a SessionLens session"), "{text}");
 }

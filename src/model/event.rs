@@ -217,12 +217,13 @@ impl ClickKind {
         }
     }
 
-    /// True for the kinds that count as a click in heatmaps and click counts
-    /// (clicks and double clicks; touch start/end are the raw parts of a tap, which browsers
-    /// also report as a click).
+    /// True for the kinds that count as a click in heatmaps and click counts: plain clicks only.
+    /// Browsers (and rrweb) report a double click as two clicks followed by a double-click
+    /// event, and a tap as touch start, touch end and a click, so counting only `Click` counts
+    /// each press once.
     #[must_use]
     pub fn counts_as_click(self) -> bool {
-        matches!(self, Self::Click | Self::DoubleClick)
+        matches!(self, Self::Click)
     }
 }
 

@@ -58,7 +58,7 @@ pub struct PageStats {
     pub max_scroll_y: f32,
     /// Deepest viewport bottom: `max(scroll_y + viewport_height)`, CSS px.
     pub max_depth_px: f32,
-    /// Clicks (and double clicks) on the page.
+    /// Clicks on the page (each press once).
     pub num_clicks: u32,
 }
 
@@ -87,7 +87,7 @@ pub const CONVERSION_EVENT_NAMES: [&str; 4] = [
 ];
 
 impl Session {
-    /// Number of clicks and double clicks (touch start/end excluded: a tap also yields a click).
+    /// Number of clicks (see [`crate::model::ClickKind::counts_as_click`]: each press counts once).
     #[must_use]
     pub fn num_clicks(&self) -> usize {
         self.events

@@ -7,7 +7,7 @@ use crate::model::{EventKind, Session};
 /// Which points a blob holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PointKind {
-    /// Clicks and double clicks (taps included), at their page position.
+    /// Clicks (taps included, each press once), at their page position.
     Click = 0,
     /// Pointer-move samples, at their page position.
     Move = 1,
