@@ -494,3 +494,80 @@ fn index_sees_writes_of_other_connections() {
         1
     );
 }
+
+#[test]
+fn sql_filter_and_index_filter_agree() {
+    let mut lib = library();
+    let generated = crate::demo::generate(&crate::demo::GenerateOptions {
+        sessions: 300,
+        seed: 21,
+        ..Default::default()
+    });
+    lib.insert_loaded(
+        "gen",
+        &Loaded {
+            sessions: generated,
+            ..Loaded::default()
+        },
+    )
+    .unwrap();
+    lib.conn
+        .execute_batch(
+            "INSERT INTO signals (session_rowid, kind, page_index, start_ms, end_ms, severity)
+             SELECT session_rowid, 'rage_click', 0, 0, 0, 1 FROM sessions WHERE session_rowid % 7 = 0;",
+        )
+        .unwrap();
+    lib.invalidate_index();
+    let filters = [
+        SessionFilter::default(),
+        SessionFilter {
+            url: Some("/product/*".to_owned()),
+            ..Default::default()
+        },
+        SessionFilter {
+            url: Some("http://shop.test/cart.html".to_owned()),
+            ..Default::default()
+        },
+        SessionFilter {
+            device: Some(DeviceClass::Mobile),
+            converted: Some(false),
+            ..Default::default()
+        },
+        SessionFilter {
+            min_viewport_width: Some(400),
+            max_viewport_width: Some(1500),
+            ..Default::default()
+        },
+        SessionFilter {
+            source: Some("paid_social".to_owned()),
+            ..Default::default()
+        },
+        SessionFilter {
+            source: Some("newsletter".to_owned()),
+            ..Default::default()
+        },
+        SessionFilter {
+            started_from_ms: Some(1_792_000_000_000),
+            started_before_ms: Some(1_793_000_000_000),
+            ..Default::default()
+        },
+        SessionFilter {
+            has_signal: Some("rage_click".to_owned()),
+            device: Some(DeviceClass::Desktop),
+            ..Default::default()
+        },
+    ];
+    for filter in filters {
+        let (clause, params) = where_clause(&filter);
+        let by_sql: i64 = lib
+            .conn
+            .query_row(
+                &format!("SELECT count(*) FROM sessions s {clause}"),
+                rusqlite::params_from_iter(params),
+                |r| r.get(0),
+            )
+            .unwrap();
+        let by_index = lib.count_sessions(&filter).unwrap();
+        assert_eq!(by_index, u64::try_from(by_sql).unwrap(), "{filter:?}");
+    }
+}
