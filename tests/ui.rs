@@ -20,7 +20,7 @@ fn harness(
                 StartOptions {
                     library_path,
                     files,
-                    open_at: None,
+                    open_session: None,
                 },
             )
         })

@@ -38,19 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             days,
         }) => demo_generate(sessions, seed, days, &out),
         #[cfg(feature = "gui")]
-        Command::Open(args) => {
-            let at_ms = match &args.at {
-                Some(text) => Some(time::parse_offset_ms(text).with_context(|| {
-                    format!("--at {text:?}: expected MM:SS, H:MM:SS or seconds")
-                })?),
-                None => None,
-            };
-            open_gui(
-                &library_path,
-                Vec::new(),
-                Some((args.session_id, at_ms.unwrap_or(0))),
-            )
-        }
+        Command::Open(args) => open_gui(&library_path, Vec::new(), Some(args.session_id)),
     }
 }
 
@@ -58,12 +46,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn open_gui(
     library: &Path,
     files: Vec<PathBuf>,
-    open_at: Option<(String, i64)>,
+    open_session: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     crate::ui::run(crate::ui::StartOptions {
         library_path: library.to_owned(),
         files,
-        open_at,
+        open_session,
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -72,7 +60,7 @@ fn open_gui(
 fn open_gui(
     _library: &Path,
     _files: Vec<PathBuf>,
-    _open_at: Option<(String, i64)>,
+    _open_session: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     bail!(
         "this build has no desktop app (built without the `gui` feature); see `sessionlens --help` for the commands"

@@ -53,9 +53,9 @@ pub enum Command {
     /// Generate simulated demo sessions.
     #[command(subcommand)]
     Demo(DemoCommand),
-    /// Open the desktop app at a session and moment.
+    /// Open the desktop app on a session.
     ///
-    /// Example: `sessionlens open sim-00000001-000042 --at 00:42`
+    /// Example: `sessionlens open convert-mobile`
     #[cfg(feature = "gui")]
     Open(OpenArgs),
 }
@@ -200,9 +200,6 @@ pub enum DemoCommand {
 pub struct OpenArgs {
     /// The session id.
     pub session_id: String,
-    /// The moment: `MM:SS`, `H:MM:SS` or seconds from the session start.
-    #[arg(long)]
-    pub at: Option<String>,
 }
 
 /// Runs the command line; returns the process exit code.

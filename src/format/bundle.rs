@@ -305,6 +305,53 @@ mod tests {
     }
 
     #[test]
+    fn folder_bundle_reads_and_refuses_symlinks() {
+        let png = b"\x89PNG folder".to_vec();
+        let hash = hash::sha256_hex(&png);
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("shop.slbundle");
+        std::fs::create_dir_all(root.join("sessions")).unwrap();
+        std::fs::create_dir_all(root.join("screenshots")).unwrap();
+        let mut bytes = Vec::new();
+        native::write_session(&mut bytes, &sample_session("f")).unwrap();
+        std::fs::write(root.join("sessions/f.session.json"), &bytes).unwrap();
+        std::fs::write(root.join(format!("screenshots/{hash}.png")), &png).unwrap();
+        let manifest = format!(
+            r#"{{"format":"sessionlens-bundle","version":"1.0","sessions":["sessions/f.session.json"],
+               "screenshots":[{{"hash":"{hash}","url":"https://a.test/","layout_width":390}}]}}"#
+        );
+        std::fs::write(root.join("manifest.json"), manifest).unwrap();
+        let loaded = crate::format::load_path(&root, &ReadOptions::default()).unwrap();
+        assert_eq!(loaded.sessions.len(), 1);
+        assert_eq!(loaded.screenshots[0].png, png);
+
+        // A session entry that is a symbolic link (here to a file outside the bundle) is refused.
+        let outside = dir.path().join("outside.session.json");
+        std::fs::write(&outside, &bytes).unwrap();
+        std::fs::remove_file(root.join("sessions/f.session.json")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("sessions/f.session.json")).unwrap();
+        let err = crate::format::load_path(&root, &ReadOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("symbolic links are refused"),
+            "{err}"
+        );
+
+        // A tampered screenshot does not match its name.
+        std::fs::remove_file(root.join("sessions/f.session.json")).unwrap();
+        std::fs::write(root.join("sessions/f.session.json"), &bytes).unwrap();
+        std::fs::write(
+            root.join(format!("screenshots/{hash}.png")),
+            b"\x89PNG other",
+        )
+        .unwrap();
+        let err = crate::format::load_path(&root, &ReadOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("does not match its SHA-256 name"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn manifest_with_traversal_is_refused() {
         let mut bytes = std::io::Cursor::new(Vec::new());
         {

@@ -181,7 +181,7 @@ impl App {
                 open_first: true,
             });
         }
-        if let Some((id, _)) = app.start.open_at.clone() {
+        if let Some(id) = app.start.open_session.clone() {
             app.commands.push(Command::SelectSession(id));
         } else if let Some(id) = app.prefs.last_session.clone() {
             app.commands.push(Command::SelectSession(id));

@@ -22,8 +22,8 @@ pub struct StartOptions {
     pub library_path: PathBuf,
     /// Files to import and open.
     pub files: Vec<PathBuf>,
-    /// A session to open, at a moment (ms from its start).
-    pub open_at: Option<(String, i64)>,
+    /// A session to open.
+    pub open_session: Option<String>,
 }
 
 /// Opens the main window and runs until it is closed.
