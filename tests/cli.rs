@@ -337,3 +337,22 @@ fn many_files_in_one_folder() {
     assert!(text.contains("1500 files: 0 sessions imported"), "{text}");
     assert!(text.contains("neither a SessionLens session"), "{text}");
 }
+
+#[test]
+fn convert_rrweb_to_native_and_import_it() {
+    let env = Env::new();
+    let recording =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rrweb/convert-desktop.json");
+    let out = env.path("visit.session.json.gz");
+    let text = env.ok(&["convert", str(&recording), "--out", str(&out)]);
+    assert!(text.contains("session convert-desktop"), "{text}");
+    assert_eq!(&std::fs::read(&out).unwrap()[..2], &[0x1f, 0x8b]);
+    let imported = env.ok(&["import", str(&out), "--json"]);
+    assert!(imported.contains("\"status\":\"imported\""), "{imported}");
+    let show = env.json(&["show", "convert-desktop", "--json"]);
+    assert_eq!(show["converted"], true);
+    assert_eq!(show["num_clicks"], 20);
+    // Importing the original recording now is a duplicate of the converted one.
+    let again = env.ok(&["import", str(&recording), "--json"]);
+    assert!(again.contains("\"status\":\"duplicate\""), "{again}");
+}

@@ -9,8 +9,8 @@ use anyhow::{Context as _, bail};
 
 use super::output::{event_json, print_session_table, session_json};
 use super::{
-    Cli, Command, DemoCommand, EventsArgs, FilterArgs, ImportArgs, ListArgs, ScreenshotCommand,
-    ShowArgs,
+    Cli, Command, ConvertArgs, DemoCommand, EventsArgs, FilterArgs, ImportArgs, ListArgs,
+    ScreenshotCommand, ShowArgs,
 };
 use crate::demo::{self, GenerateOptions};
 use crate::format::{ReadOptions, native};
@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::List(args) => list(&library_path, &args),
         Command::Show(args) => show(&library_path, &args),
         Command::Events(args) => events(&library_path, &args),
+        Command::Convert(args) => convert(&args),
         Command::Screenshot(cmd) => screenshot(&library_path, cmd),
         Command::Demo(DemoCommand::Generate {
             sessions,
@@ -299,6 +300,65 @@ fn events(library_path: &Path, args: &EventsArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn convert(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
+    let loaded = crate::format::load_path(&args.input, &ReadOptions::default())?;
+    for warning in loaded.warnings.lines() {
+        eprintln!("warning: {}: {warning}", args.input.display());
+    }
+    let name = args.out.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let gzip = name.ends_with(".gz");
+    let stem = name
+        .trim_end_matches(".gz")
+        .trim_end_matches(".json")
+        .trim_end_matches(".session");
+    let single = loaded.sessions.len() == 1;
+    for session in &loaded.sessions {
+        let path = if single {
+            args.out.clone()
+        } else {
+            let safe: String = session
+                .session_id
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            args.out.with_file_name(format!(
+                "{stem}-{safe}.session.json{}",
+                if gzip { ".gz" } else { "" }
+            ))
+        };
+        let file =
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut writer = std::io::BufWriter::new(file);
+        if gzip {
+            native::write_session_gz(&mut writer, session)
+                .with_context(|| format!("writing {}", path.display()))?;
+        } else {
+            native::write_session(&mut writer, session)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        writer
+            .flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "{}: session {} ({} events, {} page views)",
+            path.display(),
+            session.session_id,
+            session.events.len(),
+            session.pages.len()
+        );
+    }
+    if loaded.sessions.is_empty() {
+        bail!("{}: no sessions in the input", args.input.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

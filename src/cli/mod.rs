@@ -47,6 +47,10 @@ pub enum Command {
     ///
     /// Example: `sessionlens events sim-00000001-000042 --kind click --json`
     Events(EventsArgs),
+    /// Convert a recording (rrweb, PostHog export, native, bundle) to the native format.
+    ///
+    /// Example: `sessionlens convert recording.json --out visit.session.json`
+    Convert(ConvertArgs),
     /// Attach page screenshots to the library, or list them.
     #[command(subcommand)]
     Screenshot(ScreenshotCommand),
@@ -145,6 +149,17 @@ pub struct EventsArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `convert`.
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The input file (any format `import` reads).
+    pub input: PathBuf,
+    /// The output: `.session.json`, or `.session.json.gz` for gzip. An input holding several
+    /// sessions writes one file per session, named `<stem>-<session id>.session.json`.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `screenshot …`.
