@@ -87,9 +87,13 @@ fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut write_error = None;
+    let read_options = ReadOptions {
+        keep_typed_values: args.keep_typed_values,
+        ..ReadOptions::default()
+    };
     let summary = library.import_paths(
         &args.paths,
-        &ReadOptions::default(),
+        &read_options,
         &AtomicBool::new(false),
         &mut |p, outcome| {
             if let Some(bar) = &progress {

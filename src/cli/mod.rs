@@ -73,6 +73,10 @@ pub struct ImportArgs {
     /// One JSON object per input file: `{file, status, session_ids, error?}`.
     #[arg(long)]
     pub json: bool,
+    /// Keep typed values that recordings carried unmasked (by default only their length is
+    /// kept; passwords and card numbers are never kept).
+    #[arg(long)]
+    pub keep_typed_values: bool,
 }
 
 /// Session filters shared by several commands.

@@ -47,6 +47,30 @@ pub struct Loaded {
 pub struct ReadOptions {
     /// Size, count and coordinate limits.
     pub limits: Limits,
+    /// Keep typed values that a recording carried unmasked (off by default: only their length
+    /// is kept). Values of sensitive fields (passwords, card numbers) are never kept.
+    pub keep_typed_values: bool,
+}
+
+/// Drops typed input values unless the user opted in; always drops them for sensitive fields.
+fn mask_typed_values(loaded: &mut Loaded, keep_typed_values: bool) {
+    for session in &mut loaded.sessions {
+        let sensitive: Vec<bool> = session
+            .targets
+            .iter()
+            .map(crate::model::ElementDescriptor::is_sensitive_field)
+            .collect();
+        for event in &mut session.events {
+            if let crate::model::EventKind::Input { target, value, .. } = &mut event.kind {
+                let is_sensitive = target
+                    .and_then(|t| sensitive.get(t as usize).copied())
+                    .unwrap_or(false);
+                if !keep_typed_values || is_sensitive {
+                    *value = None;
+                }
+            }
+        }
+    }
 }
 
 /// Reads any supported input: a native session file (optionally gzip-compressed), or a bundle
@@ -58,7 +82,9 @@ pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatErr
         error,
     })?;
     if metadata.is_dir() {
-        return bundle::read_bundle_dir(path, options);
+        let mut loaded = bundle::read_bundle_dir(path, options)?;
+        mask_typed_values(&mut loaded, options.keep_typed_values);
+        return Ok(loaded);
     }
     let file = std::fs::File::open(path).map_err(|error| FormatError::Io {
         file: file_name.clone(),
@@ -68,8 +94,19 @@ pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatErr
     load_bytes(bytes, &file_name, options)
 }
 
-/// Reads an in-memory input of any supported kind (see [`load_path`]).
+/// Reads an in-memory input of any supported kind (see [`load_path`]). Typed values are masked
+/// unless `options.keep_typed_values`.
 pub fn load_bytes(
+    bytes: Vec<u8>,
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<Loaded, FormatError> {
+    let mut loaded = load_bytes_unmasked(bytes, file_name, options)?;
+    mask_typed_values(&mut loaded, options.keep_typed_values);
+    Ok(loaded)
+}
+
+fn load_bytes_unmasked(
     bytes: Vec<u8>,
     file_name: &str,
     options: &ReadOptions,
@@ -169,4 +206,42 @@ pub fn png_dimensions(png: &[u8], file: &str) -> Result<(u32, u32), FormatError>
         });
     }
     Ok((width, height))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WITH_VALUES: &str = r##"{"format":"sessionlens-session","version":"1.0","session_id":"v","started_at_ms":0,"duration_ms":10,
+        "pages":[{"url":"https://a.test/","entered_ms":0,"left_ms":10}],
+        "targets":[{"tag":"input","selector":"#email","name":"email"},{"tag":"input","selector":"#pw","input_type":"password"}],
+        "events":[[1,"i",0,13,"ann@mail.test"],[2,"i",1,6,"secret"]]}"##;
+
+    fn values(options: &ReadOptions) -> Vec<Option<String>> {
+        let loaded =
+            load_bytes(WITH_VALUES.as_bytes().to_vec(), "v.session.json", options).unwrap();
+        loaded.sessions[0]
+            .events
+            .iter()
+            .map(|e| match &e.kind {
+                crate::model::EventKind::Input {
+                    value, value_len, ..
+                } => {
+                    assert!(*value_len > 0);
+                    value.clone()
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn typed_values_are_masked_unless_opted_in_and_never_for_passwords() {
+        assert_eq!(values(&ReadOptions::default()), vec![None, None]);
+        let keep = ReadOptions {
+            keep_typed_values: true,
+            ..ReadOptions::default()
+        };
+        assert_eq!(values(&keep), vec![Some("ann@mail.test".to_owned()), None]);
+    }
 }
