@@ -59,6 +59,12 @@ fn read_native(c: &mut Criterion) {
                 .expect("read")
         });
     });
+    // The floor: serde_json only skipping the same bytes (no values kept).
+    group.bench_function("skip_json_200k_events", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&bytes)).expect("json")
+        });
+    });
     group.finish();
 }
 

@@ -367,7 +367,32 @@ impl Visit {
         }
     }
 
-    fn push(&mut self, page: u32, kind: EventKind) {
+    fn push(&mut self, page: u32, mut kind: EventKind) {
+        // Browsers report mouse and touch positions in whole CSS pixels (as every position in
+        // the real rrweb recordings is), so the simulator does too.
+        match &mut kind {
+            EventKind::PointerMove { pos_in_page, .. } => {
+                *pos_in_page = PagePos {
+                    x: pos_in_page.x.round(),
+                    y: pos_in_page.y.round(),
+                }
+            }
+            EventKind::Click {
+                pos_in_page,
+                pos_in_viewport,
+                ..
+            } => {
+                *pos_in_page = PagePos {
+                    x: pos_in_page.x.round(),
+                    y: pos_in_page.y.round(),
+                };
+                *pos_in_viewport = ViewportPos {
+                    x: pos_in_viewport.x.round(),
+                    y: pos_in_viewport.y.round(),
+                };
+            }
+            _ => {}
+        }
         self.session.events.push(Event {
             timestamp_ms: self.t,
             page,
