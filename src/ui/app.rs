@@ -97,6 +97,64 @@ impl ListFilter {
     }
 }
 
+/// A loaded session with everything the session view shows, computed once on the query
+/// thread (never per frame on the UI thread). Derefs to the [`Session`].
+#[derive(Clone, Debug)]
+pub struct LoadedSession {
+    /// The session.
+    pub session: Session,
+    /// Per page view: deepest scroll and clicks.
+    pub page_stats: Vec<crate::model::PageStats>,
+    /// Width of an activity bucket, ms.
+    pub bucket_ms: i64,
+    /// Events per bucket.
+    pub activity: Vec<crate::analysis::ActivityBucket>,
+    /// Events per kind.
+    pub event_counts: std::collections::BTreeMap<&'static str, usize>,
+    /// Custom events: (ms from start, name, value).
+    pub customs: Vec<(i64, String, Option<f64>)>,
+    /// Clicks.
+    pub num_clicks: usize,
+    /// Whether a purchase was recorded.
+    pub converted: bool,
+    /// Revenue of the purchase events.
+    pub revenue: Option<f64>,
+}
+
+impl LoadedSession {
+    /// Computes the view's figures.
+    #[must_use]
+    pub fn new(session: Session) -> Self {
+        let bucket_ms = if session.duration_ms > 600_000 {
+            30_000
+        } else {
+            5_000
+        };
+        Self {
+            page_stats: session.page_stats(),
+            activity: crate::analysis::activity_histogram(&session, bucket_ms),
+            event_counts: crate::analysis::event_counts(&session),
+            customs: crate::analysis::custom_events(&session)
+                .into_iter()
+                .map(|(t, n, v)| (t, n.to_owned(), v))
+                .collect(),
+            num_clicks: session.num_clicks(),
+            converted: session.converted(),
+            revenue: session.revenue(),
+            bucket_ms,
+            session,
+        }
+    }
+}
+
+impl std::ops::Deref for LoadedSession {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
 /// UI preferences kept between runs (session data lives in the library, never here).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -133,7 +191,7 @@ pub struct App {
     /// The selected session id.
     pub selected: Option<String>,
     /// The loaded selected session.
-    pub session: Option<Session>,
+    pub session: Option<LoadedSession>,
     /// A running import.
     pub import: Option<ImportStatus>,
     /// The last import's summary line.

@@ -6,7 +6,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use crate::format::ReadOptions;
-use crate::model::Session;
 use crate::store::{
     ImportProgress, ImportSummary, Library, SessionFilter, SessionQueries as _, SessionRow,
     SessionSort,
@@ -52,7 +51,7 @@ pub enum JobResult {
         total: u64,
     },
     /// A loaded session (or why it could not be loaded).
-    Session(String, Result<Box<Session>, String>),
+    Session(String, Result<Box<super::app::LoadedSession>, String>),
     /// Import progress.
     ImportProgress(ImportProgress),
     /// Import finished.
@@ -151,7 +150,7 @@ impl Background {
                         Query::Load(id) => {
                             let loaded = library
                                 .load_session(&id)
-                                .map(Box::new)
+                                .map(|session| Box::new(super::app::LoadedSession::new(session)))
                                 .map_err(|e| e.to_string());
                             JobResult::Session(id, loaded)
                         }

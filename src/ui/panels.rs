@@ -3,11 +3,11 @@
 use egui::{Align, Layout, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use super::app::{App, ListFilter, SortChoice};
+use super::app::{App, ListFilter, LoadedSession, SortChoice};
 use super::command::Command;
 use super::theme;
 use crate::analysis;
-use crate::model::{Channel, DeviceClass, Session, time};
+use crate::model::{Channel, DeviceClass, time};
 
 /// Signal kinds a session can be filtered by (see the signals issue for their definitions).
 const SIGNAL_KINDS: &[&str] = &[
@@ -387,7 +387,7 @@ fn empty_state_ui(app: &App, ui: &mut egui::Ui) {
     });
 }
 
-fn session_ui(session: &Session, ui: &mut egui::Ui) {
+fn session_ui(session: &LoadedSession, ui: &mut egui::Ui) {
     ui.heading(&session.session_id);
     let viewport = session.initial_viewport();
     egui::Grid::new("session_meta")
@@ -414,7 +414,7 @@ fn session_ui(session: &Session, ui: &mut egui::Ui) {
             ui.strong(format!("{}{campaign}", session.source.channel()));
             ui.end_row();
             ui.label("Converted");
-            match (session.converted(), session.revenue()) {
+            match (session.converted, session.revenue) {
                 (true, Some(r)) => ui.label(
                     RichText::new(format!("yes · {r:.2}"))
                         .color(theme::CONVERTED)
@@ -427,7 +427,7 @@ fn session_ui(session: &Session, ui: &mut egui::Ui) {
             ui.strong(format!(
                 "{} ({} clicks)",
                 session.events.len(),
-                session.num_clicks()
+                session.num_clicks
             ));
             ui.end_row();
         });
@@ -442,7 +442,7 @@ fn session_ui(session: &Session, ui: &mut egui::Ui) {
                 ui.label(RichText::new(title).color(theme::MUTED));
             }
             ui.end_row();
-            for (page, stats) in session.pages.iter().zip(session.page_stats()) {
+            for (page, stats) in session.pages.iter().zip(&session.page_stats) {
                 ui.label(time::format_duration(
                     page.entered_at_ms - session.started_at_ms,
                 ));
@@ -463,12 +463,8 @@ fn session_ui(session: &Session, ui: &mut egui::Ui) {
         });
     ui.add_space(12.0);
     ui.heading("Activity");
-    let bucket_ms = if session.duration_ms > 600_000 {
-        30_000
-    } else {
-        5_000
-    };
-    let buckets = analysis::activity_histogram(session, bucket_ms);
+    let bucket_ms = session.bucket_ms;
+    let buckets = &session.activity;
     let bars = |name: &str, value: fn(&analysis::ActivityBucket) -> u32, color: egui::Color32| {
         let bars: Vec<Bar> = buckets
             .iter()
@@ -526,14 +522,14 @@ fn session_ui(session: &Session, ui: &mut egui::Ui) {
         egui::Grid::new("event_counts")
             .striped(true)
             .show(&mut columns[0], |ui| {
-                for (kind, count) in analysis::event_counts(session) {
-                    ui.label(kind);
+                for (kind, count) in &session.event_counts {
+                    ui.label(*kind);
                     ui.label(count.to_string());
                     ui.end_row();
                 }
             });
         columns[1].heading("Conversion events");
-        let customs = analysis::custom_events(session);
+        let customs = &session.customs;
         if customs.is_empty() {
             columns[1].label(RichText::new("none recorded").color(theme::MUTED));
         }
@@ -541,7 +537,7 @@ fn session_ui(session: &Session, ui: &mut egui::Ui) {
             .striped(true)
             .show(&mut columns[1], |ui| {
                 for (at_ms, name, value) in customs {
-                    ui.label(time::format_duration(at_ms));
+                    ui.label(time::format_duration(*at_ms));
                     ui.label(name);
                     ui.label(value.map(|v| format!("{v:.2}")).unwrap_or_default());
                     ui.end_row();
