@@ -103,6 +103,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX signals_kind ON signals(kind, session_rowid);
     CREATE INDEX signals_session ON signals(session_rowid);
     ",
+    // 2: reviewer notes (keyed by session id so they survive a rebuild of the library from the
+    // original files) and library-wide settings (signal thresholds, event definitions).
+    r"
+    CREATE TABLE notes (
+        note_rowid    INTEGER PRIMARY KEY,
+        session_id    TEXT NOT NULL,
+        timestamp_ms  INTEGER NOT NULL,
+        text          TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX notes_session ON notes(session_id, timestamp_ms);
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build creates and reads.
