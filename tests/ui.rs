@@ -11,8 +11,18 @@ fn harness(
     library_path: std::path::PathBuf,
     files: Vec<std::path::PathBuf>,
 ) -> Harness<'static, App> {
+    harness_opening(library_path, files, None, None)
+}
+
+fn harness_opening(
+    library_path: std::path::PathBuf,
+    files: Vec<std::path::PathBuf>,
+    open_session: Option<&str>,
+    open_at_ms: Option<i64>,
+) -> Harness<'static, App> {
+    let open_session = open_session.map(str::to_owned);
     Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
+        .with_size(egui::vec2(1500.0, 950.0))
         .build_eframe(move |cc| {
             App::new(
                 &cc.egui_ctx,
@@ -20,7 +30,8 @@ fn harness(
                 StartOptions {
                     library_path,
                     files,
-                    open_session: None,
+                    open_session,
+                    open_at_ms,
                 },
             )
         })
@@ -80,6 +91,10 @@ fn first_start_imports_samples_then_select_and_filter() {
         h.state().session.as_ref().map(|s| s.session_id.clone()),
         Some(first.clone())
     );
+    // The replay opens; the overview tab holds the session's figures.
+    h.get_by_label("Play");
+    h.get_by_label("Overview").click();
+    settle(&mut h);
     h.get_by_label("Page views");
     h.get_by_label("Events by kind");
 
@@ -115,4 +130,177 @@ fn bad_file_shows_an_error_and_imports_nothing() {
     h.get_by_label("Dismiss").click();
     h.run_steps(2);
     assert!(h.state().errors.is_empty());
+}
+
+/// Opens a real rrweb recording of the demo shop (imported at first start).
+fn open_replay(dir: &std::path::Path, id: &str, at_ms: Option<i64>) -> Harness<'static, App> {
+    let mut h = harness_opening(dir.join("library.sqlite"), Vec::new(), Some(id), at_ms);
+    settle(&mut h);
+    if h.state().session.is_none() {
+        // The first start imported the samples after the open request: open it now.
+        h.state_mut()
+            .commands
+            .push(sessionlens::ui::Command::SelectSession(id.to_owned()));
+        settle(&mut h);
+    }
+    assert_eq!(
+        h.state().session.as_ref().map(|s| s.session_id.clone()),
+        Some(id.to_owned()),
+        "errors: {:?}",
+        h.state().errors
+    );
+    h
+}
+
+fn clock_ms(h: &Harness<'static, App>) -> i64 {
+    h.state().replay.as_ref().unwrap().clock.current_ms()
+}
+
+fn playing(h: &Harness<'static, App>) -> bool {
+    h.state().replay.as_ref().unwrap().clock.state() == sessionlens::playback::PlayState::Playing
+}
+
+#[test]
+fn replay_plays_seeks_skips_and_keeps_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_replay(dir.path(), "rage-click-promo-desktop", None);
+    let start = h.state().session.as_ref().unwrap().started_at_ms;
+    assert_eq!(clock_ms(&h), start);
+    // The stage shows the first page's URL and its Chromium screenshot.
+    h.get_by_label("http://shop.test/");
+    assert!(matches!(
+        h.state().session.as_ref().unwrap().backdrops[0],
+        sessionlens::ui::Backdrop::Screenshot(_)
+    ));
+
+    // Play: time advances; pause: it stops.
+    h.get_by_label("Play").click();
+    h.run_steps(30);
+    assert!(playing(&h));
+    let played = clock_ms(&h);
+    assert!(played > start, "clock did not advance");
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    assert!(!playing(&h));
+    let paused_at = clock_ms(&h);
+    h.run_steps(10);
+    assert_eq!(clock_ms(&h), paused_at);
+
+    // Keyboard: space plays, again pauses; Right seeks 5 s.
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    assert!(playing(&h));
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    assert!(!playing(&h));
+    let before = clock_ms(&h);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(clock_ms(&h), before + 5_000);
+
+    // Seek through the event list: a click row jumps the clock to that click.
+    let (row_label, click_ms) = {
+        let session = h.state().session.as_ref().unwrap();
+        let (i, e) = session
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e.kind, sessionlens::model::EventKind::Click { .. }))
+            .nth(2)
+            .unwrap();
+        let _ = i;
+        (
+            sessionlens::ui::format_elapsed(e.timestamp_ms - session.started_at_ms),
+            e.timestamp_ms,
+        )
+    };
+    h.get_all_by_label_contains(&row_label)
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    assert_eq!(clock_ms(&h), click_ms);
+    // The click shows as a ripple in the frame at that moment.
+    {
+        let session = h.state().session.as_ref().unwrap();
+        let frame = session.frames.frame_at(click_ms, 500);
+        assert!(!frame.clicks.is_empty());
+    }
+
+    // Skip inactivity can be turned off and on.
+    assert!(h.state().replay.as_ref().unwrap().clock.skip_inactivity());
+    h.get_by_label("Skip inactivity").click();
+    h.run_steps(2);
+    assert!(!h.state().replay.as_ref().unwrap().clock.skip_inactivity());
+
+    // Whole-page mode and back (F).
+    h.get_by_label("Whole page").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().prefs.replay.mode,
+        sessionlens::ui::StageMode::WholePage
+    );
+    h.key_press(egui::Key::F);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().prefs.replay.mode,
+        sessionlens::ui::StageMode::Visitor
+    );
+
+    // A note at the current moment is saved in the library and listed.
+    h.get_by_label("Notes").click();
+    h.run_steps(2);
+    h.get_by_role(egui::accesskit::Role::MultilineTextInput)
+        .focus();
+    h.run_steps(2);
+    h.get_by_role(egui::accesskit::Role::MultilineTextInput)
+        .type_text("confused by the promo bar");
+    h.run_steps(2);
+    h.get_by_label_contains("Add note at").click();
+    settle(&mut h);
+    for _ in 0..100 {
+        if !h.state().session.as_ref().unwrap().notes.is_empty() {
+            break;
+        }
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let notes = h.state().session.as_ref().unwrap().notes.clone();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].text, "confused by the promo bar");
+    assert_eq!(notes[0].timestamp_ms, click_ms);
+    h.get_by_label("confused by the promo bar");
+    drop(h);
+
+    // The note survives a restart, and `open --at` starts the replay at a moment.
+    let h = open_replay(dir.path(), "rage-click-promo-desktop", Some(4_000));
+    let session = h.state().session.as_ref().unwrap();
+    assert_eq!(session.notes.len(), 1);
+    assert_eq!(clock_ms(&h), session.started_at_ms + 4_000);
+}
+
+#[cfg(feature = "snapshots")]
+#[test]
+fn replay_view_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_replay(dir.path(), "rage-click-promo-desktop", None);
+    // Seek into the rage-click burst on the promo bar.
+    let t = {
+        let session = h.state().session.as_ref().unwrap();
+        session
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, sessionlens::model::EventKind::Click { .. }))
+            .nth(2)
+            .unwrap()
+            .timestamp_ms
+            + 300
+    };
+    h.state_mut()
+        .commands
+        .push(sessionlens::ui::Command::Playback(
+            sessionlens::playback::PlaybackCommand::Seek(t),
+        ));
+    h.run_steps(4);
+    h.snapshot("replay_view");
 }

@@ -23,7 +23,7 @@ use crate::store::{
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let library_path = cli.library.clone().unwrap_or_else(default_library_path);
     let Some(command) = cli.command else {
-        return open_gui(&library_path, cli.files, None);
+        return open_gui(&library_path, cli.files, None, None);
     };
     match command {
         Command::Import(args) => import(&library_path, &args),
@@ -39,7 +39,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             days,
         }) => demo_generate(sessions, seed, days, &out),
         #[cfg(feature = "gui")]
-        Command::Open(args) => open_gui(&library_path, Vec::new(), Some(args.session_id)),
+        Command::Open(args) => {
+            // Fail here, with a clear message, rather than in an empty window.
+            let library = open_library(&library_path)?;
+            library
+                .load_session(&args.session_id)
+                .with_context(|| format!("cannot open session {:?}", args.session_id))?;
+            drop(library);
+            open_gui(&library_path, Vec::new(), Some(args.session_id), args.at)
+        }
     }
 }
 
@@ -48,11 +56,13 @@ fn open_gui(
     library: &Path,
     files: Vec<PathBuf>,
     open_session: Option<String>,
+    open_at_ms: Option<i64>,
 ) -> anyhow::Result<ExitCode> {
     crate::ui::run(crate::ui::StartOptions {
         library_path: library.to_owned(),
         files,
         open_session,
+        open_at_ms,
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -62,6 +72,7 @@ fn open_gui(
     _library: &Path,
     _files: Vec<PathBuf>,
     _open_session: Option<String>,
+    _open_at_ms: Option<i64>,
 ) -> anyhow::Result<ExitCode> {
     bail!(
         "this build has no desktop app (built without the `gui` feature); see `sessionlens --help` for the commands"

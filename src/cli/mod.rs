@@ -219,6 +219,18 @@ pub enum DemoCommand {
 pub struct OpenArgs {
     /// The session id.
     pub session_id: String,
+    /// Start the replay at this moment: `MM:SS`, `H:MM:SS` or seconds from the session start.
+    #[arg(long, value_name = "TIME", value_parser = parse_at)]
+    pub at: Option<i64>,
+}
+
+/// Parses `--at`.
+fn parse_at(text: &str) -> Result<i64, String> {
+    crate::model::time::parse_offset_ms(text).ok_or_else(|| {
+        format!(
+            "{text:?} is not a moment in a session; write MM:SS, H:MM:SS or seconds, e.g. 00:42"
+        )
+    })
 }
 
 /// Runs the command line; returns the process exit code.

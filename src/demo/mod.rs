@@ -577,6 +577,63 @@ impl Target {
     }
 }
 
+/// One long session for benchmarks: generated visits joined end to end until it holds at least
+/// `min_events` events, then its timeline rescaled to `duration_ms` (page views, events and
+/// targets renumbered so the result is a valid session).
+#[must_use]
+pub fn long_session(seed: u64, min_events: usize, duration_ms: i64) -> Session {
+    let options = GenerateOptions {
+        sessions: 1,
+        seed,
+        ..GenerateOptions::default()
+    };
+    let mut session = generate_session(&options, 0);
+    let mut index = 1;
+    while session.events.len() < min_events {
+        let mut more = generate_session(&options, index);
+        index += 1;
+        let shift = session.ended_at_ms() - more.started_at_ms + 1000;
+        let page_shift = u32::try_from(session.pages.len()).unwrap_or(u32::MAX);
+        let target_shift = u32::try_from(session.targets.len()).unwrap_or(u32::MAX);
+        for page in &mut more.pages {
+            page.entered_at_ms += shift;
+            page.left_at_ms += shift;
+        }
+        for event in &mut more.events {
+            event.timestamp_ms += shift;
+            event.page = event.page.saturating_add(page_shift);
+            match &mut event.kind {
+                EventKind::Click { target, .. }
+                | EventKind::Input { target, .. }
+                | EventKind::Focus { target }
+                | EventKind::Blur { target }
+                | EventKind::ElementScroll { target, .. } => {
+                    if let Some(t) = target {
+                        *t = t.saturating_add(target_shift);
+                    }
+                }
+                _ => {}
+            }
+        }
+        session.duration_ms = more.ended_at_ms() - session.started_at_ms;
+        session.pages.extend(more.pages);
+        session.targets.extend(more.targets);
+        session.events.extend(more.events);
+    }
+    let start = session.started_at_ms;
+    let scale = duration_ms as f64 / session.duration_ms.max(1) as f64;
+    let rescale = |t: i64| start + ((t - start) as f64 * scale).round() as i64;
+    for page in &mut session.pages {
+        page.entered_at_ms = rescale(page.entered_at_ms);
+        page.left_at_ms = rescale(page.left_at_ms);
+    }
+    for event in &mut session.events {
+        event.timestamp_ms = rescale(event.timestamp_ms);
+    }
+    session.duration_ms = duration_ms;
+    session
+}
+
 /// Attaches the demo shop's page screenshots from `assets_dir` (the repository's `assets/`
 /// folder) to `library`, origin `sample`. Returns how many were attached.
 pub fn attach_screenshots(

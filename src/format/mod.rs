@@ -8,6 +8,7 @@ pub mod bundle;
 mod error;
 pub mod hash;
 pub mod native;
+pub mod notes;
 pub mod rrweb;
 mod sniff;
 

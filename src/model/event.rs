@@ -110,6 +110,76 @@ impl EventKind {
         }
     }
 
+    /// One line for an event list: what happened, where, and to which element.
+    #[must_use]
+    pub fn describe(&self, targets: &[ElementDescriptor]) -> String {
+        let target = |i: &Option<u32>| {
+            i.and_then(|i| targets.get(i as usize))
+                .map(|t| format!(" on {}", t.label()))
+                .unwrap_or_default()
+        };
+        match self {
+            Self::PointerMove { pos_in_page, .. } => {
+                format!("move to {:.0}, {:.0}", pos_in_page.x, pos_in_page.y)
+            }
+            Self::Click {
+                pos_in_page,
+                kind,
+                pointer,
+                target: t,
+                ..
+            } => {
+                let what = match (kind, pointer) {
+                    (ClickKind::Click, PointerType::Touch) => "tap",
+                    (ClickKind::Click, _) => "click",
+                    (ClickKind::DoubleClick, _) => "double click",
+                    (ClickKind::ContextMenu, _) => "right click",
+                    (ClickKind::TouchStart, _) => "touch start",
+                    (ClickKind::TouchEnd, _) => "touch end",
+                };
+                format!(
+                    "{what} at {:.0}, {:.0}{}",
+                    pos_in_page.x,
+                    pos_in_page.y,
+                    target(t)
+                )
+            }
+            Self::Scroll { offset } => format!("scroll to {:.0} px", offset.y),
+            Self::ElementScroll { target: t, offset } => {
+                format!("element scroll to {:.0} px{}", offset.y, target(t))
+            }
+            Self::Resize { viewport } => {
+                format!("viewport {} x {}", viewport.width, viewport.height)
+            }
+            Self::Input {
+                target: t,
+                value_len,
+                checked,
+                ..
+            } => match checked {
+                Some(c) => format!("{}{}", if *c { "checked" } else { "unchecked" }, target(t)),
+                None => format!("typed {value_len} chars{}", target(t)),
+            },
+            Self::Focus { target: t } => format!("focus{}", target(t)),
+            Self::Blur { target: t } => format!("blur{}", target(t)),
+            Self::DomChange => "page changed".to_owned(),
+            Self::Error { message } => {
+                let short: String = message.chars().take(120).collect();
+                format!("error: {short}")
+            }
+            Self::Custom {
+                name,
+                value,
+                currency,
+            } => match value {
+                Some(v) => format!("{name} {v:.2} {}", currency.as_deref().unwrap_or("")),
+                None => name.clone(),
+            }
+            .trim_end()
+            .to_owned(),
+        }
+    }
+
     /// True for the events rrweb counts as user activity (moves, clicks, scrolls, resizes, input).
     #[must_use]
     pub fn is_user_activity(&self) -> bool {
@@ -275,6 +345,30 @@ impl ElementDescriptor {
             || ["card", "cc-", "cvc", "cvv", "iban", "password", "ssn"]
                 .iter()
                 .any(|k| name.contains(k) || id.contains(k))
+    }
+
+    /// A short human label: the tag with its id or first class, and its text or field name,
+    /// e.g. `button#add-to-cart "Add to cart"`.
+    #[must_use]
+    pub fn label(&self) -> String {
+        let mut out = self.tag.clone();
+        if let Some(id) = self.id.as_deref().filter(|s| !s.is_empty()) {
+            out.push('#');
+            out.push_str(id);
+        } else if let Some(class) = self.classes.first() {
+            out.push('.');
+            out.push_str(class);
+        }
+        if let Some(text) = self
+            .text
+            .as_deref()
+            .or(self.name.as_deref())
+            .filter(|s| !s.is_empty())
+        {
+            let short: String = text.chars().take(40).collect();
+            out.push_str(&format!(" \"{short}\""));
+        }
+        out
     }
 
     /// True for elements that are interactive by nature (links, buttons, form fields).

@@ -11,6 +11,7 @@
 mod device;
 mod event;
 mod geom;
+mod note;
 mod session;
 mod source;
 pub mod time;
@@ -19,6 +20,7 @@ mod validate;
 pub use device::DeviceClass;
 pub use event::{ClickKind, ElementDescriptor, Event, EventKind, MouseButton, PointerType};
 pub use geom::{ImageFromPage, ImagePos, PagePos, ScrollOffset, SizePx, ViewportPos};
+pub use note::Note;
 pub use session::{PageStats, PageView, Session};
 pub use source::{Channel, TrafficSource};
 pub use validate::{Limits, ModelError};

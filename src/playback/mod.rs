@@ -8,6 +8,13 @@
 
 use crate::model::Session;
 
+pub mod frame;
+
+pub use frame::{
+    ClickAnnotation, ClickMark, ClickMarkKind, Cursor, DEFAULT_TRAIL_MS, FieldState, Frame,
+    FrameIndex,
+};
+
 /// Playback speeds offered (PostHog offers 0.5–16×, rrweb-player 1–8×).
 pub const SPEEDS: [f32; 6] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 /// Gap between user-activity events above which a span is inactive (rrweb's

@@ -6,8 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::background::{Background, JobResult, Query};
 use super::command::Command;
+use super::replay::{
+    Backdrop, MarkerKind, ReplayPrefs, ReplayState, SideTab, SignalMark, StageMode, TextureCache,
+};
 use super::{StartOptions, panels};
-use crate::model::{DeviceClass, Session, time};
+use crate::model::{DeviceClass, EventKind, Note, Session, time};
+use crate::playback::{FrameIndex, PlaybackCommand};
 use crate::store::{ImportProgress, SessionFilter, SessionRow, SessionSort};
 
 /// Rows fetched per page of the session list.
@@ -97,8 +101,8 @@ impl ListFilter {
     }
 }
 
-/// A loaded session with everything the session view shows, computed once on the query
-/// thread (never per frame on the UI thread). Derefs to the [`Session`].
+/// A loaded session with everything the session view and the replay show, computed once on
+/// the query thread (never per frame on the UI thread). Derefs to the [`Session`].
 #[derive(Clone, Debug)]
 pub struct LoadedSession {
     /// The session.
@@ -119,19 +123,74 @@ pub struct LoadedSession {
     pub converted: bool,
     /// Revenue of the purchase events.
     pub revenue: Option<f64>,
+    /// The replay's indexes ("what is on screen at t").
+    pub frames: FrameIndex,
+    /// Per page view: the screenshot it is drawn over.
+    pub backdrops: Vec<Backdrop>,
+    /// Per page view: the page height to draw, CSS px (screenshot, document, or deepest point).
+    pub page_heights: Vec<f32>,
+    /// `(from, to, page)`: when each page view is on screen.
+    pub page_spans: Vec<(i64, i64, usize)>,
+    /// Timeline markers: `(timestamp_ms, kind, label)`.
+    pub markers: Vec<(i64, MarkerKind, String)>,
+    /// Frustration signals on the timeline, in time order.
+    pub signals: Vec<SignalMark>,
+    /// Reviewer notes, in time order.
+    pub notes: Vec<Note>,
 }
 
 impl LoadedSession {
-    /// Computes the view's figures.
+    /// Computes the view's figures and the replay's indexes.
     #[must_use]
-    pub fn new(session: Session) -> Self {
+    pub fn new(session: Session, backdrops: Vec<Backdrop>, notes: Vec<Note>) -> Self {
         let bucket_ms = if session.duration_ms > 600_000 {
             30_000
         } else {
             5_000
         };
+        let frames = FrameIndex::new(&session, &[]);
+        let page_stats = session.page_stats();
+        let page_heights = session
+            .pages
+            .iter()
+            .zip(&page_stats)
+            .enumerate()
+            .map(|(i, (page, stats))| {
+                let shot = match backdrops.get(i) {
+                    Some(Backdrop::Screenshot(img)) => img.image.height as f32 / img.px_per_css(),
+                    _ => 0.0,
+                };
+                shot.max(page.doc_size.height as f32)
+                    .max(stats.max_depth_px)
+                    .max(page.viewport.height as f32)
+                    .max(400.0)
+            })
+            .collect();
+        let markers = session
+            .events
+            .iter()
+            .filter_map(|e| {
+                let label = || {
+                    format!(
+                        "{}  {}",
+                        super::replay::format_elapsed(e.timestamp_ms - session.started_at_ms),
+                        e.kind.describe(&session.targets)
+                    )
+                };
+                match &e.kind {
+                    EventKind::Click { kind, .. } if kind.counts_as_click() => {
+                        Some((e.timestamp_ms, MarkerKind::Click, label()))
+                    }
+                    EventKind::Error { .. } => Some((e.timestamp_ms, MarkerKind::Error, label())),
+                    EventKind::Custom { .. } => {
+                        Some((e.timestamp_ms, MarkerKind::Conversion, label()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
         Self {
-            page_stats: session.page_stats(),
+            page_stats,
             activity: crate::analysis::activity_histogram(&session, bucket_ms),
             event_counts: crate::analysis::event_counts(&session),
             customs: crate::analysis::custom_events(&session)
@@ -142,6 +201,13 @@ impl LoadedSession {
             converted: session.converted(),
             revenue: session.revenue(),
             bucket_ms,
+            page_spans: frames.page_spans(session.ended_at_ms()),
+            frames,
+            backdrops,
+            page_heights,
+            markers,
+            signals: Vec::new(),
+            notes,
             session,
         }
     }
@@ -163,6 +229,10 @@ pub struct Prefs {
     pub filter: ListFilter,
     /// The last session opened.
     pub last_session: Option<String>,
+    /// Replay settings.
+    pub replay: ReplayPrefs,
+    /// The replay side panel's tab.
+    pub side_tab: SideTab,
 }
 
 /// Import state shown in the status bar.
@@ -192,6 +262,14 @@ pub struct App {
     pub selected: Option<String>,
     /// The loaded selected session.
     pub session: Option<LoadedSession>,
+    /// The replay of the loaded session.
+    pub replay: Option<ReplayState>,
+    /// Screenshot textures.
+    pub(crate) textures: TextureCache,
+    /// The side panel tab shown.
+    pub side_tab: SideTab,
+    /// A one-line message about the replay (a skipped span, no more signals).
+    pub replay_message: Option<String>,
     /// A running import.
     pub import: Option<ImportStatus>,
     /// The last import's summary line.
@@ -214,6 +292,7 @@ impl App {
         let prefs: Prefs = storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
+        let side_tab = prefs.side_tab;
         let background = Background::start(ctx, start.library_path.clone());
         let mut app = Self {
             prefs,
@@ -226,6 +305,10 @@ impl App {
             list_loading: false,
             selected: None,
             session: None,
+            replay: None,
+            textures: TextureCache::default(),
+            side_tab,
+            replay_message: None,
             import: None,
             last_import: None,
             errors: Vec::new(),
@@ -297,7 +380,17 @@ impl App {
                     if self.selected.as_deref() == Some(id.as_str()) {
                         match loaded {
                             Ok(session) => {
+                                let mut replay = ReplayState::new(&session, &self.prefs.replay);
+                                if self.start.open_session.as_deref() == Some(id.as_str())
+                                    && let Some(at) = self.start.open_at_ms.take()
+                                {
+                                    replay.clock.apply(PlaybackCommand::Seek(
+                                        session.started_at_ms.saturating_add(at),
+                                    ));
+                                }
                                 self.prefs.last_session = Some(id);
+                                self.replay = Some(replay);
+                                self.replay_message = None;
                                 self.session = Some(*session);
                             }
                             Err(e) => {
@@ -356,6 +449,14 @@ impl App {
                         self.commands.push(Command::Import { paths, open_first });
                     }
                 }
+                JobResult::Notes { session_id, notes } => {
+                    if let Some(session) = &mut self.session
+                        && session.session_id == session_id
+                    {
+                        session.notes = notes;
+                    }
+                }
+                JobResult::Exported(line) => self.replay_message = Some(line),
                 JobResult::Error(e) => self.errors.push(e),
             }
         }
@@ -408,6 +509,7 @@ impl App {
                 Command::SelectSession(id) => {
                     if self.selected.as_deref() != Some(id.as_str()) {
                         self.session = None;
+                        self.replay = None;
                         self.selected = Some(id.clone());
                         self.background.query(Query::Load(id));
                     }
@@ -416,6 +518,88 @@ impl App {
                     self.errors.clear();
                 }
                 Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+                Command::Playback(command) => {
+                    if let Some(replay) = &mut self.replay {
+                        replay.clock.apply(command);
+                        self.prefs.replay.speed = replay.clock.speed();
+                        self.prefs.replay.skip_inactivity = replay.clock.skip_inactivity();
+                    }
+                }
+                Command::ToggleStageMode => {
+                    self.prefs.replay.mode = match self.prefs.replay.mode {
+                        StageMode::Visitor => StageMode::WholePage,
+                        StageMode::WholePage => StageMode::Visitor,
+                    };
+                }
+                Command::SetTrail { show, trail_ms } => {
+                    self.prefs.replay.show_trail = show;
+                    self.prefs.replay.trail_ms = trail_ms.clamp(0, 10_000);
+                }
+                Command::ToggleHelp => {
+                    if let Some(replay) = &mut self.replay {
+                        replay.show_help = !replay.show_help;
+                    }
+                }
+                Command::PreviousSignal | Command::NextSignal => {
+                    let next = command == Command::NextSignal;
+                    if let (Some(session), Some(replay)) = (&self.session, &mut self.replay) {
+                        let now = replay.clock.current_ms();
+                        let target = if next {
+                            session.signals.iter().find(|s| s.start_ms > now + 250)
+                        } else {
+                            session
+                                .signals
+                                .iter()
+                                .rev()
+                                .find(|s| s.start_ms < now - 250)
+                        };
+                        match target {
+                            Some(signal) => {
+                                // Land a moment before the signal so its build-up is visible.
+                                replay
+                                    .clock
+                                    .apply(PlaybackCommand::Seek(signal.start_ms - 1_000));
+                                self.replay_message = Some(signal.label.clone());
+                            }
+                            None => {
+                                self.replay_message = Some(if session.signals.is_empty() {
+                                    "No frustration signals in this session".to_owned()
+                                } else if next {
+                                    "No more signals after this moment".to_owned()
+                                } else {
+                                    "No signals before this moment".to_owned()
+                                });
+                            }
+                        }
+                    }
+                }
+                Command::SetSideTab(tab) => {
+                    self.side_tab = tab;
+                    self.prefs.side_tab = tab;
+                }
+                Command::SetHiddenFamilies(hidden) => self.prefs.replay.hidden_families = hidden,
+                Command::AddNote {
+                    session_id,
+                    timestamp_ms,
+                    text,
+                } => self.background.query(Query::AddNote {
+                    session_id,
+                    timestamp_ms,
+                    text,
+                }),
+                Command::DeleteNote {
+                    session_id,
+                    note_id,
+                } => self.background.query(Query::DeleteNote {
+                    session_id,
+                    note_id,
+                }),
+                Command::ExportNotes => {
+                    if let Some(session) = &self.session {
+                        self.background
+                            .export_notes(session.session_id.clone(), session.notes.clone());
+                    }
+                }
             }
         }
     }
@@ -424,6 +608,19 @@ impl App {
 impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.handle_results();
+        if let Some(replay) = &mut self.replay {
+            let dt = ui.input(|i| i.stable_dt);
+            let response = replay.clock.update(dt);
+            if let Some((from, to)) = response.skipped {
+                self.replay_message = Some(format!(
+                    "Skipped {} without activity",
+                    time::format_duration(to - from)
+                ));
+            }
+            if response.needs_repaint {
+                ui.ctx().request_repaint();
+            }
+        }
         let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
             i.raw
                 .dropped_files

@@ -2,13 +2,16 @@
 //! Results come back over a channel; each sender asks egui for a repaint.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
+use super::app::LoadedSession;
+use super::replay::{Backdrop, PageImage};
 use crate::format::ReadOptions;
 use crate::store::{
-    ImportProgress, ImportSummary, Library, SessionFilter, SessionQueries as _, SessionRow,
-    SessionSort,
+    ImportProgress, ImportSummary, Library, ScreenshotInfo, SessionFilter, SessionQueries as _,
+    SessionRow, SessionSort,
 };
 
 /// A question for the query worker.
@@ -27,8 +30,24 @@ pub enum Query {
         /// Rows.
         limit: u64,
     },
-    /// One whole session.
+    /// One whole session, with its screenshots and notes.
     Load(String),
+    /// Save a note, then send the session's notes.
+    AddNote {
+        /// The session.
+        session_id: String,
+        /// The moment, epoch ms.
+        timestamp_ms: i64,
+        /// The text.
+        text: String,
+    },
+    /// Delete a note, then send the session's notes.
+    DeleteNote {
+        /// The session.
+        session_id: String,
+        /// The note.
+        note_id: i64,
+    },
 }
 
 /// What background work reports.
@@ -70,6 +89,15 @@ pub enum JobResult {
         /// Open the first imported session.
         open_first: bool,
     },
+    /// The notes of a session, after a change.
+    Notes {
+        /// The session.
+        session_id: String,
+        /// Its notes, in time order.
+        notes: Vec<crate::model::Note>,
+    },
+    /// A file was exported; the line to show.
+    Exported(String),
     /// A failure to show.
     Error(String),
 }
@@ -121,6 +149,7 @@ impl Background {
                     Err(e) => return Self::send_from(&ctx, &tx, JobResult::Error(format!("{e}"))),
                 };
                 let num_sessions = library.num_sessions().unwrap_or(0);
+                let mut images = ImageCache::default();
                 Self::send_from(&ctx, &tx, JobResult::Opened { num_sessions });
                 while let Ok(query) = query_rx.recv() {
                     // Only the newest list query matters: skip superseded ones.
@@ -148,12 +177,32 @@ impl Background {
                             }
                         }
                         Query::Load(id) => {
-                            let loaded = library
-                                .load_session(&id)
-                                .map(|session| Box::new(super::app::LoadedSession::new(session)))
+                            let loaded = load_session(&library, &id, &mut images)
+                                .map(Box::new)
                                 .map_err(|e| e.to_string());
                             JobResult::Session(id, loaded)
                         }
+                        Query::AddNote {
+                            session_id,
+                            timestamp_ms,
+                            text,
+                        } => match library
+                            .add_note(&session_id, timestamp_ms, &text)
+                            .and_then(|_| library.notes(Some(&session_id)))
+                        {
+                            Ok(notes) => JobResult::Notes { session_id, notes },
+                            Err(e) => JobResult::Error(format!("could not save the note: {e}")),
+                        },
+                        Query::DeleteNote {
+                            session_id,
+                            note_id,
+                        } => match library
+                            .delete_note(note_id)
+                            .and_then(|_| library.notes(Some(&session_id)))
+                        {
+                            Ok(notes) => JobResult::Notes { session_id, notes },
+                            Err(e) => JobResult::Error(format!("could not delete the note: {e}")),
+                        },
                     };
                     Self::send_from(&ctx, &tx, result);
                 }
@@ -306,6 +355,50 @@ impl Background {
         }
     }
 
+    /// Asks where to save `notes` (on a background thread) and writes them as CSV, or as
+    /// Markdown when the chosen name ends in `.md`.
+    pub fn export_notes(&self, session_id: String, notes: Vec<crate::model::Note>) {
+        let (ctx, tx) = (self.ctx.clone(), self.results_tx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("file-dialog".to_owned())
+            .spawn(move || {
+                let Some(path) = rfd::FileDialog::new()
+                    .set_title("Export notes")
+                    .set_file_name(format!("{session_id}-notes.csv"))
+                    .add_filter("CSV", &["csv"])
+                    .add_filter("Markdown", &["md"])
+                    .save_file()
+                else {
+                    return;
+                };
+                let markdown = path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+                let mut text = Vec::new();
+                let written = if markdown {
+                    crate::format::notes::write_markdown(&mut text, &notes)
+                } else {
+                    crate::format::notes::write_csv(&mut text, &notes)
+                };
+                let result = match written.and_then(|()| std::fs::write(&path, text)) {
+                    Ok(()) => JobResult::Exported(format!(
+                        "{} notes exported to {}",
+                        notes.len(),
+                        path.display()
+                    )),
+                    Err(e) => JobResult::Error(format!("{}: {e}", path.display())),
+                };
+                Self::send_from(&ctx, &tx, result);
+            });
+        if let Err(e) = spawned {
+            Self::send_from(
+                &self.ctx,
+                &self.results_tx,
+                JobResult::Error(format!("cannot open a file dialog: {e}")),
+            );
+        }
+    }
+
     /// Takes every result that has arrived.
     pub fn drain(&mut self) -> Vec<JobResult> {
         let mut out = Vec::new();
@@ -317,4 +410,77 @@ impl Background {
         }
         out
     }
+}
+
+/// Decoded screenshots kept by the query worker, so switching between sessions over the same
+/// pages decodes each PNG once.
+#[derive(Default)]
+struct ImageCache {
+    images: std::collections::HashMap<String, Arc<PageImage>>,
+}
+
+/// Most decoded screenshots kept (a 1440 x 6000 page is 35 MB).
+const IMAGE_CACHE_ENTRIES: usize = 24;
+
+impl ImageCache {
+    fn get(&mut self, library: &Library, info: &ScreenshotInfo) -> Backdrop {
+        if let Some(image) = self.images.get(&info.hash) {
+            return Backdrop::Screenshot(Arc::clone(image));
+        }
+        let png = match library.screenshot_png(&info.hash) {
+            Ok(Some(png)) => png,
+            Ok(None) => return Backdrop::Missing,
+            Err(e) => return Backdrop::Broken(e.to_string()),
+        };
+        match crate::render::decode_png(&png, &info.url) {
+            Ok(image) => {
+                if self.images.len() >= IMAGE_CACHE_ENTRIES {
+                    self.images.clear();
+                }
+                let image = Arc::new(PageImage {
+                    hash: info.hash.clone(),
+                    layout_width: info.layout_width,
+                    image,
+                });
+                self.images.insert(info.hash.clone(), Arc::clone(&image));
+                Backdrop::Screenshot(image)
+            }
+            Err(e) => Backdrop::Broken(e.to_string()),
+        }
+    }
+}
+
+/// Loads a session with its screenshots (decoded) and notes, and builds the replay's indexes.
+fn load_session(
+    library: &Library,
+    id: &str,
+    images: &mut ImageCache,
+) -> Result<LoadedSession, crate::store::StoreError> {
+    let session = library.load_session(id)?;
+    let shots = library.screenshots()?;
+    let backdrops = session
+        .pages
+        .iter()
+        .map(|page| {
+            let url = page
+                .url
+                .split_once('#')
+                .map_or(page.url.as_str(), |(u, _)| u);
+            let named = page
+                .screenshot
+                .as_deref()
+                .and_then(|hash| shots.iter().find(|s| s.hash == hash));
+            let closest = || {
+                shots
+                    .iter()
+                    .filter(|s| s.url == url)
+                    .min_by_key(|s| s.layout_width.abs_diff(page.viewport.width))
+            };
+            named
+                .or_else(closest)
+                .map_or(Backdrop::Missing, |info| images.get(library, info))
+        })
+        .collect();
+    let notes = library.notes(Some(id))?;
+    Ok(LoadedSession::new(session, backdrops, notes))
 }

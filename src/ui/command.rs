@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use super::app::ListFilter;
+use super::replay::SideTab;
+use crate::playback::PlaybackCommand;
 
 /// Something a panel asks the app to do; applied in one place per frame.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,4 +32,43 @@ pub enum Command {
     DismissError,
     /// Close the window.
     Quit,
+    /// Change the replay clock (play, pause, seek, speed, loop, skip).
+    Playback(PlaybackCommand),
+    /// Switch the stage between the visitor's view and the whole page.
+    ToggleStageMode,
+    /// Show or hide the cursor trail, and its length.
+    SetTrail {
+        /// Draw it.
+        show: bool,
+        /// Length, ms.
+        trail_ms: i64,
+    },
+    /// Show or hide the keyboard shortcut list.
+    ToggleHelp,
+    /// Seek to the previous frustration signal.
+    PreviousSignal,
+    /// Seek to the next frustration signal.
+    NextSignal,
+    /// Switch the replay side panel's tab.
+    SetSideTab(SideTab),
+    /// Event families hidden from the event list.
+    SetHiddenFamilies(Vec<String>),
+    /// Save a note at a moment of a session.
+    AddNote {
+        /// The session.
+        session_id: String,
+        /// The moment, epoch ms.
+        timestamp_ms: i64,
+        /// The text.
+        text: String,
+    },
+    /// Delete a note.
+    DeleteNote {
+        /// The session (its notes are reloaded).
+        session_id: String,
+        /// The note.
+        note_id: i64,
+    },
+    /// Export the open session's notes (save dialog on a background thread).
+    ExportNotes,
 }

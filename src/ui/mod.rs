@@ -8,10 +8,13 @@ mod app;
 mod background;
 mod command;
 mod panels;
+mod replay;
 mod theme;
 
+pub use app::LoadedSession;
 pub use app::{App, Prefs};
 pub use command::Command;
+pub use replay::{Backdrop, ReplayPrefs, ReplayState, SideTab, StageMode, format_elapsed};
 
 use std::path::PathBuf;
 
@@ -24,6 +27,8 @@ pub struct StartOptions {
     pub files: Vec<PathBuf>,
     /// A session to open.
     pub open_session: Option<String>,
+    /// Where to start the replay of `open_session`, ms from the session start.
+    pub open_at_ms: Option<i64>,
 }
 
 /// Opens the main window and runs until it is closed.

@@ -31,10 +31,19 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .default_size(theme::LIST_WIDTH)
         .min_size(300.0)
         .show(ui, |ui| session_list_ui(app, ui));
+    if app.session.is_some() {
+        super::replay::keyboard(app, ui);
+        egui::Panel::right("replay_side")
+            .resizable(true)
+            .default_size(theme::SIDE_WIDTH)
+            .min_size(280.0)
+            .show(ui, |ui| super::replay::side_ui(app, ui));
+        egui::Panel::bottom("replay_controls").show(ui, |ui| super::replay::controls_ui(app, ui));
+    }
     egui::CentralPanel::default_margins().show(ui, |ui| {
         errors_ui(app, ui);
         match (&app.selected, &app.session) {
-            (_, Some(session)) => session_ui(session, ui),
+            (_, Some(_)) => super::replay::stage_ui(app, ui),
             (Some(id), None) => {
                 ui.spinner();
                 ui.label(format!("Loading session {id}…"));
@@ -42,6 +51,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             (None, None) => empty_state_ui(app, ui),
         }
     });
+    let ctx = ui.ctx().clone();
+    super::replay::help_ui(app, &ctx);
     let hovering = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
     if hovering {
         let rect = ui.ctx().content_rect();
@@ -101,6 +112,10 @@ fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
             );
         } else if let Some(line) = &app.last_import {
             ui.label(line);
+        }
+        if let Some(line) = &app.replay_message {
+            ui.separator();
+            ui.label(RichText::new(line).color(theme::ACCENT));
         }
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             let sessions = app
@@ -387,51 +402,8 @@ fn empty_state_ui(app: &App, ui: &mut egui::Ui) {
     });
 }
 
-fn session_ui(session: &LoadedSession, ui: &mut egui::Ui) {
-    ui.heading(&session.session_id);
-    let viewport = session.initial_viewport();
-    egui::Grid::new("session_meta")
-        .num_columns(4)
-        .spacing([24.0, 4.0])
-        .show(ui, |ui| {
-            ui.label("Started");
-            ui.strong(format!("{} UTC", time::format_utc(session.started_at_ms)));
-            ui.label("Duration");
-            ui.strong(time::format_duration(session.duration_ms));
-            ui.end_row();
-            ui.label("Device");
-            ui.strong(format!(
-                "{} · {} x {} px",
-                session.device, viewport.width, viewport.height
-            ));
-            ui.label("Source");
-            let campaign = session
-                .source
-                .utm_campaign
-                .as_deref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default();
-            ui.strong(format!("{}{campaign}", session.source.channel()));
-            ui.end_row();
-            ui.label("Converted");
-            match (session.converted, session.revenue) {
-                (true, Some(r)) => ui.label(
-                    RichText::new(format!("yes · {r:.2}"))
-                        .color(theme::CONVERTED)
-                        .strong(),
-                ),
-                (true, None) => ui.label(RichText::new("yes").color(theme::CONVERTED).strong()),
-                (false, _) => ui.strong("no"),
-            };
-            ui.label("Events");
-            ui.strong(format!(
-                "{} ({} clicks)",
-                session.events.len(),
-                session.num_clicks
-            ));
-            ui.end_row();
-        });
-    ui.add_space(12.0);
+/// Pages, activity and event counts of a session (the replay side panel's Overview tab).
+pub(super) fn session_overview_ui(session: &LoadedSession, ui: &mut egui::Ui) {
     ui.heading("Page views");
     egui::Grid::new("pages")
         .striped(true)

@@ -1,0 +1,1342 @@
+//! The replay view: the stage (page screenshot with the visitor's viewport, cursor, trail and
+//! clicks), the controls and timeline, and the side panel with the event list and notes.
+//!
+//! Everything drawn comes from [`FrameIndex::frame_at`] at the clock's time, so a frame costs
+//! a few binary searches whatever the session's length. Panels only push [`Command`]s.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use egui::{Align2, Color32, FontId, Key, Modifiers, Pos2, Rect, RichText, Sense, Stroke, Vec2};
+use serde::{Deserialize, Serialize};
+
+use super::app::{App, LoadedSession};
+use super::command::Command;
+use super::theme;
+use crate::model::{EventKind, PagePos, PointerType, time};
+use crate::playback::{
+    ClickMark, ClickMarkKind, Frame, LoopMode, PlayState, PlaybackClock, PlaybackCommand, SPEEDS,
+};
+use crate::render::RgbaImage;
+
+/// Clicks are drawn as ripples up to this radius, points (Clarity's `ClickRadius`).
+const CLICK_RADIUS: f32 = 22.0;
+/// A touch point stays visible this long after its last sample, ms.
+const TOUCH_VISIBLE_MS: i64 = 600;
+/// Event families listed in the event list, with their labels.
+pub const EVENT_FAMILIES: [(&str, &str); 8] = [
+    ("click", "Clicks"),
+    ("input", "Input"),
+    ("scroll", "Scrolls"),
+    ("custom", "Custom"),
+    ("error", "Errors"),
+    ("resize", "Resizes"),
+    ("move", "Moves"),
+    ("dom", "DOM changes"),
+];
+/// Height of one row of the event list, points.
+const EVENT_ROW_HEIGHT: f32 = 20.0;
+/// Largest texture tile side, px (every GPU and software renderer takes 2048).
+const TILE_PX: u32 = 2048;
+
+/// A page screenshot decoded on the query thread.
+#[derive(Debug)]
+pub struct PageImage {
+    /// Content hash (the texture cache key).
+    pub hash: String,
+    /// The layout width it was taken at, CSS px.
+    pub layout_width: u32,
+    /// The pixels.
+    pub image: RgbaImage,
+}
+
+impl PageImage {
+    /// Image pixels per CSS pixel.
+    #[must_use]
+    pub fn px_per_css(&self) -> f32 {
+        self.image.width as f32 / self.layout_width.max(1) as f32
+    }
+}
+
+/// What a page view is drawn over.
+#[derive(Clone, Debug)]
+pub enum Backdrop {
+    /// The page's screenshot.
+    Screenshot(Arc<PageImage>),
+    /// The library has no screenshot of this page.
+    Missing,
+    /// The stored screenshot could not be decoded.
+    Broken(String),
+}
+
+/// How the stage shows the page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StageMode {
+    /// Viewport-sized, following the recorded scroll ("what the visitor saw").
+    #[default]
+    Visitor,
+    /// The whole page, zoomable and pannable, with the viewport drawn as a moving frame.
+    WholePage,
+}
+
+/// Replay preferences kept between runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReplayPrefs {
+    /// Stage mode.
+    pub mode: StageMode,
+    /// Draw the cursor trail.
+    pub show_trail: bool,
+    /// Trail length, ms.
+    pub trail_ms: i64,
+    /// Jump over inactive spans.
+    pub skip_inactivity: bool,
+    /// Playback speed.
+    pub speed: f32,
+    /// Event families hidden from the event list.
+    pub hidden_families: Vec<String>,
+}
+
+impl Default for ReplayPrefs {
+    fn default() -> Self {
+        Self {
+            mode: StageMode::Visitor,
+            show_trail: true,
+            trail_ms: crate::playback::DEFAULT_TRAIL_MS,
+            skip_inactivity: true,
+            speed: 1.0,
+            hidden_families: vec!["move".to_owned(), "dom".to_owned()],
+        }
+    }
+}
+
+/// The replay of the open session.
+pub struct ReplayState {
+    /// The clock; changed only through [`Command::Playback`].
+    pub clock: PlaybackClock,
+    /// The `?` overlay is open.
+    pub show_help: bool,
+    /// The note being written.
+    pub note_draft: String,
+    /// Where a timeline drag started, epoch ms.
+    drag_from_ms: Option<i64>,
+    /// Event indices shown in the event list, for `rows_for`.
+    event_rows: Vec<usize>,
+    rows_for: Vec<String>,
+    /// Whole-page zoom (1 = page width fits the stage).
+    pub zoom: f32,
+}
+
+impl ReplayState {
+    /// A paused replay at the start of `session`.
+    #[must_use]
+    pub fn new(session: &LoadedSession, prefs: &ReplayPrefs) -> Self {
+        let mut clock =
+            PlaybackClock::new(session, crate::playback::DEFAULT_INACTIVITY_THRESHOLD_MS);
+        clock.apply(PlaybackCommand::SetSkipInactivity(prefs.skip_inactivity));
+        clock.apply(PlaybackCommand::SetSpeed(prefs.speed));
+        Self {
+            clock,
+            show_help: false,
+            note_draft: String::new(),
+            drag_from_ms: None,
+            event_rows: Vec::new(),
+            rows_for: vec!["-".to_owned()],
+            zoom: 1.0,
+        }
+    }
+
+    /// Event indices the list shows under `hidden` families (recomputed only when they change).
+    pub fn event_rows(&mut self, session: &LoadedSession, hidden: &[String]) -> &[usize] {
+        if self.rows_for != hidden {
+            self.event_rows = session
+                .events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| !hidden.iter().any(|h| h == e.kind.family()))
+                .map(|(i, _)| i)
+                .collect();
+            self.rows_for = hidden.to_vec();
+        }
+        &self.event_rows
+    }
+}
+
+/// Screenshot textures, uploaded once per screenshot and kept for the app's lifetime.
+#[derive(Default)]
+pub struct TextureCache {
+    tiles: HashMap<String, Vec<Tile>>,
+}
+
+struct Tile {
+    texture: egui::TextureHandle,
+    /// First image row of the tile.
+    y0_px: u32,
+    /// Rows in the tile.
+    height_px: u32,
+}
+
+impl TextureCache {
+    /// Textures of `image`, uploading them in tiles on first use.
+    fn tiles(&mut self, ctx: &egui::Context, page: &PageImage) -> &[Tile] {
+        self.tiles.entry(page.hash.clone()).or_insert_with(|| {
+            let width = page.image.width as usize;
+            let row_bytes = width * 4;
+            (0..page.image.height)
+                .step_by(TILE_PX as usize)
+                .filter_map(|y0| {
+                    let height = TILE_PX.min(page.image.height - y0);
+                    let start = y0 as usize * row_bytes;
+                    let bytes = page
+                        .image
+                        .pixels
+                        .get(start..start + height as usize * row_bytes)?;
+                    let image =
+                        egui::ColorImage::from_rgba_unmultiplied([width, height as usize], bytes);
+                    Some(Tile {
+                        texture: ctx.load_texture(
+                            format!("shot-{}-{y0}", page.hash),
+                            image,
+                            egui::TextureOptions::LINEAR,
+                        ),
+                        y0_px: y0,
+                        height_px: height,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+/// Maps page CSS px to screen points.
+#[derive(Clone, Copy, Debug)]
+struct ScreenFromPage {
+    /// Screen position of the page's origin.
+    origin: Pos2,
+    /// Points per CSS px.
+    scale: f32,
+}
+
+impl ScreenFromPage {
+    fn pos(self, p: PagePos) -> Pos2 {
+        self.origin + Vec2::new(p.x, p.y) * self.scale
+    }
+
+    fn rect(self, x: f32, y: f32, w: f32, h: f32) -> Rect {
+        Rect::from_min_size(self.pos(PagePos { x, y }), Vec2::new(w, h) * self.scale)
+    }
+}
+
+/// `MM:SS.t` or `H:MM:SS` of elapsed ms.
+#[must_use]
+pub fn format_elapsed(ms: i64) -> String {
+    let ms = ms.max(0);
+    if ms >= 3_600_000 {
+        time::format_duration(ms)
+    } else {
+        format!(
+            "{:02}:{:02}.{}",
+            ms / 60_000,
+            ms % 60_000 / 1000,
+            ms % 1000 / 100
+        )
+    }
+}
+
+fn click_color(click: &ClickMark) -> Color32 {
+    match click.mark {
+        ClickMarkKind::Rage => theme::RAGE,
+        ClickMarkKind::Dead => theme::DEAD,
+        ClickMarkKind::Error => theme::ERROR_MARK,
+        ClickMarkKind::Normal if click.pointer == PointerType::Touch => theme::TOUCH,
+        ClickMarkKind::Normal => theme::CLICK,
+    }
+}
+
+/// Keyboard shortcuts, turned into commands (only when no text field has focus).
+pub fn keyboard(app: &mut App, ui: &egui::Ui) {
+    if ui.ctx().egui_wants_keyboard_input() || app.replay.is_none() {
+        return;
+    }
+    let (Some(session), Some(replay)) = (&app.session, &app.replay) else {
+        return;
+    };
+    let now = replay.clock.current_ms();
+    let mut out = Vec::new();
+    ui.ctx().input_mut(|i| {
+        let mut pressed = |mods: Modifiers, key: Key| i.consume_key(mods, key);
+        if pressed(Modifiers::NONE, Key::Space) {
+            out.push(Command::Playback(PlaybackCommand::TogglePlay));
+        }
+        if pressed(Modifiers::SHIFT, Key::ArrowLeft) {
+            if let Some(t) = session.frames.previous_notable(now) {
+                out.push(Command::Playback(PlaybackCommand::Seek(t)));
+            }
+        } else if pressed(Modifiers::NONE, Key::ArrowLeft) {
+            out.push(Command::Playback(PlaybackCommand::SeekBy(-5_000)));
+        }
+        if pressed(Modifiers::SHIFT, Key::ArrowRight) {
+            if let Some(t) = session.frames.next_notable(now) {
+                out.push(Command::Playback(PlaybackCommand::Seek(t)));
+            }
+        } else if pressed(Modifiers::NONE, Key::ArrowRight) {
+            out.push(Command::Playback(PlaybackCommand::SeekBy(5_000)));
+        }
+        if pressed(Modifiers::NONE, Key::OpenBracket) {
+            out.push(Command::Playback(PlaybackCommand::Slower));
+        }
+        if pressed(Modifiers::NONE, Key::CloseBracket) {
+            out.push(Command::Playback(PlaybackCommand::Faster));
+        }
+        if pressed(Modifiers::NONE, Key::Home) {
+            out.push(Command::Playback(PlaybackCommand::JumpToStart));
+        }
+        if pressed(Modifiers::NONE, Key::End) {
+            out.push(Command::Playback(PlaybackCommand::JumpToEnd));
+        }
+        if pressed(Modifiers::NONE, Key::F) {
+            out.push(Command::ToggleStageMode);
+        }
+        if pressed(Modifiers::NONE, Key::J) {
+            out.push(Command::PreviousSignal);
+        }
+        if pressed(Modifiers::NONE, Key::K) {
+            out.push(Command::NextSignal);
+        }
+        if pressed(Modifiers::SHIFT, Key::Questionmark)
+            || pressed(Modifiers::NONE, Key::Questionmark)
+        {
+            out.push(Command::ToggleHelp);
+        }
+    });
+    app.commands.extend(out);
+}
+
+/// The controls row and the timeline (bottom of the replay).
+pub fn controls_ui(app: &mut App, ui: &mut egui::Ui) {
+    let (Some(session), Some(replay)) = (&app.session, &mut app.replay) else {
+        return;
+    };
+    let clock = &replay.clock;
+    let now = clock.current_ms();
+    let mut out = Vec::new();
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        let playing = clock.state() == PlayState::Playing;
+        if ui
+            .add_sized(
+                [64.0, 22.0],
+                egui::Button::new(if playing { "Pause" } else { "Play" }),
+            )
+            .on_hover_text("Space")
+            .clicked()
+        {
+            out.push(Command::Playback(PlaybackCommand::TogglePlay));
+        }
+        if ui
+            .button("< Event")
+            .on_hover_text("Previous click, page, input, error or custom event (Shift+Left)")
+            .clicked()
+            && let Some(t) = session.frames.previous_notable(now)
+        {
+            out.push(Command::Playback(PlaybackCommand::Seek(t)));
+        }
+        if ui
+            .button("Event >")
+            .on_hover_text("Next click, page, input, error or custom event (Shift+Right)")
+            .clicked()
+            && let Some(t) = session.frames.next_notable(now)
+        {
+            out.push(Command::Playback(PlaybackCommand::Seek(t)));
+        }
+        if ui
+            .button("< Signal")
+            .on_hover_text("Previous frustration signal (J)")
+            .clicked()
+        {
+            out.push(Command::PreviousSignal);
+        }
+        if ui
+            .button("Signal >")
+            .on_hover_text("Next frustration signal (K)")
+            .clicked()
+        {
+            out.push(Command::NextSignal);
+        }
+        ui.separator();
+        ui.label(
+            RichText::new(format!(
+                "{} / {}",
+                format_elapsed(clock.elapsed_ms()),
+                format_elapsed(session.duration_ms)
+            ))
+            .monospace()
+            .strong(),
+        );
+        let wall = time::format_utc(now);
+        ui.label(
+            RichText::new(format!(
+                "{} UTC",
+                wall.split_once(' ').map_or(wall.as_str(), |(_, t)| t)
+            ))
+            .monospace()
+            .color(theme::MUTED),
+        )
+        .on_hover_text(format!("{wall} UTC, wall clock of the recording"));
+        ui.separator();
+        let speed = clock.speed();
+        egui::ComboBox::from_id_salt("speed")
+            .selected_text(format!("{speed}x"))
+            .width(56.0)
+            .show_ui(ui, |ui| {
+                for s in SPEEDS {
+                    if ui.selectable_label(s == speed, format!("{s}x")).clicked() {
+                        out.push(Command::Playback(PlaybackCommand::SetSpeed(s)));
+                    }
+                }
+            })
+            .response
+            .on_hover_text("Speed ([ and ])");
+        let mut skip = clock.skip_inactivity();
+        if ui
+            .checkbox(&mut skip, "Skip inactivity")
+            .on_hover_text(
+                "Jump over gaps of more than 10 s without activity (grey on the timeline)",
+            )
+            .changed()
+        {
+            out.push(Command::Playback(PlaybackCommand::SetSkipInactivity(skip)));
+        }
+        let mut looping = clock.loop_mode() == LoopMode::Selection;
+        if ui
+            .checkbox(&mut looping, "Loop")
+            .on_hover_text(
+                "Loop over the selection (Shift+drag on the timeline), or the whole session",
+            )
+            .changed()
+        {
+            out.push(Command::Playback(PlaybackCommand::SetLoop(if looping {
+                LoopMode::Selection
+            } else {
+                LoopMode::Off
+            })));
+        }
+        if clock.selection().is_some() && ui.button("Clear selection").clicked() {
+            out.push(Command::Playback(PlaybackCommand::SetSelection(None)));
+        }
+        ui.separator();
+        let mode = app.prefs.replay.mode;
+        if ui
+            .selectable_label(mode == StageMode::Visitor, "Visitor's view")
+            .on_hover_text("What the visitor saw: the viewport, following the recorded scroll (F)")
+            .clicked()
+            && mode != StageMode::Visitor
+        {
+            out.push(Command::ToggleStageMode);
+        }
+        if ui
+            .selectable_label(mode == StageMode::WholePage, "Whole page")
+            .on_hover_text(
+                "The whole page with the viewport as a moving frame; Ctrl+wheel zooms (F)",
+            )
+            .clicked()
+            && mode != StageMode::WholePage
+        {
+            out.push(Command::ToggleStageMode);
+        }
+        let mut trail = app.prefs.replay.show_trail;
+        let mut trail_ms = app.prefs.replay.trail_ms;
+        ui.checkbox(&mut trail, "Trail");
+        if trail {
+            ui.spacing_mut().slider_width = 90.0;
+            ui.add(
+                egui::Slider::new(&mut trail_ms, 100..=3_000)
+                    .suffix(" ms")
+                    .logarithmic(true),
+            )
+            .on_hover_text("Trail length (rrweb draws 500 ms, Clarity 3000 ms)");
+        }
+        if trail != app.prefs.replay.show_trail || trail_ms != app.prefs.replay.trail_ms {
+            out.push(Command::SetTrail {
+                show: trail,
+                trail_ms,
+            });
+        }
+        if ui.button("?").on_hover_text("Keyboard shortcuts").clicked() {
+            out.push(Command::ToggleHelp);
+        }
+    });
+    ui.add_space(2.0);
+    timeline_ui(session, replay, &session.signals, ui, &mut out);
+    ui.add_space(4.0);
+    app.commands.extend(out);
+}
+
+/// A mark on the timeline from a frustration signal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignalMark {
+    /// Start, epoch ms.
+    pub start_ms: i64,
+    /// End, epoch ms.
+    pub end_ms: i64,
+    /// Short label, e.g. "Rage click (5)".
+    pub label: String,
+    /// Colour.
+    pub color: Color32,
+}
+
+fn timeline_ui(
+    session: &LoadedSession,
+    replay: &mut ReplayState,
+    signals: &[SignalMark],
+    ui: &mut egui::Ui,
+    out: &mut Vec<Command>,
+) {
+    let clock = &replay.clock;
+    let height = 74.0;
+    let (rect, response) = ui.allocate_exact_size(
+        Vec2::new(ui.available_width(), height),
+        Sense::click_and_drag(),
+    );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Slider, true, "Timeline"));
+    let start = session.started_at_ms;
+    let duration = session.duration_ms.max(1);
+    let x_of = |t: i64| rect.left() + (t - start) as f32 / duration as f32 * rect.width();
+    let t_of = |x: f32| {
+        start + (((x - rect.left()) / rect.width()).clamp(0.0, 1.0) * duration as f32) as i64
+    };
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
+
+    // Rows: pages (top), activity, markers (bottom).
+    let pages_row = Rect::from_min_max(rect.min, Pos2::new(rect.right(), rect.top() + 16.0));
+    let activity_row = Rect::from_min_max(
+        Pos2::new(rect.left(), pages_row.bottom() + 2.0),
+        Pos2::new(rect.right(), rect.bottom() - 22.0),
+    );
+    let marks_row = Rect::from_min_max(Pos2::new(rect.left(), rect.bottom() - 20.0), rect.max);
+
+    for (i, &(from, to, page)) in session.page_spans.iter().enumerate() {
+        let r = Rect::from_min_max(
+            Pos2::new(x_of(from), pages_row.top()),
+            Pos2::new(x_of(to).max(x_of(from) + 1.0), pages_row.bottom()),
+        );
+        let fill = if i % 2 == 0 {
+            theme::PAGE_A
+        } else {
+            theme::PAGE_B
+        };
+        painter.rect_filled(r.shrink2(Vec2::new(0.5, 0.0)), 2.0, fill);
+        if let Some(p) = session.pages.get(page) {
+            let path = p.url.split_once("://").map_or(p.url.as_str(), |(_, rest)| {
+                rest.find('/').map_or(rest, |i| &rest[i..])
+            });
+            painter.with_clip_rect(r.shrink(2.0)).text(
+                r.left_center() + Vec2::new(4.0, 0.0),
+                Align2::LEFT_CENTER,
+                path,
+                FontId::proportional(11.0),
+                Color32::WHITE,
+            );
+        }
+    }
+
+    // Activity density.
+    let max = session
+        .activity
+        .iter()
+        .map(|b| b.moves + b.clicks + b.scrolls + b.inputs)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    for (i, b) in session.activity.iter().enumerate() {
+        let total = b.moves + b.clicks + b.scrolls + b.inputs;
+        if total == 0 {
+            continue;
+        }
+        let t0 = start + i as i64 * session.bucket_ms;
+        let h = (total as f32 / max as f32).sqrt() * activity_row.height();
+        painter.rect_filled(
+            Rect::from_min_max(
+                Pos2::new(x_of(t0), activity_row.bottom() - h),
+                Pos2::new(
+                    x_of(t0 + session.bucket_ms).max(x_of(t0) + 1.0),
+                    activity_row.bottom(),
+                ),
+            ),
+            0.0,
+            theme::ACTIVITY,
+        );
+    }
+
+    // Inactive spans, greyed across the whole height (rrweb-player's #D4D4D4).
+    for &(from, to) in clock.inactive_periods() {
+        painter.rect_filled(
+            Rect::from_min_max(
+                Pos2::new(x_of(from), rect.top()),
+                Pos2::new(x_of(to), rect.bottom()),
+            ),
+            0.0,
+            theme::INACTIVE,
+        );
+    }
+
+    // Selection.
+    if let Some((a, b)) = clock.selection() {
+        painter.rect_filled(
+            Rect::from_min_max(
+                Pos2::new(x_of(a), rect.top()),
+                Pos2::new(x_of(b), rect.bottom()),
+            ),
+            0.0,
+            theme::ACCENT.gamma_multiply(0.25),
+        );
+    }
+
+    // Markers: clicks, errors, conversions, signals, notes.
+    let mut hover_items: Vec<(f32, String)> = Vec::new();
+    let mid = marks_row.center().y;
+    for &(t, kind, ref label) in &session.markers {
+        let x = x_of(t);
+        let color = match kind {
+            MarkerKind::Click => theme::CLICK,
+            MarkerKind::Error => theme::ERROR_MARK,
+            MarkerKind::Conversion => theme::CONVERTED,
+        };
+        match kind {
+            MarkerKind::Click => {
+                painter.line_segment(
+                    [Pos2::new(x, mid - 4.0), Pos2::new(x, mid + 4.0)],
+                    Stroke::new(1.5, color),
+                );
+            }
+            MarkerKind::Error => {
+                painter.add(egui::Shape::convex_polygon(
+                    vec![
+                        Pos2::new(x, mid - 6.0),
+                        Pos2::new(x + 5.0, mid + 4.0),
+                        Pos2::new(x - 5.0, mid + 4.0),
+                    ],
+                    color,
+                    Stroke::NONE,
+                ));
+            }
+            MarkerKind::Conversion => {
+                painter.add(egui::Shape::convex_polygon(
+                    vec![
+                        Pos2::new(x, mid - 6.0),
+                        Pos2::new(x + 5.0, mid),
+                        Pos2::new(x, mid + 6.0),
+                        Pos2::new(x - 5.0, mid),
+                    ],
+                    color,
+                    Stroke::NONE,
+                ));
+            }
+        }
+        hover_items.push((x, label.clone()));
+    }
+    for s in signals {
+        let r = Rect::from_min_max(
+            Pos2::new(x_of(s.start_ms) - 2.0, activity_row.top()),
+            Pos2::new(
+                x_of(s.end_ms).max(x_of(s.start_ms)) + 2.0,
+                activity_row.top() + 8.0,
+            ),
+        );
+        painter.rect_filled(r, 2.0, s.color);
+        hover_items.push((r.center().x, s.label.clone()));
+    }
+    for note in &session.notes {
+        let x = x_of(note.timestamp_ms);
+        painter.line_segment(
+            [Pos2::new(x, rect.top()), Pos2::new(x, rect.bottom())],
+            Stroke::new(1.0, theme::NOTE),
+        );
+        painter.add(egui::Shape::convex_polygon(
+            vec![
+                Pos2::new(x, rect.top()),
+                Pos2::new(x + 9.0, rect.top() + 4.0),
+                Pos2::new(x, rect.top() + 8.0),
+            ],
+            theme::NOTE,
+            Stroke::NONE,
+        ));
+        hover_items.push((x, format!("Note: {}", note.text)));
+    }
+
+    // Playhead.
+    let x = x_of(clock.current_ms());
+    painter.line_segment(
+        [Pos2::new(x, rect.top()), Pos2::new(x, rect.bottom())],
+        Stroke::new(2.0, theme::PLAYHEAD),
+    );
+    painter.circle_filled(Pos2::new(x, rect.top() + 3.0), 4.0, theme::PLAYHEAD);
+
+    // Seek by click or drag; Shift+drag selects a range to loop.
+    let shift = ui.input(|i| i.modifiers.shift);
+    if let Some(pos) = response.interact_pointer_pos() {
+        let t = t_of(pos.x);
+        if response.drag_started() || (response.clicked() && replay.drag_from_ms.is_none()) {
+            replay.drag_from_ms = Some(t);
+        }
+        if shift {
+            if let Some(from) = replay.drag_from_ms
+                && (response.dragged() || response.drag_stopped())
+            {
+                out.push(Command::Playback(PlaybackCommand::SetSelection(Some((
+                    from, t,
+                )))));
+            }
+        } else if response.clicked() || response.dragged() {
+            out.push(Command::Playback(PlaybackCommand::Seek(t)));
+        }
+    }
+    if response.drag_stopped() || response.clicked() {
+        replay.drag_from_ms = None;
+    }
+    if let Some(pos) = response.hover_pos() {
+        let t = t_of(pos.x);
+        painter.line_segment(
+            [
+                Pos2::new(pos.x, rect.top()),
+                Pos2::new(pos.x, rect.bottom()),
+            ],
+            Stroke::new(1.0, theme::MUTED),
+        );
+        let mut text = format!(
+            "{}  ·  {} UTC",
+            format_elapsed(t - start),
+            time::format_utc(t)
+        );
+        if let Some(page) = session.frames.page_at(t).and_then(|p| session.pages.get(p)) {
+            text.push('\n');
+            text.push_str(&page.url);
+        }
+        let mut near: Vec<&(f32, String)> = hover_items
+            .iter()
+            .filter(|(x, _)| (x - pos.x).abs() <= 4.0)
+            .collect();
+        near.truncate(6);
+        for (_, label) in near {
+            text.push('\n');
+            text.push_str(label);
+        }
+        response.on_hover_text_at_pointer(text);
+    }
+}
+
+/// Timeline marker kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkerKind {
+    /// A click or tap.
+    Click,
+    /// A JavaScript error.
+    Error,
+    /// A custom (conversion) event.
+    Conversion,
+}
+
+/// The stage: screenshot, viewport, cursor, trail and clicks at the clock's time.
+pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
+    let (Some(session), Some(replay)) = (&app.session, &mut app.replay) else {
+        return;
+    };
+    let prefs = &app.prefs.replay;
+    let now = replay.clock.current_ms();
+    let trail_ms = if prefs.show_trail { prefs.trail_ms } else { 0 };
+    let frame = session.frames.frame_at(now, trail_ms);
+    let Some(page_index) = frame.page else {
+        ui.centered_and_justified(|ui| ui.label("This session has no page views to replay."));
+        return;
+    };
+    let page = &session.pages[page_index];
+    let backdrop = session
+        .backdrops
+        .get(page_index)
+        .cloned()
+        .unwrap_or(Backdrop::Missing);
+    let page_width = match &backdrop {
+        Backdrop::Screenshot(img) => img.layout_width as f32,
+        _ => frame.viewport.width.max(page.doc_size.width).max(320) as f32,
+    };
+    let page_height = session
+        .page_heights
+        .get(page_index)
+        .copied()
+        .unwrap_or(1000.0);
+
+    // Caption line.
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(&page.url).strong());
+        ui.label(
+            RichText::new(format!(
+                "page {} of {}  ·  viewport {} x {}  ·  scrolled {:.0} px",
+                page_index + 1,
+                session.pages.len(),
+                frame.viewport.width,
+                frame.viewport.height,
+                frame.scroll.y
+            ))
+            .color(theme::MUTED),
+        );
+        if let Backdrop::Screenshot(img) = &backdrop
+            && img.layout_width.abs_diff(frame.viewport.width) > frame.viewport.width / 10
+        {
+            ui.label(
+                RichText::new(format!("screenshot taken at {} px", img.layout_width))
+                    .color(theme::WARN),
+            );
+        }
+    });
+    let zoom_delta = ui.input(|i| i.zoom_delta());
+    let stage_rect = ui.available_rect_before_wrap();
+    ui.allocate_rect(stage_rect, Sense::hover());
+    let vw = frame.viewport.width.max(1) as f32;
+    let vh = frame.viewport.height.max(1) as f32;
+    match app.prefs.replay.mode {
+        StageMode::Visitor => {
+            let scale = (stage_rect.width() / vw)
+                .min(stage_rect.height() / vh)
+                .max(0.05);
+            let view = Rect::from_center_size(stage_rect.center(), Vec2::new(vw, vh) * scale);
+            let map = ScreenFromPage {
+                origin: view.min - Vec2::new(frame.scroll.x, frame.scroll.y) * scale,
+                scale,
+            };
+            let painter = ui.painter_at(view);
+            painter.rect_filled(view, 0.0, theme::STAGE_BG);
+            draw_page(
+                ui.ctx(),
+                &painter,
+                &mut app.textures,
+                &backdrop,
+                page,
+                map,
+                page_width,
+                page_height,
+            );
+            draw_overlays(&painter, &frame, map, trail_ms);
+            ui.painter().rect_stroke(
+                view,
+                0.0,
+                Stroke::new(1.0, theme::MUTED),
+                egui::StrokeKind::Outside,
+            );
+        }
+        StageMode::WholePage => {
+            if stage_rect.contains(ui.input(|i| i.pointer.hover_pos().unwrap_or_default()))
+                && zoom_delta != 1.0
+            {
+                replay.zoom = (replay.zoom * zoom_delta).clamp(0.1, 8.0);
+            }
+            let fit = (stage_rect.width() - 16.0).max(50.0) / page_width;
+            let scale = fit * replay.zoom;
+            let content = Vec2::new(page_width, page_height) * scale;
+            let playing = replay.clock.state() == PlayState::Playing;
+            let mut child = ui.new_child(egui::UiBuilder::new().max_rect(stage_rect));
+            egui::ScrollArea::both()
+                .id_salt("whole_page")
+                .auto_shrink([false, false])
+                .show_viewport(&mut child, |ui, visible| {
+                    let (rect, _) = ui.allocate_exact_size(content, Sense::hover());
+                    let map = ScreenFromPage {
+                        origin: rect.min,
+                        scale,
+                    };
+                    let painter = ui.painter_at(ui.clip_rect());
+                    draw_page(
+                        ui.ctx(),
+                        &painter,
+                        &mut app.textures,
+                        &backdrop,
+                        page,
+                        map,
+                        page_width,
+                        page_height,
+                    );
+                    let view = map.rect(frame.scroll.x, frame.scroll.y, vw, vh);
+                    // Dim what the visitor did not see.
+                    let dim = Color32::from_black_alpha(90);
+                    let page_rect = map.rect(0.0, 0.0, page_width, page_height);
+                    painter.rect_filled(
+                        Rect::from_min_max(page_rect.min, Pos2::new(page_rect.right(), view.top())),
+                        0.0,
+                        dim,
+                    );
+                    painter.rect_filled(
+                        Rect::from_min_max(
+                            Pos2::new(page_rect.left(), view.bottom()),
+                            page_rect.max,
+                        ),
+                        0.0,
+                        dim,
+                    );
+                    painter.rect_stroke(
+                        view,
+                        2.0,
+                        Stroke::new(2.0, theme::ACCENT),
+                        egui::StrokeKind::Outside,
+                    );
+                    draw_overlays(&painter, &frame, map, trail_ms);
+                    // While playing, keep the visitor's viewport in sight.
+                    let visible_on_screen = visible.translate(rect.min.to_vec2());
+                    if playing && !visible_on_screen.intersects(view) {
+                        ui.scroll_to_rect(view, Some(egui::Align::Center));
+                    }
+                });
+        }
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one drawing step with its inputs"
+)]
+fn draw_page(
+    ctx: &egui::Context,
+    painter: &egui::Painter,
+    textures: &mut TextureCache,
+    backdrop: &Backdrop,
+    page: &crate::model::PageView,
+    map: ScreenFromPage,
+    page_width: f32,
+    page_height: f32,
+) {
+    let page_rect = map.rect(0.0, 0.0, page_width, page_height);
+    match backdrop {
+        Backdrop::Screenshot(img) => {
+            let per_css = img.px_per_css();
+            for tile in textures.tiles(ctx, img) {
+                let r = map.rect(
+                    0.0,
+                    tile.y0_px as f32 / per_css,
+                    img.image.width as f32 / per_css,
+                    tile.height_px as f32 / per_css,
+                );
+                if painter.clip_rect().intersects(r) {
+                    painter.image(
+                        tile.texture.id(),
+                        r,
+                        Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                        Color32::WHITE,
+                    );
+                }
+            }
+            let shot_bottom = map.pos(PagePos {
+                x: 0.0,
+                y: img.image.height as f32 / per_css,
+            });
+            if shot_bottom.y < page_rect.bottom() {
+                let below =
+                    Rect::from_min_max(Pos2::new(page_rect.left(), shot_bottom.y), page_rect.max);
+                painter.rect_filled(below, 0.0, theme::NO_SHOT);
+            }
+        }
+        Backdrop::Missing | Backdrop::Broken(_) => {
+            painter.rect_filled(page_rect, 0.0, theme::NO_SHOT);
+            let step = 100.0;
+            let mut y = 0.0;
+            while y < page_height {
+                let a = map.pos(PagePos { x: 0.0, y });
+                painter.line_segment(
+                    [a, Pos2::new(page_rect.right(), a.y)],
+                    Stroke::new(1.0, theme::GRID),
+                );
+                y += step;
+            }
+            let message = match backdrop {
+                Backdrop::Broken(e) => {
+                    format!("The screenshot of this page could not be read:\n{e}")
+                }
+                _ => format!(
+                    "No screenshot of {}\nat {} px in the library.\nAdd one: sessionlens screenshot add URL FILE.png",
+                    page.url, page.viewport.width
+                ),
+            };
+            let clip = painter.clip_rect();
+            painter.text(
+                clip.center(),
+                Align2::CENTER_CENTER,
+                message,
+                FontId::proportional(15.0),
+                theme::MUTED,
+            );
+        }
+    }
+}
+
+fn draw_overlays(painter: &egui::Painter, frame: &Frame<'_>, map: ScreenFromPage, trail_ms: i64) {
+    // Trail: fading with age, ending at the cursor.
+    if trail_ms > 0
+        && let Some(cursor) = frame.cursor
+    {
+        let mut points: Vec<(Pos2, i64)> = frame
+            .trail
+            .iter()
+            .filter(|s| s.pointer == cursor.pointer)
+            .map(|s| (map.pos(s.pos_in_page), frame.timestamp_ms - s.timestamp_ms))
+            .collect();
+        points.push((map.pos(cursor.pos_in_page), 0));
+        for pair in points.windows(2) {
+            let age = pair[0].1 as f32 / trail_ms as f32;
+            let alpha = (1.0 - age).clamp(0.0, 1.0);
+            painter.line_segment(
+                [pair[0].0, pair[1].0],
+                Stroke::new(3.0, theme::TRAIL.gamma_multiply(alpha)),
+            );
+        }
+    }
+    // Clicks: ripples growing and fading over their visible time.
+    for click in frame.clicks {
+        let age = (frame.timestamp_ms - click.timestamp_ms) as f32
+            / crate::playback::frame::CLICK_VISIBLE_MS as f32;
+        let color = click_color(click);
+        let center = map.pos(click.pos_in_page);
+        let fade = (1.0 - age).clamp(0.0, 1.0);
+        painter.circle_filled(center, 5.0, color.gamma_multiply(fade));
+        painter.circle_stroke(
+            center,
+            6.0 + CLICK_RADIUS * age,
+            Stroke::new(3.0, color.gamma_multiply(fade * 0.8)),
+        );
+        if click.mark != ClickMarkKind::Normal && age < 0.9 {
+            let label = match click.mark {
+                ClickMarkKind::Rage => "rage",
+                ClickMarkKind::Dead => "dead",
+                ClickMarkKind::Error => "error",
+                ClickMarkKind::Normal => "",
+            };
+            painter.text(
+                center + Vec2::new(10.0, -14.0),
+                Align2::LEFT_BOTTOM,
+                label,
+                FontId::proportional(12.0),
+                color.gamma_multiply(fade),
+            );
+        }
+    }
+    // The cursor.
+    if let Some(cursor) = frame.cursor {
+        let tip = map.pos(cursor.pos_in_page);
+        match cursor.pointer {
+            PointerType::Touch => {
+                if cursor.since_sample_ms < TOUCH_VISIBLE_MS {
+                    let fade = 1.0 - cursor.since_sample_ms as f32 / TOUCH_VISIBLE_MS as f32;
+                    painter.circle_filled(tip, 12.0, theme::TOUCH.gamma_multiply(0.45 * fade));
+                    painter.circle_stroke(
+                        tip,
+                        12.0,
+                        Stroke::new(1.5, Color32::WHITE.gamma_multiply(fade)),
+                    );
+                }
+            }
+            PointerType::Mouse | PointerType::Pen => {
+                let arrow = [
+                    (0.0, 0.0),
+                    (0.0, 17.0),
+                    (4.5, 13.0),
+                    (7.5, 19.5),
+                    (10.0, 18.5),
+                    (7.0, 12.0),
+                    (12.5, 12.0),
+                ]
+                .map(|(x, y)| tip + Vec2::new(x, y));
+                painter.add(egui::Shape::closed_line(
+                    arrow.to_vec(),
+                    Stroke::new(1.5, Color32::WHITE),
+                ));
+                // The arrow is concave: fill it as two convex parts.
+                painter.add(egui::Shape::convex_polygon(
+                    vec![arrow[0], arrow[1], arrow[2], arrow[5], arrow[6]],
+                    Color32::BLACK,
+                    Stroke::NONE,
+                ));
+                painter.add(egui::Shape::convex_polygon(
+                    vec![arrow[2], arrow[3], arrow[4], arrow[5]],
+                    Color32::BLACK,
+                    Stroke::NONE,
+                ));
+            }
+        }
+    }
+}
+
+/// The side panel: session facts, then the event list or the notes.
+pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
+    let (Some(session), Some(replay)) = (&app.session, &mut app.replay) else {
+        return;
+    };
+    let mut out = Vec::new();
+    ui.add_space(4.0);
+    ui.heading(&session.session_id);
+    let viewport = session.initial_viewport();
+    egui::Grid::new("replay_meta")
+        .num_columns(2)
+        .spacing([12.0, 2.0])
+        .show(ui, |ui| {
+            let row = |ui: &mut egui::Ui, k: &str, v: String| {
+                ui.label(RichText::new(k).color(theme::MUTED));
+                ui.label(v);
+                ui.end_row();
+            };
+            row(
+                ui,
+                "Started",
+                format!("{} UTC", time::format_utc(session.started_at_ms)),
+            );
+            row(ui, "Duration", time::format_duration(session.duration_ms));
+            row(
+                ui,
+                "Device",
+                format!(
+                    "{} · {} x {}",
+                    session.device, viewport.width, viewport.height
+                ),
+            );
+            row(ui, "Source", session.source.channel().to_string());
+            row(ui, "Pages", session.pages.len().to_string());
+            let converted = match (session.converted, session.revenue) {
+                (true, Some(r)) => format!("yes · {r:.2}"),
+                (true, None) => "yes".to_owned(),
+                (false, _) => "no".to_owned(),
+            };
+            row(ui, "Converted", converted);
+        });
+    let now = replay.clock.current_ms();
+    let frame = session.frames.frame_at(now, 0);
+    if !frame.fields.is_empty() {
+        ui.add_space(4.0);
+        ui.label(RichText::new("Form fields (values masked)").color(theme::MUTED));
+        for field in &frame.fields {
+            let name = session
+                .target(field.target)
+                .map_or_else(|| "field".to_owned(), |t| t.label());
+            let focus = if frame.focused.is_some() && frame.focused == field.target {
+                "  (focused)"
+            } else {
+                ""
+            };
+            let value = match field.checked {
+                Some(true) => "checked".to_owned(),
+                Some(false) => "unchecked".to_owned(),
+                None => "*".repeat(field.value_len.min(24) as usize),
+            };
+            ui.label(format!("{name}: {value}{focus}"));
+        }
+    }
+    ui.separator();
+    let tab = app.side_tab;
+    ui.horizontal(|ui| {
+        for (t, label) in [
+            (SideTab::Events, "Events"),
+            (SideTab::Notes, "Notes"),
+            (SideTab::Overview, "Overview"),
+        ] {
+            let text = if t == SideTab::Notes && !session.notes.is_empty() {
+                format!("{label} ({})", session.notes.len())
+            } else {
+                label.to_owned()
+            };
+            if ui.selectable_label(tab == t, text).clicked() {
+                out.push(Command::SetSideTab(t));
+            }
+        }
+    });
+    ui.separator();
+    match tab {
+        SideTab::Events => {
+            let mut hidden = app.prefs.replay.hidden_families.clone();
+            ui.horizontal_wrapped(|ui| {
+                for (family, label) in EVENT_FAMILIES {
+                    let mut shown = !hidden.iter().any(|h| h == family);
+                    if ui.checkbox(&mut shown, label).changed() {
+                        if shown {
+                            hidden.retain(|h| h != family);
+                        } else {
+                            hidden.push(family.to_owned());
+                        }
+                    }
+                }
+            });
+            if hidden != app.prefs.replay.hidden_families {
+                out.push(Command::SetHiddenFamilies(hidden.clone()));
+            }
+            let playing = replay.clock.state() == PlayState::Playing;
+            let rows = replay.event_rows(session, &app.prefs.replay.hidden_families);
+            let current_event = session.frames.event_at(now);
+            let current_row = current_event
+                .map(|e| rows.partition_point(|&r| r <= e))
+                .and_then(|n| n.checked_sub(1));
+            let mut area = egui::ScrollArea::vertical()
+                .id_salt("events")
+                .auto_shrink([false, false]);
+            if playing && let Some(r) = current_row {
+                area = area.vertical_scroll_offset(
+                    (r as f32 * (EVENT_ROW_HEIGHT + ui.spacing().item_spacing.y)
+                        - ui.available_height() / 2.0)
+                        .max(0.0),
+                );
+            }
+            area.show_rows(ui, EVENT_ROW_HEIGHT, rows.len(), |ui, range| {
+                for row in range {
+                    let Some(event) = rows.get(row).and_then(|&i| session.events.get(i)) else {
+                        continue;
+                    };
+                    let text = format!(
+                        "{}  {}",
+                        format_elapsed(event.timestamp_ms - session.started_at_ms),
+                        event.kind.describe(&session.targets)
+                    );
+                    let color = match event.kind {
+                        EventKind::Error { .. } => theme::ERROR_MARK,
+                        EventKind::Custom { .. } => theme::CONVERTED,
+                        _ => ui.visuals().text_color(),
+                    };
+                    let selected = Some(row) == current_row;
+                    let response = ui.add(
+                        egui::Button::selectable(
+                            selected,
+                            RichText::new(text).color(color).size(12.5),
+                        )
+                        .min_size(Vec2::new(ui.available_width(), EVENT_ROW_HEIGHT))
+                        .truncate(),
+                    );
+                    if response.clicked() {
+                        out.push(Command::Playback(PlaybackCommand::Seek(event.timestamp_ms)));
+                    }
+                }
+            });
+        }
+        SideTab::Notes => {
+            let at = format_elapsed(now - session.started_at_ms);
+            ui.add(
+                egui::TextEdit::multiline(&mut replay.note_draft)
+                    .hint_text(format!("A note at {at}, e.g. confused by shipping cost"))
+                    .desired_rows(3)
+                    .desired_width(f32::INFINITY),
+            );
+            ui.horizontal(|ui| {
+                let enabled = !replay.note_draft.trim().is_empty();
+                if ui
+                    .add_enabled(enabled, egui::Button::new(format!("Add note at {at}")))
+                    .clicked()
+                {
+                    out.push(Command::AddNote {
+                        session_id: session.session_id.clone(),
+                        timestamp_ms: now,
+                        text: replay.note_draft.trim().to_owned(),
+                    });
+                    replay.note_draft.clear();
+                }
+                if ui
+                    .add_enabled(
+                        !session.notes.is_empty(),
+                        egui::Button::new("Export notes..."),
+                    )
+                    .clicked()
+                {
+                    out.push(Command::ExportNotes);
+                }
+            });
+            ui.separator();
+            if session.notes.is_empty() {
+                ui.label(
+                    RichText::new(
+                        "No notes yet. Pause at a moment that matters and write what you see.",
+                    )
+                    .color(theme::MUTED),
+                );
+            }
+            egui::ScrollArea::vertical()
+                .id_salt("notes")
+                .show(ui, |ui| {
+                    for note in &session.notes {
+                        ui.horizontal(|ui| {
+                            if ui
+                                .link(format_elapsed(note.timestamp_ms - session.started_at_ms))
+                                .on_hover_text("Go to this moment")
+                                .clicked()
+                            {
+                                out.push(Command::Playback(PlaybackCommand::Seek(
+                                    note.timestamp_ms,
+                                )));
+                            }
+                            ui.add(egui::Label::new(&note.text).wrap());
+                            ui.with_layout(
+                                egui::Layout::right_to_left(egui::Align::Center),
+                                |ui| {
+                                    if ui.small_button("Delete").clicked() {
+                                        out.push(Command::DeleteNote {
+                                            session_id: note.session_id.clone(),
+                                            note_id: note.note_id,
+                                        });
+                                    }
+                                },
+                            );
+                        });
+                    }
+                });
+        }
+        SideTab::Overview => {
+            egui::ScrollArea::both()
+                .id_salt("overview")
+                .show(ui, |ui| super::panels::session_overview_ui(session, ui));
+        }
+    }
+    app.commands.extend(out);
+}
+
+/// Tabs of the replay's side panel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SideTab {
+    /// The event list.
+    #[default]
+    Events,
+    /// Reviewer notes.
+    Notes,
+    /// Pages, activity and event counts.
+    Overview,
+}
+
+/// The `?` overlay listing keyboard shortcuts.
+pub fn help_ui(app: &mut App, ctx: &egui::Context) {
+    let Some(replay) = &app.replay else {
+        return;
+    };
+    if !replay.show_help {
+        return;
+    }
+    let mut open = true;
+    egui::Window::new("Keyboard shortcuts")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(Align2::CENTER_CENTER, Vec2::ZERO)
+        .show(ctx, |ui| {
+            egui::Grid::new("keys")
+                .num_columns(2)
+                .spacing([24.0, 4.0])
+                .show(ui, |ui| {
+                    for (keys, what) in [
+                        ("Space", "Play / pause"),
+                        ("Left / Right", "Back / forward 5 s"),
+                        ("Shift+Left / Shift+Right", "Previous / next event"),
+                        ("J / K", "Previous / next frustration signal"),
+                        ("[ / ]", "Slower / faster"),
+                        ("Home / End", "Start / end of the session"),
+                        ("F", "Visitor's view / whole page"),
+                        ("Shift+drag on the timeline", "Select a range to loop"),
+                        ("Ctrl+wheel", "Zoom the whole page"),
+                        ("?", "Show / hide this list"),
+                    ] {
+                        ui.strong(keys);
+                        ui.label(what);
+                        ui.end_row();
+                    }
+                });
+        });
+    if !open {
+        app.commands.push(Command::ToggleHelp);
+    }
+}
