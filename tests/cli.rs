@@ -356,3 +356,45 @@ fn convert_rrweb_to_native_and_import_it() {
     let again = env.ok(&["import", str(&recording), "--json"]);
     assert!(again.contains("\"status\":\"duplicate\""), "{again}");
 }
+
+#[test]
+fn notes_export_as_text_json_csv_and_markdown() {
+    let env = Env::new();
+    // The replay writes notes through the library; do the same here.
+    {
+        let library = sessionlens::store::Library::open(&env.library()).unwrap();
+        library
+            .add_note("visit-1", 1_795_000_000_000, "confused by shipping cost")
+            .unwrap();
+        library
+            .add_note(
+                "visit-2",
+                1_795_000_005_000,
+                "rage, then \"help\", then left",
+            )
+            .unwrap();
+    }
+    let text = env.ok(&["notes"]);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("visit-1  2026-11-18 "), "{text}");
+    let json: Vec<Value> = env
+        .ok(&["notes", "--session", "visit-2", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(json.len(), 1);
+    assert_eq!(json[0]["text"], "rage, then \"help\", then left");
+    assert_eq!(json[0]["timestamp_ms"], 1_795_000_005_000_i64);
+    let csv = env.ok(&["notes", "--csv"]);
+    assert_eq!(
+        csv.lines().nth(2).unwrap(),
+        "visit-2,1795000005000,2026-11-18 11:06:45,\"rage, then \"\"help\"\", then left\""
+    );
+    let md = env.ok(&["notes", "--markdown"]);
+    assert!(md.starts_with("## Session visit-1\n"), "{md}");
+    // Usage errors exit with 2.
+    assert_eq!(
+        env.run(&["notes", "--csv", "--json"]).status.code(),
+        Some(2)
+    );
+}

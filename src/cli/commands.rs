@@ -10,7 +10,7 @@ use anyhow::{Context as _, bail};
 use super::output::{event_json, print_session_table, session_json};
 use super::{
     Cli, Command, ConvertArgs, DemoCommand, EventsArgs, FilterArgs, ImportArgs, ListArgs,
-    ScreenshotCommand, ShowArgs,
+    NotesArgs, ScreenshotCommand, ShowArgs,
 };
 use crate::demo::{self, GenerateOptions};
 use crate::format::{ReadOptions, native};
@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Events(args) => events(&library_path, &args),
         Command::Convert(args) => convert(&args),
         Command::Screenshot(cmd) => screenshot(&library_path, cmd),
+        Command::Notes(args) => notes(&library_path, &args),
         Command::Demo(DemoCommand::Generate {
             sessions,
             seed,
@@ -374,6 +375,35 @@ fn convert(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     if loaded.sessions.is_empty() {
         bail!("{}: no sessions in the input", args.input.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn notes(library_path: &Path, args: &NotesArgs) -> anyhow::Result<ExitCode> {
+    let library = open_library(library_path)?;
+    let notes = library.notes(args.session.as_deref())?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.csv {
+        crate::format::notes::write_csv(&mut out, &notes)?;
+    } else if args.markdown {
+        crate::format::notes::write_markdown(&mut out, &notes)?;
+    } else if args.json {
+        for note in &notes {
+            serde_json::to_writer(&mut out, note)?;
+            writeln!(out)?;
+        }
+    } else {
+        for note in &notes {
+            writeln!(
+                out,
+                "{}  {} UTC  {}",
+                note.session_id,
+                time::format_utc(note.timestamp_ms),
+                note.text.replace('\n', " ")
+            )?;
+        }
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

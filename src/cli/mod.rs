@@ -57,11 +57,32 @@ pub enum Command {
     /// Generate simulated demo sessions.
     #[command(subcommand)]
     Demo(DemoCommand),
-    /// Open the desktop app on a session.
+    /// Print reviewers' notes (written in the replay), as text, JSON lines, CSV or Markdown.
     ///
-    /// Example: `sessionlens open convert-mobile`
+    /// Example: `sessionlens notes --session convert-mobile --csv > notes.csv`
+    Notes(NotesArgs),
+    /// Open the desktop app on a session, optionally at a moment.
+    ///
+    /// Example: `sessionlens open convert-mobile --at 00:42`
     #[cfg(feature = "gui")]
     Open(OpenArgs),
+}
+
+/// `notes`.
+#[derive(Debug, clap::Args)]
+pub struct NotesArgs {
+    /// Only this session's notes.
+    #[arg(long)]
+    pub session: Option<String>,
+    /// One JSON object per line: `{note_id, session_id, timestamp_ms, text, created_at_ms, updated_at_ms}`.
+    #[arg(long, conflicts_with_all = ["csv", "markdown"])]
+    pub json: bool,
+    /// CSV with a header: `session_id,timestamp_ms,time_utc,text`.
+    #[arg(long, conflicts_with = "markdown")]
+    pub csv: bool,
+    /// Markdown, one list per session.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 /// `import`.

@@ -270,6 +270,7 @@ pub struct App {
     pub side_tab: SideTab,
     /// A one-line message about the replay (a skipped span, no more signals).
     pub replay_message: Option<String>,
+    frame_stats: Option<super::frame_stats::FrameStats>,
     /// A running import.
     pub import: Option<ImportStatus>,
     /// The last import's summary line.
@@ -309,6 +310,7 @@ impl App {
             textures: TextureCache::default(),
             side_tab,
             replay_message: None,
+            frame_stats: super::frame_stats::FrameStats::from_env(),
             import: None,
             last_import: None,
             errors: Vec::new(),
@@ -606,8 +608,15 @@ impl App {
 }
 
 impl eframe::App for App {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         self.handle_results();
+        if let Some(stats) = &mut self.frame_stats {
+            let playing = self
+                .replay
+                .as_ref()
+                .is_some_and(|r| r.clock.state() == crate::playback::PlayState::Playing);
+            stats.record(playing, frame.info().cpu_usage);
+        }
         if let Some(replay) = &mut self.replay {
             let dt = ui.input(|i| i.stable_dt);
             let response = replay.clock.update(dt);

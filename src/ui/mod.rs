@@ -7,6 +7,7 @@
 mod app;
 mod background;
 mod command;
+mod frame_stats;
 mod panels;
 mod replay;
 mod theme;

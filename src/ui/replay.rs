@@ -168,44 +168,49 @@ pub struct TextureCache {
     tiles: HashMap<String, Vec<Tile>>,
 }
 
-struct Tile {
-    texture: egui::TextureHandle,
+/// One uploaded band of an image.
+pub(super) struct Tile {
+    /// The texture.
+    pub(super) texture: egui::TextureHandle,
     /// First image row of the tile.
-    y0_px: u32,
+    pub(super) y0_px: u32,
     /// Rows in the tile.
-    height_px: u32,
+    pub(super) height_px: u32,
 }
 
 impl TextureCache {
-    /// Textures of `image`, uploading them in tiles on first use.
+    /// Textures of `page`, uploading them in tiles on first use.
     fn tiles(&mut self, ctx: &egui::Context, page: &PageImage) -> &[Tile] {
-        self.tiles.entry(page.hash.clone()).or_insert_with(|| {
-            let width = page.image.width as usize;
-            let row_bytes = width * 4;
-            (0..page.image.height)
-                .step_by(TILE_PX as usize)
-                .filter_map(|y0| {
-                    let height = TILE_PX.min(page.image.height - y0);
-                    let start = y0 as usize * row_bytes;
-                    let bytes = page
-                        .image
-                        .pixels
-                        .get(start..start + height as usize * row_bytes)?;
-                    let image =
-                        egui::ColorImage::from_rgba_unmultiplied([width, height as usize], bytes);
-                    Some(Tile {
-                        texture: ctx.load_texture(
-                            format!("shot-{}-{y0}", page.hash),
-                            image,
-                            egui::TextureOptions::LINEAR,
-                        ),
-                        y0_px: y0,
-                        height_px: height,
-                    })
-                })
-                .collect()
-        })
+        self.tiles
+            .entry(page.hash.clone())
+            .or_insert_with(|| upload_tiles(ctx, &format!("shot-{}", page.hash), &page.image))
     }
+}
+
+/// Uploads `image` as textures of at most [`TILE_PX`] rows each, so images of any height draw.
+pub(super) fn upload_tiles(ctx: &egui::Context, name: &str, image: &RgbaImage) -> Vec<Tile> {
+    let width = image.width as usize;
+    let row_bytes = width * 4;
+    (0..image.height)
+        .step_by(TILE_PX as usize)
+        .filter_map(|y0| {
+            let height = TILE_PX.min(image.height - y0);
+            let start = y0 as usize * row_bytes;
+            let bytes = image
+                .pixels
+                .get(start..start + height as usize * row_bytes)?;
+            let color = egui::ColorImage::from_rgba_unmultiplied([width, height as usize], bytes);
+            Some(Tile {
+                texture: ctx.load_texture(
+                    format!("{name}-{y0}"),
+                    color,
+                    egui::TextureOptions::LINEAR,
+                ),
+                y0_px: y0,
+                height_px: height,
+            })
+        })
+        .collect()
 }
 
 /// Maps page CSS px to screen points.
