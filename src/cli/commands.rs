@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Events(args) => events(&library_path, &args),
         Command::Convert(args) => convert(&args),
         Command::Screenshot(cmd) => screenshot(&library_path, cmd),
+        Command::Heatmap(args) => super::heatmap::run(&library_path, &args),
         Command::Demo(DemoCommand::Generate {
             sessions,
             seed,
