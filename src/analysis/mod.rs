@@ -1,4 +1,7 @@
-//! Analysis over sessions: pure functions, no I/O, no egui.
+//! Analysis over sessions: pure functions, no I/O, no egui (heatmap aggregation reads the
+//! library through its query functions).
+
+pub mod heatmap;
 
 use std::collections::BTreeMap;
 

@@ -4,12 +4,15 @@
 //! Exit codes: 0 success; 1 some inputs failed (the others were handled); 2 usage or fatal error.
 
 mod commands;
+mod heatmap;
 mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+pub use heatmap::HeatmapArgs;
 
 /// Review recorded web sessions: replay, heatmaps, frustration signals, conversions.
 ///
@@ -57,6 +60,11 @@ pub enum Command {
     /// Generate simulated demo sessions.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Draw a click, move, rage, dead, scroll-reach or attention map over a page screenshot and
+    /// write it as PNG.
+    ///
+    /// Example: `sessionlens heatmap --page http://shop.test/ --kind click --device mobile --out home.png`
+    Heatmap(Box<HeatmapArgs>),
     /// Print reviewers' notes (written in the replay), as text, JSON lines, CSV or Markdown.
     ///
     /// Example: `sessionlens notes --session convert-mobile --csv > notes.csv`

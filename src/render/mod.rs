@@ -2,6 +2,8 @@
 //! uploads an [`RgbaImage`] made here as a texture, exports encode the same image with
 //! [`encode_png`].
 
+pub mod heatmap;
+
 use crate::format::{FormatError, png_dimensions};
 
 /// An 8-bit RGBA image, rows top to bottom, no padding.

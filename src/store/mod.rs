@@ -7,6 +7,7 @@
 //! so another backend (a column store) could answer the same questions.
 
 mod error;
+mod heatmap;
 mod import;
 mod index;
 mod library;
@@ -16,6 +17,7 @@ mod query;
 mod schema;
 
 pub use error::StoreError;
+pub use heatmap::{HeatmapPageView, PageSignal, PointColumns, url_matches};
 pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};
 pub use index::glob_match;
 pub use library::{Library, ScreenshotInfo, default_library_path};

@@ -13,11 +13,15 @@ pub enum PointKind {
     Move = 1,
     /// Document scroll offsets (x = scrollX, y = scrollY).
     Scroll = 2,
+    /// Clicks whose target is `position: fixed` or `sticky` (as the recording tells), at their
+    /// *viewport* position. The same clicks are also in [`PointKind::Click`] at their page
+    /// position, so heatmaps can show them scrolled, fixed, or hide them.
+    FixedClick = 3,
 }
 
 impl PointKind {
     /// All kinds, in storage order.
-    pub const ALL: [Self; 3] = [Self::Click, Self::Move, Self::Scroll];
+    pub const ALL: [Self; 4] = [Self::Click, Self::Move, Self::Scroll, Self::FixedClick];
 
     /// The code stored in the `kind` column.
     #[must_use]
@@ -85,6 +89,27 @@ pub fn encode_page_points(session: &Session) -> Vec<(u32, PointKind, usize, Vec<
     let mut columns: std::collections::BTreeMap<(u32, PointKind), Columns> =
         std::collections::BTreeMap::new();
     for event in &session.events {
+        if let EventKind::Click {
+            pos_in_viewport,
+            kind,
+            target,
+            ..
+        } = &event.kind
+            && kind.counts_as_click()
+            && session.target(*target).is_some_and(|t| t.fixed)
+        {
+            let entered = session
+                .pages
+                .get(event.page as usize)
+                .map_or(session.started_at_ms, |p| p.entered_at_ms);
+            let dt = u32::try_from((event.timestamp_ms - entered).max(0)).unwrap_or(u32::MAX);
+            let col = columns
+                .entry((event.page, PointKind::FixedClick))
+                .or_default();
+            col.0.push(pos_in_viewport.x);
+            col.1.push(pos_in_viewport.y);
+            col.2.push(dt);
+        }
         let (kind, x, y) = match &event.kind {
             EventKind::Click {
                 pos_in_page, kind, ..

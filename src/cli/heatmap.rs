@@ -1,0 +1,439 @@
+//! `sessionlens heatmap`: aggregate a map, draw it over the page screenshot, write a PNG.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use serde_json::{Value, json};
+
+use super::FilterArgs;
+use super::commands::session_filter;
+use crate::analysis::heatmap::{
+    CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, aggregate, width_range,
+};
+use crate::model::DeviceClass;
+use crate::render::heatmap::{Colormap, RenderSettings, render_heatmap};
+use crate::render::{decode_png, encode_png};
+use crate::store::{Library, ScreenshotInfo, SessionQueries as _, url_matches};
+
+/// `heatmap`.
+#[derive(Debug, clap::Args)]
+pub struct HeatmapArgs {
+    /// The page: a URL (the fragment is ignored) or a pattern like `/product/*`.
+    #[arg(
+        long,
+        value_name = "URL_OR_PATTERN",
+        required_unless_present = "all_pages"
+    )]
+    pub page: Option<String>,
+    /// Export a map for every page (and layout width) that has a screenshot, into the `--out`
+    /// folder.
+    #[arg(long, conflicts_with = "page")]
+    pub all_pages: bool,
+    /// Which map.
+    #[arg(long, default_value = "click", value_parser = ["click", "move", "rage", "dead", "scroll", "attention"])]
+    pub kind: String,
+    /// Layout width, CSS px: page views within ±`--width-tolerance` % of it count. Default: the
+    /// widest screenshot of the page.
+    #[arg(long, value_name = "PX", conflicts_with = "device")]
+    pub width: Option<u32>,
+    /// Device class: sessions of that class, drawn over the page's screenshot for that class.
+    #[arg(long, value_parser = ["desktop", "tablet", "mobile"])]
+    pub device: Option<String>,
+    /// Viewport width tolerance around the layout width, percent (PostHog's default: 10).
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0)]
+    pub width_tolerance: f32,
+    /// Sessions started on or after this date (YYYY-MM-DD, UTC) or epoch ms.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Sessions started before the end of this date (YYYY-MM-DD, UTC) or before this epoch ms.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Traffic source: a channel or a utm_source value.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+    /// Converted (a purchase was recorded) or not.
+    #[arg(long, value_parser = ["yes", "no"])]
+    pub converted: Option<String>,
+    /// Sessions with at least one signal of this kind (e.g. rage_click).
+    #[arg(long, value_name = "KIND")]
+    pub has_signal: Option<String>,
+    /// Count every point, or each session once per 16 px cell.
+    #[arg(long, default_value = "total", value_parser = ["total", "unique"])]
+    pub count: String,
+    /// Clicks on fixed or sticky elements: at their viewport position (`show`), scrolled with
+    /// the page (`scrolled`), or left out (`hide`).
+    #[arg(long, default_value = "show", value_parser = ["show", "scrolled", "hide"])]
+    pub fixed: String,
+    /// Kernel radius, CSS px (default 20, Clarity's).
+    #[arg(long, value_name = "PX")]
+    pub radius: Option<f32>,
+    /// Colours.
+    #[arg(long, value_parser = ["default", "heatmapjs", "clarity", "turbo", "viridis", "inferno", "red", "green", "blue"])]
+    pub colormap: Option<String>,
+    /// Overlay opacity, 0–1 (default 0.8 for point maps, 0.6 for scroll and attention maps).
+    #[arg(long, value_name = "F")]
+    pub opacity: Option<f32>,
+    /// Leave out the legend and caption strip.
+    #[arg(long)]
+    pub no_legend: bool,
+    /// The PNG to write (a folder with `--all-pages`).
+    #[arg(long, value_name = "FILE.png")]
+    pub out: PathBuf,
+    /// Print what was aggregated as JSON (one object per map with `--all-pages`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `heatmap`.
+pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> {
+    let library = Library::open(library_path)
+        .with_context(|| format!("opening the library {}", library_path.display()))?;
+    let kind = HeatmapKind::parse(&args.kind).unwrap_or_default();
+    if let Some(o) = args.opacity
+        && !(0.0..=1.0).contains(&o)
+    {
+        bail!("--opacity {o}: expected a number from 0 to 1");
+    }
+    if let Some(r) = args.radius
+        && !(r > 0.0 && r <= 500.0)
+    {
+        bail!("--radius {r}: expected a number of px above 0 and at most 500");
+    }
+    let mut settings = RenderSettings::for_kind(kind);
+    if let Some(r) = args.radius {
+        settings.radius_px = r;
+    }
+    if let Some(c) = args.colormap.as_deref().and_then(Colormap::parse) {
+        settings.colormap = c;
+    }
+    if let Some(o) = args.opacity {
+        settings.opacity = o;
+    }
+    settings.legend = !args.no_legend;
+    let screenshots = library.screenshots()?;
+    let mut stdout = std::io::stdout().lock();
+    if args.all_pages {
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("creating {}", args.out.display()))?;
+        let filter = session_filter(&filter_args(args))?;
+        let groups = library.page_groups(&filter)?;
+        let mut written = 0;
+        let mut skipped = 0;
+        for group in &groups {
+            let shots: Vec<&ScreenshotInfo> =
+                screenshots.iter().filter(|s| s.url == group.url).collect();
+            let shots: Vec<&ScreenshotInfo> = match (args.width, device(args)) {
+                (Some(w), _) => closest_width(&shots, w).into_iter().collect(),
+                (None, Some(d)) => shots.into_iter().filter(|s| fits_device(s, d)).collect(),
+                (None, None) => shots,
+            };
+            if shots.is_empty() {
+                eprintln!(
+                    "warning: no screenshot for {}{}; add one with `sessionlens screenshot add --url {} FILE.png`",
+                    group.url,
+                    args.width
+                        .map(|w| format!(" at width {w} px"))
+                        .unwrap_or_default(),
+                    group.url
+                );
+                skipped += 1;
+                continue;
+            }
+            for shot in shots {
+                let file = args.out.join(format!(
+                    "{}-{}-{}.png",
+                    slug(&group.url),
+                    shot.layout_width,
+                    kind.as_str()
+                ));
+                let result = export_one(&library, args, kind, &group.url, shot, &settings, &file)?;
+                if args.json {
+                    serde_json::to_writer(&mut stdout, &result_json(&result, shot, &file))?;
+                    writeln!(stdout)?;
+                } else {
+                    writeln!(
+                        stdout,
+                        "{}: {} sessions, {} page views, {} points",
+                        file.display(),
+                        result.sessions,
+                        result.page_views,
+                        result.points
+                    )?;
+                }
+                written += 1;
+            }
+        }
+        if written == 0 {
+            bail!(
+                "no map written: none of the {} pages has a screenshot{}",
+                groups.len(),
+                if screenshots.is_empty() {
+                    "; add them with `sessionlens screenshot add --url URL --width PX FILE.png`"
+                } else {
+                    ""
+                }
+            );
+        }
+        return Ok(if skipped > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let page = args.page.as_deref().unwrap_or_default();
+    let shot = pick_screenshot(&screenshots, page, args)?;
+    let result = export_one(&library, args, kind, page, shot, &settings, &args.out)?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &result_json(&result, shot, &args.out))?;
+        writeln!(stdout)?;
+    } else {
+        writeln!(
+            stdout,
+            "{}: {} map of {} at {} px: {} sessions, {} page views, {} points",
+            args.out.display(),
+            kind.as_str(),
+            page,
+            shot.layout_width,
+            result.sessions,
+            result.page_views,
+            result.points
+        )?;
+        for h in result.hotspots.iter().take(5) {
+            writeln!(
+                stdout,
+                "  hotspot ({:.0}, {:.0}) px: {:.0} {}  {}",
+                h.pos_in_page.x,
+                h.pos_in_page.y,
+                h.count,
+                result.unit.noun(),
+                h.target.as_deref().unwrap_or("")
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn device(args: &HeatmapArgs) -> Option<DeviceClass> {
+    args.device.as_deref().and_then(DeviceClass::parse)
+}
+
+fn filter_args(args: &HeatmapArgs) -> FilterArgs {
+    FilterArgs {
+        device: args.device.clone(),
+        source: args.source.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        converted: args.converted.clone(),
+        has_signal: args.has_signal.clone(),
+        ..FilterArgs::default()
+    }
+}
+
+/// A screenshot's layout width belongs to a device class (touch assumed for tablet and mobile).
+fn fits_device(shot: &ScreenshotInfo, device: DeviceClass) -> bool {
+    DeviceClass::from_viewport(shot.layout_width, device != DeviceClass::Desktop) == device
+}
+
+fn closest_width<'a>(shots: &[&'a ScreenshotInfo], width: u32) -> Option<&'a ScreenshotInfo> {
+    shots
+        .iter()
+        .copied()
+        .min_by_key(|s| s.layout_width.abs_diff(width))
+}
+
+/// The screenshot to draw `page` over: of a URL the page matches (an exact URL first), at the
+/// requested width or device, else the widest.
+fn pick_screenshot<'a>(
+    screenshots: &'a [ScreenshotInfo],
+    page: &str,
+    args: &HeatmapArgs,
+) -> anyhow::Result<&'a ScreenshotInfo> {
+    let exact = page.split_once('#').map_or(page, |(u, _)| u);
+    let mut candidates: Vec<&ScreenshotInfo> =
+        screenshots.iter().filter(|s| s.url == exact).collect();
+    if candidates.is_empty() {
+        candidates = screenshots
+            .iter()
+            .filter(|s| url_matches(page, &s.url))
+            .collect();
+    }
+    let how_to_add = |width: Option<u32>| {
+        format!(
+            "add one with `sessionlens screenshot add --url URL{} FILE.png`",
+            width.map(|w| format!(" --width {w}")).unwrap_or_default()
+        )
+    };
+    if candidates.is_empty() {
+        bail!(
+            "no screenshot for {page}: the library has none for a URL it matches; {}",
+            how_to_add(args.width)
+        );
+    }
+    let available = || {
+        candidates
+            .iter()
+            .map(|s| format!("{} at {} px", s.url, s.layout_width))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(w) = args.width {
+        let (lo, hi) = width_range(w, args.width_tolerance / 100.0);
+        return candidates
+            .iter()
+            .copied()
+            .filter(|s| (lo..=hi).contains(&s.layout_width))
+            .min_by_key(|s| s.layout_width.abs_diff(w))
+            .with_context(|| {
+                format!(
+                    "no screenshot for {page} at width {w} px (screenshots: {}); {}",
+                    available(),
+                    how_to_add(Some(w))
+                )
+            });
+    }
+    if let Some(d) = device(args) {
+        return candidates
+            .iter()
+            .copied()
+            .find(|s| fits_device(s, d))
+            .with_context(|| {
+                format!(
+                    "no screenshot for {page} at a {d} width (screenshots: {}); {}",
+                    available(),
+                    how_to_add(None)
+                )
+            });
+    }
+    candidates
+        .iter()
+        .copied()
+        .max_by_key(|s| s.layout_width)
+        .context("no screenshot")
+}
+
+fn export_one(
+    library: &Library,
+    args: &HeatmapArgs,
+    kind: HeatmapKind,
+    page: &str,
+    shot: &ScreenshotInfo,
+    settings: &RenderSettings,
+    out: &Path,
+) -> anyhow::Result<HeatmapResult> {
+    let png = library
+        .screenshot_png(&shot.hash)?
+        .with_context(|| format!("the screenshot of {} is missing its PNG", shot.url))?;
+    let screenshot = decode_png(&png, &shot.url)?;
+    let mut query = HeatmapQuery::new(page, kind, shot.layout_width);
+    query.filter = session_filter(&filter_args(args))?;
+    query.viewport_widths = if device(args).is_some() {
+        None
+    } else {
+        Some(width_range(shot.layout_width, args.width_tolerance / 100.0))
+    };
+    let css_per_image_px = shot.layout_width as f32 / screenshot.width.max(1) as f32;
+    query.page_height_px = Some((screenshot.height as f32 * css_per_image_px).ceil() as u32);
+    query.count_mode = if args.count == "unique" {
+        CountMode::UniqueSessions
+    } else {
+        CountMode::Total
+    };
+    query.fixed_mode = match args.fixed.as_str() {
+        "scrolled" => FixedMode::ShowScrolled,
+        "hide" => FixedMode::Hide,
+        _ => FixedMode::ShowFixed,
+    };
+    let result = aggregate(library, &query)?;
+    let mut settings = settings.clone();
+    settings.caption = caption(args);
+    let image = render_heatmap(&result, &screenshot, &settings);
+    let bytes = encode_png(&image).context("encoding the PNG")?;
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    Ok(result)
+}
+
+/// The filters, for the caption.
+fn caption(args: &HeatmapArgs) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = &args.device {
+        parts.push(d.clone());
+    }
+    if let Some(s) = &args.source {
+        parts.push(format!("source {s}"));
+    }
+    if let Some(c) = &args.converted {
+        parts.push(format!("converted {c}"));
+    }
+    if let Some(s) = &args.has_signal {
+        parts.push(format!("with {s}"));
+    }
+    if let Some(f) = &args.from {
+        parts.push(format!("from {f}"));
+    }
+    if let Some(t) = &args.to {
+        parts.push(format!("to {t}"));
+    }
+    if args.count == "unique" {
+        parts.push("unique sessions".to_owned());
+    }
+    parts.join(" · ")
+}
+
+/// A file-name-safe form of a URL path.
+fn slug(url: &str) -> String {
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.split_once('/').map_or("", |(_, p)| p));
+    let s: String = path
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let s = s.trim_matches('-').to_owned();
+    if s.is_empty() { "home".to_owned() } else { s }
+}
+
+fn result_json(result: &HeatmapResult, shot: &ScreenshotInfo, out: &Path) -> Value {
+    json!({
+        "page": result.query.page,
+        "kind": result.query.kind.as_str(),
+        "width": result.query.layout_width_px,
+        "viewport_widths": result.query.viewport_widths.map(|(lo, hi)| [lo, hi]),
+        "screenshot_url": shot.url,
+        "sessions": result.sessions,
+        "page_views": result.page_views,
+        "points": result.points,
+        "points_outside_page": result.points_outside_page,
+        "unit": result.unit.noun(),
+        "hotspots": result.hotspots.iter().map(|h| json!({
+            "x": (h.pos_in_page.x * 10.0).round() / 10.0,
+            "y": (h.pos_in_page.y * 10.0).round() / 10.0,
+            "count": (h.count * 1000.0).round() / 1000.0,
+            "target": h.target,
+        })).collect::<Vec<_>>(),
+        "scroll_reach": result.scroll_reach.iter().map(|b| json!({
+            "depth_px": b.depth_px,
+            "share": (f64::from(b.share) * 10_000.0).round() / 10_000.0,
+        })).collect::<Vec<_>>(),
+        "average_fold_px": (f64::from(result.average_fold_px) * 10.0).round() / 10.0,
+        "attention_secs": result.attention_secs.iter().map(|s| (f64::from(*s) * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
+        "page_height_px": result.page_height_px,
+        "out": out.display().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_are_file_names() {
+        assert_eq!(slug("http://shop.test/"), "home");
+        assert_eq!(
+            slug("http://shop.test/product/trail-runner.html"),
+            "product-trail-runner-html"
+        );
+        assert_eq!(slug("/product/*"), "product");
+    }
+}

@@ -1,0 +1,856 @@
+//! Heatmap rasterising on the CPU: the one code path for the screen and for PNG exports.
+//!
+//! Density maps (click, move, rage, dead): the page-space density grid is binned onto a working
+//! grid of `cell` image pixels, blurred with three box blurs (a Gaussian approximation whose cost
+//! depends on neither the number of points nor the radius), normalised, coloured through a
+//! 256-entry colormap and composited over the screenshot. Scroll-reach and attention maps colour
+//! [`BAND_PX`] bands. A legend and caption strip can be drawn under the page.
+//!
+//! Kernel, colormaps and their sources: docs/HEATMAPS.md.
+
+use ab_glyph::{Font as _, FontRef, PxScale, ScaleFont as _};
+
+use super::RgbaImage;
+use crate::analysis::heatmap::{
+    BAND_PX, DensityGrid, HeatmapKind, HeatmapResult, ReachBand, depth_reached_by,
+};
+use crate::model::{ImageFromPage, time};
+
+/// Clarity's heatmap radius (`Setting.Radius` = 20 px); heatmap.js (PostHog) uses 40 px.
+pub const DEFAULT_RADIUS_PX: f32 = 20.0;
+/// PostHog's heatmap.js `maxOpacity` 0.8.
+pub const DEFAULT_DENSITY_OPACITY: f32 = 0.8;
+/// Clarity's scroll-map band alpha `hsla(h, 100%, 50%, 0.6)`.
+pub const DEFAULT_BAND_OPACITY: f32 = 0.6;
+/// Height of the legend and caption strip, image px.
+pub const LEGEND_HEIGHT_PX: u32 = 72;
+
+/// A colour ramp from low (0) to high (1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Colormap {
+    /// heatmap.js's default gradient (PostHog's "Default"): blue 0.25, lime 0.55, yellow 0.85,
+    /// red 1.0.
+    #[default]
+    HeatmapJs,
+    /// Clarity's gradient: blue 0.2, cyan 0.4, lime 0.6, yellow 0.8, red 1.0. For scroll maps,
+    /// Clarity's hue ramp `hsl((1 − share) × 240)`, which passes through the same colours.
+    Clarity,
+    /// Google's Turbo (colorous).
+    Turbo,
+    /// Viridis, colour-blind safe (colorous).
+    Viridis,
+    /// Inferno, colour-blind safe (colorous).
+    Inferno,
+    /// Mono red: one colour, alpha from 0 to the opacity (PostHog's "Red").
+    Red,
+    /// Mono green.
+    Green,
+    /// Mono blue.
+    Blue,
+}
+
+impl Colormap {
+    /// All colormaps.
+    pub const ALL: [Self; 8] = [
+        Self::HeatmapJs,
+        Self::Clarity,
+        Self::Turbo,
+        Self::Viridis,
+        Self::Inferno,
+        Self::Red,
+        Self::Green,
+        Self::Blue,
+    ];
+
+    /// Lower-case name (CLI `--colormap`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HeatmapJs => "heatmapjs",
+            Self::Clarity => "clarity",
+            Self::Turbo => "turbo",
+            Self::Viridis => "viridis",
+            Self::Inferno => "inferno",
+            Self::Red => "red",
+            Self::Green => "green",
+            Self::Blue => "blue",
+        }
+    }
+
+    /// Parses a lower-case name (`default` is heatmap.js's gradient).
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        if name == "default" {
+            return Some(Self::HeatmapJs);
+        }
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// True for the one-colour maps, whose alpha carries the intensity.
+    #[must_use]
+    pub fn is_mono(self) -> bool {
+        matches!(self, Self::Red | Self::Green | Self::Blue)
+    }
+
+    /// The colour at `v` in 0–1.
+    #[must_use]
+    pub fn rgb(self, v: f32) -> [u8; 3] {
+        let v = if v.is_finite() {
+            v.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let stops: &[(f32, [u8; 3])] = match self {
+            Self::HeatmapJs => &[
+                (0.25, [0, 0, 255]),
+                (0.55, [0, 255, 0]),
+                (0.85, [255, 255, 0]),
+                (1.0, [255, 0, 0]),
+            ],
+            Self::Clarity => &[
+                (0.2, [0, 0, 255]),
+                (0.4, [0, 255, 255]),
+                (0.6, [0, 255, 0]),
+                (0.8, [255, 255, 0]),
+                (1.0, [255, 0, 0]),
+            ],
+            Self::Turbo => return colorous_rgb(colorous::TURBO, v),
+            Self::Viridis => return colorous_rgb(colorous::VIRIDIS, v),
+            Self::Inferno => return colorous_rgb(colorous::INFERNO, v),
+            Self::Red => return [255, 0, 0],
+            Self::Green => return [0, 255, 0],
+            Self::Blue => return [0, 0, 255],
+        };
+        gradient(stops, v)
+    }
+
+    /// 256 colours, index = intensity × 255.
+    #[must_use]
+    pub fn lut(self) -> [[u8; 3]; 256] {
+        let mut lut = [[0; 3]; 256];
+        for (i, c) in lut.iter_mut().enumerate() {
+            *c = self.rgb(i as f32 / 255.0);
+        }
+        lut
+    }
+}
+
+fn colorous_rgb(g: colorous::Gradient, v: f32) -> [u8; 3] {
+    let c = g.eval_continuous(f64::from(v));
+    [c.r, c.g, c.b]
+}
+
+/// A canvas linear gradient: before the first stop its colour, between stops linear.
+fn gradient(stops: &[(f32, [u8; 3])], v: f32) -> [u8; 3] {
+    let mut prev = stops.first().map_or((0.0, [0, 0, 0]), |s| *s);
+    for &(pos, c) in stops {
+        if v <= pos {
+            let span = pos - prev.0;
+            let t = if span > 0.0 { (v - prev.0) / span } else { 1.0 };
+            let t = t.clamp(0.0, 1.0);
+            let mix =
+                |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * t).round() as u8;
+            return [
+                mix(prev.1[0], c[0]),
+                mix(prev.1[1], c[1]),
+                mix(prev.1[2], c[2]),
+            ];
+        }
+        prev = (pos, c);
+    }
+    prev.1
+}
+
+/// How blurred density becomes intensity 0–1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Normalise {
+    /// Divide by the largest value (heatmap.js and Clarity).
+    Max,
+    /// Divide by this percentile (0–100) of the non-zero values, clamping above it, so one
+    /// extreme spot does not wash out the rest.
+    Percentile(f32),
+}
+
+/// How to draw a result. Changing these never needs a new aggregation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderSettings {
+    /// Kernel radius, page CSS px: the Gaussian's standard deviation is half of it.
+    pub radius_px: f32,
+    /// Colour ramp.
+    pub colormap: Colormap,
+    /// Largest alpha of the overlay, 0–1.
+    pub opacity: f32,
+    /// Normalisation.
+    pub normalise: Normalise,
+    /// Draw the legend and caption strip under the page.
+    pub legend: bool,
+    /// Extra caption text (filters), shown after the page and kind.
+    pub caption: String,
+}
+
+impl RenderSettings {
+    /// The defaults for a kind: radius 20 px (Clarity), heatmap.js colours at opacity 0.8 for
+    /// density maps; Clarity's hue bands at 0.6 for scroll and attention maps; legend on.
+    #[must_use]
+    pub fn for_kind(kind: HeatmapKind) -> Self {
+        let density = kind.is_density();
+        Self {
+            radius_px: DEFAULT_RADIUS_PX,
+            colormap: if density {
+                Colormap::HeatmapJs
+            } else {
+                Colormap::Clarity
+            },
+            opacity: if density {
+                DEFAULT_DENSITY_OPACITY
+            } else {
+                DEFAULT_BAND_OPACITY
+            },
+            normalise: Normalise::Max,
+            legend: true,
+            caption: String::new(),
+        }
+    }
+}
+
+/// Draws `result` over `screenshot` (a screenshot of the page at the result's layout width, any
+/// device pixel ratio). The output is as wide as the screenshot, as tall as the taller of the
+/// screenshot and the page (the part below the screenshot is grey), plus the legend strip.
+#[must_use]
+pub fn render_heatmap(
+    result: &HeatmapResult,
+    screenshot: &RgbaImage,
+    settings: &RenderSettings,
+) -> RgbaImage {
+    let image_from_page = ImageFromPage::new(screenshot.width, result.query.layout_width_px);
+    let s = image_from_page.image_px_per_css_px;
+    let page_h_img = (result.page_height_px as f32 * s).ceil() as u32;
+    let width = screenshot.width.max(1);
+    let body_h = screenshot.height.max(page_h_img).max(1);
+    let legend_h = if settings.legend { LEGEND_HEIGHT_PX } else { 0 };
+    let mut out = blank(width, body_h + legend_h, [235, 235, 235, 255]);
+    let row = width as usize * 4;
+    let copy = (screenshot.height.min(body_h) as usize) * row;
+    if screenshot.width == width
+        && let (Some(dst), Some(src)) = (out.pixels.get_mut(..copy), screenshot.pixels.get(..copy))
+    {
+        dst.copy_from_slice(src);
+        // Screenshots are opaque; keep the output opaque too.
+        dst.chunks_exact_mut(4).for_each(|p| p[3] = 255);
+    }
+    let scale_label;
+    if result.query.kind.is_density() {
+        let max = composite_density(&mut out, body_h, &result.density, s, settings);
+        scale_label = format!("0 – {} {}", format_count(max), result.unit.noun());
+    } else if result.query.kind == HeatmapKind::Scroll {
+        draw_scroll(&mut out, body_h, result, s, settings);
+        scale_label = "0 % – 100 % of page views reached".to_owned();
+    } else {
+        let max = draw_attention(&mut out, body_h, result, s, settings);
+        scale_label = format!("0 – {max:.1} s in view per page view");
+    }
+    if settings.legend {
+        draw_legend(&mut out, body_h, result, settings, &scale_label);
+    }
+    out
+}
+
+fn blank(width: u32, height: u32, rgba: [u8; 4]) -> RgbaImage {
+    let mut pixels = vec![0u8; width as usize * height as usize * 4];
+    pixels
+        .chunks_exact_mut(4)
+        .for_each(|p| p.copy_from_slice(&rgba));
+    RgbaImage {
+        width,
+        height,
+        pixels,
+    }
+}
+
+/// A grid of `f32` used for blurring, `cell` image px per cell.
+struct WorkGrid {
+    w: usize,
+    h: usize,
+    v: Vec<f32>,
+}
+
+/// Working cell size, image px: about a fifth of the kernel's standard deviation, so the blur
+/// costs about the same at any radius and the coarser grid is invisible after smoothing.
+fn cell_size(sigma_img_px: f32) -> usize {
+    ((sigma_img_px / 5.0).floor() as usize).clamp(1, 8)
+}
+
+/// Bins the page-space grid into image cells, blurs it, and returns it with its cell size.
+/// Public for the GUI's hover readout and for tests: `(values, width, height, cell_px)`.
+#[must_use]
+pub fn blurred_density(
+    density: &DensityGrid,
+    image_px_per_css_px: f32,
+    image_size: (u32, u32),
+    radius_px: f32,
+) -> (Vec<f32>, usize, usize, usize) {
+    let g = blur_density(density, image_px_per_css_px, image_size, radius_px);
+    let sigma = (radius_px.max(0.5) * image_px_per_css_px) / 2.0;
+    (g.v, g.w, g.h, cell_size(sigma))
+}
+
+fn blur_density(
+    density: &DensityGrid,
+    s: f32,
+    (img_w, img_h): (u32, u32),
+    radius_px: f32,
+) -> WorkGrid {
+    let sigma_img = (radius_px.max(0.5) * s) / 2.0;
+    let cell = cell_size(sigma_img);
+    let (w, h) = (
+        (img_w as usize).div_ceil(cell),
+        (img_h as usize).div_ceil(cell),
+    );
+    let mut g = WorkGrid {
+        w,
+        h,
+        v: vec![0.0; w * h],
+    };
+    let dw = density.width as usize;
+    if dw > 0 && w > 0 {
+        let k = s / cell as f32;
+        for (y, row) in density.cells.chunks_exact(dw).enumerate() {
+            let gy = ((y as f32 + 0.5) * k) as usize;
+            if gy >= h {
+                break;
+            }
+            let grow = gy * w;
+            for (x, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    let gx = ((x as f32 + 0.5) * k) as usize;
+                    if let Some(c) = g.v.get_mut(grow + gx.min(w - 1)) {
+                        *c += v;
+                    }
+                }
+            }
+        }
+    }
+    let sigma_cells = sigma_img / cell as f32;
+    for r in box_radii(sigma_cells) {
+        if r > 0 {
+            blur_rows(&mut g, r);
+            blur_columns(&mut g, r);
+        }
+    }
+    g
+}
+
+/// Radii of three box blurs approximating a Gaussian of `sigma` (W. Jarosz / P. Kovesi).
+fn box_radii(sigma: f32) -> [usize; 3] {
+    let n = 3.0f32;
+    let w_ideal = (12.0 * sigma * sigma / n + 1.0).sqrt();
+    let mut wl = w_ideal.floor() as i64;
+    if wl % 2 == 0 {
+        wl -= 1;
+    }
+    let wl = wl.max(1);
+    let wu = wl + 2;
+    let m_ideal = (12.0 * sigma * sigma - n * (wl * wl) as f32 - 4.0 * n * wl as f32 - 3.0 * n)
+        / (-4.0 * wl as f32 - 4.0);
+    let m = m_ideal.round() as i64;
+    let mut out = [0usize; 3];
+    for (i, r) in out.iter_mut().enumerate() {
+        let width = if (i as i64) < m { wl } else { wu };
+        *r = usize::try_from((width - 1) / 2).unwrap_or(0);
+    }
+    out
+}
+
+/// Number of worker threads for the blur and composite passes.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// Runs `f(first_row, rows)` over horizontal stripes of `data` (`row_len` values per row), on
+/// this thread and named scoped helper threads that take stripes from a shared pool (so every
+/// stripe is done even if a helper cannot be started).
+fn par_stripes<T: Send>(data: &mut [T], row_len: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+    let rows = data.len() / row_len.max(1);
+    let n = workers().min(rows.max(1));
+    if n <= 1 || rows < 64 {
+        f(0, data);
+        return;
+    }
+    let per = rows.div_ceil(n * 2);
+    let stripes: Vec<(usize, &mut [T])> = data
+        .chunks_mut(per * row_len)
+        .enumerate()
+        .map(|(i, chunk)| (i * per, chunk))
+        .collect();
+    let pool = std::sync::Mutex::new(stripes);
+    let work = || {
+        while let Some((first_row, stripe)) = pool.lock().ok().and_then(|mut p| p.pop()) {
+            f(first_row, stripe);
+        }
+    };
+    std::thread::scope(|scope| {
+        for i in 1..n {
+            let work = &work;
+            if let Err(e) = std::thread::Builder::new()
+                .name(format!("heatmap-render-{i}"))
+                .spawn_scoped(scope, work)
+            {
+                log::warn!("heatmap render runs on fewer threads: {e}");
+            }
+        }
+        work();
+    });
+}
+
+/// Horizontal box blur of radius `r` (mean over `2r + 1` cells, zero outside), per row.
+fn blur_rows(g: &mut WorkGrid, r: usize) {
+    let w = g.w;
+    if w == 0 {
+        return;
+    }
+    let inv = 1.0 / (2 * r + 1) as f32;
+    par_stripes(&mut g.v, w, |_, stripe| {
+        let mut src = vec![0.0f32; w];
+        for row in stripe.chunks_exact_mut(w) {
+            src.copy_from_slice(row);
+            let mut acc: f32 = src[..r.min(w)].iter().sum();
+            for x in 0..w {
+                if let Some(&add) = src.get(x + r) {
+                    acc += add;
+                }
+                row[x] = acc * inv;
+                if x >= r {
+                    acc -= src[x - r];
+                }
+            }
+        }
+    });
+}
+
+/// Vertical box blur of radius `r`, walking rows with a running sum per column (cache friendly).
+fn blur_columns(g: &mut WorkGrid, r: usize) {
+    let (w, h) = (g.w, g.h);
+    if w == 0 || h == 0 {
+        return;
+    }
+    let inv = 1.0 / (2 * r + 1) as f32;
+    let src = g.v.clone();
+    par_stripes(&mut g.v, w, |first_row, stripe| {
+        let rows = stripe.len() / w;
+        let mut acc = vec![0.0f32; w];
+        // Prime the running sums for the stripe's first row: rows first-r ..= first+r-1.
+        for y in first_row.saturating_sub(r)..(first_row + r).min(h) {
+            for (a, v) in acc.iter_mut().zip(&src[y * w..(y + 1) * w]) {
+                *a += v;
+            }
+        }
+        for local in 0..rows {
+            let y = first_row + local;
+            if y + r < h {
+                for (a, v) in acc.iter_mut().zip(&src[(y + r) * w..(y + r + 1) * w]) {
+                    *a += v;
+                }
+            }
+            for (o, a) in stripe[local * w..(local + 1) * w].iter_mut().zip(&acc) {
+                *o = a * inv;
+            }
+            if y >= r {
+                let old = y - r;
+                for (a, v) in acc.iter_mut().zip(&src[old * w..(old + 1) * w]) {
+                    *a -= v;
+                }
+            }
+        }
+    });
+}
+
+/// The value intensities are divided by.
+fn scale_of(values: &[f32], normalise: Normalise) -> f32 {
+    match normalise {
+        Normalise::Max => values.iter().copied().fold(0.0, f32::max),
+        Normalise::Percentile(p) => {
+            let mut nz: Vec<f32> = values.iter().copied().filter(|&v| v > 0.0).collect();
+            if nz.is_empty() {
+                return 0.0;
+            }
+            let k = (((p.clamp(0.0, 100.0) / 100.0) * (nz.len() - 1) as f32).round() as usize)
+                .min(nz.len() - 1);
+            let (_, v, _) = nz.select_nth_unstable_by(k, f32::total_cmp);
+            *v
+        }
+    }
+}
+
+/// Blurs, colours and composites a density map into `out` (rows `0..body_h`); returns the
+/// legend's top value (the weight in a CSS px cell at full intensity, per the kernel).
+fn composite_density(
+    out: &mut RgbaImage,
+    body_h: u32,
+    density: &DensityGrid,
+    s: f32,
+    settings: &RenderSettings,
+) -> f32 {
+    let width = out.width;
+    let g = blur_density(density, s, (width, body_h), settings.radius_px);
+    let sigma_img = (settings.radius_px.max(0.5) * s) / 2.0;
+    let cell = cell_size(sigma_img);
+    let top = scale_of(&g.v, settings.normalise);
+    if top <= 0.0 {
+        return 0.0;
+    }
+    // Legend: peak of the kernel-smoothed density, in weight per (CSS px)², times the kernel's
+    // area: the number of points a spot at full intensity stands for.
+    let kernel_area_css = 2.0 * std::f32::consts::PI * (settings.radius_px.max(0.5) / 2.0).powi(2);
+    let legend_top = top / ((cell * cell) as f32 / (s * s)) * kernel_area_css;
+    let lut = settings.colormap.lut();
+    let mono = settings.colormap.is_mono();
+    let opacity = settings.opacity.clamp(0.0, 1.0);
+    // Alpha per intensity index: heatmap.js fades the colour below its first stop (0.25).
+    let mut alpha = [0f32; 256];
+    for (i, a) in alpha.iter_mut().enumerate() {
+        let v = i as f32 / 255.0;
+        *a = if i == 0 {
+            0.0
+        } else if mono {
+            opacity * v
+        } else {
+            opacity * (v / 0.25).min(1.0)
+        };
+    }
+    let inv_top = 255.0 / top;
+    let row_len = width as usize * 4;
+    let body = (body_h as usize * row_len).min(out.pixels.len());
+    let (gw, gh) = (g.w, g.h);
+    let gv = &g.v;
+    par_stripes(&mut out.pixels[..body], row_len, |first_row, stripe| {
+        let mut line = vec![0.0f32; gw];
+        for (local, px_row) in stripe.chunks_exact_mut(row_len).enumerate() {
+            let y = first_row + local;
+            // Vertical linear interpolation between two cell rows (cell centres).
+            let fy = ((y as f32 + 0.5) / cell as f32 - 0.5).max(0.0);
+            let y0 = (fy as usize).min(gh - 1);
+            let y1 = (y0 + 1).min(gh - 1);
+            let ty = fy - y0 as f32;
+            let (r0, r1) = (&gv[y0 * gw..(y0 + 1) * gw], &gv[y1 * gw..(y1 + 1) * gw]);
+            let mut any = false;
+            for ((l, a), b) in line.iter_mut().zip(r0).zip(r1) {
+                *l = a + (b - a) * ty;
+                any |= *l > 0.0;
+            }
+            if !any {
+                continue;
+            }
+            for (x, px) in px_row.chunks_exact_mut(4).enumerate() {
+                let fx = ((x as f32 + 0.5) / cell as f32 - 0.5).max(0.0);
+                let x0 = (fx as usize).min(gw - 1);
+                let x1 = (x0 + 1).min(gw - 1);
+                let v = line[x0] + (line[x1] - line[x0]) * (fx - x0 as f32);
+                let i = ((v * inv_top) as usize).min(255);
+                if i == 0 {
+                    continue;
+                }
+                let a = alpha[i];
+                let c = lut[i];
+                for k in 0..3 {
+                    px[k] = (f32::from(px[k]) + (f32::from(c[k]) - f32::from(px[k])) * a) as u8;
+                }
+            }
+        }
+    });
+    legend_top
+}
+
+/// Colours the band rows of `out`: `colour_of(band) -> Some((rgb, alpha))`.
+fn fill_bands(
+    out: &mut RgbaImage,
+    body_h: u32,
+    s: f32,
+    bands: usize,
+    colour_of: impl Fn(usize) -> Option<([u8; 3], f32)>,
+) {
+    let row_len = out.width as usize * 4;
+    for y in 0..body_h as usize {
+        let band = ((y as f32 + 0.5) / s / BAND_PX as f32) as usize;
+        if band >= bands {
+            break;
+        }
+        let Some((c, a)) = colour_of(band) else {
+            continue;
+        };
+        if let Some(row) = out.pixels.get_mut(y * row_len..(y + 1) * row_len) {
+            for px in row.chunks_exact_mut(4) {
+                for k in 0..3 {
+                    px[k] = (f32::from(px[k]) + (f32::from(c[k]) - f32::from(px[k])) * a) as u8;
+                }
+            }
+        }
+    }
+}
+
+/// Clarity's scroll-map colour: `hsl((1 − share) × 240, 100 %, 50 %)`.
+fn hue_rgb(share: f32) -> [u8; 3] {
+    let h = (1.0 - share.clamp(0.0, 1.0)) * 240.0 / 60.0;
+    let x = 1.0 - (h % 2.0 - 1.0).abs();
+    let (r, g, b) = match h as u32 {
+        0 => (1.0, x, 0.0),
+        1 => (x, 1.0, 0.0),
+        2 => (0.0, 1.0, x),
+        3 => (0.0, x, 1.0),
+        _ => (0.0, 0.0, 1.0),
+    };
+    [(r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8]
+}
+
+fn band_colour(colormap: Colormap, v: f32, opacity: f32) -> ([u8; 3], f32) {
+    match colormap {
+        Colormap::Clarity => (hue_rgb(v), opacity),
+        c if c.is_mono() => (c.rgb(v), opacity * v),
+        c => (c.rgb(v), opacity),
+    }
+}
+
+fn draw_scroll(
+    out: &mut RgbaImage,
+    body_h: u32,
+    result: &HeatmapResult,
+    s: f32,
+    settings: &RenderSettings,
+) {
+    let reach: &[ReachBand] = &result.scroll_reach;
+    let opacity = settings.opacity.clamp(0.0, 1.0);
+    fill_bands(out, body_h, s, reach.len(), |b| {
+        reach
+            .get(b)
+            .map(|r| band_colour(settings.colormap, r.share, opacity))
+    });
+    for (share, label) in [(0.75, "75 %"), (0.5, "50 %"), (0.25, "25 %")] {
+        if let Some(depth) = depth_reached_by(reach, share) {
+            let y = (depth as f32 * s) as u32;
+            hline(out, y, body_h, [0, 0, 0], 2, false);
+            label_box(
+                out,
+                8,
+                y,
+                &format!("{label} of page views reached here ({depth} px)"),
+            );
+        }
+    }
+    fold_marker(out, body_h, result, s);
+}
+
+fn fold_marker(out: &mut RgbaImage, body_h: u32, result: &HeatmapResult, s: f32) {
+    if result.average_fold_px > 0.0 {
+        let y = (result.average_fold_px * s) as u32;
+        hline(out, y, body_h, [255, 255, 255], 2, true);
+        let w = out.width;
+        label_box(
+            out,
+            w.saturating_sub(260),
+            y,
+            &format!("average fold {:.0} px", result.average_fold_px),
+        );
+    }
+}
+
+/// Returns the largest mean seconds in view.
+fn draw_attention(
+    out: &mut RgbaImage,
+    body_h: u32,
+    result: &HeatmapResult,
+    s: f32,
+    settings: &RenderSettings,
+) -> f32 {
+    let secs = &result.attention_secs;
+    let max = secs.iter().copied().fold(0.0, f32::max);
+    let opacity = settings.opacity.clamp(0.0, 1.0);
+    if max > 0.0 {
+        fill_bands(out, body_h, s, secs.len(), |b| {
+            secs.get(b)
+                .map(|v| band_colour(settings.colormap, v / max, opacity))
+        });
+    }
+    fold_marker(out, body_h, result, s);
+    max
+}
+
+/// A horizontal line `thickness` px thick at row `y` (dashed: 12 on, 8 off).
+fn hline(out: &mut RgbaImage, y: u32, body_h: u32, rgb: [u8; 3], thickness: u32, dashed: bool) {
+    let row_len = out.width as usize * 4;
+    for yy in y..(y + thickness).min(body_h) {
+        if let Some(row) = out
+            .pixels
+            .get_mut(yy as usize * row_len..(yy as usize + 1) * row_len)
+        {
+            for (x, px) in row.chunks_exact_mut(4).enumerate() {
+                if !dashed || x % 20 < 12 {
+                    px[..3].copy_from_slice(&rgb);
+                }
+            }
+        }
+    }
+}
+
+/// Text on a white box whose bottom-left sits at `(x, y)`.
+fn label_box(out: &mut RgbaImage, x: u32, y: u32, text: &str) {
+    let size = 15.0;
+    let w = text_width(text, size).ceil() as u32 + 12;
+    let top = y.saturating_sub(22);
+    fill_rect(out, x, top, w, 20, [255, 255, 255]);
+    draw_text(out, x + 6, top + 15, text, size, [20, 20, 20]);
+}
+
+fn fill_rect(out: &mut RgbaImage, x: u32, y: u32, w: u32, h: u32, rgb: [u8; 3]) {
+    for yy in y..(y + h).min(out.height) {
+        for xx in x..(x + w).min(out.width) {
+            let i = (yy as usize * out.width as usize + xx as usize) * 4;
+            if let Some(px) = out.pixels.get_mut(i..i + 4) {
+                px.copy_from_slice(&[rgb[0], rgb[1], rgb[2], 255]);
+            }
+        }
+    }
+}
+
+fn font() -> Option<FontRef<'static>> {
+    FontRef::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT).ok()
+}
+
+/// Width of `text` at `size_px`, px.
+fn text_width(text: &str, size_px: f32) -> f32 {
+    let Some(font) = font() else { return 0.0 };
+    let scaled = font.as_scaled(PxScale::from(size_px));
+    let mut w = 0.0;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = prev {
+            w += scaled.kern(p, id);
+        }
+        w += scaled.h_advance(id);
+        prev = Some(id);
+    }
+    w
+}
+
+/// Draws `text` with its baseline at `(x, baseline_y)`, anti-aliased, in `rgb`.
+fn draw_text(out: &mut RgbaImage, x: u32, baseline_y: u32, text: &str, size_px: f32, rgb: [u8; 3]) {
+    let Some(font) = font() else { return };
+    let scaled = font.as_scaled(PxScale::from(size_px));
+    let mut caret = x as f32;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = prev {
+            caret += scaled.kern(p, id);
+        }
+        let glyph = id.with_scale_and_position(size_px, ab_glyph::point(caret, baseline_y as f32));
+        caret += scaled.h_advance(id);
+        prev = Some(id);
+        let Some(outlined) = font.outline_glyph(glyph) else {
+            continue;
+        };
+        let bounds = outlined.px_bounds();
+        let (w, h) = (out.width as i64, out.height as i64);
+        outlined.draw(|gx, gy, cov| {
+            let px_x = bounds.min.x as i64 + i64::from(gx);
+            let px_y = bounds.min.y as i64 + i64::from(gy);
+            if px_x < 0 || px_y < 0 || px_x >= w || px_y >= h {
+                return;
+            }
+            let i = (px_y as usize * w as usize + px_x as usize) * 4;
+            if let Some(p) = out.pixels.get_mut(i..i + 3) {
+                let a = cov.clamp(0.0, 1.0);
+                for k in 0..3 {
+                    p[k] = (f32::from(p[k]) + (f32::from(rgb[k]) - f32::from(p[k])) * a) as u8;
+                }
+            }
+        });
+    }
+}
+
+/// `1,234` style, or one decimal below 10.
+fn format_count(v: f32) -> String {
+    if v < 10.0 {
+        return format!("{v:.1}");
+    }
+    let n = v.round() as u64;
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The legend (colour bar with its scale) and caption strip below the page.
+fn draw_legend(
+    out: &mut RgbaImage,
+    top: u32,
+    result: &HeatmapResult,
+    settings: &RenderSettings,
+    scale_label: &str,
+) {
+    let w = out.width;
+    fill_rect(out, 0, top, w, LEGEND_HEIGHT_PX, [255, 255, 255]);
+    hline(out, top, top + 1, [200, 200, 200], 1, false);
+    // Colour bar over white: exactly the colours and alphas the map uses.
+    let bar_w = 200.min(w.saturating_sub(16));
+    let density = result.query.kind.is_density();
+    for i in 0..bar_w {
+        let v = i as f32 / bar_w.max(1) as f32;
+        let (c, a) = if density {
+            let a = if settings.colormap.is_mono() {
+                v
+            } else {
+                (v / 0.25).min(1.0)
+            } * settings.opacity.clamp(0.0, 1.0);
+            (settings.colormap.rgb(v), a)
+        } else {
+            band_colour(settings.colormap, v, settings.opacity.clamp(0.0, 1.0))
+        };
+        let blended = c.map(|ch| (255.0 + (f32::from(ch) - 255.0) * a) as u8);
+        fill_rect(out, 8 + i, top + 10, 1, 14, blended);
+    }
+    draw_text(
+        out,
+        8 + bar_w + 8,
+        top + 22,
+        scale_label,
+        14.0,
+        [30, 30, 30],
+    );
+    let dates = result.date_range_ms.map_or_else(String::new, |(a, b)| {
+        let day = |ms: i64| time::format_utc(ms).chars().take(10).collect::<String>();
+        format!(" · {} to {}", day(a), day(b))
+    });
+    let widths = result.query.viewport_widths.map_or_else(
+        || "any width".to_owned(),
+        |(lo, hi)| format!("viewport {lo}–{hi} px"),
+    );
+    let line1 = format!(
+        "{} · {} map · layout {} px, {widths}{}",
+        result.query.page,
+        result.query.kind.as_str(),
+        result.query.layout_width_px,
+        dates
+    );
+    let line2 = format!(
+        "{} sessions · {} page views · {} points{}{}",
+        result.sessions,
+        result.page_views,
+        result.points,
+        if settings.caption.is_empty() {
+            ""
+        } else {
+            " · "
+        },
+        settings.caption
+    );
+    draw_text(out, 8, top + 44, &line1, 14.0, [30, 30, 30]);
+    draw_text(out, 8, top + 63, &line2, 14.0, [30, 30, 30]);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,309 @@
+//! The store side of heatmap aggregation: which page views of a page and layout the filter
+//! covers, and their columnar point blobs and signals, read without decoding whole sessions.
+//!
+//! Sessions are filtered by the in-memory session index (device, dates, source, converted,
+//! signals); page views by URL (exact or glob) and viewport width in SQL; then each chosen page
+//! view's blob is fetched by primary key.
+
+use rusqlite::OptionalExtension as _;
+use rusqlite::types::Value;
+
+use super::points::PointKind;
+use super::query::{SessionFilter, url_pattern};
+use super::{Library, StoreError};
+use crate::model::{PagePos, Session, SizePx};
+
+/// One page view chosen for a heatmap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HeatmapPageView {
+    /// The session's row id in this library (stable while the session is stored).
+    pub session_rowid: i64,
+    /// Index of the page view within its session.
+    pub page_index: u32,
+    /// Viewport size when the page view began, CSS px.
+    pub viewport: SizePx,
+    /// Deepest viewport bottom reached, `max(scroll_y + viewport_height)`, page CSS px.
+    pub max_depth_px: f32,
+    /// Time on the page, ms.
+    pub duration_ms: i64,
+    /// Document height, CSS px (0 when unknown).
+    pub doc_height_px: u32,
+    /// Epoch ms the page view began.
+    pub entered_at_ms: i64,
+}
+
+/// The columns of one point blob, borrowed from SQLite: page (or viewport, for
+/// [`PointKind::FixedClick`]) CSS px and ms since the page view was entered.
+#[derive(Clone, Copy, Debug)]
+pub struct PointColumns<'a> {
+    xs: &'a [u8],
+    ys: &'a [u8],
+    ts: &'a [u8],
+}
+
+impl<'a> PointColumns<'a> {
+    /// Splits a blob written by the importer; `None` when its length is not a multiple of 12.
+    #[must_use]
+    pub fn from_blob(blob: &'a [u8]) -> Option<Self> {
+        let n = blob.len() / 12;
+        if n * 12 != blob.len() {
+            return None;
+        }
+        let (xs, rest) = blob.split_at(n * 4);
+        let (ys, ts) = rest.split_at(n * 4);
+        Some(Self { xs, ys, ts })
+    }
+
+    /// Number of points.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.xs.len() / 4
+    }
+
+    /// True when there are no points.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.xs.is_empty()
+    }
+
+    /// `(x, y, t_ms)` of every point, in recording order.
+    pub fn iter(&self) -> impl Iterator<Item = (f32, f32, u32)> + 'a {
+        let f = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        self.xs
+            .chunks_exact(4)
+            .zip(self.ys.chunks_exact(4))
+            .zip(self.ts.chunks_exact(4))
+            .map(move |((x, y), t)| (f(x), f(y), u32::from_le_bytes([t[0], t[1], t[2], t[3]])))
+    }
+}
+
+/// A signal (rage or dead click) on a chosen page view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageSignal {
+    /// Index into the page views passed in.
+    pub view: usize,
+    /// Where, page CSS px.
+    pub pos_in_page: PagePos,
+    /// Epoch ms the signal started.
+    pub start_ms: i64,
+    /// The element it hit, as the signal detector described it, when known.
+    pub target: Option<String>,
+}
+
+/// True when `url` (fragment ignored) matches `pattern` as heatmap and list filters match page
+/// URLs: exactly, or as a glob with `*` and `?`, where a pattern starting with `/` matches that path
+/// on any origin.
+#[must_use]
+pub fn url_matches(pattern: &str, url: &str) -> bool {
+    let url = url.split_once('#').map_or(url, |(u, _)| u);
+    let (pattern, is_glob) = url_pattern(pattern);
+    if is_glob {
+        super::glob_match(&pattern, url)
+    } else {
+        pattern == url
+    }
+}
+
+impl Library {
+    /// The page views whose URL matches `page` (exact without fragment, or a glob; a pattern
+    /// starting with `/` matches that path on any origin) and whose viewport width lies in
+    /// `viewport_widths` (inclusive), of the sessions matching `filter`, in
+    /// `(session_rowid, page_index)` order.
+    pub fn heatmap_page_views(
+        &self,
+        filter: &SessionFilter,
+        page: &str,
+        viewport_widths: Option<(u32, u32)>,
+    ) -> Result<Vec<HeatmapPageView>, StoreError> {
+        let index = self.session_index()?;
+        let unfiltered = SessionFilter {
+            url: None,
+            ..filter.clone()
+        } == SessionFilter::default();
+        // Sessions are numbered densely by SQLite, so a bitmap by rowid is small.
+        let allowed: Option<Vec<bool>> = (!unfiltered).then(|| {
+            let positions = index.matching(filter);
+            let max_rowid = positions.iter().map(|&p| index.rowid(p)).max().unwrap_or(0);
+            let mut allowed = vec![false; usize::try_from(max_rowid).unwrap_or(0) + 1];
+            for p in positions {
+                if let Some(a) = usize::try_from(index.rowid(p))
+                    .ok()
+                    .and_then(|r| allowed.get_mut(r))
+                {
+                    *a = true;
+                }
+            }
+            allowed
+        });
+        let (pattern, is_glob) = url_pattern(page);
+        let mut params = vec![Value::Text(pattern)];
+        let mut sql = format!(
+            "SELECT session_rowid, page_index, viewport_width, viewport_height, max_depth_px,
+                    left_at_ms - entered_at_ms, doc_height, entered_at_ms
+             FROM page_views WHERE url {} ?",
+            if is_glob { "GLOB" } else { "=" }
+        );
+        if let Some((lo, hi)) = viewport_widths {
+            sql.push_str(" AND viewport_width BETWEEN ? AND ?");
+            params.push(Value::Integer(i64::from(lo)));
+            params.push(Value::Integer(i64::from(hi)));
+        }
+        sql.push_str(" ORDER BY session_rowid, page_index");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let session_rowid: i64 = r.get(0)?;
+            if let Some(allowed) = &allowed
+                && !usize::try_from(session_rowid)
+                    .ok()
+                    .and_then(|i| allowed.get(i))
+                    .copied()
+                    .unwrap_or(false)
+            {
+                continue;
+            }
+            out.push(HeatmapPageView {
+                session_rowid,
+                page_index: r.get(1)?,
+                viewport: SizePx {
+                    width: r.get(2)?,
+                    height: r.get(3)?,
+                },
+                max_depth_px: r.get::<_, f64>(4)? as f32,
+                duration_ms: r.get(5)?,
+                doc_height_px: r.get(6)?,
+                entered_at_ms: r.get(7)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Calls `f(view index, columns)` for each of `views` that has points of `kind`, in order.
+    /// Blobs are borrowed from SQLite, never copied.
+    pub fn for_each_point_blob(
+        &self,
+        views: &[HeatmapPageView],
+        kind: PointKind,
+        mut f: impl FnMut(usize, PointColumns<'_>),
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT data FROM page_points WHERE session_rowid = ?1 AND page_index = ?2 AND kind = ?3",
+        )?;
+        for (i, view) in views.iter().enumerate() {
+            let mut rows = stmt.query(rusqlite::params![
+                view.session_rowid,
+                view.page_index,
+                kind.code()
+            ])?;
+            if let Some(row) = rows.next()? {
+                let blob = row.get_ref(0)?.as_blob().map_err(|e| StoreError::Decode {
+                    session_id: format!("rowid {}", view.session_rowid),
+                    detail: format!("point blob: {e}"),
+                })?;
+                let columns = PointColumns::from_blob(blob).ok_or_else(|| StoreError::Decode {
+                    session_id: format!("rowid {}", view.session_rowid),
+                    detail: "point blob length is not a multiple of 12".to_owned(),
+                })?;
+                f(i, columns);
+            }
+        }
+        Ok(())
+    }
+
+    /// Signals of `kind` (`rage_click`, `dead_click`, …) with a position, on any of `views`.
+    pub fn page_signals(
+        &self,
+        views: &[HeatmapPageView],
+        kind: &str,
+    ) -> Result<Vec<PageSignal>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT page_index, x, y, start_ms, target FROM signals
+             WHERE session_rowid = ?1 AND kind = ?2 AND x IS NOT NULL AND y IS NOT NULL
+             ORDER BY start_ms",
+        )?;
+        let mut out = Vec::new();
+        let mut start = 0;
+        while start < views.len() {
+            // Page views arrive grouped by session: one query per session.
+            let rowid = views[start].session_rowid;
+            let end = start
+                + views[start..]
+                    .iter()
+                    .take_while(|v| v.session_rowid == rowid)
+                    .count();
+            let mut rows = stmt.query(rusqlite::params![rowid, kind])?;
+            while let Some(r) = rows.next()? {
+                let page_index: i64 = r.get(0)?;
+                let Some(view) =
+                    (start..end).find(|&i| i64::from(views[i].page_index) == page_index)
+                else {
+                    continue;
+                };
+                out.push(PageSignal {
+                    view,
+                    pos_in_page: PagePos {
+                        x: r.get::<_, f64>(1)? as f32,
+                        y: r.get::<_, f64>(2)? as f32,
+                    },
+                    start_ms: r.get(3)?,
+                    target: r.get(4)?,
+                });
+            }
+            start = end;
+        }
+        Ok(out)
+    }
+
+    /// Loads one whole session by its row id (see [`HeatmapPageView::session_rowid`]).
+    pub fn load_session_by_rowid(&self, session_rowid: i64) -> Result<Session, StoreError> {
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT session_id FROM sessions WHERE session_rowid = ?1",
+                [session_rowid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let id = id.ok_or_else(|| StoreError::NoSuchSession(format!("rowid {session_rowid}")))?;
+        self.load_session(&id)
+    }
+
+    /// The session id of a row id, if stored.
+    pub fn session_id_of_rowid(&self, session_rowid: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT session_id FROM sessions WHERE session_rowid = ?1",
+                [session_rowid],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_split_blobs_and_refuse_odd_lengths() {
+        let mut blob = Vec::new();
+        for v in [1.0f32, 2.0] {
+            blob.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [3.0f32, 4.0] {
+            blob.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [5u32, 6] {
+            blob.extend_from_slice(&v.to_le_bytes());
+        }
+        let c = PointColumns::from_blob(&blob).unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            c.iter().collect::<Vec<_>>(),
+            vec![(1.0, 3.0, 5), (2.0, 4.0, 6)]
+        );
+        assert!(PointColumns::from_blob(&blob[..13]).is_none());
+    }
+}
