@@ -1,5 +1,7 @@
 //! Analysis over sessions: pure functions, no I/O, no egui.
 
+pub mod signals;
+
 use std::collections::BTreeMap;
 
 use crate::model::{EventKind, Session};

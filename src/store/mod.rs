@@ -13,6 +13,7 @@ mod library;
 mod points;
 mod query;
 mod schema;
+mod signals;
 
 pub use error::StoreError;
 pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};
@@ -21,3 +22,4 @@ pub use library::{Library, ScreenshotInfo, default_library_path};
 pub use points::{PagePoints, PointKind};
 pub use query::{PageGroup, SessionFilter, SessionQueries, SessionRow, SessionSort};
 pub use schema::SCHEMA_VERSION;
+pub use signals::{RecomputeSummary, SIGNAL_SETTINGS_KEY, SignalQuery, StoredSignal};
