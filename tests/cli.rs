@@ -470,7 +470,10 @@ fn hotspots_rank_and_recompute_with_the_strict_preset() {
         .iter()
         .find(|h| h["kind"] == "dead_click" && h["element"] == "#main-image")
         .unwrap();
-    assert_eq!(image["page_url"], "http://shop.test/product/trail-runner.html");
+    assert_eq!(
+        image["page_url"],
+        "http://shop.test/product/trail-runner.html"
+    );
     assert_eq!(image["occurrences"], 3, "two on desktop, one on mobile");
     assert_eq!(image["sessions_affected"], 2);
     // Three sessions saw the product page; the converting one was not affected.
@@ -483,10 +486,25 @@ fn hotspots_rank_and_recompute_with_the_strict_preset() {
         .map(|h| h["sessions_affected"].as_u64().unwrap())
         .collect();
     assert!(affected.windows(2).all(|w| w[0] >= w[1]), "{affected:?}");
-    let csv = env.ok(&["hotspots", "--csv", "--kind", "rage_click", "--sort", "loss"]);
-    assert_eq!(csv.lines().count(), 3, "header and two rage hotspots:\n{csv}");
+    let csv = env.ok(&[
+        "hotspots",
+        "--csv",
+        "--kind",
+        "rage_click",
+        "--sort",
+        "loss",
+    ]);
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "header and two rage hotspots:\n{csv}"
+    );
     let only_home = json_lines(&env.ok(&["hotspots", "--json", "--page", "http://shop.test/"]));
-    assert!(only_home.iter().all(|h| h["page_url"] == "http://shop.test/"));
+    assert!(
+        only_home
+            .iter()
+            .all(|h| h["page_url"] == "http://shop.test/")
+    );
     assert!(env.ok(&["hotspots"]).contains("hotspots"));
 
     // Sentry's strict preset: the mobile burst now includes the first tap (5 on one element).
@@ -501,7 +519,10 @@ fn hotspots_rank_and_recompute_with_the_strict_preset() {
         ]))
     };
     assert_eq!(mobile(&env)[0]["num_clicks"], 4);
-    assert!(env.ok(&["recompute-signals", "--strict-rage"]).contains("recomputed"));
+    assert!(
+        env.ok(&["recompute-signals", "--strict-rage"])
+            .contains("recomputed")
+    );
     assert_eq!(mobile(&env)[0]["num_clicks"], 5);
     env.ok(&["recompute-signals", "--defaults"]);
     assert_eq!(mobile(&env)[0]["num_clicks"], 4);

@@ -333,7 +333,11 @@ pub fn print_hotspot_table(out: &mut impl Write, hotspots: &[Hotspot]) -> std::i
             h.kind.as_str(),
             h.sessions_affected,
             pct(h.share_affected),
-            format!("{} of {}", pct(h.affected_conversion_rate), h.sessions_affected),
+            format!(
+                "{} of {}",
+                pct(h.affected_conversion_rate),
+                h.sessions_affected
+            ),
             format!(
                 "{} of {}",
                 pct(h.baseline_conversion_rate),

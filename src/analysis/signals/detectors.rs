@@ -198,7 +198,10 @@ fn emit_rage(session: &Session, settings: &SignalSettings, burst: &[Click], out:
         return;
     }
     let (sx, sy) = burst.iter().fold((0.0f64, 0.0f64), |(x, y), c| {
-        (x + f64::from(c.pos_in_page.x), y + f64::from(c.pos_in_page.y))
+        (
+            x + f64::from(c.pos_in_page.x),
+            y + f64::from(c.pos_in_page.y),
+        )
     });
     let count = f64::from(n);
     let duration = last.timestamp_ms - first.timestamp_ms;
@@ -257,9 +260,8 @@ pub(super) fn dead_clicks_except(
             continue;
         };
         let t = event.timestamp_ms;
-        let repeat = previous.is_some_and(|(pt, ptarget)| {
-            t - pt < 1000 && target.is_some() && ptarget == *target
-        });
+        let repeat = previous
+            .is_some_and(|(pt, ptarget)| t - pt < 1000 && target.is_some() && ptarget == *target);
         previous = Some((t, *target));
         if repeat
             || t + settings.dead_mutation_ms > end_of_recording
@@ -285,9 +287,7 @@ pub(super) fn dead_clicks_except(
             .iter()
             .take_while(|e| e.timestamp_ms <= t + settings.dead_mutation_ms)
             .any(|e| match e.kind {
-                EventKind::DomChange
-                | EventKind::Input { .. }
-                | EventKind::Resize { .. } => true,
+                EventKind::DomChange | EventKind::Input { .. } | EventKind::Resize { .. } => true,
                 EventKind::Scroll { .. } | EventKind::ElementScroll { .. } => {
                     e.timestamp_ms <= t + settings.dead_scroll_ms
                 }
@@ -451,8 +451,21 @@ fn thrash_run(
     if !dense {
         return None;
     }
-    let first = run.first()?.checked_sub(1)?;
+    let mut first = run.first()?.checked_sub(1)?;
     let last = run.last()? + 1;
+    // The run begins where the stroke into its first reversal began: walk back over contiguous
+    // movements in the same direction (any speed).
+    let step = |i: usize| -> Option<(f32, f32)> {
+        let (&(ta, pa, a), &(tb, pb, b)) = (samples.get(i.checked_sub(1)?)?, samples.get(i)?);
+        (pa == pb && tb - ta > 0 && tb - ta <= settings.thrash_max_sample_gap_ms)
+            .then_some((b.x - a.x, b.y - a.y))
+    };
+    while let (Some((ax, ay)), Some((bx, by))) = (step(first), step(first + 1)) {
+        if ax * bx + ay * by <= 0.0 {
+            break;
+        }
+        first -= 1;
+    }
     let path = samples.get(first..=last)?;
     let (&(start_ms, page, start_pos), &(end_ms, _, end_pos)) = (path.first()?, path.last()?);
     let length: f32 = path
@@ -587,8 +600,7 @@ pub fn excessive_scrolls(session: &Session, settings: &SignalSettings) -> Vec<Si
                 && episode
                     .windows(need)
                     .any(|w| w[need - 1] - w[0] <= settings.scroll_window_ms);
-            if dense
-                && let (Some(first_leg), Some(last_leg)) = (legs.get(first_turn), legs.get(k))
+            if dense && let (Some(first_leg), Some(last_leg)) = (legs.get(first_turn), legs.get(k))
             {
                 let pos = if first_turn == 0 {
                     pointer_at_start
@@ -651,8 +663,7 @@ pub fn quick_backs(session: &Session, settings: &SignalSettings) -> Vec<Signal> 
             pos_in_page: click.map(|c| c.pos_in_page),
             num_clicks: u32::from(click.is_some()),
             target: click.and_then(|c| selector(session, c.target)),
-            severity: (1.0
-                - dwell.max(0) as f32 / settings.quick_back_max_dwell_ms.max(1) as f32)
+            severity: (1.0 - dwell.max(0) as f32 / settings.quick_back_max_dwell_ms.max(1) as f32)
                 .clamp(0.0, 1.0),
             detail: format!("back from {} after {dwell} ms", page.url),
         });
@@ -696,7 +707,8 @@ pub fn form_abandonments(session: &Session, settings: &SignalSettings) -> Vec<Si
                 if !is_text_field(d) || is_search_field(d) || *value_len == 0 {
                     continue;
                 }
-                form.first_input.get_or_insert((event.timestamp_ms, *target));
+                form.first_input
+                    .get_or_insert((event.timestamp_ms, *target));
                 if let Some(t) = target
                     && !form.fields.contains(t)
                 {
@@ -881,7 +893,11 @@ pub fn mis_taps(session: &Session, settings: &SignalSettings) -> (Vec<Signal>, C
     if taps.iter().all(|c| c.target.is_none()) {
         return (Vec::new(), Coverage::Unknown);
     }
-    let interactive = |c: &Click| session.target(c.target).is_some_and(ElementDescriptor::is_interactive);
+    let interactive = |c: &Click| {
+        session
+            .target(c.target)
+            .is_some_and(ElementDescriptor::is_interactive)
+    };
     let mut out = Vec::new();
     for pair in taps.windows(2) {
         let [miss, hit] = pair else { continue };

@@ -165,10 +165,12 @@ pub fn hotspots(signals: &[SignalRow], pages: &[PageVisits], sort: HotspotSort) 
         .into_iter()
         .map(|((kind, page_url, place), acc)| {
             let affected = acc.sessions.len() as u64;
-            let (page_sessions, page_converted) = visits
-                .get(page_url)
-                .map_or((affected, acc.converted), |v| {
-                    (v.sessions.max(affected), v.converted_sessions.max(acc.converted))
+            let (page_sessions, page_converted) =
+                visits.get(page_url).map_or((affected, acc.converted), |v| {
+                    (
+                        v.sessions.max(affected),
+                        v.converted_sessions.max(acc.converted),
+                    )
                 });
             let unaffected = page_sessions - affected;
             let unaffected_converted = page_converted.saturating_sub(acc.converted);

@@ -56,7 +56,11 @@ fn click(t: i64, x: f32, y: f32) -> Event {
     click_at(t, 0, x, y, Some(0), PointerType::Mouse)
 }
 
-fn session(pages: Vec<PageView>, targets: Vec<ElementDescriptor>, mut events: Vec<Event>) -> Session {
+fn session(
+    pages: Vec<PageView>,
+    targets: Vec<ElementDescriptor>,
+    mut events: Vec<Event>,
+) -> Session {
     events.sort_by_key(|e| e.timestamp_ms);
     let end = pages.last().map_or(T0 + 60_000, |p| p.left_at_ms);
     Session {
@@ -141,10 +145,18 @@ fn rage_needs_each_gap_and_distance_strictly_below_the_threshold() {
     let s = one_page((0..5).map(|i| click(1000 + i * 1000, 10.0, 10.0)).collect());
     assert!(rage_clicks(&s, &SignalSettings::default()).is_empty());
     // 30 px Manhattan apart: not rage.
-    let s = one_page((0..5).map(|i| click(1000 + i * 100, 10.0 + (i % 2) as f32 * 30.0, 10.0)).collect());
+    let s = one_page(
+        (0..5)
+            .map(|i| click(1000 + i * 100, 10.0 + (i % 2) as f32 * 30.0, 10.0))
+            .collect(),
+    );
     assert!(rage_clicks(&s, &SignalSettings::default()).is_empty());
     // 29 px: rage.
-    let s = one_page((0..5).map(|i| click(1000 + i * 100, 10.0 + (i % 2) as f32 * 29.0, 10.0)).collect());
+    let s = one_page(
+        (0..5)
+            .map(|i| click(1000 + i * 100, 10.0 + (i % 2) as f32 * 29.0, 10.0))
+            .collect(),
+    );
     assert_eq!(rage_clicks(&s, &SignalSettings::default()).len(), 1);
 }
 
@@ -163,7 +175,11 @@ fn rage_ignores_pagers_and_strict_preset_needs_five_on_one_element() {
     assert_eq!(rage_clicks(&four, &SignalSettings::default()).len(), 1);
     assert!(rage_clicks(&four, &SignalSettings::strict_rage()).is_empty());
     // Five clicks 1.5 s apart on one element within 7 s: Sentry rage, not PostHog rage.
-    let slow = one_page((0..5).map(|i| click(1000 + i * 1500, 10.0, 10.0 + i as f32 * 50.0)).collect());
+    let slow = one_page(
+        (0..5)
+            .map(|i| click(1000 + i * 1500, 10.0, 10.0 + i as f32 * 50.0))
+            .collect(),
+    );
     assert!(rage_clicks(&slow, &SignalSettings::default()).is_empty());
     let strict = rage_clicks(&slow, &SignalSettings::strict_rage());
     assert_eq!(strict.len(), 1);
@@ -237,7 +253,15 @@ proptest! {
 #[test]
 fn dead_click_needs_silence_and_is_unknown_without_dom_information() {
     let dom = |t| ev(t, 0, EventKind::DomChange);
-    let scroll = |t, y| ev(t, 0, EventKind::Scroll { offset: ScrollOffset { x: 0.0, y } });
+    let scroll = |t, y| {
+        ev(
+            t,
+            0,
+            EventKind::Scroll {
+                offset: ScrollOffset { x: 0.0, y },
+            },
+        )
+    };
     // Click at 1000 with no reaction; click at 10000 answered by a DOM change at 12400; click at
     // 20000 answered only by a DOM change at 22600 (too late: dead); click at 30000 answered by a
     // scroll 80 ms later; a click 1 s before the end is not judged.
@@ -287,7 +311,11 @@ fn navigating_links_fields_and_navigations_are_not_dead() {
     );
     let (dead, _) = dead_clicks(&s, &SignalSettings::default());
     let targets: Vec<&str> = dead.iter().filter_map(|d| d.target.as_deref()).collect();
-    assert_eq!(targets, ["#top"], "the image click at 19 s led to the next page");
+    assert_eq!(
+        targets,
+        ["#top"],
+        "the image click at 19 s led to the next page"
+    );
 }
 
 #[test]
@@ -300,13 +328,25 @@ fn rage_bursts_are_not_also_dead_clicks() {
         dead_skip_rage_bursts: false,
         ..SignalSettings::default()
     };
-    let all: Vec<SignalKind> = detect(&s, &settings).signals.iter().map(|s| s.kind).collect();
+    let all: Vec<SignalKind> = detect(&s, &settings)
+        .signals
+        .iter()
+        .map(|s| s.kind)
+        .collect();
     assert_eq!(all, [SignalKind::RageClick, SignalKind::DeadClick]);
 }
 
 #[test]
 fn error_click_takes_the_latest_click_within_a_second() {
-    let error = |t| ev(t, 0, EventKind::Error { message: "TypeError: x".to_owned() });
+    let error = |t| {
+        ev(
+            t,
+            0,
+            EventKind::Error {
+                message: "TypeError: x".to_owned(),
+            },
+        )
+    };
     let s = one_page(vec![
         ev(10, 0, EventKind::DomChange),
         click(1000, 10.0, 10.0),
@@ -318,7 +358,10 @@ fn error_click_takes_the_latest_click_within_a_second() {
         error(8950),
     ]);
     let errors = error_clicks(&s, &SignalSettings::default());
-    let got: Vec<(i64, f32)> = errors.iter().map(|e| (e.start_ms - T0, e.severity)).collect();
+    let got: Vec<(i64, f32)> = errors
+        .iter()
+        .map(|e| (e.start_ms - T0, e.severity))
+        .collect();
     assert_eq!(got, [(1000, 2.0), (9000, 1.0)]);
 }
 
@@ -352,7 +395,9 @@ fn thrashing_is_fast_back_and_forth_with_little_net_progress() {
     assert_eq!(thrash[0].pos_in_page, Some(PagePos { x: 500.0, y: 300.0 }));
 
     // A straight sweep and a slow wobble are not thrashing.
-    let sweep: Vec<(i64, f32, f32)> = (0..30).map(|i| (1000 + i * 50, 100.0 + i as f32 * 40.0, 300.0)).collect();
+    let sweep: Vec<(i64, f32, f32)> = (0..30)
+        .map(|i| (1000 + i * 50, 100.0 + i as f32 * 40.0, 300.0))
+        .collect();
     assert!(thrashed_cursors(&one_page(moves(&sweep)), &SignalSettings::default()).is_empty());
     let slow: Vec<(i64, f32, f32)> = (0..30)
         .map(|i| (1000 + i * 50, if i % 2 == 0 { 500.0 } else { 540.0 }, 300.0))
@@ -362,7 +407,15 @@ fn thrashing_is_fast_back_and_forth_with_little_net_progress() {
 
 #[test]
 fn excessive_scroll_counts_direction_changes_of_enough_travel() {
-    let scroll = |t, y| ev(t, 0, EventKind::Scroll { offset: ScrollOffset { x: 0.0, y } });
+    let scroll = |t, y| {
+        ev(
+            t,
+            0,
+            EventKind::Scroll {
+                offset: ScrollOffset { x: 0.0, y },
+            },
+        )
+    };
     let mut events = vec![];
     // Down to 1000, up to 0, down, up, down: 4 direction changes within 10 s.
     let mut t = 1000;
@@ -430,11 +483,24 @@ fn form_abandonment_and_submission() {
     let typing = vec![
         click_at(1000, 0, 100.0, 200.0, Some(0), PointerType::Mouse),
         ev(1001, 0, EventKind::Focus { target: Some(0) }),
-        ev(2000, 0, EventKind::Input { target: Some(0), value_len: 5, value: None, checked: None }),
+        ev(
+            2000,
+            0,
+            EventKind::Input {
+                target: Some(0),
+                value_len: 5,
+                value: None,
+                checked: None,
+            },
+        ),
     ];
     let mut left = typing.clone();
     left.push(click_at(19_700, 0, 10.0, 10.0, Some(2), PointerType::Mouse));
-    let s = session(pages.clone(), vec![email.clone(), submit.clone(), logo.clone()], left);
+    let s = session(
+        pages.clone(),
+        vec![email.clone(), submit.clone(), logo.clone()],
+        left,
+    );
     let found = form_abandonments(&s, &SignalSettings::default());
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].start_ms, T0 + 1000);
@@ -456,11 +522,30 @@ fn field_hesitation_long_focus_and_refocus() {
     let s = session(
         vec![page("https://shop.test/", T0, T0 + 60_000)],
         vec![email],
-        vec![focus(1000), blur(10_000), focus(12_000), blur(13_000), focus(14_000), ev(15_000, 0, EventKind::Input { target: Some(0), value_len: 1, value: None, checked: None })],
+        vec![
+            focus(1000),
+            blur(10_000),
+            focus(12_000),
+            blur(13_000),
+            focus(14_000),
+            ev(
+                15_000,
+                0,
+                EventKind::Input {
+                    target: Some(0),
+                    value_len: 1,
+                    value: None,
+                    checked: None,
+                },
+            ),
+        ],
     );
     let found = field_hesitations(&s, &SignalSettings::default());
     let details: Vec<&str> = found.iter().map(|s| s.detail.as_str()).collect();
-    assert_eq!(details, ["focused 9000 ms without typing", "focused 3 times"]);
+    assert_eq!(
+        details,
+        ["focused 9000 ms without typing", "focused 3 times"]
+    );
 }
 
 #[test]
@@ -471,7 +556,12 @@ fn mis_tap_needs_a_near_tap_on_an_interactive_element() {
     let s = session(
         vec![page("https://shop.test/", T0, T0 + 60_000)],
         vec![button.clone(), label.clone()],
-        vec![tap(1000, 100.0, 1), tap(1800, 120.0, 0), tap(10_000, 100.0, 1), tap(12_500, 110.0, 0)],
+        vec![
+            tap(1000, 100.0, 1),
+            tap(1800, 120.0, 0),
+            tap(10_000, 100.0, 1),
+            tap(12_500, 110.0, 0),
+        ],
     );
     let (found, coverage) = mis_taps(&s, &SignalSettings::default());
     assert_eq!(coverage, Coverage::Known);
@@ -484,8 +574,14 @@ fn mis_tap_needs_a_near_tap_on_an_interactive_element() {
         vec![],
         vec![click_at(1000, 0, 1.0, 1.0, None, PointerType::Touch)],
     );
-    assert_eq!(mis_taps(&untargeted, &SignalSettings::default()).1, Coverage::Unknown);
-    assert_eq!(mis_taps(&one_page(vec![]), &SignalSettings::default()).1, Coverage::NotApplicable);
+    assert_eq!(
+        mis_taps(&untargeted, &SignalSettings::default()).1,
+        Coverage::Unknown
+    );
+    assert_eq!(
+        mis_taps(&one_page(vec![]), &SignalSettings::default()).1,
+        Coverage::NotApplicable
+    );
 }
 
 #[test]
