@@ -4,6 +4,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sessionlens::analysis::signals::hotspots::HotspotSort;
+use sessionlens::analysis::signals::{SignalSettings, detect};
 use sessionlens::demo::{GenerateOptions, generate, generate_session};
 use sessionlens::format::{Loaded, native};
 use sessionlens::model::{DeviceClass, Limits, Session};
@@ -186,5 +188,59 @@ fn import_sessions(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, read_native, list_sessions, import_sessions);
+/// Signal detection over generated sessions; throughput in events.
+fn detect_signals(c: &mut Criterion) {
+    let sessions = generate(&GenerateOptions {
+        sessions: 2000,
+        seed: 21,
+        ..GenerateOptions::default()
+    });
+    let events: usize = sessions.iter().map(|s| s.events.len()).sum();
+    let settings = SignalSettings::default();
+    let mut group = c.benchmark_group("signals");
+    group.throughput(Throughput::Elements(events as u64));
+    group.bench_function("detect", |b| {
+        b.iter(|| {
+            sessions
+                .iter()
+                .map(|s| detect(black_box(s), &settings).signals.len())
+                .sum::<usize>()
+        });
+    });
+    group.finish();
+}
+
+/// The hotspot table of the 100,000-session library (signals computed once if missing).
+fn hotspot_table(c: &mut Criterion) {
+    let mut library = library_100k();
+    let all = SessionFilter::default();
+    let empty = library
+        .hotspots(&all, &[], None, HotspotSort::SessionsAffected)
+        .expect("hotspots")
+        .is_empty();
+    if empty {
+        library
+            .recompute_signals(&SignalSettings::default())
+            .expect("recompute");
+    }
+    let mut group = c.benchmark_group("signals");
+    group.sample_size(10);
+    group.bench_function("hotspots_100k", |b| {
+        b.iter(|| {
+            library
+                .hotspots(black_box(&all), &[], None, HotspotSort::EstimatedLoss)
+                .expect("hotspots")
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    read_native,
+    list_sessions,
+    import_sessions,
+    detect_signals,
+    hotspot_table
+);
 criterion_main!(benches);

@@ -398,3 +398,174 @@ fn notes_export_as_text_json_csv_and_markdown() {
         Some(2)
     );
 }
+
+fn rrweb_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rrweb")
+        .join(name)
+}
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn signals_are_detected_at_import_and_listed() {
+    let env = Env::new();
+    let files = [
+        "rage-click-promo-desktop.json",
+        "rage-click-image-mobile.json",
+        "dead-click-image-desktop.json",
+        "calm-help-desktop.json",
+    ];
+    for name in files {
+        env.ok(&["import", str(&rrweb_fixture(name))]);
+    }
+    let all = json_lines(&env.ok(&["signals", "--json"]));
+    let keys = [
+        "session_id",
+        "kind",
+        "page_url",
+        "start_ms",
+        "end_ms",
+        "x",
+        "y",
+        "num_clicks",
+        "target",
+        "severity",
+    ];
+    for signal in &all {
+        for key in keys {
+            assert!(signal.get(key).is_some(), "{key} missing in {signal}");
+        }
+        assert_ne!(signal["session_id"], "calm-help-desktop");
+    }
+    let rage: Vec<&Value> = all.iter().filter(|s| s["kind"] == "rage_click").collect();
+    assert_eq!(rage.len(), 2, "{all:?}");
+    let promo = rage
+        .iter()
+        .find(|s| s["session_id"] == "rage-click-promo-desktop")
+        .unwrap();
+    assert_eq!(promo["num_clicks"], 5);
+    assert_eq!(promo["page_url"], "http://shop.test/");
+    assert_eq!(promo["target"], "#promo-bar > span.promo-text > u");
+
+    // Filters: session, kinds, page.
+    let dead = json_lines(&env.ok(&[
+        "signals",
+        "--json",
+        "--session",
+        "dead-click-image-desktop",
+        "--kind",
+        "dead_click",
+    ]));
+    assert_eq!(dead.len(), 2);
+    assert!(dead.iter().all(|s| s["target"] == "#main-image"));
+    let product = json_lines(&env.ok(&["signals", "--json", "--page", "/product/*"]));
+    assert!(!product.is_empty());
+    assert!(
+        product
+            .iter()
+            .all(|s| s["page_url"].as_str().unwrap().contains("/product/"))
+    );
+    let csv = env.ok(&["signals", "--csv", "--kind", "rage_click"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "session_id,kind,page_url,start_ms,end_ms,x,y,num_clicks,target,severity"
+    );
+    assert_eq!(lines.count(), 2);
+    let table = env.ok(&["signals"]);
+    assert!(table.contains("rage_click") && table.contains("signals"));
+
+    // The session list counts them and filters by them.
+    let with_rage = env.json(&["list", "--json", "--has-signal", "rage_click"]);
+    let with_rage = with_rage.as_array().unwrap();
+    assert_eq!(with_rage.len(), 2);
+    assert!(with_rage.iter().all(|r| r["signals"]["rage_click"] == 1));
+
+    // Errors: unknown kind is a usage error, unknown session a fatal one.
+    let out = env.run(&["signals", "--kind", "rage"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rage_click"));
+    let out = env.run(&["signals", "--session", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
+}
+
+#[test]
+fn hotspots_rank_and_recompute_with_the_strict_preset() {
+    let env = Env::new();
+    for name in [
+        "rage-click-promo-desktop.json",
+        "rage-click-image-mobile.json",
+        "dead-click-image-desktop.json",
+        "convert-desktop.json",
+    ] {
+        env.ok(&["import", str(&rrweb_fixture(name))]);
+    }
+    let table = json_lines(&env.ok(&["hotspots", "--json"]));
+    assert!(!table.is_empty());
+    let image = table
+        .iter()
+        .find(|h| h["kind"] == "dead_click" && h["element"] == "#main-image")
+        .unwrap();
+    assert_eq!(
+        image["page_url"],
+        "http://shop.test/product/trail-runner.html"
+    );
+    assert_eq!(image["occurrences"], 3, "two on desktop, one on mobile");
+    assert_eq!(image["sessions_affected"], 2);
+    // Three sessions saw the product page; the converting one was not affected.
+    assert_eq!(image["page_sessions"], 3);
+    assert_eq!(image["baseline_conversion_rate"], 1.0);
+    assert_eq!(image["estimated_lost_conversions"], 2.0);
+    assert_eq!(image["significant"], false);
+    let affected: Vec<u64> = table
+        .iter()
+        .map(|h| h["sessions_affected"].as_u64().unwrap())
+        .collect();
+    assert!(affected.windows(2).all(|w| w[0] >= w[1]), "{affected:?}");
+    let csv = env.ok(&[
+        "hotspots",
+        "--csv",
+        "--kind",
+        "rage_click",
+        "--sort",
+        "loss",
+    ]);
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "header and two rage hotspots:\n{csv}"
+    );
+    let only_home = json_lines(&env.ok(&["hotspots", "--json", "--page", "http://shop.test/"]));
+    assert!(
+        only_home
+            .iter()
+            .all(|h| h["page_url"] == "http://shop.test/")
+    );
+    assert!(env.ok(&["hotspots"]).contains("hotspots"));
+
+    // Sentry's strict preset: the mobile burst now includes the first tap (5 on one element).
+    let mobile = |env: &Env| {
+        json_lines(&env.ok(&[
+            "signals",
+            "--json",
+            "--kind",
+            "rage_click",
+            "--session",
+            "rage-click-image-mobile",
+        ]))
+    };
+    assert_eq!(mobile(&env)[0]["num_clicks"], 4);
+    assert!(
+        env.ok(&["recompute-signals", "--strict-rage"])
+            .contains("recomputed")
+    );
+    assert_eq!(mobile(&env)[0]["num_clicks"], 5);
+    env.ok(&["recompute-signals", "--defaults"]);
+    assert_eq!(mobile(&env)[0]["num_clicks"], 4);
+}

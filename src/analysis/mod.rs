@@ -3,6 +3,8 @@
 
 pub mod heatmap;
 
+pub mod signals;
+
 use std::collections::BTreeMap;
 
 use crate::model::{EventKind, Session};

@@ -7,16 +7,22 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context as _, bail};
 
-use super::output::{event_json, print_session_table, session_json};
-use super::{
-    Cli, Command, ConvertArgs, DemoCommand, EventsArgs, FilterArgs, ImportArgs, ListArgs,
-    NotesArgs, ScreenshotCommand, ShowArgs,
+use super::output::{
+    HOTSPOT_CSV_HEADER, SIGNAL_CSV_HEADER, event_json, hotspot_csv, hotspot_json,
+    print_hotspot_table, print_session_table, print_signal_table, session_json, signal_csv,
 };
+use super::{
+    Cli, Command, ConvertArgs, DemoCommand, EventsArgs, FilterArgs, HotspotsArgs, ImportArgs,
+    ListArgs, NotesArgs, RecomputeArgs, ScreenshotCommand, ShowArgs, SignalsArgs,
+};
+use crate::analysis::signals::SignalSettings;
+use crate::analysis::signals::hotspots::HotspotSort;
 use crate::demo::{self, GenerateOptions};
 use crate::format::{ReadOptions, native};
 use crate::model::{DeviceClass, time};
 use crate::store::{
-    FileStatus, Library, SessionFilter, SessionQueries as _, SessionSort, default_library_path,
+    FileStatus, Library, SessionFilter, SessionQueries as _, SessionSort, SignalQuery,
+    default_library_path,
 };
 
 /// Runs a parsed command line.
@@ -40,6 +46,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             days,
         }) => demo_generate(sessions, seed, days, &out),
+        Command::Signals(args) => signals(&library_path, &args),
+        Command::Hotspots(args) => hotspots(&library_path, &args),
+        Command::RecomputeSignals(args) => recompute_signals(&library_path, &args),
         #[cfg(feature = "gui")]
         Command::Open(args) => {
             // Fail here, with a clear message, rather than in an empty window.
@@ -467,5 +476,83 @@ fn demo_generate(sessions: usize, seed: u64, days: u32, out: &Path) -> anyhow::R
             .with_context(|| format!("writing {}", path.display()))?;
     }
     println!("wrote {sessions} sessions to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn signals(library_path: &Path, args: &SignalsArgs) -> anyhow::Result<ExitCode> {
+    let library = open_library(library_path)?;
+    let query = SignalQuery {
+        filter: session_filter(&args.filter)?,
+        session_id: args.session.clone(),
+        kinds: args.kind.clone(),
+        page: args.filter.page.clone(),
+    };
+    if let Some(id) = &args.session {
+        // An unknown id is an error, not an empty list.
+        library.session_signals(id)?;
+    }
+    let found = library.signals(&query)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.format.json {
+        for signal in &found {
+            serde_json::to_writer(&mut out, signal)?;
+            writeln!(out)?;
+        }
+    } else if args.format.csv {
+        writeln!(out, "{SIGNAL_CSV_HEADER}")?;
+        for signal in &found {
+            writeln!(out, "{}", signal_csv(signal))?;
+        }
+    } else {
+        print_signal_table(&mut out, &found)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hotspots(library_path: &Path, args: &HotspotsArgs) -> anyhow::Result<ExitCode> {
+    let library = open_library(library_path)?;
+    let filter = session_filter(&args.filter)?;
+    let sort = if args.sort == "loss" {
+        HotspotSort::EstimatedLoss
+    } else {
+        HotspotSort::SessionsAffected
+    };
+    let mut table = library.hotspots(&filter, &args.kind, args.filter.page.as_deref(), sort)?;
+    if let Some(limit) = args.limit {
+        table.truncate(limit);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.format.json {
+        for hotspot in &table {
+            serde_json::to_writer(&mut out, &hotspot_json(hotspot))?;
+            writeln!(out)?;
+        }
+    } else if args.format.csv {
+        writeln!(out, "{HOTSPOT_CSV_HEADER}")?;
+        for hotspot in &table {
+            writeln!(out, "{}", hotspot_csv(hotspot))?;
+        }
+    } else {
+        print_hotspot_table(&mut out, &table)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn recompute_signals(library_path: &Path, args: &RecomputeArgs) -> anyhow::Result<ExitCode> {
+    let mut library = open_library(library_path)?;
+    let settings = if args.strict_rage {
+        SignalSettings::strict_rage()
+    } else if args.defaults {
+        SignalSettings::default()
+    } else {
+        library.signal_settings()?
+    };
+    let summary = library.recompute_signals(&settings)?;
+    println!(
+        "recomputed {} signals over {} sessions",
+        summary.signals, summary.sessions
+    );
     Ok(ExitCode::SUCCESS)
 }

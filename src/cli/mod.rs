@@ -60,6 +60,17 @@ pub enum Command {
     /// Generate simulated demo sessions.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// List detected frustration signals (rage, dead and error clicks, thrashed cursor, ...).
+    ///
+    /// Example: `sessionlens signals --kind rage_click --kind dead_click --page '/product/*' --json`
+    Signals(SignalsArgs),
+    /// Rank frustration hotspots (page, kind, element) by sessions affected or conversions lost.
+    ///
+    /// Example: `sessionlens hotspots --sort loss --limit 20`
+    Hotspots(HotspotsArgs),
+    /// Recompute every session's signals with the stored thresholds, or reset them to the
+    /// defaults (`--defaults`) or to Sentry's strict rage preset (`--strict-rage`).
+    RecomputeSignals(RecomputeArgs),
     /// Draw a click, move, rage, dead, scroll-reach or attention map over a page screenshot and
     /// write it as PNG.
     ///
@@ -240,6 +251,77 @@ pub enum DemoCommand {
         #[arg(long, default_value_t = 30)]
         days: u32,
     },
+}
+
+/// Output formats of `signals` and `hotspots`.
+#[derive(Debug, Default, clap::Args)]
+#[group(multiple = false)]
+pub struct TableFormat {
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Comma-separated values with a header line.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// `signals`.
+#[derive(Debug, clap::Args)]
+pub struct SignalsArgs {
+    /// Only this session.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Only these kinds (repeatable): rage_click, dead_click, error_click, thrashed_cursor,
+    /// excessive_scroll, quick_back, form_abandonment, field_hesitation, mis_tap.
+    #[arg(long, value_name = "KIND", value_parser = signal_kind)]
+    pub kind: Vec<crate::analysis::signals::SignalKind>,
+    /// Session filters; `--page` also keeps only the signals on that page.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format (default: a table).
+    #[command(flatten)]
+    pub format: TableFormat,
+}
+
+/// `hotspots`.
+#[derive(Debug, clap::Args)]
+pub struct HotspotsArgs {
+    /// Session filters; `--page` also keeps only the hotspots on that page.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Only these kinds (repeatable).
+    #[arg(long, value_name = "KIND", value_parser = signal_kind)]
+    pub kind: Vec<crate::analysis::signals::SignalKind>,
+    /// Order: most sessions affected, or largest estimated loss of conversions.
+    #[arg(long, default_value = "sessions", value_parser = ["sessions", "loss"])]
+    pub sort: String,
+    /// At most this many hotspots.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Output format (default: a table).
+    #[command(flatten)]
+    pub format: TableFormat,
+}
+
+/// `recompute-signals`.
+#[derive(Debug, clap::Args)]
+pub struct RecomputeArgs {
+    /// Reset the thresholds to the defaults first.
+    #[arg(long, conflicts_with = "strict_rage")]
+    pub defaults: bool,
+    /// Use Sentry's strict rage preset (at least 5 clicks on one element within 7 s).
+    #[arg(long)]
+    pub strict_rage: bool,
+}
+
+fn signal_kind(name: &str) -> Result<crate::analysis::signals::SignalKind, String> {
+    crate::analysis::signals::SignalKind::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = crate::analysis::signals::SignalKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        format!("unknown signal kind {name:?}; one of: {}", names.join(", "))
+    })
 }
 
 /// `open`.

@@ -4,8 +4,9 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
+use crate::analysis::signals::hotspots::{Hotspot, HotspotPlace};
 use crate::model::{EventKind, ScrollOffset, Session, time};
-use crate::store::SessionRow;
+use crate::store::{SessionRow, StoredSignal};
 
 /// The session summary printed by `show --json`.
 #[must_use]
@@ -193,4 +194,167 @@ pub fn print_session_table(
         )?;
     }
     writeln!(out, "{} of {total} sessions", rows.len())
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn opt_num(v: Option<f32>) -> String {
+    v.map(|v| format!("{v}")).unwrap_or_default()
+}
+
+/// The `signals` header of `--csv`.
+pub const SIGNAL_CSV_HEADER: &str =
+    "session_id,kind,page_url,start_ms,end_ms,x,y,num_clicks,target,severity";
+
+/// One `signals --csv` line (without newline).
+#[must_use]
+pub fn signal_csv(s: &StoredSignal) -> String {
+    [
+        csv_field(&s.session_id),
+        s.kind.as_str().to_owned(),
+        csv_field(&s.page_url),
+        s.start_ms.to_string(),
+        s.end_ms.to_string(),
+        opt_num(s.x),
+        opt_num(s.y),
+        s.num_clicks.to_string(),
+        csv_field(s.target.as_deref().unwrap_or("")),
+        format!("{}", s.severity),
+    ]
+    .join(",")
+}
+
+/// The `signals` table.
+pub fn print_signal_table(out: &mut impl Write, signals: &[StoredSignal]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<26} {:<16} {:<23} {:>8} {:>6} {:>11}  target · page",
+        "session", "kind", "start (UTC)", "duration", "clicks", "x,y"
+    )?;
+    for s in signals {
+        let pos = match (s.x, s.y) {
+            (Some(x), Some(y)) => format!("{x:.0},{y:.0}"),
+            _ => "-".to_owned(),
+        };
+        writeln!(
+            out,
+            "{:<26} {:<16} {:<19}.{:03} {:>8} {:>6} {:>11}  {} · {}",
+            s.session_id,
+            s.kind.as_str(),
+            time::format_utc(s.start_ms),
+            s.start_ms.rem_euclid(1000),
+            format!("{} ms", s.end_ms - s.start_ms),
+            s.num_clicks,
+            pos,
+            s.target.as_deref().unwrap_or("-"),
+            s.page_url
+        )?;
+    }
+    writeln!(out, "{} signals", signals.len())
+}
+
+/// One hotspot as a flat JSON object (`hotspots --json`).
+#[must_use]
+pub fn hotspot_json(h: &Hotspot) -> Value {
+    let (element, cell_x, cell_y) = match &h.place {
+        HotspotPlace::Element(selector) => (Some(selector.as_str()), None, None),
+        HotspotPlace::Cell { x, y } => (None, Some(*x), Some(*y)),
+        HotspotPlace::Page => (None, None, None),
+    };
+    json!({
+        "kind": h.kind,
+        "page_url": h.page_url,
+        "element": element,
+        "cell_x": cell_x,
+        "cell_y": cell_y,
+        "occurrences": h.occurrences,
+        "sessions_affected": h.sessions_affected,
+        "page_sessions": h.page_sessions,
+        "share_affected": h.share_affected,
+        "affected_converted": h.affected_converted,
+        "affected_conversion_rate": h.affected_conversion_rate,
+        "unaffected_sessions": h.unaffected_sessions,
+        "baseline_conversion_rate": h.baseline_conversion_rate,
+        "estimated_lost_conversions": h.estimated_lost_conversions,
+        "significant": h.significant,
+    })
+}
+
+/// The `hotspots --csv` header.
+pub const HOTSPOT_CSV_HEADER: &str = "kind,page_url,element,cell_x,cell_y,occurrences,sessions_affected,page_sessions,share_affected,affected_converted,affected_conversion_rate,unaffected_sessions,baseline_conversion_rate,estimated_lost_conversions,significant";
+
+/// One `hotspots --csv` line (without newline).
+#[must_use]
+pub fn hotspot_csv(h: &Hotspot) -> String {
+    let (element, cell_x, cell_y) = match &h.place {
+        HotspotPlace::Element(selector) => (selector.clone(), String::new(), String::new()),
+        HotspotPlace::Cell { x, y } => (String::new(), x.to_string(), y.to_string()),
+        HotspotPlace::Page => (String::new(), String::new(), String::new()),
+    };
+    [
+        h.kind.as_str().to_owned(),
+        csv_field(&h.page_url),
+        csv_field(&element),
+        cell_x,
+        cell_y,
+        h.occurrences.to_string(),
+        h.sessions_affected.to_string(),
+        h.page_sessions.to_string(),
+        format!("{:.4}", h.share_affected),
+        h.affected_converted.to_string(),
+        format!("{:.4}", h.affected_conversion_rate),
+        h.unaffected_sessions.to_string(),
+        format!("{:.4}", h.baseline_conversion_rate),
+        format!("{:.1}", h.estimated_lost_conversions),
+        h.significant.to_string(),
+    ]
+    .join(",")
+}
+
+/// The `hotspots` table. Rates are whole percentages with their sample sizes: no false precision.
+pub fn print_hotspot_table(out: &mut impl Write, hotspots: &[Hotspot]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<16} {:>8} {:>6} {:>13} {:>13} {:>6}  place · page",
+        "kind", "sessions", "share", "conv affected", "conv others", "lost"
+    )?;
+    for h in hotspots {
+        let pct = |r: f64| format!("{:.0}%", r * 100.0);
+        writeln!(
+            out,
+            "{:<16} {:>8} {:>6} {:>13} {:>13} {:>6}  {} · {}",
+            h.kind.as_str(),
+            h.sessions_affected,
+            pct(h.share_affected),
+            format!(
+                "{} of {}",
+                pct(h.affected_conversion_rate),
+                h.sessions_affected
+            ),
+            format!(
+                "{} of {}",
+                pct(h.baseline_conversion_rate),
+                h.unaffected_sessions
+            ),
+            format!(
+                "{:.1}{}",
+                h.estimated_lost_conversions,
+                if h.significant { "" } else { "?" }
+            ),
+            h.place,
+            h.page_url
+        )?;
+    }
+    writeln!(
+        out,
+        "{} hotspots (lost: estimated conversions lost; ? = not significant at 95 %)",
+        hotspots.len()
+    )
 }

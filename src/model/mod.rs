@@ -21,6 +21,6 @@ pub use device::DeviceClass;
 pub use event::{ClickKind, ElementDescriptor, Event, EventKind, MouseButton, PointerType};
 pub use geom::{ImageFromPage, ImagePos, PagePos, ScrollOffset, SizePx, ViewportPos};
 pub use note::Note;
-pub use session::{PageStats, PageView, Session};
+pub use session::{CONVERSION_EVENT_NAMES, PageStats, PageView, Session};
 pub use source::{Channel, TrafficSource};
 pub use validate::{Limits, ModelError};

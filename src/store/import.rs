@@ -228,11 +228,13 @@ impl Library {
         loaded: &Loaded,
     ) -> Result<FileOutcome, StoreError> {
         let now = now_ms();
+        let signal_settings = super::signals::read_settings(&self.conn)?;
         let tx = self.conn.transaction()?;
         let mut session_ids = Vec::new();
         let mut duplicate_ids = Vec::new();
         for session in &loaded.sessions {
             if Self::insert_session(&tx, session, file, now)? {
+                Self::insert_signals(&tx, session, &signal_settings)?;
                 session_ids.push(session.session_id.clone());
             } else {
                 duplicate_ids.push(session.session_id.clone());

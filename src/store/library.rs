@@ -11,7 +11,7 @@ use crate::format::{ScreenshotBlob, hash};
 use crate::model::Session;
 
 /// Encoding of `session_bodies.body`: postcard of [`Session`].
-const BODY_ENCODING_POSTCARD_V1: i64 = 1;
+pub(crate) const BODY_ENCODING_POSTCARD_V1: i64 = 1;
 
 /// The platform default library file: `<data dir>/sessionlens/library.sqlite`.
 #[must_use]

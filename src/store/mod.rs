@@ -15,6 +15,7 @@ mod notes;
 mod points;
 mod query;
 mod schema;
+mod signals;
 
 pub use error::StoreError;
 pub use heatmap::{HeatmapPageView, PageSignal, PointColumns, url_matches};
@@ -25,3 +26,4 @@ pub use notes::MAX_NOTE_CHARS;
 pub use points::{PagePoints, PointKind};
 pub use query::{PageGroup, SessionFilter, SessionQueries, SessionRow, SessionSort};
 pub use schema::SCHEMA_VERSION;
+pub use signals::{RecomputeSummary, SIGNAL_SETTINGS_KEY, SignalQuery, StoredSignal};

@@ -140,7 +140,7 @@ fn url_condition(column: &str, pattern: &str, params: &mut Vec<Value>) -> String
 }
 
 /// Builds the WHERE clause (over `sessions s`) and its parameters.
-fn where_clause(filter: &SessionFilter) -> (String, Vec<Value>) {
+pub(crate) fn where_clause(filter: &SessionFilter) -> (String, Vec<Value>) {
     let SessionFilter {
         url,
         device,

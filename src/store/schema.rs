@@ -120,6 +120,10 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 3: clicks per signal (a rage burst carries its count).
+    r"
+    ALTER TABLE signals ADD COLUMN num_clicks INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// The schema version this build creates and reads.

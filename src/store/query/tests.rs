@@ -219,9 +219,11 @@ fn filters_sessions() {
 #[test]
 fn has_signal_filter_and_counts() {
     let lib = library();
+    // Import detected signals of its own (clicks 1 ms apart are rage clicks); start from none.
     lib.conn
         .execute_batch(
-            "INSERT INTO signals (session_rowid, kind, page_index, start_ms, end_ms, severity)
+            "DELETE FROM signals;
+             INSERT INTO signals (session_rowid, kind, page_index, start_ms, end_ms, severity)
              SELECT session_rowid, 'rage_click', 0, 0, 0, 1 FROM sessions WHERE session_id = 'b';
              INSERT INTO signals (session_rowid, kind, page_index, start_ms, end_ms, severity)
              SELECT session_rowid, 'rage_click', 0, 0, 0, 1 FROM sessions WHERE session_id = 'b';",
