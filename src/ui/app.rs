@@ -1,18 +1,22 @@
 //! The app state, the per-frame flow, and the one place commands are applied.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::background::{Background, JobResult, Query};
-use super::command::Command;
+use super::command::{Command, MainView};
+use super::heatmap_view::HeatmapView;
 use super::replay::{
     Backdrop, MarkerKind, ReplayPrefs, ReplayState, SideTab, SignalMark, StageMode, TextureCache,
 };
+use super::signals_view::SignalsView;
 use super::{StartOptions, panels};
+use crate::analysis::signals::SignalKind;
 use crate::model::{DeviceClass, EventKind, Note, Session, time};
-use crate::playback::{FrameIndex, PlaybackCommand};
-use crate::store::{ImportProgress, SessionFilter, SessionRow, SessionSort};
+use crate::playback::{ClickAnnotation, ClickMarkKind, FrameIndex, PlaybackCommand};
+use crate::store::{ImportProgress, SessionFilter, SessionRow, SessionSort, StoredSignal};
 
 /// Rows fetched per page of the session list.
 const PAGE_ROWS: u64 = 200;
@@ -142,13 +146,58 @@ pub struct LoadedSession {
 impl LoadedSession {
     /// Computes the view's figures and the replay's indexes.
     #[must_use]
-    pub fn new(session: Session, backdrops: Vec<Backdrop>, notes: Vec<Note>) -> Self {
+    pub fn new(
+        session: Session,
+        backdrops: Vec<Backdrop>,
+        notes: Vec<Note>,
+        signals: &[StoredSignal],
+    ) -> Self {
         let bucket_ms = if session.duration_ms > 600_000 {
             30_000
         } else {
             5_000
         };
-        let frames = FrameIndex::new(&session, &[]);
+        // Clicks that belong to a signal are drawn in its colour.
+        let annotations: Vec<ClickAnnotation> = signals
+            .iter()
+            .filter_map(|s| {
+                let kind = match s.kind {
+                    SignalKind::RageClick => ClickMarkKind::Rage,
+                    SignalKind::DeadClick => ClickMarkKind::Dead,
+                    SignalKind::ErrorClick => ClickMarkKind::Error,
+                    _ => return None,
+                };
+                Some(ClickAnnotation {
+                    page: s.page_index,
+                    start_ms: s.start_ms,
+                    end_ms: s.end_ms,
+                    kind,
+                })
+            })
+            .collect();
+        let mut signal_marks: Vec<SignalMark> = signals
+            .iter()
+            .map(|s| {
+                let [r, g, b] = s.kind.color_rgb();
+                let mut label = format!(
+                    "{}  {}",
+                    super::replay::format_elapsed(s.start_ms - session.started_at_ms),
+                    s.kind.label()
+                );
+                if let Some(detail) = s.detail.as_deref().filter(|d| !d.is_empty()) {
+                    label.push_str(": ");
+                    label.push_str(detail);
+                }
+                SignalMark {
+                    start_ms: s.start_ms,
+                    end_ms: s.end_ms,
+                    label,
+                    color: egui::Color32::from_rgb(r, g, b),
+                }
+            })
+            .collect();
+        signal_marks.sort_by_key(|m| m.start_ms);
+        let frames = FrameIndex::new(&session, &annotations);
         let page_stats = session.page_stats();
         let page_heights = session
             .pages
@@ -206,7 +255,7 @@ impl LoadedSession {
             backdrops,
             page_heights,
             markers,
-            signals: Vec::new(),
+            signals: signal_marks,
             notes,
             session,
         }
@@ -233,6 +282,8 @@ pub struct Prefs {
     pub replay: ReplayPrefs,
     /// The replay side panel's tab.
     pub side_tab: SideTab,
+    /// The main view shown.
+    pub view: MainView,
 }
 
 /// Import state shown in the status bar.
@@ -271,6 +322,12 @@ pub struct App {
     /// A one-line message about the replay (a skipped span, no more signals).
     pub replay_message: Option<String>,
     frame_stats: Option<super::frame_stats::FrameStats>,
+    /// The heatmap view.
+    pub heatmap: HeatmapView,
+    /// The signals view.
+    pub signals: SignalsView,
+    /// A seek to apply when this session has loaded: `(session_id, epoch ms)`.
+    pending_seek: Option<(String, i64)>,
     /// A running import.
     pub import: Option<ImportStatus>,
     /// The last import's summary line.
@@ -311,6 +368,9 @@ impl App {
             side_tab,
             replay_message: None,
             frame_stats: super::frame_stats::FrameStats::from_env(),
+            heatmap: HeatmapView::default(),
+            signals: SignalsView::default(),
+            pending_seek: None,
             import: None,
             last_import: None,
             errors: Vec::new(),
@@ -390,6 +450,13 @@ impl App {
                                         session.started_at_ms.saturating_add(at),
                                     ));
                                 }
+                                if let Some((seek_id, t)) = self.pending_seek.take() {
+                                    if seek_id == id {
+                                        replay.clock.apply(PlaybackCommand::Seek(t));
+                                    } else {
+                                        self.pending_seek = Some((seek_id, t));
+                                    }
+                                }
                                 self.prefs.last_session = Some(id);
                                 self.replay = Some(replay);
                                 self.replay_message = None;
@@ -459,6 +526,73 @@ impl App {
                     }
                 }
                 JobResult::Exported(line) => self.replay_message = Some(line),
+                JobResult::HeatmapPages { groups, shots } => {
+                    let view = &mut self.heatmap;
+                    if view.choice.page.is_empty()
+                        && let Some(first) =
+                            groups.iter().find(|g| shots.iter().any(|s| s.url == g.url))
+                    {
+                        // Start on the most viewed page that has a screenshot.
+                        let mut choice = view.choice.clone();
+                        choice.page = first.url.clone();
+                        if let Some(w) = shots
+                            .iter()
+                            .filter(|s| s.url == first.url)
+                            .map(|s| s.layout_width)
+                            .max()
+                        {
+                            choice.layout_width = w;
+                        }
+                        self.commands
+                            .push(Command::SetHeatmapChoice(Box::new(choice)));
+                    }
+                    view.groups = groups;
+                    view.shots = shots;
+                }
+                JobResult::Heatmap { generation, result } => {
+                    let view = &mut self.heatmap;
+                    if generation == view.generation {
+                        view.aggregating = false;
+                        match result {
+                            Ok((result, shot)) => {
+                                view.error = None;
+                                view.result = Some((result, shot));
+                                self.render_heatmap();
+                            }
+                            Err(e) => {
+                                view.error = Some(e);
+                                view.result = None;
+                                view.image = None;
+                            }
+                        }
+                    }
+                }
+                JobResult::HeatmapImage { generation, image } => {
+                    self.heatmap.set_image(generation, image);
+                }
+                JobResult::Hotspots { generation, result } => {
+                    let view = &mut self.signals;
+                    if generation == view.generation {
+                        view.loading = false;
+                        match result {
+                            Ok(hotspots) => {
+                                view.hotspots = hotspots;
+                                view.error = None;
+                            }
+                            Err(e) => view.error = Some(e),
+                        }
+                    }
+                }
+                JobResult::HotspotSignals(list) => {
+                    if let Some((_, signals)) = &mut self.signals.selected {
+                        *signals = Some(list);
+                    }
+                }
+                JobResult::SpotMoments(moments) => {
+                    if let Some((_, list)) = &mut self.heatmap.spot {
+                        *list = Some(moments);
+                    }
+                }
                 JobResult::Error(e) => self.errors.push(e),
             }
         }
@@ -596,6 +730,96 @@ impl App {
                     session_id,
                     note_id,
                 }),
+                Command::SetView(view) => {
+                    self.prefs.view = view;
+                    if view == MainView::Heatmaps
+                        && let Some(replay) = &mut self.replay
+                    {
+                        replay.clock.apply(PlaybackCommand::Pause);
+                    }
+                }
+                Command::OpenSessionAt {
+                    session_id,
+                    timestamp_ms,
+                } => {
+                    self.prefs.view = MainView::Sessions;
+                    if self.selected.as_deref() == Some(session_id.as_str())
+                        && let Some(replay) = &mut self.replay
+                    {
+                        replay.clock.apply(PlaybackCommand::Seek(timestamp_ms));
+                    } else {
+                        self.pending_seek = Some((session_id.clone(), timestamp_ms));
+                        self.commands.push(Command::SelectSession(session_id));
+                    }
+                }
+                Command::LoadHeatmapPages => {
+                    self.heatmap.pages_requested = true;
+                    self.background.query(Query::HeatmapPages);
+                }
+                Command::SetHeatmapChoice(choice) => {
+                    let view = &mut self.heatmap;
+                    view.choice = *choice;
+                    view.spot = None;
+                    if !view.choice.page.trim().is_empty() {
+                        view.generation += 1;
+                        view.aggregating = true;
+                        self.background.query(Query::Heatmap {
+                            generation: view.generation,
+                            query: Box::new(view.choice.query()),
+                        });
+                    }
+                }
+                Command::SetHeatmapSettings(settings) => {
+                    self.heatmap.settings = *settings;
+                    self.render_heatmap();
+                }
+                Command::HeatmapSpot(pos) => {
+                    if let Some((result, _)) = &self.heatmap.result {
+                        let moments = super::heatmap_view::moments_near(result, pos);
+                        self.heatmap.spot = Some((pos, None));
+                        self.background.query(Query::Moments(moments));
+                    }
+                }
+                Command::ExportHeatmap => {
+                    if let (Some(image), Some((result, _))) =
+                        (&self.heatmap.image, &self.heatmap.result)
+                    {
+                        let name = super::heatmap_view::export_name(result);
+                        self.background.export_png(Arc::clone(image), name);
+                    }
+                }
+                Command::ShowHeatmap(choice) => {
+                    self.prefs.view = MainView::Heatmaps;
+                    self.commands.push(Command::SetHeatmapChoice(choice));
+                }
+                Command::SetHotspotChoice(choice) => {
+                    let view = &mut self.signals;
+                    view.requested = true;
+                    view.choice = *choice;
+                    view.selected = None;
+                    view.generation += 1;
+                    view.loading = true;
+                    self.background.query(Query::Hotspots {
+                        generation: view.generation,
+                        filter: SessionFilter {
+                            device: view.choice.device,
+                            ..SessionFilter::default()
+                        },
+                        kinds: view.choice.kinds.clone(),
+                        page: Some(view.choice.page.trim().to_owned()).filter(|p| !p.is_empty()),
+                        sort: view.choice.sort,
+                    });
+                }
+                Command::SelectHotspot(index) => {
+                    if let Some(h) = self.signals.hotspots.get(index) {
+                        self.signals.selected = Some((index, None));
+                        self.background.query(Query::HotspotSignals {
+                            kind: h.kind,
+                            page: h.page_url.clone(),
+                            device: self.signals.choice.device,
+                        });
+                    }
+                }
                 Command::ExportNotes => {
                     if let Some(session) = &self.session {
                         self.background
@@ -603,6 +827,24 @@ impl App {
                     }
                 }
             }
+        }
+    }
+}
+
+impl App {
+    /// Renders the current heatmap result with the current settings on the render thread.
+    fn render_heatmap(&mut self) {
+        let view = &mut self.heatmap;
+        if let Some((result, shot)) = &view.result {
+            view.render_generation += 1;
+            let mut settings = view.settings.clone();
+            settings.caption = super::heatmap_view::caption(result);
+            self.background.render(
+                view.render_generation,
+                Arc::clone(result),
+                Arc::clone(shot),
+                settings,
+            );
         }
     }
 }

@@ -7,12 +7,19 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use super::app::LoadedSession;
+use super::heatmap_view::SpotMoment;
 use super::replay::{Backdrop, PageImage};
+use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult, Moment};
+use crate::analysis::signals::SignalKind;
+use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::format::ReadOptions;
+use crate::render::RgbaImage;
+use crate::render::heatmap::RenderSettings;
 use crate::store::{
     ImportProgress, ImportSummary, Library, ScreenshotInfo, SessionFilter, SessionQueries as _,
     SessionRow, SessionSort,
 };
+use crate::store::{SignalQuery, StoredSignal};
 
 /// A question for the query worker.
 #[derive(Clone, Debug)]
@@ -47,6 +54,39 @@ pub enum Query {
         session_id: String,
         /// The note.
         note_id: i64,
+    },
+    /// The pages and screenshots the heatmap view offers.
+    HeatmapPages,
+    /// Aggregate a heatmap and decode the screenshot it is drawn over.
+    Heatmap {
+        /// Answers to older generations are dropped.
+        generation: u64,
+        /// What to aggregate.
+        query: Box<HeatmapQuery>,
+    },
+    /// Resolve the moments behind a heatmap spot to session ids.
+    Moments(Vec<Moment>),
+    /// The ranked hotspot table.
+    Hotspots {
+        /// Answers to older generations are dropped.
+        generation: u64,
+        /// Sessions in scope.
+        filter: SessionFilter,
+        /// Kinds (empty: all).
+        kinds: Vec<SignalKind>,
+        /// Page URL or glob.
+        page: Option<String>,
+        /// Order.
+        sort: HotspotSort,
+    },
+    /// The signals of one kind on one page (to list a hotspot's sessions).
+    HotspotSignals {
+        /// Kind.
+        kind: SignalKind,
+        /// Page URL.
+        page: String,
+        /// Device filter of the table.
+        device: Option<crate::model::DeviceClass>,
     },
 }
 
@@ -98,6 +138,38 @@ pub enum JobResult {
     },
     /// A file was exported; the line to show.
     Exported(String),
+    /// Pages (most viewed first) and screenshots for the heatmap view.
+    HeatmapPages {
+        /// Pages.
+        groups: Vec<crate::store::PageGroup>,
+        /// Screenshots.
+        shots: Vec<ScreenshotInfo>,
+    },
+    /// An aggregated heatmap with its screenshot, or why there is none.
+    Heatmap {
+        /// The generation asked for.
+        generation: u64,
+        /// Result and screenshot.
+        result: Result<(Arc<HeatmapResult>, Arc<RgbaImage>), String>,
+    },
+    /// A rendered heatmap.
+    HeatmapImage {
+        /// The render generation asked for.
+        generation: u64,
+        /// The pixels (what Export PNG writes).
+        image: Arc<RgbaImage>,
+    },
+    /// The moments behind a heatmap spot.
+    SpotMoments(Vec<SpotMoment>),
+    /// The ranked hotspots, or why there are none.
+    Hotspots {
+        /// The generation asked for.
+        generation: u64,
+        /// Hotspots.
+        result: Result<Vec<Hotspot>, String>,
+    },
+    /// Signals of a selected hotspot's kind and page.
+    HotspotSignals(Vec<StoredSignal>),
     /// A failure to show.
     Error(String),
 }
@@ -109,7 +181,16 @@ pub struct Background {
     results_tx: Sender<JobResult>,
     results_rx: Receiver<JobResult>,
     query_tx: Option<SyncSender<Query>>,
+    render_tx: Option<Sender<RenderJob>>,
     import_running: bool,
+}
+
+/// A heatmap to draw on the render thread.
+struct RenderJob {
+    generation: u64,
+    result: Arc<HeatmapResult>,
+    screenshot: Arc<RgbaImage>,
+    settings: RenderSettings,
 }
 
 impl Background {
@@ -122,6 +203,7 @@ impl Background {
             results_tx,
             results_rx,
             query_tx: None,
+            render_tx: None,
             import_running: false,
         };
         background.start_query_worker();
@@ -193,6 +275,59 @@ impl Background {
                             Ok(notes) => JobResult::Notes { session_id, notes },
                             Err(e) => JobResult::Error(format!("could not save the note: {e}")),
                         },
+                        Query::Hotspots {
+                            generation,
+                            filter,
+                            kinds,
+                            page,
+                            sort,
+                        } => JobResult::Hotspots {
+                            generation,
+                            result: library
+                                .hotspots(&filter, &kinds, page.as_deref(), sort)
+                                .map_err(|e| e.to_string()),
+                        },
+                        Query::HotspotSignals { kind, page, device } => {
+                            match library.signals(&SignalQuery {
+                                filter: SessionFilter {
+                                    device,
+                                    ..SessionFilter::default()
+                                },
+                                kinds: vec![kind],
+                                page: Some(page),
+                                ..SignalQuery::default()
+                            }) {
+                                Ok(list) => JobResult::HotspotSignals(list),
+                                Err(e) => JobResult::Error(format!("listing signals: {e}")),
+                            }
+                        }
+                        Query::HeatmapPages => match (
+                            library.page_groups(&SessionFilter::default()),
+                            library.screenshots(),
+                        ) {
+                            (Ok(groups), Ok(shots)) => JobResult::HeatmapPages { groups, shots },
+                            (Err(e), _) | (_, Err(e)) => {
+                                JobResult::Error(format!("listing pages: {e}"))
+                            }
+                        },
+                        Query::Heatmap { generation, query } => JobResult::Heatmap {
+                            generation,
+                            result: heatmap(&library, &query, &mut images),
+                        },
+                        Query::Moments(moments) => JobResult::SpotMoments(
+                            moments
+                                .iter()
+                                .filter_map(|m| {
+                                    let id =
+                                        library.session_id_of_rowid(m.session_rowid).ok()??;
+                                    Some(SpotMoment {
+                                        session_id: id,
+                                        timestamp_ms: m.timestamp_ms,
+                                        page_index: m.page_index,
+                                    })
+                                })
+                                .collect(),
+                        ),
                         Query::DeleteNote {
                             session_id,
                             note_id,
@@ -355,6 +490,99 @@ impl Background {
         }
     }
 
+    /// Draws a heatmap on the `heatmap-render` thread (started on first use); only the newest
+    /// waiting job is drawn.
+    pub fn render(
+        &mut self,
+        generation: u64,
+        result: Arc<HeatmapResult>,
+        screenshot: Arc<RgbaImage>,
+        settings: RenderSettings,
+    ) {
+        if self.render_tx.is_none() {
+            let (tx, rx) = std::sync::mpsc::channel::<RenderJob>();
+            let (ctx, results) = (self.ctx.clone(), self.results_tx.clone());
+            let spawned = std::thread::Builder::new()
+                .name("heatmap-render".to_owned())
+                .spawn(move || {
+                    while let Ok(mut job) = rx.recv() {
+                        while let Ok(newer) = rx.try_recv() {
+                            job = newer;
+                        }
+                        let image = crate::render::heatmap::render_heatmap(
+                            &job.result,
+                            &job.screenshot,
+                            &job.settings,
+                        );
+                        Self::send_from(
+                            &ctx,
+                            &results,
+                            JobResult::HeatmapImage {
+                                generation: job.generation,
+                                image: Arc::new(image),
+                            },
+                        );
+                    }
+                });
+            match spawned {
+                Ok(_) => self.render_tx = Some(tx),
+                Err(e) => {
+                    return Self::send_from(
+                        &self.ctx,
+                        &self.results_tx,
+                        JobResult::Error(format!("cannot start the render thread: {e}")),
+                    );
+                }
+            }
+        }
+        if let Some(tx) = &self.render_tx {
+            // The thread only ends with the app.
+            let _ = tx.send(RenderJob {
+                generation,
+                result,
+                screenshot,
+                settings,
+            });
+        }
+    }
+
+    /// Asks where to save `image` and writes it as PNG, both on a background thread.
+    pub fn export_png(&self, image: Arc<RgbaImage>, file_name: String) {
+        let (ctx, tx) = (self.ctx.clone(), self.results_tx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("file-dialog".to_owned())
+            .spawn(move || {
+                let Some(path) = rfd::FileDialog::new()
+                    .set_title("Export heatmap")
+                    .set_file_name(file_name)
+                    .add_filter("PNG", &["png"])
+                    .save_file()
+                else {
+                    return;
+                };
+                let result = crate::render::encode_png(&image)
+                    .map_err(|e| e.to_string())
+                    .and_then(|png| std::fs::write(&path, png).map_err(|e| e.to_string()));
+                let result = match result {
+                    Ok(()) => JobResult::Exported(format!(
+                        "Heatmap exported to {} ({} x {} px)",
+                        path.display(),
+                        image.width,
+                        image.height
+                    )),
+                    Err(e) => JobResult::Error(format!("{}: {e}", path.display())),
+                };
+                Self::send_from(&ctx, &tx, result);
+            });
+        if let Err(e) = spawned {
+            Self::send_from(
+                &self.ctx,
+                &self.results_tx,
+                JobResult::Error(format!("cannot open a file dialog: {e}")),
+            );
+        }
+    }
+
     /// Asks where to save `notes` (on a background thread) and writes them as CSV, or as
     /// Markdown when the chosen name ends in `.md`.
     pub fn export_notes(&self, session_id: String, notes: Vec<crate::model::Note>) {
@@ -482,5 +710,38 @@ fn load_session(
         })
         .collect();
     let notes = library.notes(Some(id))?;
-    Ok(LoadedSession::new(session, backdrops, notes))
+    let signals = library.signals(&SignalQuery {
+        session_id: Some(id.to_owned()),
+        ..SignalQuery::default()
+    })?;
+    Ok(LoadedSession::new(session, backdrops, notes, &signals))
+}
+
+/// Aggregates a heatmap and finds the screenshot to draw it over (the chosen page's, or for a
+/// pattern the first matching page's, at the layout width closest to the query's).
+fn heatmap(
+    library: &Library,
+    query: &HeatmapQuery,
+    images: &mut ImageCache,
+) -> Result<(Arc<HeatmapResult>, Arc<RgbaImage>), String> {
+    let shots = library.screenshots().map_err(|e| e.to_string())?;
+    let shot = shots
+        .iter()
+        .filter(|s| super::heatmap_view::page_matches(&query.page, &s.url))
+        .min_by_key(|s| s.layout_width.abs_diff(query.layout_width_px))
+        .ok_or_else(|| {
+            format!(
+                "no screenshot of {} in the library; add one with `sessionlens screenshot add --url URL --width {} FILE.png`",
+                query.page, query.layout_width_px
+            )
+        })?;
+    let image = match images.get(library, shot) {
+        Backdrop::Screenshot(page) => page,
+        Backdrop::Missing => return Err(format!("the screenshot of {} is missing", shot.url)),
+        Backdrop::Broken(e) => return Err(e),
+    };
+    let mut query = query.clone();
+    query.layout_width_px = shot.layout_width;
+    let result = crate::analysis::heatmap::aggregate(library, &query).map_err(|e| e.to_string())?;
+    Ok((Arc::new(result), Arc::new(image.image.clone())))
 }

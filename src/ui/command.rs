@@ -3,8 +3,12 @@
 use std::path::PathBuf;
 
 use super::app::ListFilter;
+use super::heatmap_view::HeatmapChoice;
 use super::replay::SideTab;
+use super::signals_view::HotspotChoice;
+use crate::model::PagePos;
 use crate::playback::PlaybackCommand;
+use crate::render::heatmap::RenderSettings;
 
 /// Something a panel asks the app to do; applied in one place per frame.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,4 +75,41 @@ pub enum Command {
     },
     /// Export the open session's notes (save dialog on a background thread).
     ExportNotes,
+    /// Switch the main view.
+    SetView(MainView),
+    /// Open a session in the replay at a moment (epoch ms).
+    OpenSessionAt {
+        /// The session.
+        session_id: String,
+        /// The moment, epoch ms.
+        timestamp_ms: i64,
+    },
+    /// Ask for the pages and screenshots the heatmap view offers.
+    LoadHeatmapPages,
+    /// Change what the heatmap aggregates (re-aggregates).
+    SetHeatmapChoice(Box<HeatmapChoice>),
+    /// Change how the heatmap is drawn (re-renders only).
+    SetHeatmapSettings(Box<RenderSettings>),
+    /// List the moments behind a spot of the heatmap (page CSS px).
+    HeatmapSpot(PagePos),
+    /// Save the rendered heatmap as PNG (save dialog on a background thread).
+    ExportHeatmap,
+    /// Switch to the heatmap view with this choice.
+    ShowHeatmap(Box<HeatmapChoice>),
+    /// Change what the hotspot table shows (re-queries).
+    SetHotspotChoice(Box<HotspotChoice>),
+    /// Select a row of the hotspot table (loads its signals).
+    SelectHotspot(usize),
+}
+
+/// The main views.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MainView {
+    /// Session list and replay.
+    #[default]
+    Sessions,
+    /// Heatmaps.
+    Heatmaps,
+    /// Frustration hotspots.
+    Signals,
 }

@@ -8,14 +8,18 @@ mod app;
 mod background;
 mod command;
 mod frame_stats;
+mod heatmap_view;
 mod panels;
 mod replay;
+mod signals_view;
 mod theme;
 
 pub use app::LoadedSession;
 pub use app::{App, Prefs};
-pub use command::Command;
+pub use command::{Command, MainView};
+pub use heatmap_view::{HeatmapChoice, HeatmapView};
 pub use replay::{Backdrop, ReplayPrefs, ReplayState, SideTab, StageMode, format_elapsed};
+pub use signals_view::{HotspotChoice, SignalsView};
 
 use std::path::PathBuf;
 

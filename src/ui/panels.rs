@@ -4,13 +4,13 @@ use egui::{Align, Layout, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
 use super::app::{App, ListFilter, LoadedSession, SortChoice};
-use super::command::Command;
+use super::command::{Command, MainView};
 use super::theme;
 use crate::analysis;
 use crate::model::{Channel, DeviceClass, time};
 
 /// Signal kinds a session can be filtered by (see the signals issue for their definitions).
-const SIGNAL_KINDS: &[&str] = &[
+pub(super) const SIGNAL_KINDS: &[&str] = &[
     "rage_click",
     "dead_click",
     "error_click",
@@ -26,6 +26,11 @@ const SIGNAL_KINDS: &[&str] = &[
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     egui::Panel::top("menu_bar").show(ui, |ui| menu_bar_ui(app, ui));
     egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(app, ui));
+    match app.prefs.view {
+        MainView::Heatmaps => return super::heatmap_view::heatmap_ui(app, ui),
+        MainView::Signals => return super::signals_view::signals_ui(app, ui),
+        MainView::Sessions => {}
+    }
     egui::Panel::left("session_list")
         .resizable(true)
         .default_size(theme::LIST_WIDTH)
@@ -90,6 +95,18 @@ fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
                 app.commands.push(Command::RefreshList);
             }
         });
+        ui.separator();
+        for (view, label) in [
+            (MainView::Sessions, "Sessions"),
+            (MainView::Heatmaps, "Heatmaps"),
+            (MainView::Signals, "Signals"),
+        ] {
+            if ui.selectable_label(app.prefs.view == view, label).clicked()
+                && app.prefs.view != view
+            {
+                app.commands.push(Command::SetView(view));
+            }
+        }
     });
 }
 

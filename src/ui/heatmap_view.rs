@@ -1,0 +1,699 @@
+//! The heatmap view: pick a page, layout, kind and filters; the map is aggregated on the query
+//! thread, rendered on the `heatmap-render` thread by the same code as the PNG export
+//! (`render::heatmap::render_heatmap`), and shown zoomable and pannable. Hover shows the local
+//! count; a click lists the moments behind the spot, each opening the replay there.
+
+use std::sync::Arc;
+
+use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Vec2};
+
+use super::app::App;
+use super::command::Command;
+use super::replay::{Tile, upload_tiles};
+use super::theme;
+use crate::analysis::heatmap::{CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult};
+use crate::model::{DeviceClass, PagePos};
+use crate::render::RgbaImage;
+use crate::render::heatmap::{Colormap, RenderSettings};
+use crate::store::{PageGroup, ScreenshotInfo, SessionFilter};
+
+/// Points within this distance of a click are the moments behind a spot (PostHog's 15 px).
+const SPOT_RADIUS_PX: f32 = 15.0;
+/// Most moments listed for a spot.
+const MAX_MOMENTS: usize = 200;
+
+/// What the user chose (everything that needs a new aggregation).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatmapChoice {
+    /// Page URL or glob.
+    pub page: String,
+    /// Layout width of the screenshot drawn over.
+    pub layout_width: u32,
+    /// Kind of map.
+    pub kind: HeatmapKind,
+    /// Device (None: any within the width range).
+    pub device: Option<DeviceClass>,
+    /// Viewport accuracy: page views within ± this fraction of the layout width count.
+    pub tolerance: f32,
+    /// Converted sessions only / non-converted only.
+    pub converted: Option<bool>,
+    /// Traffic source (channel or utm_source; empty: any).
+    pub source: String,
+    /// From date `YYYY-MM-DD` (empty: any).
+    pub from_date: String,
+    /// To date `YYYY-MM-DD` (empty: any).
+    pub to_date: String,
+    /// Sessions with this signal (empty: any).
+    pub has_signal: String,
+    /// Total clicks or unique sessions.
+    pub count_mode: CountMode,
+    /// Fixed-element clicks.
+    pub fixed_mode: FixedMode,
+}
+
+impl Default for HeatmapChoice {
+    fn default() -> Self {
+        Self {
+            page: String::new(),
+            layout_width: 1440,
+            kind: HeatmapKind::Click,
+            device: None,
+            tolerance: crate::analysis::heatmap::DEFAULT_WIDTH_TOLERANCE,
+            converted: None,
+            source: String::new(),
+            from_date: String::new(),
+            to_date: String::new(),
+            has_signal: String::new(),
+            count_mode: CountMode::Total,
+            fixed_mode: FixedMode::ShowFixed,
+        }
+    }
+}
+
+impl HeatmapChoice {
+    /// The aggregation query.
+    #[must_use]
+    pub fn query(&self) -> HeatmapQuery {
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let mut query = HeatmapQuery::new(self.page.trim(), self.kind, self.layout_width);
+        query.viewport_widths = Some(crate::analysis::heatmap::width_range(
+            self.layout_width,
+            self.tolerance,
+        ));
+        query.filter = SessionFilter {
+            device: self.device,
+            source: text(&self.source),
+            converted: self.converted,
+            has_signal: text(&self.has_signal),
+            started_from_ms: crate::model::time::parse_date_ms(&self.from_date),
+            started_before_ms: crate::model::time::parse_date_ms(&self.to_date)
+                .map(|ms| ms + 86_400_000),
+            ..SessionFilter::default()
+        };
+        query.count_mode = self.count_mode;
+        query.fixed_mode = self.fixed_mode;
+        query
+    }
+}
+
+/// A moment behind a spot, resolved to a session id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpotMoment {
+    /// The session.
+    pub session_id: String,
+    /// Epoch ms.
+    pub timestamp_ms: i64,
+    /// Page view index.
+    pub page_index: u32,
+}
+
+/// State of the heatmap view.
+pub struct HeatmapView {
+    /// The current choice.
+    pub choice: HeatmapChoice,
+    /// Drawing settings (changing them re-renders, never re-aggregates).
+    pub settings: RenderSettings,
+    /// Pages in the library.
+    pub groups: Vec<PageGroup>,
+    /// Screenshots in the library.
+    pub shots: Vec<ScreenshotInfo>,
+    /// Pages and screenshots have been asked for.
+    pub pages_requested: bool,
+    /// Generation of the newest aggregation asked for.
+    pub generation: u64,
+    /// An aggregation is running.
+    pub aggregating: bool,
+    /// The newest aggregation and the screenshot it is drawn over.
+    pub result: Option<(Arc<HeatmapResult>, Arc<RgbaImage>)>,
+    /// Generation of the newest render asked for.
+    pub render_generation: u64,
+    /// The rendered map (exactly what "Export PNG" writes).
+    pub image: Option<Arc<RgbaImage>>,
+    tiles: Vec<Tile>,
+    tiles_for: u64,
+    /// Why the last aggregation failed.
+    pub error: Option<String>,
+    /// Zoom (1 = image width fits the view).
+    pub zoom: f32,
+    /// The spot clicked, page CSS px, and the moments behind it once resolved.
+    pub spot: Option<(PagePos, Option<Vec<SpotMoment>>)>,
+}
+
+impl Default for HeatmapView {
+    fn default() -> Self {
+        Self {
+            choice: HeatmapChoice::default(),
+            settings: RenderSettings::for_kind(HeatmapKind::Click),
+            groups: Vec::new(),
+            shots: Vec::new(),
+            pages_requested: false,
+            generation: 0,
+            aggregating: false,
+            result: None,
+            render_generation: 0,
+            image: None,
+            tiles: Vec::new(),
+            tiles_for: 0,
+            error: None,
+            zoom: 1.0,
+            spot: None,
+        }
+    }
+}
+
+impl HeatmapView {
+    /// Layout widths with a screenshot of the chosen page (or of any page the pattern matches).
+    fn widths(&self) -> Vec<u32> {
+        let mut widths: Vec<u32> = self
+            .shots
+            .iter()
+            .filter(|s| page_matches(&self.choice.page, &s.url))
+            .map(|s| s.layout_width)
+            .collect();
+        widths.sort_unstable();
+        widths.dedup();
+        widths
+    }
+
+    /// Records a new rendered image.
+    pub fn set_image(&mut self, generation: u64, image: Arc<RgbaImage>) {
+        if generation == self.render_generation {
+            self.image = Some(image);
+        }
+    }
+}
+
+/// True when `url` is the page `choice` names: the same URL, or a glob match (a glob without a
+/// scheme matches the URL's path).
+#[must_use]
+pub fn page_matches(choice: &str, url: &str) -> bool {
+    let choice = choice.trim();
+    if choice == url {
+        return true;
+    }
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+    crate::store::glob_match(choice, url) || crate::store::glob_match(choice, path)
+}
+
+/// The heatmap view: controls on the right, the map in the middle.
+pub fn heatmap_ui(app: &mut App, ui: &mut egui::Ui) {
+    let view = &mut app.heatmap;
+    let mut out = Vec::new();
+    if !view.pages_requested {
+        out.push(Command::LoadHeatmapPages);
+    }
+    egui::Panel::right("heatmap_side")
+        .resizable(true)
+        .default_size(theme::SIDE_WIDTH)
+        .min_size(300.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("heatmap_controls")
+                .show(ui, |ui| controls_ui(view, ui, &mut out));
+        });
+    egui::CentralPanel::default_margins().show(ui, |ui| map_ui(view, ui, &mut out));
+    app.commands.extend(out);
+}
+
+fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+    let mut choice = view.choice.clone();
+    let mut settings = view.settings.clone();
+    ui.add_space(4.0);
+    ui.heading("Heatmap");
+    egui::Grid::new("heatmap_choice")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Page");
+            let selected = if choice.page.is_empty() {
+                "Choose a page".to_owned()
+            } else {
+                choice.page.clone()
+            };
+            egui::ComboBox::from_id_salt("heatmap_page")
+                .selected_text(selected)
+                .width(230.0)
+                .show_ui(ui, |ui| {
+                    for g in &view.groups {
+                        let has_shot = view.shots.iter().any(|s| s.url == g.url);
+                        let label = format!(
+                            "{}  ({} views{})",
+                            g.url,
+                            g.page_views,
+                            if has_shot { "" } else { ", no screenshot" }
+                        );
+                        if ui.selectable_label(choice.page == g.url, label).clicked() {
+                            choice.page = g.url.clone();
+                        }
+                    }
+                });
+            ui.end_row();
+            ui.label("Pattern");
+            ui.add(
+                egui::TextEdit::singleline(&mut choice.page)
+                    .hint_text("/product/*  groups all product pages")
+                    .desired_width(230.0),
+            );
+            ui.end_row();
+            ui.label("Layout");
+            let widths = view.widths();
+            egui::ComboBox::from_id_salt("heatmap_width")
+                .selected_text(format!("{} px", choice.layout_width))
+                .show_ui(ui, |ui| {
+                    for w in widths {
+                        ui.selectable_value(&mut choice.layout_width, w, format!("{w} px"));
+                    }
+                });
+            ui.end_row();
+            ui.label("Kind");
+            egui::ComboBox::from_id_salt("heatmap_kind")
+                .selected_text(kind_label(choice.kind))
+                .show_ui(ui, |ui| {
+                    for k in HeatmapKind::ALL {
+                        ui.selectable_value(&mut choice.kind, k, kind_label(k));
+                    }
+                });
+            ui.end_row();
+            ui.label("Viewports");
+            ui.add(
+                egui::Slider::new(&mut choice.tolerance, 0.0..=0.5)
+                    .custom_formatter(|v, _| format!("+/- {:.0} %", v * 100.0)),
+            )
+            .on_hover_text("Page views whose viewport width is within this share of the layout width count (PostHog: 10 %)");
+            ui.end_row();
+            ui.label("Device");
+            egui::ComboBox::from_id_salt("heatmap_device")
+                .selected_text(choice.device.map_or("Any device".to_owned(), |d| d.to_string()))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut choice.device, None, "Any device");
+                    for d in [DeviceClass::Desktop, DeviceClass::Tablet, DeviceClass::Mobile] {
+                        ui.selectable_value(&mut choice.device, Some(d), d.to_string());
+                    }
+                });
+            ui.end_row();
+            ui.label("Converted");
+            egui::ComboBox::from_id_salt("heatmap_converted")
+                .selected_text(match choice.converted {
+                    None => "Any",
+                    Some(true) => "Converted",
+                    Some(false) => "Not converted",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut choice.converted, None, "Any");
+                    ui.selectable_value(&mut choice.converted, Some(true), "Converted");
+                    ui.selectable_value(&mut choice.converted, Some(false), "Not converted");
+                });
+            ui.end_row();
+            ui.label("Source");
+            ui.add(
+                egui::TextEdit::singleline(&mut choice.source)
+                    .hint_text("channel or utm_source")
+                    .desired_width(160.0),
+            );
+            ui.end_row();
+            ui.label("Dates");
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut choice.from_date)
+                        .hint_text("from YYYY-MM-DD")
+                        .desired_width(100.0),
+                );
+                ui.add(
+                    egui::TextEdit::singleline(&mut choice.to_date)
+                        .hint_text("to YYYY-MM-DD")
+                        .desired_width(100.0),
+                );
+            });
+            ui.end_row();
+            ui.label("Signal");
+            egui::ComboBox::from_id_salt("heatmap_signal")
+                .selected_text(if choice.has_signal.is_empty() {
+                    "Any"
+                } else {
+                    choice.has_signal.as_str()
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut choice.has_signal, String::new(), "Any");
+                    for kind in super::panels::SIGNAL_KINDS {
+                        ui.selectable_value(&mut choice.has_signal, (*kind).to_owned(), *kind);
+                    }
+                });
+            ui.end_row();
+            ui.label("Count");
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut choice.count_mode, CountMode::Total, "Total");
+                ui.selectable_value(&mut choice.count_mode, CountMode::UniqueSessions, "Unique sessions");
+            });
+            ui.end_row();
+            ui.label("Fixed elements");
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut choice.fixed_mode, FixedMode::ShowFixed, "Fixed");
+                ui.selectable_value(&mut choice.fixed_mode, FixedMode::ShowScrolled, "Scrolled");
+                ui.selectable_value(&mut choice.fixed_mode, FixedMode::Hide, "Hide");
+            });
+            ui.end_row();
+        });
+    ui.separator();
+    egui::Grid::new("heatmap_render")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| {
+            if choice.kind.is_density() {
+                ui.label("Radius");
+                ui.add(egui::Slider::new(&mut settings.radius_px, 4.0..=60.0).suffix(" px"));
+                ui.end_row();
+            }
+            ui.label("Opacity");
+            ui.add(egui::Slider::new(&mut settings.opacity, 0.1..=1.0));
+            ui.end_row();
+            ui.label("Colours");
+            egui::ComboBox::from_id_salt("heatmap_colormap")
+                .selected_text(settings.colormap.as_str())
+                .show_ui(ui, |ui| {
+                    for c in Colormap::ALL {
+                        ui.selectable_value(&mut settings.colormap, c, c.as_str());
+                    }
+                });
+            ui.end_row();
+        });
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(view.image.is_some(), egui::Button::new("Export PNG..."))
+            .on_hover_text("The full page at 1:1 with legend and caption: exactly the pixels shown")
+            .clicked()
+        {
+            out.push(Command::ExportHeatmap);
+        }
+        if view.aggregating {
+            ui.spinner();
+            ui.label("Aggregating...");
+        }
+    });
+    if let Some(e) = &view.error {
+        ui.label(RichText::new(e).color(theme::ERROR_MARK));
+    }
+    if let Some((result, _)) = &view.result {
+        ui.separator();
+        figures_ui(result, ui, out);
+    }
+    if let Some((pos, moments)) = &view.spot {
+        ui.separator();
+        ui.strong(format!("Moments near {:.0}, {:.0}", pos.x, pos.y));
+        match moments {
+            None => {
+                ui.spinner();
+            }
+            Some(list) if list.is_empty() => {
+                ui.label(RichText::new("No points within 15 px of this spot.").color(theme::MUTED));
+            }
+            Some(list) => {
+                for m in list {
+                    let label = format!(
+                        "{}  {}",
+                        m.session_id,
+                        crate::model::time::format_utc(m.timestamp_ms)
+                    );
+                    if ui
+                        .link(label)
+                        .on_hover_text("Open the replay at this moment")
+                        .clicked()
+                    {
+                        out.push(Command::OpenSessionAt {
+                            session_id: m.session_id.clone(),
+                            timestamp_ms: m.timestamp_ms,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if choice != view.choice {
+        if choice.kind != view.choice.kind {
+            settings = RenderSettings::for_kind(choice.kind);
+        }
+        out.push(Command::SetHeatmapChoice(Box::new(choice)));
+    }
+    if settings != view.settings {
+        out.push(Command::SetHeatmapSettings(Box::new(settings)));
+    }
+}
+
+fn kind_label(kind: HeatmapKind) -> &'static str {
+    match kind {
+        HeatmapKind::Click => "Clicks",
+        HeatmapKind::Move => "Mouse movement",
+        HeatmapKind::Rage => "Rage clicks",
+        HeatmapKind::Dead => "Dead clicks",
+        HeatmapKind::Scroll => "Scroll reach",
+        HeatmapKind::Attention => "Attention",
+    }
+}
+
+fn figures_ui(result: &HeatmapResult, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+    egui::Grid::new("heatmap_figures")
+        .num_columns(2)
+        .spacing([12.0, 2.0])
+        .show(ui, |ui| {
+            let row = |ui: &mut egui::Ui, k: &str, v: String| {
+                ui.label(RichText::new(k).color(theme::MUTED));
+                ui.label(v);
+                ui.end_row();
+            };
+            row(ui, "Sessions", result.sessions.to_string());
+            row(ui, "Page views", result.page_views.to_string());
+            if result.query.kind.is_density() {
+                row(ui, "Points", result.points.to_string());
+                if result.points_outside_page > 0 {
+                    row(
+                        ui,
+                        "Outside the page",
+                        result.points_outside_page.to_string(),
+                    );
+                }
+            }
+            row(
+                ui,
+                "Average fold",
+                format!("{:.0} px", result.average_fold_px),
+            );
+            row(ui, "Page height", format!("{} px", result.page_height_px));
+        });
+    if !result.hotspots.is_empty() {
+        ui.add_space(4.0);
+        ui.strong("Hottest spots");
+        for spot in &result.hotspots {
+            let label = format!(
+                "{:.0} {} at {:.0}, {:.0}  {}",
+                spot.count,
+                result.unit.noun(),
+                spot.pos_in_page.x,
+                spot.pos_in_page.y,
+                spot.target.as_deref().unwrap_or("")
+            );
+            if ui
+                .link(label)
+                .on_hover_text("List the moments behind this spot")
+                .clicked()
+            {
+                out.push(Command::HeatmapSpot(spot.pos_in_page));
+            }
+        }
+    }
+    if !result.scroll_reach.is_empty() && result.query.kind == HeatmapKind::Scroll {
+        ui.add_space(4.0);
+        for share in [0.75_f32, 0.5, 0.25] {
+            if let Some(depth) =
+                crate::analysis::heatmap::depth_reached_by(&result.scroll_reach, share)
+            {
+                ui.label(format!(
+                    "{:.0} % of page views reached {depth} px",
+                    share * 100.0
+                ));
+            }
+        }
+    }
+}
+
+fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+    if view.choice.page.is_empty() {
+        ui.centered_and_justified(|ui| {
+            ui.label("Choose a page on the right to aggregate its heatmap.");
+        });
+        return;
+    }
+    let Some(image) = view.image.clone() else {
+        ui.centered_and_justified(|ui| {
+            if view.error.is_some() {
+                ui.label("No map: see the message on the right.");
+            } else {
+                ui.spinner();
+            }
+        });
+        return;
+    };
+    let Some((result, shot)) = view.result.clone() else {
+        return;
+    };
+    if view.tiles_for != view.render_generation || view.tiles.is_empty() {
+        view.tiles = upload_tiles(
+            ui.ctx(),
+            &format!("heatmap-{}", view.render_generation),
+            &image,
+        );
+        view.tiles_for = view.render_generation;
+    }
+    // Image px per page CSS px (the screenshot's device pixel ratio).
+    let px_per_css = shot.width as f32 / result.query.layout_width_px.max(1) as f32;
+    let stage = ui.available_rect_before_wrap();
+    let zoom_delta = ui.input(|i| i.zoom_delta());
+    if zoom_delta != 1.0 && ui.rect_contains_pointer(stage) {
+        view.zoom = (view.zoom * zoom_delta).clamp(0.1, 8.0);
+    }
+    let fit = (stage.width() - 16.0).max(50.0) / image.width as f32;
+    let scale = fit * view.zoom;
+    let size = Vec2::new(image.width as f32, image.height as f32) * scale;
+    let tiles = &view.tiles;
+    let spot = view.spot.as_ref().map(|(p, _)| *p);
+    egui::ScrollArea::both()
+        .id_salt("heatmap_map")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Heatmap"));
+            let painter = ui.painter_at(ui.clip_rect());
+            for tile in tiles {
+                let r = Rect::from_min_size(
+                    rect.min + Vec2::new(0.0, tile.y0_px as f32 * scale),
+                    Vec2::new(image.width as f32, tile.height_px as f32) * scale,
+                );
+                if painter.clip_rect().intersects(r) {
+                    painter.image(
+                        tile.texture.id(),
+                        r,
+                        Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                        Color32::WHITE,
+                    );
+                }
+            }
+            let page_of = |p: Pos2| PagePos {
+                x: (p.x - rect.left()) / scale / px_per_css,
+                y: (p.y - rect.top()) / scale / px_per_css,
+            };
+            if let Some(s) = spot {
+                let c = rect.min + Vec2::new(s.x, s.y) * px_per_css * scale;
+                painter.circle_stroke(
+                    c,
+                    SPOT_RADIUS_PX * px_per_css * scale,
+                    Stroke::new(2.0, Color32::WHITE),
+                );
+            }
+            if let Some(pos) = response.hover_pos() {
+                let p = page_of(pos);
+                if p.y <= result.page_height_px as f32 {
+                    response.clone().on_hover_text_at_pointer(hover_text(
+                        &result,
+                        p,
+                        SPOT_RADIUS_PX as u32,
+                    ));
+                }
+            }
+            if response.clicked()
+                && let Some(pos) = response.interact_pointer_pos()
+            {
+                out.push(Command::HeatmapSpot(page_of(pos)));
+            }
+        });
+}
+
+fn hover_text(result: &HeatmapResult, p: PagePos, radius: u32) -> String {
+    let band = (p.y.max(0.0) as u32 / crate::analysis::heatmap::BAND_PX) as usize;
+    match result.query.kind {
+        HeatmapKind::Scroll => result.scroll_reach.get(band).map_or_else(String::new, |b| {
+            format!(
+                "{:.0} % of page views scrolled to {} px",
+                b.share * 100.0,
+                b.depth_px
+            )
+        }),
+        HeatmapKind::Attention => result
+            .attention_secs
+            .get(band)
+            .map_or_else(String::new, |s| {
+                format!("{s:.1} s in view per page view at {:.0} px", p.y)
+            }),
+        _ => format!(
+            "{:.0} {} within {radius} px of {:.0}, {:.0}\nclick to list the moments",
+            result.density.sum_near(p, radius),
+            result.unit.noun(),
+            p.x,
+            p.y
+        ),
+    }
+}
+
+/// Turns a result's moments near `pos` into rowid lists for the query thread.
+#[must_use]
+pub fn moments_near(result: &HeatmapResult, pos: PagePos) -> Vec<crate::analysis::heatmap::Moment> {
+    result.moments_near(pos, SPOT_RADIUS_PX, MAX_MOMENTS)
+}
+
+/// The caption printed under an exported map: the filters that made it and the sample size.
+#[must_use]
+pub fn caption(result: &HeatmapResult) -> String {
+    let q = &result.query;
+    let mut parts = Vec::new();
+    if let Some((lo, hi)) = q.viewport_widths {
+        parts.push(format!("viewports {lo}-{hi} px"));
+    }
+    if let Some(d) = q.filter.device {
+        parts.push(d.to_string());
+    }
+    if let Some(s) = &q.filter.source {
+        parts.push(format!("source {s}"));
+    }
+    match q.filter.converted {
+        Some(true) => parts.push("converted".to_owned()),
+        Some(false) => parts.push("not converted".to_owned()),
+        None => {}
+    }
+    if let Some(s) = &q.filter.has_signal {
+        parts.push(format!("with {s}"));
+    }
+    if let Some((from, to)) = result.date_range_ms {
+        let day = |ms: i64| {
+            let t = crate::model::time::format_utc(ms);
+            t.split_once(' ').map_or(t.clone(), |(d, _)| d.to_owned())
+        };
+        parts.push(format!("{} to {}", day(from), day(to)));
+    }
+    if q.count_mode == CountMode::UniqueSessions {
+        parts.push("unique sessions".to_owned());
+    }
+    parts.push(format!(
+        "{} sessions, {} page views",
+        result.sessions, result.page_views
+    ));
+    parts.join(" | ")
+}
+
+/// A file name for an exported map, e.g. `heatmap-click-product-trail-runner-1440.png`.
+#[must_use]
+pub fn export_name(result: &HeatmapResult) -> String {
+    let q = &result.query;
+    let page: String = q
+        .page
+        .split_once("://")
+        .map_or(q.page.as_str(), |(_, rest)| rest)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let page = page.trim_matches('-');
+    format!(
+        "heatmap-{}-{}-{}.png",
+        q.kind.as_str(),
+        if page.is_empty() { "page" } else { page },
+        q.layout_width_px
+    )
+}
