@@ -304,3 +304,118 @@ fn replay_view_snapshot() {
     h.run_steps(4);
     h.snapshot("replay_view");
 }
+
+#[test]
+fn heatmap_view_aggregates_renders_and_changes_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path().join("library.sqlite"), Vec::new());
+    settle(&mut h);
+    h.get_by_label("Heatmaps").click();
+    // Wait for the pages, the aggregation and the render (background threads).
+    let mut rendered = false;
+    for _ in 0..2000 {
+        h.step();
+        if h.state().heatmap.image.is_some() && !h.state().heatmap.aggregating {
+            rendered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(rendered, "no map: {:?}", h.state().heatmap.error);
+    let view = &h.state().heatmap;
+    let (result, shot) = view.result.clone().unwrap();
+    assert!(!view.choice.page.is_empty());
+    assert!(result.points > 0 && result.sessions > 0);
+    // The image shown is the render of the screenshot at 1:1 (plus the legend strip).
+    let image = view.image.clone().unwrap();
+    assert_eq!(image.width, shot.width);
+    assert!(image.height > shot.height);
+    h.get_by_label("Hottest spots");
+
+    // Change the kind to scroll reach: a new aggregation with reach bands.
+    h.get_by_value("Clicks").click();
+    h.run_steps(2);
+    h.get_by_label("Scroll reach").click();
+    for _ in 0..2000 {
+        h.step();
+        let view = &h.state().heatmap;
+        if view.choice.kind == sessionlens::analysis::heatmap::HeatmapKind::Scroll
+            && !view.aggregating
+            && view.result.as_ref().is_some_and(|(r, _)| {
+                r.query.kind == sessionlens::analysis::heatmap::HeatmapKind::Scroll
+            })
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (result, _) = h.state().heatmap.result.clone().unwrap();
+    assert_eq!(
+        result.query.kind,
+        sessionlens::analysis::heatmap::HeatmapKind::Scroll
+    );
+    assert!(!result.scroll_reach.is_empty());
+    assert!((result.scroll_reach[0].share - 1.0).abs() < 1e-6);
+}
+
+#[test]
+fn signals_view_lists_hotspots_and_opens_the_replay_at_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path().join("library.sqlite"), Vec::new());
+    settle(&mut h);
+    h.state_mut()
+        .commands
+        .push(sessionlens::ui::Command::SetView(
+            sessionlens::ui::MainView::Signals,
+        ));
+    for _ in 0..1000 {
+        h.step();
+        if !h.state().signals.hotspots.is_empty() && !h.state().signals.loading {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let hotspots = h.state().signals.hotspots.clone();
+    assert!(!hotspots.is_empty());
+    // The promo bar's rage clicks (a real recording) are among them.
+    let promo = hotspots
+        .iter()
+        .position(|s| {
+            s.kind == sessionlens::analysis::signals::SignalKind::RageClick
+                && s.place.to_string().contains("promo")
+        })
+        .expect("rage clicks on the promo bar");
+    h.state_mut()
+        .commands
+        .push(sessionlens::ui::Command::SelectHotspot(promo));
+    for _ in 0..1000 {
+        h.step();
+        if h.state()
+            .signals
+            .selected
+            .as_ref()
+            .is_some_and(|(_, s)| s.is_some())
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+    // Click the first session of the hotspot: the replay opens 1 s before the signal.
+    h.get_all_by_label_contains("rage-click-promo-desktop")
+        .next()
+        .unwrap()
+        .click();
+    settle(&mut h);
+    for _ in 0..200 {
+        h.step();
+        if h.state().replay.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let session = h.state().session.as_ref().unwrap();
+    assert_eq!(session.session_id, "rage-click-promo-desktop");
+    let signal = &session.signals[0];
+    assert_eq!(clock_ms(&h), signal.start_ms - 1_000);
+}
