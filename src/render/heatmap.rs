@@ -414,13 +414,13 @@ fn blur_rows(g: &mut WorkGrid, r: usize) {
         for row in stripe.chunks_exact_mut(w) {
             src.copy_from_slice(row);
             let mut acc: f32 = src[..r.min(w)].iter().sum();
-            for x in 0..w {
+            for (x, out) in row.iter_mut().enumerate() {
                 if let Some(&add) = src.get(x + r) {
                     acc += add;
                 }
-                row[x] = acc * inv;
-                if x >= r {
-                    acc -= src[x - r];
+                *out = acc * inv;
+                if let Some(&sub) = x.checked_sub(r).and_then(|i| src.get(i)) {
+                    acc -= sub;
                 }
             }
         }
@@ -549,15 +549,19 @@ fn composite_density(
                 if i == 0 {
                     continue;
                 }
-                let a = alpha[i];
-                let c = lut[i];
-                for k in 0..3 {
-                    px[k] = (f32::from(px[k]) + (f32::from(c[k]) - f32::from(px[k])) * a) as u8;
-                }
+                blend(px, lut[i], alpha[i]);
             }
         }
     });
     legend_top
+}
+
+/// Blends `rgb` with alpha `a` over the RGB of one RGBA pixel.
+#[inline]
+fn blend(px: &mut [u8], rgb: [u8; 3], a: f32) {
+    for (p, c) in px.iter_mut().zip(rgb) {
+        *p = (f32::from(*p) + (f32::from(c) - f32::from(*p)) * a) as u8;
+    }
 }
 
 /// Colours the band rows of `out`: `colour_of(band) -> Some((rgb, alpha))`.
@@ -579,9 +583,7 @@ fn fill_bands(
         };
         if let Some(row) = out.pixels.get_mut(y * row_len..(y + 1) * row_len) {
             for px in row.chunks_exact_mut(4) {
-                for k in 0..3 {
-                    px[k] = (f32::from(px[k]) + (f32::from(c[k]) - f32::from(px[k])) * a) as u8;
-                }
+                blend(px, c, a);
             }
         }
     }
@@ -757,11 +759,8 @@ fn draw_text(out: &mut RgbaImage, x: u32, baseline_y: u32, text: &str, size_px: 
                 return;
             }
             let i = (px_y as usize * w as usize + px_x as usize) * 4;
-            if let Some(p) = out.pixels.get_mut(i..i + 3) {
-                let a = cov.clamp(0.0, 1.0);
-                for k in 0..3 {
-                    p[k] = (f32::from(p[k]) + (f32::from(rgb[k]) - f32::from(p[k])) * a) as u8;
-                }
+            if let Some(p) = out.pixels.get_mut(i..i + 4) {
+                blend(p, rgb, cov.clamp(0.0, 1.0));
             }
         });
     }
