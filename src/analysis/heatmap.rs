@@ -835,17 +835,18 @@ fn label_hotspots(
             let mut sessions_read = 0;
             for &(view, t_ms) in list {
                 let Some(v) = views.get(view) else { continue };
-                if !loaded.contains_key(&v.session_rowid) {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    loaded.entry(v.session_rowid)
+                {
                     if sessions_read >= SESSIONS_PER_HOTSPOT {
                         continue;
                     }
                     sessions_read += 1;
-                    let session = match library.load_session_by_rowid(v.session_rowid) {
+                    slot.insert(match library.load_session_by_rowid(v.session_rowid) {
                         Ok(s) => Some(s),
                         Err(StoreError::Decode { .. }) => None,
                         Err(e) => return Err(e.into()),
-                    };
-                    loaded.insert(v.session_rowid, session);
+                    });
                 }
                 let Some(Some(session)) = loaded.get(&v.session_rowid) else {
                     continue;
