@@ -693,10 +693,10 @@ pub fn form_abandonments(session: &Session, settings: &SignalSettings) -> Vec<Si
             continue;
         };
         match &event.kind {
-            EventKind::Focus { target: Some(t) } => {
-                if !form.first_focus.iter().any(|(f, _)| f == t) {
-                    form.first_focus.push((*t, event.timestamp_ms));
-                }
+            EventKind::Focus { target: Some(t) }
+                if !form.first_focus.iter().any(|(f, _)| f == t) =>
+            {
+                form.first_focus.push((*t, event.timestamp_ms));
             }
             EventKind::Input {
                 target, value_len, ..
@@ -838,16 +838,11 @@ pub fn field_hesitations(session: &Session, settings: &SignalSettings) -> Vec<Si
                     None => focus_counts.push((event.page, *t, 1, event.timestamp_ms)),
                 }
             }
-            EventKind::Input { target, .. } => {
-                if focused.is_some_and(|(t, _, _)| Some(t) == *target) {
-                    // Typing started: the field is no longer "focused without input".
-                    close(&mut focused, event.timestamp_ms, &mut out);
-                }
-            }
-            EventKind::Blur { target } => {
-                if focused.is_some_and(|(t, _, _)| Some(t) == *target) {
-                    close(&mut focused, event.timestamp_ms, &mut out);
-                }
+            // Typing started, or the field was left: no longer "focused without input".
+            EventKind::Input { target, .. } | EventKind::Blur { target }
+                if focused.is_some_and(|(t, _, _)| Some(t) == *target) =>
+            {
+                close(&mut focused, event.timestamp_ms, &mut out);
             }
             _ => {}
         }
