@@ -838,7 +838,7 @@ pub fn field_hesitations(session: &Session, settings: &SignalSettings) -> Vec<Si
                     None => focus_counts.push((event.page, *t, 1, event.timestamp_ms)),
                 }
             }
-            // Typing started: the field is no longer "focused without input".
+            // Typing started, or the field was left: no longer "focused without input".
             EventKind::Input { target, .. } | EventKind::Blur { target }
                 if focused.is_some_and(|(t, _, _)| Some(t) == *target) =>
             {
