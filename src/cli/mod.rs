@@ -336,6 +336,7 @@ pub struct OpenArgs {
 }
 
 /// Parses `--at`.
+#[cfg(feature = "gui")]
 fn parse_at(text: &str) -> Result<i64, String> {
     crate::model::time::parse_offset_ms(text).ok_or_else(|| {
         format!(
