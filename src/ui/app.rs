@@ -338,6 +338,8 @@ pub struct App {
     pub commands: Vec<Command>,
     start: StartOptions,
     open_first_after_import: bool,
+    /// A session asked for at start that was not there yet while the first import ran.
+    open_after_import: Option<String>,
 }
 
 impl App {
@@ -377,6 +379,7 @@ impl App {
             commands: Vec::new(),
             start,
             open_first_after_import: false,
+            open_after_import: None,
         };
         if !app.start.files.is_empty() {
             app.commands.push(Command::Import {
@@ -466,6 +469,11 @@ impl App {
                                 self.selected = None;
                                 if self.prefs.last_session.as_deref() == Some(id.as_str()) {
                                     self.prefs.last_session = None;
+                                } else if self.import.is_some()
+                                    && self.start.open_session.as_deref() == Some(id.as_str())
+                                {
+                                    // The first-start import may still bring it: try again then.
+                                    self.open_after_import = Some(id);
                                 } else {
                                     self.errors
                                         .push(format!("could not open session {id}: {e}"));
@@ -511,6 +519,9 @@ impl App {
                         self.commands.push(Command::SelectSession(id));
                     }
                     self.open_first_after_import = false;
+                    if let Some(id) = self.open_after_import.take() {
+                        self.commands.push(Command::SelectSession(id));
+                    }
                     self.commands.push(Command::RefreshList);
                 }
                 JobResult::Picked { paths, open_first } => {

@@ -138,13 +138,12 @@ fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
             let sessions = app
                 .library_sessions
                 .map_or_else(|| "opening…".to_owned(), |n| format!("{n} sessions"));
-            ui.label(
-                RichText::new(format!(
-                    "Library: {} · {sessions}",
-                    app.library_path.display()
-                ))
-                .color(theme::MUTED),
+            let name = app.library_path.file_name().map_or_else(
+                || app.library_path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
             );
+            ui.label(RichText::new(format!("Library: {name} · {sessions}")).color(theme::MUTED))
+                .on_hover_text(app.library_path.display().to_string());
         });
     });
 }
