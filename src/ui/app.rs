@@ -352,6 +352,11 @@ impl App {
         let prefs: Prefs = storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
+        let mut prefs = prefs;
+        if start.open_session.is_some() || !start.files.is_empty() {
+            // Asked to open a session: show it, whatever view was left open last time.
+            prefs.view = MainView::Sessions;
+        }
         let side_tab = prefs.side_tab;
         let background = Background::start(ctx, start.library_path.clone());
         let mut app = Self {
