@@ -375,14 +375,26 @@ fn session_row_ui(
             egui::FontId::proportional(14.0),
             text_color,
         );
+        let mut badge_left = rect.right() - 8.0;
         if row.converted {
-            ui.painter().text(
-                egui::pos2(rect.right() - 8.0, rect.top() + 5.0),
+            let r = ui.painter().text(
+                egui::pos2(badge_left, rect.top() + 5.0),
                 egui::Align2::RIGHT_TOP,
                 row.revenue
                     .map_or_else(|| "converted".to_owned(), |r| format!("converted · {r:.0}")),
                 egui::FontId::proportional(12.0),
                 theme::CONVERTED,
+            );
+            badge_left = r.left() - 10.0;
+        }
+        let signals: u64 = row.signals.values().sum();
+        if signals > 0 {
+            ui.painter().text(
+                egui::pos2(badge_left, rect.top() + 5.0),
+                egui::Align2::RIGHT_TOP,
+                format!("{signals} signal{}", if signals == 1 { "" } else { "s" }),
+                egui::FontId::proportional(12.0),
+                theme::RAGE,
             );
         }
         let details = format!(
@@ -394,6 +406,7 @@ fn session_row_ui(
             row.pages.len(),
             row.source
         );
+
         ui.painter().text(
             egui::pos2(left, rect.top() + 23.0),
             egui::Align2::LEFT_TOP,
@@ -402,8 +415,11 @@ fn session_row_ui(
             theme::MUTED,
         );
     }
-    let first_page = row.pages.first().map_or("", String::as_str);
-    response.on_hover_text(first_page)
+    let mut hover = row.pages.first().cloned().unwrap_or_default();
+    for (kind, n) in &row.signals {
+        hover.push_str(&format!("\n{n} x {kind}"));
+    }
+    response.on_hover_text(hover)
 }
 
 fn empty_state_ui(app: &App, ui: &mut egui::Ui) {
