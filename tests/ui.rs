@@ -413,3 +413,75 @@ fn signals_view_lists_hotspots_and_opens_the_replay_at_one() {
     let signal = &session.signals[0];
     assert_eq!(clock_ms(&h), signal.start_ms - 1_000);
 }
+
+#[test]
+fn thresholds_are_edited_and_recomputed_in_the_background() {
+    use sessionlens::analysis::signals::{SignalKind, SignalSettings};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path().join("library.sqlite"), Vec::new());
+    settle(&mut h);
+    h.state_mut()
+        .commands
+        .push(sessionlens::ui::Command::SetView(
+            sessionlens::ui::MainView::Signals,
+        ));
+    h.run_steps(3);
+    // Opening the thresholds loads the stored ones (the documented defaults).
+    h.get_by_label("Thresholds").click();
+    for _ in 0..500 {
+        h.step();
+        if h.state().signals.settings_draft.is_some() && !h.state().signals.loading {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let draft: SignalSettings =
+        serde_json::from_value(h.state().signals.settings_draft.clone().unwrap()).unwrap();
+    assert_eq!(draft, SignalSettings::default());
+    h.get_by_label("rage min clicks");
+    assert!(
+        h.state()
+            .signals
+            .hotspots
+            .iter()
+            .any(|s| s.kind == SignalKind::RageClick)
+    );
+    // Demand 50 clicks for a rage click and recompute: no rage hotspot is left.
+    let strict = SignalSettings {
+        rage_min_clicks: 50,
+        ..SignalSettings::default()
+    };
+    h.state_mut()
+        .commands
+        .push(sessionlens::ui::Command::RecomputeSignals(Box::new(strict)));
+    for _ in 0..2000 {
+        h.step();
+        let s = &h.state().signals;
+        if !s.recomputing && !s.loading && s.requested {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    settle(&mut h);
+    for _ in 0..500 {
+        h.step();
+        if !h.state().signals.loading {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(
+        !h.state()
+            .signals
+            .hotspots
+            .iter()
+            .any(|s| s.kind == SignalKind::RageClick)
+    );
+    assert!(
+        h.state()
+            .replay_message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("Signals recomputed"))
+    );
+}

@@ -599,6 +599,34 @@ impl App {
                         }
                     }
                 }
+                JobResult::SignalSettings(settings) => {
+                    let value = serde_json::to_value(*settings).ok();
+                    self.signals.settings_stored = value.clone();
+                    self.signals.settings_draft = value;
+                }
+                JobResult::Recomputed(result) => {
+                    self.signals.recomputing = false;
+                    match result {
+                        Ok(summary) => {
+                            self.replay_message = Some(format!(
+                                "Signals recomputed: {} signals in {} sessions",
+                                summary.signals, summary.sessions
+                            ));
+                            self.signals.settings_stored = self.signals.settings_draft.clone();
+                            let choice = self.signals.choice.clone();
+                            self.commands
+                                .push(Command::SetHotspotChoice(Box::new(choice)));
+                            self.commands.push(Command::RefreshList);
+                            if let Some(id) = self.selected.take() {
+                                // Reload the open session so its replay shows the new signals.
+                                self.session = None;
+                                self.replay = None;
+                                self.commands.push(Command::SelectSession(id));
+                            }
+                        }
+                        Err(e) => self.errors.push(format!("recomputing signals: {e}")),
+                    }
+                }
                 JobResult::HotspotSignals(list) => {
                     if let Some((_, signals)) = &mut self.signals.selected {
                         *signals = Some(list);
@@ -835,6 +863,14 @@ impl App {
                             device: self.signals.choice.device,
                         });
                     }
+                }
+                Command::LoadSignalSettings => {
+                    self.signals.settings_stored = Some(serde_json::Value::Null);
+                    self.background.query(Query::SignalSettings);
+                }
+                Command::RecomputeSignals(settings) => {
+                    self.signals.recomputing = true;
+                    self.background.query(Query::RecomputeSignals(settings));
                 }
                 Command::ExportNotes => {
                     if let Some(session) = &self.session {

@@ -79,6 +79,10 @@ pub enum Query {
         /// Order.
         sort: HotspotSort,
     },
+    /// The signal thresholds stored in the library.
+    SignalSettings,
+    /// Store thresholds and recompute every session's signals.
+    RecomputeSignals(Box<crate::analysis::signals::SignalSettings>),
     /// The signals of one kind on one page (to list a hotspot's sessions).
     HotspotSignals {
         /// Kind.
@@ -170,6 +174,10 @@ pub enum JobResult {
     },
     /// Signals of a selected hotspot's kind and page.
     HotspotSignals(Vec<StoredSignal>),
+    /// The stored signal thresholds.
+    SignalSettings(Box<crate::analysis::signals::SignalSettings>),
+    /// Signals were recomputed (or why not).
+    Recomputed(Result<crate::store::RecomputeSummary, String>),
     /// A failure to show.
     Error(String),
 }
@@ -226,7 +234,7 @@ impl Background {
         let spawned = std::thread::Builder::new()
             .name("library-query".to_owned())
             .spawn(move || {
-                let library = match Library::open(&path) {
+                let mut library = match Library::open(&path) {
                     Ok(library) => library,
                     Err(e) => return Self::send_from(&ctx, &tx, JobResult::Error(format!("{e}"))),
                 };
@@ -287,6 +295,15 @@ impl Background {
                                 .hotspots(&filter, &kinds, page.as_deref(), sort)
                                 .map_err(|e| e.to_string()),
                         },
+                        Query::SignalSettings => match library.signal_settings() {
+                            Ok(settings) => JobResult::SignalSettings(Box::new(settings)),
+                            Err(e) => JobResult::Error(format!("reading thresholds: {e}")),
+                        },
+                        Query::RecomputeSignals(settings) => JobResult::Recomputed(
+                            library
+                                .recompute_signals(&settings)
+                                .map_err(|e| e.to_string()),
+                        ),
                         Query::HotspotSignals { kind, page, device } => {
                             match library.signals(&SignalQuery {
                                 filter: SessionFilter {

@@ -100,6 +100,10 @@ pub enum Command {
     SetHotspotChoice(Box<HotspotChoice>),
     /// Select a row of the hotspot table (loads its signals).
     SelectHotspot(usize),
+    /// Read the signal thresholds stored in the library.
+    LoadSignalSettings,
+    /// Store new thresholds and recompute every session's signals (in the background).
+    RecomputeSignals(Box<crate::analysis::signals::SignalSettings>),
 }
 
 /// The main views.

@@ -55,6 +55,12 @@ pub struct SignalsView {
     pub selected: Option<(usize, Option<Vec<StoredSignal>>)>,
     /// The table has been asked for.
     pub requested: bool,
+    /// The thresholds being edited (JSON of `SignalSettings`), once loaded from the library.
+    pub settings_draft: Option<serde_json::Value>,
+    /// The thresholds stored in the library.
+    pub settings_stored: Option<serde_json::Value>,
+    /// A recomputation is running.
+    pub recomputing: bool,
 }
 
 /// True when `signal` belongs to `hotspot` (same kind, page and place).
@@ -89,7 +95,15 @@ pub fn signals_ui(app: &mut App, ui: &mut egui::Ui) {
         .resizable(true)
         .default_size(theme::SIDE_WIDTH)
         .min_size(300.0)
-        .show(ui, |ui| selected_ui(view, ui, &mut out));
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("signals_side_scroll")
+                .show(ui, |ui| {
+                    selected_ui(view, ui, &mut out);
+                    ui.separator();
+                    thresholds_ui(view, ui, &mut out);
+                });
+        });
     egui::CentralPanel::default_margins().show(ui, |ui| table_ui(view, ui, &mut out));
     app.commands.extend(out);
 }
@@ -295,4 +309,100 @@ fn selected_ui(view: &SignalsView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                 });
         }
     }
+}
+
+/// The thresholds editor: every `SignalSettings` field with the source of its default;
+/// "Recompute" stores them and recomputes every session's signals on the query thread.
+fn thresholds_ui(view: &mut SignalsView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+    egui::CollapsingHeader::new("Thresholds")
+        .default_open(false)
+        .show(ui, |ui| {
+            let Some(draft) = view.settings_draft.as_mut() else {
+                if view.settings_stored.is_none() {
+                    out.push(Command::LoadSignalSettings);
+                }
+                ui.spinner();
+                return;
+            };
+            let Some(fields) = draft.as_object_mut() else {
+                return;
+            };
+            egui::Grid::new("thresholds")
+                .num_columns(2)
+                .spacing([8.0, 4.0])
+                .show(ui, |ui| {
+                    for (name, value) in fields.iter_mut() {
+                        let source = crate::analysis::signals::SETTING_SOURCES
+                            .iter()
+                            .find(|s| s.field == name)
+                            .map_or("", |s| s.source);
+                        ui.label(name.replace('_', " ")).on_hover_text(source);
+                        match value {
+                            serde_json::Value::Bool(b) => {
+                                ui.checkbox(b, "");
+                            }
+                            serde_json::Value::Number(n) => {
+                                let mut v = n.as_f64().unwrap_or(0.0);
+                                let integer = n.is_i64() || n.is_u64();
+                                let changed = ui
+                                    .add(
+                                        egui::DragValue::new(&mut v)
+                                            .range(0.0..=1.0e7)
+                                            .speed(if integer { 1.0 } else { 0.1 }),
+                                    )
+                                    .on_hover_text(source)
+                                    .changed();
+                                if changed {
+                                    *value = if integer {
+                                        serde_json::Value::from(v.round() as i64)
+                                    } else {
+                                        serde_json::Number::from_f64(v)
+                                            .map_or(serde_json::Value::Null, serde_json::Value::Number)
+                                    };
+                                }
+                            }
+                            serde_json::Value::Null => {
+                                ui.label(RichText::new("no limit").color(theme::MUTED));
+                            }
+                            other => {
+                                ui.label(other.to_string());
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+            ui.label(
+                RichText::new("Hover a name for the source of its default (docs/SIGNALS.md).")
+                    .color(theme::MUTED),
+            );
+            ui.horizontal(|ui| {
+                let changed = view.settings_draft != view.settings_stored;
+                if ui
+                    .add_enabled(
+                        !view.recomputing,
+                        egui::Button::new("Recompute all sessions"),
+                    )
+                    .on_hover_text("Store these thresholds and detect every session's signals again, in the background")
+                    .clicked()
+                    && let Some(settings) = view
+                        .settings_draft
+                        .clone()
+                        .and_then(|v| serde_json::from_value(v).ok())
+                {
+                    out.push(Command::RecomputeSignals(Box::new(settings)));
+                }
+                if ui.button("Defaults").clicked() {
+                    view.settings_draft = serde_json::to_value(
+                        crate::analysis::signals::SignalSettings::default(),
+                    )
+                    .ok();
+                }
+                if changed {
+                    ui.label(RichText::new("not applied yet").color(theme::WARN));
+                }
+                if view.recomputing {
+                    ui.spinner();
+                }
+            });
+        });
 }
