@@ -467,36 +467,16 @@ impl Background {
         }
     }
 
-    /// Shows a native file dialog on a background thread (it may block until closed).
-    pub fn pick(&self, folder: bool) {
+    /// Runs `job` (a file dialog, then maybe a write) on a named `file-dialog` thread, as rfd's
+    /// dialogs block until closed, and reports what it returns.
+    fn on_dialog_thread(&self, job: impl FnOnce() -> Option<JobResult> + Send + 'static) {
         let (ctx, tx) = (self.ctx.clone(), self.results_tx.clone());
         let spawned = std::thread::Builder::new()
             .name("file-dialog".to_owned())
             .spawn(move || {
-                let dialog = rfd::FileDialog::new().set_title(if folder {
-                    "Import folder"
-                } else {
-                    "Open sessions"
-                });
-                let paths = if folder {
-                    dialog.pick_folder().map(|p| vec![p]).unwrap_or_default()
-                } else {
-                    dialog
-                        .add_filter(
-                            "Sessions",
-                            &["json", "gz", "jsonl", "slbundle", "zip", "js"],
-                        )
-                        .pick_files()
-                        .unwrap_or_default()
-                };
-                Self::send_from(
-                    &ctx,
-                    &tx,
-                    JobResult::Picked {
-                        paths,
-                        open_first: !folder,
-                    },
-                );
+                if let Some(result) = job() {
+                    Self::send_from(&ctx, &tx, result);
+                }
             });
         if let Err(e) = spawned {
             Self::send_from(
@@ -505,6 +485,32 @@ impl Background {
                 JobResult::Error(format!("cannot open a file dialog: {e}")),
             );
         }
+    }
+
+    /// Shows a native file dialog on a background thread (it may block until closed).
+    pub fn pick(&self, folder: bool) {
+        self.on_dialog_thread(move || {
+            let dialog = rfd::FileDialog::new().set_title(if folder {
+                "Import folder"
+            } else {
+                "Open sessions"
+            });
+            let paths = if folder {
+                dialog.pick_folder().map(|p| vec![p]).unwrap_or_default()
+            } else {
+                dialog
+                    .add_filter(
+                        "Sessions",
+                        &["json", "gz", "jsonl", "slbundle", "zip", "js"],
+                    )
+                    .pick_files()
+                    .unwrap_or_default()
+            };
+            Some(JobResult::Picked {
+                paths,
+                open_first: !folder,
+            })
+        });
     }
 
     /// Draws a heatmap on the `heatmap-render` thread (started on first use); only the newest
@@ -565,83 +571,57 @@ impl Background {
 
     /// Asks where to save `image` and writes it as PNG, both on a background thread.
     pub fn export_png(&self, image: Arc<RgbaImage>, file_name: String) {
-        let (ctx, tx) = (self.ctx.clone(), self.results_tx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".to_owned())
-            .spawn(move || {
-                let Some(path) = rfd::FileDialog::new()
-                    .set_title("Export heatmap")
-                    .set_file_name(file_name)
-                    .add_filter("PNG", &["png"])
-                    .save_file()
-                else {
-                    return;
-                };
-                let result = crate::render::encode_png(&image)
-                    .map_err(|e| e.to_string())
-                    .and_then(|png| std::fs::write(&path, png).map_err(|e| e.to_string()));
-                let result = match result {
-                    Ok(()) => JobResult::Exported(format!(
-                        "Heatmap exported to {} ({} x {} px)",
-                        path.display(),
-                        image.width,
-                        image.height
-                    )),
-                    Err(e) => JobResult::Error(format!("{}: {e}", path.display())),
-                };
-                Self::send_from(&ctx, &tx, result);
-            });
-        if let Err(e) = spawned {
-            Self::send_from(
-                &self.ctx,
-                &self.results_tx,
-                JobResult::Error(format!("cannot open a file dialog: {e}")),
-            );
-        }
+        self.on_dialog_thread(move || {
+            let path = rfd::FileDialog::new()
+                .set_title("Export heatmap")
+                .set_file_name(file_name)
+                .add_filter("PNG", &["png"])
+                .save_file()?;
+            let result = crate::render::encode_png(&image)
+                .map_err(|e| e.to_string())
+                .and_then(|png| std::fs::write(&path, png).map_err(|e| e.to_string()));
+            let result = match result {
+                Ok(()) => JobResult::Exported(format!(
+                    "Heatmap exported to {} ({} x {} px)",
+                    path.display(),
+                    image.width,
+                    image.height
+                )),
+                Err(e) => JobResult::Error(format!("{}: {e}", path.display())),
+            };
+            Some(result)
+        });
     }
 
     /// Asks where to save `notes` (on a background thread) and writes them as CSV, or as
     /// Markdown when the chosen name ends in `.md`.
     pub fn export_notes(&self, session_id: String, notes: Vec<crate::model::Note>) {
-        let (ctx, tx) = (self.ctx.clone(), self.results_tx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".to_owned())
-            .spawn(move || {
-                let Some(path) = rfd::FileDialog::new()
-                    .set_title("Export notes")
-                    .set_file_name(format!("{session_id}-notes.csv"))
-                    .add_filter("CSV", &["csv"])
-                    .add_filter("Markdown", &["md"])
-                    .save_file()
-                else {
-                    return;
-                };
-                let markdown = path
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("md"));
-                let mut text = Vec::new();
-                let written = if markdown {
-                    crate::format::notes::write_markdown(&mut text, &notes)
-                } else {
-                    crate::format::notes::write_csv(&mut text, &notes)
-                };
-                let result = match written.and_then(|()| std::fs::write(&path, text)) {
-                    Ok(()) => JobResult::Exported(format!(
-                        "{} notes exported to {}",
-                        notes.len(),
-                        path.display()
-                    )),
-                    Err(e) => JobResult::Error(format!("{}: {e}", path.display())),
-                };
-                Self::send_from(&ctx, &tx, result);
-            });
-        if let Err(e) = spawned {
-            Self::send_from(
-                &self.ctx,
-                &self.results_tx,
-                JobResult::Error(format!("cannot open a file dialog: {e}")),
-            );
-        }
+        self.on_dialog_thread(move || {
+            let path = rfd::FileDialog::new()
+                .set_title("Export notes")
+                .set_file_name(format!("{session_id}-notes.csv"))
+                .add_filter("CSV", &["csv"])
+                .add_filter("Markdown", &["md"])
+                .save_file()?;
+            let markdown = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+            let mut text = Vec::new();
+            let written = if markdown {
+                crate::format::notes::write_markdown(&mut text, &notes)
+            } else {
+                crate::format::notes::write_csv(&mut text, &notes)
+            };
+            let result = match written.and_then(|()| std::fs::write(&path, text)) {
+                Ok(()) => JobResult::Exported(format!(
+                    "{} notes exported to {}",
+                    notes.len(),
+                    path.display()
+                )),
+                Err(e) => JobResult::Error(format!("{}: {e}", path.display())),
+            };
+            Some(result)
+        });
     }
 
     /// Takes every result that has arrived.
