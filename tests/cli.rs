@@ -286,6 +286,53 @@ fn generator_is_deterministic_byte_for_byte() {
 }
 
 #[test]
+fn simulated_visitors_go_into_the_library_once_and_calibration_prints() {
+    let env = Env::new();
+    let args = [
+        "demo",
+        "generate",
+        "--sessions",
+        "120",
+        "--into-library",
+        "--until",
+        "2026-10-01",
+    ];
+    let out = env.ok(&args);
+    assert!(out.contains("added 120 simulated sessions"), "{out}");
+    let again = env.ok(&args);
+    assert!(again.contains("added 0 simulated sessions"), "{again}");
+    // Every start falls in the 30 days before the --until date.
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.ok(&["list", "--json", "--limit", "1000"])).unwrap();
+    let starts: Vec<i64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["started_at_ms"].as_i64().unwrap())
+        .collect();
+    assert_eq!(starts.len(), 120);
+    let until = 1_790_812_800_000; // 2026-10-01T00:00Z
+    assert!(
+        starts
+            .iter()
+            .all(|t| (until - 30 * 86_400_000..until).contains(t))
+    );
+
+    let figures: serde_json::Value =
+        serde_json::from_str(&env.ok(&["demo", "calibrate", "--sessions", "400", "--json"]))
+            .unwrap();
+    assert_eq!(figures["sessions"], 400);
+    assert_eq!(figures["conversion"][0]["name"], "all");
+    assert!(figures["scroll_reach"].as_array().unwrap().len() >= 5);
+    assert!(figures["clicks"]["clicks"].as_u64().unwrap() > 400);
+    let text = env.ok(&["demo", "calibrate", "--sessions", "200"]);
+    assert!(
+        text.contains("conversion (purchase)") && text.contains("scroll reach"),
+        "{text}"
+    );
+}
+
+#[test]
 fn screenshots_attach_and_list() {
     let env = Env::new();
     let png =

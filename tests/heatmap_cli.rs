@@ -16,13 +16,15 @@ struct Env {
 }
 
 impl Env {
-    /// A library holding `sample_sessions/` and every demo shop screenshot.
+    /// A library holding `sample_sessions/`, 150 simulated visitors and every demo shop
+    /// screenshot.
     fn with_samples() -> Self {
         let env = Self {
             dir: tempfile::tempdir().unwrap(),
         };
         let samples = root().join("sample_sessions");
         env.ok(&["import", samples.to_str().unwrap()]);
+        env.ok(&["demo", "generate", "--sessions", "150", "--into-library"]);
         let pages: Value = serde_json::from_slice(
             &std::fs::read(root().join("assets/demo-shop/pages.json")).unwrap(),
         )

@@ -44,8 +44,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sessions,
             seed,
             out,
+            into_library,
             days,
-        }) => demo_generate(sessions, seed, days, &out),
+            until,
+        }) => {
+            let end_ms = crate::model::time::parse_date_ms(&until)
+                .with_context(|| format!("--until {until:?}: expected a date YYYY-MM-DD"))?;
+            let options = GenerateOptions {
+                sessions,
+                seed,
+                days,
+                end_ms,
+            };
+            match out {
+                Some(out) if !into_library => demo_generate(&options, &out),
+                _ => demo_into_library(&library_path, &options),
+            }
+        }
+        Command::Demo(DemoCommand::Calibrate {
+            sessions,
+            seed,
+            json,
+        }) => demo_calibrate(sessions, seed, json),
         Command::Signals(args) => signals(&library_path, &args),
         Command::Hotspots(args) => hotspots(&library_path, &args),
         Command::RecomputeSignals(args) => recompute_signals(&library_path, &args),
@@ -74,6 +94,7 @@ fn open_gui(
         files,
         open_session,
         open_at_ms,
+        simulated_sessions: crate::demo::SAMPLE_LIBRARY_SESSIONS,
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -452,19 +473,13 @@ fn screenshot(library_path: &Path, command: ScreenshotCommand) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo_generate(sessions: usize, seed: u64, days: u32, out: &Path) -> anyhow::Result<ExitCode> {
-    if sessions == 0 {
+fn demo_generate(options: &GenerateOptions, out: &Path) -> anyhow::Result<ExitCode> {
+    if options.sessions == 0 {
         bail!("--sessions must be at least 1");
     }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let options = GenerateOptions {
-        sessions,
-        seed,
-        days,
-        ..GenerateOptions::default()
-    };
-    for index in 0..sessions {
-        let session = demo::generate_session(&options, index);
+    for index in 0..options.sessions {
+        let session = demo::generate_session(options, index);
         let path = out.join(format!("{}.session.json", session.session_id));
         let file =
             std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
@@ -475,7 +490,44 @@ fn demo_generate(sessions: usize, seed: u64, days: u32, out: &Path) -> anyhow::R
             .flush()
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    println!("wrote {sessions} sessions to {}", out.display());
+    println!("wrote {} sessions to {}", options.sessions, out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo_into_library(library_path: &Path, options: &GenerateOptions) -> anyhow::Result<ExitCode> {
+    if options.sessions == 0 {
+        bail!("--sessions must be at least 1");
+    }
+    let mut library = Library::open(library_path)
+        .with_context(|| format!("opening the library {}", library_path.display()))?;
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let added = demo::fill_library(&mut library, options, &cancel, &mut |done, total| {
+        eprint!("\rgenerated {done}/{total}");
+    })?;
+    eprintln!();
+    println!(
+        "added {added} simulated sessions to {} ({} were already there)",
+        library_path.display(),
+        options.sessions - added
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo_calibrate(sessions: usize, seed: u64, json: bool) -> anyhow::Result<ExitCode> {
+    if sessions == 0 {
+        bail!("--sessions must be at least 1");
+    }
+    let generated = demo::generate(&GenerateOptions {
+        sessions,
+        seed,
+        ..GenerateOptions::default()
+    });
+    let figures = demo::calibrate(&generated);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+    } else {
+        print!("{}", figures.to_text());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -234,7 +234,7 @@ pub enum ScreenshotCommand {
 /// `demo …`.
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
-    /// Write simulated sessions of the demo shop as native session files.
+    /// Write simulated sessions of the demo shop as native session files, or into the library.
     ///
     /// Example: `sessionlens demo generate --sessions 2000 --seed 1 --out /tmp/demo`
     Generate {
@@ -245,11 +245,38 @@ pub enum DemoCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Output folder (created if missing).
+        #[arg(
+            long,
+            required_unless_present = "into_library",
+            conflicts_with = "into_library"
+        )]
+        out: Option<PathBuf>,
+        /// Write into the library (`--library`) instead of files, as the app does on first
+        /// start; sessions already there are skipped.
         #[arg(long)]
-        out: PathBuf,
-        /// Spread session starts over this many days before 2026-11-01.
+        into_library: bool,
+        /// Spread session starts over this many days before `--until`.
         #[arg(long, default_value_t = 30)]
         days: u32,
+        /// Sessions start before midnight UTC of this day (YYYY-MM-DD).
+        #[arg(long, default_value = "2026-11-01")]
+        until: String,
+    },
+    /// Print the figures the simulator is calibrated to (conversion by device and channel,
+    /// micro-conversions, scroll-depth fall-off, where clicks land, signal rates), measured on
+    /// freshly generated sessions.
+    ///
+    /// Example: `sessionlens demo calibrate --sessions 2000 --seed 1`
+    Calibrate {
+        /// Number of sessions.
+        #[arg(long, default_value_t = 2000)]
+        sessions: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -1,13 +1,17 @@
 //! A deterministic visitor generator over a fictional shop, for sample data, tests and
 //! benchmarks. The same seed always gives the same sessions, byte for byte.
 //!
-//! Visitors follow personas (bouncers, browsers, cart abandoners, buyers), move the cursor
-//! toward real targets along eased paths sampled every 50 ms (like rrweb), pause to read,
-//! scroll less and less far down the page, click, and send micro-conversion custom events.
+//! Visitors follow personas (bouncers, browsers, comparers, cart abandoners, buyers and
+//! frustrated visitors), move the cursor toward real targets along eased paths sampled every
+//! 50 ms (like rrweb), pause to read, scroll less and less far down the page, click, fall into
+//! the shop's traps now and then, and send micro-conversion custom events.
+//! [`calibrate`] measures the figures the generated traffic is tuned to.
 
+mod calibrate;
 mod rng;
 mod site;
 
+pub use calibrate::{Calibration, ClickShare, RateRow, ReachRow, calibrate};
 pub use rng::Rng;
 pub use site::{PAGES_JSON, Page, SITE_ORIGIN, Target, page, pages};
 
@@ -44,10 +48,19 @@ impl Default for GenerateOptions {
 /// Visitor intent, which drives the path through the shop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Persona {
+    /// Leaves after the landing page.
     Bouncer,
+    /// Looks at the category and one product.
     Browser,
+    /// Goes back and forth between the category and two or three products.
+    Comparer,
+    /// Adds to cart, maybe starts the checkout, leaves.
     CartAbandoner,
+    /// Buys.
     Buyer,
+    /// Falls into the traps: rage and dead clicks, coupon errors, quick backs, thrashing,
+    /// scrolling up and down; then leaves.
+    Frustrated,
 }
 
 /// Generates all sessions.
@@ -76,7 +89,7 @@ pub fn generate_session(options: &GenerateOptions, index: usize) -> Session {
     };
     // Conversion differs by channel and device, as CRO reports find (email converts best,
     // paid social worst; mobile about half of desktop).
-    let buy_weight = match medium {
+    let buy_weight: f32 = match medium {
         Some("email") => 2.0,
         Some("paid_social") => 0.6,
         _ => 1.0,
@@ -86,11 +99,17 @@ pub fn generate_session(options: &GenerateOptions, index: usize) -> Session {
         1.2
     };
     let roll = rng.unit();
-    let persona = if roll < 0.045 * buy_weight {
+    let buy = 0.045 * buy_weight;
+    let abandon = buy + 0.12 * buy_weight.sqrt();
+    let persona = if roll < buy {
         Persona::Buyer
-    } else if roll < 0.12 * buy_weight.sqrt() + 0.045 * buy_weight {
+    } else if roll < abandon {
         Persona::CartAbandoner
-    } else if roll < 0.55 {
+    } else if roll < abandon + 0.10 {
+        Persona::Comparer
+    } else if roll < abandon + 0.16 {
+        Persona::Frustrated
+    } else if roll < 0.58 {
         Persona::Browser
     } else {
         Persona::Bouncer
@@ -134,8 +153,11 @@ pub fn generate_session(options: &GenerateOptions, index: usize) -> Session {
         },
         pointer: PagePos { x: viewport.width as f32 / 2.0, y: 300.0 },
         scroll_y: 0.0,
+        persona,
+        promo_clicked: false,
+        max_scroll_y: 0.0,
     };
-    visit.run(persona, medium == Some("paid_social"));
+    visit.run(medium == Some("paid_social"));
     // The visit clock is past every event and every page entry (a last page may have no events).
     let end = visit.t + 500;
     let mut session = visit.session;
@@ -154,6 +176,11 @@ struct Visit {
     session: Session,
     pointer: PagePos,
     scroll_y: f32,
+    persona: Persona,
+    /// The promo bar was clicked already in this visit (once is enough to learn it is dead).
+    promo_clicked: bool,
+    /// The deepest scroll offset of the current page, CSS px (the browser clamps to it).
+    max_scroll_y: f32,
 }
 
 const PRODUCTS: [&str; 3] = [
@@ -175,19 +202,32 @@ impl Visit {
         self.t += i64::try_from(min_ms + self.rng.below(spread_ms)).unwrap_or(0);
     }
 
-    fn run(&mut self, persona: Persona, lands_on_product: bool) {
+    fn run(&mut self, lands_on_product: bool) {
         let product = PRODUCTS[self.rng.below(3) as usize];
         let mut route: Vec<&str> = if lands_on_product {
             vec![product]
         } else {
             vec!["home"]
         };
-        match persona {
+        // The index in `route` of a page left again within seconds (a quick back).
+        let mut quick_back_at = None;
+        match self.persona {
             Persona::Bouncer => {}
             Persona::Browser => {
                 route.extend(["category-footwear", product]);
                 if self.rng.chance(0.4) {
                     route.push("home");
+                }
+            }
+            Persona::Comparer => {
+                let others: Vec<&str> = PRODUCTS.into_iter().filter(|p| *p != product).collect();
+                let count = if self.rng.chance(0.5) { 2 } else { 1 };
+                route.extend(["category-footwear", product]);
+                for other in others.into_iter().take(count) {
+                    route.extend(["category-footwear", other]);
+                }
+                if self.rng.chance(0.15) {
+                    route.push("cart");
                 }
             }
             Persona::CartAbandoner => {
@@ -197,18 +237,46 @@ impl Visit {
                 }
             }
             Persona::Buyer => route.extend([product, "cart", "checkout", "confirmation"]),
+            Persona::Frustrated => {
+                route.push(product);
+                if self.rng.chance(0.45) {
+                    // Opens the category by mistake and comes straight back.
+                    quick_back_at = Some(route.len());
+                    route.extend(["category-footwear", product]);
+                }
+                if self.rng.chance(0.4) {
+                    route.push("cart");
+                }
+            }
         }
         route.dedup();
         for (step, key) in route.iter().enumerate() {
             let Some(page) = site::page(key, self.layout_width()) else {
                 continue;
             };
-            self.visit_page(page, route.get(step + 1).copied(), persona);
+            let next = route.get(step + 1).copied();
+            if quick_back_at == Some(step) {
+                self.glance(page);
+            } else {
+                self.visit_page(page, next);
+            }
         }
     }
 
-    fn visit_page(&mut self, page: &Page, next: Option<&str>, persona: Persona) {
-        let page_no = u32::try_from(self.session.pages.len()).unwrap_or(0);
+    /// Enters `page` and goes back at once with the browser's Back button (no click).
+    fn glance(&mut self, page: &Page) {
+        self.enter(page);
+        self.delay(300, 900);
+        self.wander(self.page_no(), 8);
+        self.delay(400, 1200);
+    }
+
+    fn page_no(&self) -> u32 {
+        u32::try_from(self.session.pages.len().saturating_sub(1)).unwrap_or(0)
+    }
+
+    /// Starts a page view of `page`.
+    fn enter(&mut self, page: &Page) {
         if let Some(prev) = self.session.pages.last_mut() {
             prev.left_at_ms = self.t;
         }
@@ -226,14 +294,22 @@ impl Visit {
             tab: 0,
         });
         self.scroll_y = 0.0;
+        self.max_scroll_y = (page.doc_height - self.viewport.height as f32)
+            .max(0.0)
+            .floor();
         self.pointer.y = self.pointer.y.min(self.viewport.height as f32 - 10.0);
+    }
+
+    fn visit_page(&mut self, page: &Page, next: Option<&str>) {
+        self.enter(page);
+        let page_no = self.page_no();
         self.delay(300, 900);
         if page.key.starts_with("product-") {
             self.custom(page_no, "view_item", None);
         }
         // Read and scroll: the deeper the band, the fewer visitors reach it.
         let max_scroll = (page.doc_height - self.viewport.height as f32).max(0.0);
-        let curiosity = if persona == Persona::Bouncer {
+        let curiosity = if self.persona == Persona::Bouncer {
             2.5
         } else {
             1.1
@@ -247,11 +323,25 @@ impl Visit {
             self.scroll_by(page_no, step);
             self.delay(500, 2500);
         }
+        self.explore(page, page_no);
+        self.stray_click(page, page_no);
         self.frictions(page, page_no);
+        if self.persona == Persona::Frustrated {
+            self.frustration(page, page_no, max_scroll);
+        }
         if page.key == "home" && self.rng.chance(0.04) {
             self.newsletter(page, page_no);
         }
         let Some(next) = next else {
+            if page.key == "checkout" && self.persona == Persona::CartAbandoner {
+                // Starts on the form, then gives up (often when the shipping cost appears).
+                let fields: Vec<&Target> = checkout_fields(page).collect();
+                for field in fields.iter().take(1 + self.rng.below(5) as usize) {
+                    self.click_target(page_no, field, false);
+                    self.type_into(page_no, field);
+                }
+                self.delay(1500, 4000);
+            }
             self.wander(page_no, 10);
             return;
         };
@@ -282,14 +372,9 @@ impl Visit {
                 }
             }
             ("checkout", "confirmation") => {
-                for field in page.clickables.iter().filter(|c| {
-                    c.tag == "input"
-                        && c.selector.starts_with('#')
-                        && c.selector != "#site-search"
-                        && c.selector != "#ship-express"
-                }) {
+                for field in checkout_fields(page) {
                     self.click_target(page_no, field, false);
-                    self.delay(1200, 3500);
+                    self.type_into(page_no, field);
                     if field.selector == "#card_cvc" {
                         self.custom(page_no, "add_payment_info", None);
                     }
@@ -304,7 +389,7 @@ impl Visit {
                 let url = site::page(next, self.layout_width())
                     .map(|p| p.url.clone())
                     .unwrap_or_default();
-                if let Some(link) = page.link_to(&url) {
+                if let Some(link) = self.pick_link(page, &url) {
                     self.click_target(page_no, link, true);
                 }
             }
@@ -312,46 +397,219 @@ impl Visit {
         self.delay(300, 700);
     }
 
-    /// The shop's deliberate friction: some visitors hit it.
+    /// The shop's deliberate friction: some visitors hit it, frustrated ones mostly do.
     fn frictions(&mut self, page: &Page, page_no: u32) {
-        if let Some(promo) = page.traps("dead_promo").next()
-            && self.rng.chance(0.06)
+        let frustrated = self.persona == Persona::Frustrated;
+        let (promo, image, coupon) = if frustrated {
+            (0.35, 0.6, 0.8)
+        } else {
+            (0.03, 0.12, 0.2)
+        };
+        if let Some(promo_bar) = page.traps("dead_promo").next()
+            && !self.promo_clicked
+            && self.rng.chance(promo)
         {
+            self.promo_clicked = true;
             // Clicks on a banner that looks like a link; some turn into a rage burst.
-            let burst = if self.rng.chance(0.4) {
+            let burst = if self.rng.chance(if frustrated { 0.8 } else { 0.4 }) {
                 3 + self.rng.below(3)
             } else {
                 1
             };
-            self.click_target(page_no, promo, false);
+            self.click_target(page_no, promo_bar, false);
             for _ in 1..burst {
                 self.t += 120 + i64::try_from(self.rng.below(200)).unwrap_or(0);
-                self.repeat_click(page_no, promo);
+                self.repeat_click(page_no, promo_bar);
             }
         }
-        if let Some(image) = page.traps("no_zoom_image").next()
-            && self.rng.chance(0.18)
+        if let Some(picture) = page.traps("no_zoom_image").next()
+            && self.rng.chance(image)
         {
-            self.click_target(page_no, image, false);
+            // The product image does not zoom: one click, or a few when the visitor insists.
+            self.click_target(page_no, picture, false);
+            if frustrated && self.rng.chance(0.5) {
+                for _ in 0..2 + self.rng.below(3) {
+                    self.t += 150 + i64::try_from(self.rng.below(250)).unwrap_or(0);
+                    self.repeat_click(page_no, picture);
+                }
+            }
             self.delay(700, 1200);
         }
-        if let Some(coupon) = page.traps("coupon_error").next()
-            && self.rng.chance(0.2)
+        if let Some(coupon_button) = page.traps("coupon_error").next()
+            && self.rng.chance(coupon)
         {
             if let Some(field) = page.target("#coupon-code") {
                 self.click_target(page_no, field, false);
                 self.delay(1500, 2000);
             }
-            self.click_target(page_no, coupon, false);
-            self.t += 15;
+            let tries = if frustrated { 2 + self.rng.below(2) } else { 1 };
+            for _ in 0..tries {
+                self.click_target(page_no, coupon_button, false);
+                self.t += 15;
+                self.push(
+                    page_no,
+                    EventKind::Error {
+                        message:
+                            "TypeError: Cannot read properties of undefined (reading 'discount')"
+                                .to_owned(),
+                    },
+                );
+                self.delay(1000, 1500);
+            }
+        }
+    }
+
+    /// One of the links to `url`, as visitors choose: big, prominent links more often than
+    /// small ones, and links in view more often than ones to scroll back to.
+    fn pick_link<'p>(&mut self, page: &'p Page, url: &'p str) -> Option<&'p Target> {
+        let (top, bottom) = (self.scroll_y, self.scroll_y + self.viewport.height as f32);
+        let weighted: Vec<(&Target, f32)> = page
+            .links_to(url)
+            .map(|link| {
+                // Visitors scroll back up to the header or breadcrumbs rather than down to a
+                // footer they have not seen.
+                let place = if link.y + link.height > bottom {
+                    0.02
+                } else if link.y < top {
+                    0.2
+                } else {
+                    1.0
+                };
+                let weight = (link.width * link.height).max(1.0).sqrt() * place;
+                (link, weight)
+            })
+            .collect();
+        let total: f32 = weighted.iter().map(|(_, w)| w).sum();
+        let mut roll = self.rng.unit() * total;
+        for (link, weight) in &weighted {
+            if roll < *weight {
+                return Some(link);
+            }
+            roll -= weight;
+        }
+        weighted.last().map(|(link, _)| *link)
+    }
+
+    /// Types into a text field: input events as the value grows, a few characters at a time,
+    /// like rrweb's (masked: only the length is kept).
+    fn type_into(&mut self, page_no: u32, field: &Target) {
+        let target = Some(self.target_index(field));
+        let length = 4 + self.rng.below(18) as u32;
+        let mut typed = 0;
+        while typed < length {
+            typed = (typed + 1 + self.rng.below(4) as u32).min(length);
+            self.delay(250, 500);
             self.push(
                 page_no,
-                EventKind::Error {
-                    message: "TypeError: Cannot read properties of undefined (reading 'discount')"
-                        .to_owned(),
+                EventKind::Input {
+                    target,
+                    value_len: typed,
+                    value: None,
+                    checked: None,
                 },
             );
-            self.delay(1000, 1500);
+        }
+        self.delay(400, 1200);
+    }
+
+    /// Clicks that change the page without leaving it: gallery thumbnails, colour swatches,
+    /// "helpful" votes on reviews, quick-add buttons on product cards.
+    fn explore(&mut self, page: &Page, page_no: u32) {
+        if self.persona == Persona::Bouncer {
+            return;
+        }
+        // Only what the visitor has scrolled past.
+        let reached = self.scroll_y + self.viewport.height as f32;
+        let candidates: Vec<&Target> = page
+            .clickables
+            .iter()
+            .filter(|c| {
+                c.kind == "button"
+                    && c.trap.is_none()
+                    && c.href.is_none()
+                    && (c.selector.starts_with("#thumb")
+                        || c.selector.starts_with("#swatch")
+                        || c.selector.starts_with("#helpful")
+                        || c.selector.starts_with("#products >"))
+                    && c.y + c.height < reached
+            })
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        // Product pages invite it (gallery, colours, reviews); elsewhere it is rarer.
+        let clicks = if page.key.starts_with("product-") && self.rng.chance(0.6) {
+            1 + self.rng.below(3)
+        } else {
+            u64::from(self.rng.chance(0.12))
+        };
+        for _ in 0..clicks {
+            let pick = self.rng.below(candidates.len() as u64) as usize;
+            if let Some(target) = candidates.get(pick) {
+                self.click_target(page_no, target, true);
+                self.delay(600, 1500);
+            }
+        }
+    }
+
+    /// A click on something that is not interactive (text being read, an empty margin), as real
+    /// visitors make now and then.
+    fn stray_click(&mut self, page: &Page, page_no: u32) {
+        let chance = if self.device == DeviceClass::Mobile {
+            0.05
+        } else {
+            0.1
+        };
+        if !self.rng.chance(chance) {
+            return;
+        }
+        let (width, height) = (self.viewport.width as f32, self.viewport.height as f32);
+        for _ in 0..8 {
+            let aim = PagePos {
+                x: (width * (0.1 + 0.8 * self.rng.unit())).round(),
+                y: (self.scroll_y + height * (0.15 + 0.7 * self.rng.unit())).round(),
+            };
+            if page.clickables.iter().all(|c| !c.contains(aim)) {
+                self.move_to(page_no, aim, 40.0);
+                self.emit_click(page_no, None, aim, false);
+                self.delay(400, 900);
+                return;
+            }
+        }
+    }
+
+    /// What frustrated visitors do besides the traps: thrash the cursor (desktop) and scroll up
+    /// and down looking for something.
+    fn frustration(&mut self, page: &Page, page_no: u32, max_scroll: f32) {
+        if self.device != DeviceClass::Mobile && self.rng.chance(0.35) {
+            let base = self.pointer;
+            let amplitude = 120.0 + 130.0 * self.rng.unit();
+            for i in 0..10 + self.rng.below(6) {
+                self.t += 50;
+                let side = if i % 2 == 0 { 1.0 } else { -1.0 };
+                self.pointer = PagePos {
+                    x: (base.x + side * amplitude * (0.7 + 0.3 * self.rng.unit()))
+                        .clamp(5.0, self.viewport.width as f32 - 5.0),
+                    y: base.y + self.rng.normal() * 15.0,
+                };
+                self.push(
+                    page_no,
+                    EventKind::PointerMove {
+                        pos_in_page: self.pointer,
+                        pointer: PointerType::Mouse,
+                    },
+                );
+            }
+            self.delay(500, 1000);
+        }
+        if max_scroll > 1500.0 && page.key.starts_with("product-") && self.rng.chance(0.3) {
+            // Up and down the page, hunting for the size chart or the shipping cost.
+            for leg in 0..5 + self.rng.below(3) {
+                let dy = if leg % 2 == 0 { 700.0 } else { -650.0 } * (0.8 + 0.4 * self.rng.unit());
+                let dy = (self.scroll_y + dy).clamp(0.0, max_scroll) - self.scroll_y;
+                self.scroll_by(page_no, dy);
+                self.delay(250, 500);
+            }
         }
     }
 
@@ -412,7 +670,7 @@ impl Visit {
     }
 
     fn scroll_by(&mut self, page: u32, dy: f32) {
-        let target = (self.scroll_y + dy).max(0.0).round();
+        let target = (self.scroll_y + dy).clamp(0.0, self.max_scroll_y).round();
         let steps = 3 + self.rng.below(4);
         let start = self.scroll_y;
         for i in 1..=steps {
@@ -453,7 +711,6 @@ impl Visit {
     }
 
     fn click_target(&mut self, page: u32, target: &Target, reacts: bool) {
-        let mobile = self.device == DeviceClass::Mobile;
         // Aim at a point inside the box, biased to its centre.
         let aim = PagePos {
             x: target.x + target.width * (0.5 + 0.16 * self.rng.normal()).clamp(0.05, 0.95),
@@ -466,13 +723,20 @@ impl Visit {
             self.scroll_by(page, dy);
             self.delay(300, 600);
         }
-        if !mobile {
+        self.move_to(page, aim, target.width);
+        self.emit_click(page, Some(target), aim, reacts);
+    }
+
+    /// Moves the cursor to `aim` (desktop; touch has no cursor), toward a target `width` px
+    /// wide, then waits the short moment before a click.
+    fn move_to(&mut self, page: u32, aim: PagePos, width: f32) {
+        if self.device != DeviceClass::Mobile {
             // Fitts-like movement: duration grows with log2(distance / width + 1), eased out,
             // with a small overshoot corrected on the last sample.
             let dx = aim.x - self.pointer.x;
             let dy = aim.y - self.pointer.y;
             let distance = (dx * dx + dy * dy).sqrt();
-            let duration_ms = 200.0 + 140.0 * (distance / target.width.max(8.0) + 1.0).log2();
+            let duration_ms = 200.0 + 140.0 * (distance / width.max(8.0) + 1.0).log2();
             let samples = (duration_ms / 50.0).ceil().max(2.0) as usize;
             let start = self.pointer;
             let overshoot = 1.0 + 0.07 * self.rng.unit();
@@ -497,7 +761,6 @@ impl Visit {
         }
         self.pointer = aim;
         self.delay(60, 200);
-        self.emit_click(page, target, aim, reacts);
     }
 
     /// Another click at almost the same spot (rage bursts).
@@ -506,12 +769,12 @@ impl Visit {
             x: self.pointer.x + self.rng.normal() * 3.0,
             y: self.pointer.y + self.rng.normal() * 3.0,
         };
-        self.emit_click(page, target, aim, false);
+        self.emit_click(page, Some(target), aim, false);
     }
 
-    fn emit_click(&mut self, page: u32, target: &Target, aim: PagePos, reacts: bool) {
+    fn emit_click(&mut self, page: u32, target: Option<&Target>, aim: PagePos, reacts: bool) {
         let mobile = self.device == DeviceClass::Mobile;
-        let target_index = self.target_index(target);
+        let target_index = target.map(|t| self.target_index(t));
         let pointer = if mobile {
             PointerType::Touch
         } else {
@@ -526,7 +789,7 @@ impl Visit {
             pos_in_viewport,
             kind,
             pointer,
-            target: Some(target_index),
+            target: target_index,
         };
         if mobile {
             self.push(page, click(ClickKind::TouchStart));
@@ -534,7 +797,7 @@ impl Visit {
             self.push(page, click(ClickKind::TouchEnd));
         }
         self.push(page, click(ClickKind::Click));
-        if reacts || matches!(target.tag.as_str(), "input" | "select") {
+        if reacts || target.is_some_and(|t| matches!(t.tag.as_str(), "input" | "select")) {
             self.t += 16;
             self.push(page, EventKind::DomChange);
         }
@@ -551,6 +814,16 @@ impl Visit {
         };
         u32::try_from(index).unwrap_or(0)
     }
+}
+
+/// The checkout form's fields, in page order.
+fn checkout_fields(page: &Page) -> impl Iterator<Item = &Target> {
+    page.clickables.iter().filter(|c| {
+        c.tag == "input"
+            && c.selector.starts_with('#')
+            && c.selector != "#site-search"
+            && c.selector != "#ship-express"
+    })
 }
 
 impl Target {
@@ -653,10 +926,79 @@ pub fn attach_screenshots(
     Ok(attached)
 }
 
+/// How many simulated sessions the sample library gets on first start.
+pub const SAMPLE_LIBRARY_SESSIONS: usize = 2000;
+
+/// Generates `options.sessions` sessions straight into `library` (no files), in batches of one
+/// transaction each, with their signals, as an import would. `on_progress(done, total)` is
+/// called after each batch; setting `cancel` stops after the batch in progress. Sessions the
+/// library already holds are skipped. Returns how many were added.
+pub fn fill_library(
+    library: &mut crate::store::Library,
+    options: &GenerateOptions,
+    cancel: &std::sync::atomic::AtomicBool,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<usize, crate::store::StoreError> {
+    const BATCH: usize = 100;
+    let mut added = 0;
+    let mut start = 0;
+    while start < options.sessions {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        let end = (start + BATCH).min(options.sessions);
+        let loaded = crate::format::Loaded {
+            sessions: (start..end)
+                .map(|index| generate_session(options, index))
+                .collect(),
+            ..crate::format::Loaded::default()
+        };
+        let label = format!("simulated sessions {start}..{end} (seed {})", options.seed);
+        added += library.insert_loaded(&label, &loaded)?.session_ids.len();
+        start = end;
+        on_progress(start, options.sessions);
+    }
+    Ok(added)
+}
+
+/// Midnight UTC at or before `epoch_ms`: simulated traffic ending "today" stays the same
+/// all day.
+#[must_use]
+pub fn start_of_day_ms(epoch_ms: i64) -> i64 {
+    epoch_ms - epoch_ms.rem_euclid(86_400_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Limits;
+
+    #[test]
+    fn fill_library_adds_each_session_once() {
+        let mut library = crate::store::Library::open_in_memory().unwrap();
+        let options = GenerateOptions {
+            sessions: 150,
+            seed: 4,
+            ..GenerateOptions::default()
+        };
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let mut seen = Vec::new();
+        let added = fill_library(&mut library, &options, &cancel, &mut |done, total| {
+            seen.push((done, total));
+        })
+        .unwrap();
+        assert_eq!(added, 150);
+        assert_eq!(seen, vec![(100, 150), (150, 150)]);
+        assert_eq!(library.num_sessions().unwrap(), 150);
+        let again = fill_library(&mut library, &options, &cancel, &mut |_, _| {}).unwrap();
+        assert_eq!(again, 0);
+        assert_eq!(
+            library
+                .load_session(&generate_session(&options, 7).session_id)
+                .unwrap(),
+            generate_session(&options, 7)
+        );
+    }
 
     #[test]
     fn same_seed_same_sessions() {

@@ -61,6 +61,15 @@ pub struct Target {
     pub height: f32,
 }
 
+impl Target {
+    /// True when `pos_in_page` lies inside the element's box.
+    #[must_use]
+    pub fn contains(&self, pos_in_page: crate::model::PagePos) -> bool {
+        (self.x..=self.x + self.width).contains(&pos_in_page.x)
+            && (self.y..=self.y + self.height).contains(&pos_in_page.y)
+    }
+}
+
 /// All pages at all widths (empty if the embedded file were unreadable; a unit test guards it).
 #[must_use]
 pub fn pages() -> &'static [Page] {
@@ -89,6 +98,15 @@ impl Page {
         self.clickables.iter().find(|c| c.selector == selector)
     }
 
+    /// Every link to `url` (ignoring fragments), in page order.
+    pub fn links_to<'a>(&'a self, url: &'a str) -> impl Iterator<Item = &'a Target> + 'a {
+        self.clickables.iter().filter(move |c| {
+            c.href
+                .as_deref()
+                .is_some_and(|h| h.split('#').next() == Some(url) && !h.contains('#'))
+        })
+    }
+
     /// The first link to `url` (ignoring fragments), preferring elements with an id.
     #[must_use]
     pub fn link_to(&self, url: &str) -> Option<&Target> {
@@ -102,6 +120,15 @@ impl Page {
             .filter(matches)
             .find(|c| c.selector.starts_with('#') && !c.selector.contains(' '))
             .or_else(|| self.clickables.iter().find(matches))
+    }
+
+    /// The clickable element under `pos_in_page`, if any (the smallest box, as the innermost).
+    #[must_use]
+    pub fn clickable_at(&self, pos_in_page: crate::model::PagePos) -> Option<&Target> {
+        self.clickables
+            .iter()
+            .filter(|c| c.contains(pos_in_page))
+            .min_by(|a, b| (a.width * a.height).total_cmp(&(b.width * b.height)))
     }
 
     /// The elements that are traps of kind `trap`.

@@ -21,7 +21,7 @@ pub use error::StoreError;
 pub use heatmap::{HeatmapPageView, PageSignal, PointColumns, url_matches};
 pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};
 pub use index::glob_match;
-pub use library::{Library, ScreenshotInfo, default_library_path};
+pub use library::{Library, ScreenshotInfo, default_library_path, now_ms};
 pub use notes::MAX_NOTE_CHARS;
 pub use points::{PagePoints, PointKind};
 pub use query::{PageGroup, SessionFilter, SessionQueries, SessionRow, SessionSort};

@@ -291,6 +291,8 @@ pub struct Prefs {
 pub struct ImportStatus {
     /// Progress so far.
     pub progress: ImportProgress,
+    /// Simulated sample sessions generated so far and in all, once the files are in.
+    pub simulated: Option<(usize, usize)>,
 }
 
 /// The SessionLens app.
@@ -427,7 +429,20 @@ impl App {
                             .map(|p| p.join("assets"))
                             .filter(|p| p.join("demo-shop").is_dir());
                         self.import = Some(ImportStatus::default());
-                        self.background.import(vec![samples], false, assets);
+                        let simulate = (self.start.simulated_sessions > 0).then(|| {
+                            // Over the 30 days before today (midnight UTC), so every
+                            // start lies in the past and a restart the same day gives the
+                            // same sessions.
+                            let today = crate::demo::start_of_day_ms(crate::store::now_ms());
+                            crate::demo::GenerateOptions {
+                                sessions: self.start.simulated_sessions,
+                                seed: 1,
+                                end_ms: today,
+                                days: 30,
+                            }
+                        });
+                        self.background
+                            .import(vec![samples], false, assets, simulate);
                     }
                 }
                 JobResult::List {
@@ -488,10 +503,21 @@ impl App {
                     }
                 }
                 JobResult::ImportProgress(progress) => {
-                    self.import = Some(ImportStatus { progress })
+                    self.import = Some(ImportStatus {
+                        progress,
+                        simulated: None,
+                    })
+                }
+                JobResult::SimulateProgress(done, total) => {
+                    let progress = self.import.as_ref().map(|i| i.progress).unwrap_or_default();
+                    self.import = Some(ImportStatus {
+                        progress,
+                        simulated: Some((done, total)),
+                    });
                 }
                 JobResult::ImportDone {
                     summary,
+                    simulated,
                     open_first,
                     screenshots_attached,
                 } => {
@@ -503,6 +529,9 @@ impl App {
                         summary.sessions_duplicate,
                         summary.files_failed
                     );
+                    if simulated > 0 {
+                        line.push_str(&format!(", {simulated} simulated sessions generated"));
+                    }
                     if screenshots_attached > 0 {
                         line.push_str(&format!(
                             ", {screenshots_attached} page screenshots attached"
@@ -512,8 +541,11 @@ impl App {
                     for failed in summary.files.iter().filter_map(|f| f.error.as_ref()) {
                         self.errors.push(failed.clone());
                     }
-                    self.library_sessions =
-                        Some(self.library_sessions.unwrap_or(0) + summary.sessions_imported as u64);
+                    self.library_sessions = Some(
+                        self.library_sessions.unwrap_or(0)
+                            + summary.sessions_imported as u64
+                            + simulated as u64,
+                    );
                     let first = summary
                         .files
                         .iter()
@@ -671,7 +703,7 @@ impl App {
                     } else {
                         self.import = Some(ImportStatus::default());
                         self.open_first_after_import = open_first;
-                        self.background.import(paths, open_first, None);
+                        self.background.import(paths, open_first, None, None);
                     }
                 }
                 Command::SetFilter(filter) => {

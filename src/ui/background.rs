@@ -117,10 +117,14 @@ pub enum JobResult {
     Session(String, Result<Box<super::app::LoadedSession>, String>),
     /// Import progress.
     ImportProgress(ImportProgress),
+    /// Progress generating simulated sample sessions: (done, total).
+    SimulateProgress(usize, usize),
     /// Import finished.
     ImportDone {
         /// Totals.
         summary: ImportSummary,
+        /// Simulated sample sessions generated into the library.
+        simulated: usize,
         /// Open the first imported session.
         open_first: bool,
         /// Screenshots attached from the demo shop's assets.
@@ -384,8 +388,15 @@ impl Background {
     }
 
     /// Starts importing `paths` on a background thread. With `attach_demo`, the demo shop's
-    /// page screenshots are attached too (first start on the sample library).
-    pub fn import(&mut self, paths: Vec<PathBuf>, open_first: bool, attach_demo: Option<PathBuf>) {
+    /// page screenshots are attached too, and with `simulate`, simulated visitors are generated
+    /// into the library after the files (first start on the sample library).
+    pub fn import(
+        &mut self,
+        paths: Vec<PathBuf>,
+        open_first: bool,
+        attach_demo: Option<PathBuf>,
+        simulate: Option<crate::demo::GenerateOptions>,
+    ) {
         if self.import_running {
             Self::send_from(
                 &self.ctx,
@@ -414,6 +425,7 @@ impl Background {
                             &tx,
                             JobResult::ImportDone {
                                 summary: ImportSummary::default(),
+                                simulated: 0,
                                 open_first: false,
                                 screenshots_attached: 0,
                             },
@@ -447,11 +459,33 @@ impl Background {
                     Self::send_from(&ctx, &tx, JobResult::Error(format!("import: {e}")));
                     ImportSummary::default()
                 });
+                let simulated = match simulate.map(|options| {
+                    crate::demo::fill_library(
+                        &mut library,
+                        &options,
+                        &cancel,
+                        &mut |done, total| {
+                            Self::send_from(&ctx, &tx, JobResult::SimulateProgress(done, total));
+                        },
+                    )
+                }) {
+                    Some(Ok(n)) => n,
+                    Some(Err(e)) => {
+                        Self::send_from(
+                            &ctx,
+                            &tx,
+                            JobResult::Error(format!("generating simulated sessions: {e}")),
+                        );
+                        0
+                    }
+                    None => 0,
+                };
                 Self::send_from(
                     &ctx,
                     &tx,
                     JobResult::ImportDone {
                         summary,
+                        simulated,
                         open_first,
                         screenshots_attached,
                     },

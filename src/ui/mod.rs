@@ -34,6 +34,9 @@ pub struct StartOptions {
     pub open_session: Option<String>,
     /// Where to start the replay of `open_session`, ms from the session start.
     pub open_at_ms: Option<i64>,
+    /// Simulated visitors generated into an empty library on first start, besides the
+    /// recordings in `sample_sessions/` (the app uses [`crate::demo::SAMPLE_LIBRARY_SESSIONS`]).
+    pub simulated_sessions: usize,
 }
 
 /// Opens the main window and runs until it is closed.

@@ -112,7 +112,13 @@ fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
 
 fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
-        if let Some(import) = &app.import {
+        if let Some((done, total)) = app.import.as_ref().and_then(|i| i.simulated) {
+            ui.add(
+                egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                    .desired_width(240.0)
+                    .text(format!("Generating simulated visitors {done}/{total}")),
+            );
+        } else if let Some(import) = &app.import {
             let p = import.progress;
             let fraction = if p.files_total == 0 {
                 0.0
