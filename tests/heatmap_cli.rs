@@ -120,6 +120,81 @@ fn click_maps_of_the_sample_pages() {
     // The 1440 px screenshot is 2986 px tall; the legend strip adds 72 px.
     assert_eq!(png_size(&out), (1440, 2986 + 72));
 
+    // Only the sessions that added something to the cart (a micro-conversion).
+    let carts = env.json(&[
+        "heatmap",
+        "--page",
+        "http://shop.test/",
+        "--kind",
+        "click",
+        "--has-event",
+        "add_to_cart",
+        "--out",
+        env.path("home-cart.png").to_str().unwrap(),
+        "--json",
+    ]);
+    let with_cart = carts["sessions"].as_u64().unwrap();
+    assert!(
+        with_cart > 0 && with_cart < sessions,
+        "{with_cart} of {sessions}"
+    );
+    // Compare mode: converted against not converted, side by side and as a difference.
+    let side = env.path("home-compare.png");
+    let c = env.json(&[
+        "heatmap",
+        "--page",
+        "http://shop.test/",
+        "--compare",
+        "converted",
+        "--out",
+        side.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(c["layout"], "side-by-side");
+    assert_eq!(c["a"]["label"], "converted");
+    assert_eq!(c["b"]["label"], "not converted");
+    let (a, b) = (
+        c["a"]["map"]["sessions"].as_u64().unwrap(),
+        c["b"]["map"]["sessions"].as_u64().unwrap(),
+    );
+    assert_eq!(a + b, sessions, "converted and not add up to all");
+    assert_eq!(png_size(&side), (2 * 1440 + 16, 2986 + 72));
+    let diff = env.path("home-difference.png");
+    env.ok(&[
+        "heatmap",
+        "--page",
+        "http://shop.test/",
+        "--compare",
+        "before:2026-11-10",
+        "--compare-layout",
+        "difference",
+        "--out",
+        diff.to_str().unwrap(),
+    ]);
+    assert_eq!(png_size(&diff), (1440, 2986 + 72));
+    let bad = env.run(&[
+        "heatmap",
+        "--page",
+        "http://shop.test/",
+        "--compare",
+        "mobile",
+        "--out",
+        env.path("x.png").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("expected converted, before:YYYY-MM-DD"));
+
+    let listed = env.ok(&[
+        "list",
+        "--has-event",
+        "add_to_cart",
+        "--json",
+        "--limit",
+        "5000",
+    ]);
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    assert!(listed.as_array().unwrap().len() as u64 >= with_cart);
+
     // Mobile sessions over the 390 px screenshot, unique count, another colormap.
     let mobile = env.path("home-mobile.png");
     let m = env.json(&[

@@ -368,6 +368,89 @@ fn heatmap_view_aggregates_renders_and_changes_kind() {
     assert!((result.scroll_reach[0].share - 1.0).abs() < 1e-6);
 }
 
+/// Steps until the heatmap view shows a render of the newest aggregation.
+fn wait_for_map(h: &mut Harness<'static, App>) {
+    for _ in 0..3000 {
+        h.step();
+        let view = &h.state().heatmap;
+        if !view.aggregating && view.image.is_some() && h.state().commands.is_empty() {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no map: {:?}", h.state().heatmap.error);
+}
+
+#[test]
+fn heatmap_compare_mode_side_by_side_and_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path().join("library.sqlite"), Vec::new());
+    settle(&mut h);
+    h.get_by_label("Heatmaps").click();
+    wait_for_map(&mut h);
+    let single = h.state().heatmap.image.clone().unwrap();
+
+    // Converted vs not: two aggregations, one image twice as wide (plus the gap).
+    h.get_by_value("Off").click();
+    h.run_steps(2);
+    h.get_by_label("Converted vs not").click();
+    wait_for_map(&mut h);
+    for _ in 0..3000 {
+        h.step();
+        if h.state()
+            .heatmap
+            .image
+            .as_ref()
+            .is_some_and(|i| i.width > single.width)
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let view = &h.state().heatmap;
+    let compared = view.compared.clone().expect("set B");
+    assert_eq!(
+        compared.labels,
+        ("converted".to_owned(), "not converted".to_owned())
+    );
+    let (a, _) = view.result.clone().unwrap();
+    assert_eq!(a.query.filter.converted, Some(true));
+    assert_eq!(compared.b.query.filter.converted, Some(false));
+    let image = view.image.clone().unwrap();
+    assert_eq!(
+        image.width,
+        2 * single.width + sessionlens::render::compare::SIDE_BY_SIDE_GAP_PX
+    );
+    h.get_by_label("A: converted");
+    h.get_by_label("B: not converted");
+
+    // The difference map: one page wide again, no new aggregation.
+    let generation = h.state().heatmap.generation;
+    h.get_by_label("Difference").click();
+    for _ in 0..3000 {
+        h.step();
+        if h.state()
+            .heatmap
+            .image
+            .as_ref()
+            .is_some_and(|i| i.width == single.width)
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        h.state().heatmap.image.as_ref().unwrap().width,
+        single.width
+    );
+    assert_eq!(h.state().heatmap.generation, generation);
+    assert_eq!(
+        h.state().heatmap.compare_layout,
+        sessionlens::render::compare::CompareLayout::Difference
+    );
+}
+
 #[test]
 fn signals_view_lists_hotspots_and_opens_the_replay_at_one() {
     let dir = tempfile::tempdir().unwrap();

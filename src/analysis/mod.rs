@@ -1,6 +1,7 @@
 //! Analysis over sessions: pure functions, no I/O, no egui (heatmap aggregation reads the
 //! library through its query functions).
 
+pub mod compare;
 pub mod heatmap;
 
 pub mod signals;

@@ -217,6 +217,7 @@ pub fn session_filter(args: &FilterArgs) -> anyhow::Result<SessionFilter> {
         started_before_ms: date(&args.to, "to", true)?,
         converted: args.converted.as_deref().map(|c| c == "yes"),
         has_signal: args.has_signal.clone(),
+        has_event: args.has_event.clone(),
     })
 }
 

@@ -9,10 +9,12 @@ use serde_json::{Value, json};
 
 use super::FilterArgs;
 use super::commands::session_filter;
+use crate::analysis::compare::ComparePreset;
 use crate::analysis::heatmap::{
     CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, aggregate, width_range,
 };
 use crate::model::DeviceClass;
+use crate::render::compare::{CompareLayout, render_comparison};
 use crate::render::heatmap::{Colormap, RenderSettings, render_heatmap};
 use crate::render::{decode_png, encode_png};
 use crate::store::{Library, ScreenshotInfo, SessionQueries as _, url_matches};
@@ -59,6 +61,10 @@ pub struct HeatmapArgs {
     /// Sessions with at least one signal of this kind (e.g. rage_click).
     #[arg(long, value_name = "KIND")]
     pub has_signal: Option<String>,
+    /// Sessions with at least one custom event of this name, e.g. a micro-conversion such as
+    /// add_to_cart or newsletter_signup (case-insensitive).
+    #[arg(long, value_name = "EVENT")]
+    pub has_event: Option<String>,
     /// Count every point, or each session once per 16 px cell.
     #[arg(long, default_value = "total", value_parser = ["total", "unique"])]
     pub count: String,
@@ -78,6 +84,14 @@ pub struct HeatmapArgs {
     /// Leave out the legend and caption strip.
     #[arg(long)]
     pub no_legend: bool,
+    /// Compare two sets of sessions on one scale: `converted` (A converted, B not),
+    /// `before:YYYY-MM-DD` (A before the day, B from it on), `signal:KIND` or `event:NAME`
+    /// (A with it, B all sessions). Other filters apply to both.
+    #[arg(long, value_name = "PRESET", conflicts_with = "all_pages")]
+    pub compare: Option<String>,
+    /// How a comparison is drawn: both maps side by side, or one map of A − B per page view.
+    #[arg(long, default_value = "side-by-side", value_parser = ["side-by-side", "difference"], requires = "compare")]
+    pub compare_layout: String,
     /// The PNG to write (a folder with `--all-pages`).
     #[arg(long, value_name = "FILE.png")]
     pub out: PathBuf,
@@ -184,6 +198,9 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
     }
     let page = args.page.as_deref().unwrap_or_default();
     let shot = pick_screenshot(&screenshots, page, args)?;
+    if let Some(preset) = &args.compare {
+        return export_comparison(&library, args, kind, page, shot, &settings, preset);
+    }
     let result = export_one(&library, args, kind, page, shot, &settings, &args.out)?;
     if args.json {
         serde_json::to_writer_pretty(&mut stdout, &result_json(&result, shot, &args.out))?;
@@ -227,6 +244,7 @@ fn filter_args(args: &HeatmapArgs) -> FilterArgs {
         to: args.to.clone(),
         converted: args.converted.clone(),
         has_signal: args.has_signal.clone(),
+        has_event: args.has_event.clone(),
         ..FilterArgs::default()
     }
 }
@@ -313,19 +331,14 @@ fn pick_screenshot<'a>(
         .context("no screenshot")
 }
 
-fn export_one(
-    library: &Library,
+/// The aggregation query for `page` over `shot`, with the arguments' filters.
+fn build_query(
     args: &HeatmapArgs,
     kind: HeatmapKind,
     page: &str,
     shot: &ScreenshotInfo,
-    settings: &RenderSettings,
-    out: &Path,
-) -> anyhow::Result<HeatmapResult> {
-    let png = library
-        .screenshot_png(&shot.hash)?
-        .with_context(|| format!("the screenshot of {} is missing its PNG", shot.url))?;
-    let screenshot = decode_png(&png, &shot.url)?;
+    screenshot: &crate::render::RgbaImage,
+) -> anyhow::Result<HeatmapQuery> {
     let mut query = HeatmapQuery::new(page, kind, shot.layout_width);
     query.filter = session_filter(&filter_args(args))?;
     query.viewport_widths = if device(args).is_some() {
@@ -345,6 +358,30 @@ fn export_one(
         "hide" => FixedMode::Hide,
         _ => FixedMode::ShowFixed,
     };
+    Ok(query)
+}
+
+fn load_screenshot(
+    library: &Library,
+    shot: &ScreenshotInfo,
+) -> anyhow::Result<crate::render::RgbaImage> {
+    let png = library
+        .screenshot_png(&shot.hash)?
+        .with_context(|| format!("the screenshot of {} is missing its PNG", shot.url))?;
+    Ok(decode_png(&png, &shot.url)?)
+}
+
+fn export_one(
+    library: &Library,
+    args: &HeatmapArgs,
+    kind: HeatmapKind,
+    page: &str,
+    shot: &ScreenshotInfo,
+    settings: &RenderSettings,
+    out: &Path,
+) -> anyhow::Result<HeatmapResult> {
+    let screenshot = load_screenshot(library, shot)?;
+    let query = build_query(args, kind, page, shot, &screenshot)?;
     let result = aggregate(library, &query)?;
     let mut settings = settings.clone();
     settings.caption = caption(args);
@@ -352,6 +389,73 @@ fn export_one(
     let bytes = encode_png(&image).context("encoding the PNG")?;
     std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
     Ok(result)
+}
+
+/// `--compare`: two aggregations drawn on one scale into one PNG.
+fn export_comparison(
+    library: &Library,
+    args: &HeatmapArgs,
+    kind: HeatmapKind,
+    page: &str,
+    shot: &ScreenshotInfo,
+    settings: &RenderSettings,
+    preset: &str,
+) -> anyhow::Result<ExitCode> {
+    let preset = ComparePreset::parse(preset).map_err(|e| anyhow::anyhow!("--compare {e}"))?;
+    let layout = if args.compare_layout == "difference" {
+        CompareLayout::Difference
+    } else {
+        CompareLayout::SideBySide
+    };
+    let screenshot = load_screenshot(library, shot)?;
+    let base = build_query(args, kind, page, shot, &screenshot)?;
+    let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&base.filter);
+    let a = aggregate(
+        library,
+        &HeatmapQuery {
+            filter: filter_a,
+            ..base.clone()
+        },
+    )?;
+    let b = aggregate(
+        library,
+        &HeatmapQuery {
+            filter: filter_b,
+            ..base
+        },
+    )?;
+    let mut settings = settings.clone();
+    settings.caption = caption(args);
+    let image = render_comparison(&a, &b, &screenshot, &settings, (&label_a, &label_b), layout);
+    let bytes = encode_png(&image).context("encoding the PNG")?;
+    std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let out = json!({
+            "layout": layout.as_str(),
+            "a": {"label": label_a, "map": result_json(&a, shot, &args.out)},
+            "b": {"label": label_b, "map": result_json(&b, shot, &args.out)},
+        });
+        serde_json::to_writer_pretty(&mut stdout, &out)?;
+        writeln!(stdout)?;
+    } else {
+        writeln!(
+            stdout,
+            "{}: {} comparison of {} maps of {} at {} px: A {} ({} sessions, {} points), B {} ({} sessions, {} points)",
+            args.out.display(),
+            layout.as_str(),
+            kind.as_str(),
+            page,
+            shot.layout_width,
+            label_a,
+            a.sessions,
+            a.points,
+            label_b,
+            b.sessions,
+            b.points
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The filters, for the caption.
@@ -368,6 +472,9 @@ fn caption(args: &HeatmapArgs) -> String {
     }
     if let Some(s) = &args.has_signal {
         parts.push(format!("with {s}"));
+    }
+    if let Some(e) = &args.has_event {
+        parts.push(format!("did {e}"));
     }
     if let Some(f) = &args.from {
         parts.push(format!("from {f}"));

@@ -150,6 +150,10 @@ pub struct FilterArgs {
     /// Sessions with at least one signal of this kind (e.g. rage_click).
     #[arg(long, value_name = "KIND")]
     pub has_signal: Option<String>,
+    /// Sessions with at least one custom event of this name, e.g. a micro-conversion such as
+    /// add_to_cart or newsletter_signup (case-insensitive).
+    #[arg(long, value_name = "EVENT")]
+    pub has_event: Option<String>,
 }
 
 /// `list`.

@@ -169,6 +169,9 @@ pub enum Normalise {
     /// Divide by this percentile (0–100) of the non-zero values, clamping above it, so one
     /// extreme spot does not wash out the rest.
     Percentile(f32),
+    /// Divide by this value of the blurred working grid (see [`blurred_density`]), so several
+    /// maps share one scale (compare mode).
+    Fixed(f32),
 }
 
 /// How to draw a result. Changing these never needs a new aggregation.
@@ -465,9 +468,10 @@ fn blur_columns(g: &mut WorkGrid, r: usize) {
 }
 
 /// The value intensities are divided by.
-fn scale_of(values: &[f32], normalise: Normalise) -> f32 {
+pub(crate) fn scale_of(values: &[f32], normalise: Normalise) -> f32 {
     match normalise {
         Normalise::Max => values.iter().copied().fold(0.0, f32::max),
+        Normalise::Fixed(top) => top.max(0.0),
         Normalise::Percentile(p) => {
             let mut nz: Vec<f32> = values.iter().copied().filter(|&v| v > 0.0).collect();
             if nz.is_empty() {
@@ -676,7 +680,14 @@ fn draw_attention(
 }
 
 /// A horizontal line `thickness` px thick at row `y` (dashed: 12 on, 8 off).
-fn hline(out: &mut RgbaImage, y: u32, body_h: u32, rgb: [u8; 3], thickness: u32, dashed: bool) {
+pub(crate) fn hline(
+    out: &mut RgbaImage,
+    y: u32,
+    body_h: u32,
+    rgb: [u8; 3],
+    thickness: u32,
+    dashed: bool,
+) {
     let row_len = out.width as usize * 4;
     for yy in y..(y + thickness).min(body_h) {
         if let Some(row) = out
@@ -701,7 +712,7 @@ fn label_box(out: &mut RgbaImage, x: u32, y: u32, text: &str) {
     draw_text(out, x + 6, top + 15, text, size, [20, 20, 20]);
 }
 
-fn fill_rect(out: &mut RgbaImage, x: u32, y: u32, w: u32, h: u32, rgb: [u8; 3]) {
+pub(crate) fn fill_rect(out: &mut RgbaImage, x: u32, y: u32, w: u32, h: u32, rgb: [u8; 3]) {
     for yy in y..(y + h).min(out.height) {
         for xx in x..(x + w).min(out.width) {
             let i = (yy as usize * out.width as usize + xx as usize) * 4;
@@ -717,7 +728,7 @@ fn font() -> Option<FontRef<'static>> {
 }
 
 /// Width of `text` at `size_px`, px.
-fn text_width(text: &str, size_px: f32) -> f32 {
+pub(crate) fn text_width(text: &str, size_px: f32) -> f32 {
     let Some(font) = font() else { return 0.0 };
     let scaled = font.as_scaled(PxScale::from(size_px));
     let mut w = 0.0;
@@ -734,7 +745,14 @@ fn text_width(text: &str, size_px: f32) -> f32 {
 }
 
 /// Draws `text` with its baseline at `(x, baseline_y)`, anti-aliased, in `rgb`.
-fn draw_text(out: &mut RgbaImage, x: u32, baseline_y: u32, text: &str, size_px: f32, rgb: [u8; 3]) {
+pub(crate) fn draw_text(
+    out: &mut RgbaImage,
+    x: u32,
+    baseline_y: u32,
+    text: &str,
+    size_px: f32,
+    rgb: [u8; 3],
+) {
     let Some(font) = font() else { return };
     let scaled = font.as_scaled(PxScale::from(size_px));
     let mut caret = x as f32;

@@ -34,6 +34,55 @@ pub(crate) struct SessionIndex {
     signal_pairs: Vec<(u32, u32)>,
     /// Distinct signal kinds, by id.
     signal_kinds: Vec<String>,
+    /// Custom event names present in each session, as (session position, name id), sorted.
+    event_pairs: Vec<(u32, u32)>,
+    /// Distinct custom event names, ASCII-lowercased, by id.
+    event_names: Vec<String>,
+}
+
+/// `(session position, value id)` pairs of a `SELECT DISTINCT session_rowid, value` query, the
+/// values interned into `values` (lowercased with `lowercase`), sorted.
+fn load_pairs(
+    conn: &Connection,
+    sql: &str,
+    position_of_rowid: &HashMap<i64, usize>,
+    values: &mut Vec<String>,
+    lowercase: bool,
+) -> Result<Vec<(u32, u32)>, StoreError> {
+    let mut ids = HashMap::new();
+    let mut pairs = Vec::new();
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let rowid: i64 = r.get(0)?;
+        let text = r.get_ref(1)?.as_str().unwrap_or("");
+        let id = if lowercase {
+            intern(&mut ids, values, &text.to_ascii_lowercase())
+        } else {
+            intern(&mut ids, values, text)
+        };
+        if let Some(&p) = position_of_rowid.get(&rowid) {
+            pairs.push((u32::try_from(p).unwrap_or(u32::MAX), id));
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    Ok(pairs)
+}
+
+/// Per session position: does it have value `id` in `pairs`?
+fn sessions_with(len: usize, pairs: &[(u32, u32)], id: Option<usize>) -> Vec<bool> {
+    let mut with = vec![false; len];
+    if let Some(id) = id {
+        for &(p, value) in pairs {
+            if value as usize == id
+                && let Some(w) = with.get_mut(p as usize)
+            {
+                *w = true;
+            }
+        }
+    }
+    with
 }
 
 fn intern(map: &mut HashMap<String, u32>, values: &mut Vec<String>, value: &str) -> u32 {
@@ -138,25 +187,20 @@ impl SessionIndex {
             index.page_urls.extend(list);
             index.page_starts.push(index.page_urls.len());
         }
-        let mut kind_ids = HashMap::new();
-        {
-            let mut stmt = conn.prepare("SELECT DISTINCT session_rowid, kind FROM signals")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let rowid: i64 = r.get(0)?;
-                let kind = intern(
-                    &mut kind_ids,
-                    &mut index.signal_kinds,
-                    r.get_ref(1)?.as_str().unwrap_or(""),
-                );
-                if let Some(&p) = position_of_rowid.get(&rowid) {
-                    index
-                        .signal_pairs
-                        .push((u32::try_from(p).unwrap_or(u32::MAX), kind));
-                }
-            }
-        }
-        index.signal_pairs.sort_unstable();
+        index.signal_pairs = load_pairs(
+            conn,
+            "SELECT DISTINCT session_rowid, kind FROM signals",
+            &position_of_rowid,
+            &mut index.signal_kinds,
+            false,
+        )?;
+        index.event_pairs = load_pairs(
+            conn,
+            "SELECT DISTINCT session_rowid, name FROM custom_events",
+            &position_of_rowid,
+            &mut index.event_names,
+            true,
+        )?;
         Ok(index)
     }
 
@@ -177,6 +221,7 @@ impl SessionIndex {
             started_before_ms,
             converted,
             has_signal,
+            has_event,
         } = filter;
         let url_set: Option<Vec<bool>> = url.as_ref().map(|pattern| {
             let (pattern, is_glob) = super::query::url_pattern(pattern);
@@ -201,17 +246,13 @@ impl SessionIndex {
             (Channel::parse(s), source_id)
         });
         let signal_sessions: Option<Vec<bool>> = has_signal.as_ref().map(|kind| {
-            let mut with = vec![false; self.len()];
-            if let Some(k) = self.signal_kinds.iter().position(|v| v == kind) {
-                for &(p, kind_id) in &self.signal_pairs {
-                    if kind_id as usize == k
-                        && let Some(w) = with.get_mut(p as usize)
-                    {
-                        *w = true;
-                    }
-                }
-            }
-            with
+            let id = self.signal_kinds.iter().position(|v| v == kind);
+            sessions_with(self.len(), &self.signal_pairs, id)
+        });
+        let event_sessions: Option<Vec<bool>> = has_event.as_ref().map(|name| {
+            let name = name.to_ascii_lowercase();
+            let id = self.event_names.iter().position(|v| *v == name);
+            sessions_with(self.len(), &self.event_pairs, id)
         });
         (0..self.len())
             .filter(|&i| {
@@ -226,6 +267,7 @@ impl SessionIndex {
                             || source_id.is_some_and(|s| self.utm_source[i] == s)
                     })
                     && signal_sessions.as_ref().is_none_or(|with| with[i])
+                    && event_sessions.as_ref().is_none_or(|with| with[i])
                     && url_set.as_ref().is_none_or(|set| {
                         self.page_urls[self.page_starts[i]..self.page_starts[i + 1]]
                             .iter()

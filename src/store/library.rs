@@ -257,6 +257,7 @@ impl Library {
             "INSERT INTO session_bodies (session_rowid, encoding, body) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![rowid, BODY_ENCODING_POSTCARD_V1, body])?;
+        insert_custom_events(tx, rowid, session)?;
         let mut insert_points = tx.prepare_cached(
             "INSERT INTO page_points (session_rowid, page_index, kind, num_points, data) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
@@ -391,6 +392,22 @@ impl Library {
         })
     }
 
+    /// Custom event names (micro-conversions) with the number of sessions that sent each, most
+    /// frequent first; names differing only in ASCII case count as one.
+    pub fn custom_event_names(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT name, COUNT(DISTINCT session_rowid) FROM custom_events
+             GROUP BY name COLLATE NOCASE ORDER BY 2 DESC, 1",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, sessions) = row?;
+            out.push((name, u64::try_from(sessions).unwrap_or(0)));
+        }
+        Ok(out)
+    }
+
     /// Number of sessions stored.
     pub fn num_sessions(&self) -> Result<u64, StoreError> {
         let n: i64 = self
@@ -398,6 +415,66 @@ impl Library {
             .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
+}
+
+/// Stores the session's custom events (micro-conversions) as rows of `custom_events`.
+fn insert_custom_events(
+    tx: &Transaction<'_>,
+    session_rowid: i64,
+    session: &Session,
+) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO custom_events (session_rowid, page_index, timestamp_ms, name, value, currency)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for event in &session.events {
+        if let crate::model::EventKind::Custom {
+            name,
+            value,
+            currency,
+        } = &event.kind
+        {
+            insert.execute(params![
+                session_rowid,
+                event.page,
+                event.timestamp_ms,
+                name,
+                value,
+                currency
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Schema 4: fills `custom_events` from every stored session body (libraries made before it).
+pub(crate) fn backfill_custom_events(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare(
+        "SELECT s.session_rowid, s.session_id, b.encoding, b.body
+         FROM sessions s JOIN session_bodies b ON b.session_rowid = s.session_rowid",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let rowid: i64 = row.get(0)?;
+        let session_id: String = row.get(1)?;
+        let encoding: i64 = row.get(2)?;
+        let body = row.get_ref(3)?.as_blob().map_err(|e| StoreError::Decode {
+            session_id: session_id.clone(),
+            detail: e.to_string(),
+        })?;
+        if encoding != BODY_ENCODING_POSTCARD_V1 {
+            return Err(StoreError::Decode {
+                session_id,
+                detail: format!("unknown body encoding {encoding}"),
+            });
+        }
+        let session: Session = postcard::from_bytes(body).map_err(|e| StoreError::Decode {
+            session_id: session_id.clone(),
+            detail: e.to_string(),
+        })?;
+        insert_custom_events(tx, rowid, &session)?;
+    }
+    Ok(())
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -31,6 +31,9 @@ pub struct SessionFilter {
     pub converted: Option<bool>,
     /// Sessions with at least one signal of this kind (e.g. `rage_click`).
     pub has_signal: Option<String>,
+    /// Sessions with at least one custom event of this name (a micro-conversion such as
+    /// `add_to_cart`), compared without regard to ASCII case.
+    pub has_event: Option<String>,
 }
 
 /// Orders of the session list.
@@ -151,6 +154,7 @@ pub(crate) fn where_clause(filter: &SessionFilter) -> (String, Vec<Value>) {
         started_before_ms,
         converted,
         has_signal,
+        has_event,
     } = filter;
     let mut conditions = Vec::new();
     let mut params = Vec::new();
@@ -192,6 +196,10 @@ pub(crate) fn where_clause(filter: &SessionFilter) -> (String, Vec<Value>) {
     if let Some(kind) = has_signal {
         conditions.push("EXISTS (SELECT 1 FROM signals g WHERE g.session_rowid = s.session_rowid AND g.kind = ?)".to_owned());
         params.push(Value::Text(kind.clone()));
+    }
+    if let Some(name) = has_event {
+        conditions.push("EXISTS (SELECT 1 FROM custom_events ce WHERE ce.session_rowid = s.session_rowid AND ce.name = ? COLLATE NOCASE)".to_owned());
+        params.push(Value::Text(name.clone()));
     }
     let sql = if conditions.is_empty() {
         String::new()

@@ -124,7 +124,26 @@ const MIGRATIONS: &[&str] = &[
     r"
     ALTER TABLE signals ADD COLUMN num_clicks INTEGER NOT NULL DEFAULT 0;
     ",
+    // 4: custom (micro-conversion) events, one row each, so filters, KPIs and funnels need not
+    // decode session bodies. Filled from the stored bodies by `backfill` for older libraries.
+    r"
+    CREATE TABLE custom_events (
+        session_rowid INTEGER NOT NULL REFERENCES sessions(session_rowid) ON DELETE CASCADE,
+        page_index    INTEGER NOT NULL,
+        timestamp_ms  INTEGER NOT NULL,
+        name          TEXT NOT NULL,
+        value         REAL,
+        currency      TEXT
+    );
+    CREATE INDEX custom_events_name ON custom_events(name, session_rowid);
+    CREATE INDEX custom_events_session ON custom_events(session_rowid, timestamp_ms);
+    ",
 ];
+
+/// Data a migration derives from stored session bodies, run right after its SQL in the same
+/// transaction: `(version reached, fill)`.
+type Backfill = fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>;
+const BACKFILLS: &[(i64, Backfill)] = &[(4, super::library::backfill_custom_events)];
 
 /// The schema version this build creates and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -150,6 +169,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreErro
             return Ok(tx.commit()?);
         };
         tx.execute_batch(sql)?;
+        for (_, fill) in BACKFILLS.iter().filter(|(v, _)| *v == current + 1) {
+            fill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
     }

@@ -39,6 +39,8 @@ pub struct ListFilter {
     pub max_width: Option<u32>,
     /// Has a signal of this kind (empty: any).
     pub has_signal: String,
+    /// Sent a custom event of this name, e.g. a micro-conversion (empty: any).
+    pub has_event: String,
     /// Started on or after this date, `YYYY-MM-DD` (empty: any).
     pub from_date: String,
     /// Started on or before this date, `YYYY-MM-DD` (empty: any).
@@ -99,6 +101,7 @@ impl ListFilter {
             source: text(&self.source),
             converted: self.converted,
             has_signal: text(&self.has_signal),
+            has_event: text(&self.has_event),
             started_from_ms: time::parse_date_ms(&self.from_date),
             started_before_ms: time::parse_date_ms(&self.to_date).map(|ms| ms + 86_400_000),
         }
@@ -522,6 +525,8 @@ impl App {
                     screenshots_attached,
                 } => {
                     self.import = None;
+                    // New pages, screenshots and event names: ask again when next shown.
+                    self.heatmap.pages_requested = false;
                     let mut line = format!(
                         "Imported {} sessions from {} files ({} duplicates skipped, {} files failed)",
                         summary.sessions_imported,
@@ -574,7 +579,11 @@ impl App {
                     }
                 }
                 JobResult::Exported(line) => self.replay_message = Some(line),
-                JobResult::HeatmapPages { groups, shots } => {
+                JobResult::HeatmapPages {
+                    groups,
+                    shots,
+                    events,
+                } => {
                     let view = &mut self.heatmap;
                     if view.choice.page.is_empty()
                         && let Some(first) =
@@ -596,11 +605,17 @@ impl App {
                     }
                     view.groups = groups;
                     view.shots = shots;
+                    view.events = events;
                 }
-                JobResult::Heatmap { generation, result } => {
+                JobResult::Heatmap {
+                    generation,
+                    result,
+                    compared,
+                } => {
                     let view = &mut self.heatmap;
                     if generation == view.generation {
                         view.aggregating = false;
+                        view.compared = compared;
                         match result {
                             Ok((result, shot)) => {
                                 view.error = None;
@@ -842,8 +857,13 @@ impl App {
                         self.background.query(Query::Heatmap {
                             generation: view.generation,
                             query: Box::new(view.choice.query()),
+                            compare: view.choice.compare_preset(),
                         });
                     }
+                }
+                Command::SetCompareLayout(layout) => {
+                    self.heatmap.compare_layout = layout;
+                    self.render_heatmap();
                 }
                 Command::SetHeatmapSettings(settings) => {
                     self.heatmap.settings = *settings;
@@ -928,6 +948,7 @@ impl App {
                 Arc::clone(result),
                 Arc::clone(shot),
                 settings,
+                view.compared.clone().map(|c| (c, view.compare_layout)),
             );
         }
     }

@@ -9,11 +9,13 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use super::app::LoadedSession;
 use super::heatmap_view::SpotMoment;
 use super::replay::{Backdrop, PageImage};
+use crate::analysis::compare::ComparePreset;
 use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult, Moment};
 use crate::analysis::signals::SignalKind;
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::format::ReadOptions;
 use crate::render::RgbaImage;
+use crate::render::compare::CompareLayout;
 use crate::render::heatmap::RenderSettings;
 use crate::store::{
     ImportProgress, ImportSummary, Library, ScreenshotInfo, SessionFilter, SessionQueries as _,
@@ -63,6 +65,8 @@ pub enum Query {
         generation: u64,
         /// What to aggregate.
         query: Box<HeatmapQuery>,
+        /// Compare mode: split the filter into A and B and aggregate both.
+        compare: Option<ComparePreset>,
     },
     /// Resolve the moments behind a heatmap spot to session ids.
     Moments(Vec<Moment>),
@@ -152,13 +156,17 @@ pub enum JobResult {
         groups: Vec<crate::store::PageGroup>,
         /// Screenshots.
         shots: Vec<ScreenshotInfo>,
+        /// Custom event names with their session counts.
+        events: Vec<(String, u64)>,
     },
     /// An aggregated heatmap with its screenshot, or why there is none.
     Heatmap {
         /// The generation asked for.
         generation: u64,
-        /// Result and screenshot.
+        /// Result and screenshot (set A in compare mode).
         result: Result<(Arc<HeatmapResult>, Arc<RgbaImage>), String>,
+        /// Set B in compare mode.
+        compared: Option<Compared>,
     },
     /// A rendered heatmap.
     HeatmapImage {
@@ -203,6 +211,16 @@ struct RenderJob {
     result: Arc<HeatmapResult>,
     screenshot: Arc<RgbaImage>,
     settings: RenderSettings,
+    compare: Option<(Compared, CompareLayout)>,
+}
+
+/// The second map of a comparison, with both sets' labels.
+#[derive(Clone, Debug)]
+pub struct Compared {
+    /// Labels of A and B ("converted", "not converted").
+    pub labels: (String, String),
+    /// Set B.
+    pub b: Arc<HeatmapResult>,
 }
 
 impl Background {
@@ -325,16 +343,60 @@ impl Background {
                         Query::HeatmapPages => match (
                             library.page_groups(&SessionFilter::default()),
                             library.screenshots(),
+                            library.custom_event_names(),
                         ) {
-                            (Ok(groups), Ok(shots)) => JobResult::HeatmapPages { groups, shots },
-                            (Err(e), _) | (_, Err(e)) => {
+                            (Ok(groups), Ok(shots), Ok(events)) => JobResult::HeatmapPages {
+                                groups,
+                                shots,
+                                events,
+                            },
+                            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                                 JobResult::Error(format!("listing pages: {e}"))
                             }
                         },
-                        Query::Heatmap { generation, query } => JobResult::Heatmap {
+                        Query::Heatmap {
+                            generation,
+                            query,
+                            compare: None,
+                        } => JobResult::Heatmap {
                             generation,
                             result: heatmap(&library, &query, &mut images),
+                            compared: None,
                         },
+                        Query::Heatmap {
+                            generation,
+                            query,
+                            compare: Some(preset),
+                        } => {
+                            let ((label_a, filter_a), (label_b, filter_b)) =
+                                preset.split(&query.filter);
+                            let a = HeatmapQuery {
+                                filter: filter_a,
+                                ..(*query).clone()
+                            };
+                            let b = HeatmapQuery {
+                                filter: filter_b,
+                                ..*query
+                            };
+                            match (
+                                heatmap(&library, &a, &mut images),
+                                heatmap(&library, &b, &mut images),
+                            ) {
+                                (Ok(a), Ok((b, _))) => JobResult::Heatmap {
+                                    generation,
+                                    result: Ok(a),
+                                    compared: Some(Compared {
+                                        labels: (label_a, label_b),
+                                        b,
+                                    }),
+                                },
+                                (Err(e), _) | (_, Err(e)) => JobResult::Heatmap {
+                                    generation,
+                                    result: Err(e),
+                                    compared: None,
+                                },
+                            }
+                        }
                         Query::Moments(moments) => JobResult::SpotMoments(
                             moments
                                 .iter()
@@ -555,6 +617,7 @@ impl Background {
         result: Arc<HeatmapResult>,
         screenshot: Arc<RgbaImage>,
         settings: RenderSettings,
+        compare: Option<(Compared, CompareLayout)>,
     ) {
         if self.render_tx.is_none() {
             let (tx, rx) = std::sync::mpsc::channel::<RenderJob>();
@@ -566,11 +629,21 @@ impl Background {
                         while let Ok(newer) = rx.try_recv() {
                             job = newer;
                         }
-                        let image = crate::render::heatmap::render_heatmap(
-                            &job.result,
-                            &job.screenshot,
-                            &job.settings,
-                        );
+                        let image = match &job.compare {
+                            None => crate::render::heatmap::render_heatmap(
+                                &job.result,
+                                &job.screenshot,
+                                &job.settings,
+                            ),
+                            Some((compared, layout)) => crate::render::compare::render_comparison(
+                                &job.result,
+                                &compared.b,
+                                &job.screenshot,
+                                &job.settings,
+                                (&compared.labels.0, &compared.labels.1),
+                                *layout,
+                            ),
+                        };
                         Self::send_from(
                             &ctx,
                             &results,
@@ -599,6 +672,7 @@ impl Background {
                 result,
                 screenshot,
                 settings,
+                compare,
             });
         }
     }

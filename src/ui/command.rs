@@ -84,6 +84,8 @@ pub enum Command {
         /// The moment, epoch ms.
         timestamp_ms: i64,
     },
+    /// Draw a comparison side by side or as a difference map (re-renders only).
+    SetCompareLayout(crate::render::compare::CompareLayout),
     /// Ask for the pages and screenshots the heatmap view offers.
     LoadHeatmapPages,
     /// Change what the heatmap aggregates (re-aggregates).

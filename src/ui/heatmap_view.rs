@@ -8,12 +8,15 @@ use std::sync::Arc;
 use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Vec2};
 
 use super::app::App;
+use super::background::Compared;
 use super::command::Command;
 use super::replay::{Tile, upload_tiles};
 use super::theme;
+use crate::analysis::compare::ComparePreset;
 use crate::analysis::heatmap::{CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult};
 use crate::model::{DeviceClass, PagePos};
 use crate::render::RgbaImage;
+use crate::render::compare::CompareLayout;
 use crate::render::heatmap::{Colormap, RenderSettings};
 use crate::store::{PageGroup, ScreenshotInfo, SessionFilter};
 
@@ -45,6 +48,14 @@ pub struct HeatmapChoice {
     pub to_date: String,
     /// Sessions with this signal (empty: any).
     pub has_signal: String,
+    /// Sessions with this custom event, e.g. a micro-conversion (empty: any).
+    pub has_event: String,
+    /// Compare mode: what A and B differ in.
+    pub compare: CompareMode,
+    /// The day for [`CompareMode::BeforeAfter`], `YYYY-MM-DD`.
+    pub compare_day: String,
+    /// The signal kind or event name for [`CompareMode::Signal`] and [`CompareMode::Event`].
+    pub compare_with: String,
     /// Total clicks or unique sessions.
     pub count_mode: CountMode,
     /// Fixed-element clicks.
@@ -64,13 +75,73 @@ impl Default for HeatmapChoice {
             from_date: String::new(),
             to_date: String::new(),
             has_signal: String::new(),
+            has_event: String::new(),
+            compare: CompareMode::Off,
+            compare_day: String::new(),
+            compare_with: String::new(),
             count_mode: CountMode::Total,
             fixed_mode: FixedMode::ShowFixed,
         }
     }
 }
 
+/// Compare modes offered in the heatmap view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CompareMode {
+    /// One map.
+    #[default]
+    Off,
+    /// Converted versus not converted.
+    Converted,
+    /// Before versus from a day (a redesign).
+    BeforeAfter,
+    /// Sessions with a signal versus all.
+    Signal,
+    /// Sessions that sent a custom event versus all.
+    Event,
+}
+
+impl CompareMode {
+    /// Every mode, in menu order.
+    pub const ALL: [Self; 5] = [
+        Self::Off,
+        Self::Converted,
+        Self::BeforeAfter,
+        Self::Signal,
+        Self::Event,
+    ];
+
+    /// Menu label.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Off => "Off",
+            Self::Converted => "Converted vs not",
+            Self::BeforeAfter => "Before vs after a day",
+            Self::Signal => "With a signal vs all",
+            Self::Event => "Did an event vs all",
+        }
+    }
+}
+
 impl HeatmapChoice {
+    /// The comparison asked for, when its parameters are complete.
+    #[must_use]
+    pub fn compare_preset(&self) -> Option<ComparePreset> {
+        let with = self.compare_with.trim();
+        match self.compare {
+            CompareMode::Off => None,
+            CompareMode::Converted => Some(ComparePreset::Converted),
+            CompareMode::BeforeAfter => {
+                ComparePreset::parse(&format!("before:{}", self.compare_day.trim())).ok()
+            }
+            CompareMode::Signal => {
+                (!with.is_empty()).then(|| ComparePreset::Signal(with.to_owned()))
+            }
+            CompareMode::Event => (!with.is_empty()).then(|| ComparePreset::Event(with.to_owned())),
+        }
+    }
+
     /// The aggregation query.
     #[must_use]
     pub fn query(&self) -> HeatmapQuery {
@@ -85,6 +156,7 @@ impl HeatmapChoice {
             source: text(&self.source),
             converted: self.converted,
             has_signal: text(&self.has_signal),
+            has_event: text(&self.has_event),
             started_from_ms: crate::model::time::parse_date_ms(&self.from_date),
             started_before_ms: crate::model::time::parse_date_ms(&self.to_date)
                 .map(|ms| ms + 86_400_000),
@@ -117,20 +189,26 @@ pub struct HeatmapView {
     pub groups: Vec<PageGroup>,
     /// Screenshots in the library.
     pub shots: Vec<ScreenshotInfo>,
+    /// Custom event names (micro-conversions) in the library, with their session counts.
+    pub events: Vec<(String, u64)>,
     /// Pages and screenshots have been asked for.
     pub pages_requested: bool,
     /// Generation of the newest aggregation asked for.
     pub generation: u64,
     /// An aggregation is running.
     pub aggregating: bool,
-    /// The newest aggregation and the screenshot it is drawn over.
+    /// The newest aggregation and the screenshot it is drawn over (set A when comparing).
     pub result: Option<(Arc<HeatmapResult>, Arc<RgbaImage>)>,
+    /// Set B of a comparison.
+    pub compared: Option<Compared>,
+    /// How a comparison is drawn (changing it re-renders, never re-aggregates).
+    pub compare_layout: CompareLayout,
     /// Generation of the newest render asked for.
     pub render_generation: u64,
     /// The rendered map (exactly what "Export PNG" writes).
     pub image: Option<Arc<RgbaImage>>,
+    /// Textures of `image`, uploaded on the first frame that shows it.
     tiles: Vec<Tile>,
-    tiles_for: u64,
     /// Why the last aggregation failed.
     pub error: Option<String>,
     /// Zoom (1 = image width fits the view).
@@ -146,14 +224,16 @@ impl Default for HeatmapView {
             settings: RenderSettings::for_kind(HeatmapKind::Click),
             groups: Vec::new(),
             shots: Vec::new(),
+            events: Vec::new(),
             pages_requested: false,
             generation: 0,
             aggregating: false,
             result: None,
+            compared: None,
+            compare_layout: CompareLayout::SideBySide,
             render_generation: 0,
             image: None,
             tiles: Vec::new(),
-            tiles_for: 0,
             error: None,
             zoom: 1.0,
             spot: None,
@@ -179,6 +259,8 @@ impl HeatmapView {
     pub fn set_image(&mut self, generation: u64, image: Arc<RgbaImage>) {
         if generation == self.render_generation {
             self.image = Some(image);
+            // The textures of the old pixels go; the new ones are uploaded when next drawn.
+            self.tiles.clear();
         }
     }
 }
@@ -341,6 +423,26 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                     }
                 });
             ui.end_row();
+            ui.label("Event").on_hover_text(
+                "Sessions that sent this custom event, e.g. a micro-conversion such as add_to_cart",
+            );
+            egui::ComboBox::from_id_salt("heatmap_event")
+                .selected_text(if choice.has_event.is_empty() {
+                    "Any"
+                } else {
+                    choice.has_event.as_str()
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut choice.has_event, String::new(), "Any");
+                    for (name, sessions) in &view.events {
+                        ui.selectable_value(
+                            &mut choice.has_event,
+                            name.clone(),
+                            format!("{name} ({sessions})"),
+                        );
+                    }
+                });
+            ui.end_row();
             ui.label("Count");
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut choice.count_mode, CountMode::Total, "Total");
@@ -354,6 +456,79 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                 ui.selectable_value(&mut choice.fixed_mode, FixedMode::Hide, "Hide");
             });
             ui.end_row();
+            ui.label("Compare").on_hover_text(
+                "Two sets of sessions on one colour scale: A and B differ in one respect, every \
+                 other filter applies to both",
+            );
+            egui::ComboBox::from_id_salt("heatmap_compare")
+                .selected_text(choice.compare.label())
+                .show_ui(ui, |ui| {
+                    for mode in CompareMode::ALL {
+                        ui.selectable_value(&mut choice.compare, mode, mode.label());
+                    }
+                });
+            ui.end_row();
+            match choice.compare {
+                CompareMode::BeforeAfter => {
+                    ui.label("Day");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut choice.compare_day)
+                            .hint_text("YYYY-MM-DD")
+                            .desired_width(100.0),
+                    );
+                    ui.end_row();
+                }
+                CompareMode::Signal | CompareMode::Event => {
+                    let signal = choice.compare == CompareMode::Signal;
+                    ui.label(if signal { "A: signal" } else { "A: event" });
+                    egui::ComboBox::from_id_salt("heatmap_compare_with")
+                        .selected_text(if choice.compare_with.is_empty() {
+                            "Choose"
+                        } else {
+                            choice.compare_with.as_str()
+                        })
+                        .show_ui(ui, |ui| {
+                            if signal {
+                                for kind in super::panels::SIGNAL_KINDS {
+                                    ui.selectable_value(
+                                        &mut choice.compare_with,
+                                        (*kind).to_owned(),
+                                        *kind,
+                                    );
+                                }
+                            } else {
+                                for (name, sessions) in &view.events {
+                                    ui.selectable_value(
+                                        &mut choice.compare_with,
+                                        name.clone(),
+                                        format!("{name} ({sessions})"),
+                                    );
+                                }
+                            }
+                        });
+                    ui.end_row();
+                }
+                CompareMode::Off | CompareMode::Converted => {}
+            }
+            if choice.compare != CompareMode::Off {
+                ui.label("Show");
+                ui.horizontal(|ui| {
+                    for layout in [CompareLayout::SideBySide, CompareLayout::Difference] {
+                        let label = if layout == CompareLayout::SideBySide {
+                            "Side by side"
+                        } else {
+                            "Difference"
+                        };
+                        if ui
+                            .selectable_label(view.compare_layout == layout, label)
+                            .clicked()
+                        {
+                            out.push(Command::SetCompareLayout(layout));
+                        }
+                    }
+                });
+                ui.end_row();
+            }
         });
     ui.separator();
     egui::Grid::new("heatmap_render")
@@ -396,7 +571,15 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     }
     if let Some((result, _)) = &view.result {
         ui.separator();
-        figures_ui(result, ui, out);
+        if let Some(compared) = &view.compared {
+            ui.strong(format!("A: {}", compared.labels.0));
+            ui.push_id("figures_a", |ui| figures_ui(result, ui, out));
+            ui.separator();
+            ui.strong(format!("B: {}", compared.labels.1));
+            ui.push_id("figures_b", |ui| figures_ui(&compared.b, ui, out));
+        } else {
+            figures_ui(result, ui, out);
+        }
     }
     if let Some((pos, moments)) = &view.spot {
         ui.separator();
@@ -536,13 +719,12 @@ fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     let Some((result, shot)) = view.result.clone() else {
         return;
     };
-    if view.tiles_for != view.render_generation || view.tiles.is_empty() {
+    if view.tiles.is_empty() {
         view.tiles = upload_tiles(
             ui.ctx(),
             &format!("heatmap-{}", view.render_generation),
             &image,
         );
-        view.tiles_for = view.render_generation;
     }
     // Image px per page CSS px (the screenshot's device pixel ratio).
     let px_per_css = shot.width as f32 / result.query.layout_width_px.max(1) as f32;
@@ -556,6 +738,7 @@ fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     let size = Vec2::new(image.width as f32, image.height as f32) * scale;
     let tiles = &view.tiles;
     let spot = view.spot.as_ref().map(|(p, _)| *p);
+    let comparing = view.compared.is_some();
     egui::ScrollArea::both()
         .id_salt("heatmap_map")
         .auto_shrink([false, false])
@@ -564,10 +747,7 @@ fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Heatmap"));
             let painter = ui.painter_at(ui.clip_rect());
             for tile in tiles {
-                let r = Rect::from_min_size(
-                    rect.min + Vec2::new(0.0, tile.y0_px as f32 * scale),
-                    Vec2::new(image.width as f32, tile.height_px as f32) * scale,
-                );
+                let r = tile.rect(rect.min, scale);
                 if painter.clip_rect().intersects(r) {
                     painter.image(
                         tile.texture.id(),
@@ -588,6 +768,10 @@ fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                     SPOT_RADIUS_PX * px_per_css * scale,
                     Stroke::new(2.0, Color32::WHITE),
                 );
+            }
+            if comparing {
+                // Two maps (or a difference) share the image: spots belong to neither.
+                return;
             }
             if let Some(pos) = response.hover_pos() {
                 let p = page_of(pos);
@@ -660,6 +844,9 @@ pub fn caption(result: &HeatmapResult) -> String {
     }
     if let Some(s) = &q.filter.has_signal {
         parts.push(format!("with {s}"));
+    }
+    if let Some(e) = &q.filter.has_event {
+        parts.push(format!("did {e}"));
     }
     if let Some((from, to)) = result.date_range_ms {
         let day = |ms: i64| {

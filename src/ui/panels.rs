@@ -183,7 +183,7 @@ fn errors_ui(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(8.0);
 }
 
-fn filters_ui(filter: &mut ListFilter, ui: &mut egui::Ui) {
+fn filters_ui(filter: &mut ListFilter, events: &[(String, u64)], ui: &mut egui::Ui) {
     egui::Grid::new("filters")
         .num_columns(2)
         .spacing([8.0, 4.0])
@@ -303,6 +303,29 @@ fn filters_ui(filter: &mut ListFilter, ui: &mut egui::Ui) {
                 .labelled_by(label.id);
             ui.end_row();
 
+            let label = ui.label("Event").on_hover_text(
+                "Sessions that sent this custom event, e.g. a micro-conversion such as add_to_cart",
+            );
+            egui::ComboBox::from_id_salt("event")
+                .selected_text(if filter.has_event.is_empty() {
+                    "Any"
+                } else {
+                    filter.has_event.as_str()
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut filter.has_event, String::new(), "Any");
+                    for (name, sessions) in events {
+                        ui.selectable_value(
+                            &mut filter.has_event,
+                            name.clone(),
+                            format!("{name} ({sessions})"),
+                        );
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+
             let label = ui.label("Sort");
             egui::ComboBox::from_id_salt("sort")
                 .selected_text(filter.sort.label())
@@ -321,7 +344,11 @@ fn session_list_ui(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(4.0);
     ui.heading("Sessions");
     let mut filter = app.prefs.filter.clone();
-    filters_ui(&mut filter, ui);
+    if !app.heatmap.pages_requested {
+        // The event names for the filter come with the heatmap view's page list.
+        app.commands.push(Command::LoadHeatmapPages);
+    }
+    filters_ui(&mut filter, &app.heatmap.events, ui);
     if filter != app.prefs.filter {
         app.commands.push(Command::SetFilter(filter));
     }

@@ -168,14 +168,29 @@ pub struct TextureCache {
     tiles: HashMap<String, Vec<Tile>>,
 }
 
-/// One uploaded band of an image.
+/// One uploaded piece of an image.
 pub(super) struct Tile {
     /// The texture.
     pub(super) texture: egui::TextureHandle,
+    /// First image column of the tile.
+    pub(super) x0_px: u32,
     /// First image row of the tile.
     pub(super) y0_px: u32,
+    /// Columns in the tile.
+    pub(super) width_px: u32,
     /// Rows in the tile.
     pub(super) height_px: u32,
+}
+
+impl Tile {
+    /// The tile's rectangle on screen, for an image whose top-left pixel is at `origin` and
+    /// whose pixels are `scale` points wide.
+    pub(super) fn rect(&self, origin: Pos2, scale: f32) -> Rect {
+        Rect::from_min_size(
+            origin + Vec2::new(self.x0_px as f32, self.y0_px as f32) * scale,
+            Vec2::new(self.width_px as f32, self.height_px as f32) * scale,
+        )
+    }
 }
 
 impl TextureCache {
@@ -187,30 +202,41 @@ impl TextureCache {
     }
 }
 
-/// Uploads `image` as textures of at most [`TILE_PX`] rows each, so images of any height draw.
+/// Uploads `image` as textures of at most [`TILE_PX`] × [`TILE_PX`] px, so images of any size
+/// draw (GPUs cap the side of a texture; a side-by-side comparison is wider than one).
 pub(super) fn upload_tiles(ctx: &egui::Context, name: &str, image: &RgbaImage) -> Vec<Tile> {
-    let width = image.width as usize;
-    let row_bytes = width * 4;
-    (0..image.height)
-        .step_by(TILE_PX as usize)
-        .filter_map(|y0| {
-            let height = TILE_PX.min(image.height - y0);
-            let start = y0 as usize * row_bytes;
-            let bytes = image
-                .pixels
-                .get(start..start + height as usize * row_bytes)?;
-            let color = egui::ColorImage::from_rgba_unmultiplied([width, height as usize], bytes);
-            Some(Tile {
+    let row_bytes = image.width as usize * 4;
+    let mut tiles = Vec::new();
+    for y0 in (0..image.height).step_by(TILE_PX as usize) {
+        let height = TILE_PX.min(image.height - y0);
+        for x0 in (0..image.width).step_by(TILE_PX as usize) {
+            let width = TILE_PX.min(image.width - x0);
+            let mut bytes = Vec::with_capacity(width as usize * height as usize * 4);
+            for y in y0..y0 + height {
+                let start = y as usize * row_bytes + x0 as usize * 4;
+                if let Some(row) = image.pixels.get(start..start + width as usize * 4) {
+                    bytes.extend_from_slice(row);
+                }
+            }
+            if bytes.len() != width as usize * height as usize * 4 {
+                continue;
+            }
+            let color =
+                egui::ColorImage::from_rgba_unmultiplied([width as usize, height as usize], &bytes);
+            tiles.push(Tile {
                 texture: ctx.load_texture(
-                    format!("{name}-{y0}"),
+                    format!("{name}-{x0}-{y0}"),
                     color,
                     egui::TextureOptions::LINEAR,
                 ),
+                x0_px: x0,
                 y0_px: y0,
+                width_px: width,
                 height_px: height,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    tiles
 }
 
 /// Maps page CSS px to screen points.
@@ -913,12 +939,7 @@ fn draw_page(
         Backdrop::Screenshot(img) => {
             let per_css = img.px_per_css();
             for tile in textures.tiles(ctx, img) {
-                let r = map.rect(
-                    0.0,
-                    tile.y0_px as f32 / per_css,
-                    img.image.width as f32 / per_css,
-                    tile.height_px as f32 / per_css,
-                );
+                let r = tile.rect(map.pos(PagePos { x: 0.0, y: 0.0 }), map.scale / per_css);
                 if painter.clip_rect().intersects(r) {
                     painter.image(
                         tile.texture.id(),

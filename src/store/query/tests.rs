@@ -254,6 +254,70 @@ fn has_signal_filter_and_counts() {
 }
 
 #[test]
+fn has_event_filter_and_event_names() {
+    let lib = library();
+    let f = |name: &str| {
+        ids(
+            &lib,
+            &SessionFilter {
+                has_event: Some(name.to_owned()),
+                ..Default::default()
+            },
+        )
+    };
+    assert_eq!(f("purchase"), ["b"]);
+    assert_eq!(f("Purchase"), ["b"]);
+    assert!(f("add_to_cart").is_empty());
+    assert_eq!(
+        lib.custom_event_names().unwrap(),
+        vec![("purchase".to_owned(), 1)]
+    );
+}
+
+#[test]
+fn schema_4_backfills_custom_events_of_older_libraries() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let mut lib = Library::open(&path).unwrap();
+        let loaded = Loaded {
+            sessions: vec![session(
+                "b",
+                2_000_000,
+                DeviceClass::Mobile,
+                390,
+                &["https://shop.test/cart.html"],
+                1,
+                true,
+            )],
+            ..Loaded::default()
+        };
+        lib.insert_loaded("mem", &loaded).unwrap();
+    }
+    // Make it look like a version-3 library: no custom_events table.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE custom_events; PRAGMA user_version = 3;")
+            .unwrap();
+    }
+    let lib = Library::open(&path).unwrap();
+    assert_eq!(
+        lib.custom_event_names().unwrap(),
+        vec![("purchase".to_owned(), 1)]
+    );
+    assert_eq!(
+        ids(
+            &lib,
+            &SessionFilter {
+                has_event: Some("purchase".to_owned()),
+                ..Default::default()
+            }
+        ),
+        ["b"]
+    );
+}
+
+#[test]
 fn page_groups_and_points() {
     let lib = library();
     let groups = lib.page_groups(&SessionFilter::default()).unwrap();
@@ -556,6 +620,19 @@ fn sql_filter_and_index_filter_agree() {
         SessionFilter {
             has_signal: Some("rage_click".to_owned()),
             device: Some(DeviceClass::Desktop),
+            ..Default::default()
+        },
+        SessionFilter {
+            has_event: Some("ADD_TO_CART".to_owned()),
+            ..Default::default()
+        },
+        SessionFilter {
+            has_event: Some("newsletter_signup".to_owned()),
+            device: Some(DeviceClass::Mobile),
+            ..Default::default()
+        },
+        SessionFilter {
+            has_event: Some("no_such_event".to_owned()),
             ..Default::default()
         },
     ];

@@ -1,0 +1,108 @@
+//! Compare mode: one filter set split into two (A and B) that differ in one respect.
+
+use crate::model::time;
+use crate::store::SessionFilter;
+
+/// What A and B differ in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ComparePreset {
+    /// A: converted sessions; B: the others.
+    Converted,
+    /// A: sessions started before the day (epoch ms of its midnight, UTC); B: from it on
+    /// (before and after a redesign).
+    BeforeAfter(i64),
+    /// A: sessions with a signal of this kind; B: all sessions of the base filter.
+    Signal(String),
+    /// A: sessions with a custom event of this name (a micro-conversion); B: all sessions.
+    Event(String),
+}
+
+impl ComparePreset {
+    /// Parses `converted`, `before:YYYY-MM-DD`, `signal:KIND` or `event:NAME`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text == "converted" {
+            return Ok(Self::Converted);
+        }
+        match text.split_once(':') {
+            Some(("before", day)) => time::parse_date_ms(day)
+                .filter(|_| day.contains('-'))
+                .map(Self::BeforeAfter)
+                .ok_or_else(|| format!("{text:?}: expected before:YYYY-MM-DD")),
+            Some(("signal", kind)) if !kind.trim().is_empty() => {
+                Ok(Self::Signal(kind.trim().to_owned()))
+            }
+            Some(("event", name)) if !name.trim().is_empty() => {
+                Ok(Self::Event(name.trim().to_owned()))
+            }
+            _ => Err(format!(
+                "{text:?}: expected converted, before:YYYY-MM-DD, signal:KIND or event:NAME"
+            )),
+        }
+    }
+
+    /// The two filters, each with its label, from `base`.
+    #[must_use]
+    pub fn split(
+        &self,
+        base: &SessionFilter,
+    ) -> ((String, SessionFilter), (String, SessionFilter)) {
+        let mut a = base.clone();
+        let mut b = base.clone();
+        let labels = match self {
+            Self::Converted => {
+                a.converted = Some(true);
+                b.converted = Some(false);
+                ("converted".to_owned(), "not converted".to_owned())
+            }
+            Self::BeforeAfter(day_ms) => {
+                a.started_before_ms =
+                    Some(base.started_before_ms.map_or(*day_ms, |t| t.min(*day_ms)));
+                b.started_from_ms = Some(base.started_from_ms.map_or(*day_ms, |t| t.max(*day_ms)));
+                let day: String = time::format_utc(*day_ms).chars().take(10).collect();
+                (format!("before {day}"), format!("from {day}"))
+            }
+            Self::Signal(kind) => {
+                a.has_signal = Some(kind.clone());
+                (format!("with {kind}"), "all sessions".to_owned())
+            }
+            Self::Event(name) => {
+                a.has_event = Some(name.clone());
+                (format!("did {name}"), "all sessions".to_owned())
+            }
+        };
+        ((labels.0, a), (labels.1, b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_parse_and_split() {
+        let base = SessionFilter {
+            device: Some(crate::model::DeviceClass::Mobile),
+            ..SessionFilter::default()
+        };
+        let ((la, a), (lb, b)) = ComparePreset::parse("converted").unwrap().split(&base);
+        assert_eq!((la.as_str(), lb.as_str()), ("converted", "not converted"));
+        assert_eq!((a.converted, b.converted), (Some(true), Some(false)));
+        assert_eq!(a.device, base.device);
+
+        let day = ComparePreset::parse("before:2026-11-15").unwrap();
+        let ((la, a), (lb, b)) = day.split(&base);
+        assert_eq!(la, "before 2026-11-15");
+        assert_eq!(lb, "from 2026-11-15");
+        assert_eq!(a.started_before_ms, b.started_from_ms);
+        assert!(a.started_from_ms.is_none() && b.started_before_ms.is_none());
+
+        let ((_, a), (_, b)) = ComparePreset::parse("event:add_to_cart")
+            .unwrap()
+            .split(&base);
+        assert_eq!(a.has_event.as_deref(), Some("add_to_cart"));
+        assert_eq!(b, base);
+        assert!(ComparePreset::parse("before:soon").is_err());
+        assert!(ComparePreset::parse("device").is_err());
+    }
+}
