@@ -332,6 +332,88 @@ fn simulated_visitors_go_into_the_library_once_and_calibration_prints() {
     );
 }
 
+/// True when the snapshot test must render with Chromium (CI installs it), or may because it
+/// is installed here.
+fn chromium_wanted() -> bool {
+    std::env::var_os("SESSIONLENS_REQUIRE_CHROMIUM").is_some()
+        || sessionlens::render::chromium::Chromium::find().is_ok()
+}
+
+#[test]
+fn snapshot_renders_recorded_pages_or_draws_placeholders() {
+    let env = Env::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let recording = root.join("sample_sessions/rrweb/quick-back-desktop.json");
+    env.ok(&["import", str(&recording)]);
+    // An attached screenshot wins over snapshots and placeholders.
+    let home = root.join("assets/demo-shop/screenshots/home-1440.png");
+    env.ok(&[
+        "screenshot",
+        "add",
+        "--url",
+        "http://shop.test/",
+        str(&home),
+    ]);
+    let out = env.ok(&["snapshot", "quick-back-desktop", "--no-chromium"]);
+    assert!(
+        out.contains("http://shop.test/product/summit-hiker.html at 1440 px: placeholder"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("http://shop.test/ at"),
+        "the attached one is kept: {out}"
+    );
+    let shots = env.json(&["screenshot", "list", "--json"]);
+    let origin_of = |shots: &Value, url: &str| {
+        shots
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["url"] == url)
+            .map(|s| {
+                (
+                    s["origin"].as_str().unwrap().to_owned(),
+                    s["height"].as_u64().unwrap(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(origin_of(&shots, "http://shop.test/").0, "manual");
+    // The placeholder is as tall as the deepest viewport bottom seen (900 px here).
+    assert_eq!(
+        origin_of(&shots, "http://shop.test/product/summit-hiker.html"),
+        ("placeholder".to_owned(), 900)
+    );
+    // Nothing left to do without --force.
+    let again = env.ok(&["snapshot", "--all", "--no-chromium"]);
+    assert!(
+        again.contains("every page already has a screenshot"),
+        "{again}"
+    );
+    let unknown = env.run(&["snapshot", "no-such-session"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no-such-session"));
+
+    if !chromium_wanted() {
+        eprintln!("Chromium not installed: the rendering half of this test is skipped");
+        return;
+    }
+    // The recorded DOM rendered full-page by Chromium replaces the placeholder.
+    let out = env.ok(&["snapshot", "--all", "--force"]);
+    assert!(
+        out.contains("http://shop.test/product/summit-hiker.html at 1440 px: Chromium, 1440 x "),
+        "{out}"
+    );
+    let shots = env.json(&["screenshot", "list", "--json"]);
+    let (origin, height) = origin_of(&shots, "http://shop.test/product/summit-hiker.html");
+    assert_eq!(origin, "snapshot");
+    assert!(
+        (3500..6000).contains(&height),
+        "the whole product page, about 4,200 px: {height}"
+    );
+    assert_eq!(origin_of(&shots, "http://shop.test/").0, "manual");
+}
+
 #[test]
 fn screenshots_attach_and_list() {
     let env = Env::new();

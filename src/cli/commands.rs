@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Events(args) => events(&library_path, &args),
         Command::Convert(args) => convert(&args),
         Command::Screenshot(cmd) => screenshot(&library_path, cmd),
+        Command::Snapshot(args) => super::snapshot::run(&library_path, &args),
         Command::Notes(args) => notes(&library_path, &args),
         Command::Heatmap(args) => super::heatmap::run(&library_path, &args),
         Command::Demo(DemoCommand::Generate {
@@ -396,7 +397,7 @@ fn convert(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         writer
             .flush()
             .with_context(|| format!("writing {}", path.display()))?;
-        println!(
+        outln!(
             "{}: session {} ({} events, {} page views)",
             path.display(),
             session.session_id,
@@ -448,19 +449,22 @@ fn screenshot(library_path: &Path, command: ScreenshotCommand) -> anyhow::Result
             let (image_width, _) =
                 crate::format::png_dimensions(&png, &file.display().to_string())?;
             let info = library.add_screenshot(&url, width.unwrap_or(image_width), png, "manual")?;
-            println!(
+            outln!(
                 "attached {} x {} px screenshot to {} at width {} px",
-                info.width, info.height, info.url, info.layout_width
+                info.width,
+                info.height,
+                info.url,
+                info.layout_width
             );
         }
         ScreenshotCommand::List { json } => {
             let shots = library.screenshots()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&shots)?);
+                outln!("{}", serde_json::to_string_pretty(&shots)?);
             } else {
-                println!("{:>6} {:>12}  {:<8}  url", "width", "image px", "origin");
+                outln!("{:>6} {:>12}  {:<8}  url", "width", "image px", "origin");
                 for s in shots {
-                    println!(
+                    outln!(
                         "{:>6} {:>12}  {:<8}  {}",
                         s.layout_width,
                         format!("{}x{}", s.width, s.height),
@@ -491,7 +495,7 @@ fn demo_generate(options: &GenerateOptions, out: &Path) -> anyhow::Result<ExitCo
             .flush()
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    println!("wrote {} sessions to {}", options.sessions, out.display());
+    outln!("wrote {} sessions to {}", options.sessions, out.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -506,7 +510,7 @@ fn demo_into_library(library_path: &Path, options: &GenerateOptions) -> anyhow::
         eprint!("\rgenerated {done}/{total}");
     })?;
     eprintln!();
-    println!(
+    outln!(
         "added {added} simulated sessions to {} ({} were already there)",
         library_path.display(),
         options.sessions - added
@@ -525,9 +529,9 @@ fn demo_calibrate(sessions: usize, seed: u64, json: bool) -> anyhow::Result<Exit
     });
     let figures = demo::calibrate(&generated);
     if json {
-        println!("{}", serde_json::to_string_pretty(&figures)?);
+        outln!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
-        print!("{}", figures.to_text());
+        out!("{}", figures.to_text());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -603,9 +607,10 @@ fn recompute_signals(library_path: &Path, args: &RecomputeArgs) -> anyhow::Resul
         library.signal_settings()?
     };
     let summary = library.recompute_signals(&settings)?;
-    println!(
+    outln!(
         "recomputed {} signals over {} sessions",
-        summary.signals, summary.sessions
+        summary.signals,
+        summary.sessions
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -3,9 +3,27 @@
 //!
 //! Exit codes: 0 success; 1 some inputs failed (the others were handled); 2 usage or fatal error.
 
+/// `println!` that returns the write error (a closed pipe, as `sessionlens list | head` makes)
+/// instead of panicking; for functions returning `anyhow::Result`.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+
+/// `print!` that returns the write error instead of panicking (see `outln!`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+
 mod commands;
 mod heatmap;
 mod output;
+mod snapshot;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +75,13 @@ pub enum Command {
     /// Attach page screenshots to the library, or list them.
     #[command(subcommand)]
     Screenshot(ScreenshotCommand),
+    /// Render the pages of recorded sessions as screenshots: each page load's rrweb
+    /// FullSnapshot rebuilt as static HTML and rendered full-page with headless Chromium (a grid
+    /// canvas with the URL when Chromium is missing or the recording has no snapshot).
+    /// Screenshots attached otherwise take precedence.
+    ///
+    /// Example: `sessionlens snapshot --all --width 1440`
+    Snapshot(SnapshotArgs),
     /// Generate simulated demo sessions.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -85,6 +110,26 @@ pub enum Command {
     /// Example: `sessionlens open convert-mobile --at 00:42`
     #[cfg(feature = "gui")]
     Open(OpenArgs),
+}
+
+/// `snapshot`.
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    /// The session whose pages to render.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub session: Option<String>,
+    /// Every session's pages.
+    #[arg(long)]
+    pub all: bool,
+    /// Only page views of this viewport width, CSS px.
+    #[arg(long, value_name = "PX")]
+    pub width: Option<u32>,
+    /// Render pages that already have a snapshot or placeholder again.
+    #[arg(long)]
+    pub force: bool,
+    /// Draw the grid placeholder without looking for Chromium.
+    #[arg(long)]
+    pub no_chromium: bool,
 }
 
 /// `notes`.
@@ -388,6 +433,9 @@ pub fn main() -> ExitCode {
                 cause
                     .downcast_ref::<std::io::Error>()
                     .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                    || cause
+                        .downcast_ref::<serde_json::Error>()
+                        .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
             });
             if broken_pipe {
                 return ExitCode::SUCCESS;

@@ -95,6 +95,25 @@ pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatErr
     load_bytes(bytes, &file_name, options)
 }
 
+/// Reads a file whole, inflating it if it is gzip-compressed, within `limits` (for re-reading
+/// an imported recording, as `sessionlens snapshot` does).
+pub fn read_inflated(path: &Path, limits: &crate::model::Limits) -> Result<Vec<u8>, FormatError> {
+    let file_name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|error| FormatError::Io {
+        file: file_name.clone(),
+        error,
+    })?;
+    let bytes = read_limited(file, limits.max_inflated_bytes, &file_name)?;
+    if sniff_bytes(&bytes) == InputKind::Gzip {
+        return read_limited(
+            flate2::read::MultiGzDecoder::new(&bytes[..]),
+            limits.max_inflated_bytes,
+            &file_name,
+        );
+    }
+    Ok(bytes)
+}
+
 /// Reads an in-memory input of any supported kind (see [`load_path`]). Typed values are masked
 /// unless `options.keep_typed_values`.
 pub fn load_bytes(

@@ -2,8 +2,10 @@
 //! uploads an [`RgbaImage`] made here as a texture, exports encode the same image with
 //! [`encode_png`].
 
+pub mod chromium;
 pub mod compare;
 pub mod heatmap;
+pub mod placeholder;
 
 use crate::format::{FormatError, png_dimensions};
 

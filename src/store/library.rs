@@ -54,7 +54,9 @@ fn origin_priority(origin: &str) -> i64 {
         "manual" => 3,
         "bundle" => 2,
         "sample" => 1,
-        _ => 0,
+        "snapshot" => 0,
+        // The grid canvas drawn when Chromium is missing: anything real replaces it.
+        _ => -1,
     }
 }
 
@@ -390,6 +392,43 @@ impl Library {
             session_id: session_id.to_owned(),
             detail: e.to_string(),
         })
+    }
+
+    /// For `sessionlens snapshot`: each session's id, the file it was imported from, and its
+    /// page views as (URL without fragment, viewport width, deepest viewport bottom in CSS px);
+    /// one session or all.
+    #[allow(clippy::type_complexity)]
+    pub fn snapshot_sources(
+        &self,
+        session_id: Option<&str>,
+    ) -> Result<Vec<(String, Option<String>, Vec<(String, u32, f32)>)>, StoreError> {
+        if let Some(id) = session_id {
+            let known: bool = self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sessions WHERE session_id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?;
+            if !known {
+                return Err(StoreError::NoSuchSession(id.to_owned()));
+            }
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT s.session_id, s.source_file, pv.url, pv.viewport_width, pv.max_depth_px
+             FROM sessions s JOIN page_views pv ON pv.session_rowid = s.session_rowid
+             WHERE ?1 IS NULL OR s.session_id = ?1
+             ORDER BY s.session_rowid, pv.page_index",
+        )?;
+        let mut rows = stmt.query([session_id])?;
+        let mut out: Vec<(String, Option<String>, Vec<(String, u32, f32)>)> = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let view = (r.get(2)?, r.get(3)?, r.get::<_, f64>(4)? as f32);
+            match out.last_mut() {
+                Some(last) if last.0 == id => last.2.push(view),
+                _ => out.push((id, r.get(1)?, vec![view])),
+            }
+        }
+        Ok(out)
     }
 
     /// Custom event names (micro-conversions) with the number of sessions that sent each, most

@@ -8,6 +8,7 @@
 //!
 //! The mapping from rrweb types to the model is described in docs/RRWEB.md.
 
+pub mod html;
 mod mirror;
 mod raw;
 #[cfg(test)]
@@ -163,7 +164,18 @@ fn read_rrweb_on_this_thread(
         inflated: 0,
         converted_events: 0,
     };
-    let sessions = converter.convert(&sink.events, file_name)?;
+    let mut sessions = converter.convert(&sink.events, file_name)?;
+    for session in &mut sessions {
+        // rrweb does not record the document's size: the deepest viewport bottom seen is a
+        // lower bound (`sessionlens snapshot` measures the real height when it renders).
+        let stats = session.page_stats();
+        for (page, stats) in session.pages.iter_mut().zip(stats) {
+            page.doc_size = SizePx {
+                width: page.viewport.width,
+                height: (stats.max_depth_px.ceil() as u32).max(page.viewport.height),
+            };
+        }
+    }
     Ok((sessions, converter.warnings))
 }
 
