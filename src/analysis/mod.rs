@@ -2,6 +2,7 @@
 //! library through its query functions).
 
 pub mod compare;
+pub mod conversions;
 pub mod heatmap;
 
 pub mod signals;

@@ -21,6 +21,7 @@ macro_rules! out {
 }
 
 mod commands;
+mod conversions;
 mod heatmap;
 mod output;
 mod snapshot;
@@ -105,6 +106,31 @@ pub enum Command {
     ///
     /// Example: `sessionlens notes --session convert-mobile --csv > notes.csv`
     Notes(NotesArgs),
+    /// Define a named event after the fact: a custom event, a page URL pattern, or clicks on
+    /// elements matching a CSS selector or text. It applies to every session in the library
+    /// and to every session imported later.
+    ///
+    /// Example: `sessionlens define-event add_to_cart --selector '#add-to-cart' --stage mofu --weight 5`
+    DefineEvent(conversions::DefineArgs),
+    /// List the event definitions with the sessions that did each.
+    EventsDefs {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Conversion KPIs (with their formulas): sessions, conversion rate, add-to-cart rate, cart
+    /// abandonment, checkout completion, average order value, revenue per visitor.
+    ///
+    /// Example: `sessionlens kpis --by device --from 2026-11-01`
+    Kpis(conversions::KpiArgs),
+    /// A funnel over defined events: sessions reaching each step in order, conversion from the
+    /// previous step and from the start, drop-off, and where the droppers stopped.
+    ///
+    /// Example: `sessionlens funnel --step view_item --step add_to_cart --step begin_checkout --step purchase --by device`
+    Funnel(conversions::FunnelArgs),
+    /// Purchase rate of sessions with each defined event and each signal against those without
+    /// (risk ratio with a 95 % interval): correlation, not causation.
+    Lift(conversions::LiftArgs),
     /// Open the desktop app on a session, optionally at a moment.
     ///
     /// Example: `sessionlens open convert-mobile --at 00:42`

@@ -230,11 +230,18 @@ impl Library {
         let now = now_ms();
         let signal_settings = super::signals::read_settings(&self.conn)?;
         let tx = self.conn.transaction()?;
+        let definitions = super::conversions::definitions_in(&tx)?;
         let mut session_ids = Vec::new();
         let mut duplicate_ids = Vec::new();
         for session in &loaded.sessions {
             if Self::insert_session(&tx, session, file, now)? {
                 Self::insert_signals(&tx, session, &signal_settings)?;
+                if !definitions.is_empty() {
+                    let rowid: i64 = tx
+                        .prepare_cached("SELECT session_rowid FROM sessions WHERE session_id = ?1")?
+                        .query_row([&session.session_id], |r| r.get(0))?;
+                    super::conversions::insert_hits(&tx, rowid, session, &definitions)?;
+                }
                 session_ids.push(session.session_id.clone());
             } else {
                 duplicate_ids.push(session.session_id.clone());

@@ -298,6 +298,29 @@ impl SessionIndex {
     pub(crate) fn rowid(&self, position: usize) -> i64 {
         self.rowids[position]
     }
+
+    /// Device, channel and converted flag at a position.
+    pub(crate) fn facts(&self, position: usize) -> (DeviceClass, Channel, bool) {
+        (
+            self.device[position],
+            self.channel[position],
+            self.converted[position],
+        )
+    }
+
+    /// Signal kinds of the session at each position.
+    pub(crate) fn signal_kinds_by_position(&self) -> Vec<Vec<String>> {
+        let mut out = vec![Vec::new(); self.len()];
+        for &(p, kind) in &self.signal_pairs {
+            if let (Some(list), Some(name)) = (
+                out.get_mut(p as usize),
+                self.signal_kinds.get(kind as usize),
+            ) {
+                list.push(name.clone());
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]

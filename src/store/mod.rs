@@ -6,6 +6,7 @@
 //! Aggregation goes through the narrow [`SessionQueries`] trait, which speaks model types only,
 //! so another backend (a column store) could answer the same questions.
 
+mod conversions;
 mod error;
 mod heatmap;
 mod import;
@@ -17,6 +18,7 @@ mod query;
 mod schema;
 mod signals;
 
+pub use conversions::Defined;
 pub use error::StoreError;
 pub use heatmap::{HeatmapPageView, PageSignal, PointColumns, url_matches};
 pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};

@@ -138,6 +138,27 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX custom_events_name ON custom_events(name, session_rowid);
     CREATE INDEX custom_events_session ON custom_events(session_rowid, timestamp_ms);
     ",
+    // 5: retroactive event definitions and their occurrences in every session.
+    r"
+    CREATE TABLE event_defs (
+        name          TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL,
+        pattern       TEXT NOT NULL,
+        value_from_event INTEGER NOT NULL DEFAULT 0,
+        stage         TEXT,
+        weight        INTEGER,
+        created_at_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE event_hits (
+        name          TEXT NOT NULL REFERENCES event_defs(name) ON DELETE CASCADE,
+        session_rowid INTEGER NOT NULL REFERENCES sessions(session_rowid) ON DELETE CASCADE,
+        page_index    INTEGER NOT NULL,
+        timestamp_ms  INTEGER NOT NULL,
+        value         REAL
+    );
+    CREATE INDEX event_hits_name ON event_hits(name, session_rowid, timestamp_ms);
+    CREATE INDEX event_hits_session ON event_hits(session_rowid);
+    ",
 ];
 
 /// Data a migration derives from stored session bodies, run right after its SQL in the same

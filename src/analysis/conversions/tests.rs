@@ -1,0 +1,191 @@
+//! Hand-computed checks of the KPIs, funnels and lift.
+
+use super::*;
+
+/// Six sessions: (device, converted, revenue, events in time order, signals).
+fn facts() -> Facts {
+    #[allow(clippy::type_complexity)]
+    let table: [(DeviceClass, bool, f64, &[(&str, i64)], &[&str]); 6] = [
+        // Buys: view, cart, checkout, purchase.
+        (
+            DeviceClass::Desktop,
+            true,
+            100.0,
+            &[("view_item", 1), ("add_to_cart", 2), ("begin_checkout", 3)],
+            &[],
+        ),
+        // Buys twice as much, on mobile.
+        (
+            DeviceClass::Mobile,
+            true,
+            200.0,
+            &[("view_item", 1), ("add_to_cart", 2), ("begin_checkout", 3)],
+            &["rage_click"],
+        ),
+        // Checkout started, abandoned.
+        (
+            DeviceClass::Mobile,
+            false,
+            0.0,
+            &[("view_item", 1), ("add_to_cart", 2), ("begin_checkout", 3)],
+            &["rage_click"],
+        ),
+        // Cart only.
+        (
+            DeviceClass::Desktop,
+            false,
+            0.0,
+            &[("view_item", 1), ("add_to_cart", 5)],
+            &[],
+        ),
+        // Cart before viewing (out of order for a view → cart funnel).
+        (
+            DeviceClass::Mobile,
+            false,
+            0.0,
+            &[("add_to_cart", 1), ("view_item", 9)],
+            &["rage_click"],
+        ),
+        // Bounce.
+        (DeviceClass::Mobile, false, 0.0, &[], &[]),
+    ];
+    let mut facts = Facts::default();
+    for (i, (device, converted, revenue, events, signals)) in table.into_iter().enumerate() {
+        facts.sessions.push(SessionFacts {
+            session_rowid: i as i64 + 1,
+            device,
+            channel: Channel::Direct,
+            converted,
+            revenue,
+            signals: signals.iter().map(|s| (*s).to_owned()).collect(),
+        });
+        for (name, t) in events {
+            facts
+                .hits
+                .entry((*name).to_owned())
+                .or_default()
+                .entry(i)
+                .or_default()
+                .push(*t);
+        }
+    }
+    facts
+}
+
+#[test]
+fn kpis_by_hand() {
+    let k = kpis(&facts());
+    assert_eq!(k.sessions, 6);
+    assert_eq!(k.purchases, 2);
+    assert_eq!(k.conversion_rate, Some(2.0 / 6.0));
+    assert_eq!(k.add_to_cart, 5);
+    assert_eq!(k.checkouts_started, 3);
+    assert_eq!(k.checkouts_completed, 2);
+    assert_eq!(k.cart_abandonment_rate, Some(1.0 / 3.0));
+    assert_eq!(k.checkout_completion_rate, Some(2.0 / 3.0));
+    assert_eq!(k.revenue, 300.0);
+    assert_eq!(k.average_order_value, Some(150.0));
+    assert_eq!(k.revenue_per_visitor, Some(50.0));
+    let empty = kpis(&Facts::default());
+    assert_eq!((empty.sessions, empty.conversion_rate), (0, None));
+}
+
+#[test]
+fn funnel_by_hand_with_order_and_window() {
+    let names: Vec<String> = ["view_item", "add_to_cart", "begin_checkout"]
+        .map(str::to_owned)
+        .to_vec();
+    let f = funnel(&facts(), &names, None);
+    let counts: Vec<usize> = f.steps.iter().map(|s| s.sessions).collect();
+    // Session 5 viewed after its cart: it reaches step 1 only.
+    assert_eq!(counts, [5, 4, 3]);
+    assert_eq!(f.steps[1].conversion_from_previous, Some(4.0 / 5.0));
+    assert_eq!(f.steps[2].conversion_from_start, Some(3.0 / 5.0));
+    assert_eq!(f.steps[1].dropped, 1);
+    assert_eq!(f.steps[2].dropped, 1);
+    // Droppers: session 5 at step 0 (t 9), session 4 at step 1 (t 5).
+    let mut d: Vec<(i64, usize, i64)> = f
+        .droppers
+        .iter()
+        .map(|d| (d.session_rowid, d.reached, d.at_ms))
+        .collect();
+    d.sort_unstable();
+    assert_eq!(d, [(4, 1, 5), (5, 0, 9)]);
+    // A 2 ms window: session 4's cart came 4 ms after its view.
+    let w = funnel(&facts(), &names, Some(2));
+    assert_eq!(
+        w.steps.iter().map(|s| s.sessions).collect::<Vec<_>>(),
+        [5, 3, 3]
+    );
+}
+
+#[test]
+fn segments_split_by_device() {
+    let by = segments(&facts(), SegmentBy::Device);
+    assert_eq!(by[0].0, "mobile");
+    assert_eq!(by[0].1.sessions.len(), 4);
+    assert_eq!(kpis(&by[0].1).purchases, 1);
+    assert_eq!(kpis(&by[1].1).purchases, 1);
+    assert_eq!(kpis(&by[1].1).add_to_cart, 2);
+}
+
+#[test]
+fn lift_and_its_interval_by_hand() {
+    let rows = lift(&facts(), &["add_to_cart".to_owned()], &["rage_click"]);
+    let cart = &rows[0];
+    // With a cart: 5 sessions, 2 purchases; without: 1 session, no purchase → no ratio.
+    assert_eq!((cart.with, cart.without), (5, 1));
+    assert_eq!(cart.conversion_with, Some(0.4));
+    assert_eq!(cart.ratio, None);
+    let rage = &rows[1];
+    assert_eq!(rage.what, "signal");
+    // Rage: 3 sessions, 1 purchase; without: 3 sessions, 1 purchase → ratio 1.
+    assert_eq!((rage.with, rage.without), (3, 3));
+    assert_eq!(rage.ratio, Some(1.0));
+    let (lo, hi) = rage.ratio_ci95.unwrap();
+    assert!(lo < 1.0 && hi > 1.0);
+    // Textbook case: 20/100 against 10/100 → RR 2, interval 0.99–4.05.
+    let (rr, ci) = risk_ratio(20, 100, 10, 100);
+    assert_eq!(rr, Some(2.0));
+    let (lo, hi) = ci.unwrap();
+    assert!(
+        (lo - 0.988).abs() < 0.01 && (hi - 4.05).abs() < 0.02,
+        "{lo} {hi}"
+    );
+}
+
+#[test]
+fn selectors_and_texts_match_recorded_elements() {
+    let d = ElementDescriptor {
+        tag: "button".to_owned(),
+        id: Some("add-to-cart".to_owned()),
+        classes: vec!["btn".to_owned(), "btn-primary".to_owned()],
+        text: Some("Add to cart".to_owned()),
+        selector: "#product > div.buy > button#add-to-cart".to_owned(),
+        ..ElementDescriptor::default()
+    };
+    for yes in [
+        "#add-to-cart",
+        "button#add-to-cart",
+        "button.btn-primary",
+        ".btn.btn-primary",
+        "div.buy > button#add-to-cart",
+        "#product > div.buy > button#add-to-cart",
+        "form button.btn",
+        "#product",
+        "div.buy",
+        ".buy",
+    ] {
+        assert!(selector_matches(yes, &d), "{yes}");
+    }
+    for no in [
+        "#cart",
+        "a#add-to-cart",
+        ".btn-secondary",
+        "",
+        "button[type=submit]",
+        "span.buy",
+    ] {
+        assert!(!selector_matches(no, &d), "{no}");
+    }
+}

@@ -1,0 +1,412 @@
+//! `define-event`, `events-defs`, `kpis`, `funnel`, `lift`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use serde_json::json;
+
+use super::FilterArgs;
+use super::commands::session_filter;
+use crate::analysis::conversions::{
+    self as conv, DefinitionKind, EventDefinition, Facts, Kpis, SegmentBy, Stage,
+};
+use crate::analysis::signals::SignalKind;
+use crate::store::Library;
+
+/// `define-event`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("matcher").required(true).multiple(false)))]
+pub struct DefineArgs {
+    /// The event's name, e.g. `add_to_cart`.
+    pub name: String,
+    /// Clicks on elements matching this simple CSS selector (`#id`, `tag.class`, or a recorded
+    /// selector path).
+    #[arg(long, group = "matcher")]
+    pub selector: Option<String>,
+    /// Clicks on elements whose visible text contains this (case-insensitive).
+    #[arg(long, group = "matcher")]
+    pub text: Option<String>,
+    /// Page views whose URL matches this (exact, or a glob like `/checkout*`).
+    #[arg(long, group = "matcher")]
+    pub url: Option<String>,
+    /// Custom events with this tag or name.
+    #[arg(long, group = "matcher")]
+    pub custom: Option<String>,
+    /// Revenue from this field of the custom event (`value` is the one recorded).
+    #[arg(long, value_name = "FIELD", requires = "custom", value_parser = ["value"])]
+    pub value_from: Option<String>,
+    /// Funnel stage.
+    #[arg(long, value_parser = ["tofu", "mofu", "bofu"])]
+    pub stage: Option<String>,
+    /// Weight 1–10 for the intent score.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub weight: Option<u8>,
+}
+
+/// `kpis`.
+#[derive(Debug, clap::Args)]
+pub struct KpiArgs {
+    /// Filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Also by device class or traffic source.
+    #[arg(long, value_parser = ["device", "source"])]
+    pub by: Option<String>,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `funnel`.
+#[derive(Debug, clap::Args)]
+pub struct FunnelArgs {
+    /// A step: an event definition's name (in order; at least two).
+    #[arg(long = "step", value_name = "NAME", required = true, num_args = 1)]
+    pub steps: Vec<String>,
+    /// Every step within this many minutes of the first.
+    #[arg(long, value_name = "MINUTES")]
+    pub within_minutes: Option<u32>,
+    /// Filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Also by device class or traffic source, side by side.
+    #[arg(long, value_parser = ["device", "source"])]
+    pub by: Option<String>,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lift`.
+#[derive(Debug, clap::Args)]
+pub struct LiftArgs {
+    /// Filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// One JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn open(path: &Path) -> anyhow::Result<Library> {
+    Library::open(path).with_context(|| format!("opening the library {}", path.display()))
+}
+
+fn segment_by(by: Option<&str>) -> Option<SegmentBy> {
+    match by {
+        Some("device") => Some(SegmentBy::Device),
+        Some("source") => Some(SegmentBy::Source),
+        _ => None,
+    }
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_owned(), |v| format!("{:.1} %", v * 100.0))
+}
+
+fn money(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))
+}
+
+pub fn define(library_path: &Path, args: &DefineArgs) -> anyhow::Result<ExitCode> {
+    let mut library = open(library_path)?;
+    let (kind, pattern) = match (&args.selector, &args.text, &args.url, &args.custom) {
+        (Some(s), ..) => (DefinitionKind::Selector, s.clone()),
+        (_, Some(t), ..) => (DefinitionKind::Text, t.clone()),
+        (_, _, Some(u), _) => (DefinitionKind::Url, u.clone()),
+        (_, _, _, Some(c)) => (DefinitionKind::Custom, c.clone()),
+        _ => bail!("give one of --selector, --text, --url or --custom"),
+    };
+    let def = EventDefinition {
+        name: args.name.trim().to_owned(),
+        kind,
+        pattern,
+        value_from_event: args.value_from.is_some(),
+        stage: args.stage.as_deref().and_then(Stage::parse),
+        weight: args.weight,
+    };
+    let mut scanned = false;
+    let defined = library.define_event(&def, &mut |done, total| {
+        scanned = true;
+        eprint!("\rscanned {done}/{total} sessions");
+    })?;
+    if scanned {
+        eprintln!();
+    }
+    outln!(
+        "{}: {} matching {:?}: {} sessions, {} occurrences",
+        def.name,
+        def.kind.as_str(),
+        def.pattern,
+        defined.sessions,
+        defined.hits
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn list(library_path: &Path, json_out: bool) -> anyhow::Result<ExitCode> {
+    let mut library = open(library_path)?;
+    library.ensure_standard_definitions()?;
+    let defs = library.event_definitions()?;
+    let counts = library.event_session_counts()?;
+    if json_out {
+        let rows: Vec<_> = defs
+            .iter()
+            .map(|d| {
+                json!({
+                    "name": d.name,
+                    "kind": d.kind.as_str(),
+                    "pattern": d.pattern,
+                    "value_from_event": d.value_from_event,
+                    "stage": d.stage.map(Stage::as_str),
+                    "weight": d.weight,
+                    "sessions": counts.get(&d.name).copied().unwrap_or(0),
+                })
+            })
+            .collect();
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!(
+        "{:<22} {:<9} {:<5} {:>6} {:>9}  pattern",
+        "name",
+        "kind",
+        "stage",
+        "weight",
+        "sessions"
+    );
+    for d in &defs {
+        outln!(
+            "{:<22} {:<9} {:<5} {:>6} {:>9}  {}",
+            d.name,
+            d.kind.as_str(),
+            d.stage.map_or("-", Stage::as_str),
+            d.weight.map_or_else(|| "-".to_owned(), |w| w.to_string()),
+            counts.get(&d.name).copied().unwrap_or(0),
+            d.pattern
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the facts for `filter` after making sure the standard definitions exist.
+fn facts(library_path: &Path, filter: &FilterArgs, names: &[String]) -> anyhow::Result<Facts> {
+    let mut library = open(library_path)?;
+    library.ensure_standard_definitions()?;
+    let known: Vec<String> = library
+        .event_definitions()?
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    for name in names {
+        if !known.contains(name) {
+            bail!(
+                "no event named {name:?}; defined: {} (define one with `sessionlens define-event`)",
+                known.join(", ")
+            );
+        }
+    }
+    Ok(library.conversion_facts(&session_filter(filter)?, names)?)
+}
+
+fn kpi_lines(label: &str, k: &Kpis) -> Vec<String> {
+    vec![
+        format!("{label} ({} sessions)", k.sessions),
+        format!(
+            "  conversion rate        {:>9}   purchases / sessions = {} / {}",
+            pct(k.conversion_rate),
+            k.purchases,
+            k.sessions
+        ),
+        format!(
+            "  add-to-cart rate       {:>9}   sessions with add_to_cart / sessions = {} / {}",
+            pct(k.add_to_cart_rate),
+            k.add_to_cart,
+            k.sessions
+        ),
+        format!(
+            "  cart abandonment       {:>9}   (checkouts started − purchases) / checkouts started = ({} − {}) / {}",
+            pct(k.cart_abandonment_rate),
+            k.checkouts_started,
+            k.checkouts_completed,
+            k.checkouts_started
+        ),
+        format!(
+            "  checkout completion    {:>9}   purchases / checkouts started = {} / {}",
+            pct(k.checkout_completion_rate),
+            k.checkouts_completed,
+            k.checkouts_started
+        ),
+        format!(
+            "  average order value    {:>9}   revenue / purchases = {:.2} / {}",
+            money(k.average_order_value),
+            k.revenue,
+            k.purchases
+        ),
+        format!(
+            "  revenue per visitor    {:>9}   revenue / sessions = {:.2} / {}",
+            money(k.revenue_per_visitor),
+            k.revenue,
+            k.sessions
+        ),
+    ]
+}
+
+pub fn kpis(library_path: &Path, args: &KpiArgs) -> anyhow::Result<ExitCode> {
+    let facts = facts(library_path, &args.filter, &[])?;
+    let all = conv::kpis(&facts);
+    let segments: Vec<(String, Kpis)> = segment_by(args.by.as_deref())
+        .map(|by| {
+            conv::segments(&facts, by)
+                .into_iter()
+                .map(|(name, f)| (name, conv::kpis(&f)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if args.json {
+        let segs: serde_json::Map<String, serde_json::Value> = segments
+            .iter()
+            .map(|(name, k)| (name.clone(), json!(k)))
+            .collect();
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"all": all, "by": args.by, "segments": segs}))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for line in kpi_lines("all sessions", &all) {
+        outln!("{line}");
+    }
+    for (name, k) in &segments {
+        outln!();
+        for line in kpi_lines(name, k) {
+            outln!("{line}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn funnel(library_path: &Path, args: &FunnelArgs) -> anyhow::Result<ExitCode> {
+    if args.steps.len() < 2 {
+        bail!("a funnel needs at least two --step");
+    }
+    let facts = facts(library_path, &args.filter, &args.steps)?;
+    let window = args.within_minutes.map(|m| i64::from(m) * 60_000);
+    let all = conv::funnel(&facts, &args.steps, window);
+    let segments: Vec<(String, conv::Funnel)> = segment_by(args.by.as_deref())
+        .map(|by| {
+            conv::segments(&facts, by)
+                .into_iter()
+                .map(|(name, f)| (name, conv::funnel(&f, &args.steps, window)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if args.json {
+        let library = open(library_path)?;
+        let mut droppers = Vec::new();
+        for d in all.droppers.iter().take(200) {
+            let id = library.session_id_of_rowid(d.session_rowid)?;
+            droppers.push(json!({
+                "session_id": id,
+                "stopped_after": args.steps.get(d.reached),
+                "at_ms": d.at_ms,
+            }));
+        }
+        let segs: serde_json::Map<String, serde_json::Value> = segments
+            .iter()
+            .map(|(name, f)| (name.clone(), json!({"steps": f.steps})))
+            .collect();
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "steps": all.steps,
+                "segments": segs,
+                "by": args.by,
+                "within_minutes": args.within_minutes,
+                "sessions": facts.sessions.len(),
+                "droppers": droppers,
+            }))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let print = |label: &str, f: &conv::Funnel| -> anyhow::Result<()> {
+        outln!("{label}");
+        outln!(
+            "  {:<22} {:>9} {:>14} {:>12} {:>9}",
+            "step",
+            "sessions",
+            "from previous",
+            "from start",
+            "dropped"
+        );
+        for s in &f.steps {
+            outln!(
+                "  {:<22} {:>9} {:>14} {:>12} {:>9}",
+                s.name,
+                s.sessions,
+                pct(s.conversion_from_previous),
+                pct(s.conversion_from_start),
+                s.dropped
+            );
+        }
+        Ok(())
+    };
+    print(
+        &format!("all sessions ({} in the filter)", facts.sessions.len()),
+        &all,
+    )?;
+    for (name, f) in &segments {
+        outln!();
+        print(name, f)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn lift(library_path: &Path, args: &LiftArgs) -> anyhow::Result<ExitCode> {
+    let facts = facts(library_path, &args.filter, &[])?;
+    let names: Vec<String> = facts
+        .hits
+        .keys()
+        .filter(|n| !crate::model::CONVERSION_EVENT_NAMES.contains(&n.as_str()))
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let kinds: Vec<&str> = SignalKind::ALL.iter().map(|k| k.as_str()).collect();
+    let rows = conv::lift(&facts, &names, &kinds);
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!(
+        "Purchase rate with and without each behaviour ({} sessions). Correlation, not causation.",
+        facts.sessions.len()
+    );
+    outln!(
+        "  {:<20} {:<7} {:>7} {:>8} {:>10} {:>10} {:>7}  95 % interval",
+        "behaviour",
+        "what",
+        "with",
+        "rate",
+        "conv with",
+        "without",
+        "ratio"
+    );
+    for r in &rows {
+        outln!(
+            "  {:<20} {:<7} {:>7} {:>8} {:>10} {:>10} {:>7}  {}",
+            r.name,
+            r.what,
+            r.with,
+            pct(r.rate),
+            pct(r.conversion_with),
+            pct(r.conversion_without),
+            r.ratio
+                .map_or_else(|| "–".to_owned(), |x| format!("{x:.2}")),
+            r.ratio_ci95
+                .map_or_else(|| "–".to_owned(), |(lo, hi)| format!("{lo:.2}–{hi:.2}"))
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

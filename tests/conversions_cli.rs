@@ -1,0 +1,262 @@
+//! KPIs and funnels from the built binary, checked against an independent count straight from
+//! the session files (not from the library), and retroactive element definitions checked
+//! against the clicks recorded in the rrweb fixtures' ground truth.
+#![expect(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_sessionlens"))
+            .args(args)
+            .env(
+                "SESSIONLENS_LIBRARY",
+                self.dir.path().join("library.sqlite"),
+            )
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+}
+
+/// One session file read on its own: device and the custom events in time order.
+struct Raw {
+    device: String,
+    customs: Vec<(i64, String, Option<f64>)>,
+}
+
+fn read_raw(dir: &Path) -> Vec<Raw> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+        let mut customs: Vec<(i64, String, Option<f64>)> = v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e[1] == "x")
+            .map(|e| {
+                (
+                    e[0].as_i64().unwrap(),
+                    e[2].as_str().unwrap().to_owned(),
+                    e[3].as_f64(),
+                )
+            })
+            .collect();
+        customs.sort_by_key(|c| c.0);
+        out.push(Raw {
+            device: v["device"].as_str().unwrap().to_owned(),
+            customs,
+        });
+    }
+    out
+}
+
+fn did(r: &Raw, name: &str) -> bool {
+    r.customs.iter().any(|c| c.1 == name)
+}
+
+/// Sessions reaching each step in order, counted from the raw custom events.
+fn raw_funnel(raws: &[&Raw], steps: &[&str]) -> Vec<usize> {
+    let mut reached = vec![0; steps.len()];
+    for r in raws {
+        let mut after = i64::MIN;
+        for (k, step) in steps.iter().enumerate() {
+            match r.customs.iter().find(|c| c.1 == *step && c.0 >= after) {
+                Some(c) => {
+                    reached[k] += 1;
+                    after = c.0;
+                }
+                None => break,
+            }
+        }
+    }
+    reached
+}
+
+#[test]
+fn kpis_and_funnel_agree_with_an_independent_count_over_the_files() {
+    let env = Env::new();
+    let files = env.dir.path().join("sessions");
+    env.ok(&[
+        "demo",
+        "generate",
+        "--sessions",
+        "600",
+        "--seed",
+        "11",
+        "--out",
+        files.to_str().unwrap(),
+    ]);
+    env.ok(&["import", files.to_str().unwrap()]);
+    let raws = read_raw(&files);
+    let all: Vec<&Raw> = raws.iter().collect();
+
+    let k = env.json(&["kpis", "--by", "device", "--json"]);
+    let purchases = raws.iter().filter(|r| did(r, "purchase")).count();
+    let checkouts: Vec<&Raw> = raws.iter().filter(|r| did(r, "begin_checkout")).collect();
+    let completed = checkouts.iter().filter(|r| did(r, "purchase")).count();
+    let revenue: f64 = raws
+        .iter()
+        .flat_map(|r| &r.customs)
+        .filter(|c| c.1 == "purchase")
+        .filter_map(|c| c.2)
+        .sum();
+    assert_eq!(k["all"]["sessions"], 600);
+    assert_eq!(k["all"]["purchases"].as_u64().unwrap() as usize, purchases);
+    assert_eq!(
+        k["all"]["add_to_cart"].as_u64().unwrap() as usize,
+        raws.iter().filter(|r| did(r, "add_to_cart")).count()
+    );
+    assert_eq!(
+        k["all"]["checkouts_started"].as_u64().unwrap() as usize,
+        checkouts.len()
+    );
+    assert_eq!(
+        k["all"]["checkouts_completed"].as_u64().unwrap() as usize,
+        completed
+    );
+    assert!((k["all"]["revenue"].as_f64().unwrap() - revenue).abs() < 1e-6);
+    let rate = k["all"]["cart_abandonment_rate"].as_f64().unwrap();
+    let expected = (checkouts.len() - completed) as f64 / checkouts.len() as f64;
+    assert!((rate - expected).abs() < 1e-12);
+    let mut by_device: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &raws {
+        *by_device.entry(r.device.clone()).or_default() += 1;
+    }
+    for (device, n) in &by_device {
+        assert_eq!(
+            k["segments"][device]["sessions"].as_u64().unwrap() as usize,
+            *n
+        );
+    }
+
+    let steps = ["view_item", "add_to_cart", "begin_checkout", "purchase"];
+    let mut args = vec!["funnel"];
+    for s in &steps {
+        args.extend(["--step", s]);
+    }
+    args.extend(["--by", "device", "--json"]);
+    let f = env.json(&args);
+    let counts: Vec<usize> = f["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["sessions"].as_u64().unwrap() as usize)
+        .collect();
+    assert_eq!(counts, raw_funnel(&all, &steps));
+    let first = f["steps"][1]["conversion_from_previous"].as_f64().unwrap();
+    assert!((first - counts[1] as f64 / counts[0] as f64).abs() < 1e-12);
+    let mobile: Vec<&Raw> = raws.iter().filter(|r| r.device == "mobile").collect();
+    let mobile_counts: Vec<usize> = f["segments"]["mobile"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["sessions"].as_u64().unwrap() as usize)
+        .collect();
+    assert_eq!(mobile_counts, raw_funnel(&mobile, &steps));
+    // Droppers name their session and the step they stopped after.
+    let d = &f["droppers"][0];
+    assert!(d["session_id"].as_str().unwrap().starts_with("sim-"));
+    assert!(steps.contains(&d["stopped_after"].as_str().unwrap()));
+
+    let lift = env.json(&["lift", "--json"]);
+    let newsletter = lift
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "newsletter_signup")
+        .unwrap();
+    let with = raws.iter().filter(|r| did(r, "newsletter_signup")).count();
+    assert_eq!(newsletter["with"].as_u64().unwrap() as usize, with);
+    assert_eq!(newsletter["without"].as_u64().unwrap() as usize, 600 - with);
+
+    let unknown = env.run(&["funnel", "--step", "view_item", "--step", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no event named \"nope\""));
+}
+
+#[test]
+fn element_definitions_match_the_clicks_recorded_in_the_rrweb_fixtures() {
+    let env = Env::new();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    env.ok(&[
+        "import",
+        root.join("sample_sessions/rrweb").to_str().unwrap(),
+    ]);
+    // Ground truth: every click the recorder logged, with the element's id.
+    let mut truth_promo = 0;
+    let mut truth_add = 0;
+    for entry in std::fs::read_dir(root.join("tests/fixtures/rrweb")).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".truth.json") {
+            continue;
+        }
+        let truth: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let text = truth.to_string();
+        let clicks = truth["clicks"].as_array().cloned().unwrap_or_default();
+        truth_promo += clicks
+            .iter()
+            .filter(|c| c.to_string().contains("promo-bar"))
+            .count();
+        truth_add += clicks
+            .iter()
+            .filter(|c| c.to_string().contains("add-to-cart"))
+            .count();
+        assert!(!text.is_empty());
+    }
+    assert!(
+        truth_promo > 0 && truth_add > 0,
+        "{truth_promo} {truth_add}"
+    );
+    let promo = env.ok(&["define-event", "promo_click", "--selector", "#promo-bar"]);
+    assert!(
+        promo.contains(&format!("{truth_promo} occurrences")),
+        "{promo} vs {truth_promo}"
+    );
+    let add = env.ok(&["define-event", "add_click", "--selector", "#add-to-cart"]);
+    assert!(
+        add.contains(&format!("{truth_add} occurrences")),
+        "{add} vs {truth_add}"
+    );
+    let by_text = env.ok(&["define-event", "add_text", "--text", "add to cart"]);
+    assert!(
+        by_text.contains(&format!("{truth_add} occurrences")),
+        "{by_text}"
+    );
+    let defs = env.json(&["events-defs", "--json"]);
+    assert!(
+        defs.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "promo_click")
+    );
+}
