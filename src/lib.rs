@@ -33,6 +33,7 @@ pub mod format;
 pub mod model;
 pub mod playback;
 pub mod render;
+pub mod report;
 pub mod store;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -199,6 +199,61 @@ fn kpis_and_funnel_agree_with_an_independent_count_over_the_files() {
     assert_eq!(newsletter["with"].as_u64().unwrap() as usize, with);
     assert_eq!(newsletter["without"].as_u64().unwrap() as usize, 600 - with);
 
+    // A report folder: heatmaps of a page with a screenshot, a warning for one without.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let home = root.join("assets/demo-shop/screenshots/home-1440.png");
+    env.ok(&[
+        "screenshot",
+        "add",
+        "--url",
+        "http://shop.test/",
+        home.to_str().unwrap(),
+    ]);
+    let out = env.dir.path().join("report");
+    let run = env.run(&[
+        "report",
+        "--page",
+        "http://shop.test/",
+        "--page",
+        "/nowhere/*",
+        "--device",
+        "desktop",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1), "a page was left out");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("/nowhere/*: no screenshot"));
+    for file in [
+        "summary.md",
+        "summary.html",
+        "kpis.json",
+        "funnel.png",
+        "hotspots.csv",
+        "heatmap-shop-test-1440-click.png",
+        "heatmap-shop-test-1440-scroll.png",
+        "heatmap-shop-test-1440-attention.png",
+        "heatmap-shop-test-1440-rage.png",
+        "heatmap-shop-test-1440-dead.png",
+    ] {
+        assert!(out.join(file).is_file(), "{file}");
+    }
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("Sessions: device desktop."),
+        "the filter is stated"
+    );
+    let desktop = by_device["desktop"];
+    assert!(
+        md.contains(&format!("| all | Sessions | {desktop} |")),
+        "{md}"
+    );
+    assert!(md.contains("![click map of http://shop.test/](heatmap-shop-test-1440-click.png)"));
+    let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
+    assert!(html.contains("<img src=\"funnel.png\""));
+    let kpis: Value =
+        serde_json::from_slice(&std::fs::read(out.join("kpis.json")).unwrap()).unwrap();
+    assert_eq!(kpis["all"]["sessions"].as_u64().unwrap() as usize, desktop);
+
     let unknown = env.run(&["funnel", "--step", "view_item", "--step", "nope"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no event named \"nope\""));

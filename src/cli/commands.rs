@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kpis(args) => super::conversions::kpis(&library_path, &args),
         Command::Funnel(args) => super::conversions::funnel(&library_path, &args),
         Command::Lift(args) => super::conversions::lift(&library_path, &args),
+        Command::Report(args) => super::conversions::report(&library_path, &args),
         Command::Notes(args) => notes(&library_path, &args),
         Command::Heatmap(args) => super::heatmap::run(&library_path, &args),
         Command::Demo(DemoCommand::Generate {

@@ -78,6 +78,33 @@ pub struct FunnelArgs {
     pub json: bool,
 }
 
+/// `report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A page (URL or pattern like `/product/*`) to draw heatmaps of; repeat for more.
+    #[arg(long = "page", value_name = "URL_OR_PATTERN")]
+    pub pages: Vec<String>,
+    /// Funnel steps (event names, in order); default: view_item, add_to_cart, begin_checkout,
+    /// purchase where defined.
+    #[arg(long = "step", value_name = "NAME")]
+    pub steps: Vec<String>,
+    /// Device class (every figure of the report uses these filters).
+    #[arg(long, value_parser = ["desktop", "tablet", "mobile"])]
+    pub device: Option<String>,
+    /// Traffic source: a channel or a utm_source value.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+    /// Sessions started on or after this date (YYYY-MM-DD, UTC) or epoch ms.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Sessions started before the end of this date (YYYY-MM-DD, UTC) or before this epoch ms.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// The folder to write (created if missing).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+}
+
 /// `lift`.
 #[derive(Debug, clap::Args)]
 pub struct LiftArgs {
@@ -409,4 +436,36 @@ pub fn lift(library_path: &Path, args: &LiftArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn report(library_path: &Path, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let mut library = open(library_path)?;
+    let options = crate::report::ReportOptions {
+        pages: args.pages.clone(),
+        filter: session_filter(&FilterArgs {
+            device: args.device.clone(),
+            source: args.source.clone(),
+            from: args.from.clone(),
+            to: args.to.clone(),
+            ..FilterArgs::default()
+        })?,
+        steps: args.steps.clone(),
+        out_dir: args.out.clone(),
+    };
+    let summary = crate::report::write_report(&mut library, &options, &mut |what| {
+        eprintln!("report: {what}");
+    })?;
+    for w in &summary.warnings {
+        eprintln!("warning: {w}");
+    }
+    outln!(
+        "wrote {} files to {} (open summary.html or summary.md)",
+        summary.files.len(),
+        args.out.display()
+    );
+    Ok(if summary.warnings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

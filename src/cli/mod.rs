@@ -128,6 +128,12 @@ pub enum Command {
     ///
     /// Example: `sessionlens funnel --step view_item --step add_to_cart --step begin_checkout --step purchase --by device`
     Funnel(conversions::FunnelArgs),
+    /// Write a report folder to share: heatmap PNGs (click, scroll, attention, rage, dead) of
+    /// each page, KPI table, funnel chart, lift table, hotspot CSV, and a summary in Markdown
+    /// and HTML that embeds them, with every number's filter and sample size.
+    ///
+    /// Example: `sessionlens report --page http://shop.test/ --page '/product/*' --device mobile --out report/`
+    Report(conversions::ReportArgs),
     /// Purchase rate of sessions with each defined event and each signal against those without
     /// (risk ratio with a 95 % interval): correlation, not causation.
     Lift(conversions::LiftArgs),
@@ -469,5 +475,17 @@ pub fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Every subcommand's options are consistent (unique names, valid groups): clap checks this
+    /// only when a command is parsed in a debug build, so check them all here.
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

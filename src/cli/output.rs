@@ -198,11 +198,7 @@ pub fn print_session_table(
 
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
+    crate::format::csv::field(text)
 }
 
 fn opt_num(v: Option<f32>) -> String {
@@ -288,34 +284,12 @@ pub fn hotspot_json(h: &Hotspot) -> Value {
 }
 
 /// The `hotspots --csv` header.
-pub const HOTSPOT_CSV_HEADER: &str = "kind,page_url,element,cell_x,cell_y,occurrences,sessions_affected,page_sessions,share_affected,affected_converted,affected_conversion_rate,unaffected_sessions,baseline_conversion_rate,estimated_lost_conversions,significant";
+pub use crate::format::csv::HOTSPOT_HEADER as HOTSPOT_CSV_HEADER;
 
 /// One `hotspots --csv` line (without newline).
 #[must_use]
 pub fn hotspot_csv(h: &Hotspot) -> String {
-    let (element, cell_x, cell_y) = match &h.place {
-        HotspotPlace::Element(selector) => (selector.clone(), String::new(), String::new()),
-        HotspotPlace::Cell { x, y } => (String::new(), x.to_string(), y.to_string()),
-        HotspotPlace::Page => (String::new(), String::new(), String::new()),
-    };
-    [
-        h.kind.as_str().to_owned(),
-        csv_field(&h.page_url),
-        csv_field(&element),
-        cell_x,
-        cell_y,
-        h.occurrences.to_string(),
-        h.sessions_affected.to_string(),
-        h.page_sessions.to_string(),
-        format!("{:.4}", h.share_affected),
-        h.affected_converted.to_string(),
-        format!("{:.4}", h.affected_conversion_rate),
-        h.unaffected_sessions.to_string(),
-        format!("{:.4}", h.baseline_conversion_rate),
-        format!("{:.1}", h.estimated_lost_conversions),
-        h.significant.to_string(),
-    ]
-    .join(",")
+    crate::format::csv::hotspot_row(h)
 }
 
 /// The `hotspots` table. Rates are whole percentages with their sample sizes: no false precision.

@@ -5,6 +5,7 @@
 //! The format is specified in docs/FORMAT.md.
 
 pub mod bundle;
+pub mod csv;
 mod error;
 pub mod hash;
 pub mod native;

@@ -6,11 +6,7 @@ use crate::model::{Note, time};
 
 /// Quotes a CSV field when it holds a separator, a quote or a line break (RFC 4180).
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
+    super::csv::field(text)
 }
 
 /// Writes `session_id,timestamp_ms,time_utc,text` rows with a header.

@@ -2,6 +2,7 @@
 //! uploads an [`RgbaImage`] made here as a texture, exports encode the same image with
 //! [`encode_png`].
 
+pub mod chart;
 pub mod chromium;
 pub mod compare;
 pub mod heatmap;
