@@ -297,8 +297,11 @@ fn schema_4_backfills_custom_events_of_older_libraries() {
     // Make it look like a version-3 library: no custom_events table.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("DROP TABLE custom_events; PRAGMA user_version = 3;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE event_hits; DROP TABLE event_defs; DROP TABLE custom_events;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
     }
     let lib = Library::open(&path).unwrap();
     assert_eq!(
