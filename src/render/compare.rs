@@ -7,15 +7,14 @@
 
 use super::RgbaImage;
 use super::heatmap::{
-    Normalise, RenderSettings, blurred_density, draw_text, fill_rect, render_heatmap, scale_of,
+    CAPTION_LINE_PX, Normalise, RenderSettings, blurred_density, draw_text, fill_rect,
+    legend_height, render_heatmap, scale_of, wrap_parts,
 };
 use crate::analysis::heatmap::{DensityGrid, HeatmapResult};
 use crate::model::ImageFromPage;
 
 /// Gap between the two maps of a side-by-side image, px.
 pub const SIDE_BY_SIDE_GAP_PX: u32 = 16;
-/// Height of the difference map's legend strip, px.
-const DIFF_LEGEND_PX: u32 = 72;
 
 /// How a comparison is drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -190,15 +189,15 @@ fn render_difference(
     empty.point_refs = Vec::new();
     let base = render_heatmap(&empty, screenshot, &base_settings);
     let (body_w, body_h) = (base.width, base.height);
+    let caption = difference_caption(a, b, (label_a, label_b), body_w);
+    let legend_h = legend_height(caption.len());
     let mut out = RgbaImage {
         width: body_w,
-        height: body_h + DIFF_LEGEND_PX,
+        height: body_h + legend_h,
         pixels: base.pixels,
     };
-    out.pixels.resize(
-        body_w as usize * (body_h + DIFF_LEGEND_PX) as usize * 4,
-        255,
-    );
+    out.pixels
+        .resize(body_w as usize * (body_h + legend_h) as usize * 4, 255);
     let s = ImageFromPage::new(screenshot.width, a.query.layout_width_px).image_px_per_css_px;
     let (more_a, more_b) = difference_grids(a, b);
     let (va, gw, gh, cell) = blurred_density(&more_a, s, (body_w, body_h), settings.radius_px);
@@ -226,8 +225,40 @@ fn render_difference(
             }
         }
     }
-    draw_difference_legend(&mut out, body_h, a, b, settings, (label_a, label_b), top);
+    draw_difference_legend(&mut out, body_h, legend_h, settings, top, &caption);
     out
+}
+
+/// The difference map's caption lines, wrapped to `width` px.
+fn difference_caption(
+    a: &HeatmapResult,
+    b: &HeatmapResult,
+    (label_a, label_b): (&str, &str),
+    width: u32,
+) -> Vec<String> {
+    let max = width.saturating_sub(16) as f32;
+    let mut lines = wrap_parts(
+        &[
+            a.query.page.clone(),
+            format!("{} difference map (per page view)", a.query.kind.as_str()),
+            format!("layout {} px", a.query.layout_width_px),
+        ],
+        max,
+    );
+    lines.extend(wrap_parts(
+        &[
+            format!(
+                "A: {label_a} ({} sessions, {} page views)",
+                a.sessions, a.page_views
+            ),
+            format!(
+                "B: {label_b} ({} sessions, {} page views)",
+                b.sessions, b.page_views
+            ),
+        ],
+        max,
+    ));
+    lines
 }
 
 /// Colour and alpha of a difference `v` in −1..1 (positive: A denser).
@@ -242,16 +273,15 @@ fn diverging(v: f32, opacity: f32) -> ([u8; 3], f32) {
 fn draw_difference_legend(
     out: &mut RgbaImage,
     top: u32,
-    a: &HeatmapResult,
-    b: &HeatmapResult,
+    height: u32,
     settings: &RenderSettings,
-    (label_a, label_b): (&str, &str),
     scale: f32,
+    caption: &[String],
 ) {
     let w = out.width;
-    fill_rect(out, 0, top, w, DIFF_LEGEND_PX, [255, 255, 255]);
+    fill_rect(out, 0, top, w, height, [255, 255, 255]);
     fill_rect(out, 0, top, w, 1, [200, 200, 200]);
-    let bar_w = 200.min(w.saturating_sub(16));
+    let bar_w = 200.min(w.saturating_sub(16) / 2);
     let opacity = settings.opacity.clamp(0.0, 1.0);
     for i in 0..bar_w {
         let v = 1.0 - 2.0 * i as f32 / bar_w.max(1) as f32;
@@ -265,18 +295,10 @@ fn draw_difference_legend(
         "no difference"
     };
     draw_text(out, 8 + bar_w + 8, top + 22, scale_note, 14.0, [30, 30, 30]);
-    let line1 = format!(
-        "{} · {} difference map (per page view) · layout {} px",
-        a.query.page,
-        a.query.kind.as_str(),
-        a.query.layout_width_px
-    );
-    let line2 = format!(
-        "A: {label_a} ({} sessions, {} page views) − B: {label_b} ({} sessions, {} page views)",
-        a.sessions, a.page_views, b.sessions, b.page_views
-    );
-    draw_text(out, 8, top + 44, &line1, 14.0, [30, 30, 30]);
-    draw_text(out, 8, top + 63, &line2, 14.0, [30, 30, 30]);
+    for (i, line) in caption.iter().enumerate() {
+        let baseline = top + 44 + CAPTION_LINE_PX * i as u32;
+        draw_text(out, 8, baseline, line, 14.0, [30, 30, 30]);
+    }
 }
 
 #[cfg(test)]
@@ -330,7 +352,8 @@ mod tests {
             ("converted", "not converted"),
             CompareLayout::Difference,
         );
-        assert_eq!((image.width, image.height), (200, 100 + DIFF_LEGEND_PX));
+        assert_eq!(image.width, 200);
+        assert!(image.height >= 100 + super::super::heatmap::LEGEND_HEIGHT_PX);
         let at_a = image.pixel(40, 50).unwrap();
         let at_b = image.pixel(160, 50).unwrap();
         let between = image.pixel(100, 50).unwrap();

@@ -22,8 +22,13 @@ pub const DEFAULT_RADIUS_PX: f32 = 20.0;
 pub const DEFAULT_DENSITY_OPACITY: f32 = 0.8;
 /// Clarity's scroll-map band alpha `hsla(h, 100%, 50%, 0.6)`.
 pub const DEFAULT_BAND_OPACITY: f32 = 0.6;
-/// Height of the legend and caption strip, image px.
+/// Height of the legend and caption strip when the caption fits on two lines, image px;
+/// narrow maps wrap the caption onto more lines and the strip grows by [`CAPTION_LINE_PX`] each.
 pub const LEGEND_HEIGHT_PX: u32 = 72;
+/// Height of one caption line, image px.
+pub const CAPTION_LINE_PX: u32 = 19;
+/// Caption text size, px.
+const CAPTION_TEXT_PX: f32 = 14.0;
 
 /// A colour ramp from low (0) to high (1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -230,7 +235,16 @@ pub fn render_heatmap(
     let page_h_img = (result.page_height_px as f32 * s).ceil() as u32;
     let width = screenshot.width.max(1);
     let body_h = screenshot.height.max(page_h_img).max(1);
-    let legend_h = if settings.legend { LEGEND_HEIGHT_PX } else { 0 };
+    let caption = if settings.legend {
+        caption_lines(result, settings, width)
+    } else {
+        Vec::new()
+    };
+    let legend_h = if settings.legend {
+        legend_height(caption.len())
+    } else {
+        0
+    };
     let mut out = blank(width, body_h + legend_h, [235, 235, 235, 255]);
     let row = width as usize * 4;
     let copy = (screenshot.height.min(body_h) as usize) * row;
@@ -253,9 +267,100 @@ pub fn render_heatmap(
         scale_label = format!("0 – {max:.1} s in view per page view");
     }
     if settings.legend {
-        draw_legend(&mut out, body_h, result, settings, &scale_label);
+        draw_legend(
+            &mut out,
+            body_h,
+            legend_h,
+            settings,
+            &scale_label,
+            density_legend(result),
+        );
+        for (i, line) in caption.iter().enumerate() {
+            let baseline = body_h + 44 + CAPTION_LINE_PX * i as u32;
+            draw_text(&mut out, 8, baseline, line, CAPTION_TEXT_PX, [30, 30, 30]);
+        }
     }
     out
+}
+
+/// Height of the legend strip holding `caption_lines` lines.
+#[must_use]
+pub fn legend_height(caption_lines: usize) -> u32 {
+    LEGEND_HEIGHT_PX + CAPTION_LINE_PX * (caption_lines.max(2) as u32 - 2)
+}
+
+fn density_legend(result: &HeatmapResult) -> bool {
+    result.query.kind.is_density()
+}
+
+/// The caption (page, kind, layout, viewports, dates; sessions, page views, points, filters),
+/// wrapped at its ` · ` separators (and inside over-long parts) to fit `width` px.
+fn caption_lines(result: &HeatmapResult, settings: &RenderSettings, width: u32) -> Vec<String> {
+    let dates = result.date_range_ms.map(|(a, b)| {
+        let day = |ms: i64| time::format_utc(ms).chars().take(10).collect::<String>();
+        format!("{} to {}", day(a), day(b))
+    });
+    let widths = result.query.viewport_widths.map_or_else(
+        || "any width".to_owned(),
+        |(lo, hi)| format!("viewport {lo}–{hi} px"),
+    );
+    let mut first = vec![
+        result.query.page.clone(),
+        format!("{} map", result.query.kind.as_str()),
+        format!("layout {} px, {widths}", result.query.layout_width_px),
+    ];
+    first.extend(dates);
+    let mut second = vec![
+        format!("{} sessions", result.sessions),
+        format!("{} page views", result.page_views),
+        format!("{} points", result.points),
+    ];
+    second.extend(
+        settings
+            .caption
+            .split(" · ")
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned),
+    );
+    let max = width.saturating_sub(16) as f32;
+    let mut lines = wrap_parts(&first, max);
+    lines.extend(wrap_parts(&second, max));
+    lines
+}
+
+/// Joins `parts` with ` · ` into lines no wider than `max_px`, breaking an over-long part
+/// between characters.
+pub(crate) fn wrap_parts(parts: &[String], max_px: f32) -> Vec<String> {
+    let fits = |text: &str| text_width(text, CAPTION_TEXT_PX) <= max_px;
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for part in parts {
+        let joined = if current.is_empty() {
+            part.clone()
+        } else {
+            format!("{current} · {part}")
+        };
+        if fits(&joined) {
+            current = joined;
+            continue;
+        }
+        if !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        // The part alone; split it if it is still too wide.
+        for c in part.chars() {
+            current.push(c);
+            if !fits(&current) && current.chars().count() > 1 {
+                let last = current.pop().unwrap_or(c);
+                lines.push(std::mem::take(&mut current));
+                current.push(last);
+            }
+        }
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
 }
 
 fn blank(width: u32, height: u32, rgba: [u8; 4]) -> RgbaImage {
@@ -805,16 +910,17 @@ fn format_count(v: f32) -> String {
 fn draw_legend(
     out: &mut RgbaImage,
     top: u32,
-    result: &HeatmapResult,
+    height: u32,
     settings: &RenderSettings,
     scale_label: &str,
+    density: bool,
 ) {
     let w = out.width;
-    fill_rect(out, 0, top, w, LEGEND_HEIGHT_PX, [255, 255, 255]);
+    fill_rect(out, 0, top, w, height, [255, 255, 255]);
     hline(out, top, top + 1, [200, 200, 200], 1, false);
-    // Colour bar over white: exactly the colours and alphas the map uses.
-    let bar_w = 200.min(w.saturating_sub(16));
-    let density = result.query.kind.is_density();
+    // Colour bar over white: exactly the colours and alphas the map uses; on narrow maps it
+    // leaves half the width to its scale label.
+    let bar_w = 200.min(w.saturating_sub(16) / 2);
     for i in 0..bar_w {
         let v = i as f32 / bar_w.max(1) as f32;
         let (c, a) = if density {
@@ -835,38 +941,9 @@ fn draw_legend(
         8 + bar_w + 8,
         top + 22,
         scale_label,
-        14.0,
+        CAPTION_TEXT_PX,
         [30, 30, 30],
     );
-    let dates = result.date_range_ms.map_or_else(String::new, |(a, b)| {
-        let day = |ms: i64| time::format_utc(ms).chars().take(10).collect::<String>();
-        format!(" · {} to {}", day(a), day(b))
-    });
-    let widths = result.query.viewport_widths.map_or_else(
-        || "any width".to_owned(),
-        |(lo, hi)| format!("viewport {lo}–{hi} px"),
-    );
-    let line1 = format!(
-        "{} · {} map · layout {} px, {widths}{}",
-        result.query.page,
-        result.query.kind.as_str(),
-        result.query.layout_width_px,
-        dates
-    );
-    let line2 = format!(
-        "{} sessions · {} page views · {} points{}{}",
-        result.sessions,
-        result.page_views,
-        result.points,
-        if settings.caption.is_empty() {
-            ""
-        } else {
-            " · "
-        },
-        settings.caption
-    );
-    draw_text(out, 8, top + 44, &line1, 14.0, [30, 30, 30]);
-    draw_text(out, 8, top + 63, &line2, 14.0, [30, 30, 30]);
 }
 
 #[cfg(test)]
