@@ -1,0 +1,99 @@
+//! Conversions over 100,000 sessions: KPIs, a 5-step funnel and the lift table (the issue's
+//! target: each ≤ 300 ms). The library is built once into target/bench-data from the visitor
+//! simulator (seed 1), with the standard event definitions.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use sessionlens::analysis::conversions::{funnel, kpis, lift};
+use sessionlens::analysis::signals::SignalKind;
+use sessionlens::demo::{GenerateOptions, fill_library};
+use sessionlens::store::{Library, SessionFilter};
+
+const SESSIONS: usize = 100_000;
+
+fn library_100k() -> Library {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let path = dir.join("conversions-100k.sqlite");
+    if let Ok(library) = Library::open(&path)
+        && library.num_sessions().unwrap_or(0) == SESSIONS as u64
+        && !library.event_definitions().unwrap_or_default().is_empty()
+    {
+        return library;
+    }
+    let _ = std::fs::remove_file(&path);
+    let mut library = Library::open(&path).expect("open");
+    let options = GenerateOptions {
+        sessions: SESSIONS,
+        seed: 1,
+        ..GenerateOptions::default()
+    };
+    fill_library(
+        &mut library,
+        &options,
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .expect("fill");
+    library.ensure_standard_definitions().expect("definitions");
+    library
+}
+
+fn conversions(c: &mut Criterion) {
+    let library = library_100k();
+    let all = SessionFilter::default();
+    let steps: Vec<String> = [
+        "view_item",
+        "add_to_cart",
+        "begin_checkout",
+        "add_payment_info",
+        "purchase",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let events: Vec<String> = [
+        "view_item",
+        "add_to_cart",
+        "begin_checkout",
+        "newsletter_signup",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let kinds: Vec<&str> = SignalKind::ALL.iter().map(|k| k.as_str()).collect();
+    let mut group = c.benchmark_group("conversions");
+    group.sample_size(10);
+    group.bench_function("kpis_100k", |b| {
+        b.iter(|| {
+            let facts = library
+                .conversion_facts(
+                    black_box(&all),
+                    &["add_to_cart".to_owned(), "begin_checkout".to_owned()],
+                )
+                .expect("facts");
+            kpis(&facts)
+        });
+    });
+    group.bench_function("funnel_5_steps_100k", |b| {
+        b.iter(|| {
+            let facts = library
+                .conversion_facts(black_box(&all), &steps)
+                .expect("facts");
+            funnel(&facts, &steps, None)
+        });
+    });
+    group.bench_function("lift_100k", |b| {
+        b.iter(|| {
+            let facts = library
+                .conversion_facts(black_box(&all), &events)
+                .expect("facts");
+            lift(&facts, &events, &kinds)
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, conversions);
+criterion_main!(benches);
