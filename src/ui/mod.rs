@@ -41,6 +41,8 @@ pub struct StartOptions {
 
 /// Opens the main window and runs until it is closed.
 pub fn run(options: StartOptions) -> anyhow::Result<()> {
+    let renderer = renderer_from_env()?;
+    log::info!("renderer: {renderer}");
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("SessionLens")
@@ -48,12 +50,20 @@ pub fn run(options: StartOptions) -> anyhow::Result<()> {
             .with_min_inner_size([800.0, 500.0])
             .with_drag_and_drop(true),
         persist_window: true,
+        renderer,
+        // Dithering adds noise to every fragment to hide banding in gradients; we draw no
+        // gradients, and under software rendering it cost a third of the frame rate.
+        dithering: false,
         ..eframe::NativeOptions::default()
     };
     eframe::run_native(
         "SessionLens",
         native_options,
-        Box::new(move |cc| Ok(Box::new(App::new(&cc.egui_ctx, cc.storage, options)))),
+        Box::new(move |cc| {
+            let mut app = App::new(&cc.egui_ctx, cc.storage, options);
+            app.clear_with_panel_fill(&cc.egui_ctx);
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| {
         let hint = if e.to_string().contains("DISPLAY") {
@@ -63,6 +73,21 @@ pub fn run(options: StartOptions) -> anyhow::Result<()> {
         };
         anyhow::anyhow!("could not open the window: {e}{hint}")
     })
+}
+
+/// The renderer: `$SESSIONLENS_RENDERER` (`glow` or `wgpu`), else glow.
+///
+/// Glow is the default because it is the one that keeps up under software rendering: on Mesa
+/// llvmpipe (Xvfb, machines without a GPU driver) wgpu can only use its OpenGL backend, and the
+/// same build played a replay at 6-8 frames/s with wgpu against 28-34 with glow
+/// (docs/BENCHMARKS.md). wgpu stays built in as a fallback.
+fn renderer_from_env() -> anyhow::Result<eframe::Renderer> {
+    match std::env::var("SESSIONLENS_RENDERER") {
+        Ok(name) if !name.is_empty() => name
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("SESSIONLENS_RENDERER: {e}")),
+        _ => Ok(eframe::Renderer::Glow),
+    }
 }
 
 /// Where the bundled sample sessions are: `$SESSIONLENS_SAMPLES`, else `sample_sessions/` in the

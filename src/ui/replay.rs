@@ -196,9 +196,11 @@ impl Tile {
 impl TextureCache {
     /// Textures of `page`, uploading them in tiles on first use.
     fn tiles(&mut self, ctx: &egui::Context, page: &PageImage) -> &[Tile] {
-        self.tiles
-            .entry(page.hash.clone())
-            .or_insert_with(|| upload_tiles(ctx, &format!("shot-{}", page.hash), &page.image))
+        if !self.tiles.contains_key(&page.hash) {
+            let tiles = upload_tiles(ctx, &format!("shot-{}", page.hash), &page.image);
+            self.tiles.insert(page.hash.clone(), tiles);
+        }
+        self.tiles.get(&page.hash).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -227,6 +229,7 @@ pub(super) fn upload_tiles(ctx: &egui::Context, name: &str, image: &RgbaImage) -
                 texture: ctx.load_texture(
                     format!("{name}-{x0}-{y0}"),
                     color,
+                    // No mipmaps: with them llvmpipe played slower, not faster.
                     egui::TextureOptions::LINEAR,
                 ),
                 x0_px: x0,
@@ -625,7 +628,8 @@ fn timeline_ui(
     }
 
     // Markers: clicks, errors, conversions, signals, notes.
-    let mut hover_items: Vec<(f32, String)> = Vec::new();
+    // Labels are borrowed: only the hovered ones are copied into the tooltip.
+    let mut hover_items: Vec<(f32, std::borrow::Cow<'_, str>)> = Vec::new();
     let mid = marks_row.center().y;
     for &(t, kind, ref label) in &session.markers {
         let x = x_of(t);
@@ -665,7 +669,7 @@ fn timeline_ui(
                 ));
             }
         }
-        hover_items.push((x, label.clone()));
+        hover_items.push((x, label.as_str().into()));
     }
     for s in signals {
         let r = Rect::from_min_max(
@@ -676,7 +680,7 @@ fn timeline_ui(
             ),
         );
         painter.rect_filled(r, 2.0, s.color);
-        hover_items.push((r.center().x, s.label.clone()));
+        hover_items.push((r.center().x, s.label.as_str().into()));
     }
     for note in &session.notes {
         let x = x_of(note.timestamp_ms);
@@ -693,7 +697,7 @@ fn timeline_ui(
             theme::NOTE,
             Stroke::NONE,
         ));
-        hover_items.push((x, format!("Note: {}", note.text)));
+        hover_items.push((x, format!("Note: {}", note.text).into()));
     }
 
     // Playhead.
@@ -744,7 +748,7 @@ fn timeline_ui(
             text.push('\n');
             text.push_str(&page.url);
         }
-        let mut near: Vec<&(f32, String)> = hover_items
+        let mut near: Vec<&(f32, std::borrow::Cow<'_, str>)> = hover_items
             .iter()
             .filter(|(x, _)| (x - pos.x).abs() <= 4.0)
             .collect();
@@ -836,7 +840,14 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
                 scale,
             };
             let painter = ui.painter_at(view);
-            painter.rect_filled(view, 0.0, theme::STAGE_BG);
+            // The page covers the stage unless the visitor scrolled past its edges; every pixel
+            // drawn twice costs frame rate under software rendering.
+            if !map
+                .rect(0.0, 0.0, page_width, page_height)
+                .contains_rect(view)
+            {
+                painter.rect_filled(view, 0.0, theme::STAGE_BG);
+            }
             draw_page(
                 ui.ctx(),
                 &painter,
