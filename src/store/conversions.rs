@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
-use super::library::BODY_ENCODING_POSTCARD_V1;
 use super::{Library, SessionFilter, StoreError};
 use crate::analysis::conversions::{
     DefinitionKind, EventDefinition, Facts, STANDARD_EVENTS, SessionFacts, Stage, hits,
@@ -134,38 +133,16 @@ impl Library {
                 // the stored bodies, with the same matching code as at import.
                 let total: i64 = tx.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?;
                 let total = u64::try_from(total).unwrap_or(0);
-                let mut stmt = tx.prepare(
-                    "SELECT s.session_rowid, s.session_id, b.encoding, b.body
-                     FROM sessions s JOIN session_bodies b ON b.session_rowid = s.session_rowid",
-                )?;
-                let mut rows = stmt.query([])?;
                 let mut done = 0u64;
                 let one = std::slice::from_ref(def);
-                while let Some(row) = rows.next()? {
-                    let rowid: i64 = row.get(0)?;
-                    let session_id: String = row.get(1)?;
-                    let encoding: i64 = row.get(2)?;
-                    let body = row.get_ref(3)?.as_blob().map_err(|e| StoreError::Decode {
-                        session_id: session_id.clone(),
-                        detail: e.to_string(),
-                    })?;
-                    if encoding != BODY_ENCODING_POSTCARD_V1 {
-                        return Err(StoreError::Decode {
-                            session_id,
-                            detail: format!("unknown body encoding {encoding}"),
-                        });
-                    }
-                    let session: Session =
-                        postcard::from_bytes(body).map_err(|e| StoreError::Decode {
-                            session_id: session_id.clone(),
-                            detail: e.to_string(),
-                        })?;
+                super::library::for_each_stored_session(&tx, &mut |rowid, session| {
                     insert_hits(&tx, rowid, &session, one)?;
                     done += 1;
                     if done.is_multiple_of(1000) || done == total {
                         on_progress(done, total);
                     }
-                }
+                    Ok(())
+                })?;
             }
         }
         let (sessions, count): (i64, i64) = tx.query_row(

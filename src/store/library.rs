@@ -486,11 +486,16 @@ fn insert_custom_events(
     Ok(())
 }
 
-/// Schema 4: fills `custom_events` from every stored session body (libraries made before it).
-pub(crate) fn backfill_custom_events(tx: &Transaction<'_>) -> Result<(), StoreError> {
-    let mut stmt = tx.prepare(
+/// Calls `f(session_rowid, session)` for every stored session, decoded, in row order
+/// (migrations, retroactive definitions and signal recomputation read them all this way).
+pub(crate) fn for_each_stored_session(
+    conn: &rusqlite::Connection,
+    f: &mut dyn FnMut(i64, Session) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare(
         "SELECT s.session_rowid, s.session_id, b.encoding, b.body
-         FROM sessions s JOIN session_bodies b ON b.session_rowid = s.session_rowid",
+         FROM sessions s JOIN session_bodies b ON b.session_rowid = s.session_rowid
+         ORDER BY s.session_rowid",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
@@ -511,9 +516,16 @@ pub(crate) fn backfill_custom_events(tx: &Transaction<'_>) -> Result<(), StoreEr
             session_id: session_id.clone(),
             detail: e.to_string(),
         })?;
-        insert_custom_events(tx, rowid, &session)?;
+        f(rowid, session)?;
     }
     Ok(())
+}
+
+/// Schema 4: fills `custom_events` from every stored session body (libraries made before it).
+pub(crate) fn backfill_custom_events(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    for_each_stored_session(tx, &mut |rowid, session| {
+        insert_custom_events(tx, rowid, &session)
+    })
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -6,7 +6,6 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension as _, Transaction, params};
 use serde::Serialize;
 
-use super::library::BODY_ENCODING_POSTCARD_V1;
 use super::query::{SessionFilter, url_pattern};
 use super::{Library, StoreError, glob_match};
 use crate::analysis::signals::hotspots::{self, Hotspot, HotspotSort, PageVisits, SignalRow};
@@ -127,36 +126,11 @@ impl Library {
         )?;
         tx.execute("DELETE FROM signals", [])?;
         let mut summary = RecomputeSummary::default();
-        {
-            let mut stmt = tx.prepare(
-                "SELECT s.session_rowid, s.session_id, b.encoding, b.body
-                 FROM sessions s JOIN session_bodies b ON b.session_rowid = s.session_rowid
-                 ORDER BY s.session_rowid",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                let rowid: i64 = row.get(0)?;
-                let session_id: String = row.get(1)?;
-                let encoding: i64 = row.get(2)?;
-                let body = row.get_ref(3)?.as_blob().map_err(|e| StoreError::Decode {
-                    session_id: session_id.clone(),
-                    detail: e.to_string(),
-                })?;
-                if encoding != BODY_ENCODING_POSTCARD_V1 {
-                    return Err(StoreError::Decode {
-                        session_id,
-                        detail: format!("unknown body encoding {encoding}"),
-                    });
-                }
-                let session: Session =
-                    postcard::from_bytes(body).map_err(|e| StoreError::Decode {
-                        session_id: session_id.clone(),
-                        detail: e.to_string(),
-                    })?;
-                summary.signals += write_signals(&tx, rowid, &session, settings)? as u64;
-                summary.sessions += 1;
-            }
-        }
+        super::library::for_each_stored_session(&tx, &mut |rowid, session| {
+            summary.signals += write_signals(&tx, rowid, &session, settings)? as u64;
+            summary.sessions += 1;
+            Ok(())
+        })?;
         tx.commit()?;
         self.invalidate_index();
         Ok(summary)
