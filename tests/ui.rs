@@ -584,3 +584,81 @@ fn thresholds_are_edited_and_recomputed_in_the_background() {
             .is_some_and(|m| m.starts_with("Signals recomputed"))
     );
 }
+
+#[test]
+fn conversions_view_shows_kpis_funnel_and_opens_a_dropper() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path().join("library.sqlite"), Vec::new());
+    settle(&mut h);
+    // Switch with the view switcher in the menu bar.
+    h.get_by_label("Conversions").click();
+    for _ in 0..1000 {
+        h.step();
+        let view = &h.state().conversions;
+        if view.report.is_some() && !view.loading {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+    assert_eq!(h.state().prefs.view, sessionlens::ui::MainView::Conversions);
+    assert!(
+        h.state().conversions.error.is_none(),
+        "{:?}",
+        h.state().conversions.error
+    );
+    let report = h.state().conversions.report.clone().unwrap();
+    h.get_by_label("Conversion rate");
+    assert!(
+        h.get_all_by_label_contains("Correlation, not causation")
+            .next()
+            .is_some()
+    );
+    let all = &report.kpis[0].1;
+    assert_eq!(all.sessions, report.sessions);
+    let rate = format!("{:.1} %", all.conversion_rate.unwrap() * 100.0);
+    assert!(h.get_all_by_label(&rate).next().is_some(), "{rate}");
+
+    // The standard funnel: four steps, never more sessions than the step before.
+    assert_eq!(
+        report.steps,
+        ["view_item", "add_to_cart", "begin_checkout", "purchase"]
+    );
+    let funnel = &report.funnels[0].1;
+    assert_eq!(funnel.steps.len(), 4);
+    assert!(funnel.steps[0].sessions > 0);
+    assert!(
+        funnel
+            .steps
+            .windows(2)
+            .all(|w| w[1].sessions <= w[0].sessions),
+        "{:?}",
+        funnel.steps
+    );
+
+    // Click the first session that stopped after view_item: its replay opens at that moment.
+    let dropper = report.droppers[0].first().cloned().unwrap();
+    h.get_all_by_label_contains(&dropper.session_id)
+        .next()
+        .unwrap()
+        .scroll_to_me();
+    h.run_steps(3);
+    h.get_all_by_label_contains(&dropper.session_id)
+        .next()
+        .unwrap()
+        .click();
+    settle(&mut h);
+    for _ in 0..200 {
+        h.step();
+        if h.state().replay.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(h.state().prefs.view, sessionlens::ui::MainView::Sessions);
+    assert_eq!(
+        h.state().selected.as_deref(),
+        Some(dropper.session_id.as_str())
+    );
+    assert_eq!(clock_ms(&h), dropper.at_ms);
+}

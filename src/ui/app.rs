@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::background::{Background, JobResult, Query};
 use super::command::{Command, MainView};
+use super::conversions_view::ConversionsView;
 use super::heatmap_view::HeatmapView;
 use super::replay::{
     Backdrop, MarkerKind, ReplayPrefs, ReplayState, SideTab, SignalMark, StageMode, TextureCache,
@@ -334,6 +335,8 @@ pub struct App {
     pub heatmap: HeatmapView,
     /// The signals view.
     pub signals: SignalsView,
+    /// The conversions view.
+    pub conversions: ConversionsView,
     /// A seek to apply when this session has loaded: `(session_id, epoch ms)`.
     pending_seek: Option<(String, i64)>,
     /// A running import.
@@ -386,6 +389,7 @@ impl App {
             clear_fill: None,
             heatmap: HeatmapView::default(),
             signals: SignalsView::default(),
+            conversions: ConversionsView::default(),
             pending_seek: None,
             import: None,
             last_import: None,
@@ -531,6 +535,7 @@ impl App {
                     self.import = None;
                     // New pages, screenshots and event names: ask again when next shown.
                     self.heatmap.pages_requested = false;
+                    self.conversions.requested = false;
                     let mut line = format!(
                         "Imported {} sessions from {} files ({} duplicates skipped, {} files failed)",
                         summary.sessions_imported,
@@ -688,6 +693,36 @@ impl App {
                         *list = Some(moments);
                     }
                 }
+                JobResult::Conversions { generation, result } => {
+                    let view = &mut self.conversions;
+                    if generation == view.generation {
+                        view.loading = false;
+                        match result {
+                            Ok(report) => {
+                                if view.choice.steps.is_none() {
+                                    view.choice.steps = Some(report.steps.clone());
+                                }
+                                view.error = None;
+                                view.report = Some(*report);
+                            }
+                            Err(e) => view.error = Some(e),
+                        }
+                    }
+                }
+                JobResult::EventDefinitionChanged(result) => {
+                    let view = &mut self.conversions;
+                    view.defining = false;
+                    match result {
+                        Ok(line) => {
+                            view.message = Some(line);
+                            view.draft = Default::default();
+                        }
+                        Err(e) => view.message = Some(format!("Failed: {e}")),
+                    }
+                    // Event names changed: the heatmap's event filter and the report too.
+                    self.heatmap.pages_requested = false;
+                    self.commands.push(Command::RefreshConversions);
+                }
                 JobResult::Error(e) => self.errors.push(e),
             }
         }
@@ -827,7 +862,7 @@ impl App {
                 }),
                 Command::SetView(view) => {
                     self.prefs.view = view;
-                    if view == MainView::Heatmaps
+                    if matches!(view, MainView::Heatmaps | MainView::Conversions)
                         && let Some(replay) = &mut self.replay
                     {
                         replay.clock.apply(PlaybackCommand::Pause);
@@ -928,6 +963,26 @@ impl App {
                     self.signals.recomputing = true;
                     self.background.query(Query::RecomputeSignals(settings));
                 }
+                Command::SetConversionsChoice(choice) => {
+                    self.conversions.choice = *choice;
+                    self.query_conversions();
+                }
+                Command::RefreshConversions => self.query_conversions(),
+                Command::SetDropperStep(step) => self.conversions.dropper_step = step,
+                Command::DefineEvent(def) => {
+                    self.conversions.defining = true;
+                    self.conversions.message = None;
+                    self.background.query(Query::DefineEvent(def));
+                }
+                Command::DeleteEventDefinition(name) => {
+                    let view = &mut self.conversions;
+                    if let Some(steps) = &mut view.choice.steps {
+                        steps.retain(|s| *s != name);
+                    }
+                    view.defining = true;
+                    view.message = None;
+                    self.background.query(Query::DeleteEventDefinition(name));
+                }
                 Command::ExportNotes => {
                     if let Some(session) = &self.session {
                         self.background
@@ -940,6 +995,29 @@ impl App {
 }
 
 impl App {
+    /// Asks the query worker for the conversions report of the current choice.
+    fn query_conversions(&mut self) {
+        let view = &mut self.conversions;
+        view.requested = true;
+        view.generation += 1;
+        view.loading = true;
+        let choice = &view.choice;
+        let filter = ListFilter {
+            device: choice.filter.device,
+            source: choice.filter.source.clone(),
+            from_date: choice.filter.from_date.clone(),
+            to_date: choice.filter.to_date.clone(),
+            ..ListFilter::default()
+        };
+        self.background.query(Query::Conversions {
+            generation: view.generation,
+            filter: filter.to_session_filter(),
+            segment_by: choice.segment_by,
+            steps: choice.steps.clone(),
+            window_ms: choice.window_minutes.map(|m| i64::from(m) * 60_000),
+        });
+    }
+
     /// Renders the current heatmap result with the current settings on the render thread.
     fn render_heatmap(&mut self) {
         let view = &mut self.heatmap;

@@ -7,9 +7,11 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use super::app::LoadedSession;
+use super::conversions_view::{ConversionReport, DROPPERS_SHOWN, DropperRow};
 use super::heatmap_view::SpotMoment;
 use super::replay::{Backdrop, PageImage};
 use crate::analysis::compare::ComparePreset;
+use crate::analysis::conversions::{self as conv, EventDefinition, SegmentBy};
 use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult, Moment};
 use crate::analysis::signals::SignalKind;
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
@@ -96,6 +98,23 @@ pub enum Query {
         /// Device filter of the table.
         device: Option<crate::model::DeviceClass>,
     },
+    /// KPIs, funnel, droppers, lift and definitions for the conversions view.
+    Conversions {
+        /// Answers to older generations are dropped.
+        generation: u64,
+        /// Sessions in scope.
+        filter: SessionFilter,
+        /// Side-by-side segments.
+        segment_by: Option<SegmentBy>,
+        /// Funnel steps (None: the standard ones that are defined).
+        steps: Option<Vec<String>>,
+        /// Every step within this many ms of the first.
+        window_ms: Option<i64>,
+    },
+    /// Store an event definition and find it in every session.
+    DefineEvent(Box<EventDefinition>),
+    /// Delete an event definition.
+    DeleteEventDefinition(String),
 }
 
 /// What background work reports.
@@ -190,6 +209,15 @@ pub enum JobResult {
     SignalSettings(Box<crate::analysis::signals::SignalSettings>),
     /// Signals were recomputed (or why not).
     Recomputed(Result<crate::store::RecomputeSummary, String>),
+    /// The conversions view's report, or why there is none.
+    Conversions {
+        /// The generation asked for.
+        generation: u64,
+        /// The report.
+        result: Result<Box<ConversionReport>, String>,
+    },
+    /// An event was defined or deleted: the line to show, or why it failed.
+    EventDefinitionChanged(Result<String, String>),
     /// A failure to show.
     Error(String),
 }
@@ -410,6 +438,41 @@ impl Background {
                                     })
                                 })
                                 .collect(),
+                        ),
+                        Query::Conversions {
+                            generation,
+                            filter,
+                            segment_by,
+                            steps,
+                            window_ms,
+                        } => JobResult::Conversions {
+                            generation,
+                            result: conversion_report(
+                                &mut library,
+                                &filter,
+                                segment_by,
+                                steps,
+                                window_ms,
+                            )
+                            .map(Box::new),
+                        },
+                        Query::DefineEvent(def) => JobResult::EventDefinitionChanged(
+                            library
+                                .define_event(&def, &mut |_, _| {})
+                                .map(|d| {
+                                    format!(
+                                        "{} defined: {} sessions, {} occurrences",
+                                        def.name, d.sessions, d.hits
+                                    )
+                                })
+                                .map_err(|e| format!("defining {}: {e}", def.name)),
+                        ),
+                        Query::DeleteEventDefinition(name) => JobResult::EventDefinitionChanged(
+                            match library.delete_event_definition(&name) {
+                                Ok(true) => Ok(format!("{name} deleted")),
+                                Ok(false) => Err(format!("no event named {name}")),
+                                Err(e) => Err(format!("deleting {name}: {e}")),
+                            },
                         ),
                         Query::DeleteNote {
                             session_id,
@@ -849,4 +912,86 @@ fn heatmap(
     query.layout_width_px = shot.layout_width;
     let result = crate::analysis::heatmap::aggregate(library, &query).map_err(|e| e.to_string())?;
     Ok((Arc::new(result), Arc::new(image.image.clone())))
+}
+
+/// Everything the conversions view shows: KPIs and funnel of all sessions and of each segment,
+/// the first droppers of each step resolved to session ids, lift, and the definitions (the
+/// standard ones are defined first where the data has them).
+fn conversion_report(
+    library: &mut Library,
+    filter: &SessionFilter,
+    segment_by: Option<SegmentBy>,
+    steps: Option<Vec<String>>,
+    window_ms: Option<i64>,
+) -> Result<ConversionReport, String> {
+    let e = |e: crate::store::StoreError| e.to_string();
+    library.ensure_standard_definitions().map_err(e)?;
+    let defs = library.event_definitions().map_err(e)?;
+    let counts = library.event_session_counts().map_err(e)?;
+    let known = |name: &str| defs.iter().any(|d| d.name == name);
+    let steps = steps.unwrap_or_else(|| {
+        super::conversions_view::DEFAULT_STEPS
+            .iter()
+            .filter(|n| known(n))
+            .map(|n| (*n).to_owned())
+            .collect()
+    });
+    if let Some(missing) = steps.iter().find(|s| !known(s)) {
+        return Err(format!(
+            "the funnel step {missing:?} is not defined any more; remove it"
+        ));
+    }
+    let facts = library.conversion_facts(filter, &[]).map_err(e)?;
+    let segments = segment_by
+        .map(|by| conv::segments(&facts, by))
+        .unwrap_or_default();
+    let mut kpis = vec![("All sessions".to_owned(), conv::kpis(&facts))];
+    kpis.extend(segments.iter().map(|(n, f)| (n.clone(), conv::kpis(f))));
+    let mut funnels = Vec::new();
+    let mut droppers = vec![Vec::new(); steps.len()];
+    if !steps.is_empty() {
+        let all = conv::funnel(&facts, &steps, window_ms);
+        for d in &all.droppers {
+            let Some(list) = droppers.get_mut(d.reached) else {
+                continue;
+            };
+            if list.len() < DROPPERS_SHOWN
+                && let Some(session_id) = library.session_id_of_rowid(d.session_rowid).map_err(e)?
+            {
+                list.push(DropperRow {
+                    session_id,
+                    at_ms: d.at_ms,
+                });
+            }
+        }
+        funnels.push(("All sessions".to_owned(), all));
+        for (name, f) in &segments {
+            let mut funnel = conv::funnel(f, &steps, window_ms);
+            funnel.droppers.clear();
+            funnels.push((name.clone(), funnel));
+        }
+    }
+    let names: Vec<String> = defs
+        .iter()
+        .map(|d| d.name.clone())
+        .filter(|n| !crate::model::CONVERSION_EVENT_NAMES.contains(&n.as_str()))
+        .collect();
+    let kinds: Vec<&str> = SignalKind::ALL.iter().map(|k| k.as_str()).collect();
+    let lift = conv::lift(&facts, &names, &kinds);
+    let definitions = defs
+        .into_iter()
+        .map(|d| {
+            let n = counts.get(&d.name).copied().unwrap_or(0);
+            (d, n)
+        })
+        .collect();
+    Ok(ConversionReport {
+        sessions: facts.sessions.len(),
+        kpis,
+        steps,
+        funnels,
+        droppers,
+        lift,
+        definitions,
+    })
 }

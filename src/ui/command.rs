@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::app::ListFilter;
+use super::conversions_view::ConversionsChoice;
 use super::heatmap_view::HeatmapChoice;
 use super::replay::SideTab;
 use super::signals_view::HotspotChoice;
@@ -106,6 +107,16 @@ pub enum Command {
     LoadSignalSettings,
     /// Store new thresholds and recompute every session's signals (in the background).
     RecomputeSignals(Box<crate::analysis::signals::SignalSettings>),
+    /// Change what the conversions view analyses (re-queries).
+    SetConversionsChoice(Box<ConversionsChoice>),
+    /// Compute the conversions view again with the same choice.
+    RefreshConversions,
+    /// List the droppers of this funnel step (0-based).
+    SetDropperStep(usize),
+    /// Store an event definition and find it in every session (in the background).
+    DefineEvent(Box<crate::analysis::conversions::EventDefinition>),
+    /// Delete an event definition and its occurrences.
+    DeleteEventDefinition(String),
 }
 
 /// The main views.
@@ -118,4 +129,6 @@ pub enum MainView {
     Heatmaps,
     /// Frustration hotspots.
     Signals,
+    /// KPIs, funnels, lift and event definitions.
+    Conversions,
 }

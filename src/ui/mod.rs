@@ -7,6 +7,7 @@
 mod app;
 mod background;
 mod command;
+mod conversions_view;
 mod frame_stats;
 mod heatmap_view;
 mod panels;
@@ -17,6 +18,7 @@ mod theme;
 pub use app::LoadedSession;
 pub use app::{App, Prefs};
 pub use command::{Command, MainView};
+pub use conversions_view::{ConversionReport, ConversionsChoice, ConversionsView, DropperRow};
 pub use heatmap_view::{HeatmapChoice, HeatmapView};
 pub use replay::{Backdrop, ReplayPrefs, ReplayState, SideTab, StageMode, format_elapsed};
 pub use signals_view::{HotspotChoice, SignalsView};

@@ -29,6 +29,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     match app.prefs.view {
         MainView::Heatmaps => return super::heatmap_view::heatmap_ui(app, ui),
         MainView::Signals => return super::signals_view::signals_ui(app, ui),
+        MainView::Conversions => return super::conversions_view::conversions_ui(app, ui),
         MainView::Sessions => {}
     }
     egui::Panel::left("session_list")
@@ -100,6 +101,7 @@ fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
             (MainView::Sessions, "Sessions"),
             (MainView::Heatmaps, "Heatmaps"),
             (MainView::Signals, "Signals"),
+            (MainView::Conversions, "Conversions"),
         ] {
             if ui.selectable_label(app.prefs.view == view, label).clicked()
                 && app.prefs.view != view
