@@ -662,3 +662,91 @@ fn conversions_view_shows_kpis_funnel_and_opens_a_dropper() {
     );
     assert_eq!(clock_ms(&h), dropper.at_ms);
 }
+
+/// Steps the app until `done` holds, or fails after about 30 s.
+fn step_until(h: &mut Harness<'static, App>, what: &str, done: impl Fn(&App) -> bool) {
+    for _ in 0..3000 {
+        h.step();
+        if done(h.state()) {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{what}: never happened; errors {:?}", h.state().errors);
+}
+
+#[test]
+fn a_damaged_library_is_kept_and_rebuilt_from_the_dialog() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.sqlite");
+    let samples = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample_sessions/rrweb"
+    ));
+    {
+        let mut library = sessionlens::store::Library::open(&path).unwrap();
+        library
+            .import_paths(
+                &[samples.to_owned()],
+                &sessionlens::format::ReadOptions::default(),
+                &std::sync::atomic::AtomicBool::new(false),
+                &mut |_, _| {},
+            )
+            .unwrap();
+        library
+            .add_note("convert-desktop", 1_000, "kept through the rebuild")
+            .unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    let pages = bytes.len() / 4096;
+    for page in (pages * 6 / 10)..(pages * 9 / 10) {
+        bytes[page * 4096..(page + 1) * 4096].fill(0xA5);
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let mut h = harness(path.clone(), Vec::new());
+    step_until(&mut h, "the damaged-library dialog", |app| {
+        app.damaged_library.is_some()
+    });
+    h.get_by_label("Start a new library");
+    h.get_by_label("Rebuild from the original recordings")
+        .click();
+    step_until(&mut h, "the rebuild", |app| {
+        app.damaged_library
+            .as_ref()
+            .is_some_and(|d| d.outcome.is_some())
+    });
+    let outcome = h.state().damaged_library.clone().unwrap().outcome.unwrap();
+    assert!(
+        outcome.contains("19 sessions from 19 original recordings"),
+        "{outcome}"
+    );
+    h.get_by_label("Continue").click();
+    h.run_steps(2);
+    assert!(h.state().damaged_library.is_none());
+    step_until(&mut h, "the list of the rebuilt library", |app| {
+        app.rows.len() == 19
+    });
+
+    // The damaged file is kept byte for byte beside the new library.
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.to_string_lossy().contains(".damaged-")
+                && !p.to_string_lossy().ends_with("-shm")
+                && !p.to_string_lossy().ends_with("-wal")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), bytes);
+    let library = sessionlens::store::Library::open(&path).unwrap();
+    library.check_integrity().unwrap();
+    assert_eq!(library.notes(None).unwrap().len(), 1);
+}

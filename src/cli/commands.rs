@@ -46,6 +46,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lift(args) => super::conversions::lift(&library_path, &args),
         Command::Report(args) => super::conversions::report(&library_path, &args),
         Command::Notes(args) => notes(&library_path, &args),
+        Command::RebuildLibrary(args) => super::trust::rebuild(&library_path, &args),
+        Command::Redact(args) => super::trust::redact(&args),
         Command::Heatmap(args) => super::heatmap::run(&library_path, &args),
         Command::Demo(DemoCommand::Generate {
             sessions,
@@ -139,7 +141,7 @@ fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let mut write_error = None;
     let read_options = ReadOptions {
         keep_typed_values: args.keep_typed_values,
-        ..ReadOptions::default()
+        limits: args.limits.limits(),
     };
     let summary = library.import_paths(
         &args.paths,
@@ -319,7 +321,7 @@ fn events(library_path: &Path, args: &EventsArgs) -> anyhow::Result<ExitCode> {
     let library = open_library(library_path)?;
     let session = library.load_session(&args.session_id)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for json in event_json(&session) {
+    for json in event_json(&session, args.reveal_typed_values) {
         let kind = json.get("kind").and_then(|k| k.as_str()).unwrap_or("");
         let family = match kind {
             "focus" | "blur" => "input",

@@ -25,6 +25,7 @@ mod conversions;
 mod heatmap;
 mod output;
 mod snapshot;
+mod trust;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -137,6 +138,18 @@ pub enum Command {
     /// Purchase rate of sessions with each defined event and each signal against those without
     /// (risk ratio with a 95 % interval): correlation, not causation.
     Lift(conversions::LiftArgs),
+    /// Rebuild a damaged library from the original recordings: the damaged file is kept beside
+    /// it (`<library>.damaged-<time>`), notes, event definitions, settings and attached
+    /// screenshots are salvaged, and every recording it was imported from is imported again.
+    ///
+    /// Example: `sessionlens rebuild-library --library shop.sqlite`
+    RebuildLibrary(trust::RebuildArgs),
+    /// Remove personal data from a recording or bundle before sharing it: typed input values
+    /// (length kept), query-string values under personal keys (email, token, ...), e-mail
+    /// addresses and IP addresses.
+    ///
+    /// Example: `sessionlens redact visit.json --out visit.redacted.json --query-key order_ref`
+    Redact(trust::RedactArgs),
     /// Open the desktop app on a session, optionally at a moment.
     ///
     /// Example: `sessionlens open convert-mobile --at 00:42`
@@ -194,6 +207,43 @@ pub struct ImportArgs {
     /// kept; passwords and card numbers are never kept).
     #[arg(long)]
     pub keep_typed_values: bool,
+    /// Input limits (defaults in docs/FORMAT.md).
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Limits on what one input may hold; past them a file is refused with a clear error.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Largest input file, decompressed (gzip, zip entries), MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub max_file_mib: u64,
+    /// Most events in one session.
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    pub max_events: usize,
+    /// Longest string (URL, error message, element text), KiB.
+    #[arg(long, value_name = "KIB", default_value_t = 1024)]
+    pub max_string_kib: usize,
+    /// Deepest DOM tree of an rrweb snapshot, levels (at most 1000).
+    #[arg(long, value_name = "LEVELS", default_value_t = 1000)]
+    pub max_dom_depth: u32,
+    /// Largest screenshot in a bundle, megapixels (at most 268).
+    #[arg(long, value_name = "MPX", default_value_t = 268)]
+    pub max_image_mpx: u64,
+}
+
+impl LimitArgs {
+    /// The model limits these flags set, the rest at their defaults.
+    pub fn limits(&self) -> crate::model::Limits {
+        crate::model::Limits {
+            max_inflated_bytes: self.max_file_mib.saturating_mul(1 << 20),
+            max_events: self.max_events,
+            max_string_bytes: self.max_string_kib.saturating_mul(1 << 10),
+            max_dom_depth: self.max_dom_depth,
+            max_image_pixels: self.max_image_mpx.saturating_mul(1_000_000),
+            ..crate::model::Limits::default()
+        }
+    }
 }
 
 /// Session filters shared by several commands.
@@ -274,6 +324,10 @@ pub struct EventsArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+    /// Show typed values where the library kept them (`import --keep-typed-values`); by default
+    /// only their length is shown. Passwords and card numbers are never kept nor shown.
+    #[arg(long)]
+    pub reveal_typed_values: bool,
 }
 
 /// `convert`.

@@ -54,9 +54,10 @@ pub fn session_json(session: &Session) -> Value {
 }
 
 /// Every event (and a `navigation` entry per page view) as JSON objects, in time order, with
-/// page and viewport coordinates. Typed values are never printed, only their length.
+/// page and viewport coordinates. Typed values are masked (one `•` per character) unless
+/// `reveal_typed_values` and the library kept the value; sensitive fields are never revealed.
 #[must_use]
-pub fn event_json(session: &Session) -> Vec<Value> {
+pub fn event_json(session: &Session, reveal_typed_values: bool) -> Vec<Value> {
     let mut scroll: Vec<ScrollOffset> = vec![ScrollOffset::default(); session.pages.len()];
     let mut out = Vec::with_capacity(session.events.len() + session.pages.len());
     let mut next_page = 0;
@@ -123,10 +124,20 @@ pub fn event_json(session: &Session) -> Vec<Value> {
             EventKind::Input {
                 target,
                 value_len,
+                value,
                 checked,
-                ..
             } => {
-                json!({"kind": "input", "value_len": value_len, "value": "•".repeat((*value_len).min(256) as usize), "masked": true, "checked": checked, "target": target_json(*target)})
+                let revealed = value
+                    .as_deref()
+                    .filter(|_| reveal_typed_values && !session.is_sensitive_target(*target));
+                match revealed {
+                    Some(text) => {
+                        json!({"kind": "input", "value_len": value_len, "value": text, "masked": false, "checked": checked, "target": target_json(*target)})
+                    }
+                    None => {
+                        json!({"kind": "input", "value_len": value_len, "value": "•".repeat((*value_len).min(256) as usize), "masked": true, "checked": checked, "target": target_json(*target)})
+                    }
+                }
             }
             EventKind::Focus { target } => json!({"kind": "focus", "target": target_json(*target)}),
             EventKind::Blur { target } => json!({"kind": "blur", "target": target_json(*target)}),

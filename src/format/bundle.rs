@@ -136,6 +136,12 @@ fn read_entries(
                 "content does not match its SHA-256 name",
             ));
         }
+        // Refuse a PNG bomb here, naming the bundle and the entry, before anything is stored.
+        super::png_dimensions_within(
+            &png,
+            &format!("{file}/{name}"),
+            options.limits.max_image_pixels,
+        )?;
         loaded.screenshots.push(ScreenshotBlob {
             hash: shot.hash,
             url: shot.url,
@@ -269,9 +275,18 @@ mod tests {
             .0
     }
 
+    /// A real `width` x 2 px PNG (bundles check each screenshot's header).
+    fn tiny_png(width: u32) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::RgbaImage::new(width, 2)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    }
+
     #[test]
     fn zip_round_trip_with_screenshots() {
-        let png = b"\x89PNG fake bytes".to_vec();
+        let png = tiny_png(3);
         let shot = ScreenshotBlob {
             hash: hash::sha256_hex(&png),
             url: "https://a.test/".to_owned(),
@@ -306,7 +321,7 @@ mod tests {
 
     #[test]
     fn folder_bundle_reads_and_refuses_symlinks() {
-        let png = b"\x89PNG folder".to_vec();
+        let png = tiny_png(5);
         let hash = hash::sha256_hex(&png);
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("shop.slbundle");

@@ -10,6 +10,7 @@ mod error;
 pub mod hash;
 pub mod native;
 pub mod notes;
+pub mod redact;
 pub mod rrweb;
 mod sniff;
 
@@ -87,6 +88,14 @@ pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatErr
         let mut loaded = bundle::read_bundle_dir(path, options)?;
         mask_typed_values(&mut loaded, options.keep_typed_values);
         return Ok(loaded);
+    }
+    // A file larger than the limit is refused before a byte of it is read.
+    if metadata.len() > options.limits.max_inflated_bytes {
+        return Err(FormatError::TooLarge {
+            file: file_name,
+            what: format!("a file of {} bytes", metadata.len()),
+            limit: format!("{} bytes", options.limits.max_inflated_bytes),
+        });
     }
     let file = std::fs::File::open(path).map_err(|error| FormatError::Io {
         file: file_name.clone(),
@@ -195,6 +204,17 @@ pub const MAX_SCREENSHOT_PIXELS: u64 = 1 << 28;
 /// Reads a PNG's dimensions from its header, refusing non-PNG data and images whose declared
 /// size exceeds the screenshot limits (a "PNG bomb" is refused before any pixel is decoded).
 pub fn png_dimensions(png: &[u8], file: &str) -> Result<(u32, u32), FormatError> {
+    png_dimensions_within(png, file, MAX_SCREENSHOT_PIXELS)
+}
+
+/// [`png_dimensions`] with another pixel limit (`Limits::max_image_pixels`; never above
+/// [`MAX_SCREENSHOT_PIXELS`]).
+pub fn png_dimensions_within(
+    png: &[u8],
+    file: &str,
+    max_pixels: u64,
+) -> Result<(u32, u32), FormatError> {
+    let max_pixels = max_pixels.min(MAX_SCREENSHOT_PIXELS);
     if !png.starts_with(b"\x89PNG\r\n\x1a\n") {
         return Err(FormatError::Unsupported {
             file: file.to_owned(),
@@ -216,13 +236,13 @@ pub fn png_dimensions(png: &[u8], file: &str) -> Result<(u32, u32), FormatError>
     }
     if width > MAX_SCREENSHOT_WIDTH_PX
         || height > MAX_SCREENSHOT_HEIGHT_PX
-        || u64::from(width) * u64::from(height) > MAX_SCREENSHOT_PIXELS
+        || u64::from(width) * u64::from(height) > max_pixels
     {
         return Err(FormatError::TooLarge {
             file: file.to_owned(),
             what: format!("a {width} x {height} px image"),
             limit: format!(
-                "{MAX_SCREENSHOT_WIDTH_PX} x {MAX_SCREENSHOT_HEIGHT_PX} px and {MAX_SCREENSHOT_PIXELS} pixels"
+                "{MAX_SCREENSHOT_WIDTH_PX} x {MAX_SCREENSHOT_HEIGHT_PX} px and {max_pixels} pixels"
             ),
         });
     }

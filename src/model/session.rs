@@ -218,6 +218,39 @@ impl Session {
         index.and_then(|i| self.targets.get(i as usize))
     }
 
+    /// True when the target is a field whose value must never be shown (password, card
+    /// number; see [`ElementDescriptor::is_sensitive_field`]).
+    #[must_use]
+    pub fn is_sensitive_target(&self, index: Option<u32>) -> bool {
+        self.target(index)
+            .is_some_and(ElementDescriptor::is_sensitive_field)
+    }
+
+    /// The value typed into field `target` by its input event at `timestamp_ms` (epoch ms),
+    /// when the library kept it and the field is not sensitive. O(log n).
+    #[must_use]
+    pub fn typed_value_at(&self, target: Option<u32>, timestamp_ms: i64) -> Option<&str> {
+        if self.is_sensitive_target(target) {
+            return None;
+        }
+        let first = self
+            .events
+            .partition_point(|e| e.timestamp_ms < timestamp_ms);
+        let end = self
+            .events
+            .partition_point(|e| e.timestamp_ms <= timestamp_ms);
+        self.events
+            .get(first..end)?
+            .iter()
+            .rev()
+            .find_map(|e| match &e.kind {
+                EventKind::Input {
+                    target: t, value, ..
+                } if *t == target => value.as_deref(),
+                _ => None,
+            })
+    }
+
     /// End of the session, epoch ms.
     #[must_use]
     pub fn ended_at_ms(&self) -> i64 {

@@ -18,6 +18,11 @@ pub struct Limits {
     pub max_inflated_bytes: u64,
     /// Longest string (URL, message, text), bytes.
     pub max_string_bytes: usize,
+    /// Deepest DOM tree in an rrweb snapshot, levels (at most 1,000, which the parse thread's
+    /// stack is sized for).
+    pub max_dom_depth: u32,
+    /// Largest screenshot, pixels (width × height, checked from the PNG header).
+    pub max_image_pixels: u64,
 }
 
 impl Default for Limits {
@@ -27,8 +32,10 @@ impl Default for Limits {
             max_dimension_px: 1_000_000,
             max_events: 20_000_000,
             max_duration_ms: 7 * 24 * 3600 * 1000,
-            max_inflated_bytes: 4 << 30,
+            max_inflated_bytes: 1 << 30,
             max_string_bytes: 1 << 20,
+            max_dom_depth: 1_000,
+            max_image_pixels: 1 << 28,
         }
     }
 }
@@ -206,6 +213,14 @@ impl Session {
                     return Err(invalid(
                         format!("events[{i}]"),
                         "viewport size exceeds the dimension limit",
+                    ));
+                }
+                EventKind::Input {
+                    value: Some(value), ..
+                } if value.len() > limits.max_string_bytes => {
+                    return Err(invalid(
+                        format!("events[{i}].value"),
+                        "longer than the string limit",
                     ));
                 }
                 EventKind::Input { target, .. }

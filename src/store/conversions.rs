@@ -159,7 +159,9 @@ impl Library {
 
     /// Removes a definition and its hits; `false` when there was none.
     pub fn delete_event_definition(&mut self, name: &str) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM event_hits WHERE name = ?1", [name])?;
         let n = tx.execute("DELETE FROM event_defs WHERE name = ?1", [name])?;
         tx.commit()?;

@@ -14,7 +14,7 @@ pub enum StoreError {
     },
     /// The library is damaged.
     #[error(
-        "{path}: the library is damaged ({detail}); keep the file, then rebuild it by importing the original files into a new library"
+        "{path}: the library is damaged ({detail}); `sessionlens rebuild-library` rebuilds it from the original recordings, keeping the damaged file beside it"
     )]
     Corrupt {
         /// The library file.
@@ -50,7 +50,7 @@ pub enum StoreError {
     Invalid(String),
     /// Any other SQLite error.
     #[error("library: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// A file could not be read or written.
     #[error("{path}: {error}")]
     Io {
@@ -59,4 +59,42 @@ pub enum StoreError {
         /// The I/O error (part of the message, so it is not repeated as a cause).
         error: std::io::Error,
     },
+}
+
+impl StoreError {
+    /// True when the library file itself failed (damaged, not a library, unwritable, disk full),
+    /// as opposed to one input or query: an import stops at the first such error.
+    #[must_use]
+    pub fn is_library_fault(&self) -> bool {
+        use rusqlite::ErrorCode;
+        match self {
+            Self::NotALibrary { .. } | Self::Corrupt { .. } | Self::NewerSchema { .. } => true,
+            Self::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(
+                    ErrorCode::DatabaseCorrupt
+                        | ErrorCode::NotADatabase
+                        | ErrorCode::DiskFull
+                        | ErrorCode::SystemIoFailure
+                        | ErrorCode::ReadOnly
+                        | ErrorCode::CannotOpen
+                )
+            ),
+            _ => false,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// SQLite errors, with damage and "not a database" told apart (the library's path is not
+    /// known here; [`super::library::classify`] names it where it is).
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt) => Self::Corrupt {
+                path: "the library file".to_owned(),
+                detail: "database disk image is malformed".to_owned(),
+            },
+            _ => Self::Sqlite(e),
+        }
+    }
 }

@@ -158,6 +158,8 @@ impl Library {
             files_total: total,
             ..ImportProgress::default()
         };
+        let cancel_workers = AtomicBool::new(false);
+        let mut library_fault = None;
         std::thread::scope(|scope| -> Result<(), StoreError> {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<(
                 usize,
@@ -165,12 +167,14 @@ impl Library {
             )>(workers * 2);
             for worker in 0..workers {
                 let sender = sender.clone();
-                let (next, inputs) = (&next, &inputs);
+                let (next, inputs, cancel_workers) = (&next, &inputs, &cancel_workers);
                 std::thread::Builder::new()
                     .name(format!("import-parse-{worker}"))
                     .spawn_scoped(scope, move || {
                         loop {
-                            if cancel.load(Ordering::Relaxed) {
+                            if cancel.load(Ordering::Relaxed)
+                                || cancel_workers.load(Ordering::Relaxed)
+                            {
                                 break;
                             }
                             let index = next.fetch_add(1, Ordering::Relaxed);
@@ -188,14 +192,25 @@ impl Library {
             }
             drop(sender);
             for (index, loaded) in receiver {
-                let file = inputs
-                    .get(index)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
+                let Some(path) = inputs.get(index) else {
+                    continue;
+                };
+                let file = path.display().to_string();
+                // The library records where each session came from, as an absolute path, so a
+                // damaged library can be rebuilt from the original recordings.
+                let source = std::path::absolute(path)
+                    .map_or_else(|_| file.clone(), |p| p.display().to_string());
                 let outcome = match loaded {
-                    Ok(loaded) => self
-                        .insert_loaded(&file, &loaded)
-                        .unwrap_or_else(|e| failed(&file, e.to_string())),
+                    Ok(loaded) => match self.insert_loaded(&source, &loaded) {
+                        Ok(outcome) => FileOutcome { file, ..outcome },
+                        Err(e) if e.is_library_fault() => {
+                            // Stop the parsers and report the library's problem, not the file's.
+                            cancel_workers.store(true, Ordering::Relaxed);
+                            library_fault = Some(super::library::classify_store(&self.path, e));
+                            break;
+                        }
+                        Err(e) => failed(&file, e.to_string()),
+                    },
                     Err(e) => failed(&file, e.to_string()),
                 };
                 progress.files_done += 1;
@@ -207,6 +222,9 @@ impl Library {
             }
             Ok(())
         })?;
+        if let Some(fault) = library_fault {
+            return Err(fault);
+        }
         let cancelled = outcomes.iter().any(Option::is_none);
         let files: Vec<FileOutcome> = outcomes.into_iter().flatten().collect();
         Ok(ImportSummary {
@@ -229,7 +247,9 @@ impl Library {
     ) -> Result<FileOutcome, StoreError> {
         let now = now_ms();
         let signal_settings = super::signals::read_settings(&self.conn)?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let definitions = super::conversions::definitions_in(&tx)?;
         let mut session_ids = Vec::new();
         let mut duplicate_ids = Vec::new();

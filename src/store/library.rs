@@ -25,7 +25,7 @@ pub fn default_library_path() -> PathBuf {
 /// An open session library.
 pub struct Library {
     pub(crate) conn: Connection,
-    path: String,
+    pub(crate) path: String,
     /// The in-memory session index and the `PRAGMA data_version` it was built at; `None` when
     /// this connection wrote since.
     pub(crate) index: std::cell::RefCell<Option<(i64, std::rc::Rc<super::index::SessionIndex>)>>,
@@ -70,6 +70,14 @@ pub(crate) fn classify(path: &str, e: rusqlite::Error) -> StoreError {
             detail: e.to_string(),
         },
         _ => StoreError::Sqlite(e),
+    }
+}
+
+/// [`classify`] for an error that is already a [`StoreError`].
+pub(crate) fn classify_store(path: &str, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Sqlite(inner) => classify(path, inner),
+        other => other,
     }
 }
 
@@ -315,7 +323,9 @@ impl Library {
             layout_width,
             png,
         };
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         Self::insert_screenshot(&tx, &shot, origin, now_ms())?;
         tx.commit()?;
         self.screenshots()?

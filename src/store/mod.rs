@@ -15,6 +15,7 @@ mod library;
 mod notes;
 mod points;
 mod query;
+mod recover;
 mod schema;
 mod signals;
 
@@ -27,5 +28,6 @@ pub use library::{Library, ScreenshotInfo, default_library_path, now_ms};
 pub use notes::MAX_NOTE_CHARS;
 pub use points::{PagePoints, PointKind};
 pub use query::{PageGroup, SessionFilter, SessionQueries, SessionRow, SessionSort};
+pub use recover::{RebuildReport, rebuild_library, set_library_aside};
 pub use schema::SCHEMA_VERSION;
 pub use signals::{RecomputeSummary, SIGNAL_SETTINGS_KEY, SignalQuery, StoredSignal};

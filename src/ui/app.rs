@@ -274,6 +274,17 @@ impl std::ops::Deref for LoadedSession {
     }
 }
 
+/// The state of the damaged-library dialog.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DamagedLibrary {
+    /// What is wrong, as the store said it.
+    pub problem: String,
+    /// A rebuild is running.
+    pub busy: bool,
+    /// What the rebuild did, once done.
+    pub outcome: Option<String>,
+}
+
 /// UI preferences kept between runs (session data lives in the library, never here).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -325,6 +336,10 @@ pub struct App {
     pub(crate) textures: TextureCache,
     /// The side panel tab shown.
     pub side_tab: SideTab,
+    /// The damaged-library dialog, while it is open.
+    pub damaged_library: Option<DamagedLibrary>,
+    /// Typed values shown in the replay (never persisted: every start masks them again).
+    pub reveal_typed_values: bool,
     /// A one-line message about the replay (a skipped span, no more signals).
     pub replay_message: Option<String>,
     frame_stats: Option<super::frame_stats::FrameStats>,
@@ -384,6 +399,8 @@ impl App {
             replay: None,
             textures: TextureCache::default(),
             side_tab,
+            reveal_typed_values: false,
+            damaged_library: None,
             replay_message: None,
             frame_stats: super::frame_stats::FrameStats::from_env(),
             clear_fill: None,
@@ -724,6 +741,44 @@ impl App {
                     self.commands.push(Command::RefreshConversions);
                 }
                 JobResult::Error(e) => self.errors.push(e),
+                JobResult::LibraryDamaged(problem) => {
+                    if self.damaged_library.is_none() {
+                        self.damaged_library = Some(DamagedLibrary {
+                            problem,
+                            ..DamagedLibrary::default()
+                        });
+                    }
+                }
+                JobResult::Rebuilt(result) => {
+                    let outcome = match result {
+                        Ok(report) => {
+                            self.background.reopen();
+                            self.commands.push(Command::RefreshList);
+                            let mut text = format!(
+                                "The library now holds {} sessions from {} original recordings. The damaged file is kept at {}.",
+                                report.sessions, report.files_reimported, report.damaged_kept_at
+                            );
+                            if !report.files_missing.is_empty() {
+                                text.push_str(&format!(
+                                    " {} recordings no longer exist where they were imported from.",
+                                    report.files_missing.len()
+                                ));
+                            }
+                            if report.sessions_without_file > 0 {
+                                text.push_str(&format!(
+                                    " {} sessions had no original file (generated samples) and are not rebuilt.",
+                                    report.sessions_without_file
+                                ));
+                            }
+                            text
+                        }
+                        Err(e) => format!("The rebuild failed: {e}"),
+                    };
+                    if let Some(damaged) = &mut self.damaged_library {
+                        damaged.busy = false;
+                        damaged.outcome = Some(outcome);
+                    }
+                }
             }
         }
     }
@@ -839,6 +894,14 @@ impl App {
                         }
                     }
                 }
+                Command::SetRevealTypedValues(on) => self.reveal_typed_values = on,
+                Command::RebuildLibrary { fresh } => {
+                    if let Some(damaged) = &mut self.damaged_library {
+                        damaged.busy = true;
+                    }
+                    self.background.rebuild_library(fresh);
+                }
+                Command::CloseLibraryDialog => self.damaged_library = None,
                 Command::SetSideTab(tab) => {
                     self.side_tab = tab;
                     self.prefs.side_tab = tab;

@@ -21,7 +21,7 @@ use crate::render::compare::CompareLayout;
 use crate::render::heatmap::RenderSettings;
 use crate::store::{
     ImportProgress, ImportSummary, Library, ScreenshotInfo, SessionFilter, SessionQueries as _,
-    SessionRow, SessionSort,
+    SessionRow, SessionSort, StoreError,
 };
 use crate::store::{SignalQuery, StoredSignal};
 
@@ -120,6 +120,11 @@ pub enum Query {
 /// What background work reports.
 #[derive(Debug)]
 pub enum JobResult {
+    /// The library file is damaged (or not a library): the app offers to rebuild it or start
+    /// a new one, keeping the file.
+    LibraryDamaged(String),
+    /// A rebuild finished (or failed, with the reason).
+    Rebuilt(Result<crate::store::RebuildReport, String>),
     /// The query worker opened the library; the number of sessions in it.
     Opened {
         /// Sessions stored.
@@ -252,6 +257,51 @@ pub struct Compared {
 }
 
 impl Background {
+    /// Rebuilds the damaged library on the `library-rebuild` thread (the damaged file is kept
+    /// beside it), then opens the result. `fresh` starts an empty library instead (the damaged
+    /// file is moved aside all the same).
+    pub fn rebuild_library(&mut self, fresh: bool) {
+        self.query_tx = None;
+        let (ctx, tx, path) = (
+            self.ctx.clone(),
+            self.results_tx.clone(),
+            self.library_path.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("library-rebuild".to_owned())
+            .spawn(move || {
+                let result = if fresh {
+                    crate::store::set_library_aside(&path).map(|kept| crate::store::RebuildReport {
+                        damaged_kept_at: kept.display().to_string(),
+                        ..crate::store::RebuildReport::default()
+                    })
+                } else {
+                    crate::store::rebuild_library(
+                        &path,
+                        &crate::format::ReadOptions::default(),
+                        &mut |_, _| ctx.request_repaint(),
+                    )
+                };
+                Self::send_from(
+                    &ctx,
+                    &tx,
+                    JobResult::Rebuilt(result.map_err(|e| e.to_string())),
+                );
+            });
+        if let Err(e) = spawned {
+            Self::send_from(
+                &self.ctx,
+                &self.results_tx,
+                JobResult::Rebuilt(Err(format!("cannot start the rebuild: {e}"))),
+            );
+        }
+    }
+
+    /// Opens the library again (after a rebuild).
+    pub fn reopen(&mut self) {
+        self.start_query_worker();
+    }
+
     /// Starts the query worker on `library_path`.
     pub fn start(ctx: &egui::Context, library_path: PathBuf) -> Self {
         let (results_tx, results_rx) = std::sync::mpsc::channel();
@@ -286,6 +336,13 @@ impl Background {
             .spawn(move || {
                 let mut library = match Library::open(&path) {
                     Ok(library) => library,
+                    Err(e @ (StoreError::Corrupt { .. } | StoreError::NotALibrary { .. })) => {
+                        return Self::send_from(
+                            &ctx,
+                            &tx,
+                            JobResult::LibraryDamaged(e.to_string()),
+                        );
+                    }
                     Err(e) => return Self::send_from(&ctx, &tx, JobResult::Error(format!("{e}"))),
                 };
                 let num_sessions = library.num_sessions().unwrap_or(0);
@@ -311,6 +368,10 @@ impl Background {
                                     rows,
                                     total,
                                 },
+                                (Err(e @ StoreError::Corrupt { .. }), _)
+                                | (_, Err(e @ StoreError::Corrupt { .. })) => {
+                                    JobResult::LibraryDamaged(e.to_string())
+                                }
                                 (Err(e), _) | (_, Err(e)) => {
                                     JobResult::Error(format!("listing sessions: {e}"))
                                 }

@@ -56,6 +56,17 @@ pub enum Command {
     NextSignal,
     /// Switch the replay side panel's tab.
     SetSideTab(SideTab),
+    /// Keep the damaged library file aside and rebuild the library from the original
+    /// recordings, or (`fresh`) start an empty one.
+    RebuildLibrary {
+        /// Start empty instead of re-importing.
+        fresh: bool,
+    },
+    /// Close the damaged-library dialog after its outcome was shown.
+    CloseLibraryDialog,
+    /// Show typed values where the library kept them (off at every start; sensitive fields
+    /// are never shown).
+    SetRevealTypedValues(bool),
     /// Event families hidden from the event list.
     SetHiddenFamilies(Vec<String>),
     /// Save a note at a moment of a session.

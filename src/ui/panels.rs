@@ -24,6 +24,7 @@ pub(super) const SIGNAL_KINDS: &[&str] = &[
 
 /// Lays out the whole window: side and bottom panels first, the central panel last.
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
+    damaged_library_ui(app, ui);
     egui::Panel::top("menu_bar").show(ui, |ui| menu_bar_ui(app, ui));
     egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(app, ui));
     match app.prefs.view {
@@ -153,6 +154,57 @@ fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
             ui.label(RichText::new(format!("Library: {name} · {sessions}")).color(theme::MUTED))
                 .on_hover_text(app.library_path.display().to_string());
         });
+    });
+}
+
+/// The damaged-library dialog: what happened, and the choice to rebuild from the original
+/// recordings or start a new library; either way the damaged file is kept.
+fn damaged_library_ui(app: &mut App, ui: &egui::Ui) {
+    let Some(damaged) = &app.damaged_library else {
+        return;
+    };
+    egui::Modal::new(egui::Id::unique("damaged_library")).show(ui.ctx(), |ui| {
+        ui.set_max_width(560.0);
+        ui.heading("The library needs attention");
+        ui.add_space(6.0);
+        ui.label(RichText::new(&damaged.problem).color(theme::ERROR_TEXT));
+        ui.add_space(6.0);
+        if let Some(outcome) = &damaged.outcome {
+            ui.label(outcome);
+            ui.add_space(6.0);
+            if ui.button("Continue").clicked() {
+                app.commands.push(Command::CloseLibraryDialog);
+            }
+        } else if damaged.busy {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Working… the damaged file is being kept and the library rebuilt.");
+            });
+        } else {
+            ui.label(
+                "SessionLens keeps the damaged file beside the library (named .damaged-<time>) \
+                 and never deletes it.",
+            );
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Rebuild from the original recordings")
+                    .on_hover_text(
+                        "Import every recording the library was built from again, and keep the \
+                         notes, event definitions and screenshots that can still be read",
+                    )
+                    .clicked()
+                {
+                    app.commands.push(Command::RebuildLibrary { fresh: false });
+                }
+                if ui.button("Start a new library").clicked() {
+                    app.commands.push(Command::RebuildLibrary { fresh: true });
+                }
+                if ui.button("Quit").clicked() {
+                    app.commands.push(Command::Quit);
+                }
+            });
+        }
     });
 }
 

@@ -1144,7 +1144,33 @@ pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
     let frame = session.frames.frame_at(now, 0);
     if !frame.fields.is_empty() {
         ui.add_space(4.0);
-        ui.label(RichText::new("Form fields (values masked)").color(theme::MUTED));
+        let kept = frame
+            .fields
+            .iter()
+            .any(|f| session.typed_value_at(f.target, f.changed_at_ms).is_some());
+        let reveal = app.reveal_typed_values && kept;
+        ui.horizontal(|ui| {
+            let title = if reveal {
+                "Form fields (typed values shown)"
+            } else {
+                "Form fields (values masked)"
+            };
+            ui.label(RichText::new(title).color(theme::MUTED));
+            if kept {
+                let mut on = app.reveal_typed_values;
+                if ui
+                    .checkbox(&mut on, "Reveal")
+                    .on_hover_text(
+                        "Show what the visitor typed, where the recording carried it and the \
+                         library kept it (import --keep-typed-values). Passwords and card \
+                         numbers are never kept.",
+                    )
+                    .changed()
+                {
+                    out.push(Command::SetRevealTypedValues(on));
+                }
+            }
+        });
         for field in &frame.fields {
             let name = session
                 .target(field.target)
@@ -1157,7 +1183,13 @@ pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
             let value = match field.checked {
                 Some(true) => "checked".to_owned(),
                 Some(false) => "unchecked".to_owned(),
-                None => "*".repeat(field.value_len.min(24) as usize),
+                None => match session
+                    .typed_value_at(field.target, field.changed_at_ms)
+                    .filter(|_| reveal)
+                {
+                    Some(text) => format!("\u{201c}{text}\u{201d}"),
+                    None => "*".repeat(field.value_len.min(24) as usize),
+                },
             };
             ui.label(format!("{name}: {value}{focus}"));
         }

@@ -116,6 +116,7 @@ fn read_rrweb_on_this_thread(
     file_name: &str,
     limits: &Limits,
 ) -> Result<(Vec<Session>, Warnings), FormatError> {
+    raw::set_dom_depth_limit(limits.max_dom_depth);
     let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let Some(first) = text.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Err(FormatError::Empty {
@@ -820,15 +821,21 @@ impl Converter<'_> {
                     .and_then(|id| tab.mirror.input_type(id))
                     .filter(|ty| matches!(ty.as_str(), "checkbox" | "radio"))
                     .and(data.is_checked.0);
-                // Values are never kept: rrweb masks them by default, and sensitive fields
-                // (ElementDescriptor::is_sensitive_field) must never be revealed.
+                // The typed text travels to the import, which drops it unless the user opted
+                // in (`--keep-typed-values`) and always for sensitive fields
+                // (ElementDescriptor::is_sensitive_field). Text rrweb masked (`***`) is no value.
+                let value = data
+                    .text
+                    .get()
+                    .filter(|s| !s.is_empty() && !s.chars().all(|c| c == '*'))
+                    .map(|s| s.to_owned());
                 self.push(
                     tab,
                     t,
                     EventKind::Input {
                         target,
                         value_len,
-                        value: None,
+                        value,
                         checked,
                     },
                 )?;

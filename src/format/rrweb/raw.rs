@@ -440,6 +440,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attrs<'a> {
 
 thread_local! {
     static DOM_DEPTH: Cell<u32> = const { Cell::new(0) };
+    static DOM_DEPTH_LIMIT: Cell<u32> = const { Cell::new(MAX_DOM_DEPTH) };
+}
+
+/// Sets the DOM depth limit for parses on this thread (at most [`MAX_DOM_DEPTH`], which the
+/// parse thread's stack is sized for).
+pub fn set_dom_depth_limit(limit: u32) {
+    DOM_DEPTH_LIMIT.with(|l| l.set(limit.clamp(1, MAX_DOM_DEPTH)));
 }
 
 /// Restores the DOM depth counter when a level of `childNodes` is done (or failed).
@@ -453,9 +460,10 @@ impl DepthGuard {
             depth
         });
         let guard = Self;
-        if depth > MAX_DOM_DEPTH {
+        let limit = DOM_DEPTH_LIMIT.with(Cell::get);
+        if depth > limit {
             return Err(E::custom(format!(
-                "DOM tree nested deeper than {MAX_DOM_DEPTH} levels"
+                "DOM tree nested deeper than {limit} levels"
             )));
         }
         Ok(guard)
