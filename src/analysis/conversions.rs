@@ -67,6 +67,9 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, top to bottom.
+    pub const ALL: [Self; 3] = [Self::Tofu, Self::Mofu, Self::Bofu];
+
     /// `tofu`, `mofu` or `bofu`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -80,7 +83,7 @@ impl Stage {
     /// Parses [`Self::as_str`].
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Tofu, Self::Mofu, Self::Bofu]
+        Self::ALL
             .into_iter()
             .find(|s| s.as_str() == text.to_ascii_lowercase())
     }
@@ -288,6 +291,8 @@ pub struct SessionFacts {
     pub revenue: f64,
     /// Signal kinds present.
     pub signals: Vec<String>,
+    /// Session length, ms.
+    pub duration_ms: i64,
 }
 
 /// Sessions and the hits of each definition, keyed by name then by session position.
@@ -629,3 +634,107 @@ pub fn lift(facts: &Facts, names: &[String], signal_kinds: &[&str]) -> Vec<Lift>
 
 #[cfg(test)]
 mod tests;
+
+/// Intent score and velocity of one group of sessions (converting or not).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct IntentGroup {
+    /// Sessions in the group.
+    pub n: usize,
+    /// Mean intent score.
+    pub intent_mean: Option<f64>,
+    /// Median intent score.
+    pub intent_median: Option<f64>,
+    /// Mean velocity, micro-conversions per minute.
+    pub velocity_mean: Option<f64>,
+    /// Median velocity.
+    pub velocity_median: Option<f64>,
+    /// Largest velocity.
+    pub velocity_max: Option<f64>,
+}
+
+/// Intent scores and velocities of converting against non-converting sessions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct IntentReport {
+    /// The weighted definitions used: (name, weight).
+    pub weights: Vec<(String, u8)>,
+    /// Sessions with a purchase.
+    pub converted: IntentGroup,
+    /// Sessions without.
+    pub not_converted: IntentGroup,
+    /// Sessions per intent score, 0 to the highest possible: (score, converted, not converted).
+    pub histogram: Vec<(u32, usize, usize)>,
+}
+
+fn median(sorted: &[f64]) -> Option<f64> {
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[n / 2]),
+        n => Some(f64::midpoint(sorted[n / 2 - 1], sorted[n / 2])),
+    }
+}
+
+fn group(scores: &[(f64, f64)]) -> IntentGroup {
+    let n = scores.len();
+    let mean =
+        |f: fn(&(f64, f64)) -> f64| (n > 0).then(|| scores.iter().map(f).sum::<f64>() / n as f64);
+    let mut intent: Vec<f64> = scores.iter().map(|s| s.0).collect();
+    let mut velocity: Vec<f64> = scores.iter().map(|s| s.1).collect();
+    intent.sort_by(f64::total_cmp);
+    velocity.sort_by(f64::total_cmp);
+    IntentGroup {
+        n,
+        intent_mean: mean(|s| s.0),
+        intent_median: median(&intent),
+        velocity_mean: mean(|s| s.1),
+        velocity_median: median(&velocity),
+        velocity_max: velocity.last().copied(),
+    }
+}
+
+/// Intent score and velocity (the CRO playbook's leading indicators): a session's intent score
+/// is the sum of the weights of the distinct weighted events it did; its velocity is the number
+/// of their occurrences per minute of the session. Purchase events are left out of both, or
+/// they would tell converters apart by definition.
+#[must_use]
+pub fn intent(facts: &Facts, weights: &[(String, u8)]) -> IntentReport {
+    let weights: Vec<(String, u8)> = weights
+        .iter()
+        .filter(|(name, _)| !crate::model::CONVERSION_EVENT_NAMES.contains(&name.as_str()))
+        .cloned()
+        .collect();
+    let max_score: u32 = weights.iter().map(|(_, w)| u32::from(*w)).sum();
+    let mut histogram: Vec<(u32, usize, usize)> = (0..=max_score).map(|s| (s, 0, 0)).collect();
+    let (mut converted, mut not_converted) = (Vec::new(), Vec::new());
+    for (position, session) in facts.sessions.iter().enumerate() {
+        let mut score = 0_u32;
+        let mut occurrences = 0_usize;
+        for (name, weight) in &weights {
+            if let Some(times) = facts.hits.get(name).and_then(|per| per.get(&position))
+                && !times.is_empty()
+            {
+                score += u32::from(*weight);
+                occurrences += times.len();
+            }
+        }
+        let minutes = (session.duration_ms.max(1) as f64 / 60_000.0).max(1.0 / 60.0);
+        let pair = (f64::from(score), occurrences as f64 / minutes);
+        if let Some(bucket) = histogram.get_mut(score as usize) {
+            if session.converted {
+                bucket.1 += 1;
+            } else {
+                bucket.2 += 1;
+            }
+        }
+        if session.converted {
+            converted.push(pair);
+        } else {
+            not_converted.push(pair);
+        }
+    }
+    IntentReport {
+        weights,
+        converted: group(&converted),
+        not_converted: group(&not_converted),
+        histogram,
+    }
+}

@@ -44,6 +44,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kpis(args) => super::conversions::kpis(&library_path, &args),
         Command::Funnel(args) => super::conversions::funnel(&library_path, &args),
         Command::Lift(args) => super::conversions::lift(&library_path, &args),
+        Command::Intent(args) => super::conversions::intent(&library_path, &args),
+        Command::Section(command) => super::conversions::section(&library_path, &command),
         Command::Report(args) => super::conversions::report(&library_path, &args),
         Command::Notes(args) => notes(&library_path, &args),
         Command::RebuildLibrary(args) => super::trust::rebuild(&library_path, &args),

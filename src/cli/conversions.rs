@@ -116,6 +116,59 @@ pub struct LiftArgs {
     pub json: bool,
 }
 
+/// `section`.
+#[derive(Debug, clap::Subcommand)]
+pub enum SectionCommand {
+    /// Name a band of a page (page CSS px), e.g. the reviews block.
+    ///
+    /// Example: `sessionlens section define reviews --page '/product/*' --top 2400 --bottom 3100`
+    Define {
+        /// The section's name.
+        name: String,
+        /// The page: an exact URL or a pattern such as `/product/*`.
+        #[arg(long, value_name = "URL_OR_PATTERN")]
+        page: String,
+        /// Top of the band, page CSS px.
+        #[arg(long, value_name = "PX")]
+        top: f32,
+        /// Bottom of the band, page CSS px.
+        #[arg(long, value_name = "PX")]
+        bottom: f32,
+    },
+    /// Each section's reach (share of page views whose viewport bottom passed its top) and the
+    /// purchase rate of those that reached it against those that did not.
+    List {
+        /// Filters.
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Only page views with a viewport this wide or wider, CSS px.
+        #[arg(long, value_name = "PX")]
+        layout_min: Option<u32>,
+        /// Only page views with a viewport this wide or narrower, CSS px.
+        #[arg(long, value_name = "PX")]
+        layout_max: Option<u32>,
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a section.
+    Delete {
+        /// The section's name.
+        name: String,
+    },
+}
+
+/// `intent`.
+#[derive(Debug, clap::Args)]
+pub struct IntentArgs {
+    /// Filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
 fn open(path: &Path) -> anyhow::Result<Library> {
     Library::open(path).with_context(|| format!("opening the library {}", path.display()))
 }
@@ -468,4 +521,154 @@ pub fn report(library_path: &Path, args: &ReportArgs) -> anyhow::Result<ExitCode
     } else {
         ExitCode::from(1)
     })
+}
+
+pub fn intent(library_path: &Path, args: &IntentArgs) -> anyhow::Result<ExitCode> {
+    let weights: Vec<(String, u8)> = {
+        let mut library = open(library_path)?;
+        library.ensure_standard_definitions()?;
+        library
+            .event_definitions()?
+            .into_iter()
+            .filter_map(|d| d.weight.map(|w| (d.name, w)))
+            .collect()
+    };
+    let facts = facts(library_path, &args.filter, &[])?;
+    let report = conv::intent(&facts, &weights);
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let weights_text: Vec<String> = report
+        .weights
+        .iter()
+        .map(|(n, w)| format!("{n} {w}"))
+        .collect();
+    outln!(
+        "Intent score = sum of the weights of the distinct events a session did ({}); velocity = their occurrences per minute. Purchases left out.",
+        weights_text.join(", ")
+    );
+    let num = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"));
+    outln!(
+        "  {:<14} {:>8} {:>12} {:>14} {:>14} {:>16}",
+        "sessions",
+        "n",
+        "intent mean",
+        "intent median",
+        "velocity mean",
+        "velocity median"
+    );
+    for (label, g) in [
+        ("converting", &report.converted),
+        ("not converting", &report.not_converted),
+    ] {
+        outln!(
+            "  {:<14} {:>8} {:>12} {:>14} {:>14} {:>16}",
+            label,
+            g.n,
+            num(g.intent_mean),
+            num(g.intent_median),
+            num(g.velocity_mean),
+            num(g.velocity_median)
+        );
+    }
+    outln!("  score  converting  not converting");
+    for (score, c, n) in report.histogram.iter().filter(|(_, c, n)| c + n > 0) {
+        outln!("  {score:>5}  {c:>10}  {n:>14}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn section(library_path: &Path, command: &SectionCommand) -> anyhow::Result<ExitCode> {
+    let library = open(library_path)?;
+    match command {
+        SectionCommand::Define {
+            name,
+            page,
+            top,
+            bottom,
+        } => {
+            let section = crate::store::Section {
+                name: name.clone(),
+                page: page.clone(),
+                top_px: *top,
+                bottom_px: *bottom,
+            };
+            library.define_section(&section)?;
+            let reach =
+                library.section_reach(&crate::store::SessionFilter::default(), &section, None)?;
+            outln!(
+                "{name}: {page} from {top} to {bottom} px: reached in {} of {} page views ({})",
+                reach.reached,
+                reach.page_views,
+                pct(reach.reach_rate)
+            );
+        }
+        SectionCommand::Delete { name } => {
+            if !library.delete_section(name)? {
+                bail!("no section named {name:?}");
+            }
+            outln!("deleted {name}");
+        }
+        SectionCommand::List {
+            filter,
+            layout_min,
+            layout_max,
+            json,
+        } => {
+            let filter = session_filter(filter)?;
+            let widths = match (layout_min, layout_max) {
+                (None, None) => None,
+                (min, max) => Some((min.unwrap_or(0), max.unwrap_or(u32::MAX))),
+            };
+            let rows: Vec<crate::store::SectionReach> = library
+                .sections()?
+                .iter()
+                .map(|s| library.section_reach(&filter, s, widths))
+                .collect::<Result<_, _>>()?;
+            if *json {
+                outln!("{}", serde_json::to_string_pretty(&rows)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            if rows.is_empty() {
+                outln!("no sections (define one with `sessionlens section define`)");
+                return Ok(ExitCode::SUCCESS);
+            }
+            outln!(
+                "Section reach: page views whose viewport bottom passed the section's top. Correlation, not causation."
+            );
+            outln!(
+                "  {:<18} {:<28} {:>13} {:>11} {:>8} {:>10} {:>12} {:>7}  95 % interval",
+                "section",
+                "page",
+                "band (px)",
+                "page views",
+                "reached",
+                "reach",
+                "conv. if / not",
+                "ratio"
+            );
+            for r in &rows {
+                outln!(
+                    "  {:<18} {:<28} {:>13} {:>11} {:>8} {:>10} {:>12} {:>7}  {}",
+                    r.section.name,
+                    r.section.page,
+                    format!("{}–{}", r.section.top_px, r.section.bottom_px),
+                    r.page_views,
+                    r.reached,
+                    pct(r.reach_rate),
+                    format!(
+                        "{} / {}",
+                        pct(r.conversion_reached),
+                        pct(r.conversion_not_reached)
+                    ),
+                    r.ratio
+                        .map_or_else(|| "–".to_owned(), |x| format!("{x:.2}")),
+                    r.ratio_ci95
+                        .map_or_else(|| "–".to_owned(), |(lo, hi)| format!("{lo:.2}–{hi:.2}"))
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

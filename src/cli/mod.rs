@@ -138,6 +138,15 @@ pub enum Command {
     /// Purchase rate of sessions with each defined event and each signal against those without
     /// (risk ratio with a 95 % interval): correlation, not causation.
     Lift(conversions::LiftArgs),
+    /// Intent score (sum of the weights of the distinct events a session did) and velocity
+    /// (their occurrences per minute) of converting against non-converting sessions.
+    ///
+    /// Example: `sessionlens intent --device mobile`
+    Intent(conversions::IntentArgs),
+    /// Named sections of a page (a band such as the reviews block): define, list with their
+    /// reach and the conversion of those who reached them, delete.
+    #[command(subcommand)]
+    Section(conversions::SectionCommand),
     /// Rebuild a damaged library from the original recordings: the damaged file is kept beside
     /// it (`<library>.damaged-<time>`), notes, event definitions, settings and attached
     /// screenshots are salvaged, and every recording it was imported from is imported again.

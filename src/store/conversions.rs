@@ -255,6 +255,7 @@ impl Library {
                     0.0
                 },
                 signals: kinds.get(p).cloned().unwrap_or_default(),
+                duration_ms: index.duration_ms(p),
             });
         }
         let names: Vec<String> = if names.is_empty() {

@@ -300,6 +300,11 @@ impl SessionIndex {
     }
 
     /// Device, channel and converted flag at a position.
+    /// Session length, ms.
+    pub(crate) fn duration_ms(&self, position: usize) -> i64 {
+        self.duration_ms[position]
+    }
+
     pub(crate) fn facts(&self, position: usize) -> (DeviceClass, Channel, bool) {
         (
             self.device[position],

@@ -17,6 +17,7 @@ mod points;
 mod query;
 mod recover;
 mod schema;
+mod sections;
 mod signals;
 
 pub use conversions::Defined;
@@ -30,4 +31,5 @@ pub use points::{PagePoints, PointKind};
 pub use query::{PageGroup, SessionFilter, SessionQueries, SessionRow, SessionSort};
 pub use recover::{RebuildReport, rebuild_library, set_library_aside};
 pub use schema::SCHEMA_VERSION;
+pub use sections::{Section, SectionReach};
 pub use signals::{RecomputeSummary, SIGNAL_SETTINGS_KEY, SignalQuery, StoredSignal};

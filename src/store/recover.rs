@@ -40,6 +40,10 @@ const SALVAGED_TABLES: &[(&str, &[&str])] = &[
         &["url", "layout_width", "hash", "origin", "priority"],
     ),
     (
+        "sections",
+        &["name", "page", "top_px", "bottom_px", "created_at_ms"],
+    ),
+    (
         "notes",
         &[
             "session_id",

@@ -159,6 +159,16 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX event_hits_name ON event_hits(name, session_rowid, timestamp_ms);
     CREATE INDEX event_hits_session ON event_hits(session_rowid);
     ",
+    // 6: named sections of a page (a band of the page, e.g. the reviews block) for reach.
+    r"
+    CREATE TABLE sections (
+        name          TEXT PRIMARY KEY,
+        page          TEXT NOT NULL,
+        top_px        REAL NOT NULL,
+        bottom_px     REAL NOT NULL,
+        created_at_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// Data a migration derives from stored session bodies, run right after its SQL in the same

@@ -336,6 +336,8 @@ pub struct App {
     pub(crate) textures: TextureCache,
     /// The side panel tab shown.
     pub side_tab: SideTab,
+    /// The "Define event from this element" window, while it is open.
+    pub element_definition: Option<super::replay::ElementDefinition>,
     /// The damaged-library dialog, while it is open.
     pub damaged_library: Option<DamagedLibrary>,
     /// Typed values shown in the replay (never persisted: every start masks them again).
@@ -401,6 +403,7 @@ impl App {
             side_tab,
             reveal_typed_values: false,
             damaged_library: None,
+            element_definition: None,
             replay_message: None,
             frame_stats: super::frame_stats::FrameStats::from_env(),
             clear_fill: None,
@@ -647,6 +650,7 @@ impl App {
                                 view.error = None;
                                 view.result = Some((result, shot));
                                 self.render_heatmap();
+                                self.query_sections(None, None);
                             }
                             Err(e) => {
                                 view.error = Some(e);
@@ -727,6 +731,15 @@ impl App {
                     }
                 }
                 JobResult::EventDefinitionChanged(result) => {
+                    if let Some(form) = &mut self.element_definition
+                        && form.defining
+                    {
+                        form.defining = false;
+                        form.outcome = Some(match &result {
+                            Ok(line) => line.clone(),
+                            Err(e) => format!("Failed: {e}"),
+                        });
+                    }
                     let view = &mut self.conversions;
                     view.defining = false;
                     match result {
@@ -741,6 +754,28 @@ impl App {
                     self.commands.push(Command::RefreshConversions);
                 }
                 JobResult::Error(e) => self.errors.push(e),
+                JobResult::Sections(result) => match result {
+                    Ok(sections) => self.heatmap.sections = sections,
+                    Err(e) => self.errors.push(format!("sections: {e}")),
+                },
+                JobResult::ReportWritten(result) => {
+                    let view = &mut self.conversions;
+                    view.exporting = false;
+                    view.export_message = Some(match result {
+                        Ok(None) => "Report export cancelled".to_owned(),
+                        Ok(Some((dir, files, warnings))) => {
+                            let mut text = format!(
+                                "Report written: {files} files in {} (open summary.html)",
+                                dir.display()
+                            );
+                            if warnings > 0 {
+                                text.push_str(&format!(", {warnings} warnings in the summary"));
+                            }
+                            text
+                        }
+                        Err(e) => format!("Report failed: {e}"),
+                    });
+                }
                 JobResult::LibraryDamaged(problem) => {
                     if self.damaged_library.is_none() {
                         self.damaged_library = Some(DamagedLibrary {
@@ -781,6 +816,21 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Asks for the sections of the heatmap's page and their reach over the map's sessions,
+    /// defining or deleting one first.
+    fn query_sections(&self, define: Option<crate::store::Section>, delete: Option<String>) {
+        let Some((result, _)) = &self.heatmap.result else {
+            return;
+        };
+        self.background.query(Query::Sections {
+            page: result.query.page.clone(),
+            filter: result.query.filter.clone(),
+            widths: result.query.viewport_widths,
+            define,
+            delete,
+        });
     }
 
     fn query_list(&mut self, offset: u64) {
@@ -1045,6 +1095,26 @@ impl App {
                     view.defining = true;
                     view.message = None;
                     self.background.query(Query::DeleteEventDefinition(name));
+                }
+                Command::DefineSection(section) => {
+                    self.heatmap.section_draft = Default::default();
+                    self.query_sections(Some(section), None);
+                }
+                Command::DeleteSection(name) => self.query_sections(None, Some(name)),
+                Command::SetSectionDraft(draft) => self.heatmap.section_draft = draft,
+                Command::SetBandMode(on) => self.heatmap.band_mode = on,
+                Command::DefineFromElement(element) => {
+                    self.element_definition = Some(super::replay::ElementDefinition::new(element));
+                }
+                Command::SetElementDefinition(form) => self.element_definition = form,
+                Command::ExportReport => {
+                    let choice = &self.conversions.choice;
+                    self.conversions.exporting = true;
+                    self.conversions.export_message = None;
+                    self.background.export_report(
+                        choice.filter.to_session_filter(),
+                        choice.steps.clone().unwrap_or_default(),
+                    );
                 }
                 Command::ExportNotes => {
                     if let Some(session) = &self.session {

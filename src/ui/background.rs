@@ -28,6 +28,20 @@ use crate::store::{SignalQuery, StoredSignal};
 /// A question for the query worker.
 #[derive(Clone, Debug)]
 pub enum Query {
+    /// The named sections of a page with their reach over the sessions in `filter`; with
+    /// `define` or `delete`, that change is made first.
+    Sections {
+        /// The page (URL or pattern) shown.
+        page: String,
+        /// Sessions included.
+        filter: SessionFilter,
+        /// Viewport widths of the layout shown.
+        widths: Option<(u32, u32)>,
+        /// A section to store first.
+        define: Option<crate::store::Section>,
+        /// A section to remove first.
+        delete: Option<String>,
+    },
     /// A page of the session list.
     List {
         /// Answers to older generations are dropped.
@@ -125,6 +139,10 @@ pub enum JobResult {
     LibraryDamaged(String),
     /// A rebuild finished (or failed, with the reason).
     Rebuilt(Result<crate::store::RebuildReport, String>),
+    /// The sections of the heatmap's page with their reach (or why they could not be read).
+    Sections(Result<Vec<crate::store::SectionReach>, String>),
+    /// A report folder was written: its path, files and warnings (`None`: no folder chosen).
+    ReportWritten(Result<Option<(PathBuf, usize, usize)>, String>),
     /// The query worker opened the library; the number of sessions in it.
     Opened {
         /// Sessions stored.
@@ -236,6 +254,33 @@ pub struct Background {
     query_tx: Option<SyncSender<Query>>,
     render_tx: Option<Sender<RenderJob>>,
     import_running: bool,
+}
+
+/// Writes a report of the sessions in `filter` into `out_dir`: heatmaps of the five most
+/// viewed pages, and the funnel of `steps`. Returns the folder, files written and warnings.
+fn report_to_folder(
+    library_path: &std::path::Path,
+    filter: SessionFilter,
+    steps: Vec<String>,
+    out_dir: PathBuf,
+) -> Result<(PathBuf, usize, usize), String> {
+    let mut library = Library::open(library_path).map_err(|e| e.to_string())?;
+    let pages = library
+        .page_groups(&filter)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .take(5)
+        .map(|g| g.url)
+        .collect();
+    let options = crate::report::ReportOptions {
+        pages,
+        filter,
+        steps,
+        out_dir: out_dir.clone(),
+    };
+    let summary = crate::report::write_report(&mut library, &options, &mut |_| {})
+        .map_err(|e| e.to_string())?;
+    Ok((out_dir, summary.files.len(), summary.warnings.len()))
 }
 
 /// A heatmap to draw on the render thread.
@@ -528,6 +573,29 @@ impl Background {
                                 })
                                 .map_err(|e| format!("defining {}: {e}", def.name)),
                         ),
+                        Query::Sections {
+                            page,
+                            filter,
+                            widths,
+                            define,
+                            delete,
+                        } => JobResult::Sections(
+                            (|| -> Result<Vec<crate::store::SectionReach>, StoreError> {
+                                if let Some(section) = &define {
+                                    library.define_section(section)?;
+                                }
+                                if let Some(name) = &delete {
+                                    library.delete_section(name)?;
+                                }
+                                library
+                                    .sections()?
+                                    .iter()
+                                    .filter(|s| s.page == page)
+                                    .map(|s| library.section_reach(&filter, s, widths))
+                                    .collect()
+                            })()
+                            .map_err(|e| e.to_string()),
+                        ),
                         Query::DeleteEventDefinition(name) => JobResult::EventDefinitionChanged(
                             match library.delete_event_definition(&name) {
                                 Ok(true) => Ok(format!("{name} deleted")),
@@ -705,6 +773,23 @@ impl Background {
                 JobResult::Error(format!("cannot open a file dialog: {e}")),
             );
         }
+    }
+
+    /// Asks for a folder, then writes a report there on the dialog's thread (named
+    /// `file-dialog`, off the UI thread): heatmaps of the five most viewed pages, KPIs, the
+    /// funnel of `steps` (empty: the standard steps), lift, hotspots and the summary.
+    pub fn export_report(&self, filter: SessionFilter, steps: Vec<String>) {
+        let path = self.library_path.clone();
+        self.on_dialog_thread(move || {
+            let Some(out_dir) = rfd::FileDialog::new()
+                .set_title("Export report to folder")
+                .pick_folder()
+            else {
+                return Some(JobResult::ReportWritten(Ok(None)));
+            };
+            let written = report_to_folder(&path, filter, steps, out_dir);
+            Some(JobResult::ReportWritten(written.map(Some)))
+        });
     }
 
     /// Shows a native file dialog on a background thread (it may block until closed).
@@ -1039,6 +1124,11 @@ fn conversion_report(
         .collect();
     let kinds: Vec<&str> = SignalKind::ALL.iter().map(|k| k.as_str()).collect();
     let lift = conv::lift(&facts, &names, &kinds);
+    let weights: Vec<(String, u8)> = defs
+        .iter()
+        .filter_map(|d| d.weight.map(|w| (d.name.clone(), w)))
+        .collect();
+    let intent = conv::intent(&facts, &weights);
     let definitions = defs
         .into_iter()
         .map(|d| {
@@ -1053,6 +1143,39 @@ fn conversion_report(
         funnels,
         droppers,
         lift,
+        intent,
         definitions,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_export_writes_the_summary_and_heatmaps_of_the_top_pages() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("library.sqlite");
+        let mut library = Library::open(&path).expect("open");
+        library
+            .import_paths(
+                &[PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/sample_sessions/rrweb"
+                ))],
+                &crate::format::ReadOptions::default(),
+                &std::sync::atomic::AtomicBool::new(false),
+                &mut |_, _| {},
+            )
+            .expect("import");
+        drop(library);
+        let out = dir.path().join("report");
+        let (written, files, _) =
+            report_to_folder(&path, SessionFilter::default(), Vec::new(), out.clone())
+                .expect("report");
+        assert_eq!(written, out);
+        assert!(files >= 4, "{files} files");
+        let summary = std::fs::read_to_string(out.join("summary.md")).expect("summary");
+        assert!(summary.contains("http://shop.test/"), "{summary}");
+    }
 }

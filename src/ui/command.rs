@@ -64,6 +64,21 @@ pub enum Command {
     },
     /// Close the damaged-library dialog after its outcome was shown.
     CloseLibraryDialog,
+    /// Store a named section of the heatmap's page (then reload the sections).
+    DefineSection(crate::store::Section),
+    /// Remove a section (then reload the sections).
+    DeleteSection(String),
+    /// Open the "Define event from this element" window for a clicked element.
+    DefineFromElement(crate::model::ElementDescriptor),
+    /// Set (or, with `None`, close) the "Define event from this element" window.
+    SetElementDefinition(Option<crate::ui::replay::ElementDefinition>),
+    /// A drag on the heatmap draws a section band.
+    SetBandMode(bool),
+    /// Set the section form (name and band, page CSS px).
+    SetSectionDraft(crate::ui::heatmap_view::SectionDraft),
+    /// Ask for a folder and write a report there for the conversions view's sessions and
+    /// funnel, with heatmaps of the most viewed pages.
+    ExportReport,
     /// Show typed values where the library kept them (off at every start; sensitive fields
     /// are never shown).
     SetRevealTypedValues(bool),

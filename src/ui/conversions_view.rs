@@ -59,6 +59,8 @@ pub struct ConversionReport {
     pub droppers: Vec<Vec<DropperRow>>,
     /// Lift of each non-purchase event and each signal kind.
     pub lift: Vec<Lift>,
+    /// Intent score and velocity, converting against not.
+    pub intent: crate::analysis::conversions::IntentReport,
     /// Every definition with the sessions it occurs in.
     pub definitions: Vec<(EventDefinition, u64)>,
 }
@@ -113,6 +115,10 @@ pub struct ConversionsView {
     pub defining: bool,
     /// What the last define or delete did.
     pub message: Option<String>,
+    /// A report export is running.
+    pub exporting: bool,
+    /// What the last report export did.
+    pub export_message: Option<String>,
 }
 
 /// Percentage with one decimal, or a dash.
@@ -246,6 +252,8 @@ pub fn conversions_ui(app: &mut App, ui: &mut egui::Ui) {
                 funnel_ui(view, report, ui, &mut out);
                 ui.add_space(12.0);
                 lift_ui(report, ui);
+                ui.add_space(12.0);
+                intent_ui(&report.intent, ui);
             });
     });
     app.commands.extend(out);
@@ -263,6 +271,21 @@ fn controls_ui(view: &ConversionsView, ui: &mut egui::Ui, out: &mut Vec<Command>
                 RichText::new(format!("{} sessions in the filter", report.sessions))
                     .color(theme::MUTED),
             );
+        }
+        let export = ui
+            .add_enabled(!view.exporting, egui::Button::new("Export report…"))
+            .on_hover_text(
+                "Write a report folder for these sessions: heatmaps of the five most viewed \
+                 pages, the KPIs, this funnel, lift, hotspots, and a summary in Markdown and HTML",
+            );
+        if export.clicked() {
+            out.push(Command::ExportReport);
+        }
+        if view.exporting {
+            ui.spinner();
+            ui.label("Writing the report…");
+        } else if let Some(message) = &view.export_message {
+            ui.label(RichText::new(message).color(theme::MUTED));
         }
     });
     ui.horizontal_wrapped(|ui| {
@@ -651,6 +674,97 @@ fn droppers_ui(
                     });
                 }
             }
+        });
+}
+
+/// Intent score and velocity of converting against non-converting sessions, with the score
+/// distribution as a bar chart.
+fn intent_ui(intent: &crate::analysis::conversions::IntentReport, ui: &mut egui::Ui) {
+    ui.heading("Intent and velocity");
+    let weights: Vec<String> = intent
+        .weights
+        .iter()
+        .map(|(n, w)| format!("{} {w}", n.replace('_', " ")))
+        .collect();
+    ui.label(
+        RichText::new(format!(
+            "Intent score: the sum of the weights of the distinct events a session did ({}); \
+             velocity: their occurrences per minute. Purchases are left out.",
+            if weights.is_empty() {
+                "no event has a weight yet".to_owned()
+            } else {
+                weights.join(", ")
+            }
+        ))
+        .color(theme::MUTED),
+    );
+    let num = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"));
+    egui::Grid::new("intent_table")
+        .striped(true)
+        .num_columns(6)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            for title in [
+                "Sessions",
+                "n",
+                "Intent mean",
+                "Intent median",
+                "Velocity mean",
+                "Velocity median",
+            ] {
+                ui.label(RichText::new(title).color(theme::MUTED));
+            }
+            ui.end_row();
+            for (label, g) in [
+                ("Converting", &intent.converted),
+                ("Not converting", &intent.not_converted),
+            ] {
+                ui.label(label);
+                ui.label(g.n.to_string());
+                ui.label(num(g.intent_mean));
+                ui.label(num(g.intent_median));
+                ui.label(num(g.velocity_mean));
+                ui.label(num(g.velocity_median));
+                ui.end_row();
+            }
+        });
+    let share = |count: usize, n: usize| {
+        if n == 0 {
+            0.0
+        } else {
+            100.0 * count as f64 / n as f64
+        }
+    };
+    let bars = |converted: bool| -> Vec<egui_plot::Bar> {
+        intent
+            .histogram
+            .iter()
+            .filter(|(_, c, n)| c + n > 0)
+            .map(|&(score, c, n)| {
+                let (count, total, offset) = if converted {
+                    (c, intent.converted.n, -0.2)
+                } else {
+                    (n, intent.not_converted.n, 0.2)
+                };
+                egui_plot::Bar::new(f64::from(score) + offset, share(count, total))
+                    .width(0.4)
+                    .name(format!("score {score}: {count} of {total}"))
+            })
+            .collect()
+    };
+    egui_plot::Plot::new("intent_histogram")
+        .height(160.0)
+        .legend(egui_plot::Legend::default())
+        .y_axis_label("% of the group")
+        .x_axis_label("intent score")
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.bar_chart(egui_plot::BarChart::new("Converting", bars(true)).color(theme::ACCENT));
+            plot.bar_chart(
+                egui_plot::BarChart::new("Not converting", bars(false)).color(theme::MUTED),
+            );
         });
 }
 

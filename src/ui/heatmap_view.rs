@@ -215,6 +215,25 @@ pub struct HeatmapView {
     pub zoom: f32,
     /// The spot clicked, page CSS px, and the moments behind it once resolved.
     pub spot: Option<(PagePos, Option<Vec<SpotMoment>>)>,
+    /// Named sections of this page with their reach.
+    pub sections: Vec<crate::store::SectionReach>,
+    /// The section form.
+    pub section_draft: SectionDraft,
+    /// Where a Shift+drag band started, page CSS px.
+    pub band_start_y: Option<f32>,
+    /// A drag on the map draws a section band (instead of Shift+drag).
+    pub band_mode: bool,
+}
+
+/// A section being named: a band of the page, page CSS px.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SectionDraft {
+    /// The name.
+    pub name: String,
+    /// Top, page CSS px.
+    pub top_px: f32,
+    /// Bottom, page CSS px.
+    pub bottom_px: f32,
 }
 
 impl Default for HeatmapView {
@@ -237,6 +256,10 @@ impl Default for HeatmapView {
             error: None,
             zoom: 1.0,
             spot: None,
+            sections: Vec::new(),
+            section_draft: SectionDraft::default(),
+            band_start_y: None,
+            band_mode: false,
         }
     }
 }
@@ -580,6 +603,8 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
         } else {
             figures_ui(result, ui, out);
         }
+        ui.separator();
+        sections_ui(view, ui, out);
     }
     if let Some((pos, moments)) = &view.spot {
         ui.separator();
@@ -699,6 +724,85 @@ fn figures_ui(result: &HeatmapResult, ui: &mut egui::Ui, out: &mut Vec<Command>)
     }
 }
 
+/// The named sections of this page: reach and conversion, and a form to name a new band
+/// (drawn with Shift+drag on the map).
+fn sections_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+    ui.strong("Sections");
+    ui.label(
+        RichText::new(
+            "Reach: page views whose viewport bottom passed the section's top, and the \
+             purchase rate of those that did against those that did not (correlation, not \
+             causation).",
+        )
+        .color(theme::MUTED),
+    );
+    let pct = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{:.1} %", v * 100.0));
+    for reach in &view.sections {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&reach.section.name).strong());
+            ui.label(format!(
+                "{:.0}–{:.0} px · reached in {} of {} page views ({}) · purchase {} vs {}",
+                reach.section.top_px,
+                reach.section.bottom_px,
+                reach.reached,
+                reach.page_views,
+                pct(reach.reach_rate),
+                pct(reach.conversion_reached),
+                pct(reach.conversion_not_reached)
+            ));
+            if ui.small_button("Delete").clicked() {
+                out.push(Command::DeleteSection(reach.section.name.clone()));
+            }
+        });
+    }
+    let mut draft = view.section_draft.clone();
+    if ui
+        .selectable_label(view.band_mode, "Draw a band on the map")
+        .on_hover_text("Then drag down the map over the section (or Shift+drag at any time)")
+        .clicked()
+    {
+        out.push(Command::SetBandMode(!view.band_mode));
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("Name");
+        ui.add(
+            egui::TextEdit::singleline(&mut draft.name)
+                .hint_text("e.g. reviews")
+                .desired_width(120.0),
+        )
+        .labelled_by(label.id);
+        let label = ui.label("Top");
+        ui.add(
+            egui::DragValue::new(&mut draft.top_px)
+                .range(0.0..=1_000_000.0)
+                .suffix(" px"),
+        )
+        .labelled_by(label.id);
+        let label = ui.label("Bottom");
+        ui.add(
+            egui::DragValue::new(&mut draft.bottom_px)
+                .range(0.0..=1_000_000.0)
+                .suffix(" px"),
+        )
+        .labelled_by(label.id);
+    });
+    let valid = !draft.name.trim().is_empty() && draft.bottom_px > draft.top_px;
+    if ui
+        .add_enabled(valid, egui::Button::new("Define section"))
+        .clicked()
+    {
+        out.push(Command::DefineSection(crate::store::Section {
+            name: draft.name.trim().to_owned(),
+            page: view.choice.page.clone(),
+            top_px: draft.top_px,
+            bottom_px: draft.bottom_px,
+        }));
+    }
+    if draft != view.section_draft {
+        out.push(Command::SetSectionDraft(draft));
+    }
+}
+
 fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     if view.choice.page.is_empty() {
         ui.centered_and_justified(|ui| {
@@ -739,11 +843,32 @@ fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     let tiles = &view.tiles;
     let spot = view.spot.as_ref().map(|(p, _)| *p);
     let comparing = view.compared.is_some();
+    let band_start = view.band_start_y;
+    let band_mode = view.band_mode;
+    let sections: Vec<(String, f32, f32)> = view
+        .sections
+        .iter()
+        .map(|s| {
+            (
+                s.section.name.clone(),
+                s.section.top_px,
+                s.section.bottom_px,
+            )
+        })
+        .collect();
+    let draft = view.section_draft.clone();
+    let mut new_band_start = band_start;
     egui::ScrollArea::both()
         .id_salt("heatmap_map")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+            let shift = ui.input(|i| i.modifiers.shift) || band_mode;
+            let sense = if shift || band_start.is_some() {
+                Sense::click_and_drag()
+            } else {
+                Sense::click()
+            };
+            let (rect, response) = ui.allocate_exact_size(size, sense);
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Heatmap"));
             let painter = ui.painter_at(ui.clip_rect());
             for tile in tiles {
@@ -761,6 +886,53 @@ fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                 x: (p.x - rect.left()) / scale / px_per_css,
                 y: (p.y - rect.top()) / scale / px_per_css,
             };
+            // Named sections and the band being drawn: outlined bands across the page.
+            let band_rect = |top: f32, bottom: f32| {
+                Rect::from_min_max(
+                    Pos2::new(rect.left(), rect.top() + top * px_per_css * scale),
+                    Pos2::new(rect.right(), rect.top() + bottom * px_per_css * scale),
+                )
+            };
+            for (name, top, bottom) in &sections {
+                let r = band_rect(*top, *bottom);
+                painter.rect_stroke(
+                    r,
+                    0.0,
+                    Stroke::new(1.5, theme::ACCENT),
+                    egui::StrokeKind::Inside,
+                );
+                painter.text(
+                    r.left_top() + Vec2::new(6.0, 4.0),
+                    egui::Align2::LEFT_TOP,
+                    name,
+                    egui::FontId::proportional(13.0),
+                    theme::ACCENT,
+                );
+            }
+            if response.drag_started()
+                && shift
+                && let Some(pos) = response.interact_pointer_pos()
+            {
+                new_band_start = Some(page_of(pos).y.max(0.0));
+            }
+            if let (Some(start), Some(pos)) = (new_band_start, response.interact_pointer_pos()) {
+                let end = page_of(pos).y.max(0.0);
+                let (top, bottom) = (start.min(end), start.max(end));
+                painter.rect_filled(
+                    band_rect(top, bottom),
+                    0.0,
+                    Color32::from_rgba_unmultiplied(255, 255, 255, 40),
+                );
+                if response.drag_stopped() {
+                    new_band_start = None;
+                    out.push(Command::SetBandMode(false));
+                    out.push(Command::SetSectionDraft(SectionDraft {
+                        top_px: top.round(),
+                        bottom_px: bottom.round(),
+                        ..draft.clone()
+                    }));
+                }
+            }
             if let Some(s) = spot {
                 let c = rect.min + Vec2::new(s.x, s.y) * px_per_css * scale;
                 painter.circle_stroke(
@@ -784,11 +956,13 @@ fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                 }
             }
             if response.clicked()
+                && !shift
                 && let Some(pos) = response.interact_pointer_pos()
             {
                 out.push(Command::HeatmapSpot(page_of(pos)));
             }
         });
+    view.band_start_y = new_band_start;
 }
 
 fn hover_text(result: &HeatmapResult, p: PagePos, radius: u32) -> String {

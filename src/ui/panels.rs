@@ -25,6 +25,9 @@ pub(super) const SIGNAL_KINDS: &[&str] = &[
 /// Lays out the whole window: side and bottom panels first, the central panel last.
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     damaged_library_ui(app, ui);
+    let mut out = Vec::new();
+    super::replay::element_definition_ui(app, ui.ctx(), &mut out);
+    app.commands.extend(out);
     egui::Panel::top("menu_bar").show(ui, |ui| menu_bar_ui(app, ui));
     egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(app, ui));
     match app.prefs.view {

@@ -1274,6 +1274,18 @@ pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
                     if response.clicked() {
                         out.push(Command::Playback(PlaybackCommand::Seek(event.timestamp_ms)));
                     }
+                    let clicked_element = match &event.kind {
+                        EventKind::Click { target, .. } => session.target(*target),
+                        _ => None,
+                    };
+                    if let Some(element) = clicked_element {
+                        response.context_menu(|ui| {
+                            if ui.button("Define event from this element…").clicked() {
+                                out.push(Command::DefineFromElement(element.clone()));
+                                ui.close();
+                            }
+                        });
+                    }
                 }
             });
         }
@@ -1407,5 +1419,154 @@ pub fn help_ui(app: &mut App, ctx: &egui::Context) {
         });
     if !open {
         app.commands.push(Command::ToggleHelp);
+    }
+}
+
+/// The "Define event from this element" window's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ElementDefinition {
+    /// The element clicked.
+    pub element: crate::model::ElementDescriptor,
+    /// The event's name.
+    pub name: String,
+    /// Match by the element's text instead of its CSS selector.
+    pub by_text: bool,
+    /// Funnel stage.
+    pub stage: Option<crate::analysis::conversions::Stage>,
+    /// Waiting for the library to match it over every session.
+    pub defining: bool,
+    /// What the definition found ("… defined: N sessions, M occurrences") or why it failed.
+    pub outcome: Option<String>,
+}
+
+impl ElementDefinition {
+    /// A fresh form for `element`, named after its id or text.
+    #[must_use]
+    pub fn new(element: crate::model::ElementDescriptor) -> Self {
+        let base = element
+            .id
+            .clone()
+            .or_else(|| element.text.clone())
+            .unwrap_or_else(|| element.tag.clone());
+        let name: String = base
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+            .collect::<String>()
+            .split('_')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("_");
+        Self {
+            element,
+            name: format!("click_{name}"),
+            by_text: false,
+            stage: None,
+            defining: false,
+            outcome: None,
+        }
+    }
+
+    /// The definition the form describes.
+    #[must_use]
+    pub fn definition(&self) -> crate::analysis::conversions::EventDefinition {
+        use crate::analysis::conversions::{DefinitionKind, EventDefinition};
+        let text = self.element.text.clone().unwrap_or_default();
+        EventDefinition {
+            name: self.name.trim().to_owned(),
+            kind: if self.by_text {
+                DefinitionKind::Text
+            } else {
+                DefinitionKind::Selector
+            },
+            pattern: if self.by_text {
+                text
+            } else {
+                self.element.selector.clone()
+            },
+            value_from_event: false,
+            stage: self.stage,
+            weight: None,
+        }
+    }
+}
+
+/// The "Define event from this element" window: name the click, match by selector or text,
+/// and see at once how many sessions did it.
+pub fn element_definition_ui(app: &App, ctx: &egui::Context, out: &mut Vec<Command>) {
+    let Some(form) = &app.element_definition else {
+        return;
+    };
+    let mut form = form.clone();
+    let mut open = true;
+    egui::Window::new("Define event from this element")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .default_width(420.0)
+        .show(ctx, |ui| {
+            ui.label(
+                RichText::new(form.element.label())
+                    .color(theme::MUTED)
+                    .monospace(),
+            );
+            ui.horizontal(|ui| {
+                let label = ui.label("Name");
+                ui.text_edit_singleline(&mut form.name)
+                    .labelled_by(label.id);
+            });
+            let has_text = form
+                .element
+                .text
+                .as_deref()
+                .is_some_and(|t| !t.trim().is_empty());
+            ui.radio_value(
+                &mut form.by_text,
+                false,
+                format!("Clicks on elements matching {}", form.element.selector),
+            );
+            if has_text {
+                ui.radio_value(
+                    &mut form.by_text,
+                    true,
+                    format!(
+                        "Clicks on elements whose text is \u{201c}{}\u{201d}",
+                        form.element.text.as_deref().unwrap_or("")
+                    ),
+                );
+            }
+            ui.horizontal(|ui| {
+                let label = ui.label("Stage");
+                egui::ComboBox::from_id_salt("element_stage")
+                    .selected_text(form.stage.map_or("none", |s| s.as_str()))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut form.stage, None, "none");
+                        for s in crate::analysis::conversions::Stage::ALL {
+                            ui.selectable_value(&mut form.stage, Some(s), s.as_str());
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            });
+            ui.horizontal(|ui| {
+                let ready = !form.name.trim().is_empty() && !form.defining;
+                if ui.add_enabled(ready, egui::Button::new("Define")).clicked() {
+                    form.defining = true;
+                    form.outcome = None;
+                    out.push(Command::DefineEvent(Box::new(form.definition())));
+                }
+                if form.defining {
+                    ui.spinner();
+                    ui.label("Matching every stored session…");
+                }
+            });
+            if let Some(outcome) = &form.outcome {
+                ui.label(outcome);
+            }
+        });
+    if !open {
+        out.push(Command::SetElementDefinition(None));
+    } else if Some(&form) != app.element_definition.as_ref() {
+        out.push(Command::SetElementDefinition(Some(form)));
     }
 }

@@ -58,6 +58,7 @@ fn facts() -> Facts {
             converted,
             revenue,
             signals: signals.iter().map(|s| (*s).to_owned()).collect(),
+            duration_ms: 120_000,
         });
         for (name, t) in events {
             facts
@@ -188,4 +189,30 @@ fn selectors_and_texts_match_recorded_elements() {
     ] {
         assert!(!selector_matches(no, &d), "{no}");
     }
+}
+
+#[test]
+fn intent_scores_weigh_distinct_micro_conversions_and_velocity_counts_them_per_minute() {
+    let facts = facts();
+    let weights = [
+        ("add_to_cart".to_owned(), 5_u8),
+        ("view_item".to_owned(), 2),
+    ];
+    let report = intent(&facts, &weights);
+    // Converters: every one viewed an item and added to cart (2 + 5).
+    assert_eq!(
+        report.converted.n,
+        facts.sessions.iter().filter(|s| s.converted).count()
+    );
+    assert_eq!(report.converted.intent_median, Some(7.0));
+    // Velocity: hits of the weighted events per minute of a 2-minute session.
+    let first = facts.sessions.iter().position(|s| s.converted).unwrap();
+    let hits: usize = weights
+        .iter()
+        .filter_map(|(n, _)| facts.hits.get(n).and_then(|per| per.get(&first)))
+        .map(Vec::len)
+        .sum();
+    assert!(report.converted.velocity_max.unwrap() >= hits as f64 / 2.0 - 1e-9);
+    assert!(report.not_converted.intent_mean.unwrap() < report.converted.intent_mean.unwrap());
+    assert_eq!(report.histogram.len(), 8, "0..=7 points");
 }

@@ -298,7 +298,7 @@ fn schema_4_backfills_custom_events_of_older_libraries() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE event_hits; DROP TABLE event_defs; DROP TABLE custom_events;
+            "DROP TABLE sections; DROP TABLE event_hits; DROP TABLE event_defs; DROP TABLE custom_events;
              PRAGMA user_version = 3;",
         )
         .unwrap();
