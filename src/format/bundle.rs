@@ -17,7 +17,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{FormatError, Loaded, ReadOptions, ScreenshotBlob, hash, load_bytes, read_limited};
+use super::{
+    FormatError, Loaded, ReadOptions, ScreenshotBlob, hash, load_bundle_entry, read_limited,
+};
 use crate::model::Session;
 
 /// The `format` value of a bundle manifest.
@@ -122,7 +124,7 @@ fn read_entries(
     let mut loaded = Loaded::default();
     for name in &manifest.sessions {
         let bytes = fetch(name)?;
-        let inner = load_bytes(bytes, &format!("{file}/{name}"), options)?;
+        let inner = load_bundle_entry(bytes, &format!("{file}/{name}"), options)?;
         loaded.sessions.extend(inner.sessions);
         loaded.warnings.merge(inner.warnings);
     }
@@ -364,6 +366,43 @@ mod tests {
             err.to_string().contains("does not match its SHA-256 name"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn bundle_inside_a_bundle_is_refused() {
+        // A zip quine lists itself as its own session; one level of nesting is enough to show
+        // that the reader stops instead of recursing (plain and gzip-compressed).
+        let mut inner = std::io::Cursor::new(Vec::new());
+        write_bundle_zip(&mut inner, &[sample_session("in")], &[]).unwrap();
+        let inner = inner.into_inner();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&inner).unwrap();
+        for entry in [inner.clone(), gz.finish().unwrap()] {
+            let mut bytes = std::io::Cursor::new(Vec::new());
+            {
+                let mut zip = zip::ZipWriter::new(&mut bytes);
+                let o = zip::write::SimpleFileOptions::default();
+                zip.start_file("sessions/a.session.json", o).unwrap();
+                zip.write_all(&entry).unwrap();
+                zip.start_file("manifest.json", o).unwrap();
+                zip.write_all(br#"{"format":"sessionlens-bundle","version":"1.0","sessions":["sessions/a.session.json"]}"#).unwrap();
+                zip.finish().unwrap();
+            }
+            let err = crate::format::load_bytes(
+                bytes.into_inner(),
+                "outer.slbundle",
+                &ReadOptions::default(),
+            )
+            .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "outer.slbundle/sessions/a.session.json: a bundle inside a bundle is not supported"
+            );
+        }
+        // The inner bundle alone still reads.
+        let loaded =
+            crate::format::load_bytes(inner, "in.slbundle", &ReadOptions::default()).unwrap();
+        assert_eq!(loaded.sessions.len(), 1);
     }
 
     #[test]

@@ -131,15 +131,36 @@ pub fn load_bytes(
     file_name: &str,
     options: &ReadOptions,
 ) -> Result<Loaded, FormatError> {
-    let mut loaded = load_bytes_unmasked(bytes, file_name, options)?;
+    let mut loaded = load_bytes_unmasked(bytes, file_name, options, Nesting::TopLevel)?;
     mask_typed_values(&mut loaded, options.keep_typed_values);
     Ok(loaded)
+}
+
+/// Reads a session entry of a bundle: like [`load_bytes`], but a bundle inside the bundle is
+/// refused (else a zip that lists itself as its own session, a zip quine, would recurse until
+/// the stack overflows).
+pub(crate) fn load_bundle_entry(
+    bytes: Vec<u8>,
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<Loaded, FormatError> {
+    let mut loaded = load_bytes_unmasked(bytes, file_name, options, Nesting::InBundle)?;
+    mask_typed_values(&mut loaded, options.keep_typed_values);
+    Ok(loaded)
+}
+
+/// Where an input is read: a top-level file, or a session entry of a bundle.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nesting {
+    TopLevel,
+    InBundle,
 }
 
 fn load_bytes_unmasked(
     bytes: Vec<u8>,
     file_name: &str,
     options: &ReadOptions,
+    nesting: Nesting,
 ) -> Result<Loaded, FormatError> {
     match sniff_bytes(&bytes) {
         InputKind::Empty => Err(FormatError::Empty {
@@ -157,8 +178,12 @@ fn load_bytes_unmasked(
                     message: "gzip inside gzip is not supported".to_owned(),
                 });
             }
-            load_bytes(inflated, file_name, options)
+            load_bytes_unmasked(inflated, file_name, options, nesting)
         }
+        InputKind::Zip if nesting == Nesting::InBundle => Err(FormatError::Unsupported {
+            file: file_name.to_owned(),
+            message: "a bundle inside a bundle is not supported".to_owned(),
+        }),
         InputKind::Zip => bundle::read_bundle_zip(std::io::Cursor::new(bytes), file_name, options),
         InputKind::NativeSession => {
             let (session, warnings) =

@@ -119,6 +119,32 @@ fn gzip_round_trip() {
     assert_eq!(back, s);
 }
 
+#[test]
+fn long_float_values_survive_write_and_read() {
+    // Found by fuzzing (tests/hostile/fuzz/native_reader/): without serde_json's
+    // `float_roundtrip` feature, 1.2966666666666668e35 (the shortest form the writer prints)
+    // read back one unit in the last place off, so a re-read session differed from the first.
+    let text = MINIMAL.replace(
+        "\"events\":[",
+        "\"events\":[[1,\"x\",\"view_item\",129666666666666666666666666666666666.8,\"EUR\"],",
+    );
+    assert_ne!(text, MINIMAL);
+    let (s, _) = read(&text).unwrap();
+    let mut bytes = Vec::new();
+    write_session(&mut bytes, &s).unwrap();
+    let (back, _) = read_session_slice(&bytes, "t.session.json", &Limits::default()).unwrap();
+    assert_eq!(back, s);
+    for value in [
+        "1.2966666666666668e35",
+        "0.30000000000000004",
+        "9007199254740993.5",
+    ] {
+        let parsed: f64 = value.parse().unwrap();
+        let via_json: f64 = serde_json::from_str(value).unwrap();
+        assert_eq!(via_json.to_bits(), parsed.to_bits(), "{value}");
+    }
+}
+
 fn arb_session() -> impl Strategy<Value = Session> {
     let kind = prop_oneof![
         (0f32..5000.0, 0f32..20000.0, 0u8..3).prop_map(|(x, y, p)| EventKind::PointerMove {
