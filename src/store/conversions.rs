@@ -151,6 +151,8 @@ impl Library {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         tx.commit()?;
+        // The session index caches hits: this connection changed them.
+        self.invalidate_index();
         Ok(Defined {
             sessions: u64::try_from(sessions).unwrap_or(0),
             hits: u64::try_from(count).unwrap_or(0),
@@ -165,6 +167,8 @@ impl Library {
         tx.execute("DELETE FROM event_hits WHERE name = ?1", [name])?;
         let n = tx.execute("DELETE FROM event_defs WHERE name = ?1", [name])?;
         tx.commit()?;
+        // The session index caches hits: this connection changed them.
+        self.invalidate_index();
         Ok(n > 0)
     }
 
@@ -227,33 +231,21 @@ impl Library {
         let index = self.session_index()?;
         let positions = index.matching(filter);
         let kinds = index.signal_kinds_by_position();
-        let mut revenue: HashMap<i64, f64> = HashMap::new();
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT session_rowid, revenue FROM sessions WHERE revenue IS NOT NULL",
-            )?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)))?;
-            for row in rows {
-                let (rowid, value) = row?;
-                revenue.insert(rowid, value);
-            }
-        }
-        let mut position_of_rowid: HashMap<i64, usize> = HashMap::with_capacity(positions.len());
+        // Fact position of each index position (None: not in the filter).
+        let mut fact_of_position: Vec<Option<usize>> = vec![None; index.len()];
         let mut facts = Facts::default();
+        facts.sessions.reserve(positions.len());
         for &p in &positions {
-            let rowid = index.rowid(p);
             let (device, channel, converted) = index.facts(p);
-            position_of_rowid.insert(rowid, facts.sessions.len());
+            if let Some(slot) = fact_of_position.get_mut(p) {
+                *slot = Some(facts.sessions.len());
+            }
             facts.sessions.push(SessionFacts {
-                session_rowid: rowid,
+                session_rowid: index.rowid(p),
                 device,
                 channel,
                 converted,
-                revenue: if converted {
-                    revenue.get(&rowid).copied().unwrap_or(0.0)
-                } else {
-                    0.0
-                },
+                revenue: if converted { index.revenue(p) } else { 0.0 },
                 signals: kinds.get(p).cloned().unwrap_or_default(),
                 duration_ms: index.duration_ms(p),
             });
@@ -266,17 +258,12 @@ impl Library {
         } else {
             names.to_vec()
         };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT session_rowid, timestamp_ms FROM event_hits WHERE name = ?1
-             ORDER BY session_rowid, timestamp_ms",
-        )?;
         for name in names {
-            let per = facts.hits.entry(name.clone()).or_default();
-            let mut rows = stmt.query([&name])?;
-            while let Some(r) = rows.next()? {
-                let rowid: i64 = r.get(0)?;
-                if let Some(&position) = position_of_rowid.get(&rowid) {
-                    per.entry(position).or_default().push(r.get(1)?);
+            let hits = index.hits_of(&self.conn, &name)?;
+            let per = facts.hits.entry(name).or_default();
+            for &(position, timestamp_ms) in hits.iter() {
+                if let Some(Some(fact)) = fact_of_position.get(position as usize) {
+                    per.entry(*fact).or_default().push(timestamp_ms);
                 }
             }
         }

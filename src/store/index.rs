@@ -11,6 +11,9 @@ use super::StoreError;
 use super::query::{SessionFilter, SessionSort};
 use crate::model::{Channel, DeviceClass};
 
+/// Occurrences of one defined event: (session position, timestamp ms), sorted.
+pub(crate) type Hits = std::rc::Rc<Vec<(u32, i64)>>;
+
 /// Facts of every session, one entry per column, in `session_rowid` order.
 #[derive(Debug, Default)]
 pub(crate) struct SessionIndex {
@@ -23,6 +26,12 @@ pub(crate) struct SessionIndex {
     utm_source: Vec<u32>,
     converted: Vec<bool>,
     num_clicks: Vec<u32>,
+    /// Revenue of each session's purchases (0 when none).
+    revenue: Vec<f64>,
+    /// Occurrences of defined events, read from `event_hits` on first use and kept while the
+    /// index is (it is rebuilt whenever the library changes): per name, (session position,
+    /// timestamp ms) sorted.
+    hits: std::cell::RefCell<HashMap<String, Hits>>,
     /// Page URL ids of session `i`: `page_urls[page_starts[i]..page_starts[i + 1]]`.
     page_starts: Vec<usize>,
     page_urls: Vec<u32>,
@@ -138,7 +147,7 @@ impl SessionIndex {
         {
             let mut stmt = conn.prepare(
                 "SELECT session_rowid, started_at_ms, duration_ms, device, viewport_width, channel, utm_source,
-                        converted, num_clicks
+                        converted, num_clicks, revenue
                  FROM sessions ORDER BY session_rowid",
             )?;
             let mut rows = stmt.query([])?;
@@ -161,6 +170,9 @@ impl SessionIndex {
                     .push(intern(&mut source_ids, &mut index.sources, source));
                 index.converted.push(r.get(7)?);
                 index.num_clicks.push(r.get(8)?);
+                index
+                    .revenue
+                    .push(r.get::<_, Option<f64>>(9)?.unwrap_or(0.0));
             }
         }
         let mut url_ids = HashMap::new();
@@ -314,6 +326,43 @@ impl SessionIndex {
     }
 
     /// Signal kinds of the session at each position.
+    /// Revenue of the session at `position` (0 when none).
+    pub(crate) fn revenue(&self, position: usize) -> f64 {
+        self.revenue.get(position).copied().unwrap_or(0.0)
+    }
+
+    /// The occurrences of the defined event `name`, as (session position, timestamp ms) in
+    /// that order, read from the library once per index.
+    pub(crate) fn hits_of(&self, conn: &Connection, name: &str) -> Result<Hits, StoreError> {
+        if let Some(hits) = self.hits.borrow().get(name) {
+            return Ok(std::rc::Rc::clone(hits));
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT session_rowid, timestamp_ms FROM event_hits WHERE name = ?1
+             ORDER BY session_rowid, timestamp_ms",
+        )?;
+        let mut rows = stmt.query([name])?;
+        let mut hits = Vec::new();
+        let mut last: Option<(i64, Option<usize>)> = None;
+        while let Some(r) = rows.next()? {
+            let rowid: i64 = r.get(0)?;
+            // Rows come by rowid: look each session up once.
+            let position = match last {
+                Some((previous, position)) if previous == rowid => position,
+                _ => self.rowids.binary_search(&rowid).ok(),
+            };
+            last = Some((rowid, position));
+            if let Some(p) = position.and_then(|p| u32::try_from(p).ok()) {
+                hits.push((p, r.get(1)?));
+            }
+        }
+        let hits = std::rc::Rc::new(hits);
+        self.hits
+            .borrow_mut()
+            .insert(name.to_owned(), std::rc::Rc::clone(&hits));
+        Ok(hits)
+    }
+
     pub(crate) fn signal_kinds_by_position(&self) -> Vec<Vec<String>> {
         let mut out = vec![Vec::new(); self.len()];
         for &(p, kind) in &self.signal_pairs {
