@@ -2,8 +2,8 @@
 //! rebuilt as a self-contained document, for `sessionlens snapshot` to render with Chromium.
 //!
 //! Scripts, `<noscript>`, event-handler attributes and rrweb's own `rr_*` attributes are left
-//! out; stylesheets rrweb inlined (`_cssText`) become `<style>` elements; masked input values
-//! stay masked (rrweb recorded them so). The mutations after the snapshot are not applied: the
+//! out; stylesheets rrweb inlined (`_cssText`) become `<style>` elements; the values of text
+//! fields are masked (`*` per character) whether or not rrweb masked them. The mutations after the snapshot are not applied: the
 //! picture is the page as it loaded.
 
 use serde_json::Value;
@@ -241,6 +241,28 @@ fn write_element(node: &Value, children: &[Value], out: &mut String) {
         out.push_str("</style>");
         return;
     }
+    // What a visitor typed never reaches a screenshot: the value of a text field is masked
+    // (`*` per character, as rrweb masks), whatever the recording carried.
+    let input_type = attributes
+        .and_then(|a| a.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("text")
+        .to_ascii_lowercase();
+    let typed_field = tag == "textarea"
+        || (tag == "input"
+            && !matches!(
+                input_type.as_str(),
+                "button"
+                    | "submit"
+                    | "reset"
+                    | "checkbox"
+                    | "radio"
+                    | "hidden"
+                    | "image"
+                    | "file"
+                    | "color"
+                    | "range"
+            ));
     out.push('<');
     out.push_str(&tag);
     for (name, value) in attributes.into_iter().flatten() {
@@ -257,6 +279,11 @@ fn write_element(node: &Value, children: &[Value], out: &mut String) {
             Value::Number(n) => n.to_string(),
             Value::Bool(true) => String::new(),
             _ => continue,
+        };
+        let text = if typed_field && lower == "value" {
+            "*".repeat(text.chars().count())
+        } else {
+            text
         };
         out.push(' ');
         out.push_str(name);
@@ -299,7 +326,9 @@ mod tests {
           ]},
           {"type":2,"id":10,"tagName":"body","attributes":{"onload":"evil()","class":"page"},"childNodes":[
             {"type":2,"id":11,"tagName":"p","attributes":{"title":"a \"quote\""},"childNodes":[{"type":3,"id":12,"textContent":"1 < 2 & <b>"}]},
-            {"type":2,"id":13,"tagName":"input","attributes":{"value":"***","disabled":true,"rr_width":"10px"},"childNodes":[]}
+            {"type":2,"id":13,"tagName":"input","attributes":{"value":"***","disabled":true,"rr_width":"10px"},"childNodes":[]},
+            {"type":2,"id":14,"tagName":"input","attributes":{"type":"email","value":"ann@x.io"},"childNodes":[]},
+            {"type":2,"id":15,"tagName":"input","attributes":{"type":"submit","value":"Pay"},"childNodes":[]}
           ]}
         ]}
       ]}}},
@@ -322,7 +351,8 @@ mod tests {
             "<!DOCTYPE html>\n<html lang=\"en\"><head><style>body { color: red; }</style>\
              <style>p > a { x: 1 }</style></head><body class=\"page\">\
              <p title=\"a &quot;quote&quot;\">1 &lt; 2 &amp; &lt;b&gt;</p>\
-             <input disabled value=\"***\"></body></html>"
+             <input disabled value=\"***\"><input type=\"email\" value=\"********\">\
+             <input type=\"submit\" value=\"Pay\"></body></html>"
         );
     }
 
