@@ -8,7 +8,7 @@ use sessionlens::format::{FormatError, ReadOptions};
 use sessionlens::model::Limits;
 
 /// Most bytes any input may inflate to (gzip streams, zip entries), here 8 MiB. The default
-/// (4 GiB) is right for real recordings, but a fuzzer easily writes a 30-byte gzip or zip
+/// (1 GiB) is right for real recordings, but a fuzzer easily writes a 30-byte gzip or zip
 /// entry that legitimately inflates to gigabytes: that is allowed input, not a bug, and would
 /// only make libFuzzer report an out-of-memory. 8 MiB is still far larger than anything the
 /// fuzzer's inputs (at most a few hundred KiB) parse into.
