@@ -14,10 +14,15 @@ use sessionlens::store::{Library, SessionFilter};
 
 const SESSIONS: usize = 100_000;
 
+fn library_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/conversions-100k.sqlite")
+}
+
 fn library_100k() -> Library {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    std::fs::create_dir_all(&dir).expect("bench dir");
-    let path = dir.join("conversions-100k.sqlite");
+    let path = library_path();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("bench dir");
+    }
     if let Ok(library) = Library::open(&path)
         && library.num_sessions().unwrap_or(0) == SESSIONS as u64
         && !library.event_definitions().unwrap_or_default().is_empty()
@@ -91,6 +96,23 @@ fn conversions(c: &mut Criterion) {
                 .expect("facts");
             lift(&facts, &events, &kinds)
         });
+    });
+    // The first query after opening the library also builds the session index and reads each
+    // definition's hits; the app pays this once per open library (and after each change).
+    group.bench_function("kpis_100k_first_after_open", |b| {
+        b.iter_batched(
+            || Library::open(&library_path()).expect("open"),
+            |library| {
+                let facts = library
+                    .conversion_facts(
+                        black_box(&all),
+                        &["add_to_cart".to_owned(), "begin_checkout".to_owned()],
+                    )
+                    .expect("facts");
+                kpis(&facts)
+            },
+            criterion::BatchSize::PerIteration,
+        );
     });
     group.finish();
 }

@@ -14,7 +14,7 @@ use sessionlens::model::{
     ClickKind, DeviceClass, Event, EventKind, PagePos, PageView, PointerType, ScrollOffset,
     Session, SizePx, ViewportPos,
 };
-use sessionlens::render::heatmap::{RenderSettings, render_heatmap};
+use sessionlens::render::heatmap::{RenderSettings, render_heatmap, render_heatmap_into};
 use sessionlens::render::{RgbaImage, decode_png, encode_png};
 use sessionlens::store::{Library, SessionFilter};
 
@@ -80,7 +80,13 @@ fn render(c: &mut Criterion) {
     let settings = RenderSettings::for_kind(HeatmapKind::Click);
     let mut group = c.benchmark_group("heatmap");
     group.sample_size(20);
+    // Re-rendering into the previous image's buffer: what the app does when a slider moves.
+    let mut out = render_heatmap(&result, &shot, &settings);
     group.bench_function("render_1m_1440x6000", |b| {
+        b.iter(|| render_heatmap_into(black_box(&result), &shot, &settings, &mut out));
+    });
+    // A new 35 MB image each time: the first render of a page, and the CLI.
+    group.bench_function("render_1m_1440x6000_new_image", |b| {
         b.iter(|| render_heatmap(black_box(&result), &shot, &settings));
     });
     let image = render_heatmap(&result, &shot, &settings);

@@ -230,6 +230,25 @@ pub fn render_heatmap(
     screenshot: &RgbaImage,
     settings: &RenderSettings,
 ) -> RgbaImage {
+    let mut out = RgbaImage {
+        width: 0,
+        height: 0,
+        pixels: Vec::new(),
+    };
+    render_heatmap_into(result, screenshot, settings, &mut out);
+    out
+}
+
+/// [`render_heatmap`] into `out`, reusing its pixel buffer: every byte is overwritten, and a
+/// buffer of the right size costs no allocation (a fresh 1440 × 6000 image is 35 MB of pages the
+/// system must map and zero first). The GUI's render thread recycles the image the view has let
+/// go of this way.
+pub fn render_heatmap_into(
+    result: &HeatmapResult,
+    screenshot: &RgbaImage,
+    settings: &RenderSettings,
+    out: &mut RgbaImage,
+) {
     let image_from_page = ImageFromPage::new(screenshot.width, result.query.layout_width_px);
     let s = image_from_page.image_px_per_css_px;
     let page_h_img = (result.page_height_px as f32 * s).ceil() as u32;
@@ -245,30 +264,39 @@ pub fn render_heatmap(
     } else {
         0
     };
-    let mut out = blank(width, body_h + legend_h, [235, 235, 235, 255]);
-    let row = width as usize * 4;
-    let copy = (screenshot.height.min(body_h) as usize) * row;
-    if screenshot.width == width
-        && let (Some(dst), Some(src)) = (out.pixels.get_mut(..copy), screenshot.pixels.get(..copy))
-    {
-        dst.copy_from_slice(src);
-        // Screenshots are opaque; keep the output opaque too.
-        dst.chunks_exact_mut(4).for_each(|p| p[3] = 255);
+    let row_len = width as usize * 4;
+    let body = body_h as usize * row_len;
+    out.width = width;
+    out.height = body_h + legend_h;
+    out.pixels.resize((body_h + legend_h) as usize * row_len, 0);
+    // Body rows are written once: the density pass copies each screenshot row as it composites
+    // it; the band maps start from the copied rows.
+    if !result.query.kind.is_density() {
+        par_stripes(&mut out.pixels[..body], row_len, |first_row, stripe| {
+            for (i, row) in stripe.chunks_exact_mut(row_len).enumerate() {
+                base_row(row, screenshot, first_row + i);
+            }
+        });
+    }
+    if let Some(strip) = out.pixels.get_mut(body..) {
+        strip
+            .chunks_exact_mut(4)
+            .for_each(|p| p.copy_from_slice(&BACKGROUND));
     }
     let scale_label;
     if result.query.kind.is_density() {
-        let max = composite_density(&mut out, body_h, &result.density, s, settings);
+        let max = composite_density(out, screenshot, body_h, &result.density, s, settings);
         scale_label = format!("0 – {} {}", format_count(max), result.unit.noun());
     } else if result.query.kind == HeatmapKind::Scroll {
-        draw_scroll(&mut out, body_h, result, s, settings);
+        draw_scroll(out, body_h, result, s, settings);
         scale_label = "0 % – 100 % of page views reached".to_owned();
     } else {
-        let max = draw_attention(&mut out, body_h, result, s, settings);
+        let max = draw_attention(out, body_h, result, s, settings);
         scale_label = format!("0 – {max:.1} s in view per page view");
     }
     if settings.legend {
         draw_legend(
-            &mut out,
+            out,
             body_h,
             legend_h,
             settings,
@@ -277,10 +305,9 @@ pub fn render_heatmap(
         );
         for (i, line) in caption.iter().enumerate() {
             let baseline = body_h + 44 + CAPTION_LINE_PX * i as u32;
-            draw_text(&mut out, 8, baseline, line, CAPTION_TEXT_PX, [30, 30, 30]);
+            draw_text(out, 8, baseline, line, CAPTION_TEXT_PX, [30, 30, 30]);
         }
     }
-    out
 }
 
 /// Height of the legend strip holding `caption_lines` lines.
@@ -363,6 +390,29 @@ pub(crate) fn wrap_parts(parts: &[String], max_px: f32) -> Vec<String> {
     lines
 }
 
+/// Grey below the screenshot (and behind a screenshot of another width).
+const BACKGROUND: [u8; 4] = [235, 235, 235, 255];
+
+/// Writes body row `y`: the screenshot's row made opaque (screenshots are opaque; the output
+/// stays so), or grey where the screenshot has no such row.
+fn base_row(row: &mut [u8], screenshot: &RgbaImage, y: usize) {
+    let src = if screenshot.width as usize * 4 == row.len() {
+        screenshot.pixels.get(y * row.len()..(y + 1) * row.len())
+    } else {
+        None
+    };
+    match src {
+        Some(src) => {
+            row.copy_from_slice(src);
+            row.chunks_exact_mut(4).for_each(|p| p[3] = 255);
+        }
+        None => row
+            .chunks_exact_mut(4)
+            .for_each(|p| p.copy_from_slice(&BACKGROUND)),
+    }
+}
+
+#[cfg(test)]
 fn blank(width: u32, height: u32, rgba: [u8; 4]) -> RgbaImage {
     let mut pixels = vec![0u8; width as usize * height as usize * 4];
     pixels
@@ -419,33 +469,55 @@ fn blur_density(
         h,
         v: vec![0.0; w * h],
     };
+    bin_density(&mut g, density, s / cell as f32);
+    let radii = box_radii(sigma_img / cell as f32);
+    blur_rows(&mut g, radii);
+    blur_columns(&mut g, radii);
+    g
+}
+
+/// Sums the page-space grid into the work grid: page CSS px `(x, y)` lands in cell
+/// `((x + 0.5) · k, (y + 0.5) · k)`, `k` cells per CSS px. Runs over stripes of work-grid rows,
+/// each reading only the page rows that land in it, and skips runs of empty page cells.
+fn bin_density(g: &mut WorkGrid, density: &DensityGrid, k: f32) {
+    /// Page cells tested at once for being empty.
+    const RUN: usize = 16;
+    let (w, h) = (g.w, g.h);
     let dw = density.width as usize;
-    if dw > 0 && w > 0 {
-        let k = s / cell as f32;
-        for (y, row) in density.cells.chunks_exact(dw).enumerate() {
-            let gy = ((y as f32 + 0.5) * k) as usize;
-            if gy >= h {
+    if dw == 0 || w == 0 || h == 0 {
+        return;
+    }
+    // Work-grid column of each page column, and work-grid row of each page row (monotonic).
+    let gx: Vec<u32> = (0..dw)
+        .map(|x| u32::try_from((((x as f32 + 0.5) * k) as usize).min(w - 1)).unwrap_or(0))
+        .collect();
+    let rows = density.cells.len() / dw;
+    let gy: Vec<usize> = (0..rows).map(|y| ((y as f32 + 0.5) * k) as usize).collect();
+    par_stripes(&mut g.v, w, |first_row, stripe| {
+        let last_row = first_row + stripe.len() / w;
+        let from = gy.partition_point(|&r| r < first_row);
+        let to = gy.partition_point(|&r| r < last_row);
+        for (y, &row_y) in gy.iter().enumerate().take(to).skip(from) {
+            let (Some(row), Some(out)) = (
+                density.cells.get(y * dw..(y + 1) * dw),
+                stripe.get_mut((row_y - first_row) * w..(row_y - first_row + 1) * w),
+            ) else {
                 break;
-            }
-            let grow = gy * w;
-            for (x, &v) in row.iter().enumerate() {
-                if v != 0.0 {
-                    let gx = ((x as f32 + 0.5) * k) as usize;
-                    if let Some(c) = g.v.get_mut(grow + gx.min(w - 1)) {
-                        *c += v;
+            };
+            for (run, cols) in row.chunks(RUN).zip(gx.chunks(RUN)) {
+                // Most of a page is empty: test a run of cells at once (by their bits, so a
+                // `-0.0` counts as a value, which adds nothing).
+                if run.iter().fold(0u32, |a, v| a | v.to_bits()) == 0 {
+                    continue;
+                }
+                for (&v, &c) in run.iter().zip(cols) {
+                    if let Some(o) = out.get_mut(c as usize) {
+                        *o += v;
                     }
                 }
             }
         }
-    }
-    let sigma_cells = sigma_img / cell as f32;
-    for r in box_radii(sigma_cells) {
-        if r > 0 {
-            blur_rows(&mut g, r);
-            blur_columns(&mut g, r);
-        }
-    }
-    g
+    });
 }
 
 /// Radii of three box blurs approximating a Gaussian of `sigma` (W. Jarosz / P. Kovesi).
@@ -474,22 +546,33 @@ fn workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
-/// Runs `f(first_row, rows)` over horizontal stripes of `data` (`row_len` values per row), on
-/// this thread and named scoped helper threads that take stripes from a shared pool (so every
-/// stripe is done even if a helper cannot be started).
-fn par_stripes<T: Send>(data: &mut [T], row_len: usize, f: impl Fn(usize, &mut [T]) + Sync) {
-    let rows = data.len() / row_len.max(1);
+/// Rows per stripe of a grid of `rows` rows, as [`par_stripes`] splits it (all of them when it
+/// runs on one thread).
+fn stripe_rows(rows: usize) -> usize {
     let n = workers().min(rows.max(1));
     if n <= 1 || rows < 64 {
+        rows.max(1)
+    } else {
+        rows.div_ceil(n * 2)
+    }
+}
+
+/// Runs `f(first_row, rows)` over horizontal stripes of `data` (`row_len` values per row,
+/// [`stripe_rows`] rows per stripe), on this thread and named scoped helper threads that take
+/// stripes from a shared pool (so every stripe is done even if a helper cannot be started).
+fn par_stripes<T: Send>(data: &mut [T], row_len: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+    let rows = data.len() / row_len.max(1);
+    let per = stripe_rows(rows);
+    if per >= rows {
         f(0, data);
         return;
     }
-    let per = rows.div_ceil(n * 2);
     let stripes: Vec<(usize, &mut [T])> = data
         .chunks_mut(per * row_len)
         .enumerate()
         .map(|(i, chunk)| (i * per, chunk))
         .collect();
+    let n = workers().min(stripes.len());
     let pool = std::sync::Mutex::new(stripes);
     let work = || {
         while let Some((first_row, stripe)) = pool.lock().ok().and_then(|mut p| p.pop()) {
@@ -510,63 +593,120 @@ fn par_stripes<T: Send>(data: &mut [T], row_len: usize, f: impl Fn(usize, &mut [
     });
 }
 
-/// Horizontal box blur of radius `r` (mean over `2r + 1` cells, zero outside), per row.
-fn blur_rows(g: &mut WorkGrid, r: usize) {
+/// Box blur of radius `r` along a line: the mean over `2r + 1` values, zero outside.
+fn box_line(src: &[f32], out: &mut [f32], r: usize) {
+    let inv = 1.0 / (2 * r + 1) as f32;
+    let mut acc: f32 = src[..r.min(src.len())].iter().sum();
+    for (x, o) in out.iter_mut().enumerate() {
+        if let Some(&add) = src.get(x + r) {
+            acc += add;
+        }
+        *o = acc * inv;
+        if let Some(&sub) = x.checked_sub(r).and_then(|i| src.get(i)) {
+            acc -= sub;
+        }
+    }
+}
+
+/// Horizontal box blurs of `radii` in turn, each row done in one go while it is in cache.
+fn blur_rows(g: &mut WorkGrid, radii: [usize; 3]) {
     let w = g.w;
-    if w == 0 {
+    if w == 0 || radii.iter().all(|&r| r == 0) {
         return;
     }
-    let inv = 1.0 / (2 * r + 1) as f32;
     par_stripes(&mut g.v, w, |_, stripe| {
         let mut src = vec![0.0f32; w];
         for row in stripe.chunks_exact_mut(w) {
-            src.copy_from_slice(row);
-            let mut acc: f32 = src[..r.min(w)].iter().sum();
-            for (x, out) in row.iter_mut().enumerate() {
-                if let Some(&add) = src.get(x + r) {
-                    acc += add;
-                }
-                *out = acc * inv;
-                if let Some(&sub) = x.checked_sub(r).and_then(|i| src.get(i)) {
-                    acc -= sub;
-                }
+            for &r in radii.iter().filter(|&&r| r > 0) {
+                src.copy_from_slice(row);
+                box_line(&src, row, r);
             }
         }
     });
 }
 
-/// Vertical box blur of radius `r`, walking rows with a running sum per column (cache friendly).
-fn blur_columns(g: &mut WorkGrid, r: usize) {
+/// Columns per block of the vertical blur: a block of a stripe and its two buffers stay in cache.
+const COLUMN_BLOCK: usize = 64;
+
+/// Vertical box blurs of `radii` in turn, in place. Each stripe of rows is blurred with the rows
+/// within the summed radii above and below it (copied before any stripe changes), in blocks of
+/// [`COLUMN_BLOCK`] columns, with running sums per column.
+fn blur_columns(g: &mut WorkGrid, radii: [usize; 3]) {
     let (w, h) = (g.w, g.h);
-    if w == 0 || h == 0 {
+    let halo: usize = radii.iter().sum();
+    if w == 0 || h == 0 || halo == 0 {
         return;
     }
-    let inv = 1.0 / (2 * r + 1) as f32;
-    let src = g.v.clone();
-    par_stripes(&mut g.v, w, |first_row, stripe| {
+    let per = stripe_rows(h);
+    // Rows [b − halo, b + halo) around each stripe boundary b, as they are before blurring.
+    let edges: Vec<(usize, Vec<f32>)> = (per..h)
+        .step_by(per)
+        .map(|b| {
+            let a = b.saturating_sub(halo);
+            let e = (b + halo).min(h);
+            (a, g.v[a * w..e * w].to_vec())
+        })
+        .collect();
+    // The value at (x, y) before blurring, for a row outside the stripe.
+    let original = |y: usize, x0: usize, x1: usize| -> &[f32] {
+        let k = edges.partition_point(|(a, _)| *a <= y).saturating_sub(1);
+        edges
+            .get(k)
+            .and_then(|(a, rows)| rows.get((y - a) * w + x0..(y - a) * w + x1))
+            .unwrap_or(&[])
+    };
+    par_stripes(&mut g.v, w, |first, stripe| {
         let rows = stripe.len() / w;
-        let mut acc = vec![0.0f32; w];
-        // Prime the running sums for the stripe's first row: rows first-r ..= first+r-1.
-        for y in first_row.saturating_sub(r)..(first_row + r).min(h) {
-            for (a, v) in acc.iter_mut().zip(&src[y * w..(y + 1) * w]) {
-                *a += v;
-            }
-        }
-        for local in 0..rows {
-            let y = first_row + local;
-            if y + r < h {
-                for (a, v) in acc.iter_mut().zip(&src[(y + r) * w..(y + r + 1) * w]) {
-                    *a += v;
+        let (top, bottom) = (first.saturating_sub(halo), (first + rows + halo).min(h));
+        let n = bottom - top;
+        let mut a = vec![0.0f32; n * COLUMN_BLOCK];
+        let mut b = vec![0.0f32; n * COLUMN_BLOCK];
+        let mut acc = [0.0f32; COLUMN_BLOCK];
+        for x0 in (0..w).step_by(COLUMN_BLOCK) {
+            let x1 = (x0 + COLUMN_BLOCK).min(w);
+            let bw = x1 - x0;
+            for (i, y) in (top..bottom).enumerate() {
+                let dst = &mut a[i * bw..(i + 1) * bw];
+                let src = if (first..first + rows).contains(&y) {
+                    &stripe[(y - first) * w + x0..(y - first) * w + x1]
+                } else {
+                    original(y, x0, x1)
+                };
+                if src.len() == bw {
+                    dst.copy_from_slice(src);
+                } else {
+                    dst.fill(0.0);
                 }
             }
-            for (o, a) in stripe[local * w..(local + 1) * w].iter_mut().zip(&acc) {
-                *o = a * inv;
-            }
-            if y >= r {
-                let old = y - r;
-                for (a, v) in acc.iter_mut().zip(&src[old * w..(old + 1) * w]) {
-                    *a -= v;
+            for &r in radii.iter().filter(|&&r| r > 0) {
+                let inv = 1.0 / (2 * r + 1) as f32;
+                let acc = &mut acc[..bw];
+                acc.fill(0.0);
+                for y in 0..r.min(n) {
+                    for (s, v) in acc.iter_mut().zip(&a[y * bw..(y + 1) * bw]) {
+                        *s += v;
+                    }
                 }
+                for y in 0..n {
+                    if y + r < n {
+                        for (s, v) in acc.iter_mut().zip(&a[(y + r) * bw..(y + r + 1) * bw]) {
+                            *s += v;
+                        }
+                    }
+                    for (o, s) in b[y * bw..(y + 1) * bw].iter_mut().zip(acc.iter()) {
+                        *o = s * inv;
+                    }
+                    if y >= r {
+                        for (s, v) in acc.iter_mut().zip(&a[(y - r) * bw..(y - r + 1) * bw]) {
+                            *s -= v;
+                        }
+                    }
+                }
+                std::mem::swap(&mut a, &mut b);
+            }
+            for local in 0..rows {
+                let i = first + local - top;
+                stripe[local * w + x0..local * w + x1].copy_from_slice(&a[i * bw..(i + 1) * bw]);
             }
         }
     });
@@ -590,75 +730,134 @@ pub(crate) fn scale_of(values: &[f32], normalise: Normalise) -> f32 {
     }
 }
 
-/// Blurs, colours and composites a density map into `out` (rows `0..body_h`); returns the
-/// legend's top value (the weight in a CSS px cell at full intensity, per the kernel).
+/// Integer blending of one colormap entry per intensity index: `out = (p · keep + add) >> 8`.
+struct BlendTable {
+    /// `256 − alpha · 256` per index.
+    keep: [u16; 256],
+    /// `colour · alpha · 256` per index and channel.
+    add: [[u16; 3]; 256],
+}
+
+impl BlendTable {
+    fn new(settings: &RenderSettings) -> Self {
+        let lut = settings.colormap.lut();
+        let mono = settings.colormap.is_mono();
+        let opacity = settings.opacity.clamp(0.0, 1.0);
+        let mut table = Self {
+            keep: [256; 256],
+            add: [[0; 3]; 256],
+        };
+        for i in 1..256 {
+            let v = i as f32 / 255.0;
+            // heatmap.js fades the colour in below its first stop (0.25); mono maps fade all
+            // the way.
+            let a = if mono {
+                opacity * v
+            } else {
+                opacity * (v / 0.25).min(1.0)
+            };
+            let a256 = (a * 256.0).round().clamp(0.0, 256.0) as u16;
+            table.keep[i] = 256 - a256;
+            for (add, c) in table.add[i].iter_mut().zip(lut[i]) {
+                *add = u16::from(c) * a256;
+            }
+        }
+        table
+    }
+
+    /// Blends index `i` over the RGB of one opaque RGBA pixel.
+    #[inline]
+    fn apply(&self, px: &mut [u8], i: u8) {
+        let keep = u32::from(self.keep[usize::from(i)]);
+        let add = &self.add[usize::from(i)];
+        for (p, &a) in px.iter_mut().zip(add) {
+            *p = ((u32::from(*p) * keep + u32::from(a)) >> 8) as u8;
+        }
+    }
+}
+
+/// Blurs, colours and composites a density map over the body rows of `out` (rows `0..body_h`,
+/// each copied from `screenshot`, or grey, as it is written); returns the legend's top value
+/// (the weight in a CSS px cell at full intensity, per the kernel).
 fn composite_density(
     out: &mut RgbaImage,
+    screenshot: &RgbaImage,
     body_h: u32,
     density: &DensityGrid,
     s: f32,
     settings: &RenderSettings,
 ) -> f32 {
-    let width = out.width;
-    let g = blur_density(density, s, (width, body_h), settings.radius_px);
+    let width = out.width as usize;
+    let row_len = width * 4;
+    let body = (body_h as usize * row_len).min(out.pixels.len());
+    let g = blur_density(density, s, (out.width, body_h), settings.radius_px);
     let sigma_img = (settings.radius_px.max(0.5) * s) / 2.0;
     let cell = cell_size(sigma_img);
     let top = scale_of(&g.v, settings.normalise);
-    if top <= 0.0 {
+    let (gw, gh) = (g.w, g.h);
+    if top <= 0.0 || gw == 0 || gh == 0 {
+        par_stripes(&mut out.pixels[..body], row_len, |first_row, stripe| {
+            for (i, row) in stripe.chunks_exact_mut(row_len).enumerate() {
+                base_row(row, screenshot, first_row + i);
+            }
+        });
         return 0.0;
     }
     // Legend: peak of the kernel-smoothed density, in weight per (CSS px)², times the kernel's
     // area: the number of points a spot at full intensity stands for.
     let kernel_area_css = 2.0 * std::f32::consts::PI * (settings.radius_px.max(0.5) / 2.0).powi(2);
     let legend_top = top / ((cell * cell) as f32 / (s * s)) * kernel_area_css;
-    let lut = settings.colormap.lut();
-    let mono = settings.colormap.is_mono();
-    let opacity = settings.opacity.clamp(0.0, 1.0);
-    // Alpha per intensity index: heatmap.js fades the colour below its first stop (0.25).
-    let mut alpha = [0f32; 256];
-    for (i, a) in alpha.iter_mut().enumerate() {
-        let v = i as f32 / 255.0;
-        *a = if i == 0 {
-            0.0
-        } else if mono {
-            opacity * v
-        } else {
-            opacity * (v / 0.25).min(1.0)
-        };
-    }
-    let inv_top = 255.0 / top;
-    let row_len = width as usize * 4;
-    let body = (body_h as usize * row_len).min(out.pixels.len());
-    let (gw, gh) = (g.w, g.h);
+    let table = BlendTable::new(settings);
+    // Linear interpolation between cell centres: per image column, its left cell and weight.
+    let columns: Vec<(u32, f32)> = (0..width)
+        .map(|x| {
+            let fx = ((x as f32 + 0.5) / cell as f32 - 0.5).max(0.0);
+            let x0 = (fx as usize).min(gw - 1);
+            (u32::try_from(x0).unwrap_or(0), fx - x0 as f32)
+        })
+        .collect();
+    let index_per_value = 255.0 / top;
     let gv = &g.v;
     par_stripes(&mut out.pixels[..body], row_len, |first_row, stripe| {
+        // Per cell of the current row: intensity (0–255 scale) and the step to the next cell.
         let mut line = vec![0.0f32; gw];
+        let mut step = vec![0.0f32; gw];
+        let mut index = vec![0u8; width];
         for (local, px_row) in stripe.chunks_exact_mut(row_len).enumerate() {
             let y = first_row + local;
-            // Vertical linear interpolation between two cell rows (cell centres).
+            base_row(px_row, screenshot, y);
             let fy = ((y as f32 + 0.5) / cell as f32 - 0.5).max(0.0);
             let y0 = (fy as usize).min(gh - 1);
             let y1 = (y0 + 1).min(gh - 1);
             let ty = fy - y0 as f32;
-            let (r0, r1) = (&gv[y0 * gw..(y0 + 1) * gw], &gv[y1 * gw..(y1 + 1) * gw]);
+            let (Some(r0), Some(r1)) = (
+                gv.get(y0 * gw..(y0 + 1) * gw),
+                gv.get(y1 * gw..(y1 + 1) * gw),
+            ) else {
+                continue;
+            };
             let mut any = false;
             for ((l, a), b) in line.iter_mut().zip(r0).zip(r1) {
-                *l = a + (b - a) * ty;
-                any |= *l > 0.0;
+                *l = (a + (b - a) * ty) * index_per_value;
+                any |= *l >= 1.0;
             }
             if !any {
                 continue;
             }
-            for (x, px) in px_row.chunks_exact_mut(4).enumerate() {
-                let fx = ((x as f32 + 0.5) / cell as f32 - 0.5).max(0.0);
-                let x0 = (fx as usize).min(gw - 1);
-                let x1 = (x0 + 1).min(gw - 1);
-                let v = line[x0] + (line[x1] - line[x0]) * (fx - x0 as f32);
-                let i = ((v * inv_top) as usize).min(255);
-                if i == 0 {
-                    continue;
+            for (i, st) in step.iter_mut().enumerate() {
+                *st = line.get(i + 1).map_or(0.0, |next| next - line[i]);
+            }
+            for (ix, &(x0, t)) in index.iter_mut().zip(&columns) {
+                let x0 = x0 as usize;
+                let v =
+                    line.get(x0).copied().unwrap_or(0.0) + step.get(x0).copied().unwrap_or(0.0) * t;
+                // Saturating: negative rounding noise is 0, above the scale is 255.
+                *ix = v.min(255.0) as u8;
+            }
+            for (px, &i) in px_row.chunks_exact_mut(4).zip(&index) {
+                if i != 0 {
+                    table.apply(px, i);
                 }
-                blend(px, lut[i], alpha[i]);
             }
         }
     });

@@ -54,7 +54,7 @@ pub(crate) struct SessionIndex {
 fn load_pairs(
     conn: &Connection,
     sql: &str,
-    position_of_rowid: &HashMap<i64, usize>,
+    position_of_rowid: &RowidPositions,
     values: &mut Vec<String>,
     lowercase: bool,
 ) -> Result<Vec<(u32, u32)>, StoreError> {
@@ -70,7 +70,7 @@ fn load_pairs(
         } else {
             intern(&mut ids, values, text)
         };
-        if let Some(&p) = position_of_rowid.get(&rowid) {
+        if let Some(p) = position_of_rowid.get(rowid) {
             pairs.push((u32::try_from(p).unwrap_or(u32::MAX), id));
         }
     }
@@ -92,6 +92,51 @@ fn sessions_with(len: usize, pairs: &[(u32, u32)], id: Option<usize>) -> Vec<boo
         }
     }
     with
+}
+
+/// Position of each session row id in the index: a dense table when the row ids are dense (the
+/// usual case: SQLite numbers rows 1, 2, 3, …), else a binary search in the sorted row ids.
+struct RowidPositions {
+    dense: Vec<u32>,
+    sorted_rowids: Vec<i64>,
+}
+
+impl RowidPositions {
+    fn new(sorted_rowids: &[i64]) -> Self {
+        let max = sorted_rowids.last().copied().unwrap_or(0);
+        let dense_ok = usize::try_from(max)
+            .is_ok_and(|m| m <= sorted_rowids.len().saturating_mul(4) + 1024)
+            && sorted_rowids.first().is_none_or(|&r| r >= 0);
+        if dense_ok {
+            let mut dense = vec![u32::MAX; usize::try_from(max).unwrap_or(0) + 1];
+            for (p, &r) in sorted_rowids.iter().enumerate() {
+                if let Some(slot) = usize::try_from(r).ok().and_then(|r| dense.get_mut(r)) {
+                    *slot = u32::try_from(p).unwrap_or(u32::MAX);
+                }
+            }
+            Self {
+                dense,
+                sorted_rowids: Vec::new(),
+            }
+        } else {
+            Self {
+                dense: Vec::new(),
+                sorted_rowids: sorted_rowids.to_vec(),
+            }
+        }
+    }
+
+    fn get(&self, rowid: i64) -> Option<usize> {
+        if self.dense.is_empty() {
+            self.sorted_rowids.binary_search(&rowid).ok()
+        } else {
+            usize::try_from(rowid)
+                .ok()
+                .and_then(|r| self.dense.get(r))
+                .filter(|&&p| p != u32::MAX)
+                .map(|&p| p as usize)
+        }
+    }
 }
 
 fn intern(map: &mut HashMap<String, u32>, values: &mut Vec<String>, value: &str) -> u32 {
@@ -143,7 +188,6 @@ impl SessionIndex {
         };
         let mut source_ids = HashMap::new();
         source_ids.insert(String::new(), 0);
-        let mut position_of_rowid = HashMap::new();
         {
             let mut stmt = conn.prepare(
                 "SELECT session_rowid, started_at_ms, duration_ms, device, viewport_width, channel, utm_source,
@@ -153,7 +197,6 @@ impl SessionIndex {
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let rowid: i64 = r.get(0)?;
-                position_of_rowid.insert(rowid, index.rowids.len());
                 index.rowids.push(rowid);
                 index.started_at_ms.push(r.get(1)?);
                 index.duration_ms.push(r.get(2)?);
@@ -175,6 +218,7 @@ impl SessionIndex {
                     .push(r.get::<_, Option<f64>>(9)?.unwrap_or(0.0));
             }
         }
+        let position_of_rowid = RowidPositions::new(&index.rowids);
         let mut url_ids = HashMap::new();
         let mut per_session: Vec<Vec<u32>> = vec![Vec::new(); index.rowids.len()];
         {
@@ -185,8 +229,8 @@ impl SessionIndex {
                 let url = r.get_ref(1)?.as_str().unwrap_or("");
                 let id = intern(&mut url_ids, &mut index.urls, url);
                 if let Some(list) = position_of_rowid
-                    .get(&rowid)
-                    .and_then(|&p| per_session.get_mut(p))
+                    .get(rowid)
+                    .and_then(|p| per_session.get_mut(p))
                     && !list.contains(&id)
                 {
                     list.push(id);

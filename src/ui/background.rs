@@ -834,16 +834,32 @@ impl Background {
             let spawned = std::thread::Builder::new()
                 .name("heatmap-render".to_owned())
                 .spawn(move || {
+                    // Images sent lately: once the view has let go of one, its buffer is drawn
+                    // into again instead of mapping a fresh one (35 MB for a long page).
+                    let mut sent: Vec<Arc<RgbaImage>> = Vec::new();
                     while let Ok(mut job) = rx.recv() {
                         while let Ok(newer) = rx.try_recv() {
                             job = newer;
                         }
                         let image = match &job.compare {
-                            None => crate::render::heatmap::render_heatmap(
-                                &job.result,
-                                &job.screenshot,
-                                &job.settings,
-                            ),
+                            None => {
+                                let mut out = sent
+                                    .iter()
+                                    .position(|i| Arc::strong_count(i) == 1)
+                                    .and_then(|p| Arc::try_unwrap(sent.swap_remove(p)).ok())
+                                    .unwrap_or_else(|| RgbaImage {
+                                        width: 0,
+                                        height: 0,
+                                        pixels: Vec::new(),
+                                    });
+                                crate::render::heatmap::render_heatmap_into(
+                                    &job.result,
+                                    &job.screenshot,
+                                    &job.settings,
+                                    &mut out,
+                                );
+                                out
+                            }
                             Some((compared, layout)) => crate::render::compare::render_comparison(
                                 &job.result,
                                 &compared.b,
@@ -853,12 +869,17 @@ impl Background {
                                 *layout,
                             ),
                         };
+                        let image = Arc::new(image);
+                        sent.push(Arc::clone(&image));
+                        if sent.len() > 2 {
+                            sent.remove(0);
+                        }
                         Self::send_from(
                             &ctx,
                             &results,
                             JobResult::HeatmapImage {
                                 generation: job.generation,
-                                image: Arc::new(image),
+                                image,
                             },
                         );
                     }

@@ -141,6 +141,25 @@ fn golden_each_kind() {
 }
 
 #[test]
+fn rendering_into_a_used_buffer_gives_the_same_pixels() {
+    let shot = screenshot(320, 240);
+    for kind in HeatmapKind::ALL {
+        let r = result(kind, 320, 240, &sample_points());
+        let settings = RenderSettings::for_kind(kind);
+        let fresh = render_heatmap(&r, &shot, &settings);
+        // A buffer of another size full of junk, and one of the same size.
+        for mut used in [
+            blank(100, 700, [1, 2, 3, 4]),
+            blank(fresh.width, fresh.height, [9; 4]),
+        ] {
+            render_heatmap_into(&r, &shot, &settings, &mut used);
+            assert_eq!((used.width, used.height), (fresh.width, fresh.height));
+            assert!(used.pixels == fresh.pixels, "{kind:?}: a pixel differs");
+        }
+    }
+}
+
+#[test]
 fn golden_each_colormap() {
     let shot = screenshot(320, 240);
     let r = result(HeatmapKind::Click, 320, 240, &sample_points());
