@@ -747,7 +747,8 @@ impl BlendTable {
             keep: [256; 256],
             add: [[0; 3]; 256],
         };
-        for i in 1..256 {
+        let entries = table.keep.iter_mut().zip(&mut table.add).zip(lut);
+        for (i, ((keep, add), rgb)) in entries.enumerate().skip(1) {
             let v = i as f32 / 255.0;
             // heatmap.js fades the colour in below its first stop (0.25); mono maps fade all
             // the way.
@@ -757,8 +758,8 @@ impl BlendTable {
                 opacity * (v / 0.25).min(1.0)
             };
             let a256 = (a * 256.0).round().clamp(0.0, 256.0) as u16;
-            table.keep[i] = 256 - a256;
-            for (add, c) in table.add[i].iter_mut().zip(lut[i]) {
+            *keep = 256 - a256;
+            for (add, c) in add.iter_mut().zip(rgb) {
                 *add = u16::from(c) * a256;
             }
         }
