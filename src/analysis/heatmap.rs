@@ -396,6 +396,13 @@ impl HeatmapResult {
 
 /// Aggregates one map from the library.
 pub fn aggregate(library: &Library, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
+    library.read_snapshot(|| aggregate_in_snapshot(library, query))
+}
+
+fn aggregate_in_snapshot(
+    library: &Library,
+    query: &HeatmapQuery,
+) -> Result<HeatmapResult, HeatmapError> {
     if query.layout_width_px == 0 || query.layout_width_px > MAX_PAGE_WIDTH_PX {
         return Err(HeatmapError::BadLayoutWidth(query.layout_width_px));
     }
