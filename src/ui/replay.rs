@@ -125,6 +125,8 @@ pub struct ReplayState {
     rows_for: Vec<String>,
     /// Whole-page zoom (1 = page width fits the stage).
     pub zoom: f32,
+    /// Elements of the recorded clicks under the stage's last right-click, nearest first.
+    stage_elements: Vec<crate::model::ElementDescriptor>,
 }
 
 impl ReplayState {
@@ -143,6 +145,7 @@ impl ReplayState {
             event_rows: Vec::new(),
             rows_for: vec!["-".to_owned()],
             zoom: 1.0,
+            stage_elements: Vec::new(),
         }
     }
 
@@ -259,6 +262,96 @@ impl ScreenFromPage {
     fn rect(self, x: f32, y: f32, w: f32, h: f32) -> Rect {
         Rect::from_min_size(self.pos(PagePos { x, y }), Vec2::new(w, h) * self.scale)
     }
+
+    /// The page position under screen point `p`.
+    fn page_pos(self, p: Pos2) -> PagePos {
+        let v = (p - self.origin) / self.scale.max(1e-6);
+        PagePos { x: v.x, y: v.y }
+    }
+}
+
+/// Page CSS px around a right-click within which a recorded click counts as "here".
+pub const ELEMENT_PICK_RADIUS_PX: f32 = 30.0;
+
+/// The elements of the recorded clicks on page view `page_index` within `radius_px` of
+/// `pos_in_page`, nearest click first, each element once, at most five.
+#[must_use]
+pub fn clicked_elements_near(
+    session: &crate::model::Session,
+    page_index: usize,
+    pos_in_page: PagePos,
+    radius_px: f32,
+) -> Vec<crate::model::ElementDescriptor> {
+    let mut near: Vec<(f32, u32)> = session
+        .events
+        .iter()
+        .filter(|e| e.page as usize == page_index)
+        .filter_map(|e| match &e.kind {
+            EventKind::Click {
+                pos_in_page: at,
+                target: Some(t),
+                ..
+            } => {
+                let d = (at.x - pos_in_page.x).hypot(at.y - pos_in_page.y);
+                (d <= radius_px).then_some((d, *t))
+            }
+            _ => None,
+        })
+        .collect();
+    near.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for (_, t) in near {
+        if seen.contains(&t) {
+            continue;
+        }
+        seen.push(t);
+        if let Some(element) = session.target(Some(t)) {
+            out.push(element.clone());
+        }
+        if out.len() == 5 {
+            break;
+        }
+    }
+    out
+}
+
+/// The stage's right-click menu: define an event from the element of a recorded click there.
+fn stage_element_menu(
+    response: &egui::Response,
+    map: ScreenFromPage,
+    session: &crate::model::Session,
+    page_index: usize,
+    elements: &mut Vec<crate::model::ElementDescriptor>,
+    commands: &mut Vec<Command>,
+) {
+    if response.secondary_clicked()
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        *elements = clicked_elements_near(
+            session,
+            page_index,
+            map.page_pos(p),
+            ELEMENT_PICK_RADIUS_PX / map.scale.clamp(0.25, 1.0),
+        );
+    }
+    response.context_menu(|ui| {
+        if elements.is_empty() {
+            ui.label("No recorded click on a known element here.");
+            return;
+        }
+        for element in elements.iter() {
+            let text = if elements.len() == 1 {
+                "Define event from this element…".to_owned()
+            } else {
+                format!("Define event from {}…", element.label())
+            };
+            if ui.button(text).clicked() {
+                commands.push(Command::DefineFromElement(element.clone()));
+                ui.close();
+            }
+        }
+    });
 }
 
 /// `MM:SS.t` or `H:MM:SS` of elapsed ms.
@@ -826,7 +919,16 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
     });
     let zoom_delta = ui.input(|i| i.zoom_delta());
     let stage_rect = ui.available_rect_before_wrap();
-    ui.allocate_rect(stage_rect, Sense::hover());
+    let visitor_mode = app.prefs.replay.mode == StageMode::Visitor;
+    // Right-click a recorded click to define an event from its element.
+    let stage_response = ui.allocate_rect(
+        stage_rect,
+        if visitor_mode {
+            Sense::click()
+        } else {
+            Sense::hover()
+        },
+    );
     let vw = frame.viewport.width.max(1) as f32;
     let vh = frame.viewport.height.max(1) as f32;
     match app.prefs.replay.mode {
@@ -859,6 +961,14 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
                 page_height,
             );
             draw_overlays(&painter, &frame, map, trail_ms);
+            stage_element_menu(
+                &stage_response,
+                map,
+                session,
+                page_index,
+                &mut replay.stage_elements,
+                &mut app.commands,
+            );
             ui.painter().rect_stroke(
                 view,
                 0.0,
@@ -881,11 +991,19 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
                 .id_salt("whole_page")
                 .auto_shrink([false, false])
                 .show_viewport(&mut child, |ui, visible| {
-                    let (rect, _) = ui.allocate_exact_size(content, Sense::hover());
+                    let (rect, response) = ui.allocate_exact_size(content, Sense::click());
                     let map = ScreenFromPage {
                         origin: rect.min,
                         scale,
                     };
+                    stage_element_menu(
+                        &response,
+                        map,
+                        session,
+                        page_index,
+                        &mut replay.stage_elements,
+                        &mut app.commands,
+                    );
                     let painter = ui.painter_at(ui.clip_rect());
                     draw_page(
                         ui.ctx(),
@@ -1568,5 +1686,58 @@ pub fn element_definition_ui(app: &App, ctx: &egui::Context, out: &mut Vec<Comma
         out.push(Command::SetElementDefinition(None));
     } else if Some(&form) != app.element_definition.as_ref() {
         out.push(Command::SetElementDefinition(Some(form)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClickKind, ElementDescriptor, Event, PointerType, Session, ViewportPos};
+
+    fn click(page: u32, x: f32, y: f32, target: Option<u32>) -> Event {
+        Event {
+            timestamp_ms: 1_000,
+            page,
+            kind: EventKind::Click {
+                pos_in_page: PagePos { x, y },
+                pos_in_viewport: ViewportPos { x, y },
+                kind: ClickKind::Click,
+                pointer: PointerType::Mouse,
+                target,
+            },
+        }
+    }
+
+    fn element(id: &str) -> ElementDescriptor {
+        ElementDescriptor {
+            tag: "button".to_owned(),
+            id: Some(id.to_owned()),
+            selector: format!("#{id}"),
+            ..ElementDescriptor::default()
+        }
+    }
+
+    #[test]
+    fn a_right_click_finds_the_elements_of_recorded_clicks_nearby_nearest_first() {
+        let session = Session {
+            targets: vec![element("add-to-cart"), element("wishlist"), element("far")],
+            events: vec![
+                click(0, 100.0, 100.0, Some(0)),
+                click(0, 104.0, 98.0, Some(0)),
+                click(0, 120.0, 100.0, Some(1)),
+                click(0, 400.0, 400.0, Some(2)),
+                // Same spot, another page view: not this page.
+                click(1, 118.0, 100.0, Some(2)),
+                // No known element.
+                click(0, 117.0, 100.0, None),
+            ],
+            ..Session::default()
+        };
+        let near = clicked_elements_near(&session, 0, PagePos { x: 116.0, y: 100.0 }, 30.0);
+        let ids: Vec<_> = near.iter().map(|e| e.id.as_deref().unwrap_or("")).collect();
+        assert_eq!(ids, ["wishlist", "add-to-cart"]);
+        assert!(
+            clicked_elements_near(&session, 0, PagePos { x: 250.0, y: 250.0 }, 30.0).is_empty()
+        );
     }
 }
