@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sessionlens::analysis::conversions::{funnel, kpis, lift};
+use sessionlens::analysis::conversions::{Kpis, funnel, kpis, lift};
 use sessionlens::analysis::signals::SignalKind;
 use sessionlens::demo::{GenerateOptions, fill_library};
 use sessionlens::store::{Library, SessionFilter};
@@ -47,6 +47,17 @@ fn library_100k() -> Library {
     library
 }
 
+/// The KPIs over `filter`, facts loaded from the library (the two events the KPIs need).
+fn kpis_of(library: &Library, filter: &SessionFilter) -> Kpis {
+    let facts = library
+        .conversion_facts(
+            black_box(filter),
+            &["add_to_cart".to_owned(), "begin_checkout".to_owned()],
+        )
+        .expect("facts");
+    kpis(&facts)
+}
+
 fn conversions(c: &mut Criterion) {
     let library = library_100k();
     let all = SessionFilter::default();
@@ -71,15 +82,7 @@ fn conversions(c: &mut Criterion) {
     let mut group = c.benchmark_group("conversions");
     group.sample_size(10);
     group.bench_function("kpis_100k", |b| {
-        b.iter(|| {
-            let facts = library
-                .conversion_facts(
-                    black_box(&all),
-                    &["add_to_cart".to_owned(), "begin_checkout".to_owned()],
-                )
-                .expect("facts");
-            kpis(&facts)
-        });
+        b.iter(|| kpis_of(&library, &all));
     });
     group.bench_function("funnel_5_steps_100k", |b| {
         b.iter(|| {
@@ -102,15 +105,7 @@ fn conversions(c: &mut Criterion) {
     group.bench_function("kpis_100k_first_after_open", |b| {
         b.iter_batched(
             || Library::open(&library_path()).expect("open"),
-            |library| {
-                let facts = library
-                    .conversion_facts(
-                        black_box(&all),
-                        &["add_to_cart".to_owned(), "begin_checkout".to_owned()],
-                    )
-                    .expect("facts");
-                kpis(&facts)
-            },
+            |library| kpis_of(&library, &all),
             criterion::BatchSize::PerIteration,
         );
     });

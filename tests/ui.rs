@@ -750,3 +750,39 @@ fn a_damaged_library_is_kept_and_rebuilt_from_the_dialog() {
     library.check_integrity().unwrap();
     assert_eq!(library.notes(None).unwrap().len(), 1);
 }
+
+#[test]
+fn starting_a_new_library_from_the_dialog_keeps_the_file_and_fills_the_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.sqlite");
+    let garbage = vec![0xA5u8; 64 * 1024];
+    std::fs::write(&path, &garbage).unwrap();
+
+    let mut h = harness(path.clone(), Vec::new());
+    step_until(&mut h, "the damaged-library dialog", |app| {
+        app.damaged_library.is_some()
+    });
+    h.get_by_label("Start a new library").click();
+    step_until(&mut h, "the new library", |app| {
+        app.damaged_library
+            .as_ref()
+            .is_some_and(|d| d.outcome.is_some())
+    });
+    let outcome = h.state().damaged_library.clone().unwrap().outcome.unwrap();
+    assert!(
+        outcome.contains("A new, empty library was started"),
+        "{outcome}"
+    );
+    h.get_by_label("Continue").click();
+    // The new library fills with the bundled samples, as on a first start.
+    step_until(&mut h, "the samples in the new library", |app| {
+        app.rows.len() == 19 + SIMULATED
+    });
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".damaged-"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), garbage);
+}

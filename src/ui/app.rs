@@ -784,8 +784,18 @@ impl App {
                         });
                     }
                 }
-                JobResult::Rebuilt(result) => {
+                JobResult::Rebuilt { fresh, result } => {
                     let outcome = match result {
+                        Ok(report) if fresh => {
+                            // The empty library fills with the samples on opening, as on a
+                            // first start.
+                            self.background.reopen();
+                            self.commands.push(Command::RefreshList);
+                            format!(
+                                "A new, empty library was started. The damaged file is kept at {}.",
+                                report.damaged_kept_at
+                            )
+                        }
                         Ok(report) => {
                             self.background.reopen();
                             self.commands.push(Command::RefreshList);

@@ -137,8 +137,13 @@ pub enum JobResult {
     /// The library file is damaged (or not a library): the app offers to rebuild it or start
     /// a new one, keeping the file.
     LibraryDamaged(String),
-    /// A rebuild finished (or failed, with the reason).
-    Rebuilt(Result<crate::store::RebuildReport, String>),
+    /// A rebuild, or the start of a new library, finished (or failed, with the reason).
+    Rebuilt {
+        /// A new, empty library was started instead of a rebuild.
+        fresh: bool,
+        /// What the rebuild did, or why it failed.
+        result: Result<crate::store::RebuildReport, String>,
+    },
     /// The sections of the heatmap's page with their reach (or why they could not be read).
     Sections(Result<Vec<crate::store::SectionReach>, String>),
     /// A report folder was written: its path, files and warnings (`None`: no folder chosen).
@@ -330,14 +335,20 @@ impl Background {
                 Self::send_from(
                     &ctx,
                     &tx,
-                    JobResult::Rebuilt(result.map_err(|e| e.to_string())),
+                    JobResult::Rebuilt {
+                        fresh,
+                        result: result.map_err(|e| e.to_string()),
+                    },
                 );
             });
         if let Err(e) = spawned {
             Self::send_from(
                 &self.ctx,
                 &self.results_tx,
-                JobResult::Rebuilt(Err(format!("cannot start the rebuild: {e}"))),
+                JobResult::Rebuilt {
+                    fresh,
+                    result: Err(format!("cannot start the rebuild: {e}")),
+                },
             );
         }
     }
