@@ -208,13 +208,10 @@ impl DensityGrid {
     /// Adds `weight` at `pos_in_page`; `false` (nothing added) when it falls outside.
     #[inline]
     pub fn add(&mut self, pos_in_page: PagePos, weight: f32) -> bool {
-        let (x, y) = (pos_in_page.x.floor(), pos_in_page.y.floor());
-        // NaN fails both comparisons.
-        if !(x >= 0.0 && y >= 0.0 && x < self.width as f32 && y < self.height as f32) {
-            return false;
-        }
-        let i = y as usize * self.width as usize + x as usize;
-        match self.cells.get_mut(i) {
+        match self
+            .cell_index(pos_in_page)
+            .and_then(|i| self.cells.get_mut(i))
+        {
             Some(c) => {
                 *c += weight;
                 true
@@ -239,12 +236,8 @@ impl DensityGrid {
     /// The weight of the cell holding `pos_in_page` (0 outside).
     #[must_use]
     pub fn at(&self, pos_in_page: PagePos) -> f32 {
-        let (x, y) = (pos_in_page.x.floor(), pos_in_page.y.floor());
-        if !(x >= 0.0 && y >= 0.0 && x < self.width as f32 && y < self.height as f32) {
-            return 0.0;
-        }
-        self.cells
-            .get(y as usize * self.width as usize + x as usize)
+        self.cell_index(pos_in_page)
+            .and_then(|i| self.cells.get(i))
             .copied()
             .unwrap_or(0.0)
     }
@@ -633,8 +626,10 @@ impl Accumulator {
                 *n += 1;
             }
         }
-        for b in 1..next.len() {
-            next[b] += next[b - 1];
+        let mut total = 0;
+        for n in &mut next {
+            total += *n;
+            *n = total;
         }
         let mut sorted = vec![(0u32, 0.0f32); pending.len()];
         for &(cell, weight) in &pending {

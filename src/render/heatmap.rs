@@ -272,11 +272,7 @@ pub fn render_heatmap_into(
     // Body rows are written once: the density pass copies each screenshot row as it composites
     // it; the band maps start from the copied rows.
     if !result.query.kind.is_density() {
-        par_stripes(&mut out.pixels[..body], row_len, |first_row, stripe| {
-            for (i, row) in stripe.chunks_exact_mut(row_len).enumerate() {
-                base_row(row, screenshot, first_row + i);
-            }
-        });
+        base_rows(&mut out.pixels[..body], row_len, screenshot);
     }
     if let Some(strip) = out.pixels.get_mut(body..) {
         strip
@@ -410,6 +406,15 @@ fn base_row(row: &mut [u8], screenshot: &RgbaImage, y: usize) {
             .chunks_exact_mut(4)
             .for_each(|p| p.copy_from_slice(&BACKGROUND)),
     }
+}
+
+/// Writes every body row of `body` ([`base_row`]) on the render threads.
+fn base_rows(body: &mut [u8], row_len: usize, screenshot: &RgbaImage) {
+    par_stripes(body, row_len, |first_row, stripe| {
+        for (i, row) in stripe.chunks_exact_mut(row_len).enumerate() {
+            base_row(row, screenshot, first_row + i);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -797,11 +802,7 @@ fn composite_density(
     let top = scale_of(&g.v, settings.normalise);
     let (gw, gh) = (g.w, g.h);
     if top <= 0.0 || gw == 0 || gh == 0 {
-        par_stripes(&mut out.pixels[..body], row_len, |first_row, stripe| {
-            for (i, row) in stripe.chunks_exact_mut(row_len).enumerate() {
-                base_row(row, screenshot, first_row + i);
-            }
-        });
+        base_rows(&mut out.pixels[..body], row_len, screenshot);
         return 0.0;
     }
     // Legend: peak of the kernel-smoothed density, in weight per (CSS px)², times the kernel's
