@@ -501,7 +501,10 @@ fn aggregate_in_snapshot(
             let mut acc = Accumulator::new(query, page_height_px);
             let mut signal_targets: Vec<Option<String>> = Vec::new();
             match query.kind {
-                HeatmapKind::Click => add_clicks(library, query, &views, &mut acc)?,
+                HeatmapKind::Click => {
+                    acc.reserve(views.iter().map(|v| v.num_clicks as usize).sum());
+                    add_clicks(library, query, &views, &mut acc)?;
+                }
                 HeatmapKind::Move => {
                     library.for_each_point_blob(&views, PointKind::Move, |i, cols| {
                         let v = &views[i];
@@ -540,13 +543,17 @@ fn aggregate_in_snapshot(
 struct Accumulator {
     grid: DensityGrid,
     unique: bool,
-    session: Option<i64>,
-    cells_of_session: HashSet<(u32, u32)>,
+    /// `(session, cell column, cell row)` already counted, in unique-sessions mode. Points of a
+    /// session may come in several runs (one per URL of a pattern), so this spans them all.
+    counted: HashSet<(i64, u32, u32)>,
     points: u64,
     outside: u64,
     refs: Vec<PointRef>,
-    /// `(cell index, weight)` of points not yet added to the grid: see [`Self::into_grid`].
-    pending: Vec<(u32, f32)>,
+    /// `(cell index, weight)` of points not yet added to the grid, one list per band of
+    /// [`FLUSH_BAND_ROWS`] rows: see [`Self::into_grid`].
+    pending: Vec<Vec<(u32, f32)>>,
+    /// Cells in a band of `pending`.
+    band_cells: usize,
 }
 
 /// Rows of the grid added together by [`Accumulator::into_grid`]: 64 rows of a 1440 px page are
@@ -555,16 +562,23 @@ const FLUSH_BAND_ROWS: usize = 64;
 
 impl Accumulator {
     fn new(query: &HeatmapQuery, page_height_px: u32) -> Self {
+        let grid = DensityGrid::new(query.layout_width_px, page_height_px);
+        let band_cells = (grid.width as usize * FLUSH_BAND_ROWS).max(1);
         Self {
-            grid: DensityGrid::new(query.layout_width_px, page_height_px),
+            pending: vec![Vec::new(); grid.cells.len().div_ceil(band_cells)],
+            band_cells,
+            grid,
             unique: query.count_mode == CountMode::UniqueSessions,
-            session: None,
-            cells_of_session: HashSet::new(),
+            counted: HashSet::new(),
             points: 0,
             outside: 0,
             refs: Vec::new(),
-            pending: Vec::new(),
         }
+    }
+
+    /// Makes room for `points` more points.
+    fn reserve(&mut self, points: usize) {
+        self.refs.reserve(points);
     }
 
     /// Adds one point; `false` when it fell outside the page or was a repeat in unique mode.
@@ -577,16 +591,14 @@ impl Accumulator {
         t_ms: u32,
         weight: f32,
     ) -> bool {
-        if self.unique {
-            if self.session != Some(session_rowid) {
-                self.session = Some(session_rowid);
-                self.cells_of_session.clear();
-            }
-            if pos.x >= 0.0 && pos.y >= 0.0 {
-                let cell = ((pos.x as u32) / CELL_PX, (pos.y as u32) / CELL_PX);
-                if !self.cells_of_session.insert(cell) {
-                    return false;
-                }
+        if self.unique && pos.x >= 0.0 && pos.y >= 0.0 {
+            let cell = (
+                session_rowid,
+                (pos.x as u32) / CELL_PX,
+                (pos.y as u32) / CELL_PX,
+            );
+            if !self.counted.insert(cell) {
+                return false;
             }
         }
         let weight = if self.unique { 1.0 } else { weight };
@@ -599,7 +611,9 @@ impl Accumulator {
             self.outside += 1;
             return false;
         };
-        self.pending.push((cell, weight));
+        if let Some(band) = self.pending.get_mut(cell as usize / self.band_cells) {
+            band.push((cell, weight));
+        }
         self.points += 1;
         self.refs.push(PointRef {
             pos_in_page: pos,
@@ -611,38 +625,49 @@ impl Accumulator {
 
     /// The grid with every point added. Points arrive in session order, scattered over the
     /// page; adding them so missed the cache on almost every point (a 1440 × 3000 grid is
-    /// 17 MB). They are first sorted into bands of [`FLUSH_BAND_ROWS`] rows (a counting sort),
-    /// then added band by band.
+    /// 17 MB). They wait in bands of [`FLUSH_BAND_ROWS`] rows instead and are added band by
+    /// band, the bands split between two threads.
     fn into_grid(self) -> DensityGrid {
         let Self {
-            mut grid, pending, ..
+            mut grid,
+            pending,
+            band_cells,
+            ..
         } = self;
-        let band_cells = (grid.width as usize * FLUSH_BAND_ROWS).max(1);
-        let bands = grid.cells.len().div_ceil(band_cells);
-        let band_of = |cell: u32| cell as usize / band_cells;
-        let mut next = vec![0usize; bands + 1];
-        for &(cell, _) in &pending {
-            if let Some(n) = next.get_mut(band_of(cell) + 1) {
-                *n += 1;
+        let add = |cells: &mut [f32], bands: &[Vec<(u32, f32)>], first_cell: usize| {
+            for band in bands {
+                for &(cell, weight) in band {
+                    if let Some(c) = (cell as usize)
+                        .checked_sub(first_cell)
+                        .and_then(|i| cells.get_mut(i))
+                    {
+                        *c += weight;
+                    }
+                }
             }
-        }
-        let mut total = 0;
-        for n in &mut next {
-            total += *n;
-            *n = total;
-        }
-        let mut sorted = vec![(0u32, 0.0f32); pending.len()];
-        for &(cell, weight) in &pending {
-            if let Some(n) = next.get_mut(band_of(cell))
-                && let Some(slot) = sorted.get_mut(*n)
-            {
-                *slot = (cell, weight);
-                *n += 1;
-            }
-        }
-        for (cell, weight) in sorted {
-            if let Some(c) = grid.cells.get_mut(cell as usize) {
-                *c += weight;
+        };
+        let half = pending.len() / 2;
+        let (bands_low, bands_high) = pending.split_at(half);
+        let split = (half * band_cells).min(grid.cells.len());
+        let (cells_low, cells_high) = grid.cells.split_at_mut(split);
+        let points: usize = pending.iter().map(Vec::len).sum();
+        if points < 100_000 {
+            add(cells_low, bands_low, 0);
+            add(cells_high, bands_high, split);
+        } else {
+            let spawned = std::thread::scope(|scope| {
+                let low = std::thread::Builder::new()
+                    .name("heatmap-grid".to_owned())
+                    .spawn_scoped(scope, || add(cells_low, bands_low, 0));
+                add(cells_high, bands_high, split);
+                // `add` cannot panic; only a failed spawn leaves the low half to do here.
+                low.map(|low| {
+                    let _ = low.join();
+                })
+                .is_ok()
+            });
+            if !spawned {
+                add(cells_low, bands_low, 0);
             }
         }
         grid
@@ -879,9 +904,15 @@ fn label_hotspots(
     let is_signal = result.query.kind.signal_kind().is_some();
     let mut samples: Vec<Vec<(usize, u32)>> = vec![Vec::new(); result.hotspots.len()];
     let mut votes: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); result.hotspots.len()];
+    let candidates = HotspotCells::new(&result.hotspots, half);
+    let mut unfilled = result.hotspots.len();
     for (k, p) in result.point_refs.iter().enumerate() {
-        for (hi, h) in result.hotspots.iter().enumerate() {
-            if !inside(h, p.pos_in_page) {
+        if !is_signal && unfilled == 0 {
+            break; // every hotspot has its sample of moments
+        }
+        for &hi in candidates.near(p.pos_in_page) {
+            let hi = usize::from(hi);
+            if !inside(&result.hotspots[hi], p.pos_in_page) {
                 continue;
             }
             if is_signal {
@@ -890,6 +921,9 @@ fn label_hotspots(
                 }
             } else if samples[hi].len() < SESSIONS_PER_HOTSPOT * 2 {
                 samples[hi].push((p.view as usize, p.t_ms));
+                if samples[hi].len() == SESSIONS_PER_HOTSPOT * 2 {
+                    unfilled -= 1;
+                }
             }
             break;
         }
@@ -940,6 +974,62 @@ fn label_hotspots(
             .map(|(t, _)| t);
     }
     Ok(())
+}
+
+/// For each [`CELL_PX`] cell of the page, the hotspots (by index, in order) whose box of
+/// `half` px around the centre touches it: a point is tested only against those.
+struct HotspotCells {
+    columns: usize,
+    cells: Vec<Vec<u16>>,
+}
+
+impl HotspotCells {
+    fn new(hotspots: &[Hotspot], half: f32) -> Self {
+        let cell = CELL_PX as f32;
+        let extent = |f: fn(&Hotspot) -> f32| {
+            hotspots
+                .iter()
+                .map(|h| ((f(h) + half).max(0.0) / cell) as usize + 1)
+                .max()
+                .unwrap_or(0)
+        };
+        let columns = extent(|h| h.pos_in_page.x);
+        let rows = extent(|h| h.pos_in_page.y);
+        let mut cells = vec![Vec::new(); columns * rows];
+        for (i, h) in hotspots.iter().enumerate().take(usize::from(u16::MAX)) {
+            let range = |c: f32| {
+                let lo = ((c - half).max(0.0) / cell) as usize;
+                let hi = ((c + half).max(0.0) / cell) as usize;
+                lo..=hi
+            };
+            for row in range(h.pos_in_page.y) {
+                for column in range(h.pos_in_page.x) {
+                    if let Some(list) = cells.get_mut(row * columns + column)
+                        && column < columns
+                    {
+                        list.push(u16::try_from(i).unwrap_or(u16::MAX));
+                    }
+                }
+            }
+        }
+        Self { columns, cells }
+    }
+
+    fn near(&self, p: PagePos) -> &[u16] {
+        if !(p.x >= 0.0 && p.y >= 0.0) {
+            return &[];
+        }
+        let (column, row) = (
+            (p.x / CELL_PX as f32) as usize,
+            (p.y / CELL_PX as f32) as usize,
+        );
+        if column >= self.columns {
+            return &[];
+        }
+        self.cells
+            .get(row * self.columns + column)
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// `selector "text"` of an element, the label hotspots carry.

@@ -5,6 +5,9 @@
 //! signals); page views by URL (exact or glob) and viewport width in SQL; then each chosen page
 //! view's blob is fetched by primary key.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use rusqlite::OptionalExtension as _;
 use rusqlite::types::Value;
 
@@ -14,8 +17,10 @@ use super::{Library, StoreError};
 use crate::model::{PagePos, Session, SizePx};
 
 /// One page view chosen for a heatmap.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HeatmapPageView {
+    /// The page view's URL without fragment (shared by the views of one URL).
+    pub url: Arc<str>,
     /// The session's row id in this library (stable while the session is stored).
     pub session_rowid: i64,
     /// Index of the page view within its session.
@@ -30,6 +35,8 @@ pub struct HeatmapPageView {
     pub doc_height_px: u32,
     /// Epoch ms the page view began.
     pub entered_at_ms: i64,
+    /// Clicks on the page view (taps included, each press once).
+    pub num_clicks: u32,
 }
 
 /// The columns of one point blob, borrowed from SQLite: page (or viewport, for
@@ -104,6 +111,26 @@ pub fn url_matches(pattern: &str, url: &str) -> bool {
     }
 }
 
+/// A session in this many of the row id span of the chosen page views makes reading every blob
+/// in one pass cheaper than looking each up (see [`Library::for_each_point_blobs`]).
+pub const SCAN_SESSIONS_PER_VIEW: i64 = 8;
+
+/// The columns of a stored point blob, or a decode error naming the page view.
+fn point_columns<'a>(
+    view: &HeatmapPageView,
+    value: rusqlite::types::ValueRef<'a>,
+) -> Result<PointColumns<'a>, StoreError> {
+    let decode = |detail: String| StoreError::Decode {
+        session_id: format!("rowid {}", view.session_rowid),
+        detail,
+    };
+    let blob = value
+        .as_blob()
+        .map_err(|e| decode(format!("point blob: {e}")))?;
+    PointColumns::from_blob(blob)
+        .ok_or_else(|| decode("point blob length is not a multiple of 12".to_owned()))
+}
+
 impl Library {
     /// The page views whose URL matches `page` (exact without fragment, or a glob; a pattern
     /// starting with `/` matches that path on any origin) and whose viewport width lies in
@@ -139,7 +166,7 @@ impl Library {
         let mut params = vec![Value::Text(pattern)];
         let mut sql = format!(
             "SELECT session_rowid, page_index, viewport_width, viewport_height, max_depth_px,
-                    left_at_ms - entered_at_ms, doc_height, entered_at_ms
+                    left_at_ms - entered_at_ms, doc_height, entered_at_ms, url, num_clicks
              FROM page_views WHERE url {} ?",
             if is_glob { "GLOB" } else { "=" }
         );
@@ -152,6 +179,7 @@ impl Library {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         let mut out = Vec::new();
+        let mut urls: HashMap<String, Arc<str>> = HashMap::new();
         while let Some(r) = rows.next()? {
             let session_rowid: i64 = r.get(0)?;
             if let Some(allowed) = &allowed
@@ -163,7 +191,20 @@ impl Library {
             {
                 continue;
             }
+            let url = r.get_ref(8)?.as_str().map_err(|e| StoreError::Decode {
+                session_id: format!("rowid {session_rowid}"),
+                detail: format!("page URL: {e}"),
+            })?;
+            let url = match urls.get(url) {
+                Some(shared) => Arc::clone(shared),
+                None => {
+                    let shared: Arc<str> = Arc::from(url);
+                    urls.insert(url.to_owned(), Arc::clone(&shared));
+                    shared
+                }
+            };
             out.push(HeatmapPageView {
+                url,
                 session_rowid,
                 page_index: r.get(1)?,
                 viewport: SizePx {
@@ -174,38 +215,91 @@ impl Library {
                 duration_ms: r.get(5)?,
                 doc_height_px: r.get(6)?,
                 entered_at_ms: r.get(7)?,
+                num_clicks: r.get(9)?,
             });
         }
         Ok(out)
     }
 
-    /// Calls `f(view index, columns)` for each of `views` that has points of `kind`, in order.
-    /// Blobs are borrowed from SQLite, never copied.
+    /// Calls `f(view index, columns)` for each of `views` that has points of `kind`. Blobs are
+    /// borrowed from SQLite, never copied. They come URL by URL (in the order each URL first
+    /// appears in `views`), and within a URL in the order of `views`.
+    ///
+    /// Blobs are stored clustered by URL, kind and session (schema 7). When the views of a URL
+    /// are in `(session_rowid, page_index)` order (as [`Self::heatmap_page_views`] returns
+    /// them) and cover at least one session in [`SCAN_SESSIONS_PER_VIEW`] of their row id span,
+    /// that URL's blobs are read in one pass in key order, each table page once; otherwise each
+    /// blob is looked up by its key.
     pub fn for_each_point_blob(
         &self,
         views: &[HeatmapPageView],
         kind: PointKind,
         mut f: impl FnMut(usize, PointColumns<'_>),
     ) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT data FROM page_points WHERE session_rowid = ?1 AND page_index = ?2 AND kind = ?3",
-        )?;
+        let mut groups: Vec<(Arc<str>, Vec<usize>)> = Vec::new();
+        let mut group_of: HashMap<Arc<str>, usize> = HashMap::new();
         for (i, view) in views.iter().enumerate() {
-            let mut rows = stmt.query(rusqlite::params![
-                view.session_rowid,
-                view.page_index,
-                kind.code()
-            ])?;
-            if let Some(row) = rows.next()? {
-                let blob = row.get_ref(0)?.as_blob().map_err(|e| StoreError::Decode {
-                    session_id: format!("rowid {}", view.session_rowid),
-                    detail: format!("point blob: {e}"),
-                })?;
-                let columns = PointColumns::from_blob(blob).ok_or_else(|| StoreError::Decode {
-                    session_id: format!("rowid {}", view.session_rowid),
-                    detail: "point blob length is not a multiple of 12".to_owned(),
-                })?;
-                f(i, columns);
+            let g = *group_of.entry(Arc::clone(&view.url)).or_insert_with(|| {
+                groups.push((Arc::clone(&view.url), Vec::new()));
+                groups.len() - 1
+            });
+            groups[g].1.push(i);
+        }
+        for (url, members) in &groups {
+            let (Some(&first), Some(&last)) = (members.first(), members.last()) else {
+                continue;
+            };
+            let key = |i: usize| (views[i].session_rowid, views[i].page_index);
+            let in_order = members.is_sorted_by_key(|&i| key(i));
+            let span = views[last]
+                .session_rowid
+                .saturating_sub(views[first].session_rowid)
+                .saturating_add(1);
+            let dense = i64::try_from(members.len())
+                .unwrap_or(i64::MAX)
+                .saturating_mul(SCAN_SESSIONS_PER_VIEW)
+                >= span;
+            if in_order && dense {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT session_rowid, page_index, data FROM page_points
+                     WHERE url = ?1 AND kind = ?2 AND session_rowid BETWEEN ?3 AND ?4",
+                )?;
+                let mut rows = stmt.query(rusqlite::params![
+                    url.as_ref(),
+                    kind.code(),
+                    views[first].session_rowid,
+                    views[last].session_rowid
+                ])?;
+                let mut next = 0;
+                while let Some(row) = rows.next()? {
+                    let row_key = (row.get::<_, i64>(0)?, row.get::<_, i64>(1)?);
+                    while let Some(&i) = members.get(next)
+                        && (views[i].session_rowid, i64::from(views[i].page_index)) < row_key
+                    {
+                        next += 1;
+                    }
+                    let Some(&i) = members.get(next) else { break };
+                    if (views[i].session_rowid, i64::from(views[i].page_index)) == row_key {
+                        f(i, point_columns(&views[i], row.get_ref(2)?)?);
+                    }
+                }
+            } else {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT data FROM page_points
+                     WHERE url = ?1 AND kind = ?2 AND session_rowid = ?3 AND page_index = ?4",
+                )?;
+                for &i in members {
+                    let view = &views[i];
+                    let mut rows = stmt.query(rusqlite::params![
+                        url.as_ref(),
+                        kind.code(),
+                        view.session_rowid,
+                        view.page_index
+                    ])?;
+                    if let Some(row) = rows.next()? {
+                        f(i, point_columns(view, row.get_ref(0)?)?);
+                    }
+                }
             }
         }
         Ok(())

@@ -8,6 +8,7 @@ use super::StoreError;
 use super::points::encode_page_points;
 use super::schema;
 use crate::format::{ScreenshotBlob, hash};
+use crate::model::PageView;
 use crate::model::Session;
 
 /// Encoding of `session_bodies.body`: postcard of [`Session`].
@@ -297,13 +298,22 @@ impl Library {
         .execute(params![rowid, BODY_ENCODING_POSTCARD_V1, body])?;
         insert_custom_events(tx, rowid, session)?;
         let mut insert_points = tx.prepare_cached(
-            "INSERT INTO page_points (session_rowid, page_index, kind, num_points, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO page_points (url, kind, session_rowid, page_index, num_points, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for (page, kind, n, blob) in encode_page_points(session) {
+            let Some(url) = session
+                .pages
+                .get(page as usize)
+                .map(PageView::url_without_fragment)
+            else {
+                continue; // events before the first page view have no page to show them on
+            };
             insert_points.execute(params![
+                url,
+                kind.code(),
                 rowid,
                 page,
-                kind.code(),
                 i64::try_from(n).unwrap_or(i64::MAX),
                 blob
             ])?;

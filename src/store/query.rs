@@ -334,8 +334,8 @@ impl SessionQueries for Library {
         // The kind is an internal integer code, safe to inline.
         let sql = format!(
             "SELECT pv.session_rowid,
-                    (SELECT pp.data FROM page_points pp WHERE pp.session_rowid = pv.session_rowid
-                       AND pp.page_index = pv.page_index AND pp.kind = {})
+                    (SELECT pp.data FROM page_points pp WHERE pp.url = pv.url AND pp.kind = {}
+                       AND pp.session_rowid = pv.session_rowid AND pp.page_index = pv.page_index)
              FROM page_views pv
              WHERE {} AND pv.session_rowid IN (SELECT s.session_rowid FROM sessions s {clause})
              ORDER BY pv.session_rowid, pv.page_index",

@@ -169,6 +169,31 @@ const MIGRATIONS: &[&str] = &[
         created_at_ms INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 7: point blobs clustered by page URL and kind, so that a heatmap reads the blobs of one
+    // page as a run of neighbouring table pages instead of one scattered page per page view.
+    r"
+    CREATE TABLE page_points_v7 (
+        url           TEXT NOT NULL,
+        kind          INTEGER NOT NULL,
+        session_rowid INTEGER NOT NULL REFERENCES sessions(session_rowid) ON DELETE CASCADE,
+        page_index    INTEGER NOT NULL,
+        num_points    INTEGER NOT NULL,
+        data          BLOB NOT NULL,
+        PRIMARY KEY (url, kind, session_rowid, page_index)
+    ) WITHOUT ROWID;
+    INSERT INTO page_points_v7 (url, kind, session_rowid, page_index, num_points, data)
+        SELECT pv.url, pp.kind, pp.session_rowid, pp.page_index, pp.num_points, pp.data
+        FROM page_points pp
+        JOIN page_views pv ON pv.session_rowid = pp.session_rowid AND pv.page_index = pp.page_index
+        ORDER BY pv.url, pp.kind, pp.session_rowid, pp.page_index;
+    DROP TABLE page_points;
+    ALTER TABLE page_points_v7 RENAME TO page_points;
+    CREATE INDEX page_points_session ON page_points(session_rowid, page_index);
+    -- The URL index also covers what a heatmap reads of each page view.
+    DROP INDEX page_views_url;
+    CREATE INDEX page_views_url ON page_views(url, session_rowid, page_index, viewport_width,
+        viewport_height, max_depth_px, entered_at_ms, left_at_ms, doc_height, num_clicks);
+    ",
 ];
 
 /// Data a migration derives from stored session bodies, run right after its SQL in the same
@@ -234,6 +259,56 @@ mod tests {
                 .unwrap();
             assert!(tables >= 7);
         }
+    }
+
+    #[test]
+    fn version_7_clusters_stored_points_by_page_url_and_keeps_them() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (version, sql) in (1..).zip(MIGRATIONS).take(6) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", version).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO sessions (session_rowid, session_id, content_hash, started_at_ms,
+                duration_ms, device, viewport_width, viewport_height, channel, num_pages,
+                num_events, num_clicks, converted, imported_at_ms)
+             VALUES (1, 's', 'h', 0, 10, 'desktop', 1440, 900, 'direct', 2, 2, 2, 0, 0);
+             INSERT INTO page_views (session_rowid, page_index, url, full_url, entered_at_ms,
+                left_at_ms, doc_width, doc_height, viewport_width, viewport_height, max_scroll_y,
+                max_depth_px, num_clicks)
+             VALUES (1, 0, 'https://a.test/', 'https://a.test/#top', 0, 5, 1440, 3000, 1440, 900,
+                0, 900, 1),
+                    (1, 1, 'https://a.test/cart', 'https://a.test/cart', 5, 10, 1440, 2000, 1440,
+                900, 0, 900, 1);
+             INSERT INTO page_points (session_rowid, page_index, kind, num_points, data)
+             VALUES (1, 0, 0, 1, x'000000000000000000000000'),
+                    (1, 1, 0, 1, x'0000803f0000803f01000000');",
+        )
+        .unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        let rows: Vec<(String, i64, i64, i64)> = conn
+            .prepare(
+                "SELECT url, kind, page_index, length(data) FROM page_points ORDER BY page_index",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                ("https://a.test/".to_owned(), 0, 0, 12),
+                ("https://a.test/cart".to_owned(), 0, 1, 12)
+            ]
+        );
+        // Deleting the session still takes its points along.
+        conn.execute_batch("PRAGMA foreign_keys = ON; DELETE FROM sessions;")
+            .unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM page_points", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]

@@ -562,3 +562,28 @@ fn bad_layout_width_is_an_error() {
     let r = aggregate(&lib, &query(HeatmapKind::Click)).unwrap();
     assert_eq!((r.sessions, r.points, r.hotspots.len()), (0, 0, 0));
 }
+
+#[test]
+fn unique_mode_counts_a_session_once_per_cell_across_the_pages_of_a_pattern() {
+    // Session "a" clicks the same spot on two product pages; "b" on one. The blobs of a pattern
+    // are read URL by URL, so a's two clicks arrive apart, with b's in between.
+    let lib = library(vec![
+        S::new("a", 1_000_000, DeviceClass::Desktop, 1440)
+            .page("https://shop.test/product/a.html")
+            .click(31_000, 1, 100.0, 100.0, None)
+            .page("https://shop.test/product/b.html")
+            .click(61_000, 2, 100.0, 100.0, None)
+            .done(),
+        S::new("b", 2_000_000, DeviceClass::Desktop, 1440)
+            .page("https://shop.test/product/a.html")
+            .click(31_000, 1, 101.0, 101.0, None)
+            .done(),
+    ]);
+    let mut q = HeatmapQuery::new("/product/*", HeatmapKind::Click, 1440);
+    assert_eq!(aggregate(&lib, &q).unwrap().density.total(), 3.0);
+    q.count_mode = CountMode::UniqueSessions;
+    let unique = aggregate(&lib, &q).unwrap();
+    assert_eq!(unique.density.total(), 2.0, "a once, b once");
+    assert_eq!(unique.page_views, 3);
+    assert_eq!(unique.sessions, 2);
+}
