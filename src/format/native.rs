@@ -42,19 +42,44 @@ pub fn read_session(
 }
 
 /// Reads one session from uncompressed JSON bytes, validating it against `limits`.
+///
+/// Plain, well-formed files are read in one pass by a hand-written reader; anything else by
+/// serde, which also explains errors (see [`read_session_slice_with_serde`]).
 pub fn read_session_slice(
     bytes: &[u8],
     file_name: &str,
     limits: &Limits,
+) -> Result<(Session, Warnings), FormatError> {
+    read_slice(bytes, file_name, limits, true)
+}
+
+/// [`read_session_slice`] with serde alone, never the one-pass reader: the reference the
+/// one-pass reader is tested and fuzzed against.
+pub fn read_session_slice_with_serde(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+) -> Result<(Session, Warnings), FormatError> {
+    read_slice(bytes, file_name, limits, false)
+}
+
+fn read_slice(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+    one_pass: bool,
 ) -> Result<(Session, Warnings), FormatError> {
     if sniff_bytes(bytes) == InputKind::Empty {
         return Err(FormatError::Empty {
             file: file_name.to_owned(),
         });
     }
-    let file: SessionFile = match serde_json::from_slice(bytes) {
-        Ok(file) => file,
-        Err(fast_error) => return Err(explain_parse_error(bytes, file_name, &fast_error)),
+    let file = match one_pass.then(|| fast::read(bytes)).flatten() {
+        Some(file) => file,
+        None => match serde_json::from_slice::<SessionFile>(bytes) {
+            Ok(file) => file,
+            Err(fast_error) => return Err(explain_parse_error(bytes, file_name, &fast_error)),
+        },
     };
     check_version(file.format.as_deref(), &file.version, file_name)?;
     let (session, warnings) = file.into_session();
@@ -283,13 +308,10 @@ impl SessionFile {
             events,
             unknown_kinds,
         } = events;
-        let events: Vec<Event> = events
-            .into_iter()
-            .map(|mut e| {
-                e.timestamp_ms = started_at_ms.saturating_add(e.timestamp_ms);
-                e
-            })
-            .collect();
+        let mut events = events;
+        for e in &mut events {
+            e.timestamp_ms = started_at_ms.saturating_add(e.timestamp_ms);
+        }
         let mut session = Session {
             session_id,
             started_at_ms,
@@ -735,5 +757,6 @@ impl Serialize for EventOut<'_> {
     }
 }
 
+mod fast;
 #[cfg(test)]
 mod tests;

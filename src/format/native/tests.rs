@@ -272,11 +272,133 @@ fn arb_session() -> impl Strategy<Value = Session> {
 
 proptest! {
     #[test]
+    fn short_decimals_convert_like_a_correctly_rounding_parser(m in 0u64..1_000_000_000_000_000, k in 0usize..16, negative: bool) {
+        let digits = format!("{m:0>width$}", width = k + 1);
+        let (int, frac) = digits.split_at(digits.len() - k);
+        let text = format!("{}{int}{}{frac}", if negative { "-" } else { "" }, if k > 0 { "." } else { "" });
+        let json = with_events(&format!("[1,\"x\",\"v\",{text}]"));
+        let session = same_as_serde(&json).unwrap();
+        let EventKind::Custom { value: Some(v), .. } = session.events[0].kind else { panic!() };
+        prop_assert_eq!(v.to_bits(), text.parse::<f64>().unwrap().to_bits(), "{}", text);
+    }
+
+    #[test]
     fn write_then_read_gives_back_the_session(session in arb_session()) {
         let mut bytes = Vec::new();
         write_session(&mut bytes, &session).unwrap();
         let (back, warnings) = read_session_slice(&bytes, "p.session.json", &Limits::default()).unwrap();
         prop_assert!(warnings.is_empty());
-        prop_assert_eq!(back, session);
+        prop_assert_eq!(&back, &session);
+        prop_assert!(fast::read(&bytes).is_some(), "the one-pass reader gave up on a written file");
+        let (reference, _) = read_session_slice_with_serde(&bytes, "p.session.json", &Limits::default()).unwrap();
+        prop_assert_eq!(back, reference);
     }
+}
+
+/// Both readers on `text`: the same session and warnings, or both an error (the same one, since
+/// the one-pass reader hands anything it does not accept to serde).
+fn same_as_serde(text: &str) -> Option<Session> {
+    let limits = Limits::default();
+    let one_pass = read_session_slice(text.as_bytes(), "t.session.json", &limits);
+    let serde = read_session_slice_with_serde(text.as_bytes(), "t.session.json", &limits);
+    match (one_pass, serde) {
+        (Ok((a, wa)), Ok((b, wb))) => {
+            assert_eq!(a, b, "{text}");
+            assert_eq!(wa.lines(), wb.lines(), "{text}");
+            Some(a)
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "{text}");
+            None
+        }
+        (a, b) => panic!("readers disagree on {text}: {a:?} / {b:?}"),
+    }
+}
+
+fn with_events(events: &str) -> String {
+    format!(
+        r#"{{"format":"sessionlens-session","version":"1.0","session_id":"s1","started_at_ms":0,"duration_ms":5000,"pages":[{{"url":"https://shop.test/","entered_ms":0,"left_ms":5000}}],"events":[{events}]}}"#
+    )
+}
+
+#[test]
+fn fast_path_reads_what_serde_reads() {
+    same_as_serde(MINIMAL);
+    let cases = [
+        // Numbers at the edges of what the one-pass reader converts itself.
+        r#"[1,"m",-0,0.0],[2,"m",-0.0,1e2],[3,"m",1E-2,123456789012345678],[4,"m",1234567890123456789,0]"#,
+        r#"[5,"m",0.1000000000000000055511151231257827,3.4028235e38],[6,"m",1e39,0],[7,"m",1e-400,0]"#,
+        r#"[8,"m",01,2]"#,
+        r#"[1,"m",0.1,0.3],[2,"m",123456789.12345,-99999.99999],[3,"m",1234567890.123456,0.000000000000001],[4,"m",-0.5,2.675]"#,
+        r#"[9,"m",1.,2]"#,
+        r#"[10,"m",.5,2]"#,
+        r#"[11,"m",-,2]"#,
+        r#"[-0,"m",1,2]"#,
+        r#"[1.5,"m",1,2]"#,
+        r#"[1e3,"m",1,2]"#,
+        // Fields: optional, null, extra, missing, wrong type.
+        r#"[1,"m",1,2,null],[2,"m",1,2,2],[3,"m",1,2,3]"#,
+        r#"[1,"m",1,2,0,"later field"]"#,
+        r#"[1,"m",1]"#,
+        r#"[1,"m","1",2]"#,
+        r#"[1,"c",1,2,3,4,-1],[2,"c",1,2,3,4,-2],[3,"dc",1,2,3,4,0,2]"#,
+        r#"[1,"i",-1,3],[2,"i",-1,3,null,true],[3,"i",-1,3,"a"bé",false],[4,"i",-1,3,"x",1]"#,
+        r#"[1,"x","purchase"],[2,"x","purchase",12,"EUR"],[3,"x","p\q",null,null],[4,"x","p",-0,"EUR"]"#,
+        r#"[1,"e","TypeError: x is "undefined""],[2,"e",""],[3,"e","tab	inside"]"#,
+        r#"[1,"r",1440,900],[2,"r",-1,900],[3,"r",4294967296,900],[4,"r",1.0,900]"#,
+        r#"[1,"s",0,700],[2,"es",0,1,2],[3,"f",0],[4,"b",-1],[5,"d"],[6,"p",0]"#,
+        r#"[1,"zz",1,2,3],[2,"d"]"#,
+        r#"[1,"d"]"#,
+        r#" [ 1 , "m" , 1 , 2 ] , [ 2 , "d" ] "#,
+        r#"[1,"m",1,2],"#,
+        r#"[1,"m",1,2]]"#,
+        r#"[1,"m",nul,2]"#,
+    ];
+    for events in cases {
+        same_as_serde(&with_events(events));
+    }
+    // The document around the events.
+    let documents = [
+        r#"{"events":[],"format":"sessionlens-session","version":"1.0","session_id":"s","started_at_ms":0,"duration_ms":1,"pages":[]}"#,
+        r#"{"format":"sessionlens-session","version":"1.0","session_id":"s","started_at_ms":0,"duration_ms":1,"pages":[]}"#,
+        r#"{"format":"sessionlens-session","version":"1.0","session_id":"s","started_at_ms":0,"duration_ms":1,"pages":[],"events":[],"events":[]}"#,
+        r#"{"format":"sessionlens-session","version":"1.0","session_id":"s","session_id":"t","started_at_ms":0,"duration_ms":1,"pages":[],"events":[]}"#,
+        r#"{"format":"sessionlens-session","version":"1.0","session_id":"s","started_at_ms":0,"duration_ms":1,"pages":[],"extra":{"a":[1,{"b":"]}"}]},"events":[]}"#,
+        r#"{"format":"sessionlens-session","version":"1.0","session_id":"s","started_at_ms":0,"duration_ms":1,"pages":[],"events":[]} x"#,
+        r#"{"format":"sessionlens-session","version":"1.0","session_id":"s","started_at_ms":0,"duration_ms":1,"pages":[],"events":[]}"#,
+        r#"{"format":"sessionlens-session","version":"2.0","session_id":"s","started_at_ms":0,"duration_ms":1,"pages":[],"events":[]}"#,
+        r#"{"format":"sessionlens-session","version":"1.0","session_id":"s","started_at_ms":0,"duration_ms":1,"pages":[],"targets":[{"tag":"a","fixed":true}],"events":[[1,"c",1,2,3,4,0]]}"#,
+    ];
+    for document in documents {
+        same_as_serde(document);
+    }
+    // Invalid UTF-8 inside a string.
+    let mut bytes = with_events(r#"[1,"e","ab"]"#).into_bytes();
+    let at = bytes.windows(2).position(|w| w == b"ab").unwrap();
+    bytes[at] = 0xff;
+    assert!(fast::read(&bytes).is_none());
+    assert!(read_session_slice(&bytes, "t", &Limits::default()).is_err());
+}
+
+#[test]
+fn fast_path_reads_the_seed_sessions_and_agrees_on_hostile_files() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut read_fast = 0;
+    for dir in ["fuzz/seeds/native_reader", "tests/hostile"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+            let path = entry.path();
+            if !path.to_string_lossy().ends_with(".json") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(text) = String::from_utf8(bytes.clone()) else {
+                assert!(fast::read(&bytes).is_none());
+                continue;
+            };
+            if same_as_serde(&text).is_some() && fast::read(&bytes).is_some() {
+                read_fast += 1;
+            }
+        }
+    }
+    assert!(read_fast >= 10, "only {read_fast} files read in one pass");
 }
