@@ -118,11 +118,19 @@ fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
 
 fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
-        if let Some((done, total)) = app.import.as_ref().and_then(|i| i.simulated) {
+        // The words go beside the bar, not on it: they are longer than a status-bar-sized bar.
+        let mut progress = |fraction: f32, words: String| {
             ui.add(
-                egui::ProgressBar::new(done as f32 / total.max(1) as f32)
-                    .desired_width(240.0)
-                    .text(format!("Generating simulated visitors {done}/{total}")),
+                egui::ProgressBar::new(fraction)
+                    .desired_width(160.0)
+                    .show_percentage(),
+            );
+            ui.label(words);
+        };
+        if let Some((done, total)) = app.import.as_ref().and_then(|i| i.simulated) {
+            progress(
+                done as f32 / total.max(1) as f32,
+                format!("Generating simulated visitors {done}/{total}"),
             );
         } else if let Some(import) = &app.import {
             let p = import.progress;
@@ -131,13 +139,12 @@ fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
             } else {
                 p.files_done as f32 / p.files_total as f32
             };
-            ui.add(
-                egui::ProgressBar::new(fraction)
-                    .desired_width(240.0)
-                    .text(format!(
-                        "Importing {}/{} files · {} sessions",
-                        p.files_done, p.files_total, p.sessions_imported
-                    )),
+            progress(
+                fraction,
+                format!(
+                    "Importing {}/{} files · {} sessions",
+                    p.files_done, p.files_total, p.sessions_imported
+                ),
             );
         } else if let Some(line) = &app.last_import {
             ui.label(line);

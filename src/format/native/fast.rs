@@ -147,13 +147,7 @@ impl Number<'_> {
         if let Some(v) = self.short_decimal() {
             return Some(v);
         }
-        let text = std::str::from_utf8(self.text).ok()?;
-        let v: f64 = text.parse().ok()?;
-        // Out of range, or an underflow to zero that serde_json may treat differently.
-        if !v.is_finite() || (v == 0.0 && self.text.iter().any(|d| (b'1'..=b'9').contains(d))) {
-            return None;
-        }
-        Some(v)
+        self.parsed::<f64>().filter(|v| v.is_finite())
     }
 
     /// A decimal without exponent and with at most 15 digits, `m / 10^k` with both exact in an
@@ -170,12 +164,37 @@ impl Number<'_> {
         Some(if self.negative { -v } else { v })
     }
 
-    /// The value as serde gives it to an `f32` field: the integer or `f64` cast.
+    /// The value as serde_json (with `float_roundtrip`) gives it to an `f32` field: integers
+    /// cast, other literals rounded once, straight to `f32` (rounding to `f64` first and then to
+    /// `f32` can differ when the `f64` lands on the midpoint of two `f32`s).
     fn f32(&self) -> Option<f32> {
+        const POW10: [f32; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
         if self.integer {
             return self.int().map(|v| v as f32);
         }
-        self.f64().map(|v| v as f32)
+        // Clinger's fast path in single precision: m ≤ 2^24 and 10^k ≤ 10^10 are exact.
+        if !self.exponent
+            && self.digits <= 19
+            && self.mantissa <= 1 << 24
+            && let Some(&p) = POW10.get(self.fraction_digits)
+        {
+            let v = self.mantissa as f32 / p;
+            return Some(if self.negative { -v } else { v });
+        }
+        self.parsed::<f32>().filter(|v| v.is_finite())
+    }
+
+    /// The literal through the standard library's correctly rounding parser; `None` for very
+    /// long literals and for an underflow to zero, where parsers may differ.
+    fn parsed<F: std::str::FromStr + PartialEq + Default>(&self) -> Option<F> {
+        if self.text.len() > 64 {
+            return None;
+        }
+        let v: F = std::str::from_utf8(self.text).ok()?.parse().ok()?;
+        if v == F::default() && self.text.iter().any(|d| (b'1'..=b'9').contains(d)) {
+            return None;
+        }
+        Some(v)
     }
 }
 
