@@ -2,8 +2,8 @@
 //! covers, and their columnar point blobs and signals, read without decoding whole sessions.
 //!
 //! Sessions are filtered by the in-memory session index (device, dates, source, converted,
-//! signals); page views by URL (exact or glob) and viewport width in SQL; then each chosen page
-//! view's blob is fetched by primary key.
+//! signals); page views by URL (exact or glob) and viewport width in SQL; then the chosen page
+//! views' blobs are read URL by URL, in one pass or by key (see [`Library::for_each_point_blob`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -112,7 +112,7 @@ pub fn url_matches(pattern: &str, url: &str) -> bool {
 }
 
 /// A session in this many of the row id span of the chosen page views makes reading every blob
-/// in one pass cheaper than looking each up (see [`Library::for_each_point_blobs`]).
+/// in one pass cheaper than looking each up (see [`Library::for_each_point_blob`]).
 pub const SCAN_SESSIONS_PER_VIEW: i64 = 8;
 
 /// The columns of a stored point blob, or a decode error naming the page view.
@@ -227,7 +227,7 @@ impl Library {
     ///
     /// Blobs are stored clustered by URL, kind and session (schema 7). When the views of a URL
     /// are in `(session_rowid, page_index)` order (as [`Self::heatmap_page_views`] returns
-    /// them) and cover at least one session in [`SCAN_SESSIONS_PER_VIEW`] of their row id span,
+    /// them) and cover at least one session in `SCAN_SESSIONS_PER_VIEW` of their row id span,
     /// that URL's blobs are read in one pass in key order, each table page once; otherwise each
     /// blob is looked up by its key.
     pub fn for_each_point_blob(
