@@ -116,6 +116,7 @@ fn library_100k() -> Library {
             )
             .expect("insert");
     }
+    library.fold_recent_points().expect("fold");
     library
 }
 
@@ -180,6 +181,7 @@ fn import_sessions(c: &mut Criterion) {
                         )
                         .expect("insert");
                 }
+                library.fold_recent_points().expect("fold");
                 library
             },
             criterion::BatchSize::PerIteration,

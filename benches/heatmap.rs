@@ -213,6 +213,7 @@ fn library_10m_clicks() -> Library {
             )
             .expect("insert");
     }
+    library.fold_recent_points().expect("fold");
     library
 }
 

@@ -698,14 +698,31 @@ fn a_damaged_library_is_kept_and_rebuilt_from_the_dialog() {
             .add_note("convert-desktop", 1_000, "kept through the rebuild")
             .unwrap();
     }
-    {
+    // Damage the tables the session list reads (their root pages, numbered from 1) and a band
+    // of the file's later pages; notes, settings and the sessions' sources stay readable for the
+    // rebuild to salvage.
+    let roots: Vec<u32> = {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
             .unwrap();
-    }
+        conn.prepare(
+            "SELECT rootpage FROM sqlite_schema
+             WHERE name IN ('page_views', 'page_views_url', 'session_bodies')",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    assert_eq!(roots.len(), 3);
     let mut bytes = std::fs::read(&path).unwrap();
     let pages = bytes.len() / 4096;
-    for page in (pages * 6 / 10)..(pages * 9 / 10) {
+    for page in roots
+        .iter()
+        .map(|&root| root as usize - 1)
+        .chain((pages * 6 / 10)..(pages * 9 / 10))
+    {
         bytes[page * 4096..(page + 1) * 4096].fill(0xA5);
     }
     std::fs::write(&path, &bytes).unwrap();

@@ -958,6 +958,7 @@ pub fn fill_library(
         start = end;
         on_progress(start, options.sessions);
     }
+    library.fold_recent_points()?;
     Ok(added)
 }
 

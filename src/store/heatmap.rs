@@ -229,13 +229,17 @@ impl Library {
     /// are in `(session_rowid, page_index)` order (as [`Self::heatmap_page_views`] returns
     /// them) and cover at least one session in `SCAN_SESSIONS_PER_VIEW` of their row id span,
     /// that URL's blobs are read in one pass in key order, each table page once; otherwise each
-    /// blob is looked up by its key.
+    /// blob is looked up by its key. While an import's newest blobs still wait to be folded into
+    /// that table (schema 8, [`Library::fold_recent_points`]), every blob is looked up by key in
+    /// both tables.
     pub fn for_each_point_blob(
         &self,
         views: &[HeatmapPageView],
         kind: PointKind,
         mut f: impl FnMut(usize, PointColumns<'_>),
     ) -> Result<(), StoreError> {
+        // Blobs an import has not yet folded into `page_points` are looked up in both tables.
+        let recent = self.has_recent_points()?;
         let mut groups: Vec<(Arc<str>, Vec<usize>)> = Vec::new();
         let mut group_of: HashMap<Arc<str>, usize> = HashMap::new();
         for (i, view) in views.iter().enumerate() {
@@ -259,7 +263,7 @@ impl Library {
                 .unwrap_or(i64::MAX)
                 .saturating_mul(SCAN_SESSIONS_PER_VIEW)
                 >= span;
-            if in_order && dense {
+            if in_order && dense && !recent {
                 let mut stmt = self.conn.prepare_cached(
                     "SELECT session_rowid, page_index, data FROM page_points
                      WHERE url = ?1 AND kind = ?2 AND session_rowid BETWEEN ?3 AND ?4",
@@ -284,10 +288,16 @@ impl Library {
                     }
                 }
             } else {
-                let mut stmt = self.conn.prepare_cached(
+                let mut stmt = self.conn.prepare_cached(if recent {
                     "SELECT data FROM page_points
-                     WHERE url = ?1 AND kind = ?2 AND session_rowid = ?3 AND page_index = ?4",
-                )?;
+                     WHERE url = ?1 AND kind = ?2 AND session_rowid = ?3 AND page_index = ?4
+                     UNION ALL
+                     SELECT data FROM page_points_recent
+                     WHERE session_rowid = ?3 AND page_index = ?4 AND kind = ?2"
+                } else {
+                    "SELECT data FROM page_points
+                     WHERE url = ?1 AND kind = ?2 AND session_rowid = ?3 AND page_index = ?4"
+                })?;
                 for &i in members {
                     let view = &views[i];
                     let mut rows = stmt.query(rusqlite::params![

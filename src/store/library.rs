@@ -298,7 +298,7 @@ impl Library {
         .execute(params![rowid, BODY_ENCODING_POSTCARD_V1, body])?;
         insert_custom_events(tx, rowid, session)?;
         let mut insert_points = tx.prepare_cached(
-            "INSERT INTO page_points (url, kind, session_rowid, page_index, num_points, data)
+            "INSERT INTO page_points_recent (url, kind, session_rowid, page_index, num_points, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for (page, kind, n, blob) in encode_page_points(session) {
@@ -319,6 +319,38 @@ impl Library {
             ])?;
         }
         Ok(true)
+    }
+
+    /// Moves the point blobs that imports wrote (table `page_points_recent`, appended in
+    /// session order so that each file's transaction stays small) into the URL-clustered
+    /// `page_points` that heatmaps read page by page, sorted, in one transaction. Returns how
+    /// many blobs moved. Readers see the same points before and after; they are only faster to
+    /// read after. [`Library::import_paths`] calls this every few thousand sessions and at its
+    /// end.
+    pub fn fold_recent_points(&mut self) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let moved = tx.execute(
+            "INSERT OR REPLACE INTO page_points
+                (url, kind, session_rowid, page_index, num_points, data)
+             SELECT url, kind, session_rowid, page_index, num_points, data
+             FROM page_points_recent
+             ORDER BY url, kind, session_rowid, page_index",
+            [],
+        )?;
+        tx.execute("DELETE FROM page_points_recent", [])?;
+        tx.commit()?;
+        Ok(moved)
+    }
+
+    /// True when some point blobs wait in `page_points_recent` for
+    /// [`Library::fold_recent_points`].
+    pub(crate) fn has_recent_points(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM page_points_recent)")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// Stores a screenshot blob (deduplicated by hash) and attaches it to its page, unless a

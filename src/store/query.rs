@@ -334,10 +334,14 @@ impl SessionQueries for Library {
         // The kind is an internal integer code, safe to inline.
         let sql = format!(
             "SELECT pv.session_rowid,
-                    (SELECT pp.data FROM page_points pp WHERE pp.url = pv.url AND pp.kind = {}
-                       AND pp.session_rowid = pv.session_rowid AND pp.page_index = pv.page_index)
+                    coalesce(
+                      (SELECT pp.data FROM page_points pp WHERE pp.url = pv.url AND pp.kind = {0}
+                         AND pp.session_rowid = pv.session_rowid AND pp.page_index = pv.page_index),
+                      (SELECT pr.data FROM page_points_recent pr
+                       WHERE pr.session_rowid = pv.session_rowid AND pr.page_index = pv.page_index
+                         AND pr.kind = {0}))
              FROM page_views pv
-             WHERE {} AND pv.session_rowid IN (SELECT s.session_rowid FROM sessions s {clause})
+             WHERE {1} AND pv.session_rowid IN (SELECT s.session_rowid FROM sessions s {clause})
              ORDER BY pv.session_rowid, pv.page_index",
             kind.code(),
             conditions.join(" AND "),

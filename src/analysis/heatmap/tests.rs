@@ -587,3 +587,61 @@ fn unique_mode_counts_a_session_once_per_cell_across_the_pages_of_a_pattern() {
     assert_eq!(unique.page_views, 3);
     assert_eq!(unique.sessions, 2);
 }
+
+#[test]
+fn folding_imported_points_into_the_page_clustered_table_changes_no_heatmap() {
+    let mut sessions = Vec::new();
+    for i in 0..12u32 {
+        let mut s = S::new(
+            &format!("f{i}"),
+            1_000_000 + i64::from(i) * 100_000,
+            DeviceClass::Desktop,
+            1440,
+        )
+        .scroll(50, 0, (i * 90) as f32)
+        .moved(60, 10.0 + i as f32, 20.0)
+        .click(100, 0, (i * 37 % 1400) as f32 + 0.5, 40.0 * i as f32, None);
+        if i % 3 == 0 {
+            s = s.page("https://shop.test/product/a.html").click(
+                31_000,
+                1,
+                100.0,
+                100.0 + i as f32,
+                None,
+            );
+        }
+        sessions.push(s.done());
+    }
+    // Half the sessions folded, half still waiting: the state during a long import.
+    let mut lib = library(sessions[..6].to_vec());
+    assert!(lib.fold_recent_points().unwrap() > 0);
+    lib.insert_loaded(
+        "test",
+        &Loaded {
+            sessions: sessions[6..].to_vec(),
+            ..Loaded::default()
+        },
+    )
+    .unwrap();
+    let kinds = [
+        HeatmapKind::Click,
+        HeatmapKind::Move,
+        HeatmapKind::Attention,
+    ];
+    let mut queries: Vec<HeatmapQuery> = kinds.iter().map(|&k| query(k)).collect();
+    queries.push(HeatmapQuery::new("*", HeatmapKind::Click, 1440));
+    let before: Vec<_> = queries
+        .iter()
+        .map(|q| aggregate(&lib, q).unwrap())
+        .collect();
+    assert_eq!(before[0].sessions, 12);
+    assert_eq!(before[3].points, 16, "12 home clicks and 4 product clicks");
+    let moved = lib.fold_recent_points().unwrap();
+    assert!(moved > 0);
+    assert_eq!(lib.fold_recent_points().unwrap(), 0, "nothing left to fold");
+    let after: Vec<_> = queries
+        .iter()
+        .map(|q| aggregate(&lib, q).unwrap())
+        .collect();
+    assert_eq!(before, after);
+}

@@ -293,12 +293,14 @@ fn schema_4_backfills_custom_events_of_older_libraries() {
             ..Loaded::default()
         };
         lib.insert_loaded("mem", &loaded).unwrap();
+        lib.fold_recent_points().unwrap();
     }
-    // Make it look like a version-3 library: no custom_events table.
+    // Make it look like a version-3 library: no custom_events table (nor the later ones).
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE sections; DROP TABLE event_hits; DROP TABLE event_defs; DROP TABLE custom_events;
+            "DROP TABLE page_points_recent; DROP TABLE sections; DROP TABLE event_hits;
+             DROP TABLE event_defs; DROP TABLE custom_events;
              PRAGMA user_version = 3;",
         )
         .unwrap();
@@ -469,7 +471,35 @@ fn failed_file_leaves_library_unchanged() {
     );
     assert_eq!(lib.num_sessions().unwrap(), 1);
     lib.check_integrity().unwrap();
-    // Re-import: duplicate, not doubled.
+    // The import moved its point blobs into the page-clustered table before it returned.
+    let (clustered, waiting): (i64, i64) = lib
+        .conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM page_points), (SELECT count(*) FROM page_points_recent)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(clustered > 0);
+    assert_eq!(waiting, 0);
+    // Blobs an interrupted import left unfolded (inserted here without the fold)...
+    lib.insert_loaded(
+        "interrupted",
+        &Loaded {
+            sessions: vec![session(
+                "left-unfolded",
+                3_000_000,
+                DeviceClass::Desktop,
+                1440,
+                &["https://shop.test/"],
+                2,
+                false,
+            )],
+            ..Loaded::default()
+        },
+    )
+    .unwrap();
+    // ...are folded by the next import, even one that only finds a duplicate.
     let again = lib
         .import_paths(
             &[good],
@@ -479,7 +509,17 @@ fn failed_file_leaves_library_unchanged() {
         )
         .unwrap();
     assert_eq!(again.sessions_duplicate, 1);
-    assert_eq!(lib.num_sessions().unwrap(), 1);
+    assert_eq!(lib.num_sessions().unwrap(), 2);
+    let (clustered_after, waiting): (i64, i64) = lib
+        .conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM page_points), (SELECT count(*) FROM page_points_recent)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(clustered_after > clustered);
+    assert_eq!(waiting, 0);
 }
 
 #[test]
