@@ -472,14 +472,7 @@ fn failed_file_leaves_library_unchanged() {
     assert_eq!(lib.num_sessions().unwrap(), 1);
     lib.check_integrity().unwrap();
     // The import moved its point blobs into the page-clustered table before it returned.
-    let (clustered, waiting): (i64, i64) = lib
-        .conn
-        .query_row(
-            "SELECT (SELECT count(*) FROM page_points), (SELECT count(*) FROM page_points_recent)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (clustered, waiting) = point_blob_counts(&lib);
     assert!(clustered > 0);
     assert_eq!(waiting, 0);
     // Blobs an interrupted import left unfolded (inserted here without the fold)...
@@ -510,16 +503,20 @@ fn failed_file_leaves_library_unchanged() {
         .unwrap();
     assert_eq!(again.sessions_duplicate, 1);
     assert_eq!(lib.num_sessions().unwrap(), 2);
-    let (clustered_after, waiting): (i64, i64) = lib
-        .conn
+    let (clustered_after, waiting) = point_blob_counts(&lib);
+    assert!(clustered_after > clustered);
+    assert_eq!(waiting, 0);
+}
+
+/// Point blobs in the page-clustered table and blobs waiting to be folded into it.
+fn point_blob_counts(lib: &Library) -> (i64, i64) {
+    lib.conn
         .query_row(
             "SELECT (SELECT count(*) FROM page_points), (SELECT count(*) FROM page_points_recent)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .unwrap();
-    assert!(clustered_after > clustered);
-    assert_eq!(waiting, 0);
+        .unwrap()
 }
 
 #[test]
