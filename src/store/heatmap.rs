@@ -238,7 +238,6 @@ impl Library {
         kind: PointKind,
         mut f: impl FnMut(usize, PointColumns<'_>),
     ) -> Result<(), StoreError> {
-        // Blobs an import has not yet folded into `page_points` are looked up in both tables.
         let recent = self.has_recent_points()?;
         let mut groups: Vec<(Arc<str>, Vec<usize>)> = Vec::new();
         let mut group_of: HashMap<Arc<str>, usize> = HashMap::new();

@@ -252,14 +252,15 @@ impl Library {
         if let Some(fault) = library_fault {
             return Err(fault);
         }
-        // Also folds what an interrupted earlier import left, even when this one added nothing.
-        let fold = |library: &mut Self| -> Result<(), StoreError> {
-            if unfolded_sessions > 0 || library.has_recent_points()? {
-                library.fold_recent_points()?;
-            }
-            Ok(())
-        };
-        fold(self).map_err(|e| super::library::classify_store(&self.path, e))?;
+        // Whatever waits is folded: this import's blobs and any an interrupted import left.
+        self.has_recent_points()
+            .and_then(|waiting| {
+                if waiting {
+                    self.fold_recent_points()?;
+                }
+                Ok(())
+            })
+            .map_err(|e| super::library::classify_store(&self.path, e))?;
         let cancelled = outcomes.iter().any(Option::is_none);
         let files: Vec<FileOutcome> = outcomes.into_iter().flatten().collect();
         Ok(ImportSummary {
