@@ -229,6 +229,19 @@ fn reimport_is_detected_and_failed_files_change_nothing() {
         "{errors:?}"
     );
     assert_eq!(env.count(), 5, "failed files leave the library unchanged");
+
+    // Text mode: each failure is a diagnostic on standard error; standard output keeps the result.
+    let text = env.run(&["import", str(&bad_dir)]);
+    assert_eq!(text.status.code(), Some(1));
+    let stdout = String::from_utf8(text.stdout).unwrap();
+    let stderr = String::from_utf8(text.stderr).unwrap();
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("failed: ")).count(),
+        3,
+        "{stderr}"
+    );
+    assert!(!stdout.contains("failed: "), "{stdout}");
+    assert!(stdout.contains("3 files failed"), "{stdout}");
 }
 
 #[test]
@@ -464,7 +477,8 @@ fn many_files_in_one_folder() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("1500 files: 0 sessions imported"), "{text}");
-    assert!(text.contains("neither a SessionLens session"), "{text}");
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(errors.contains("neither a SessionLens session"), "{errors}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Compare mode: one filter set split into two (A and B) that differ in one respect.
 
+use crate::model::SessionFilter;
 use crate::model::time;
-use crate::store::SessionFilter;
 
 /// What A and B differ in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,10 +25,11 @@ impl ComparePreset {
             return Ok(Self::Converted);
         }
         match text.split_once(':') {
-            Some(("before", day)) => time::parse_date_ms(day)
+            Some(("before", day)) => crate::model::filter::day_start_ms(day)
+                .ok()
                 .filter(|_| day.contains('-'))
                 .map(Self::BeforeAfter)
-                .ok_or_else(|| format!("{text:?}: expected before:YYYY-MM-DD")),
+                .ok_or_else(|| format!("{text:?}: expected before:YYYY-MM-DD (a real day)")),
             Some(("signal", kind)) if !kind.trim().is_empty() => {
                 Ok(Self::Signal(kind.trim().to_owned()))
             }

@@ -231,7 +231,8 @@ pub fn hits(def: &EventDefinition, session: &Session) -> Vec<Hit> {
         }
         DefinitionKind::Url => {
             for (i, page) in session.pages.iter().enumerate() {
-                if crate::store::url_matches(&def.pattern, page.url_without_fragment()) {
+                if crate::model::UrlPattern::new(&def.pattern).matches(page.url_without_fragment())
+                {
                     out.push(Hit {
                         page_index: u32::try_from(i).unwrap_or(u32::MAX),
                         timestamp_ms: page.entered_at_ms,

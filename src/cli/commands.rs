@@ -12,14 +12,15 @@ use super::output::{
     print_hotspot_table, print_session_table, print_signal_table, session_json, signal_csv,
 };
 use super::{
-    Cli, Command, ConvertArgs, DemoCommand, EventsArgs, FilterArgs, HotspotsArgs, ImportArgs,
-    ListArgs, NotesArgs, RecomputeArgs, ScreenshotCommand, ShowArgs, SignalsArgs,
+    Cli, Command, ConvertArgs, DemoCommand, DeviceArg, EventsArgs, FilterArgs, HotspotSortArg,
+    HotspotsArgs, ImportArgs, ListArgs, ListSort, NotesArgs, RecomputeArgs, ScreenshotCommand,
+    ShowArgs, SignalsArgs, YesNo, exit_code,
 };
 use crate::analysis::signals::SignalSettings;
 use crate::analysis::signals::hotspots::HotspotSort;
 use crate::demo::{self, GenerateOptions};
 use crate::format::{ReadOptions, native};
-use crate::model::{DeviceClass, time};
+use crate::model::time;
 use crate::store::{
     FileStatus, Library, SessionFilter, SessionQueries as _, SessionSort, SignalQuery,
     default_library_path,
@@ -59,8 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             days,
             until,
         }) => {
-            let end_ms = crate::model::time::parse_date_ms(&until)
-                .with_context(|| format!("--until {until:?}: expected a date YYYY-MM-DD"))?;
+            let end_ms = crate::model::filter::day_start_ms(&until)
+                .with_context(|| format!("--until {until:?}"))?;
             let options = GenerateOptions {
                 sessions,
                 seed,
@@ -155,22 +156,20 @@ fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
                 bar.set_position(p.files_done as u64);
                 bar.set_message(format!("{} sessions imported", p.sessions_imported));
             }
-            let line = if args.json {
-                serde_json::to_string(outcome).unwrap_or_default()
-            } else if outcome.status == FileStatus::Failed {
-                format!(
-                    "failed: {}",
-                    outcome.error.as_deref().unwrap_or("unknown error")
-                )
+            // Results on standard output (one JSON object per file with --json); in text mode a
+            // failed file is a diagnostic and goes to standard error, like its warnings.
+            if args.json {
+                let line = serde_json::to_string(outcome).unwrap_or_default();
+                if let Err(e) = writeln!(out, "{line}") {
+                    write_error.get_or_insert(e);
+                }
             } else {
-                String::new()
-            };
-            if !line.is_empty()
-                && let Err(e) = writeln!(out, "{line}")
-            {
-                write_error.get_or_insert(e);
-            }
-            if !args.json {
+                if outcome.status == FileStatus::Failed {
+                    eprintln!(
+                        "failed: {}",
+                        outcome.error.as_deref().unwrap_or("unknown error")
+                    );
+                }
                 for warning in &outcome.warnings {
                     eprintln!("warning: {}: {warning}", outcome.file);
                 }
@@ -194,7 +193,7 @@ fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         )?;
     }
     Ok(if summary.files_failed > 0 {
-        ExitCode::from(1)
+        ExitCode::from(exit_code::SOME_FAILED)
     } else {
         ExitCode::SUCCESS
     })
@@ -202,44 +201,30 @@ fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
 
 /// Turns the filter arguments into a store filter.
 pub fn session_filter(args: &FilterArgs) -> anyhow::Result<SessionFilter> {
-    let date =
-        |text: &Option<String>, name: &str, end_of_day: bool| -> anyhow::Result<Option<i64>> {
-            text.as_deref()
-                .map(|t| {
-                    let ms = time::parse_date_ms(t).with_context(|| {
-                        format!("--{name} {t:?}: expected YYYY-MM-DD or epoch milliseconds")
-                    })?;
-                    let is_date = t.contains('-');
-                    Ok(if end_of_day && is_date {
-                        ms + 86_400_000
-                    } else {
-                        ms
-                    })
-                })
-                .transpose()
-        };
-    Ok(SessionFilter {
-        url: args.page.clone(),
-        device: args.device.as_deref().and_then(DeviceClass::parse),
+    let text = crate::model::FilterText {
+        page: args.page.clone(),
+        device: args.device.map(DeviceArg::class),
         min_viewport_width: args.min_width,
         max_viewport_width: args.max_width,
         source: args.source.clone(),
-        started_from_ms: date(&args.from, "from", false)?,
-        started_before_ms: date(&args.to, "to", true)?,
-        converted: args.converted.as_deref().map(|c| c == "yes"),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        zone: args.tz.clone(),
+        converted: args.converted.map(YesNo::is_yes),
         has_signal: args.has_signal.clone(),
         has_event: args.has_event.clone(),
-    })
+    };
+    Ok(text.parse()?)
 }
 
 fn list(library_path: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let library = open_library(library_path)?;
     let filter = session_filter(&args.filter)?;
-    let sort = match args.sort.as_str() {
-        "oldest" => SessionSort::OldestFirst,
-        "longest" => SessionSort::LongestFirst,
-        "clicks" => SessionSort::MostClicksFirst,
-        _ => SessionSort::NewestFirst,
+    let sort = match args.sort {
+        ListSort::Newest => SessionSort::NewestFirst,
+        ListSort::Oldest => SessionSort::OldestFirst,
+        ListSort::Longest => SessionSort::LongestFirst,
+        ListSort::Clicks => SessionSort::MostClicksFirst,
     };
     let rows = library.list_sessions(
         &filter,
@@ -580,7 +565,7 @@ fn signals(library_path: &Path, args: &SignalsArgs) -> anyhow::Result<ExitCode> 
 fn hotspots(library_path: &Path, args: &HotspotsArgs) -> anyhow::Result<ExitCode> {
     let library = open_library(library_path)?;
     let filter = session_filter(&args.filter)?;
-    let sort = if args.sort == "loss" {
+    let sort = if args.sort == HotspotSortArg::Loss {
         HotspotSort::EstimatedLoss
     } else {
         HotspotSort::SessionsAffected

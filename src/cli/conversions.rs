@@ -89,8 +89,8 @@ pub struct ReportArgs {
     #[arg(long = "step", value_name = "NAME")]
     pub steps: Vec<String>,
     /// Device class (every figure of the report uses these filters).
-    #[arg(long, value_parser = ["desktop", "tablet", "mobile"])]
-    pub device: Option<String>,
+    #[arg(long, value_enum)]
+    pub device: Option<super::DeviceArg>,
     /// Traffic source: a channel or a utm_source value.
     #[arg(long, value_name = "SOURCE")]
     pub source: Option<String>,
@@ -100,6 +100,9 @@ pub struct ReportArgs {
     /// Sessions started before the end of this date (YYYY-MM-DD, UTC) or before this epoch ms.
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
+    /// Time zone that --from and --to days are counted in (IANA name, e.g. Europe/Berlin).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: Option<String>,
     /// The folder to write (created if missing).
     #[arg(long)]
     pub out: std::path::PathBuf,
@@ -496,10 +499,11 @@ pub fn report(library_path: &Path, args: &ReportArgs) -> anyhow::Result<ExitCode
     let options = crate::report::ReportOptions {
         pages: args.pages.clone(),
         filter: session_filter(&FilterArgs {
-            device: args.device.clone(),
+            device: args.device,
             source: args.source.clone(),
             from: args.from.clone(),
             to: args.to.clone(),
+            tz: args.tz.clone(),
             ..FilterArgs::default()
         })?,
         steps: args.steps.clone(),
@@ -519,7 +523,7 @@ pub fn report(library_path: &Path, args: &ReportArgs) -> anyhow::Result<ExitCode
     Ok(if summary.warnings.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(super::exit_code::SOME_FAILED)
     })
 }
 

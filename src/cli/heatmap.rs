@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 
-use super::FilterArgs;
 use super::commands::session_filter;
+use super::{DeviceArg, FilterArgs, YesNo};
 use crate::analysis::compare::ComparePreset;
 use crate::analysis::heatmap::{
     CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, aggregate, width_range,
@@ -41,23 +41,27 @@ pub struct HeatmapArgs {
     #[arg(long, value_name = "PX", conflicts_with = "device")]
     pub width: Option<u32>,
     /// Device class: sessions of that class, drawn over the page's screenshot for that class.
-    #[arg(long, value_parser = ["desktop", "tablet", "mobile"])]
-    pub device: Option<String>,
+    #[arg(long, value_enum)]
+    pub device: Option<DeviceArg>,
     /// Viewport width tolerance around the layout width, percent (PostHog's default: 10).
     #[arg(long, value_name = "PERCENT", default_value_t = 10.0)]
     pub width_tolerance: f32,
-    /// Sessions started on or after this date (YYYY-MM-DD, UTC) or epoch ms.
+    /// Sessions started on or after this day (YYYY-MM-DD, in --tz) or epoch ms.
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
-    /// Sessions started before the end of this date (YYYY-MM-DD, UTC) or before this epoch ms.
+    /// Sessions started on or before this day (YYYY-MM-DD, in --tz: the day is included), or
+    /// before this epoch ms.
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
+    /// Time zone that --from and --to days are counted in (IANA name, e.g. Europe/Berlin).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: Option<String>,
     /// Traffic source: a channel or a utm_source value.
     #[arg(long, value_name = "SOURCE")]
     pub source: Option<String>,
     /// Converted (a purchase was recorded) or not.
-    #[arg(long, value_parser = ["yes", "no"])]
-    pub converted: Option<String>,
+    #[arg(long, value_enum)]
+    pub converted: Option<YesNo>,
     /// Sessions with at least one signal of this kind (e.g. rage_click).
     #[arg(long, value_name = "KIND")]
     pub has_signal: Option<String>,
@@ -66,12 +70,12 @@ pub struct HeatmapArgs {
     #[arg(long, value_name = "EVENT")]
     pub has_event: Option<String>,
     /// Count every point, or each session once per 16 px cell.
-    #[arg(long, default_value = "total", value_parser = ["total", "unique"])]
-    pub count: String,
+    #[arg(long, value_enum, default_value_t = CountArg::Total)]
+    pub count: CountArg,
     /// Clicks on fixed or sticky elements: at their viewport position (`show`), scrolled with
     /// the page (`scrolled`), or left out (`hide`).
-    #[arg(long, default_value = "show", value_parser = ["show", "scrolled", "hide"])]
-    pub fixed: String,
+    #[arg(long, value_enum, default_value_t = FixedArg::Show)]
+    pub fixed: FixedArg,
     /// Kernel radius, CSS px (default 20, Clarity's).
     #[arg(long, value_name = "PX")]
     pub radius: Option<f32>,
@@ -191,7 +195,7 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
             );
         }
         return Ok(if skipped > 0 {
-            ExitCode::from(1)
+            ExitCode::from(super::exit_code::SOME_FAILED)
         } else {
             ExitCode::SUCCESS
         });
@@ -232,17 +236,38 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CountArg {
+    /// Every point.
+    Total,
+    /// Each session once per cell.
+    Unique,
+}
+
+/// `--fixed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixedArg {
+    /// At their viewport position.
+    Show,
+    /// Scrolled with the page.
+    Scrolled,
+    /// Left out.
+    Hide,
+}
+
 fn device(args: &HeatmapArgs) -> Option<DeviceClass> {
-    args.device.as_deref().and_then(DeviceClass::parse)
+    args.device.map(DeviceArg::class)
 }
 
 fn filter_args(args: &HeatmapArgs) -> FilterArgs {
     FilterArgs {
-        device: args.device.clone(),
+        device: args.device,
         source: args.source.clone(),
         from: args.from.clone(),
         to: args.to.clone(),
-        converted: args.converted.clone(),
+        tz: args.tz.clone(),
+        converted: args.converted,
         has_signal: args.has_signal.clone(),
         has_event: args.has_event.clone(),
         ..FilterArgs::default()
@@ -348,15 +373,14 @@ fn build_query(
     };
     let css_per_image_px = shot.layout_width as f32 / screenshot.width.max(1) as f32;
     query.page_height_px = Some((screenshot.height as f32 * css_per_image_px).ceil() as u32);
-    query.count_mode = if args.count == "unique" {
-        CountMode::UniqueSessions
-    } else {
-        CountMode::Total
+    query.count_mode = match args.count {
+        CountArg::Total => CountMode::Total,
+        CountArg::Unique => CountMode::UniqueSessions,
     };
-    query.fixed_mode = match args.fixed.as_str() {
-        "scrolled" => FixedMode::ShowScrolled,
-        "hide" => FixedMode::Hide,
-        _ => FixedMode::ShowFixed,
+    query.fixed_mode = match args.fixed {
+        FixedArg::Show => FixedMode::ShowFixed,
+        FixedArg::Scrolled => FixedMode::ShowScrolled,
+        FixedArg::Hide => FixedMode::Hide,
     };
     Ok(query)
 }
@@ -461,14 +485,17 @@ fn export_comparison(
 /// The filters, for the caption.
 fn caption(args: &HeatmapArgs) -> String {
     let mut parts = Vec::new();
-    if let Some(d) = &args.device {
-        parts.push(d.clone());
+    if let Some(d) = args.device {
+        parts.push(d.class().as_str().to_owned());
     }
     if let Some(s) = &args.source {
         parts.push(format!("source {s}"));
     }
-    if let Some(c) = &args.converted {
-        parts.push(format!("converted {c}"));
+    if let Some(c) = args.converted {
+        parts.push(format!(
+            "converted {}",
+            if c.is_yes() { "yes" } else { "no" }
+        ));
     }
     if let Some(s) = &args.has_signal {
         parts.push(format!("with {s}"));
@@ -482,7 +509,7 @@ fn caption(args: &HeatmapArgs) -> String {
     if let Some(t) = &args.to {
         parts.push(format!("to {t}"));
     }
-    if args.count == "unique" {
+    if args.count == CountArg::Unique {
         parts.push("unique sessions".to_owned());
     }
     parts.join(" · ")

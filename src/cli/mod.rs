@@ -255,6 +255,78 @@ impl LimitArgs {
     }
 }
 
+/// Exit codes: what a script can rely on.
+pub mod exit_code {
+    /// Everything worked.
+    pub const SUCCESS: u8 = 0;
+    /// Some inputs failed; the others were done (import, snapshot, heatmap --all-pages, …).
+    pub const SOME_FAILED: u8 = 1;
+    /// A usage error, or a fatal error (the message names the file and the place).
+    pub const FATAL: u8 = 2;
+}
+
+/// `list --sort`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListSort {
+    /// Newest first.
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// Longest first.
+    Longest,
+    /// Most clicks first.
+    Clicks,
+}
+
+/// `hotspots --sort`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HotspotSortArg {
+    /// Most sessions affected first.
+    Sessions,
+    /// Largest estimated loss of conversions first.
+    Loss,
+}
+
+/// A device class, as the command line names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceArg {
+    /// Desktop.
+    Desktop,
+    /// Tablet.
+    Tablet,
+    /// Mobile.
+    Mobile,
+}
+
+impl DeviceArg {
+    /// The model's device class.
+    #[must_use]
+    pub fn class(self) -> crate::model::DeviceClass {
+        match self {
+            Self::Desktop => crate::model::DeviceClass::Desktop,
+            Self::Tablet => crate::model::DeviceClass::Tablet,
+            Self::Mobile => crate::model::DeviceClass::Mobile,
+        }
+    }
+}
+
+/// `yes` or `no`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum YesNo {
+    /// Yes.
+    Yes,
+    /// No.
+    No,
+}
+
+impl YesNo {
+    /// True for `yes`.
+    #[must_use]
+    pub fn is_yes(self) -> bool {
+        self == Self::Yes
+    }
+}
+
 /// Session filters shared by several commands.
 #[derive(Debug, Default, clap::Args)]
 pub struct FilterArgs {
@@ -262,8 +334,8 @@ pub struct FilterArgs {
     #[arg(long, value_name = "URL_OR_GLOB")]
     pub page: Option<String>,
     /// Device class.
-    #[arg(long, value_parser = ["desktop", "tablet", "mobile"])]
-    pub device: Option<String>,
+    #[arg(long, value_enum)]
+    pub device: Option<DeviceArg>,
     /// Smallest viewport width, px.
     #[arg(long, value_name = "PX")]
     pub min_width: Option<u32>,
@@ -274,15 +346,20 @@ pub struct FilterArgs {
     /// email, referral) or a utm_source value.
     #[arg(long, value_name = "SOURCE")]
     pub source: Option<String>,
-    /// Sessions started on or after this date (YYYY-MM-DD, UTC) or epoch ms.
+    /// Sessions started on or after this day (YYYY-MM-DD, from its first moment in --tz) or
+    /// epoch ms.
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
-    /// Sessions started before the end of this date (YYYY-MM-DD, UTC) or before this epoch ms.
+    /// Sessions started on or before this day (YYYY-MM-DD, to its last moment in --tz: the day
+    /// is included), or before this epoch ms.
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
+    /// Time zone that --from and --to days are counted in (IANA name, e.g. Europe/Berlin).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: Option<String>,
     /// Converted (a purchase was recorded) or not.
-    #[arg(long, value_parser = ["yes", "no"])]
-    pub converted: Option<String>,
+    #[arg(long, value_enum)]
+    pub converted: Option<YesNo>,
     /// Sessions with at least one signal of this kind (e.g. rage_click).
     #[arg(long, value_name = "KIND")]
     pub has_signal: Option<String>,
@@ -299,8 +376,8 @@ pub struct ListArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Order.
-    #[arg(long, default_value = "newest", value_parser = ["newest", "oldest", "longest", "clicks"])]
-    pub sort: String,
+    #[arg(long, value_enum, default_value_t = ListSort::Newest)]
+    pub sort: ListSort,
     /// At most this many sessions.
     #[arg(long)]
     pub limit: Option<u64>,
@@ -464,8 +541,8 @@ pub struct HotspotsArgs {
     #[arg(long, value_name = "KIND", value_parser = signal_kind)]
     pub kind: Vec<crate::analysis::signals::SignalKind>,
     /// Order: most sessions affected, or largest estimated loss of conversions.
-    #[arg(long, default_value = "sessions", value_parser = ["sessions", "loss"])]
-    pub sort: String,
+    #[arg(long, value_enum, default_value_t = HotspotSortArg::Sessions)]
+    pub sort: HotspotSortArg,
     /// At most this many hotspots.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -536,7 +613,7 @@ pub fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            ExitCode::from(exit_code::FATAL)
         }
     }
 }

@@ -154,7 +154,7 @@ pub fn run(library_path: &Path, args: &SnapshotArgs) -> anyhow::Result<ExitCode>
         "{rendered} pages rendered with Chromium, {placeholders} placeholders, {failed} Chromium failures, {unreadable} unreadable recordings"
     );
     Ok(if failed > 0 || unreadable > 0 {
-        ExitCode::from(1)
+        ExitCode::from(super::exit_code::SOME_FAILED)
     } else {
         ExitCode::SUCCESS
     })

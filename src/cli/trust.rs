@@ -102,7 +102,7 @@ pub fn rebuild(library_path: &Path, args: &RebuildArgs) -> anyhow::Result<ExitCo
         if report.files_failed.is_empty() && report.files_missing.is_empty() {
             ExitCode::SUCCESS
         } else {
-            ExitCode::from(1)
+            ExitCode::from(super::exit_code::SOME_FAILED)
         },
     )
 }

@@ -10,6 +10,7 @@
 
 mod device;
 mod event;
+pub mod filter;
 mod geom;
 mod note;
 mod session;
@@ -19,6 +20,7 @@ mod validate;
 
 pub use device::DeviceClass;
 pub use event::{ClickKind, ElementDescriptor, Event, EventKind, MouseButton, PointerType};
+pub use filter::{FilterError, FilterText, SessionFilter, UrlPattern, date_is_valid, glob_match};
 pub use geom::{ImageFromPage, ImagePos, PagePos, ScrollOffset, SizePx, ViewportPos};
 pub use note::Note;
 pub use session::{CONVERSION_EVENT_NAMES, PageStats, PageView, Session};

@@ -12,7 +12,7 @@ use rusqlite::OptionalExtension as _;
 use rusqlite::types::Value;
 
 use super::points::PointKind;
-use super::query::{SessionFilter, url_pattern};
+use super::query::SessionFilter;
 use super::{Library, StoreError};
 use crate::model::{PagePos, Session, SizePx};
 
@@ -102,13 +102,7 @@ pub struct PageSignal {
 /// on any origin.
 #[must_use]
 pub fn url_matches(pattern: &str, url: &str) -> bool {
-    let url = url.split_once('#').map_or(url, |(u, _)| u);
-    let (pattern, is_glob) = url_pattern(pattern);
-    if is_glob {
-        super::glob_match(&pattern, url)
-    } else {
-        pattern == url
-    }
+    crate::model::UrlPattern::new(pattern).matches(url)
 }
 
 /// A session in this many of the row id span of the chosen page views makes reading every blob
@@ -162,13 +156,12 @@ impl Library {
             }
             allowed
         });
-        let (pattern, is_glob) = url_pattern(page);
-        let mut params = vec![Value::Text(pattern)];
+        let (op, operand) = crate::model::UrlPattern::new(page).sql_operand();
+        let mut params = vec![Value::Text(operand)];
         let mut sql = format!(
             "SELECT session_rowid, page_index, viewport_width, viewport_height, max_depth_px,
                     left_at_ms - entered_at_ms, doc_height, entered_at_ms, url, num_clicks
-             FROM page_views WHERE url {} ?",
-            if is_glob { "GLOB" } else { "=" }
+             FROM page_views WHERE url {op} ?"
         );
         if let Some((lo, hi)) = viewport_widths {
             sql.push_str(" AND viewport_width BETWEEN ? AND ?");

@@ -149,35 +149,7 @@ fn intern(map: &mut HashMap<String, u32>, values: &mut Vec<String>, value: &str)
     id
 }
 
-/// Matches `text` against a glob where `*` is any run of characters (`/` included) and `?` one
-/// character, as SQLite's GLOB does for patterns without `[`.
-#[must_use]
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ti));
-                pi += 1;
-            }
-            Some(&c) if c == '?' || c == t[ti] => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp + 1;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
+pub use crate::model::glob_match;
 
 impl SessionIndex {
     /// Reads the facts of every session.
@@ -280,17 +252,8 @@ impl SessionIndex {
             has_event,
         } = filter;
         let url_set: Option<Vec<bool>> = url.as_ref().map(|pattern| {
-            let (pattern, is_glob) = super::query::url_pattern(pattern);
-            self.urls
-                .iter()
-                .map(|u| {
-                    if is_glob {
-                        glob_match(&pattern, u)
-                    } else {
-                        *u == pattern
-                    }
-                })
-                .collect()
+            let pattern = crate::model::UrlPattern::new(pattern);
+            self.urls.iter().map(|u| pattern.matches(u)).collect()
         });
         let source_match: Option<(Option<Channel>, Option<u32>)> = source.as_ref().map(|s| {
             let source_id = self
@@ -418,25 +381,5 @@ impl SessionIndex {
             }
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob_match;
-
-    #[test]
-    fn globs_match_like_sqlite() {
-        assert!(glob_match(
-            "*://*/product/*",
-            "http://shop.test/product/a.html"
-        ));
-        assert!(!glob_match("*://*/product/*", "http://shop.test/cart.html"));
-        assert!(glob_match("http://shop.test/?", "http://shop.test/x"));
-        assert!(!glob_match("http://shop.test/?", "http://shop.test/xy"));
-        assert!(glob_match("*", ""));
-        assert!(glob_match("a*b*c", "aXXbYYc"));
-        assert!(!glob_match("a*b*c", "aXXbYY"));
-        assert!(glob_match("*cart*", "http://shop.test/cart.html"));
     }
 }

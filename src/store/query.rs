@@ -7,34 +7,8 @@ use serde::Serialize;
 
 use super::points::{PagePoints, PointKind};
 use super::{Library, StoreError};
-use crate::model::{Channel, DeviceClass};
-
-/// Which sessions a query covers. Empty fields do not filter.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SessionFilter {
-    /// A visited page URL: exact, or a glob with `*` and `?`. A pattern starting with `/` matches
-    /// the path of any origin (`/product/*`).
-    pub url: Option<String>,
-    /// Device class.
-    pub device: Option<DeviceClass>,
-    /// Smallest initial viewport width, CSS px.
-    pub min_viewport_width: Option<u32>,
-    /// Largest initial viewport width, CSS px.
-    pub max_viewport_width: Option<u32>,
-    /// Traffic source: a channel name (`paid_social`) or a `utm_source` value (`instagram`).
-    pub source: Option<String>,
-    /// Sessions started at or after this epoch ms.
-    pub started_from_ms: Option<i64>,
-    /// Sessions started before this epoch ms.
-    pub started_before_ms: Option<i64>,
-    /// Converted (a purchase was recorded) or not.
-    pub converted: Option<bool>,
-    /// Sessions with at least one signal of this kind (e.g. `rage_click`).
-    pub has_signal: Option<String>,
-    /// Sessions with at least one custom event of this name (a micro-conversion such as
-    /// `add_to_cart`), compared without regard to ASCII case.
-    pub has_event: Option<String>,
-}
+pub use crate::model::SessionFilter;
+use crate::model::{Channel, DeviceClass, UrlPattern};
 
 /// Orders of the session list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -120,26 +94,10 @@ pub trait SessionQueries {
     ) -> Result<PagePoints, StoreError>;
 }
 
-/// Turns a user URL pattern into a SQLite GLOB operand and whether it is one.
-pub(crate) fn url_pattern(pattern: &str) -> (String, bool) {
-    let pattern = pattern.split_once('#').map_or(pattern, |(u, _)| u);
-    let pattern = if pattern.starts_with('/') {
-        format!("*://*{pattern}")
-    } else {
-        pattern.to_owned()
-    };
-    let is_glob = pattern.contains(['*', '?', '[']);
-    (pattern, is_glob)
-}
-
 fn url_condition(column: &str, pattern: &str, params: &mut Vec<Value>) -> String {
-    let (pattern, is_glob) = url_pattern(pattern);
-    params.push(Value::Text(pattern));
-    if is_glob {
-        format!("{column} GLOB ?")
-    } else {
-        format!("{column} = ?")
-    }
+    let (op, operand) = UrlPattern::new(pattern).sql_operand();
+    params.push(Value::Text(operand));
+    format!("{column} {op} ?")
 }
 
 /// Builds the WHERE clause (over `sessions s`) and its parameters.

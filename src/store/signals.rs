@@ -6,11 +6,11 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension as _, Transaction, params};
 use serde::Serialize;
 
-use super::query::{SessionFilter, url_pattern};
-use super::{Library, StoreError, glob_match};
+use super::query::SessionFilter;
+use super::{Library, StoreError};
 use crate::analysis::signals::hotspots::{self, Hotspot, HotspotSort, PageVisits, SignalRow};
 use crate::analysis::signals::{self, SignalKind, SignalSettings};
-use crate::model::{PagePos, Session};
+use crate::model::{PagePos, Session, UrlPattern};
 
 /// The `settings` key under which the signal thresholds are stored, as JSON.
 pub const SIGNAL_SETTINGS_KEY: &str = "signals.settings";
@@ -172,13 +172,9 @@ impl Library {
             conditions.push(')');
         }
         if let Some(page) = &query.page {
-            let (pattern, is_glob) = url_pattern(page);
-            conditions.push_str(if is_glob {
-                " AND pv.url GLOB ?"
-            } else {
-                " AND pv.url = ?"
-            });
-            params.push(Value::Text(pattern));
+            let (op, operand) = UrlPattern::new(page).sql_operand();
+            conditions.push_str(&format!(" AND pv.url {op} ?"));
+            params.push(Value::Text(operand));
         }
         let sql = format!(
             "SELECT s.session_id, g.kind, pv.url, g.page_index, g.start_ms, g.end_ms, g.x, g.y,
@@ -225,16 +221,8 @@ impl Library {
         page: Option<&str>,
         sort: HotspotSort,
     ) -> Result<Vec<Hotspot>, StoreError> {
-        let page_match = |url: &str| {
-            page.is_none_or(|p| {
-                let (pattern, is_glob) = url_pattern(p);
-                if is_glob {
-                    glob_match(&pattern, url)
-                } else {
-                    url == pattern
-                }
-            })
-        };
+        let page = page.map(UrlPattern::new);
+        let page_match = |url: &str| page.as_ref().is_none_or(|p| p.matches(url));
         let (sessions, params) = where_sessions(filter);
         let sql = format!(
             "SELECT g.session_rowid, s.converted, g.kind, pv.url, g.target, g.x, g.y

@@ -93,18 +93,24 @@ impl ListFilter {
     /// The store filter.
     #[must_use]
     pub fn to_session_filter(&self) -> SessionFilter {
-        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        SessionFilter {
-            url: text(&self.page),
+        self.to_filter_text().parse_lenient()
+    }
+
+    /// The filter as typed, for the one parser the command line uses too.
+    #[must_use]
+    pub fn to_filter_text(&self) -> crate::model::FilterText {
+        crate::model::FilterText {
+            page: Some(self.page.clone()),
             device: self.device,
             min_viewport_width: self.min_width,
             max_viewport_width: self.max_width,
-            source: text(&self.source),
+            source: Some(self.source.clone()),
+            from: Some(self.from_date.clone()),
+            to: Some(self.to_date.clone()),
+            zone: None,
             converted: self.converted,
-            has_signal: text(&self.has_signal),
-            has_event: text(&self.has_event),
-            started_from_ms: time::parse_date_ms(&self.from_date),
-            started_before_ms: time::parse_date_ms(&self.to_date).map(|ms| ms + 86_400_000),
+            has_signal: Some(self.has_signal.clone()),
+            has_event: Some(self.has_event.clone()),
         }
     }
 }
@@ -830,7 +836,7 @@ impl App {
 
     /// Asks for the sections of the heatmap's page and their reach over the map's sessions,
     /// defining or deleting one first.
-    fn query_sections(&self, define: Option<crate::store::Section>, delete: Option<String>) {
+    fn query_sections(&mut self, define: Option<crate::store::Section>, delete: Option<String>) {
         let Some((result, _)) = &self.heatmap.result else {
             return;
         };

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{Receiver, Sender, SyncSender};
+use std::sync::mpsc::{Receiver, Sender};
 
 use super::app::LoadedSession;
 use super::conversions_view::{ConversionReport, DROPPERS_SHOWN, DropperRow};
@@ -256,7 +256,11 @@ pub struct Background {
     library_path: PathBuf,
     results_tx: Sender<JobResult>,
     results_rx: Receiver<JobResult>,
-    query_tx: Option<SyncSender<Query>>,
+    /// The query worker's queue: unbounded, so no query (notes and definitions among them) is
+    /// ever dropped; superseded list and heatmap answers are dropped by generation instead.
+    query_tx: Option<Sender<Query>>,
+    /// Queries asked while no worker runs (during a rebuild), sent when the library reopens.
+    pending: Vec<Query>,
     render_tx: Option<Sender<RenderJob>>,
     import_running: bool,
 }
@@ -367,6 +371,7 @@ impl Background {
             results_tx,
             results_rx,
             query_tx: None,
+            pending: Vec::new(),
             render_tx: None,
             import_running: false,
         };
@@ -381,7 +386,7 @@ impl Background {
     }
 
     fn start_query_worker(&mut self) {
-        let (query_tx, query_rx) = std::sync::mpsc::sync_channel::<Query>(64);
+        let (query_tx, query_rx) = std::sync::mpsc::channel::<Query>();
         let (ctx, tx, path) = (
             self.ctx.clone(),
             self.results_tx.clone(),
@@ -629,7 +634,13 @@ impl Background {
                 }
             });
         match spawned {
-            Ok(_) => self.query_tx = Some(query_tx),
+            Ok(_) => {
+                for query in self.pending.drain(..) {
+                    // The worker was just started; it only stops when the app closes.
+                    let _ = query_tx.send(query);
+                }
+                self.query_tx = Some(query_tx);
+            }
             Err(e) => Self::send_from(
                 &self.ctx,
                 &self.results_tx,
@@ -639,12 +650,32 @@ impl Background {
     }
 
     /// Sends a query to the worker.
-    pub fn query(&self, query: Query) {
-        if let Some(tx) = &self.query_tx
-            && tx.try_send(query).is_err()
-        {
-            log::warn!("query queue full; query dropped");
+    /// Sends a query to the worker. Nothing is dropped: while the library is being rebuilt
+    /// the query waits and is sent when it reopens; if the worker has stopped (it could not
+    /// open the library), the query waits too and the user is told.
+    pub fn query(&mut self, query: Query) {
+        let Some(tx) = &self.query_tx else {
+            self.pending.push(query);
+            return;
+        };
+        if let Err(std::sync::mpsc::SendError(query)) = tx.send(query) {
+            self.query_tx = None;
+            self.pending.push(query);
+            Self::send_from(
+                &self.ctx,
+                &self.results_tx,
+                JobResult::Error(
+                    "the library is not open; the last change waits until it is reopened"
+                        .to_owned(),
+                ),
+            );
         }
+    }
+
+    /// Queries waiting for the library to open.
+    #[cfg(test)]
+    pub fn pending_queries(&self) -> usize {
+        self.pending.len()
     }
 
     /// True while an import runs.
@@ -1183,6 +1214,91 @@ fn conversion_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every note of a flood lands: the queue never drops a write, however fast they come,
+    /// and writes asked for while the library is being rebuilt wait for it to reopen.
+    #[test]
+    fn a_flood_of_notes_and_definitions_all_land() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("library.sqlite");
+        let mut library = Library::open(&path).expect("open");
+        let sample = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample_sessions/rrweb/convert-desktop.json"
+        ));
+        library
+            .import_paths(
+                &[sample],
+                &crate::format::ReadOptions::default(),
+                &std::sync::atomic::AtomicBool::new(false),
+                &mut |_, _| {},
+            )
+            .expect("import");
+        let session_id = library
+            .list_sessions(&SessionFilter::default(), SessionSort::NewestFirst, 0, 1)
+            .expect("list")
+            .remove(0)
+            .session_id;
+        drop(library);
+
+        let ctx = egui::Context::default();
+        let mut background = Background::start(&ctx, path.clone());
+        const NOTES: usize = 500;
+        for i in 0..NOTES {
+            background.query(Query::AddNote {
+                session_id: session_id.clone(),
+                timestamp_ms: i as i64,
+                text: format!("note {i}"),
+            });
+        }
+        // While no worker runs (as during a rebuild), writes wait instead of being dropped.
+        background.query_tx = None;
+        for i in 0..20 {
+            background.query(Query::DefineEvent(Box::new(EventDefinition {
+                name: format!("flood_{i}"),
+                kind: conv::DefinitionKind::Custom,
+                pattern: format!("tag_{i}"),
+                value_from_event: false,
+                stage: None,
+                weight: None,
+            })));
+        }
+        assert_eq!(background.pending_queries(), 20);
+        background.reopen();
+        assert_eq!(background.pending_queries(), 0);
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let (mut notes_answers, mut defined, mut errors) = (0, 0, Vec::new());
+        while (notes_answers < NOTES || defined < 20) && std::time::Instant::now() < deadline {
+            for result in background.drain() {
+                match result {
+                    JobResult::Notes { .. } => notes_answers += 1,
+                    JobResult::EventDefinitionChanged(Ok(_)) => defined += 1,
+                    JobResult::EventDefinitionChanged(Err(e)) => errors.push(e),
+                    JobResult::Error(e) => errors.push(e),
+                    _ => {}
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!((notes_answers, defined), (NOTES, 20));
+        let library = Library::open(&path).expect("reopen");
+        assert_eq!(
+            library.notes(Some(&session_id)).expect("notes").len(),
+            NOTES
+        );
+        let names: Vec<String> = library
+            .event_definitions()
+            .expect("definitions")
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert!(
+            (0..20).all(|i| names.contains(&format!("flood_{i}"))),
+            "{names:?}"
+        );
+    }
 
     #[test]
     fn report_export_writes_the_summary_and_heatmaps_of_the_top_pages() {

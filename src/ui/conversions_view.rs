@@ -321,7 +321,7 @@ fn controls_ui(view: &ConversionsView, ui: &mut egui::Ui, out: &mut Vec<Command>
             (&mut filter.from_date, "from YYYY-MM-DD"),
             (&mut filter.to_date, "to YYYY-MM-DD"),
         ] {
-            let valid = value.trim().is_empty() || time::parse_date_ms(value).is_some();
+            let valid = crate::model::date_is_valid(value);
             let edit = egui::TextEdit::singleline(value)
                 .hint_text(hint)
                 .desired_width(110.0);
@@ -342,7 +342,7 @@ fn controls_ui(view: &ConversionsView, ui: &mut egui::Ui, out: &mut Vec<Command>
     // Half-typed dates are not queried.
     let dates_valid = [&choice.filter.from_date, &choice.filter.to_date]
         .iter()
-        .all(|d| d.trim().is_empty() || time::parse_date_ms(d).is_some());
+        .all(|d| crate::model::date_is_valid(d));
     if choice != view.choice && dates_valid {
         out.push(Command::SetConversionsChoice(Box::new(choice)));
     }

@@ -14,11 +14,11 @@ use super::replay::{Tile, upload_tiles};
 use super::theme;
 use crate::analysis::compare::ComparePreset;
 use crate::analysis::heatmap::{CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult};
-use crate::model::{DeviceClass, PagePos};
+use crate::model::{DeviceClass, FilterText, PagePos};
 use crate::render::RgbaImage;
 use crate::render::compare::CompareLayout;
 use crate::render::heatmap::{Colormap, RenderSettings};
-use crate::store::{PageGroup, ScreenshotInfo, SessionFilter};
+use crate::store::{PageGroup, ScreenshotInfo};
 
 /// Points within this distance of a click are the moments behind a spot (PostHog's 15 px).
 const SPOT_RADIUS_PX: f32 = 15.0;
@@ -145,23 +145,23 @@ impl HeatmapChoice {
     /// The aggregation query.
     #[must_use]
     pub fn query(&self) -> HeatmapQuery {
-        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         let mut query = HeatmapQuery::new(self.page.trim(), self.kind, self.layout_width);
         query.viewport_widths = Some(crate::analysis::heatmap::width_range(
             self.layout_width,
             self.tolerance,
         ));
-        query.filter = SessionFilter {
+        // Dates the field checks could not read are left out here; the fields show them red.
+        let text = FilterText {
             device: self.device,
-            source: text(&self.source),
+            source: Some(self.source.clone()),
             converted: self.converted,
-            has_signal: text(&self.has_signal),
-            has_event: text(&self.has_event),
-            started_from_ms: crate::model::time::parse_date_ms(&self.from_date),
-            started_before_ms: crate::model::time::parse_date_ms(&self.to_date)
-                .map(|ms| ms + 86_400_000),
-            ..SessionFilter::default()
+            has_signal: Some(self.has_signal.clone()),
+            has_event: Some(self.has_event.clone()),
+            from: Some(self.from_date.clone()),
+            to: Some(self.to_date.clone()),
+            ..FilterText::default()
         };
+        query.filter = text.parse_lenient();
         query.count_mode = self.count_mode;
         query.fixed_mode = self.fixed_mode;
         query
@@ -288,18 +288,11 @@ impl HeatmapView {
     }
 }
 
-/// True when `url` is the page `choice` names: the same URL, or a glob match (a glob without a
-/// scheme matches the URL's path).
+/// True when `url` is the page `choice` names, by the one URL-pattern rule
+/// ([`crate::model::UrlPattern`]).
 #[must_use]
 pub fn page_matches(choice: &str, url: &str) -> bool {
-    let choice = choice.trim();
-    if choice == url {
-        return true;
-    }
-    let path = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
-    crate::store::glob_match(choice, url) || crate::store::glob_match(choice, path)
+    crate::model::UrlPattern::new(choice).matches(url)
 }
 
 /// The heatmap view: controls on the right, the map in the middle.

@@ -330,7 +330,7 @@ fn filters_ui(filter: &mut ListFilter, events: &[(String, u64)], ui: &mut egui::
                     (&mut filter.from_date, "from YYYY-MM-DD"),
                     (&mut filter.to_date, "to YYYY-MM-DD"),
                 ] {
-                    let valid = value.trim().is_empty() || time::parse_date_ms(value).is_some();
+                    let valid = crate::model::date_is_valid(value);
                     let edit = egui::TextEdit::singleline(value)
                         .hint_text(hint)
                         .desired_width(110.0);

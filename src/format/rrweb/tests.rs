@@ -6,7 +6,7 @@ use crate::format::{ReadOptions, load_bytes, load_path};
 
 const DEMO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/public/rrweb-player-demo.events.js"
+    "/tests/fixtures/public/rrweb-player-demo.events.js"
 );
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rrweb");
 
