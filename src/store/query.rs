@@ -27,7 +27,7 @@ pub struct SessionFilter {
     pub started_from_ms: Option<i64>,
     /// Sessions started before this epoch ms.
     pub started_before_ms: Option<i64>,
-    /// Converted (a purchase was recorded) or not.
+    /// Converted for the library's conversion goal (`store::conversions`) or not.
     pub converted: Option<bool>,
     /// Sessions with at least one signal of this kind (e.g. `rage_click`).
     pub has_signal: Option<String>,
@@ -75,9 +75,9 @@ pub struct SessionRow {
     pub num_clicks: u32,
     /// Number of events.
     pub num_events: u64,
-    /// Whether a purchase was recorded.
+    /// Whether it converted for the library's conversion goal.
     pub converted: bool,
-    /// Revenue of the purchase events, when they carried values.
+    /// Its revenue for that goal, when known (`ConversionGoal`'s rule).
     pub revenue: Option<f64>,
     /// Signals by kind, with counts.
     pub signals: BTreeMap<String, u64>,
