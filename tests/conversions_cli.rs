@@ -442,6 +442,13 @@ fn a_defined_purchase_converts_recordings_without_a_purchase_event() {
     let goal = env.json(&["goal", "--json"]);
     assert_eq!(goal["converted"], expected);
     assert_eq!(goal["standard"], false);
+    // `show` says what the library stores for the goal, not what the recording sent.
+    let show = env.json(&["show", "convert-desktop", "--json"]);
+    assert_eq!(show["converted"], true);
+    assert!(
+        env.ok(&["show", "convert-desktop"])
+            .contains("converted yes")
+    );
 }
 
 #[test]
