@@ -225,6 +225,12 @@ pub fn write_report(
 
     on_progress("KPIs");
     library.ensure_standard_definitions()?;
+    let goal = library.conversion_goal()?;
+    blocks.push(Block::Para(format!(
+        "Conversion goal: {} ({}); \"converted\", purchases and revenue below count it.",
+        goal.name,
+        goal.rule()
+    )));
     let facts = library.conversion_facts(&options.filter, &[])?;
     let all = conv::kpis(&facts);
     let mut rows = kpi_rows("all", &all);
@@ -235,6 +241,7 @@ pub fn write_report(
     }
     let kpi_json = serde_json::to_vec_pretty(&serde_json::json!({
         "filter": scope,
+        "goal": goal.name,
         "all": all,
         "by_device": conv::segments(&facts, SegmentBy::Device).iter().map(|(n, f)| (n.clone(), conv::kpis(f))).collect::<std::collections::BTreeMap<_, _>>(),
         "by_source": conv::segments(&facts, SegmentBy::Source).iter().map(|(n, f)| (n.clone(), conv::kpis(f))).collect::<std::collections::BTreeMap<_, _>>(),
@@ -256,10 +263,10 @@ pub fn write_report(
         .map(|d| d.name)
         .collect();
     let steps: Vec<String> = if options.steps.is_empty() {
-        ["view_item", "add_to_cart", "begin_checkout", "purchase"]
+        // The standard steps, ending at the conversion goal.
+        conv::default_funnel(&goal.name)
             .into_iter()
             .filter(|s| defined.iter().any(|d| d == s))
-            .map(str::to_owned)
             .collect()
     } else {
         options.steps.clone()
@@ -304,7 +311,7 @@ pub fn write_report(
     on_progress("lift");
     let names: Vec<String> = defined
         .iter()
-        .filter(|n| !crate::model::CONVERSION_EVENT_NAMES.contains(&n.as_str()))
+        .filter(|n| !goal.measures_conversion(n))
         .cloned()
         .collect();
     let kinds: Vec<&str> = SignalKind::ALL.iter().map(|k| k.as_str()).collect();

@@ -315,3 +315,205 @@ fn element_definitions_match_the_clicks_recorded_in_the_rrweb_fixtures() {
             .any(|d| d["name"] == "promo_click")
     );
 }
+
+/// Copies the rrweb fixtures (recordings only) into `dir`; with `strip_purchases`, the custom
+/// events that mark a purchase (`purchase`, `order_completed`, …) are removed first, so that
+/// no recording sends one. Returns, per recording, whether its ground truth logged a click on
+/// `#place-order`.
+fn copy_fixtures(dir: &Path, strip_purchases: bool) -> BTreeMap<String, bool> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rrweb");
+    std::fs::create_dir_all(dir).unwrap();
+    let mut placed = BTreeMap::new();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".json") || name.ends_with(".truth.json") {
+            continue;
+        }
+        let mut events: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        if strip_purchases {
+            events.as_array_mut().unwrap().retain(|e| {
+                !(e["type"] == 5
+                    && [
+                        "purchase",
+                        "order_completed",
+                        "checkout_completed",
+                        "conversion",
+                    ]
+                    .contains(&e["data"]["tag"].as_str().unwrap_or("")))
+            });
+            assert!(
+                !events.to_string().contains("\"tag\":\"purchase\""),
+                "{name}"
+            );
+        }
+        std::fs::write(dir.join(&name), events.to_string()).unwrap();
+        let truth: Value = serde_json::from_slice(
+            &std::fs::read(root.join(name.replace(".json", ".truth.json"))).unwrap(),
+        )
+        .unwrap();
+        let clicked = truth["clicks"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c.to_string().contains("place-order")));
+        placed.insert(name, clicked);
+    }
+    placed
+}
+
+fn lost_conversions(env: &Env) -> f64 {
+    env.ok(&["hotspots", "--sort", "loss", "--json"])
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["estimated_lost_conversions"]
+                .as_f64()
+                .unwrap()
+        })
+        .sum()
+}
+
+#[test]
+fn a_defined_purchase_converts_recordings_without_a_purchase_event() {
+    let env = Env::new();
+    let files = env.dir.path().join("recordings");
+    let placed = copy_fixtures(&files, true);
+    let expected = placed.values().filter(|p| **p).count();
+    assert!(expected >= 2, "{placed:?}");
+    env.ok(&["import", files.to_str().unwrap()]);
+    // No purchase event anywhere: nothing converts.
+    let k = env.json(&["kpis", "--json"]);
+    assert_eq!(k["goal"], "purchase");
+    assert_eq!(k["all"]["purchases"], 0);
+    assert_eq!(k["all"]["sessions"], placed.len());
+    assert!(
+        env.json(&["list", "--converted", "yes", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(lost_conversions(&env).abs() < f64::EPSILON);
+
+    let out = env.run(&["define-event", "purchase", "--selector", "#place-order"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("{expected} sessions converted (recomputed)")),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("recomputed the conversion of"),
+        "progress on stderr"
+    );
+
+    // KPIs, the converted filter, hotspots' loss and lift all count the defined purchase.
+    let k = env.json(&["kpis", "--json"]);
+    assert_eq!(k["goal"], "purchase");
+    assert_eq!(k["all"]["purchases"], expected);
+    assert!(k["all"]["conversion_rate"].as_f64().unwrap() > 0.0);
+    let text = env.ok(&["kpis"]);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .starts_with("conversion goal: purchase (selector \"#place-order\")"),
+        "{text}"
+    );
+    let rows = env.json(&["list", "--converted", "yes", "--json"]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), expected);
+    assert!(rows.iter().all(|r| r["conversion_goal"] == "purchase"));
+    let listed = env.ok(&["list", "--converted", "yes"]);
+    assert!(listed.starts_with("conversion goal: purchase"), "{listed}");
+    assert!(lost_conversions(&env) > 0.0);
+    let lift = env.json(&["lift", "--json"]);
+    assert!(
+        lift.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["conversion_with"].as_f64().unwrap_or(0.0) > 0.0),
+        "{lift}"
+    );
+    assert!(
+        lift.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["name"] != "purchase"),
+        "the goal is not its own behaviour"
+    );
+    let goal = env.json(&["goal", "--json"]);
+    assert_eq!(goal["converted"], expected);
+    assert_eq!(goal["standard"], false);
+    // `show` says what the library stores for the goal, not what the recording sent.
+    let show = env.json(&["show", "convert-desktop", "--json"]);
+    assert_eq!(show["converted"], true);
+    assert!(
+        env.ok(&["show", "convert-desktop"])
+            .contains("converted yes")
+    );
+}
+
+#[test]
+fn a_selector_goal_gives_the_same_kpis_as_the_recorded_purchase_event() {
+    let env = Env::new();
+    let files = env.dir.path().join("recordings");
+    copy_fixtures(&files, false);
+    env.ok(&["import", files.to_str().unwrap()]);
+    let recorded = env.json(&["kpis", "--by", "device", "--json"]);
+    assert!(recorded["all"]["purchases"].as_u64().unwrap() > 0);
+    assert!(recorded["all"]["revenue"].as_f64().unwrap() > 0.0);
+    env.ok(&["define-event", "placed", "--selector", "#place-order"]);
+    env.ok(&["goal", "set", "placed"]);
+    let clicked = env.json(&["kpis", "--by", "device", "--json"]);
+    assert_eq!(clicked["goal"], "placed");
+    assert_eq!(clicked["all"], recorded["all"]);
+    assert_eq!(clicked["segments"], recorded["segments"]);
+}
+
+#[test]
+fn goal_set_shows_and_refuses_undefined_events() {
+    let env = Env::new();
+    let files = env.dir.path().join("recordings");
+    copy_fixtures(&files, false);
+    env.ok(&["import", files.to_str().unwrap()]);
+    let text = env.ok(&["goal"]);
+    assert!(
+        text.starts_with("conversion goal: purchase (custom events purchase, order_completed"),
+        "{text}"
+    );
+    let goal = env.json(&["goal", "--json"]);
+    assert_eq!(goal["goal"], "purchase");
+    assert_eq!(goal["standard"], true);
+    assert_eq!(goal["definition"]["kind"], "custom");
+    let converted = goal["converted"].as_u64().unwrap();
+    assert!(converted > 0);
+    assert_eq!(
+        env.json(&["kpis", "--json"])["all"]["purchases"].as_u64(),
+        Some(converted)
+    );
+
+    // Not a defined event: refused, naming the defined ones; nothing changes.
+    let out = env.run(&["goal", "set", "signup"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"signup\"") && err.contains("add_to_cart") && err.contains("purchase"),
+        "{err}"
+    );
+    assert_eq!(env.json(&["goal", "--json"])["goal"], "purchase");
+
+    // A URL goal: the checkout page.
+    env.ok(&["define-event", "checkout_page", "--url", "/checkout*"]);
+    let set = env.json(&["goal", "set", "checkout_page", "--json"]);
+    assert_eq!(set["goal"], "checkout_page");
+    assert_eq!(set["rule"], "url \"/checkout*\"");
+    let reached = set["converted"].as_u64().unwrap();
+    assert!(reached > converted, "{set}");
+    assert_eq!(
+        env.json(&["goal", "--json"])["converted"].as_u64(),
+        Some(reached)
+    );
+    let text = env.ok(&["goal", "set", "purchase"]);
+    assert!(
+        text.contains(&format!("converted: {converted} of")),
+        "{text}"
+    );
+}

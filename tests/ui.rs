@@ -803,3 +803,69 @@ fn starting_a_new_library_from_the_dialog_keeps_the_file_and_fills_the_samples()
     assert_eq!(kept.len(), 1);
     assert_eq!(std::fs::read(&kept[0]).unwrap(), garbage);
 }
+
+#[test]
+fn choosing_the_conversion_goal_recomputes_in_the_background_and_refreshes_the_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path().join("library.sqlite"), Vec::new());
+    settle(&mut h);
+    h.get_by_label("Conversions").click();
+    step_until(&mut h, "the conversions report", |app| {
+        app.conversions.report.is_some() && !app.conversions.loading
+    });
+    let report = h.state().conversions.report.clone().unwrap();
+    assert_eq!(report.goal.name, "purchase");
+    assert_eq!(h.state().conversions.goal_name(), "purchase");
+    let carts = report
+        .definitions
+        .iter()
+        .find(|(d, _)| d.name == "add_to_cart")
+        .map(|(_, n)| *n)
+        .unwrap();
+    assert_ne!(carts as usize, report.kpis[0].1.purchases);
+
+    // Choose add_to_cart in the goal box: the worker recomputes, the report follows.
+    // The goal box is labelled by its "Conversion goal" label.
+    h.get_all_by_label("Conversion goal")
+        .last()
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    h.get_all_by_label("add_to_cart").last().unwrap().click();
+    h.run_steps(1);
+    step_until(&mut h, "the new goal's report", |app| {
+        let view = &app.conversions;
+        view.goal_progress.is_none()
+            && !view.loading
+            && view
+                .report
+                .as_ref()
+                .is_some_and(|r| r.goal.name == "add_to_cart")
+    });
+    let view = &h.state().conversions;
+    assert_eq!(view.goal_name(), "add_to_cart");
+    assert!(
+        view.goal_message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("Conversion goal: add_to_cart")),
+        "{:?}",
+        view.goal_message
+    );
+    let report = view.report.clone().unwrap();
+    assert_eq!(report.kpis[0].1.purchases as u64, carts);
+    // The goal is no behaviour of its own in lift, and ends the default funnel.
+    assert!(report.lift.iter().all(|r| r.name != "add_to_cart"));
+    assert_eq!(report.steps.last().map(String::as_str), Some("add_to_cart"));
+    assert!(h.get_all_by_value("add_to_cart").next().is_some());
+
+    // The session list's converted filter counts the same goal.
+    let mut filter = h.state().prefs.filter.clone();
+    filter.converted = Some(true);
+    h.state_mut()
+        .commands
+        .push(sessionlens::ui::Command::SetFilter(filter));
+    h.state_mut().prefs.view = sessionlens::ui::MainView::Sessions;
+    settle(&mut h);
+    assert_eq!(h.state().total, carts);
+    h.get_by_value("Converted · add_to_cart");
+}

@@ -277,6 +277,133 @@ pub fn hits(def: &EventDefinition, session: &Session) -> Vec<Hit> {
     out
 }
 
+/// The goal a session is `converted` for when it was not named: the standard purchase.
+pub const DEFAULT_GOAL: &str = "purchase";
+
+/// The conversion goal: the defined event whose sessions count as converted (the library's
+/// setting; [`DEFAULT_GOAL`] when none was chosen).
+///
+/// Rules (docs/CONVERSIONS.md, "The conversion goal"):
+/// - the *standard* goal (`purchase` undefined, or defined as the custom event `purchase`)
+///   converts a session that recorded a custom event named like a purchase
+///   ([`crate::model::CONVERSION_EVENT_NAMES`], any case), as [`Session::converted`] does;
+/// - any other goal converts a session with at least one occurrence of its definition
+///   ([`hits`]).
+///
+/// Revenue of a converted session: the sum of the goal's own values when the goal is a custom
+/// event taking its value (`--value-from value`); otherwise (the standard goal, a URL, selector
+/// or text goal, or a custom goal without values) the sum of the values of the session's
+/// conversion custom events ([`Session::revenue`]), if any carried one; else none. A session
+/// that did not convert has no revenue.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConversionGoal {
+    /// The event's name.
+    pub name: String,
+    /// Its definition (none: `purchase` not defined, the standard rule applies).
+    pub definition: Option<EventDefinition>,
+}
+
+impl Default for ConversionGoal {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+impl ConversionGoal {
+    /// The default goal: `purchase`, undefined (the standard rule).
+    #[must_use]
+    pub fn standard() -> Self {
+        Self {
+            name: DEFAULT_GOAL.to_owned(),
+            definition: None,
+        }
+    }
+
+    /// True when the goal follows the standard rule (custom events named like a purchase).
+    #[must_use]
+    pub fn is_standard(&self) -> bool {
+        self.definition.as_ref().is_none_or(|d| {
+            d.kind == DefinitionKind::Custom && d.pattern.trim().eq_ignore_ascii_case(DEFAULT_GOAL)
+        })
+    }
+
+    /// True when the goal takes its revenue from its own occurrences' values.
+    #[must_use]
+    pub fn takes_own_value(&self) -> bool {
+        !self.is_standard()
+            && self
+                .definition
+                .as_ref()
+                .is_some_and(|d| d.kind == DefinitionKind::Custom && d.value_from_event)
+    }
+
+    /// Whether `session` converted for this goal, and its revenue (see the type's rules).
+    #[must_use]
+    pub fn outcome(&self, session: &Session) -> (bool, Option<f64>) {
+        let def = match &self.definition {
+            Some(def) if !self.is_standard() => def,
+            _ => return (session.converted(), session.revenue()),
+        };
+        let found = hits(def, session);
+        if found.is_empty() {
+            return (false, None);
+        }
+        let revenue = if self.takes_own_value() {
+            found
+                .iter()
+                .filter_map(|h| h.value)
+                .fold(None, |total, v| Some(total.unwrap_or(0.0) + v))
+        } else {
+            session.revenue()
+        };
+        (true, revenue)
+    }
+
+    /// The rule in words, e.g. `selector "#place-order"` or `custom events purchase,
+    /// order_completed, checkout_completed, conversion (standard)`.
+    #[must_use]
+    pub fn rule(&self) -> String {
+        match &self.definition {
+            _ if self.is_standard() => format!(
+                "custom events {} (standard)",
+                crate::model::CONVERSION_EVENT_NAMES.join(", ")
+            ),
+            Some(d) => format!("{} {:?}", d.kind.as_str(), d.pattern),
+            None => String::new(),
+        }
+    }
+
+    /// True when the event `name` measures conversion itself (the goal, or a custom event
+    /// named like a purchase): lift and intent leave those out, or they would tell converters
+    /// apart by definition.
+    #[must_use]
+    pub fn measures_conversion(&self, name: &str) -> bool {
+        is_conversion_event(name, &self.name)
+    }
+}
+
+/// The standard funnel ending at the conversion goal: `view_item`, `add_to_cart`,
+/// `begin_checkout` (those before the goal, when the goal is one of them), then the goal.
+#[must_use]
+pub fn default_funnel(goal_name: &str) -> Vec<String> {
+    let mut steps: Vec<String> = ["view_item", ADD_TO_CART, BEGIN_CHECKOUT]
+        .into_iter()
+        .take_while(|s| *s != goal_name)
+        .map(str::to_owned)
+        .collect();
+    steps.push(goal_name.to_owned());
+    steps
+}
+
+/// True when `name` is the goal `goal_name` or a name of [`crate::model::CONVERSION_EVENT_NAMES`].
+#[must_use]
+pub fn is_conversion_event(name: &str, goal_name: &str) -> bool {
+    name == goal_name
+        || crate::model::CONVERSION_EVENT_NAMES
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(name))
+}
+
 /// What the analysis needs of one session.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionFacts {
@@ -286,9 +413,9 @@ pub struct SessionFacts {
     pub device: DeviceClass,
     /// Traffic channel.
     pub channel: Channel,
-    /// A purchase was recorded.
+    /// It converted for the library's goal ([`ConversionGoal`]).
     pub converted: bool,
-    /// Revenue of its purchases.
+    /// Its revenue ([`ConversionGoal`]'s rule).
     pub revenue: f64,
     /// Signal kinds present.
     pub signals: Vec<String>,
@@ -694,13 +821,13 @@ fn group(scores: &[(f64, f64)]) -> IntentGroup {
 
 /// Intent score and velocity (the CRO playbook's leading indicators): a session's intent score
 /// is the sum of the weights of the distinct weighted events it did; its velocity is the number
-/// of their occurrences per minute of the session. Purchase events are left out of both, or
-/// they would tell converters apart by definition.
+/// of their occurrences per minute of the session. The goal's event and purchase events are
+/// left out of both ([`is_conversion_event`]), or they would tell converters apart by definition.
 #[must_use]
-pub fn intent(facts: &Facts, weights: &[(String, u8)]) -> IntentReport {
+pub fn intent(facts: &Facts, weights: &[(String, u8)], goal_name: &str) -> IntentReport {
     let weights: Vec<(String, u8)> = weights
         .iter()
-        .filter(|(name, _)| !crate::model::CONVERSION_EVENT_NAMES.contains(&name.as_str()))
+        .filter(|(name, _)| !is_conversion_event(name, goal_name))
         .cloned()
         .collect();
     let max_score: u32 = weights.iter().map(|(_, w)| u32::from(*w)).sum();

@@ -43,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::DefineEvent(args) => super::conversions::define(&library_path, &args),
         Command::EventsDefs { json } => super::conversions::list(&library_path, json),
         Command::Kpis(args) => super::conversions::kpis(&library_path, &args),
+        Command::Goal(args) => super::conversions::goal(&library_path, &args),
         Command::Funnel(args) => super::conversions::funnel(&library_path, &args),
         Command::Lift(args) => super::conversions::lift(&library_path, &args),
         Command::Intent(args) => super::conversions::intent(&library_path, &args),
@@ -232,11 +233,25 @@ fn list(library_path: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
         args.offset,
         args.limit.unwrap_or(u64::MAX >> 1),
     )?;
+    // `--converted` says for which conversion goal (a field of each row in JSON).
+    let goal = match filter.converted {
+        Some(_) => Some(library.conversion_goal()?),
+        None => None,
+    };
     let mut out = std::io::stdout().lock();
     if args.json {
+        let mut rows = serde_json::to_value(&rows)?;
+        if let (Some(goal), Some(rows)) = (&goal, rows.as_array_mut()) {
+            for row in rows.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+                row.insert("conversion_goal".to_owned(), goal.name.clone().into());
+            }
+        }
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
+        if let Some(goal) = &goal {
+            writeln!(out, "conversion goal: {} ({})", goal.name, goal.rule())?;
+        }
         let total = library.count_sessions(&filter)?;
         print_session_table(&mut out, &rows, total)?;
     }
@@ -246,7 +261,15 @@ fn list(library_path: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
 fn show(library_path: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let library = open_library(library_path)?;
     let session = library.load_session(&args.session_id)?;
-    let json = session_json(&session);
+    // Converted for the library's conversion goal, as stored (not the recorded events alone).
+    let (converted, revenue) = library
+        .session_conversion(&session.session_id)?
+        .unwrap_or_else(|| (session.converted(), session.revenue()));
+    let mut json = session_json(&session);
+    if let Some(object) = json.as_object_mut() {
+        object.insert("converted".to_owned(), converted.into());
+        object.insert("revenue".to_owned(), revenue.into());
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &json)?;
@@ -277,13 +300,9 @@ fn show(library_path: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         session.events.len(),
         session.num_clicks()
     )?;
-    match session.revenue() {
-        Some(revenue) => writeln!(out, "converted yes ({revenue:.2})")?,
-        None => writeln!(
-            out,
-            "converted {}",
-            if session.converted() { "yes" } else { "no" }
-        )?,
+    match revenue {
+        Some(revenue) if converted => writeln!(out, "converted yes ({revenue:.2})")?,
+        _ => writeln!(out, "converted {}", if converted { "yes" } else { "no" })?,
     }
     writeln!(
         out,

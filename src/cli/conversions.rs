@@ -12,7 +12,7 @@ use crate::analysis::conversions::{
     self as conv, DefinitionKind, EventDefinition, Facts, Kpis, SegmentBy, Stage,
 };
 use crate::analysis::signals::SignalKind;
-use crate::store::Library;
+use crate::store::{GoalStatus, Library, WorkStep};
 
 /// `define-event`.
 #[derive(Debug, clap::Args)]
@@ -42,6 +42,33 @@ pub struct DefineArgs {
     /// Weight 1–10 for the intent score.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=10))]
     pub weight: Option<u8>,
+}
+
+/// `goal`.
+#[derive(Debug, clap::Args)]
+pub struct GoalArgs {
+    /// Choose another goal.
+    #[command(subcommand)]
+    pub command: Option<GoalCommand>,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `goal set`.
+#[derive(Debug, clap::Subcommand)]
+pub enum GoalCommand {
+    /// Make a defined event the conversion goal (`purchase`, the default, may be chosen
+    /// undefined) and recompute every session's conversion and revenue.
+    ///
+    /// Example: `sessionlens goal set placed`
+    Set {
+        /// A defined event's name (see `sessionlens events-defs`).
+        name: String,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `kpis`.
@@ -209,14 +236,11 @@ pub fn define(library_path: &Path, args: &DefineArgs) -> anyhow::Result<ExitCode
         stage: args.stage.as_deref().and_then(Stage::parse),
         weight: args.weight,
     };
-    let mut scanned = false;
-    let defined = library.define_event(&def, &mut |done, total| {
-        scanned = true;
-        eprint!("\rscanned {done}/{total} sessions");
+    let mut progress = Progress::default();
+    let defined = library.define_event(&def, &mut |step, done, total| {
+        progress.report(step, done, total);
     })?;
-    if scanned {
-        eprintln!();
-    }
+    progress.finish();
     outln!(
         "{}: {} matching {:?}: {} sessions, {} occurrences",
         def.name,
@@ -224,6 +248,78 @@ pub fn define(library_path: &Path, args: &DefineArgs) -> anyhow::Result<ExitCode
         def.pattern,
         defined.sessions,
         defined.hits
+    );
+    if let Some(converted) = defined.goal_converted {
+        outln!(
+            "{} is the conversion goal: {converted} sessions converted (recomputed)",
+            def.name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One progress line on stderr per step, rewritten in place.
+#[derive(Default)]
+struct Progress {
+    step: Option<WorkStep>,
+}
+
+impl Progress {
+    fn report(&mut self, step: WorkStep, done: u64, total: u64) {
+        if self.step.is_some_and(|s| s != step) {
+            eprintln!();
+        }
+        self.step = Some(step);
+        eprint!("\r{} {done}/{total} sessions", step.label());
+    }
+
+    fn finish(&mut self) {
+        if self.step.take().is_some() {
+            eprintln!();
+        }
+    }
+}
+
+/// The goal's status as JSON: name, definition, rule, sessions converted.
+fn goal_json(status: &GoalStatus) -> serde_json::Value {
+    json!({
+        "goal": status.goal.name,
+        "definition": status.goal.definition,
+        "standard": status.goal.is_standard(),
+        "rule": status.goal.rule(),
+        "converted": status.converted,
+        "sessions": status.sessions,
+    })
+}
+
+pub fn goal(library_path: &Path, args: &GoalArgs) -> anyhow::Result<ExitCode> {
+    let mut library = open(library_path)?;
+    library.ensure_standard_definitions()?;
+    let (status, json_out) = match &args.command {
+        None => (library.goal_status()?, args.json),
+        Some(GoalCommand::Set { name, json }) => {
+            let mut progress = Progress::default();
+            let status = library.set_conversion_goal(name, &mut |step, done, total| {
+                progress.report(step, done, total);
+            })?;
+            progress.finish();
+            (status, *json || args.json)
+        }
+    };
+    if json_out {
+        outln!("{}", serde_json::to_string_pretty(&goal_json(&status))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!(
+        "conversion goal: {} ({})",
+        status.goal.name,
+        status.goal.rule()
+    );
+    outln!(
+        "converted: {} of {} sessions ({})",
+        status.converted,
+        status.sessions,
+        pct((status.sessions > 0).then(|| status.converted as f64 / status.sessions as f64))
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -338,6 +434,7 @@ fn kpi_lines(label: &str, k: &Kpis) -> Vec<String> {
 
 pub fn kpis(library_path: &Path, args: &KpiArgs) -> anyhow::Result<ExitCode> {
     let facts = facts(library_path, &args.filter, &[])?;
+    let goal = open(library_path)?.conversion_goal()?;
     let all = conv::kpis(&facts);
     let segments: Vec<(String, Kpis)> = segment_by(args.by.as_deref())
         .map(|by| {
@@ -354,10 +451,13 @@ pub fn kpis(library_path: &Path, args: &KpiArgs) -> anyhow::Result<ExitCode> {
             .collect();
         outln!(
             "{}",
-            serde_json::to_string_pretty(&json!({"all": all, "by": args.by, "segments": segs}))?
+            serde_json::to_string_pretty(
+                &json!({"goal": goal.name, "all": all, "by": args.by, "segments": segs})
+            )?
         );
         return Ok(ExitCode::SUCCESS);
     }
+    outln!("conversion goal: {} ({})", goal.name, goal.rule());
     for line in kpi_lines("all sessions", &all) {
         outln!("{line}");
     }
@@ -448,10 +548,11 @@ pub fn funnel(library_path: &Path, args: &FunnelArgs) -> anyhow::Result<ExitCode
 
 pub fn lift(library_path: &Path, args: &LiftArgs) -> anyhow::Result<ExitCode> {
     let facts = facts(library_path, &args.filter, &[])?;
+    let goal = open(library_path)?.conversion_goal()?;
     let names: Vec<String> = facts
         .hits
         .keys()
-        .filter(|n| !crate::model::CONVERSION_EVENT_NAMES.contains(&n.as_str()))
+        .filter(|n| !goal.measures_conversion(n))
         .cloned()
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
@@ -463,7 +564,8 @@ pub fn lift(library_path: &Path, args: &LiftArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     outln!(
-        "Purchase rate with and without each behaviour ({} sessions). Correlation, not causation.",
+        "Conversion rate (goal {}) with and without each behaviour ({} sessions). Correlation, not causation.",
+        goal.name,
         facts.sessions.len()
     );
     outln!(
@@ -538,7 +640,8 @@ pub fn intent(library_path: &Path, args: &IntentArgs) -> anyhow::Result<ExitCode
             .collect()
     };
     let facts = facts(library_path, &args.filter, &[])?;
-    let report = conv::intent(&facts, &weights);
+    let goal = open(library_path)?.conversion_goal()?;
+    let report = conv::intent(&facts, &weights, &goal.name);
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
@@ -549,8 +652,9 @@ pub fn intent(library_path: &Path, args: &IntentArgs) -> anyhow::Result<ExitCode
         .map(|(n, w)| format!("{n} {w}"))
         .collect();
     outln!(
-        "Intent score = sum of the weights of the distinct events a session did ({}); velocity = their occurrences per minute. Purchases left out.",
-        weights_text.join(", ")
+        "Intent score = sum of the weights of the distinct events a session did ({}); velocity = their occurrences per minute. The goal ({}) and purchases left out.",
+        weights_text.join(", "),
+        goal.name
     );
     let num = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"));
     outln!(

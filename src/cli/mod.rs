@@ -119,6 +119,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The conversion goal: the defined event whose sessions count as converted everywhere
+    /// (KPIs, filters, hotspots, lift, sections, reports). Shows it, or `set` another one and
+    /// recompute every session's conversion.
+    ///
+    /// Example: `sessionlens define-event placed --selector '#place-order' && sessionlens goal set placed`
+    Goal(conversions::GoalArgs),
     /// Conversion KPIs (with their formulas): sessions, conversion rate, add-to-cart rate, cart
     /// abandonment, checkout completion, average order value, revenue per visitor.
     ///

@@ -24,7 +24,7 @@ pub struct SessionFilter {
     pub started_from_ms: Option<i64>,
     /// Sessions started before this epoch ms.
     pub started_before_ms: Option<i64>,
-    /// Converted (a purchase was recorded) or not.
+    /// Converted for the library's conversion goal (`store::conversions`) or not.
     pub converted: Option<bool>,
     /// Sessions with at least one signal of this kind (e.g. `rage_click`).
     pub has_signal: Option<String>,

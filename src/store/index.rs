@@ -26,7 +26,8 @@ pub(crate) struct SessionIndex {
     utm_source: Vec<u32>,
     converted: Vec<bool>,
     num_clicks: Vec<u32>,
-    /// Revenue of each session's purchases (0 when none).
+    /// Revenue of each session for the conversion goal (0 when none). `converted` and
+    /// `revenue` are the stored outcome for the goal in force (`store::conversions`).
     revenue: Vec<f64>,
     /// Occurrences of defined events, read from `event_hits` on first use and kept while the
     /// index is (it is rebuilt whenever the library changes): per name, (session position,

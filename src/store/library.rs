@@ -235,6 +235,8 @@ impl Library {
         let viewport = session.initial_viewport();
         let num_events = i64::try_from(session.events.len()).unwrap_or(i64::MAX);
         let num_clicks = i64::try_from(session.num_clicks()).unwrap_or(i64::MAX);
+        // Converted (and revenue) for the conversion goal in force.
+        let (converted, revenue) = super::conversions::goal_in(tx)?.outcome(session);
         tx.prepare_cached(
             "INSERT INTO sessions (session_id, content_hash, started_at_ms, duration_ms, device, viewport_width,
                 viewport_height, user_agent, utm_source, utm_medium, utm_campaign, referrer, channel, country,
@@ -259,8 +261,8 @@ impl Library {
             i64::try_from(session.pages.len()).unwrap_or(i64::MAX),
             num_events,
             num_clicks,
-            session.converted(),
-            session.revenue(),
+            converted,
+            revenue,
             source_file,
             now_ms,
         ])?;

@@ -20,7 +20,7 @@ mod schema;
 mod sections;
 mod signals;
 
-pub use conversions::Defined;
+pub use conversions::{Defined, GOAL_KEY, GoalStatus, WorkStep};
 pub use error::StoreError;
 pub use heatmap::{HeatmapPageView, PageSignal, PointColumns, url_matches};
 pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};

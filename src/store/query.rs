@@ -49,9 +49,9 @@ pub struct SessionRow {
     pub num_clicks: u32,
     /// Number of events.
     pub num_events: u64,
-    /// Whether a purchase was recorded.
+    /// Whether it converted for the library's conversion goal.
     pub converted: bool,
-    /// Revenue of the purchase events, when they carried values.
+    /// Its revenue for that goal, when known (`ConversionGoal`'s rule).
     pub revenue: Option<f64>,
     /// Signals by kind, with counts.
     pub signals: BTreeMap<String, u64>,

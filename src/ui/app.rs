@@ -759,6 +759,43 @@ impl App {
                     self.heatmap.pages_requested = false;
                     self.commands.push(Command::RefreshConversions);
                 }
+                JobResult::Goal(goal) => {
+                    // A different goal (or the goal's event redefined): every view that counts
+                    // conversions asks again.
+                    let view = &mut self.conversions;
+                    let old_name = view.goal.as_ref().map(|g| g.name.clone());
+                    let changed = view.goal.as_ref().is_some_and(|g| *g != *goal);
+                    if let (Some(old_name), Some(report)) = (old_name, &view.report)
+                        && old_name != goal.name
+                    {
+                        // A funnel still on the old goal's default steps moves to the new one's.
+                        let known =
+                            |s: &String| report.definitions.iter().any(|(d, _)| d.name == *s);
+                        let old_defaults: Vec<String> =
+                            super::conversions_view::default_steps(&old_name)
+                                .into_iter()
+                                .filter(known)
+                                .collect();
+                        if view.choice.steps.as_ref() == Some(&old_defaults) {
+                            view.choice.steps = None;
+                        }
+                    }
+                    view.goal = Some(*goal);
+                    if changed {
+                        self.refresh_after_goal_changed();
+                    }
+                }
+                JobResult::GoalProgress(done, total) => {
+                    self.conversions.goal_progress = Some((done, total));
+                }
+                JobResult::GoalChanged(result) => {
+                    let view = &mut self.conversions;
+                    view.goal_progress = None;
+                    match result {
+                        Ok(line) => view.goal_message = Some(line),
+                        Err(e) => view.goal_message = Some(format!("Failed: {e}")),
+                    }
+                }
                 JobResult::Error(e) => self.errors.push(e),
                 JobResult::Sections(result) => match result {
                     Ok(sections) => self.heatmap.sections = sections,
@@ -1112,6 +1149,12 @@ impl App {
                     view.message = None;
                     self.background.query(Query::DeleteEventDefinition(name));
                 }
+                Command::SetConversionGoal(name) => {
+                    let view = &mut self.conversions;
+                    view.goal_progress = Some((0, self.library_sessions.unwrap_or(0)));
+                    view.goal_message = None;
+                    self.background.query(Query::SetConversionGoal(name));
+                }
                 Command::DefineSection(section) => {
                     self.heatmap.section_draft = Default::default();
                     self.query_sections(Some(section), None);
@@ -1144,6 +1187,29 @@ impl App {
 }
 
 impl App {
+    /// Asks again for everything that counts conversions (the conversion goal changed): the
+    /// conversions report, the session list, the hotspot table, the heatmap shown, and the
+    /// open session's details.
+    fn refresh_after_goal_changed(&mut self) {
+        self.commands.push(Command::RefreshConversions);
+        self.commands.push(Command::RefreshList);
+        if self.signals.requested {
+            let choice = self.signals.choice.clone();
+            self.commands
+                .push(Command::SetHotspotChoice(Box::new(choice)));
+        }
+        if !self.heatmap.choice.page.trim().is_empty() {
+            let choice = self.heatmap.choice.clone();
+            self.commands
+                .push(Command::SetHeatmapChoice(Box::new(choice)));
+        }
+        if let Some(id) = self.selected.take() {
+            self.session = None;
+            self.replay = None;
+            self.commands.push(Command::SelectSession(id));
+        }
+    }
+
     /// Asks the query worker for the conversions report of the current choice.
     fn query_conversions(&mut self) {
         let view = &mut self.conversions;

@@ -129,6 +129,9 @@ pub enum Query {
     DefineEvent(Box<EventDefinition>),
     /// Delete an event definition.
     DeleteEventDefinition(String),
+    /// Make this defined event the conversion goal and recompute every session's conversion
+    /// (reporting [`JobResult::GoalProgress`]).
+    SetConversionGoal(String),
 }
 
 /// What background work reports.
@@ -246,6 +249,12 @@ pub enum JobResult {
     },
     /// An event was defined or deleted: the line to show, or why it failed.
     EventDefinitionChanged(Result<String, String>),
+    /// The conversion goal in force (sent when the library opens and after every change).
+    Goal(Box<conv::ConversionGoal>),
+    /// Recomputing every session's conversion for a new goal: (done, total) sessions.
+    GoalProgress(u64, u64),
+    /// The conversion goal was changed (the line to show), or why not.
+    GoalChanged(Result<String, String>),
     /// A failure to show.
     Error(String),
 }
@@ -409,6 +418,9 @@ impl Background {
                 let num_sessions = library.num_sessions().unwrap_or(0);
                 let mut images = ImageCache::default();
                 Self::send_from(&ctx, &tx, JobResult::Opened { num_sessions });
+                if let Ok(goal) = library.conversion_goal() {
+                    Self::send_from(&ctx, &tx, JobResult::Goal(Box::new(goal)));
+                }
                 while let Ok(query) = query_rx.recv() {
                     // Only the newest list query matters: skip superseded ones.
                     let result = match query {
@@ -580,14 +592,45 @@ impl Background {
                         },
                         Query::DefineEvent(def) => JobResult::EventDefinitionChanged(
                             library
-                                .define_event(&def, &mut |_, _| {})
+                                .define_event(&def, &mut |step, done, total| {
+                                    if step == crate::store::WorkStep::Recomputing {
+                                        Self::send_from(
+                                            &ctx,
+                                            &tx,
+                                            JobResult::GoalProgress(done, total),
+                                        );
+                                    }
+                                })
                                 .map(|d| {
-                                    format!(
+                                    let mut line = format!(
                                         "{} defined: {} sessions, {} occurrences",
                                         def.name, d.sessions, d.hits
-                                    )
+                                    );
+                                    if let Some(converted) = d.goal_converted {
+                                        line.push_str(&format!(
+                                            "; it is the conversion goal: {converted} sessions converted"
+                                        ));
+                                    }
+                                    line
                                 })
                                 .map_err(|e| format!("defining {}: {e}", def.name)),
+                        ),
+                        Query::SetConversionGoal(name) => JobResult::GoalChanged(
+                            library
+                                .set_conversion_goal(&name, &mut |_, done, total| {
+                                    Self::send_from(
+                                        &ctx,
+                                        &tx,
+                                        JobResult::GoalProgress(done, total),
+                                    );
+                                })
+                                .map(|status| {
+                                    format!(
+                                        "Conversion goal: {} ({} of {} sessions converted)",
+                                        status.goal.name, status.converted, status.sessions
+                                    )
+                                })
+                                .map_err(|e| e.to_string()),
                         ),
                         Query::Sections {
                             page,
@@ -630,7 +673,14 @@ impl Background {
                             Err(e) => JobResult::Error(format!("could not delete the note: {e}")),
                         },
                     };
+                    let goal_may_change = matches!(
+                        result,
+                        JobResult::EventDefinitionChanged(_) | JobResult::GoalChanged(_)
+                    );
                     Self::send_from(&ctx, &tx, result);
+                    if goal_may_change && let Ok(goal) = library.conversion_goal() {
+                        Self::send_from(&ctx, &tx, JobResult::Goal(Box::new(goal)));
+                    }
                 }
             });
         match spawned {
@@ -1091,7 +1141,13 @@ fn load_session(
         session_id: Some(id.to_owned()),
         ..SignalQuery::default()
     })?;
-    Ok(LoadedSession::new(session, backdrops, notes, &signals))
+    let mut loaded = LoadedSession::new(session, backdrops, notes, &signals);
+    // Converted for the library's conversion goal, as stored.
+    if let Some((converted, revenue)) = library.session_conversion(id)? {
+        loaded.converted = converted;
+        loaded.revenue = revenue;
+    }
+    Ok(loaded)
 }
 
 /// Aggregates a heatmap and finds the screenshot to draw it over (the chosen page's, or for a
@@ -1135,14 +1191,14 @@ fn conversion_report(
 ) -> Result<ConversionReport, String> {
     let e = |e: crate::store::StoreError| e.to_string();
     library.ensure_standard_definitions().map_err(e)?;
+    let goal = library.conversion_goal().map_err(e)?;
     let defs = library.event_definitions().map_err(e)?;
     let counts = library.event_session_counts().map_err(e)?;
     let known = |name: &str| defs.iter().any(|d| d.name == name);
     let steps = steps.unwrap_or_else(|| {
-        super::conversions_view::DEFAULT_STEPS
-            .iter()
+        super::conversions_view::default_steps(&goal.name)
+            .into_iter()
             .filter(|n| known(n))
-            .map(|n| (*n).to_owned())
             .collect()
     });
     if let Some(missing) = steps.iter().find(|s| !known(s)) {
@@ -1183,7 +1239,7 @@ fn conversion_report(
     let names: Vec<String> = defs
         .iter()
         .map(|d| d.name.clone())
-        .filter(|n| !crate::model::CONVERSION_EVENT_NAMES.contains(&n.as_str()))
+        .filter(|n| !goal.measures_conversion(n))
         .collect();
     let kinds: Vec<&str> = SignalKind::ALL.iter().map(|k| k.as_str()).collect();
     let lift = conv::lift(&facts, &names, &kinds);
@@ -1191,7 +1247,7 @@ fn conversion_report(
         .iter()
         .filter_map(|d| d.weight.map(|w| (d.name.clone(), w)))
         .collect();
-    let intent = conv::intent(&facts, &weights);
+    let intent = conv::intent(&facts, &weights, &goal.name);
     let definitions = defs
         .into_iter()
         .map(|d| {
@@ -1208,6 +1264,7 @@ fn conversion_report(
         lift,
         intent,
         definitions,
+        goal,
     })
 }
 

@@ -143,6 +143,8 @@ pub enum Command {
     DefineEvent(Box<crate::analysis::conversions::EventDefinition>),
     /// Delete an event definition and its occurrences.
     DeleteEventDefinition(String),
+    /// Make this defined event the conversion goal (recomputed in the background).
+    SetConversionGoal(String),
 }
 
 /// The main views.

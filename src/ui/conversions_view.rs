@@ -10,12 +10,18 @@ use super::app::{App, ListFilter};
 use super::command::Command;
 use super::theme;
 use crate::analysis::conversions::{
-    DefinitionKind, EventDefinition, Funnel, Kpis, Lift, STANDARD_EVENTS, SegmentBy, Stage,
+    ConversionGoal, DEFAULT_GOAL, DefinitionKind, EventDefinition, Funnel, Kpis, Lift,
+    STANDARD_EVENTS, SegmentBy, Stage,
 };
 use crate::model::{Channel, DeviceClass, time};
 
-/// The standard funnel, used where these events are defined.
-pub const DEFAULT_STEPS: [&str; 4] = ["view_item", "add_to_cart", "begin_checkout", "purchase"];
+/// The standard funnel (used where its events are defined), ending at the conversion goal
+/// `goal_name` instead of always at `purchase`
+/// ([`crate::analysis::conversions::default_funnel`]).
+#[must_use]
+pub fn default_steps(goal_name: &str) -> Vec<String> {
+    crate::analysis::conversions::default_funnel(goal_name)
+}
 
 /// Droppers resolved to session ids per step (the rest are counted only).
 pub const DROPPERS_SHOWN: usize = 100;
@@ -63,6 +69,8 @@ pub struct ConversionReport {
     pub intent: crate::analysis::conversions::IntentReport,
     /// Every definition with the sessions it occurs in.
     pub definitions: Vec<(EventDefinition, u64)>,
+    /// The conversion goal every figure counted.
+    pub goal: ConversionGoal,
 }
 
 /// A definition being written in the form.
@@ -119,6 +127,24 @@ pub struct ConversionsView {
     pub exporting: bool,
     /// What the last report export did.
     pub export_message: Option<String>,
+    /// The conversion goal in force (the query worker sends it on opening and after changes).
+    pub goal: Option<ConversionGoal>,
+    /// A new goal is being applied: every session's conversion recomputed, (done, total).
+    pub goal_progress: Option<(u64, u64)>,
+    /// What the last goal change did.
+    pub goal_message: Option<String>,
+}
+
+impl ConversionsView {
+    /// The goal's name, for labels ("purchase" until the worker said).
+    #[must_use]
+    pub fn goal_name(&self) -> &str {
+        self.goal
+            .as_ref()
+            .map_or(crate::analysis::conversions::DEFAULT_GOAL, |g| {
+                g.name.as_str()
+            })
+    }
 }
 
 /// Percentage with one decimal, or a dash.
@@ -339,6 +365,7 @@ fn controls_ui(view: &ConversionsView, ui: &mut egui::Ui, out: &mut Vec<Command>
         ui.selectable_value(&mut choice.segment_by, Some(SegmentBy::Device), "device");
         ui.selectable_value(&mut choice.segment_by, Some(SegmentBy::Source), "source");
     });
+    goal_ui(view, ui, out);
     // Half-typed dates are not queried.
     let dates_valid = [&choice.filter.from_date, &choice.filter.to_date]
         .iter()
@@ -351,6 +378,54 @@ fn controls_ui(view: &ConversionsView, ui: &mut egui::Ui, out: &mut Vec<Command>
             RichText::new(format!("Could not compute conversions: {e}")).color(theme::ERROR_MARK),
         );
     }
+}
+
+/// The conversion goal in force, and a combo box to choose another defined event (the worker
+/// then recomputes every session's conversion, with progress, and the views refresh).
+fn goal_ui(view: &ConversionsView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Conversion goal");
+        let current = view.goal_name().to_owned();
+        let mut names: Vec<String> = view
+            .report
+            .as_ref()
+            .map(|r| r.definitions.iter().map(|(d, _)| d.name.clone()).collect())
+            .unwrap_or_default();
+        if !names.iter().any(|n| n == DEFAULT_GOAL) {
+            names.insert(0, DEFAULT_GOAL.to_owned());
+        }
+        let mut chosen = current.clone();
+        ui.add_enabled_ui(view.goal_progress.is_none(), |ui| {
+            egui::ComboBox::from_id_salt("conv_goal")
+                .selected_text(current.as_str())
+                .show_ui(ui, |ui| {
+                    for name in &names {
+                        ui.selectable_value(&mut chosen, name.clone(), name.as_str());
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "The defined event whose sessions count as converted everywhere: KPIs, the \
+                     session list's and heatmaps' converted filter, hotspots' conversions lost, \
+                     lift, sections and reports",
+                );
+        });
+        if let Some(goal) = &view.goal {
+            ui.label(RichText::new(goal.rule()).color(theme::MUTED));
+        }
+        if let Some((done, total)) = view.goal_progress {
+            ui.spinner();
+            ui.label(format!(
+                "Recomputing conversions: {done} / {total} sessions"
+            ));
+        } else if let Some(message) = &view.goal_message {
+            ui.label(RichText::new(message).color(theme::MUTED));
+        }
+        if chosen != current {
+            out.push(Command::SetConversionGoal(chosen));
+        }
+    });
 }
 
 fn segment_label(by: Option<SegmentBy>) -> &'static str {

@@ -247,7 +247,12 @@ fn errors_ui(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(8.0);
 }
 
-fn filters_ui(filter: &mut ListFilter, events: &[(String, u64)], ui: &mut egui::Ui) {
+fn filters_ui(
+    filter: &mut ListFilter,
+    events: &[(String, u64)],
+    goal_name: &str,
+    ui: &mut egui::Ui,
+) {
     egui::Grid::new("filters")
         .num_columns(2)
         .spacing([8.0, 4.0])
@@ -291,11 +296,14 @@ fn filters_ui(filter: &mut ListFilter, events: &[(String, u64)], ui: &mut egui::
                 .labelled_by(label.id);
             ui.end_row();
 
-            let label = ui.label("Converted");
+            // Converted for the library's conversion goal (chosen in the Conversions view).
+            let label = ui.label("Converted").on_hover_text(format!(
+                "Converted for the conversion goal {goal_name:?} (choose it in the Conversions view)"
+            ));
             let converted_label = match filter.converted {
-                None => "Any",
-                Some(true) => "Converted",
-                Some(false) => "Not converted",
+                None => "Any".to_owned(),
+                Some(true) => format!("Converted · {goal_name}"),
+                Some(false) => format!("Not converted · {goal_name}"),
             };
             egui::ComboBox::from_id_salt("converted")
                 .selected_text(converted_label)
@@ -412,7 +420,12 @@ fn session_list_ui(app: &mut App, ui: &mut egui::Ui) {
         // The event names for the filter come with the heatmap view's page list.
         app.commands.push(Command::LoadHeatmapPages);
     }
-    filters_ui(&mut filter, &app.heatmap.events, ui);
+    filters_ui(
+        &mut filter,
+        &app.heatmap.events,
+        app.conversions.goal_name(),
+        ui,
+    );
     if filter != app.prefs.filter {
         app.commands.push(Command::SetFilter(filter));
     }

@@ -198,7 +198,7 @@ fn intent_scores_weigh_distinct_micro_conversions_and_velocity_counts_them_per_m
         ("add_to_cart".to_owned(), 5_u8),
         ("view_item".to_owned(), 2),
     ];
-    let report = intent(&facts, &weights);
+    let report = intent(&facts, &weights, DEFAULT_GOAL);
     // Converters: every one viewed an item and added to cart (2 + 5).
     assert_eq!(
         report.converted.n,
@@ -215,4 +215,90 @@ fn intent_scores_weigh_distinct_micro_conversions_and_velocity_counts_them_per_m
     assert!(report.converted.velocity_max.unwrap() >= hits as f64 / 2.0 - 1e-9);
     assert!(report.not_converted.intent_mean.unwrap() < report.converted.intent_mean.unwrap());
     assert_eq!(report.histogram.len(), 8, "0..=7 points");
+}
+
+#[test]
+fn the_default_funnel_ends_at_the_goal() {
+    assert_eq!(
+        default_funnel("purchase"),
+        ["view_item", "add_to_cart", "begin_checkout", "purchase"]
+    );
+    assert_eq!(default_funnel("add_to_cart"), ["view_item", "add_to_cart"]);
+    assert_eq!(
+        default_funnel("placed"),
+        ["view_item", "add_to_cart", "begin_checkout", "placed"]
+    );
+}
+
+#[test]
+fn goal_outcomes_follow_the_standard_rule_or_the_definition_with_the_revenue_rule() {
+    let sessions = crate::demo::generate(&crate::demo::GenerateOptions {
+        sessions: 200,
+        seed: 3,
+        ..crate::demo::GenerateOptions::default()
+    });
+    let standard = ConversionGoal::standard();
+    let custom_purchase = ConversionGoal {
+        name: "purchase".to_owned(),
+        definition: Some(EventDefinition {
+            name: "purchase".to_owned(),
+            kind: DefinitionKind::Custom,
+            pattern: "Purchase".to_owned(),
+            value_from_event: true,
+            stage: None,
+            weight: None,
+        }),
+    };
+    assert!(standard.is_standard() && custom_purchase.is_standard());
+    let button = EventDefinition {
+        name: "placed".to_owned(),
+        kind: DefinitionKind::Selector,
+        pattern: "#place-order".to_owned(),
+        value_from_event: false,
+        stage: None,
+        weight: None,
+    };
+    let placed = ConversionGoal {
+        name: "placed".to_owned(),
+        definition: Some(button.clone()),
+    };
+    let cart = ConversionGoal {
+        name: "add_to_cart".to_owned(),
+        definition: Some(EventDefinition {
+            name: "add_to_cart".to_owned(),
+            kind: DefinitionKind::Custom,
+            pattern: "add_to_cart".to_owned(),
+            value_from_event: true,
+            stage: None,
+            weight: None,
+        }),
+    };
+    assert!(!placed.is_standard() && !placed.takes_own_value() && cart.takes_own_value());
+    let (mut converters, mut carts) = (0, 0);
+    for s in &sessions {
+        let recorded = (s.converted(), s.revenue());
+        assert_eq!(standard.outcome(s), recorded);
+        assert_eq!(custom_purchase.outcome(s), recorded);
+        // The simulator sends purchase right after the order button: the same outcome.
+        let clicked = !hits(&button, s).is_empty();
+        assert_eq!(clicked, s.converted(), "{}", s.session_id);
+        assert_eq!(placed.outcome(s), recorded);
+        // add_to_cart carries no value: a converted session without revenue.
+        let (converted, revenue) = cart.outcome(s);
+        assert_eq!(
+            converted,
+            s.events.iter().any(
+                |e| matches!(&e.kind, EventKind::Custom { name, .. } if name == "add_to_cart")
+            )
+        );
+        assert_eq!(revenue, None);
+        converters += usize::from(recorded.0);
+        carts += usize::from(converted);
+    }
+    assert!(converters > 0 && carts > converters, "{converters} {carts}");
+    assert!(
+        standard.measures_conversion("order_completed") && placed.measures_conversion("placed")
+    );
+    assert!(!placed.measures_conversion("add_to_cart"));
+    assert_eq!(placed.rule(), "selector \"#place-order\"");
 }
