@@ -766,13 +766,13 @@ fn snapshot_at_a_moment_writes_the_page_as_it_was() {
     let cwd = env.path("here");
     std::fs::create_dir_all(&cwd).unwrap();
     let default = Command::new(env!("CARGO_BIN_EXE_sessionlens"))
-        .args(["snapshot", "convert-desktop", "--at", "65", "--no-chromium"])
+        .args(["snapshot", "convert-desktop", "--at", "62", "--no-chromium"])
         .env("SESSIONLENS_LIBRARY", env.library())
         .current_dir(&cwd)
         .output()
         .unwrap();
     assert!(default.status.success(), "{default:?}");
-    let written = std::fs::read(cwd.join("convert-desktop-01m05s.png")).unwrap();
+    let written = std::fs::read(cwd.join("convert-desktop-01m02s.png")).unwrap();
     assert_eq!(png_size(&written).0, 1440);
     // Bad moments and combinations are usage errors naming the problem.
     let late = env.run(&["snapshot", "convert-desktop", "--at", "99:00"]);
