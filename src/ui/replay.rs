@@ -998,7 +998,10 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
                     .color(theme::WARN),
             );
         }
-        if let Some(m) = &moment {
+    });
+    if let Some(m) = &moment {
+        // On its own line, so a long URL never pushes the way back out of sight.
+        ui.horizontal(|ui| {
             ui.label(
                 RichText::new(format!(
                     "render of {} ({} DOM changes after the snapshot)",
@@ -1011,8 +1014,8 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
             if ui.small_button("Show stored screenshot").clicked() {
                 app.commands.push(Command::ClearMomentRender);
             }
-        }
-    });
+        });
+    }
     let zoom_delta = ui.input(|i| i.zoom_delta());
     let stage_rect = ui.available_rect_before_wrap();
     let visitor_mode = app.prefs.replay.mode == StageMode::Visitor;
