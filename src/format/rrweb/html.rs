@@ -373,10 +373,13 @@ fn parse_documents(bytes: &[u8], file_name: &str) -> Result<Vec<Value>, FormatEr
 }
 
 /// The first string value among `keys` of an object.
+/// (PostHog's v2 export writes window ids as numbers: those are read as their text.)
 fn string_key(map: &Map<String, Value>, keys: &[&str]) -> Option<String> {
-    keys.iter()
-        .find_map(|k| map.get(*k).and_then(Value::as_str))
-        .map(str::to_owned)
+    keys.iter().find_map(|k| match map.get(*k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
 }
 
 const WINDOW_KEYS: [&str; 3] = ["windowId", "window_id", "$window_id"];
