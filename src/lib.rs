@@ -8,6 +8,7 @@
 //! - [`analysis`]: aggregation over many sessions (counts, summaries, later heatmaps and signals).
 //! - [`playback`]: the replay clock as a pure state machine.
 //! - [`render`]: CPU rasterising to RGBA and PNG.
+//! - [`snapshot`]: pages as the visitor saw them, rebuilt from recordings and rendered.
 //! - [`cli`]: the `sessionlens` command line.
 //! - `ui` (feature `gui`): the egui desktop app, the only module that touches egui.
 //!
@@ -34,6 +35,7 @@ pub mod model;
 pub mod playback;
 pub mod render;
 pub mod report;
+pub mod snapshot;
 pub mod store;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -712,3 +712,178 @@ fn hotspots_rank_and_recompute_with_the_strict_preset() {
     env.ok(&["recompute-signals", "--defaults"]);
     assert_eq!(mobile(&env)[0]["num_clicks"], 4);
 }
+
+/// Width and height of a PNG, from its header.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |i: usize| u32::from_be_bytes([png[i], png[i + 1], png[i + 2], png[i + 3]]);
+    (be(16), be(20))
+}
+
+#[test]
+fn snapshot_at_a_moment_writes_the_page_as_it_was() {
+    let env = Env::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    env.ok(&[
+        "import",
+        str(&root.join("tests/fixtures/rrweb/convert-desktop.json")),
+    ]);
+    let chromium = chromium_wanted();
+    let at = |time: &str, file: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "snapshot",
+            "convert-desktop",
+            "--at",
+            time,
+            "--out",
+            str(file),
+        ];
+        if !chromium {
+            args.push("--no-chromium");
+        }
+        args.extend(extra);
+        env.ok(&args)
+    };
+    // Before the add to cart (00:13): the product page's snapshot and two changes (thumbnail,
+    // size); after it (00:15), one more: the cart count and the "added" toast.
+    let (before, after) = (env.path("before.png"), env.path("after.png"));
+    let out = at("00:13", &before, &[]);
+    assert!(
+        out.contains(
+            "http://shop.test/product/trail-runner.html at 00:13 (page view 2, DOM from the snapshot at 00:07 + 2 changes)"
+        ),
+        "{out}"
+    );
+    let out = at("00:15", &after, &[]);
+    assert!(
+        out.contains("at 00:15 (page view 2, DOM from the snapshot at 00:07 + 3 changes)"),
+        "{out}"
+    );
+    let (a, b) = (
+        std::fs::read(&before).unwrap(),
+        std::fs::read(&after).unwrap(),
+    );
+    assert_eq!(png_size(&a).0, 1440);
+    assert_eq!(png_size(&b).0, 1440);
+    if chromium {
+        assert!(out.contains("Chromium, 1440 x "), "{out}");
+        assert_ne!(a, b, "the toast and cart count show after the add to cart");
+    } else {
+        assert!(out.contains("placeholder"), "{out}");
+    }
+    // Nothing is attached to the library.
+    assert_eq!(
+        env.json(&["screenshot", "list", "--json"]),
+        serde_json::json!([])
+    );
+    // Without --out: `<session>-<mm>m<ss>s.png` in the current folder.
+    let cwd = env.path("here");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let default = Command::new(env!("CARGO_BIN_EXE_sessionlens"))
+        .args(["snapshot", "convert-desktop", "--at", "62", "--no-chromium"])
+        .env("SESSIONLENS_LIBRARY", env.library())
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    assert!(default.status.success(), "{default:?}");
+    let written = std::fs::read(cwd.join("convert-desktop-01m02s.png")).unwrap();
+    assert_eq!(png_size(&written).0, 1440);
+    // Bad moments and combinations are usage errors naming the problem.
+    let late = env.run(&["snapshot", "convert-desktop", "--at", "99:00"]);
+    assert_eq!(late.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&late.stderr).contains("after the end"));
+    let both = env.run(&["snapshot", "--all", "--at", "00:10"]);
+    assert_eq!(both.status.code(), Some(2));
+    // The help says plainly that fetching contacts the site.
+    let help = env.ok(&["snapshot", "--help"]);
+    assert!(help.contains("CONTACTS THE SITE"), "{help}");
+
+    if !chromium {
+        eprintln!("Chromium not installed: the rendering half of this test is skipped");
+        return;
+    }
+    // --assets: the shop's own files served by path from a local folder: its images render.
+    let with_assets = env.path("assets.png");
+    let out = at(
+        "00:13",
+        &with_assets,
+        &["--assets", str(&root.join("tools/demo-shop/site"))],
+    );
+    let served: usize = out
+        .split(" files from ")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        served >= 3,
+        "the product images and styles were served: {out}"
+    );
+    assert_ne!(std::fs::read(&with_assets).unwrap(), a, "images now show");
+}
+
+#[test]
+fn snapshot_fetches_from_the_site_only_when_asked() {
+    if !chromium_wanted() {
+        eprintln!("Chromium not installed: skipped");
+        return;
+    }
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let env = Env::new();
+    // A page whose own origin is a loopback listener that counts connections.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let origin = format!("http://127.0.0.1:{port}");
+    let recording = serde_json::json!([
+        {"type": 4, "timestamp": 1_000, "data": {"href": format!("{origin}/"), "width": 800, "height": 600}},
+        {"type": 2, "timestamp": 1_001, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                    {"type": 2, "id": 4, "tagName": "img", "attributes": {"src": format!("{origin}/pixel.png")}, "childNodes": []}
+                ]}
+            ]}
+        ]}}},
+        {"type": 3, "timestamp": 3_000, "data": {"source": 1, "positions": [{"x": 5, "y": 5, "id": 3, "timeOffset": 0}]}}
+    ]);
+    let file = env.path("own-origin.json");
+    std::fs::write(&file, serde_json::to_vec(&recording).unwrap()).unwrap();
+    env.ok(&["import", str(&file)]);
+    let connections = AtomicUsize::new(0);
+    let done = AtomicBool::new(false);
+    let count_during = |args: &[&str]| {
+        connections.store(0, Ordering::Relaxed);
+        done.store(false, Ordering::Relaxed);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    if let Ok((mut stream, _)) = listener.accept() {
+                        connections.fetch_add(1, Ordering::Relaxed);
+                        use std::io::Write as _;
+                        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            });
+            env.ok(args);
+            done.store(true, Ordering::Relaxed);
+        });
+        connections.load(Ordering::Relaxed)
+    };
+    let out = env.path("x.png");
+    let base = [
+        "snapshot",
+        "own-origin",
+        "--at",
+        "00:01",
+        "--out",
+        str(&out),
+    ];
+    assert_eq!(count_during(&base), 0, "no request without --fetch-assets");
+    let mut fetch = base.to_vec();
+    fetch.push("--fetch-assets");
+    assert!(
+        count_during(&fetch) > 0,
+        "--fetch-assets loads from the page's origin"
+    );
+}

@@ -2,7 +2,7 @@
 //! `crate::MODULE` a file names must be a module its layer may use (docs/ARCHITECTURE.md).
 //!
 //! `model` ← `format` ← `analysis`, `playback` ← `render`, `store` ← orchestration (`report`,
-//! `demo`) ← `cli`, `ui`. Test code (`tests.rs` files and everything after a `#[cfg(test)]`) may
+//! `demo`, `snapshot`) ← `cli`, `ui`. Test code (`tests.rs` files and everything after a `#[cfg(test)]`) may
 //! use anything.
 #![expect(clippy::unwrap_used, reason = "test code")]
 
@@ -17,16 +17,19 @@ fn allowed(module: &str) -> &'static [&'static str] {
         "analysis" | "playback" => &["model", "format"],
         "render" => &["model", "format", "analysis", "playback"],
         "store" => &["model", "format", "analysis"],
-        "report" | "demo" => &[
+        "report" | "demo" | "snapshot" => &[
             "model", "format", "analysis", "playback", "render", "store", "report", "demo",
+            "snapshot",
         ],
         "cli" => &[
             "model", "format", "analysis", "playback", "render", "store", "report", "demo",
+            "snapshot",
             // `sessionlens` without a command starts the app when it is built in.
             "ui",
         ],
         _ => &[
-            "model", "format", "analysis", "playback", "render", "store", "report", "demo", "cli",
+            "model", "format", "analysis", "playback", "render", "store", "report", "demo",
+            "snapshot", "cli",
         ],
     }
 }

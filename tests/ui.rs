@@ -869,3 +869,63 @@ fn choosing_the_conversion_goal_recomputes_in_the_background_and_refreshes_the_v
     assert_eq!(h.state().total, carts);
     h.get_by_value("Converted · add_to_cart");
 }
+
+#[test]
+fn render_this_moment_shows_the_page_then_goes_back_to_the_screenshot() {
+    let dir = tempfile::tempdir().unwrap();
+    // convert-desktop at 00:15: the product page just after the add to cart.
+    let mut h = open_replay(dir.path(), "convert-desktop", Some(15_000));
+    let page_index = {
+        let session = h.state().session.as_ref().unwrap();
+        session.frames.frame_at(clock_ms(&h), 0).page.unwrap()
+    };
+    h.get_by_label("Render this moment").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().replay.as_ref().unwrap().moment_pending,
+        Some(15_000),
+        "the render runs in the background"
+    );
+    assert!(
+        h.state()
+            .replay_message
+            .as_deref()
+            .is_some_and(|m| m.contains("Rendering the page at 00:15")),
+        "{:?}",
+        h.state().replay_message
+    );
+    // Two Chromium runs on a loaded machine: allow two minutes.
+    for _ in 0..12_000 {
+        h.step();
+        if h.state().replay.as_ref().unwrap().moment_pending.is_none() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+    let replay = h.state().replay.as_ref().unwrap();
+    assert!(replay.moment_pending.is_none(), "the render never finished");
+    if sessionlens::render::chromium::Chromium::find().is_err()
+        && std::env::var_os("SESSIONLENS_REQUIRE_CHROMIUM").is_none()
+    {
+        // Without Chromium the failure reaches the error list.
+        assert!(replay.moment.is_none());
+        assert!(
+            h.state().errors.iter().any(|e| e.contains("Chromium")),
+            "{:?}",
+            h.state().errors
+        );
+        return;
+    }
+    let moment = replay.moment.as_ref().unwrap_or_else(|| {
+        panic!("no render; errors {:?}", h.state().errors);
+    });
+    assert_eq!((moment.page_index, moment.offset_ms), (page_index, 15_000));
+    assert_eq!(moment.image.layout_width, 1440);
+    assert!(moment.changes_applied >= 3);
+    // The stage says it is a render of that moment, and can go back.
+    h.get_by_label_contains("render of 00:15");
+    h.get_by_label("Show stored screenshot").click();
+    h.run_steps(2);
+    assert!(h.state().replay.as_ref().unwrap().moment.is_none());
+}

@@ -77,12 +77,15 @@ pub enum Command {
     /// Attach page screenshots to the library, or list them.
     #[command(subcommand)]
     Screenshot(ScreenshotCommand),
-    /// Render the pages of recorded sessions as screenshots: each page load's rrweb
-    /// FullSnapshot rebuilt as static HTML and rendered full-page with headless Chromium (a grid
-    /// canvas with the URL when Chromium is missing or the recording has no snapshot).
-    /// Screenshots attached otherwise take precedence.
+    /// Render the pages of recorded sessions as screenshots: each page view's DOM half a
+    /// second after it was entered (the FullSnapshot and every mutation up to then, SPA route
+    /// changes included) rebuilt as static HTML and rendered full-page with headless Chromium,
+    /// without network (a grid canvas with the URL when Chromium is missing or the recording has
+    /// no snapshot). Screenshots attached otherwise take precedence. With `--at`, the page as it
+    /// was at any moment of one session, written to a PNG file.
     ///
     /// Example: `sessionlens snapshot --all --width 1440`
+    /// Example: `sessionlens snapshot convert-mobile --at 01:05 --out cart.png --assets site/`
     Snapshot(SnapshotArgs),
     /// Generate simulated demo sessions.
     #[command(subcommand)]
@@ -190,6 +193,27 @@ pub struct SnapshotArgs {
     /// Draw the grid placeholder without looking for Chromium.
     #[arg(long)]
     pub no_chromium: bool,
+    /// Render the page as it was at this moment of the session (`MM:SS`, `H:MM:SS` or seconds
+    /// from its start) into a PNG file; nothing is attached to the library.
+    #[arg(long, value_name = "TIME", value_parser = parse_at, requires = "session",
+          conflicts_with_all = ["all", "force", "width"])]
+    pub at: Option<i64>,
+    /// With --at: the PNG to write (default: `<session>-<mm>m<ss>s.png` in the current folder).
+    #[arg(long, value_name = "FILE.png", requires = "at")]
+    pub out: Option<std::path::PathBuf>,
+    /// A folder of the site's files, served by path for the recorded page's host from a
+    /// server on 127.0.0.1 that lives for the render (`/img/x.png` is read from
+    /// `DIR/img/x.png`); nothing else is loaded.
+    #[arg(long, value_name = "DIR")]
+    pub assets: Option<std::path::PathBuf>,
+    /// Let Chromium download the page's images, fonts and stylesheets from the recorded page's
+    /// own origin (and the --asset-host hosts). This CONTACTS THE SITE over the network. Off by
+    /// default: without it no request leaves the machine.
+    #[arg(long)]
+    pub fetch_assets: bool,
+    /// With --fetch-assets: another host Chromium may load from (a CDN); repeat for more.
+    #[arg(long = "asset-host", value_name = "HOST", requires = "fetch_assets")]
+    pub asset_hosts: Vec<String>,
 }
 
 /// `notes`.
@@ -589,8 +613,7 @@ pub struct OpenArgs {
     pub at: Option<i64>,
 }
 
-/// Parses `--at`.
-#[cfg(feature = "gui")]
+/// Parses `--at` (of `open` and `snapshot`).
 fn parse_at(text: &str) -> Result<i64, String> {
     crate::model::time::parse_offset_ms(text).ok_or_else(|| {
         format!(

@@ -513,6 +513,18 @@ impl Library {
         Ok(out)
     }
 
+    /// The recording file a session was imported from (absolute path), if it came from one.
+    pub fn source_file(&self, session_id: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT source_file FROM sessions WHERE session_id = ?1",
+                [session_id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NoSuchSession(session_id.to_owned()))
+    }
+
     /// Custom event names (micro-conversions) with the number of sessions that sent each, most
     /// frequent first; names differing only in ASCII case count as one.
     pub fn custom_event_names(&self) -> Result<Vec<(String, u64)>, StoreError> {

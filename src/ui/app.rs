@@ -614,6 +614,11 @@ impl App {
                     }
                 }
                 JobResult::Exported(line) => self.replay_message = Some(line),
+                JobResult::MomentRendered {
+                    session_id,
+                    offset_ms,
+                    result,
+                } => self.moment_rendered(&session_id, offset_ms, result),
                 JobResult::HeatmapPages {
                     groups,
                     shots,
@@ -1140,6 +1145,17 @@ impl App {
                     self.conversions.message = None;
                     self.background.query(Query::DefineEvent(def));
                 }
+                Command::RenderMoment { fetch } => self.render_moment(fetch),
+                Command::ClearMomentRender => {
+                    if let Some(replay) = &mut self.replay {
+                        replay.moment = None;
+                    }
+                }
+                Command::SetRenderFetch(on) => {
+                    if let Some(replay) = &mut self.replay {
+                        replay.render_fetch = on;
+                    }
+                }
                 Command::DeleteEventDefinition(name) => {
                     let view = &mut self.conversions;
                     if let Some(steps) = &mut view.choice.steps {
@@ -1211,6 +1227,68 @@ impl App {
     }
 
     /// Asks the query worker for the conversions report of the current choice.
+    /// Starts rendering the open session's page at the replay's moment (in the background).
+    fn render_moment(&mut self, fetch: bool) {
+        let (Some(session), Some(replay)) = (&self.session, &mut self.replay) else {
+            return;
+        };
+        let offset_ms = replay.clock.current_ms() - session.started_at_ms;
+        replay.moment_pending = Some(offset_ms);
+        self.replay_message = Some(format!(
+            "Rendering the page at {} with Chromium{}…",
+            super::replay::format_elapsed(offset_ms),
+            if fetch {
+                ", loading its files from the site"
+            } else {
+                ""
+            }
+        ));
+        self.background.render_moment(
+            session.session_id.clone(),
+            offset_ms,
+            crate::render::chromium::Access {
+                fetch,
+                ..crate::render::chromium::Access::default()
+            },
+        );
+    }
+
+    /// A moment's render arrived: shown when it is the one the open replay waits for.
+    fn moment_rendered(
+        &mut self,
+        session_id: &str,
+        offset_ms: i64,
+        result: Result<super::replay::MomentShot, String>,
+    ) {
+        let open = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.session_id == session_id);
+        let Some(replay) = self
+            .replay
+            .as_mut()
+            .filter(|r| open && r.moment_pending == Some(offset_ms))
+        else {
+            return;
+        };
+        replay.moment_pending = None;
+        let at = super::replay::format_elapsed(offset_ms);
+        match result {
+            Ok(shot) => {
+                self.replay_message = Some(format!(
+                    "Rendered the page at {at}: {} x {} px",
+                    shot.image.image.width, shot.image.image.height
+                ));
+                replay.moment = Some(shot);
+            }
+            Err(e) => {
+                self.replay_message = None;
+                self.errors
+                    .push(format!("Could not render the page at {at}: {e}"));
+            }
+        }
+    }
+
     fn query_conversions(&mut self) {
         let view = &mut self.conversions;
         view.requested = true;

@@ -255,6 +255,15 @@ pub enum JobResult {
     GoalProgress(u64, u64),
     /// The conversion goal was changed (the line to show), or why not.
     GoalChanged(Result<String, String>),
+    /// A moment of a session rendered ("Render this moment"), or why it could not be.
+    MomentRendered {
+        /// The session.
+        session_id: String,
+        /// The moment asked for, ms from the session start.
+        offset_ms: i64,
+        /// The render.
+        result: Result<super::replay::MomentShot, String>,
+    },
     /// A failure to show.
     Error(String),
 }
@@ -999,6 +1008,43 @@ impl Background {
         }
     }
 
+    /// Rebuilds the page on screen at `offset_ms` of `session_id` from its recording and
+    /// renders it with Chromium, on a `moment-render` thread (its own library connection, so
+    /// the query worker is never held up by Chromium's seconds).
+    pub fn render_moment(
+        &self,
+        session_id: String,
+        offset_ms: i64,
+        access: crate::render::chromium::Access,
+    ) {
+        let (ctx, tx, path) = (
+            self.ctx.clone(),
+            self.results_tx.clone(),
+            self.library_path.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("moment-render".to_owned())
+            .spawn(move || {
+                let result = render_moment(&path, &session_id, offset_ms, &access);
+                Self::send_from(
+                    &ctx,
+                    &tx,
+                    JobResult::MomentRendered {
+                        session_id,
+                        offset_ms,
+                        result,
+                    },
+                );
+            });
+        if let Err(e) = spawned {
+            Self::send_from(
+                &self.ctx,
+                &self.results_tx,
+                JobResult::Error(format!("cannot start the render thread: {e}")),
+            );
+        }
+    }
+
     /// Asks where to save `image` and writes it as PNG, both on a background thread.
     pub fn export_png(&self, image: Arc<RgbaImage>, file_name: String) {
         self.on_dialog_thread(move || {
@@ -1103,6 +1149,39 @@ impl ImageCache {
             Err(e) => Backdrop::Broken(e.to_string()),
         }
     }
+}
+
+/// The page of `session_id` at `offset_ms`, rebuilt and rendered with Chromium, decoded.
+fn render_moment(
+    library_path: &std::path::Path,
+    session_id: &str,
+    offset_ms: i64,
+    access: &crate::render::chromium::Access,
+) -> Result<super::replay::MomentShot, String> {
+    let moment = {
+        let library = Library::open(library_path).map_err(|e| e.to_string())?;
+        crate::snapshot::page_at_moment(&library, session_id, offset_ms)
+            .map_err(|e| e.to_string())?
+    };
+    let chromium = crate::render::chromium::Chromium::find().map_err(|e| e.to_string())?;
+    let rendered =
+        crate::snapshot::render_moment(&chromium, &moment, access).map_err(|e| e.to_string())?;
+    let image =
+        crate::render::decode_png(&rendered.png, &moment.page_url).map_err(|e| e.to_string())?;
+    Ok(super::replay::MomentShot {
+        page_index: moment.page_index,
+        offset_ms: moment.offset_ms,
+        changes_applied: moment.page.changes_applied,
+        image: Arc::new(PageImage {
+            hash: format!(
+                "moment:{session_id}:{offset_ms}:{}:{}",
+                access.fetch,
+                crate::format::hash::sha256_hex(&rendered.png)
+            ),
+            layout_width: moment.layout_width,
+            image,
+        }),
+    })
 }
 
 /// Loads a session with its screenshots (decoded) and notes, and builds the replay's indexes.

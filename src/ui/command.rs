@@ -145,6 +145,17 @@ pub enum Command {
     DeleteEventDefinition(String),
     /// Make this defined event the conversion goal (recomputed in the background).
     SetConversionGoal(String),
+    /// Rebuild the open session's page as it is at the replay's moment from the recording and
+    /// render it with Chromium (in the background); shown as the stage backdrop of that page
+    /// view. `fetch`: Chromium may load the page's files from the recorded site (contacts it).
+    RenderMoment {
+        /// Let Chromium load images, fonts and stylesheets from the site.
+        fetch: bool,
+    },
+    /// Show the page's stored screenshot again instead of a moment's render.
+    ClearMomentRender,
+    /// Whether "Render this moment" loads the page's files from the site (off at every start).
+    SetRenderFetch(bool),
 }
 
 /// The main views.

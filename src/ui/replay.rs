@@ -69,6 +69,20 @@ pub enum Backdrop {
     Broken(String),
 }
 
+/// A render of a moment ("Render this moment"): the page view's DOM at that moment, drawn by
+/// Chromium, shown instead of the page's stored screenshot until the reviewer goes back.
+#[derive(Clone, Debug)]
+pub struct MomentShot {
+    /// The page view it shows.
+    pub page_index: usize,
+    /// The moment, ms from the session start.
+    pub offset_ms: i64,
+    /// DOM changes applied after the page's snapshot.
+    pub changes_applied: usize,
+    /// The picture.
+    pub image: Arc<PageImage>,
+}
+
 /// How the stage shows the page.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StageMode {
@@ -127,6 +141,12 @@ pub struct ReplayState {
     pub zoom: f32,
     /// Elements of the recorded clicks under the stage's last right-click, nearest first.
     stage_elements: Vec<crate::model::ElementDescriptor>,
+    /// The render of a moment shown as its page view's backdrop.
+    pub moment: Option<MomentShot>,
+    /// A moment being rendered, ms from the session start.
+    pub moment_pending: Option<i64>,
+    /// "Render this moment" lets Chromium load the page's files from the site (off at start).
+    pub render_fetch: bool,
 }
 
 impl ReplayState {
@@ -146,6 +166,9 @@ impl ReplayState {
             rows_for: vec!["-".to_owned()],
             zoom: 1.0,
             stage_elements: Vec::new(),
+            moment: None,
+            moment_pending: None,
+            render_fetch: false,
         }
     }
 
@@ -323,6 +346,7 @@ fn stage_element_menu(
     session: &crate::model::Session,
     page_index: usize,
     elements: &mut Vec<crate::model::ElementDescriptor>,
+    render_fetch: bool,
     commands: &mut Vec<Command>,
 ) {
     if response.secondary_clicked()
@@ -336,6 +360,17 @@ fn stage_element_menu(
         );
     }
     response.context_menu(|ui| {
+        if ui
+            .button("Render this moment")
+            .on_hover_text(RENDER_MOMENT_HINT)
+            .clicked()
+        {
+            commands.push(Command::RenderMoment {
+                fetch: render_fetch,
+            });
+            ui.close();
+        }
+        ui.separator();
         if elements.is_empty() {
             ui.label("No recorded click on a known element here.");
             return;
@@ -591,6 +626,30 @@ pub fn controls_ui(app: &mut App, ui: &mut egui::Ui) {
         }
         if ui.button("?").on_hover_text("Keyboard shortcuts").clicked() {
             out.push(Command::ToggleHelp);
+        }
+        ui.separator();
+        if replay.moment_pending.is_some() {
+            ui.add(egui::Spinner::new());
+        }
+        if ui
+            .add_enabled(
+                replay.moment_pending.is_none(),
+                egui::Button::new("Render this moment"),
+            )
+            .on_hover_text(RENDER_MOMENT_HINT)
+            .clicked()
+        {
+            out.push(Command::RenderMoment {
+                fetch: replay.render_fetch,
+            });
+        }
+        let mut fetch = replay.render_fetch;
+        if ui
+            .checkbox(&mut fetch, "Load site files")
+            .on_hover_text(RENDER_FETCH_HINT)
+            .changed()
+        {
+            out.push(Command::SetRenderFetch(fetch));
         }
     });
     ui.add_space(2.0);
@@ -865,6 +924,15 @@ pub enum MarkerKind {
     Conversion,
 }
 
+/// Tooltip of "Render this moment".
+const RENDER_MOMENT_HINT: &str = "Rebuild this page as it is at this moment (the recorded DOM \
+     after every change up to now) and render it with Chromium in the background, without \
+     network; it replaces the stage's screenshot for this page view until you go back";
+/// Tooltip of the "Load site files" box.
+const RENDER_FETCH_HINT: &str = "Let Chromium download the page's images, fonts and \
+     stylesheets from the recorded site when rendering a moment. This CONTACTS THE SITE over \
+     the network; off by default (and at every start), when no request leaves the machine";
+
 /// The stage: screenshot, viewport, cursor, trail and clicks at the clock's time.
 pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
     let (Some(session), Some(replay)) = (&app.session, &mut app.replay) else {
@@ -879,11 +947,20 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
         return;
     };
     let page = &session.pages[page_index];
-    let backdrop = session
-        .backdrops
-        .get(page_index)
-        .cloned()
-        .unwrap_or(Backdrop::Missing);
+    // A render of a moment of this page view stands in for its stored screenshot.
+    let moment = replay
+        .moment
+        .as_ref()
+        .filter(|m| m.page_index == page_index)
+        .cloned();
+    let backdrop = match &moment {
+        Some(m) => Backdrop::Screenshot(Arc::clone(&m.image)),
+        None => session
+            .backdrops
+            .get(page_index)
+            .cloned()
+            .unwrap_or(Backdrop::Missing),
+    };
     let page_width = match &backdrop {
         Backdrop::Screenshot(img) => img.layout_width as f32,
         _ => frame.viewport.width.max(page.doc_size.width).max(320) as f32,
@@ -892,7 +969,12 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
         .page_heights
         .get(page_index)
         .copied()
-        .unwrap_or(1000.0);
+        .unwrap_or(1000.0)
+        .max(
+            moment
+                .as_ref()
+                .map_or(0.0, |m| m.image.image.height as f32 / m.image.px_per_css()),
+        );
 
     // Caption line.
     ui.horizontal(|ui| {
@@ -917,6 +999,23 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
             );
         }
     });
+    if let Some(m) = &moment {
+        // On its own line, so a long URL never pushes the way back out of sight.
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(format!(
+                    "render of {} ({} DOM changes after the snapshot)",
+                    format_elapsed(m.offset_ms),
+                    m.changes_applied
+                ))
+                .color(theme::ACCENT),
+            )
+            .on_hover_text("This page view's DOM at that moment, rendered with Chromium");
+            if ui.small_button("Show stored screenshot").clicked() {
+                app.commands.push(Command::ClearMomentRender);
+            }
+        });
+    }
     let zoom_delta = ui.input(|i| i.zoom_delta());
     let stage_rect = ui.available_rect_before_wrap();
     let visitor_mode = app.prefs.replay.mode == StageMode::Visitor;
@@ -967,6 +1066,7 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
                 session,
                 page_index,
                 &mut replay.stage_elements,
+                replay.render_fetch,
                 &mut app.commands,
             );
             ui.painter().rect_stroke(
@@ -1002,6 +1102,7 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
                         session,
                         page_index,
                         &mut replay.stage_elements,
+                        replay.render_fetch,
                         &mut app.commands,
                     );
                     let painter = ui.painter_at(ui.clip_rect());
