@@ -11,6 +11,7 @@
 pub mod html;
 mod mirror;
 mod raw;
+mod recorders;
 #[cfg(test)]
 mod tests;
 
@@ -22,6 +23,7 @@ use serde::de::DeserializeSeed as _;
 
 use self::mirror::{Mirror, MirrorIssues};
 use self::raw::{Data, EventData, ItemSeed, Num, Packable, RawEvent, Sink};
+use self::recorders::{FailedRequest, Meaning};
 use super::{FormatError, Warnings};
 use crate::model::{
     ClickKind, DeviceClass, ElementDescriptor, Event, EventKind, Limits, PagePos, PageView,
@@ -351,8 +353,13 @@ fn descriptor_key(d: &ElementDescriptor) -> String {
 struct Tab {
     index: u32,
     pages: Vec<PageView>,
+    /// Per page view: true when a route change (not a page load) started it, so the page view
+    /// before it is the same document.
+    by_route: Vec<bool>,
     current: Option<usize>,
     mirror: Mirror,
+    /// The viewport now (from the last Meta or resize).
+    viewport: SizePx,
     scroll: ScrollOffset,
     /// Document scroll changes on the current page, in time order.
     scroll_history: Vec<(i64, ScrollOffset)>,
@@ -369,8 +376,10 @@ impl Tab {
         Self {
             index,
             pages: Vec::new(),
+            by_route: Vec::new(),
             current: None,
             mirror: Mirror::default(),
+            viewport: SizePx::default(),
             scroll: ScrollOffset::default(),
             scroll_history: Vec::new(),
             load_since_meta: false,
@@ -390,11 +399,43 @@ impl Tab {
             tab: self.index,
             ..PageView::default()
         });
+        self.by_route.push(false);
         self.current = Some(self.pages.len() - 1);
         self.mirror = Mirror::default();
+        self.viewport = viewport;
         self.scroll = ScrollOffset::default();
         self.scroll_history.clear();
         self.last_dom = None;
+    }
+
+    /// Starts a page view at `t` for an SPA route change: the same document, so the DOM
+    /// mirror, the scroll and the viewport carry over.
+    fn start_route(&mut self, url: String, t: i64) {
+        self.pages.push(PageView {
+            url,
+            entered_at_ms: t,
+            left_at_ms: t,
+            viewport: self.viewport,
+            tab: self.index,
+            ..PageView::default()
+        });
+        self.by_route.push(true);
+        self.current = Some(self.pages.len() - 1);
+        self.last_dom = None;
+    }
+
+    /// The page view of an event at `t`: the current one, or, for a sample dated before the
+    /// current page view began (mouse samples are flushed late), the earlier page view of the
+    /// same document it happened on.
+    fn page_at(&self, t: i64) -> Option<usize> {
+        let mut i = self.current?;
+        while i > 0
+            && self.by_route.get(i).copied().unwrap_or(false)
+            && self.pages.get(i).is_some_and(|p| p.entered_at_ms > t)
+        {
+            i -= 1;
+        }
+        Some(i)
     }
 
     /// The document scroll in effect at `t` on the current page.
@@ -482,7 +523,7 @@ impl Converter<'_> {
                 self.warnings.add(warn::NOT_EVENT, || place(e));
                 continue;
             }
-            let Some(t) = timestamp_ms(e.timestamp) else {
+            let Some(t) = event_time_ms(e) else {
                 self.warnings.add(warn::BAD_TIME, || place(e));
                 continue;
             };
@@ -633,8 +674,9 @@ impl Converter<'_> {
                 }
             }
         };
-        if matches!(kind, 2 | 3 | 5 | 6) {
-            // Before any state change, so an implicit page view does not reset it.
+        if matches!(kind, 2 | 3 | 6) {
+            // Before any state change, so an implicit page view does not reset it. (A custom
+            // event may name the page itself: `custom` opens one when needed.)
             self.page(tab, t);
         }
         match kind {
@@ -642,7 +684,7 @@ impl Converter<'_> {
             2 => self.full_snapshot(tab, data, e, t)?,
             3 => self.incremental(tab, state, data, e, t)?,
             5 => self.custom(tab, data, e, t)?,
-            6 => self.plugin(tab, data, t)?,
+            6 => self.plugin(tab, state, data, t)?,
             _ => {} // 7: Asset
         }
         Ok(())
@@ -654,16 +696,51 @@ impl Converter<'_> {
     fn meta(&mut self, tab: &mut Tab, data: &EventData<'_>, t: i64) {
         let href = data.href.get().unwrap_or("").to_owned();
         let viewport = self.size(data.width, data.height, t).unwrap_or_default();
-        let checkout = tab
-            .current
-            .and_then(|c| tab.pages.get(c))
-            .is_some_and(|p| p.url == href)
-            && !tab.load_since_meta;
+        // A route's URL may come from a recorder that leaves out the fragment: compared as a
+        // route change would be.
+        let checkout = tab.current.is_some_and(|c| {
+            tab.pages.get(c).is_some_and(|p| {
+                p.url == href
+                    || (tab.by_route.get(c).copied().unwrap_or(false)
+                        && !recorders::is_new_route(&p.url, &href))
+            })
+        }) && !tab.load_since_meta;
         tab.load_since_meta = false;
         if checkout {
+            // A page view a route event opened before any Meta learns its viewport here.
+            if let Some(page) = tab.current.and_then(|c| tab.pages.get_mut(c))
+                && page.viewport == SizePx::default()
+            {
+                page.viewport = viewport;
+            }
+            if viewport != SizePx::default() {
+                tab.viewport = viewport;
+            }
             return;
         }
         tab.start_page(href, t, viewport);
+    }
+
+    /// An SPA route change (history.pushState and the like, reported by the recorder) to
+    /// `url` (absolute, or relative to the current page): a new page view of the same
+    /// document, unless it names the page view's own URL (see `recorders::is_new_route`).
+    /// The scroll carries over: a `Scroll` at the entry gives the new page view its offset.
+    fn route_change(&mut self, tab: &mut Tab, url: &str, t: i64) -> Result<(), FormatError> {
+        let Some(current) = tab.current.and_then(|c| tab.pages.get(c)) else {
+            // No page view yet (the route event came before the first Meta): it names one.
+            tab.start_page(url.to_owned(), t, SizePx::default());
+            return Ok(());
+        };
+        let resolved = recorders::resolve_url(&current.url, url);
+        if !recorders::is_new_route(&current.url, &resolved) {
+            return Ok(());
+        }
+        tab.start_route(resolved, t);
+        if tab.scroll != ScrollOffset::default() {
+            let offset = tab.scroll;
+            self.push(tab, t, EventKind::Scroll { offset })?;
+        }
+        Ok(())
     }
 
     /// The current page of `tab`, starting an unnamed one when events come before any Meta.
@@ -688,7 +765,11 @@ impl Converter<'_> {
                 limit: format!("{} events", self.limits.max_events),
             });
         }
-        let page = self.page(tab, t);
+        let current = self.page(tab, t);
+        let page = tab
+            .page_at(t)
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(current);
         tab.events.push(Event {
             timestamp_ms: t,
             page,
@@ -806,6 +887,7 @@ impl Converter<'_> {
             }
             4 => {
                 if let Some(viewport) = self.size(data.width, data.height, t) {
+                    tab.viewport = viewport;
                     self.push(tab, t, EventKind::Resize { viewport })?;
                 }
             }
@@ -1074,8 +1156,18 @@ impl Converter<'_> {
             self.warnings.add(warn::NO_TAG, || place(e));
             return Ok(());
         };
-        let name = self.limit_text(tag);
         let payload = data.payload.0.as_ref();
+        match recorders::custom_meaning(tag, payload) {
+            Meaning::Site => {}
+            Meaning::Nothing => return Ok(()),
+            Meaning::Route(url) => return self.route_change(tab, &url, t),
+            Meaning::Error(message) => {
+                let message = self.limit_text(&message);
+                return self.push(tab, t, EventKind::Error { message });
+            }
+            Meaning::Network(request) => return self.network_error(tab, request, t),
+        }
+        let name = self.limit_text(tag);
         let value = payload.and_then(|p| p.value.0).filter(|v| v.is_finite());
         let currency = payload
             .and_then(|p| p.currency.get())
@@ -1092,13 +1184,55 @@ impl Converter<'_> {
         )
     }
 
-    fn plugin(&mut self, tab: &mut Tab, data: &EventData<'_>, t: i64) -> Result<(), FormatError> {
-        if data.plugin.get() != Some("rrweb/console@1") {
-            return Ok(());
-        }
+    /// A failed request, at `t`.
+    fn network_error(
+        &mut self,
+        tab: &mut Tab,
+        request: FailedRequest,
+        t: i64,
+    ) -> Result<(), FormatError> {
+        let url = self.limit_text(&request.url);
+        let method = request.method.map(|m| self.limit_text(&m));
+        self.push(
+            tab,
+            t,
+            EventKind::NetworkError {
+                url,
+                method,
+                status: request.status,
+            },
+        )
+    }
+
+    fn plugin(
+        &mut self,
+        tab: &mut Tab,
+        state: &mut SessionState,
+        data: &EventData<'_>,
+        t: i64,
+    ) -> Result<(), FormatError> {
         let Some(payload) = data.payload.0.as_ref() else {
             return Ok(());
         };
+        match data.plugin.get() {
+            Some("rrweb/console@1") => {}
+            Some("rrweb/network@1") => {
+                for request in &payload.requests.items {
+                    let Some(failed) = recorders::failed_request(request) else {
+                        continue;
+                    };
+                    // At the request's own time when the recorder gives one (the plugin
+                    // batches requests), else at the event's.
+                    let at = timestamp_ms(request.timestamp)
+                        .filter(|at| (t - MAX_TIME_OFFSET_MS as i64..=t).contains(at))
+                        .unwrap_or(t);
+                    state.saw(at);
+                    self.network_error(tab, failed, at)?;
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
         let message = payload
             .payload
             .0
@@ -1189,6 +1323,24 @@ impl Converter<'_> {
             }
         }
     }
+}
+
+/// Timestamps below this are seconds, not ms (1e11 ms is March 1973; 1e11 s is year 5138).
+const SECONDS_BELOW: f64 = 1.0e11;
+
+/// An event's epoch-ms time. Sentry's performance spans (custom events tagged
+/// `performanceSpan`) carry their time in seconds (a float): converted to ms.
+fn event_time_ms(e: &RawEvent<'_>) -> Option<i64> {
+    let mut timestamp = e.timestamp;
+    if e.kind.as_id() == Some(5)
+        && let Data::Plain(data) = &e.data
+        && data.tag.get() == Some("performanceSpan")
+        && let Some(v) = timestamp.0
+        && v < SECONDS_BELOW
+    {
+        timestamp = Num(Some(v * 1000.0));
+    }
+    timestamp_ms(timestamp)
 }
 
 /// Where an event is, for messages: `event 12` or `event 12 (line 3)`.
