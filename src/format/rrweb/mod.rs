@@ -36,6 +36,10 @@ pub use self::raw::{MAX_DOM_DEPTH, MAX_ITEM_DEPTH};
 /// recursively (up to [`MAX_DOM_DEPTH`] levels), which needs more than a default thread has.
 const PARSE_STACK_BYTES: usize = 256 << 20;
 
+/// After an SPA route change, how long the app may take to set the new route's scroll (a
+/// router scrolls to the top when the new content is rendered: 200–400 ms in the recorded
+/// shops) before the scroll carried over from the previous route counts as the route's own, ms.
+const ROUTE_SCROLL_SETTLE_MS: i64 = 1000;
 /// Largest |timeOffset| of a mouse position accepted, ms.
 const MAX_TIME_OFFSET_MS: f64 = 3_600_000.0;
 /// Latest timestamp accepted (year 5138), epoch ms.
@@ -360,6 +364,9 @@ struct Tab {
     mirror: Mirror,
     /// The viewport now (from the last Meta or resize).
     viewport: SizePx,
+    /// The document scroll a route change carried over, not yet given to the route's page
+    /// view: (entry time, offset). See `Converter::settle_carry`.
+    pending_carry: Option<(i64, ScrollOffset)>,
     scroll: ScrollOffset,
     /// Document scroll changes on the current page, in time order.
     scroll_history: Vec<(i64, ScrollOffset)>,
@@ -380,6 +387,7 @@ impl Tab {
             current: None,
             mirror: Mirror::default(),
             viewport: SizePx::default(),
+            pending_carry: None,
             scroll: ScrollOffset::default(),
             scroll_history: Vec::new(),
             load_since_meta: false,
@@ -558,6 +566,7 @@ impl Converter<'_> {
                 self.warnings
                     .add_count(warn::BAD_ID, tab.issues.bad_ids, || format!("tab {i}"));
             }
+            self.settle_carry(&mut tab, None)?;
             tabs.push(tab);
         }
         let (Some(start), Some(end)) = (state.first_ms, state.last_ms) else {
@@ -640,6 +649,7 @@ impl Converter<'_> {
         let Some(kind) = e.kind.as_id() else {
             return Ok(());
         };
+        self.settle_carry(tab, Some(t))?;
         if matches!(kind, 0 | 1) {
             tab.load_since_meta = true;
             return Ok(());
@@ -680,7 +690,7 @@ impl Converter<'_> {
             self.page(tab, t);
         }
         match kind {
-            4 => self.meta(tab, data, t),
+            4 => self.meta(tab, data, t)?,
             2 => self.full_snapshot(tab, data, e, t)?,
             3 => self.incremental(tab, state, data, e, t)?,
             5 => self.custom(tab, data, e, t)?,
@@ -693,7 +703,8 @@ impl Converter<'_> {
     /// Meta: a page load starts a page view. A Meta repeating the current URL without a page
     /// load (DomContentLoaded/Load) since the last Meta is a checkout (a periodic re-snapshot)
     /// and keeps the page view.
-    fn meta(&mut self, tab: &mut Tab, data: &EventData<'_>, t: i64) {
+    fn meta(&mut self, tab: &mut Tab, data: &EventData<'_>, t: i64) -> Result<(), FormatError> {
+        self.settle_carry(tab, None)?;
         let href = data.href.get().unwrap_or("").to_owned();
         let viewport = self.size(data.width, data.height, t).unwrap_or_default();
         // A route's URL may come from a recorder that leaves out the fragment: compared as a
@@ -716,15 +727,16 @@ impl Converter<'_> {
             if viewport != SizePx::default() {
                 tab.viewport = viewport;
             }
-            return;
+            return Ok(());
         }
         tab.start_page(href, t, viewport);
+        Ok(())
     }
 
     /// An SPA route change (history.pushState and the like, reported by the recorder) to
     /// `url` (absolute, or relative to the current page): a new page view of the same
     /// document, unless it names the page view's own URL (see `recorders::is_new_route`).
-    /// The scroll carries over: a `Scroll` at the entry gives the new page view its offset.
+    /// The scroll carries over (see `settle_carry`).
     fn route_change(&mut self, tab: &mut Tab, url: &str, t: i64) -> Result<(), FormatError> {
         let Some(current) = tab.current.and_then(|c| tab.pages.get(c)) else {
             // No page view yet (the route event came before the first Meta): it names one.
@@ -735,12 +747,28 @@ impl Converter<'_> {
         if !recorders::is_new_route(&current.url, &resolved) {
             return Ok(());
         }
+        self.settle_carry(tab, None)?;
         tab.start_route(resolved, t);
         if tab.scroll != ScrollOffset::default() {
-            let offset = tab.scroll;
-            self.push(tab, t, EventKind::Scroll { offset })?;
+            tab.pending_carry = Some((t, tab.scroll));
         }
         Ok(())
+    }
+
+    /// The scroll a route change carried over becomes the route's own (a `Scroll` at the
+    /// route's entry, so replay, heatmaps and `page_stats` start there) unless the app sets the
+    /// route's scroll itself within [`ROUTE_SCROLL_SETTLE_MS`] (a document scroll then drops
+    /// it: the offset belonged to the old content). Called with the time of each event (`None`:
+    /// settle now, as at a click, a page load, another route change or the end of the tab).
+    fn settle_carry(&mut self, tab: &mut Tab, now: Option<i64>) -> Result<(), FormatError> {
+        let Some((entry, offset)) = tab.pending_carry else {
+            return Ok(());
+        };
+        if now.is_some_and(|t| t <= entry + ROUTE_SCROLL_SETTLE_MS) {
+            return Ok(());
+        }
+        tab.pending_carry = None;
+        self.push(tab, entry, EventKind::Scroll { offset })
     }
 
     /// The current page of `tab`, starting an unnamed one when events come before any Meta.
@@ -878,6 +906,8 @@ impl Converter<'_> {
                 };
                 let id = data.id.as_id();
                 if id.is_none_or(|id| tab.mirror.is_document_scroller(id)) {
+                    // The app set the new route's scroll: the carried one was never its own.
+                    tab.pending_carry = None;
                     tab.set_scroll(t, offset);
                     self.push(tab, t, EventKind::Scroll { offset })?;
                 } else {
@@ -961,6 +991,8 @@ impl Converter<'_> {
                 return Ok(());
             }
         };
+        // The visitor clicks on the route at the scroll it was entered with.
+        self.settle_carry(tab, None)?;
         let pointer = data
             .pointer_type
             .as_id()
@@ -1166,6 +1198,23 @@ impl Converter<'_> {
                 return self.push(tab, t, EventKind::Error { message });
             }
             Meaning::Network(request) => return self.network_error(tab, request, t),
+            Meaning::SiteBreadcrumb {
+                name,
+                value,
+                currency,
+            } => {
+                let name = self.limit_text(&name);
+                let currency = currency.map(|c| self.limit_text(&c));
+                return self.push(
+                    tab,
+                    t,
+                    EventKind::Custom {
+                        name,
+                        value,
+                        currency,
+                    },
+                );
+            }
         }
         let name = self.limit_text(tag);
         let value = payload.and_then(|p| p.value.0).filter(|v| v.is_finite());

@@ -25,6 +25,11 @@ pub struct SpanData<'a> {
     /// Request span: the HTTP method.
     #[serde(borrow)]
     pub method: Str<'a>,
+    /// A site's breadcrumb: its value (e.g. revenue).
+    pub value: Num,
+    /// A site's breadcrumb: the currency of `value`.
+    #[serde(borrow)]
+    pub currency: Str<'a>,
 }
 
 /// One request of an `rrweb/network@1` plugin event (rrweb's network plugin, or posthog-js's
@@ -73,8 +78,18 @@ pub enum Meaning {
     Error(String),
     /// A request that failed (Sentry `resource.fetch` / `resource.xhr` span).
     Network(FailedRequest),
-    /// An event the site sent: a `Custom` event (micro-conversion).
+    /// An event the site sent: a `Custom` event (micro-conversion) named by the tag.
     Site,
+    /// An event the site sent through Sentry (a breadcrumb of its own category): a `Custom`
+    /// event named by the breadcrumb's message.
+    SiteBreadcrumb {
+        /// The breadcrumb's `message`.
+        name: String,
+        /// `data.value`, when a finite number.
+        value: Option<f64>,
+        /// `data.currency`.
+        currency: Option<String>,
+    },
     /// Recorder bookkeeping: no event.
     Nothing,
 }
@@ -123,8 +138,21 @@ pub fn custom_meaning(tag: &str, payload: Option<&Payload<'_>>) -> Meaning {
                 }
                 // ui.click / ui.tap / ui.input / ui.keyDown repeat rrweb's own events;
                 // ui.slowClickDetected / ui.multiClick are Sentry's verdicts (our detectors
-                // decide); console at other levels, replay.* and the rest: nothing.
-                _ => Meaning::Nothing,
+                // decide); console at other levels, replay.*, sentry.* and requests: nothing.
+                category if is_sentry_category(category) => Meaning::Nothing,
+                // `Sentry.addBreadcrumb({category: "shop", message: "purchase", data})`: the
+                // only way a site's own events reach a Sentry replay.
+                _ => match non_empty(&p.message) {
+                    Some(name) => {
+                        let data = p.data.0.as_ref();
+                        Meaning::SiteBreadcrumb {
+                            name,
+                            value: data.and_then(|d| d.value.0).filter(|v| v.is_finite()),
+                            currency: data.and_then(|d| non_empty(&d.currency)),
+                        }
+                    }
+                    None => Meaning::Nothing,
+                },
             }
         }
         "performanceSpan" => {
@@ -156,6 +184,19 @@ pub fn custom_meaning(tag: &str, payload: Option<&Payload<'_>>) -> Meaning {
         "options" => Meaning::Nothing,
         _ => Meaning::Site,
     }
+}
+
+/// True for the breadcrumb categories Sentry's SDK writes itself (empty included).
+fn is_sentry_category(category: &str) -> bool {
+    let category = category.trim();
+    category.is_empty()
+        || matches!(
+            category,
+            "navigation" | "console" | "fetch" | "xhr" | "http" | "history" | "ui"
+        )
+        || ["ui.", "replay.", "sentry.", "navigation."]
+            .iter()
+            .any(|p| category.starts_with(p))
 }
 
 /// An HTTP status from a number: `None` for 0, absent or out-of-range values (no response).
