@@ -1560,6 +1560,18 @@ mod real_sdk {
                 .collect();
             assert_eq!(customs, want, "{name}: custom events");
             assert_eq!(s.converted(), truth.converted, "{name}: converted");
+            // Nothing was planted: route changes give no quick backs or scroll signals.
+            let settings = crate::analysis::signals::SignalSettings::default();
+            for x in crate::analysis::signals::detect(s, &settings).signals {
+                assert!(
+                    !matches!(
+                        x.kind,
+                        crate::analysis::signals::SignalKind::QuickBack
+                            | crate::analysis::signals::SignalKind::ExcessiveScroll
+                    ),
+                    "{name}: {x:?}"
+                );
+            }
             assert!(
                 !s.events.iter().any(|e| matches!(&e.kind,
                     EventKind::Custom { name, .. } if name.starts_with('$')
