@@ -148,6 +148,11 @@ pub fn event_json(session: &Session, reveal_typed_values: bool) -> Vec<Value> {
                 value: v,
                 currency,
             } => json!({"kind": "custom", "name": name, "value": v, "currency": currency}),
+            EventKind::NetworkError {
+                url,
+                method,
+                status,
+            } => json!({"kind": "network_error", "url": url, "method": method, "status": status}),
         };
         if let (Some(map), Value::Object(extra)) = (value.as_object_mut(), fields) {
             map.extend(extra);

@@ -452,6 +452,7 @@ enum KindCode {
     Dom,
     Error,
     Custom,
+    Network,
     Unknown(String),
 }
 
@@ -481,6 +482,7 @@ impl<'de> Deserialize<'de> for KindCode {
                     "d" => KindCode::Dom,
                     "e" => KindCode::Error,
                     "x" => KindCode::Custom,
+                    "n" => KindCode::Network,
                     other => KindCode::Unknown(other.chars().take(40).collect()),
                 })
             }
@@ -573,6 +575,11 @@ impl<'de> Visitor<'de> for EventSeed<'_> {
                 name: req(&mut seq, "name")?,
                 value: opt(&mut seq)?,
                 currency: opt(&mut seq)?,
+            }),
+            KindCode::Network => Some(EventKind::NetworkError {
+                url: req(&mut seq, "url")?,
+                method: opt(&mut seq)?,
+                status: opt(&mut seq)?,
             }),
             KindCode::Unknown(kind) => {
                 self.state.unknown = Some(kind);
@@ -753,6 +760,11 @@ impl Serialize for EventOut<'_> {
                 (None, None) => (t, "x", name).serialize(serializer),
                 _ => (t, "x", name, value, currency).serialize(serializer),
             },
+            EventKind::NetworkError {
+                url,
+                method,
+                status,
+            } => (t, "n", url, method, status).serialize(serializer),
         }
     }
 }

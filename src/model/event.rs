@@ -92,6 +92,16 @@ pub enum EventKind {
         /// ISO 4217 currency of `value`.
         currency: Option<String>,
     },
+    /// A request that failed: HTTP status 400 or more, or no response (network error, blocked,
+    /// aborted). From the recorder's network capture (rrweb `rrweb/network@1`, Sentry spans).
+    NetworkError {
+        /// The request URL.
+        url: String,
+        /// HTTP method, when recorded.
+        method: Option<String>,
+        /// HTTP status; `None` when no response came.
+        status: Option<u16>,
+    },
 }
 
 impl EventKind {
@@ -105,7 +115,7 @@ impl EventKind {
             Self::Resize { .. } => "resize",
             Self::Input { .. } | Self::Focus { .. } | Self::Blur { .. } => "input",
             Self::DomChange => "dom",
-            Self::Error { .. } => "error",
+            Self::Error { .. } | Self::NetworkError { .. } => "error",
             Self::Custom { .. } => "custom",
         }
     }
@@ -177,6 +187,18 @@ impl EventKind {
             }
             .trim_end()
             .to_owned(),
+            Self::NetworkError {
+                url,
+                method,
+                status,
+            } => {
+                let short: String = url.chars().take(120).collect();
+                let status = status.map_or_else(|| "no response".to_owned(), |s| s.to_string());
+                match method {
+                    Some(m) => format!("request failed: {m} {short} ({status})"),
+                    None => format!("request failed: {short} ({status})"),
+                }
+            }
         }
     }
 
@@ -185,7 +207,7 @@ impl EventKind {
     pub fn is_user_activity(&self) -> bool {
         !matches!(
             self,
-            Self::DomChange | Self::Error { .. } | Self::Custom { .. }
+            Self::DomChange | Self::Error { .. } | Self::Custom { .. } | Self::NetworkError { .. }
         )
     }
 }

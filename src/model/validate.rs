@@ -234,6 +234,17 @@ impl Session {
                         "longer than the string limit",
                     ));
                 }
+                EventKind::NetworkError { url, method, .. }
+                    if url.len() > limits.max_string_bytes
+                        || method
+                            .as_ref()
+                            .is_some_and(|m| m.len() > limits.max_string_bytes) =>
+                {
+                    return Err(invalid(
+                        format!("events[{i}].url"),
+                        "longer than the string limit",
+                    ));
+                }
                 EventKind::Custom { value: Some(v), .. } if !v.is_finite() => {
                     return Err(invalid(
                         format!("events[{i}].value"),

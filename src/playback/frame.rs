@@ -280,7 +280,9 @@ impl FrameIndex {
                 }
                 EventKind::Focus { target } => tracks.focus.push((t, *target)),
                 EventKind::Blur { .. } => tracks.focus.push((t, None)),
-                EventKind::Error { .. } | EventKind::Custom { .. } => notable.push(t),
+                EventKind::Error { .. }
+                | EventKind::Custom { .. }
+                | EventKind::NetworkError { .. } => notable.push(t),
                 EventKind::ElementScroll { .. } | EventKind::DomChange => {}
             }
         }

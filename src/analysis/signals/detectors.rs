@@ -519,7 +519,9 @@ pub fn excessive_scrolls(session: &Session, settings: &SignalSettings) -> Vec<Si
             break;
         };
         let mut legs: Vec<Leg> = Vec::new();
-        let anchor = 0.0f32;
+        // Where the page view began: 0, or the scroll it was entered with (an SPA route change
+        // keeps the document's scroll and records it at the entry), which is no movement.
+        let mut anchor = 0.0f32;
         let mut extreme = 0.0f32;
         let mut dir = 0.0f32;
         let mut leg_start = None;
@@ -545,6 +547,10 @@ pub fn excessive_scrolls(session: &Session, settings: &SignalSettings) -> Vec<Si
                 _ => continue,
             };
             let t = event.timestamp_ms;
+            if !seen_scroll && t == page.entered_at_ms {
+                anchor = y;
+                continue;
+            }
             if !seen_scroll {
                 seen_scroll = true;
                 pointer_at_start = last_pointer;

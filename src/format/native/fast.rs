@@ -521,6 +521,17 @@ impl<'a> Cursor<'a> {
                         currency,
                     })
                 }
+                b"n" => {
+                    self.field()?;
+                    let url = self.string()?;
+                    let method = self.optional(Self::string)?;
+                    let status = self.optional(|c| c.number()?.unsigned::<u16>())?;
+                    Some(EventKind::NetworkError {
+                        url,
+                        method,
+                        status,
+                    })
+                }
                 // Unknown kinds are skipped with a warning: the serde reader does that.
                 _ => return None,
             };

@@ -203,6 +203,16 @@ fn arb_session() -> impl Strategy<Value = Session> {
                 value: cents.map(|c| c as f64 / 100.0),
                 currency
             }),
+        (
+            "[ -~]{0,30}",
+            prop::option::of("[A-Z]{3,6}"),
+            prop::option::of(1u16..1000)
+        )
+            .prop_map(|(url, method, status)| EventKind::NetworkError {
+                url,
+                method,
+                status
+            }),
     ];
     (
         prop::collection::vec((0i64..500, 0u32..2, kind), 0..60),

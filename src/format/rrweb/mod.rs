@@ -11,6 +11,7 @@
 pub mod html;
 mod mirror;
 mod raw;
+mod recorders;
 #[cfg(test)]
 mod tests;
 
@@ -22,6 +23,7 @@ use serde::de::DeserializeSeed as _;
 
 use self::mirror::{Mirror, MirrorIssues};
 use self::raw::{Data, EventData, ItemSeed, Num, Packable, RawEvent, Sink};
+use self::recorders::{FailedRequest, Meaning};
 use super::{FormatError, Warnings};
 use crate::model::{
     ClickKind, DeviceClass, ElementDescriptor, Event, EventKind, Limits, PagePos, PageView,
@@ -34,6 +36,10 @@ pub use self::raw::{MAX_DOM_DEPTH, MAX_ITEM_DEPTH};
 /// recursively (up to [`MAX_DOM_DEPTH`] levels), which needs more than a default thread has.
 const PARSE_STACK_BYTES: usize = 256 << 20;
 
+/// After an SPA route change, how long the app may take to set the new route's scroll (a
+/// router scrolls to the top when the new content is rendered: 200–400 ms in the recorded
+/// shops) before the scroll carried over from the previous route counts as the route's own, ms.
+const ROUTE_SCROLL_SETTLE_MS: i64 = 1000;
 /// Largest |timeOffset| of a mouse position accepted, ms.
 const MAX_TIME_OFFSET_MS: f64 = 3_600_000.0;
 /// Latest timestamp accepted (year 5138), epoch ms.
@@ -351,8 +357,16 @@ fn descriptor_key(d: &ElementDescriptor) -> String {
 struct Tab {
     index: u32,
     pages: Vec<PageView>,
+    /// Per page view: true when a route change (not a page load) started it, so the page view
+    /// before it is the same document.
+    by_route: Vec<bool>,
     current: Option<usize>,
     mirror: Mirror,
+    /// The viewport now (from the last Meta or resize).
+    viewport: SizePx,
+    /// The document scroll a route change carried over, not yet given to the route's page
+    /// view: (entry time, offset). See `Converter::settle_carry`.
+    pending_carry: Option<(i64, ScrollOffset)>,
     scroll: ScrollOffset,
     /// Document scroll changes on the current page, in time order.
     scroll_history: Vec<(i64, ScrollOffset)>,
@@ -369,8 +383,11 @@ impl Tab {
         Self {
             index,
             pages: Vec::new(),
+            by_route: Vec::new(),
             current: None,
             mirror: Mirror::default(),
+            viewport: SizePx::default(),
+            pending_carry: None,
             scroll: ScrollOffset::default(),
             scroll_history: Vec::new(),
             load_since_meta: false,
@@ -390,11 +407,43 @@ impl Tab {
             tab: self.index,
             ..PageView::default()
         });
+        self.by_route.push(false);
         self.current = Some(self.pages.len() - 1);
         self.mirror = Mirror::default();
+        self.viewport = viewport;
         self.scroll = ScrollOffset::default();
         self.scroll_history.clear();
         self.last_dom = None;
+    }
+
+    /// Starts a page view at `t` for an SPA route change: the same document, so the DOM
+    /// mirror, the scroll and the viewport carry over.
+    fn start_route(&mut self, url: String, t: i64) {
+        self.pages.push(PageView {
+            url,
+            entered_at_ms: t,
+            left_at_ms: t,
+            viewport: self.viewport,
+            tab: self.index,
+            ..PageView::default()
+        });
+        self.by_route.push(true);
+        self.current = Some(self.pages.len() - 1);
+        self.last_dom = None;
+    }
+
+    /// The page view of an event at `t`: the current one, or, for a sample dated before the
+    /// current page view began (mouse samples are flushed late), the earlier page view of the
+    /// same document it happened on.
+    fn page_at(&self, t: i64) -> Option<usize> {
+        let mut i = self.current?;
+        while i > 0
+            && self.by_route.get(i).copied().unwrap_or(false)
+            && self.pages.get(i).is_some_and(|p| p.entered_at_ms > t)
+        {
+            i -= 1;
+        }
+        Some(i)
     }
 
     /// The document scroll in effect at `t` on the current page.
@@ -482,7 +531,7 @@ impl Converter<'_> {
                 self.warnings.add(warn::NOT_EVENT, || place(e));
                 continue;
             }
-            let Some(t) = timestamp_ms(e.timestamp) else {
+            let Some(t) = event_time_ms(e) else {
                 self.warnings.add(warn::BAD_TIME, || place(e));
                 continue;
             };
@@ -517,6 +566,7 @@ impl Converter<'_> {
                 self.warnings
                     .add_count(warn::BAD_ID, tab.issues.bad_ids, || format!("tab {i}"));
             }
+            self.settle_carry(&mut tab, None)?;
             tabs.push(tab);
         }
         let (Some(start), Some(end)) = (state.first_ms, state.last_ms) else {
@@ -599,6 +649,7 @@ impl Converter<'_> {
         let Some(kind) = e.kind.as_id() else {
             return Ok(());
         };
+        self.settle_carry(tab, Some(t))?;
         if matches!(kind, 0 | 1) {
             tab.load_since_meta = true;
             return Ok(());
@@ -633,16 +684,17 @@ impl Converter<'_> {
                 }
             }
         };
-        if matches!(kind, 2 | 3 | 5 | 6) {
-            // Before any state change, so an implicit page view does not reset it.
+        if matches!(kind, 2 | 3 | 6) {
+            // Before any state change, so an implicit page view does not reset it. (A custom
+            // event may name the page itself: `custom` opens one when needed.)
             self.page(tab, t);
         }
         match kind {
-            4 => self.meta(tab, data, t),
+            4 => self.meta(tab, data, t)?,
             2 => self.full_snapshot(tab, data, e, t)?,
             3 => self.incremental(tab, state, data, e, t)?,
             5 => self.custom(tab, data, e, t)?,
-            6 => self.plugin(tab, data, t)?,
+            6 => self.plugin(tab, state, data, t)?,
             _ => {} // 7: Asset
         }
         Ok(())
@@ -651,19 +703,72 @@ impl Converter<'_> {
     /// Meta: a page load starts a page view. A Meta repeating the current URL without a page
     /// load (DomContentLoaded/Load) since the last Meta is a checkout (a periodic re-snapshot)
     /// and keeps the page view.
-    fn meta(&mut self, tab: &mut Tab, data: &EventData<'_>, t: i64) {
+    fn meta(&mut self, tab: &mut Tab, data: &EventData<'_>, t: i64) -> Result<(), FormatError> {
+        self.settle_carry(tab, None)?;
         let href = data.href.get().unwrap_or("").to_owned();
         let viewport = self.size(data.width, data.height, t).unwrap_or_default();
-        let checkout = tab
-            .current
-            .and_then(|c| tab.pages.get(c))
-            .is_some_and(|p| p.url == href)
-            && !tab.load_since_meta;
+        // A route's URL may come from a recorder that leaves out the fragment: compared as a
+        // route change would be.
+        let checkout = tab.current.is_some_and(|c| {
+            tab.pages.get(c).is_some_and(|p| {
+                p.url == href
+                    || (tab.by_route.get(c).copied().unwrap_or(false)
+                        && !recorders::is_new_route(&p.url, &href))
+            })
+        }) && !tab.load_since_meta;
         tab.load_since_meta = false;
         if checkout {
-            return;
+            // A page view a route event opened before any Meta learns its viewport here.
+            if let Some(page) = tab.current.and_then(|c| tab.pages.get_mut(c))
+                && page.viewport == SizePx::default()
+            {
+                page.viewport = viewport;
+            }
+            if viewport != SizePx::default() {
+                tab.viewport = viewport;
+            }
+            return Ok(());
         }
         tab.start_page(href, t, viewport);
+        Ok(())
+    }
+
+    /// An SPA route change (history.pushState and the like, reported by the recorder) to
+    /// `url` (absolute, or relative to the current page): a new page view of the same
+    /// document, unless it names the page view's own URL (see `recorders::is_new_route`).
+    /// The scroll carries over (see `settle_carry`).
+    fn route_change(&mut self, tab: &mut Tab, url: &str, t: i64) -> Result<(), FormatError> {
+        let Some(current) = tab.current.and_then(|c| tab.pages.get(c)) else {
+            // No page view yet (the route event came before the first Meta): it names one.
+            tab.start_page(url.to_owned(), t, SizePx::default());
+            return Ok(());
+        };
+        let resolved = recorders::resolve_url(&current.url, url);
+        if !recorders::is_new_route(&current.url, &resolved) {
+            return Ok(());
+        }
+        self.settle_carry(tab, None)?;
+        tab.start_route(resolved, t);
+        if tab.scroll != ScrollOffset::default() {
+            tab.pending_carry = Some((t, tab.scroll));
+        }
+        Ok(())
+    }
+
+    /// The scroll a route change carried over becomes the route's own (a `Scroll` at the
+    /// route's entry, so replay, heatmaps and `page_stats` start there) unless the app sets the
+    /// route's scroll itself within [`ROUTE_SCROLL_SETTLE_MS`] (a document scroll then drops
+    /// it: the offset belonged to the old content). Called with the time of each event (`None`:
+    /// settle now, as at a click, a page load, another route change or the end of the tab).
+    fn settle_carry(&mut self, tab: &mut Tab, now: Option<i64>) -> Result<(), FormatError> {
+        let Some((entry, offset)) = tab.pending_carry else {
+            return Ok(());
+        };
+        if now.is_some_and(|t| t <= entry + ROUTE_SCROLL_SETTLE_MS) {
+            return Ok(());
+        }
+        tab.pending_carry = None;
+        self.push(tab, entry, EventKind::Scroll { offset })
     }
 
     /// The current page of `tab`, starting an unnamed one when events come before any Meta.
@@ -688,7 +793,11 @@ impl Converter<'_> {
                 limit: format!("{} events", self.limits.max_events),
             });
         }
-        let page = self.page(tab, t);
+        let current = self.page(tab, t);
+        let page = tab
+            .page_at(t)
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(current);
         tab.events.push(Event {
             timestamp_ms: t,
             page,
@@ -797,6 +906,8 @@ impl Converter<'_> {
                 };
                 let id = data.id.as_id();
                 if id.is_none_or(|id| tab.mirror.is_document_scroller(id)) {
+                    // The app set the new route's scroll: the carried one was never its own.
+                    tab.pending_carry = None;
                     tab.set_scroll(t, offset);
                     self.push(tab, t, EventKind::Scroll { offset })?;
                 } else {
@@ -806,6 +917,7 @@ impl Converter<'_> {
             }
             4 => {
                 if let Some(viewport) = self.size(data.width, data.height, t) {
+                    tab.viewport = viewport;
                     self.push(tab, t, EventKind::Resize { viewport })?;
                 }
             }
@@ -879,6 +991,8 @@ impl Converter<'_> {
                 return Ok(());
             }
         };
+        // The visitor clicks on the route at the scroll it was entered with.
+        self.settle_carry(tab, None)?;
         let pointer = data
             .pointer_type
             .as_id()
@@ -1074,8 +1188,35 @@ impl Converter<'_> {
             self.warnings.add(warn::NO_TAG, || place(e));
             return Ok(());
         };
-        let name = self.limit_text(tag);
         let payload = data.payload.0.as_ref();
+        match recorders::custom_meaning(tag, payload) {
+            Meaning::Site => {}
+            Meaning::Nothing => return Ok(()),
+            Meaning::Route(url) => return self.route_change(tab, &url, t),
+            Meaning::Error(message) => {
+                let message = self.limit_text(&message);
+                return self.push(tab, t, EventKind::Error { message });
+            }
+            Meaning::Network(request) => return self.network_error(tab, request, t),
+            Meaning::SiteBreadcrumb {
+                name,
+                value,
+                currency,
+            } => {
+                let name = self.limit_text(&name);
+                let currency = currency.map(|c| self.limit_text(&c));
+                return self.push(
+                    tab,
+                    t,
+                    EventKind::Custom {
+                        name,
+                        value,
+                        currency,
+                    },
+                );
+            }
+        }
+        let name = self.limit_text(tag);
         let value = payload.and_then(|p| p.value.0).filter(|v| v.is_finite());
         let currency = payload
             .and_then(|p| p.currency.get())
@@ -1092,13 +1233,55 @@ impl Converter<'_> {
         )
     }
 
-    fn plugin(&mut self, tab: &mut Tab, data: &EventData<'_>, t: i64) -> Result<(), FormatError> {
-        if data.plugin.get() != Some("rrweb/console@1") {
-            return Ok(());
-        }
+    /// A failed request, at `t`.
+    fn network_error(
+        &mut self,
+        tab: &mut Tab,
+        request: FailedRequest,
+        t: i64,
+    ) -> Result<(), FormatError> {
+        let url = self.limit_text(&request.url);
+        let method = request.method.map(|m| self.limit_text(&m));
+        self.push(
+            tab,
+            t,
+            EventKind::NetworkError {
+                url,
+                method,
+                status: request.status,
+            },
+        )
+    }
+
+    fn plugin(
+        &mut self,
+        tab: &mut Tab,
+        state: &mut SessionState,
+        data: &EventData<'_>,
+        t: i64,
+    ) -> Result<(), FormatError> {
         let Some(payload) = data.payload.0.as_ref() else {
             return Ok(());
         };
+        match data.plugin.get() {
+            Some("rrweb/console@1") => {}
+            Some("rrweb/network@1") => {
+                for request in &payload.requests.items {
+                    let Some(failed) = recorders::failed_request(request) else {
+                        continue;
+                    };
+                    // At the request's own time when the recorder gives one (the plugin
+                    // batches requests), else at the event's.
+                    let at = timestamp_ms(request.timestamp)
+                        .filter(|at| (t - MAX_TIME_OFFSET_MS as i64..=t).contains(at))
+                        .unwrap_or(t);
+                    state.saw(at);
+                    self.network_error(tab, failed, at)?;
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
         let message = payload
             .payload
             .0
@@ -1189,6 +1372,24 @@ impl Converter<'_> {
             }
         }
     }
+}
+
+/// Timestamps below this are seconds, not ms (1e11 ms is March 1973; 1e11 s is year 5138).
+const SECONDS_BELOW: f64 = 1.0e11;
+
+/// An event's epoch-ms time. Sentry's performance spans (custom events tagged
+/// `performanceSpan`) carry their time in seconds (a float): converted to ms.
+fn event_time_ms(e: &RawEvent<'_>) -> Option<i64> {
+    let mut timestamp = e.timestamp;
+    if e.kind.as_id() == Some(5)
+        && let Data::Plain(data) = &e.data
+        && data.tag.get() == Some("performanceSpan")
+        && let Some(v) = timestamp.0
+        && v < SECONDS_BELOW
+    {
+        timestamp = Num(Some(v * 1000.0));
+    }
+    timestamp_ms(timestamp)
 }
 
 /// Where an event is, for messages: `event 12` or `event 12 (line 3)`.

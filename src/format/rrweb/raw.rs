@@ -633,6 +633,27 @@ pub struct Payload<'a> {
     /// Custom event currency.
     #[serde(borrow)]
     pub currency: Str<'a>,
+    /// posthog-js `$pageview` / `$url_changed`: the page URL.
+    #[serde(borrow)]
+    pub href: Str<'a>,
+    /// Sentry breadcrumb category (`navigation`, `console`, `ui.click`, …).
+    #[serde(borrow)]
+    pub category: Str<'a>,
+    /// Sentry breadcrumb message.
+    #[serde(borrow)]
+    pub message: Str<'a>,
+    /// Sentry performance span operation (`navigation.push`, `resource.fetch`, …).
+    #[serde(borrow)]
+    pub op: Str<'a>,
+    /// Sentry performance span description (a URL for navigation and resource spans).
+    #[serde(borrow)]
+    pub description: Str<'a>,
+    /// Sentry breadcrumb or span `data`.
+    #[serde(borrow)]
+    pub data: Obj<super::recorders::SpanData<'a>>,
+    /// `rrweb/network@1` requests.
+    #[serde(borrow)]
+    pub requests: List<super::recorders::Request<'a>>,
 }
 
 /// The `data` of any rrweb event: the fields of every event shape, merged, all optional. The
