@@ -280,3 +280,123 @@ fn unknown_wrappers_say_what_they_are_and_what_is_accepted() {
         "{error}"
     );
 }
+
+/// Real SDK recordings (tests/fixtures/posthog/, tests/fixtures/sentry/, made with posthog-js
+/// and @sentry/browser): the truth's page loads appear in order among the session's pages (route
+/// changes may add page views between them), and the session's clicks are the truth's, minus
+/// `missing` that the SDK did not record, each within 1 px of the truth's page coordinates.
+fn matches_sdk_truth(library: &Path, session_id: &str, truth_path: &Path, missing: usize) {
+    let truth: Value = serde_json::from_slice(&std::fs::read(truth_path).unwrap()).unwrap();
+    let show: Value = serde_json::from_str(&ok(library, &["show", session_id, "--json"])).unwrap();
+    let urls: Vec<&str> = show["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["url"].as_str().unwrap())
+        .collect();
+    let mut rest = urls.iter();
+    for load in truth["page_loads"].as_array().unwrap() {
+        let url = load["url"].as_str().unwrap();
+        assert!(
+            rest.any(|u| *u == url),
+            "{session_id}: page load {url} missing or out of order in {urls:?}"
+        );
+    }
+    let clicks: Vec<Value> = ok(
+        library,
+        &["events", session_id, "--json", "--kind", "click"],
+    )
+    .lines()
+    .map(|l| serde_json::from_str::<Value>(l).unwrap())
+    .filter(|e| e["kind"] == "click")
+    .collect();
+    let truth_clicks = truth["clicks"].as_array().unwrap();
+    assert_eq!(
+        clicks.len() + missing,
+        truth_clicks.len(),
+        "{session_id}: clicks"
+    );
+    // Each click matches the next truth click at its position (a few truth clicks may be absent).
+    let mut want = truth_clicks.iter();
+    for got in &clicks {
+        let (x, y) = (got["x"].as_f64().unwrap(), got["y"].as_f64().unwrap());
+        assert!(
+            want.any(|w| {
+                (w["page_x"].as_f64().unwrap() - x).abs() <= 1.0
+                    && (w["page_y"].as_f64().unwrap() - y).abs() <= 1.0
+            }),
+            "{session_id}: click {got} matches no truth click in order"
+        );
+    }
+}
+
+fn sdk(path: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(path)
+}
+
+#[test]
+fn real_posthog_exports_and_capture_dumps_match_their_truth() {
+    for name in [
+        "ph-mpa-purchase",
+        "ph-spa-purchase",
+        "ph-spa-browse-no-purchase",
+    ] {
+        let truth = sdk(&format!("posthog/{name}.truth.json"));
+        let mut forms = vec![
+            format!("posthog/{name}.export-v2.json"),
+            format!("posthog/{name}.capture.jsonl"),
+        ];
+        if name == "ph-mpa-purchase" {
+            forms.push(format!("posthog/{name}.export-v1.json"));
+        }
+        for form in forms {
+            // Each form in its own library: they hold the same session.
+            let dir = tempfile::tempdir().unwrap();
+            let library = dir.path().join("library.sqlite");
+            let outcomes = import(&library, &[&sdk(&form)]);
+            let ids = session_ids(&outcomes);
+            assert_eq!(ids.len(), 1, "{form}: {outcomes:?}");
+            let warnings = outcomes[0]["warnings"].to_string();
+            assert!(
+                !warnings.contains("without a numeric `type`"),
+                "{form}: {warnings}"
+            );
+            matches_sdk_truth(&library, &ids[0], &truth, 0);
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the spa-pages converter (Sentry performanceSpan timestamps are seconds); un-ignore after merging spa-pages"]
+fn real_sentry_segments_and_downloads_match_their_truth() {
+    // Truth clicks Sentry does not record: blocked media (img/svg) and clicks lost at unload.
+    for (name, missing) in [("sentry-spa-purchase", 3), ("sentry-mpa-browse", 3)] {
+        let truth = sdk(&format!("sentry/{name}.truth.json"));
+        let folder = sdk(&format!("sentry/{name}"));
+        let mut segments: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+            .collect();
+        segments.sort();
+        segments.reverse();
+        let dir = tempfile::tempdir().unwrap();
+        let library = dir.path().join("library.sqlite");
+        let refs: Vec<&Path> = segments.iter().map(PathBuf::as_path).collect();
+        let outcomes = import(&library, &refs);
+        assert_eq!(
+            session_ids(&outcomes),
+            vec![name.to_owned()],
+            "{outcomes:?}"
+        );
+        assert!(outcomes[0].get("warnings").is_none(), "{}", outcomes[0]);
+        matches_sdk_truth(&library, name, &truth, missing);
+        // The API's download form of the same replay.
+        let dir = tempfile::tempdir().unwrap();
+        let library = dir.path().join("library.sqlite");
+        let outcomes = import(&library, &[&folder.join("recording-segments.json")]);
+        let ids = session_ids(&outcomes);
+        assert_eq!(ids.len(), 1, "{outcomes:?}");
+        matches_sdk_truth(&library, &ids[0], &truth, missing);
+    }
+}

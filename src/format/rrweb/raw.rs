@@ -1006,6 +1006,7 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let start = self.sink.events.len();
+        let skipped_before = self.sink.skipped_capture;
         let mut event = RawEvent::default();
         let mut has_type_key = false;
         // A PostHog capture event: `{"event": name, "properties": {"$snapshot_data", …}}`.
@@ -1030,7 +1031,13 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
                     depth: self.depth + 1,
                 })?,
                 Key::Session => event.session = map.next_value::<Str<'de>>()?.0,
-                Key::Window => event.window = map.next_value::<Str<'de>>()?.0,
+                // PostHog's current exports number windows (`"windowId": 1`).
+                Key::Window => {
+                    event.window = match map.next_value::<AttrValue<'de>>()? {
+                        AttrValue::Text(window) => Some(window),
+                        _ => None,
+                    };
+                }
                 Key::Cv => event.cv = map.next_value::<Str<'de>>()?.0,
                 Key::Version => {
                     let version = map.next_value::<Str<'de>>()?.0;
@@ -1063,7 +1070,8 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
         if event.window.is_none() {
             event.window = capture_window;
         }
-        let nested = self.sink.events.len() > start;
+        // A wrapper whose items were all skipped capture events is a wrapper all the same.
+        let nested = self.sink.events.len() > start || self.sink.skipped_capture > skipped_before;
         if nested {
             self.sink
                 .inherit(start, event.window.as_ref(), event.session.as_ref());
