@@ -359,7 +359,7 @@ impl<'de> serde::Deserialize<'de> for Shape {
         struct Item(String);
         impl<'de> serde::Deserialize<'de> for Item {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Ok(Item(match d.deserialize_any(V)? {
+                Ok(Self(match d.deserialize_any(V)? {
                     Shape::Object(keys) => format!("object with keys {}", key_list(&keys)),
                     Shape::Array(len, _) => format!("array of {len}"),
                     Shape::Other(what) => what.to_owned(),

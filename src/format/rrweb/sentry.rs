@@ -56,7 +56,9 @@ fn compression(body: &[u8]) -> Option<Compression> {
         [0x1f, 0x8b, ..] => Some(Compression::Gzip),
         // A zlib header: deflate with a 32 KiB window (0x78), and a check value making the
         // 16-bit header a multiple of 31 (78 01, 78 5e, 78 9c, 78 da).
-        [0x78, flags, ..] if (0x7800u16 | u16::from(*flags)) % 31 == 0 => Some(Compression::Zlib),
+        [0x78, flags, ..] if (0x7800u16 | u16::from(*flags)).is_multiple_of(31) => {
+            Some(Compression::Zlib)
+        }
         _ => None,
     }
 }
@@ -272,7 +274,6 @@ pub fn replay_name(files: &[&std::path::Path]) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
     use std::io::Write as _;
 
     use super::*;

@@ -1,5 +1,4 @@
 //! PostHog file exports and capture batches, and the errors for unknown wrappers.
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 use super::*;
 
