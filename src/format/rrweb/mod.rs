@@ -270,7 +270,14 @@ fn convert_sink(
 /// or the length of an array and the shape of its first item (of the first line for JSON Lines).
 fn describe_shape(doc: &[u8], sink: &Sink<'_>) -> String {
     let mut de = serde_json::Deserializer::from_slice(doc);
-    let shape = Shape::deserialize(&mut de).unwrap_or(Shape::Other("JSON"));
+    // Past serde_json's recursion limit (deeply nested arrays), only the outer kind is named.
+    let shape = Shape::deserialize(&mut de).unwrap_or(match doc.trim_ascii_start().first() {
+        Some(b'[') => Shape::Other(
+            "JSON array whose items are not rrweb events (nested too deeply to describe)",
+        ),
+        Some(b'{') => Shape::Other("JSON object nested too deeply to describe"),
+        _ => Shape::Other("JSON"),
+    });
     let lines = if sink.events.iter().any(|e| e.line > 0) {
         "JSON Lines whose first line is a "
     } else {
@@ -282,10 +289,12 @@ fn describe_shape(doc: &[u8], sink: &Sink<'_>) -> String {
             key_list(&keys)
         ),
         Shape::Array(len, first) => format!(
-            "{lines}JSON array of {len} item{} without rrweb events (no numeric \"type\"{})",
+            "{lines}JSON array of {len} item{} that {} not rrweb events (no numeric \"type\"{})",
             if len == 1 { "" } else { "s" },
+            if len == 1 { "is" } else { "are" },
             first.map_or_else(String::new, |f| format!("; first item: {f}"))
         ),
+        Shape::Other(what) if what.starts_with("JSON array") => format!("{lines}{what}"),
         Shape::Other(what) => format!("{lines}{what}: not a recording"),
     }
 }

@@ -692,7 +692,7 @@ fn hostile_inputs_fail_clearly_or_warn() {
     let err = read_err(r#"[{"a":1},{"b":2}]"#);
     assert!(
         err.starts_with(
-            "bad.json: JSON array of 2 items without rrweb events (no numeric \"type\"; first item: object with keys {\"a\"}). Accepted: "
+            "bad.json: JSON array of 2 items that are not rrweb events (no numeric \"type\"; first item: object with keys {\"a\"}). Accepted: "
         ),
         "{err}"
     );

@@ -151,7 +151,7 @@ fn unknown_wrappers_name_what_was_found_and_what_is_accepted() {
     assert!(err.contains("PostHog export (version 2023-04-28 or 2022-12-02)"));
     let err = read(r#"[1,2,3]"#).unwrap_err().to_string();
     assert!(
-        err.contains("JSON array of 3 items without rrweb events")
+        err.contains("JSON array of 3 items that are not rrweb events")
             && err.contains("first item: a JSON number"),
         "{err}"
     );
