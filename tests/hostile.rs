@@ -442,3 +442,47 @@ fn bad_library_files_get_clear_errors_and_are_left_alone() {
     assert!(ok(&damaged, &["notes", "--json"]).contains("baseline note"));
     assert!(ok(&damaged, &["events-defs", "--json"]).contains("\"cta\""));
 }
+
+#[test]
+fn broken_sentry_segments_and_unknown_wrappers_fail_clearly_or_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = baseline(dir.path());
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "sentry-bad-header.bin",
+            &[r#"{"segment":0}"#, r#"is not {"segment_id": N}"#],
+        ),
+        (
+            "sentry-truncated-zlib.bin",
+            &["segment 0", "ends early (truncated)"],
+        ),
+        (
+            "sentry-duplicate-differs",
+            &["b.bin", "segment 0 differs from segment 0 in", "a.bin"],
+        ),
+        (
+            "posthog-export-unknown-version.json",
+            &["\"2031-01-01\"", "2023-04-28 and 2022-12-02"],
+        ),
+        (
+            "unknown-wrapper.json",
+            &[r#"JSON object with keys {"foo", "bar"}"#, "Accepted: "],
+        ),
+    ];
+    for (name, needles) in cases {
+        refused(&library, &corpus(name), needles, &[]);
+    }
+    warned(
+        &library,
+        &corpus("sentry-gap"),
+        &[
+            "Sentry: segment missing (the replay has a gap): 1 ",
+            "segment 1 (before",
+        ],
+    );
+    warned(
+        &library,
+        &corpus("sentry-duplicate-same"),
+        &["Sentry: duplicate segment skipped (same events twice): 1 "],
+    );
+}

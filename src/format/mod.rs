@@ -15,7 +15,7 @@ pub mod rrweb;
 mod sniff;
 
 pub use error::{FormatError, Warnings};
-pub use sniff::{InputKind, read_limited, sniff_bytes};
+pub use sniff::{InputKind, is_sentry_segment, read_limited, sniff_bytes};
 
 use std::path::Path;
 
@@ -105,6 +105,46 @@ pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatErr
     load_bytes(bytes, &file_name, options)
 }
 
+/// Reads an import unit (see `store::collect_inputs`): one file or bundle folder, or the segment
+/// files of one Sentry replay, joined in segment order into one session.
+pub fn load_unit(
+    paths: &[std::path::PathBuf],
+    options: &ReadOptions,
+) -> Result<Loaded, FormatError> {
+    let [first, rest @ ..] = paths else {
+        return Err(FormatError::Empty {
+            file: "(no files)".to_owned(),
+        });
+    };
+    if rest.is_empty() {
+        return load_path(first, options);
+    }
+    let mut files = Vec::with_capacity(paths.len());
+    let mut budget = options.limits.max_inflated_bytes;
+    for path in paths {
+        let file_name = path.display().to_string();
+        let bytes = read_inflated(
+            path,
+            &crate::model::Limits {
+                max_inflated_bytes: budget,
+                ..options.limits
+            },
+        )?;
+        budget = budget.saturating_sub(bytes.len() as u64);
+        files.push((file_name, bytes));
+    }
+    let refs: Vec<&Path> = paths.iter().map(std::path::PathBuf::as_path).collect();
+    let name = rrweb::sentry::replay_name(&refs);
+    let (sessions, warnings) = rrweb::sentry::read_segments(&files, &name, &options.limits)?;
+    let mut loaded = Loaded {
+        sessions,
+        screenshots: Vec::new(),
+        warnings,
+    };
+    mask_typed_values(&mut loaded, options.keep_typed_values);
+    Ok(loaded)
+}
+
 /// Reads a file whole, inflating it if it is gzip-compressed, within `limits` (for re-reading
 /// an imported recording, as `sessionlens snapshot` does).
 pub fn read_inflated(path: &Path, limits: &crate::model::Limits) -> Result<Vec<u8>, FormatError> {
@@ -162,6 +202,16 @@ fn load_bytes_unmasked(
     options: &ReadOptions,
     nesting: Nesting,
 ) -> Result<Loaded, FormatError> {
+    if sniff::is_sentry_segment(&bytes) {
+        let name = rrweb::sentry::replay_name(&[Path::new(file_name)]);
+        let files = [(file_name.to_owned(), bytes)];
+        let (sessions, warnings) = rrweb::sentry::read_segments(&files, &name, &options.limits)?;
+        return Ok(Loaded {
+            sessions,
+            screenshots: Vec::new(),
+            warnings,
+        });
+    }
     match sniff_bytes(&bytes) {
         InputKind::Empty => Err(FormatError::Empty {
             file: file_name.to_owned(),

@@ -47,6 +47,14 @@ pub fn sniff_bytes(bytes: &[u8]) -> InputKind {
     }
 }
 
+/// True when `bytes` start with a Sentry replay segment's header line (`{"segment_id": N}` and a
+/// newline), or with a one-line JSON object followed by compressed data (a segment whose header
+/// is wrong, refused with a clear error by the segment reader). The body may be binary.
+#[must_use]
+pub fn is_sentry_segment(bytes: &[u8]) -> bool {
+    super::rrweb::sentry::split_segment(bytes).is_some()
+}
+
 /// True when the top-level object has `"format": "sessionlens-session"`. Looks at the head first
 /// (our writer puts `format` first) and only scans the whole document when that fails.
 fn declares_native_format(text: &[u8]) -> bool {
@@ -100,6 +108,15 @@ mod tests {
         assert_eq!(sniff_bytes(br#"[{"type":4}]"#), InputKind::OtherJson);
         assert_eq!(sniff_bytes(br#"{"events":[]}"#), InputKind::OtherJson);
         assert_eq!(sniff_bytes(b"\x89PNG"), InputKind::Unknown);
+    }
+
+    #[test]
+    fn sniffs_sentry_segments_with_binary_bodies() {
+        assert!(is_sentry_segment(b"{\"segment_id\":0}\nx\x9c\xff\x00"));
+        assert!(is_sentry_segment(b"{\"segment_id\": 12}\n[{\"type\":4}]"));
+        assert!(is_sentry_segment(b"{\"segment\":0}\nx\xda\x01"));
+        assert!(!is_sentry_segment(b"{\"window_id\":\"w\"}\n{\"data\":[]}"));
+        assert!(!is_sentry_segment(br#"[{"type":4}]"#));
     }
 
     #[test]

@@ -89,8 +89,46 @@ fn is_candidate_file(path: &Path) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
+/// True when the file starts with a Sentry replay segment's header line (whatever its name).
+fn is_segment_file(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(1_024);
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 1_024), &mut head))
+        .is_ok_and(|_| format::is_sentry_segment(&head))
+}
+
+/// Groups input files into import units: Sentry replay segment files of one folder form one
+/// unit (one replay, one session, one transaction), placed where the first of them was; every
+/// other input is a unit of its own.
+pub fn group_inputs(files: Vec<PathBuf>) -> Vec<Vec<PathBuf>> {
+    let mut units: Vec<Vec<PathBuf>> = Vec::with_capacity(files.len());
+    // (folder, index of its segment unit in `units`)
+    let mut segment_units: Vec<(PathBuf, usize)> = Vec::new();
+    for file in files {
+        if !file.is_file() || !is_segment_file(&file) {
+            units.push(vec![file]);
+            continue;
+        }
+        let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        match segment_units.iter().find(|(f, _)| *f == folder) {
+            Some((_, i)) => {
+                if let Some(unit) = units.get_mut(*i) {
+                    unit.push(file);
+                }
+            }
+            None => {
+                segment_units.push((folder, units.len()));
+                units.push(vec![file]);
+            }
+        }
+    }
+    units
+}
+
 /// Expands the given paths into input files: files as given; folders recursively (sorted, hidden
 /// entries and symbolic links skipped), where a folder holding `manifest.json` is a bundle.
+/// Files of a folder are taken by their extension, or, whatever their name, when they are Sentry
+/// replay segments (`{"segment_id": N}` header line).
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), StoreError> {
         if dir.join("manifest.json").is_file() {
@@ -115,7 +153,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
             }
             if file_type.is_dir() {
                 walk(&path, out)?;
-            } else if is_candidate_file(&path) {
+            } else if is_candidate_file(&path) || is_segment_file(&path) {
                 out.push(path);
             }
         }
@@ -147,8 +185,9 @@ const IMPORT_CHECKPOINT_PAGES: i64 = 8_192;
 const DEFAULT_CHECKPOINT_PAGES: i64 = 1_000;
 
 impl Library {
-    /// Imports the files (see [`collect_inputs`] for folders). `on_file` is called after each
-    /// file; setting `cancel` stops after the file in progress.
+    /// Imports the files (see [`collect_inputs`] for folders, [`group_inputs`] for Sentry
+    /// segments). `on_file` is called after each file (or segment group); setting `cancel` stops
+    /// after the file in progress.
     pub fn import_paths(
         &mut self,
         paths: &[PathBuf],
@@ -156,7 +195,7 @@ impl Library {
         cancel: &AtomicBool,
         on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
     ) -> Result<ImportSummary, StoreError> {
-        let inputs = collect_inputs(paths)?;
+        let inputs = group_inputs(collect_inputs(paths)?);
         let total = inputs.len();
         let workers = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
@@ -194,7 +233,7 @@ impl Library {
                             }
                             let index = next.fetch_add(1, Ordering::Relaxed);
                             let Some(path) = inputs.get(index) else { break };
-                            let loaded = format::load_path(path, options);
+                            let loaded = format::load_unit(path, options);
                             if sender.send((index, loaded)).is_err() {
                                 break;
                             }
@@ -207,10 +246,20 @@ impl Library {
             }
             drop(sender);
             for (index, loaded) in receiver {
-                let Some(path) = inputs.get(index) else {
+                let Some(unit) = inputs.get(index) else {
                     continue;
                 };
-                let file = path.display().to_string();
+                let Some(first) = unit.first() else { continue };
+                // A group of Sentry segments is named, and recorded, by its folder.
+                let path = match (unit.len(), first.parent()) {
+                    (2.., Some(folder)) => folder,
+                    _ => first.as_path(),
+                };
+                let file = if unit.len() > 1 {
+                    format!("{} ({} Sentry replay segments)", path.display(), unit.len())
+                } else {
+                    path.display().to_string()
+                };
                 // The library records where each session came from, as an absolute path, so a
                 // damaged library can be rebuilt from the original recordings.
                 let source = std::path::absolute(path)

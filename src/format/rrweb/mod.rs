@@ -3,8 +3,12 @@
 //! Accepted inputs (detected from the content): a JSON array of events; an object wrapping one
 //! (`{"events": […]}`, `{"data": […]}`, `{"snapshots": […]}`); JSON Lines as PostHog exports
 //! them (`{"window_id": …, "data": [events]}` lines or `["<window_id>", {event}]` lines);
-//! PostHog-compressed events (`"cv": "2024-10"`, gzip in latin-1 strings); and a JS wrapper
-//! (`const events = […]`). gzip-compressed files are inflated by [`super::load_bytes`].
+//! PostHog "Export to file" documents (`{"version": "2023-04-28" | "2022-12-02", "data": …}`);
+//! posthog-js capture batches (`[{"event": "$snapshot", "properties": {"$snapshot_data", …}}]`,
+//! optionally in `{"batch": […]}`); PostHog-compressed events (`"cv": "2024-10"`, gzip in
+//! latin-1 strings); Sentry replay segments ([`sentry`]; the API's `[[segment 0], …]` too); and
+//! a JS wrapper (`const events = […]`). gzip-compressed files are inflated by
+//! [`super::load_bytes`].
 //!
 //! The mapping from rrweb types to the model is described in docs/RRWEB.md.
 
@@ -12,13 +16,17 @@ pub mod html;
 mod mirror;
 mod raw;
 mod recorders;
+pub mod sentry;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wrapper_tests;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read as _;
 
+use serde::Deserialize as _;
 use serde::de::DeserializeSeed as _;
 
 use self::mirror::{Mirror, MirrorIssues};
@@ -64,6 +72,8 @@ mod warn {
     pub const TOO_DEEP: &str = "rrweb: wrapper nested too deeply skipped";
     pub const NO_TAG: &str = "rrweb: custom event without a tag skipped";
     pub const TRUNCATED: &str = "rrweb: over-long text truncated";
+    pub const CAPTURE_EVENT: &str =
+        "PostHog: capture events other than $snapshot skipped (analytics, not recording)";
 }
 
 /// True when `bytes` look like a JS file assigning an array (`const events = [...]`), the
@@ -89,6 +99,13 @@ fn js_array_slice(bytes: &[u8]) -> Option<&[u8]> {
     (end > start).then(|| bytes.get(start..=end)).flatten()
 }
 
+/// The formats the importer accepts, for error messages.
+pub const ACCEPTED: &str = "Accepted: SessionLens session, rrweb events (array, {\"events\"}), \
+PostHog export (version 2023-04-28 or 2022-12-02), PostHog capture batch, Sentry replay segment(s)";
+
+/// The PostHog file export versions read (`{"version": …, "data": …}`).
+pub const POSTHOG_EXPORT_VERSIONS: [&str; 2] = ["2023-04-28", "2022-12-02"];
+
 /// Reads an rrweb recording (any of the accepted forms, uncompressed) into sessions: one per
 /// recording id in the file (usually one). `file_name` names the file in errors and gives the
 /// session id when the recording has none.
@@ -97,13 +114,56 @@ pub fn read_rrweb(
     file_name: &str,
     limits: &Limits,
 ) -> Result<(Vec<Session>, Warnings), FormatError> {
+    on_parse_thread(file_name, || {
+        read_rrweb_on_this_thread(bytes, file_name, limits)
+    })
+}
+
+/// One part of a recording split over several documents (a Sentry replay segment): its
+/// label for errors (file and segment) and its JSON text (an array of events).
+#[derive(Clone, Copy, Debug)]
+pub struct Part<'b> {
+    /// Names the part in errors, e.g. `replay/3.bin (segment 3)`.
+    pub label: &'b str,
+    /// The part's JSON.
+    pub json: &'b [u8],
+}
+
+/// Reads a recording split into parts, joined in the given order into one event stream (Sentry
+/// replay segments). `name` names the whole in errors and gives the session id (its stem);
+/// `warnings` are added to the reader's own.
+pub fn read_rrweb_parts(
+    parts: &[Part<'_>],
+    name: &str,
+    limits: &Limits,
+    warnings: Warnings,
+) -> Result<(Vec<Session>, Warnings), FormatError> {
+    on_parse_thread(name, || {
+        raw::set_dom_depth_limit(limits.max_dom_depth);
+        let mut sink = Sink::default();
+        for part in parts {
+            parse_value(part.json, &mut sink).map_err(|e| json_error(part.label, &sink, &e, 0))?;
+        }
+        if !sink.events.iter().any(|e| e.kind.as_id().is_some()) {
+            return Err(FormatError::Unsupported {
+                file: name.to_owned(),
+                message: format!("Sentry replay segments without rrweb events. {ACCEPTED}"),
+            });
+        }
+        convert_sink(&sink, name, limits, warnings)
+    })
+}
+
+/// Runs `read` on a named thread with a stack big enough for [`MAX_DOM_DEPTH`] levels.
+fn on_parse_thread<T: Send>(
+    file_name: &str,
+    read: impl FnOnce() -> Result<T, FormatError> + Send,
+) -> Result<T, FormatError> {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("rrweb-import".to_owned())
             .stack_size(PARSE_STACK_BYTES)
-            .spawn_scoped(scope, || {
-                read_rrweb_on_this_thread(bytes, file_name, limits)
-            });
+            .spawn_scoped(scope, read);
         match worker {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
                 Err(FormatError::Unsupported {
@@ -111,7 +171,10 @@ pub fn read_rrweb(
                     message: "the rrweb importer failed unexpectedly".to_owned(),
                 })
             }),
-            Err(_) => read_rrweb_on_this_thread(bytes, file_name, limits),
+            Err(e) => Err(FormatError::Io {
+                file: file_name.to_owned(),
+                error: e,
+            }),
         }
     })
 }
@@ -129,39 +192,62 @@ fn read_rrweb_on_this_thread(
             file: file_name.to_owned(),
         });
     };
-    let (doc, shape) = match text.get(first) {
-        Some(b'[') => (
-            text,
-            "JSON array whose items are not rrweb events (no numeric `type`)",
-        ),
-        Some(b'{') => (
-            text,
-            "JSON that is neither a SessionLens session (no \"format\": \"sessionlens-session\") nor an rrweb recording (no events with a numeric `type`)",
-        ),
+    let doc = match text.get(first) {
+        Some(b'[' | b'{') => text,
         _ => match js_array_slice(text) {
-            Some(slice) => (
-                slice,
-                "JS file whose array items are not rrweb events (no numeric `type`)",
-            ),
+            Some(slice) => slice,
             None => {
                 return Err(FormatError::Unsupported {
                     file: file_name.to_owned(),
-                    message: "not JSON, JSON Lines or a JS `events = [...]` wrapper".to_owned(),
+                    message: format!(
+                        "not JSON, JSON Lines or a JS `events = [...]` wrapper. {ACCEPTED}"
+                    ),
                 });
             }
         },
     };
     let sink = parse_document(doc, file_name)?;
-    let mut warnings = Warnings::default();
+    if let Some(version) = &sink.export_version
+        && sink.export_data
+        && !POSTHOG_EXPORT_VERSIONS.contains(&version.as_ref())
+    {
+        return Err(FormatError::Unsupported {
+            file: file_name.to_owned(),
+            message: format!(
+                "PostHog export of version {version:?}: this build reads versions {}",
+                POSTHOG_EXPORT_VERSIONS.join(" and ")
+            ),
+        });
+    }
+    if !sink.events.iter().any(|e| e.kind.as_id().is_some()) {
+        let message = if text.get(first) == Some(&b'{') || text.get(first) == Some(&b'[') {
+            describe_shape(doc, &sink)
+        } else {
+            "JS file whose array items are not rrweb events (no numeric `type`)".to_owned()
+        };
+        return Err(FormatError::Unsupported {
+            file: file_name.to_owned(),
+            message: format!("{message}. {ACCEPTED}"),
+        });
+    }
+    convert_sink(&sink, file_name, limits, Warnings::default())
+}
+
+/// Converts the events collected in `sink` into sessions.
+fn convert_sink(
+    sink: &Sink<'_>,
+    file_name: &str,
+    limits: &Limits,
+    mut warnings: Warnings,
+) -> Result<(Vec<Session>, Warnings), FormatError> {
     if sink.too_deep > 0 {
         warnings.add_count(warn::TOO_DEEP, sink.too_deep, || {
             format!("more than {MAX_ITEM_DEPTH} levels of wrappers")
         });
     }
-    if !sink.events.iter().any(|e| e.kind.as_id().is_some()) {
-        return Err(FormatError::Unsupported {
-            file: file_name.to_owned(),
-            message: shape.to_owned(),
+    if sink.skipped_capture > 0 {
+        warnings.add_count(warn::CAPTURE_EVENT, sink.skipped_capture, || {
+            sink.skipped_capture_names.join(", ")
         });
     }
     let mut converter = Converter {
@@ -184,6 +270,119 @@ fn read_rrweb_on_this_thread(
         }
     }
     Ok((sessions, converter.warnings))
+}
+
+/// What a document holding no rrweb events is, for the error: the top-level keys of an object,
+/// or the length of an array and the shape of its first item (of the first line for JSON Lines).
+fn describe_shape(doc: &[u8], sink: &Sink<'_>) -> String {
+    let mut de = serde_json::Deserializer::from_slice(doc);
+    // Past serde_json's recursion limit (deeply nested arrays), only the outer kind is named.
+    let shape = Shape::deserialize(&mut de).unwrap_or(match doc.trim_ascii_start().first() {
+        Some(b'[') => Shape::Other(
+            "JSON array whose items are not rrweb events (nested too deeply to describe)",
+        ),
+        Some(b'{') => Shape::Other("JSON object nested too deeply to describe"),
+        _ => Shape::Other("JSON"),
+    });
+    let lines = if sink.events.iter().any(|e| e.line > 0) {
+        "JSON Lines whose first line is a "
+    } else {
+        ""
+    };
+    match shape {
+        Shape::Object(keys) => format!(
+            "{lines}JSON object with keys {}: neither a SessionLens session nor an rrweb recording",
+            key_list(&keys)
+        ),
+        Shape::Array(len, first) => format!(
+            "{lines}JSON array of {len} item{} that {} not rrweb events (no numeric \"type\"{})",
+            if len == 1 { "" } else { "s" },
+            if len == 1 { "is" } else { "are" },
+            first.map_or_else(String::new, |f| format!("; first item: {f}"))
+        ),
+        Shape::Other(what) if what.starts_with("JSON array") => format!("{lines}{what}"),
+        Shape::Other(what) => format!("{lines}{what}: not a recording"),
+    }
+}
+
+/// `{"a", "b"}`, at most 8 keys.
+fn key_list(keys: &[String]) -> String {
+    let mut shown: Vec<String> = keys.iter().take(8).map(|k| format!("{k:?}")).collect();
+    if keys.len() > 8 {
+        shown.push(format!("… {} more", keys.len() - 8));
+    }
+    format!("{{{}}}", shown.join(", "))
+}
+
+/// The outline of a JSON value, read without building it.
+enum Shape {
+    /// An object's keys, in file order.
+    Object(Vec<String>),
+    /// An array's length and the outline of its first item.
+    Array(usize, Option<String>),
+    /// Anything else.
+    Other(&'static str),
+}
+
+impl<'de> serde::Deserialize<'de> for Shape {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Shape;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+                Ok(Shape::Object(keys))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+                let first = seq.next_element::<Item>()?;
+                let mut len = usize::from(first.is_some());
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    len += 1;
+                }
+                Ok(Shape::Array(len, first.map(|i| i.0)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Shape, E> {
+                Ok(Shape::Other("a JSON boolean"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Shape, E> {
+                Ok(Shape::Other("a JSON number"))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Shape, E> {
+                Ok(Shape::Other("a JSON number"))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Shape, E> {
+                Ok(Shape::Other("a JSON number"))
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Shape, E> {
+                Ok(Shape::Other("a JSON string"))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Shape, E> {
+                Ok(Shape::Other("JSON null"))
+            }
+        }
+        /// The outline of an array's first item, as text.
+        struct Item(String);
+        impl<'de> serde::Deserialize<'de> for Item {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok(Self(match d.deserialize_any(V)? {
+                    Shape::Object(keys) => format!("object with keys {}", key_list(&keys)),
+                    Shape::Array(len, _) => format!("array of {len}"),
+                    Shape::Other(what) => what.to_owned(),
+                }))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 /// Parses a whole document, or JSON Lines when the first value is followed by more values.

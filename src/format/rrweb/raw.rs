@@ -759,6 +759,17 @@ pub struct Sink<'a> {
     pub line: usize,
     /// Items nested deeper than [`MAX_ITEM_DEPTH`] that were skipped.
     pub too_deep: u64,
+    /// The top-level `version` string (PostHog file exports).
+    pub export_version: Option<Cow<'a, str>>,
+    /// The top-level `data` held PostHog export keys (`snapshots`, `snapshotsByWindowId`,
+    /// `person`) rather than event data.
+    pub export_data: bool,
+    /// The session id of a PostHog file export (`data.id`), until the wrapper takes it.
+    export_id: Option<Cow<'a, str>>,
+    /// PostHog capture events other than `$snapshot` (`$pageview`, `$autocapture`, …) skipped.
+    pub skipped_capture: u64,
+    /// Names of the first few skipped capture events.
+    pub skipped_capture_names: Vec<String>,
 }
 
 impl<'a> Sink<'a> {
@@ -821,6 +832,12 @@ enum Key {
     Session,
     Window,
     Cv,
+    /// Top-level `version` of a PostHog file export.
+    Version,
+    /// PostHog capture event name (`"event": "$snapshot"`).
+    Event,
+    /// PostHog capture event `properties`.
+    Properties,
     Other,
 }
 
@@ -837,10 +854,13 @@ impl<'de> Deserialize<'de> for Key {
                     "type" => Key::Type,
                     "timestamp" => Key::Timestamp,
                     "data" => Key::Data,
-                    "events" | "snapshots" => Key::Items,
+                    "events" | "snapshots" | "batch" => Key::Items,
                     "sessionId" | "session_id" | "$session_id" => Key::Session,
                     "windowId" | "window_id" | "$window_id" => Key::Window,
                     "cv" => Key::Cv,
+                    "version" => Key::Version,
+                    "event" => Key::Event,
+                    "properties" => Key::Properties,
                     _ => Key::Other,
                 })
             }
@@ -853,6 +873,9 @@ impl<'de> Deserialize<'de> for Key {
 struct DataSeed<'s, 'a> {
     sink: &'s mut Sink<'a>,
     depth: u8,
+    /// The `data` of the document's top-level object, which may be a PostHog file export's
+    /// `{"id", "person", "snapshots" | "snapshotsByWindowId"}`.
+    top: bool,
 }
 
 impl<'de: 'a, 'a> DeserializeSeed<'de> for DataSeed<'_, 'a> {
@@ -868,7 +891,24 @@ impl<'de: 'a, 'a> Visitor<'de> for DataSeed<'_, 'a> {
         f.write_str("event data")
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Data<'a>, A::Error> {
-        EventData::deserialize(MapAccessDeserializer::new(map)).map(|d| Data::Plain(Box::new(d)))
+        if !self.top {
+            return EventData::deserialize(MapAccessDeserializer::new(map))
+                .map(|d| Data::Plain(Box::new(d)));
+        }
+        let mut export = ExportMap {
+            inner: map,
+            sink: self.sink,
+            depth: self.depth,
+            node_id: Num(None),
+            wrapper: false,
+        };
+        let mut data = EventData::deserialize(MapAccessDeserializer::new(&mut export))?;
+        if export.wrapper {
+            export.sink.export_data = true;
+            return Ok(Data::Missing);
+        }
+        data.id = export.node_id;
+        Ok(Data::Plain(Box::new(data)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Data<'a>, A::Error> {
         ItemSeed {
@@ -987,8 +1027,12 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let start = self.sink.events.len();
+        let skipped_before = self.sink.skipped_capture;
         let mut event = RawEvent::default();
         let mut has_type_key = false;
+        // A PostHog capture event: `{"event": name, "properties": {"$snapshot_data", …}}`.
+        let mut capture_name: Option<Cow<'a, str>> = None;
+        let (mut capture_session, mut capture_window) = (None, None);
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Type => {
@@ -998,6 +1042,7 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
                 Key::Timestamp => event.timestamp = map.next_value()?,
                 Key::Data => {
                     event.data = map.next_value_seed(DataSeed {
+                        top: self.depth == 0 && self.sink.line == 0,
                         sink: self.sink,
                         depth: self.depth + 1,
                     })?;
@@ -1007,17 +1052,63 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
                     depth: self.depth + 1,
                 })?,
                 Key::Session => event.session = map.next_value::<Str<'de>>()?.0,
-                Key::Window => event.window = map.next_value::<Str<'de>>()?.0,
+                // PostHog's current exports number windows (`"windowId": 1`).
+                Key::Window => {
+                    event.window = match map.next_value::<AttrValue<'de>>()? {
+                        AttrValue::Text(window) => Some(window),
+                        _ => None,
+                    };
+                }
                 Key::Cv => event.cv = map.next_value::<Str<'de>>()?.0,
+                Key::Version => {
+                    let version = map.next_value::<Str<'de>>()?.0;
+                    if self.depth == 0 && self.sink.line == 0 {
+                        self.sink.export_version = version;
+                    }
+                }
+                Key::Event => capture_name = map.next_value::<Str<'de>>()?.0,
+                Key::Properties => {
+                    let (session, window) = map.next_value_seed(PropertiesSeed {
+                        sink: self.sink,
+                        depth: self.depth + 1,
+                    })?;
+                    capture_session = session;
+                    capture_window = window;
+                }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        let nested = self.sink.events.len() > start;
+        if let Some(id) = self.sink.export_id.take()
+            && event.session.is_none()
+        {
+            event.session = Some(id);
+        }
+        if event.session.is_none() {
+            event.session = capture_session;
+        }
+        if event.window.is_none() {
+            event.window = capture_window;
+        }
+        // A wrapper whose items were all skipped capture events is a wrapper all the same.
+        let nested = self.sink.events.len() > start || self.sink.skipped_capture > skipped_before;
         if nested {
             self.sink
                 .inherit(start, event.window.as_ref(), event.session.as_ref());
+        }
+        if let Some(name) = capture_name
+            && !has_type_key
+            && name != "$snapshot"
+        {
+            // `$pageview`, `$autocapture` and other analytics events of a capture batch.
+            self.sink.skipped_capture += 1;
+            if self.sink.skipped_capture_names.len() < 3
+                && !self.sink.skipped_capture_names.iter().any(|n| *n == name)
+            {
+                self.sink.skipped_capture_names.push(name.into_owned());
+            }
+            return Ok(());
         }
         if has_type_key || !matches!(event.data, Data::Missing) || !nested {
             event.index = self.sink.events.len();
@@ -1055,4 +1146,196 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
         self.sink.push_non_event();
         Ok(())
     }
+}
+
+/// The top-level `data` object of a document, read as event data while the keys of a PostHog
+/// file export are taken out: `snapshots` (events carrying `windowId`, version 2023-04-28),
+/// `snapshotsByWindowId` (`{window: [events]}`, version 2022-12-02) and a string `id` (the
+/// session id). A numeric `id` is an event's node id and is handed back in `node_id`.
+struct ExportMap<'s, 'a, A> {
+    inner: A,
+    sink: &'s mut Sink<'a>,
+    depth: u8,
+    node_id: Num,
+    /// Export keys were found: the object is a wrapper, not event data.
+    wrapper: bool,
+}
+
+impl<'de: 'a, 'a, A: MapAccess<'de>> MapAccess<'de> for &mut ExportMap<'_, 'a, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        use serde::de::IntoDeserializer as _;
+        use serde::de::value::BorrowedStrDeserializer;
+        loop {
+            let Some(Str(key)) = self.inner.next_key::<Str<'de>>()? else {
+                return Ok(None);
+            };
+            let Some(key) = key else {
+                self.inner.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            match key.as_ref() {
+                "snapshots" => {
+                    self.wrapper = true;
+                    self.inner.next_value_seed(ItemSeed {
+                        sink: self.sink,
+                        depth: self.depth,
+                    })?;
+                }
+                "snapshotsByWindowId" => {
+                    self.wrapper = true;
+                    self.inner.next_value_seed(WindowsSeed {
+                        sink: self.sink,
+                        depth: self.depth,
+                    })?;
+                }
+                "person" => {
+                    self.wrapper = true;
+                    self.inner.next_value::<IgnoredAny>()?;
+                }
+                "id" => match self.inner.next_value::<IdValue<'de>>()? {
+                    IdValue::Text(id) => self.sink.export_id = Some(id),
+                    IdValue::Number(n) => self.node_id = n,
+                },
+                _ => {
+                    return match key {
+                        Cow::Borrowed(k) => seed
+                            .deserialize(BorrowedStrDeserializer::<A::Error>::new(k))
+                            .map(Some),
+                        Cow::Owned(k) => seed.deserialize(k.into_deserializer()).map(Some),
+                    };
+                }
+            }
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+}
+
+/// An `id`: a string (a PostHog session id) or a number (a node id).
+enum IdValue<'a> {
+    Text(Cow<'a, str>),
+    Number(Num),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for IdValue<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = IdValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an id")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(IdValue::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(IdValue::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(IdValue::Number(Num(Some(v as f64))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(IdValue::Number(Num(Some(v as f64))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(IdValue::Number(Num(Some(v))))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            reject_others!(
+                IdValue<'de>,
+                IdValue::Number(Num(None)),
+                [bool, unit, seq, map]
+            );
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// PostHog's legacy `snapshotsByWindowId`: `{window_id: [events]}`; each list's events get the
+/// window id.
+struct WindowsSeed<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+    depth: u8,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for WindowsSeed<'_, 'a> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for WindowsSeed<'_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("events by window id")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Str(window)) = map.next_key::<Str<'de>>()? {
+            let start = self.sink.events.len();
+            map.next_value_seed(ItemSeed {
+                sink: self.sink,
+                depth: self.depth + 1,
+            })?;
+            self.sink.inherit(start, window.as_ref(), None);
+        }
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    reject_others!((), (), [bool, num, str, unit, seq]);
+}
+
+/// The `properties` of a PostHog capture event: `$snapshot_data` (one rrweb event or a list)
+/// goes to the sink; `$session_id` and `$window_id` are returned for the events inside.
+struct PropertiesSeed<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+    depth: u8,
+}
+
+type Ids<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for PropertiesSeed<'_, 'a> {
+    type Value = Ids<'a>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Ids<'a>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for PropertiesSeed<'_, 'a> {
+    type Value = Ids<'a>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("capture event properties")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ids<'a>, A::Error> {
+        let (mut session, mut window) = (None, None);
+        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+            match key.as_deref() {
+                Some("$snapshot_data") => map.next_value_seed(ItemSeed {
+                    sink: self.sink,
+                    depth: self.depth,
+                })?,
+                Some("$session_id") => session = map.next_value::<Str<'de>>()?.0,
+                Some("$window_id") => window = map.next_value::<Str<'de>>()?.0,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((session, window))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Ids<'a>, D::Error> {
+        d.deserialize_any(self)
+    }
+    reject_others!(Ids<'a>, (None, None), [bool, num, str, unit, seq]);
 }
