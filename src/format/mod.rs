@@ -15,7 +15,7 @@ pub mod rrweb;
 mod sniff;
 
 pub use error::{FormatError, Warnings};
-pub use sniff::{InputKind, is_sentry_segment, read_limited, sniff_bytes};
+pub use sniff::{InputKind, is_posthog_capture, is_sentry_segment, read_limited, sniff_bytes};
 
 use std::path::Path;
 
@@ -132,6 +132,20 @@ pub fn load_unit(
         )?;
         budget = budget.saturating_sub(bytes.len() as u64);
         files.push((file_name, bytes));
+    }
+    // A dump of posthog-js capture bodies: read as one JSON Lines document, one body a line,
+    // so the `$snapshot` events of one `$session_id` become one session whichever body they
+    // came in.
+    if files.iter().all(|(_, bytes)| !is_sentry_segment(bytes)) {
+        let folder = first
+            .parent()
+            .map_or_else(|| first.display().to_string(), |f| f.display().to_string());
+        let mut joined = Vec::with_capacity(files.iter().map(|(_, b)| b.len() + 1).sum());
+        for (_, bytes) in &files {
+            joined.extend_from_slice(bytes);
+            joined.push(b'\n');
+        }
+        return load_bytes(joined, &folder, options);
     }
     let refs: Vec<&Path> = paths.iter().map(std::path::PathBuf::as_path).collect();
     let name = rrweb::sentry::replay_name(&refs);

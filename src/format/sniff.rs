@@ -55,6 +55,22 @@ pub fn is_sentry_segment(bytes: &[u8]) -> bool {
     super::rrweb::sentry::split_segment(bytes).is_some()
 }
 
+/// True when `head` (the first bytes of an inflated file) looks like a request body posthog-js
+/// sends to capture: a JSON array or `{"api_key", "batch"}` object of PostHog events. A folder of
+/// such bodies is one dump, read together (`load_unit`).
+#[must_use]
+pub fn is_posthog_capture(head: &[u8]) -> bool {
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let Some(first) = text.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
+    let has = |needle: &[u8]| text.windows(needle.len()).any(|w| w == needle);
+    matches!(first, b'[' | b'{')
+        && has(b"\"event\"")
+        && has(b"\"properties\"")
+        && (has(b"\"$snapshot") || has(b"\"api_key\"") || has(b"\"$session_id\""))
+}
+
 /// True when the top-level object has `"format": "sessionlens-session"`. Looks at the head first
 /// (our writer puts `format` first) and only scans the whole document when that fails.
 fn declares_native_format(text: &[u8]) -> bool {

@@ -97,27 +97,72 @@ fn is_segment_file(path: &Path) -> bool {
         .is_ok_and(|_| format::is_sentry_segment(&head))
 }
 
-/// Groups input files into import units: Sentry replay segment files of one folder form one
-/// unit (one replay, one session, one transaction), placed where the first of them was; every
-/// other input is a unit of its own.
+/// True when the file (gzip or plain) is a request body posthog-js sent to capture.
+fn is_capture_file(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(4_096);
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, 4_096), &mut head).is_err() {
+        return false;
+    }
+    if format::sniff_bytes(&head) == format::InputKind::Gzip {
+        let mut inflated = Vec::with_capacity(4_096);
+        let Ok(file) = std::fs::File::open(path) else {
+            return false;
+        };
+        let decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+        // A short or broken stream still gives what it inflated; the sniff decides on that.
+        let _ = std::io::Read::read_to_end(&mut std::io::Read::take(decoder, 4_096), &mut inflated);
+        head = inflated;
+    }
+    format::is_posthog_capture(&head)
+}
+
+/// What joins files into one import unit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Joined {
+    /// Sentry replay segment files.
+    SentrySegments,
+    /// posthog-js capture request bodies.
+    CaptureBodies,
+}
+
+/// Groups input files into import units: the Sentry replay segment files of one folder form one
+/// unit (one replay, one session, one transaction), and so do the posthog-js capture bodies of
+/// one folder (a self-hoster's dump: one request a file); each unit is placed where its first file
+/// was. Every other input is a unit of its own.
 pub fn group_inputs(files: Vec<PathBuf>) -> Vec<Vec<PathBuf>> {
     let mut units: Vec<Vec<PathBuf>> = Vec::with_capacity(files.len());
-    // (folder, index of its segment unit in `units`)
-    let mut segment_units: Vec<(PathBuf, usize)> = Vec::new();
+    // (folder, what joins it, index of its unit in `units`)
+    let mut joined_units: Vec<(PathBuf, Joined, usize)> = Vec::new();
     for file in files {
-        if !file.is_file() || !is_segment_file(&file) {
+        let joined = if !file.is_file() {
+            None
+        } else if is_segment_file(&file) {
+            Some(Joined::SentrySegments)
+        } else if is_capture_file(&file) {
+            Some(Joined::CaptureBodies)
+        } else {
+            None
+        };
+        let Some(joined) = joined else {
             units.push(vec![file]);
             continue;
-        }
+        };
         let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        match segment_units.iter().find(|(f, _)| *f == folder) {
-            Some((_, i)) => {
+        match joined_units
+            .iter()
+            .find(|(f, j, _)| *f == folder && *j == joined)
+            .map(|(_, _, i)| i)
+        {
+            Some(i) => {
                 if let Some(unit) = units.get_mut(*i) {
                     unit.push(file);
                 }
             }
             None => {
-                segment_units.push((folder, units.len()));
+                joined_units.push((folder, joined, units.len()));
                 units.push(vec![file]);
             }
         }
@@ -250,13 +295,19 @@ impl Library {
                     continue;
                 };
                 let Some(first) = unit.first() else { continue };
-                // A group of Sentry segments is named, and recorded, by its folder.
+                // A group of Sentry segments or capture bodies is named, and recorded, by its
+                // folder.
                 let path = match (unit.len(), first.parent()) {
                     (2.., Some(folder)) => folder,
                     _ => first.as_path(),
                 };
                 let file = if unit.len() > 1 {
-                    format!("{} ({} Sentry replay segments)", path.display(), unit.len())
+                    let what = if is_segment_file(first) {
+                        "Sentry replay segments"
+                    } else {
+                        "posthog-js capture bodies"
+                    };
+                    format!("{} ({} {what})", path.display(), unit.len())
                 } else {
                     path.display().to_string()
                 };

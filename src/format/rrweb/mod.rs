@@ -483,11 +483,28 @@ fn stem_of(file_name: &str) -> String {
         }
     }
     if stem.trim().is_empty() {
-        "rrweb-recording".to_owned()
-    } else {
-        stem.to_owned()
+        return "rrweb-recording".to_owned();
     }
+    // A download saved under a generic name (Sentry's recording download) is named by its
+    // folder, as that replay's segment files are: importing both gives one session.
+    if GENERIC_STEMS.contains(&stem.to_ascii_lowercase().as_str())
+        && let Some(folder) = file_name
+            .rsplit(['/', '\\'])
+            .nth(1)
+            .filter(|f| !f.is_empty() && *f != "." && *f != "..")
+    {
+        return folder.to_owned();
+    }
+    stem.to_owned()
 }
+
+/// File stems that say what a file is, not which recording: such a file takes its folder's name.
+const GENERIC_STEMS: [&str; 4] = [
+    "recording-segments",
+    "recording_segments",
+    "segments",
+    "recording",
+];
 
 /// An epoch-ms timestamp, if it is a sane number.
 fn timestamp_ms(n: Num) -> Option<i64> {
