@@ -104,6 +104,20 @@ fn a_schema_8_library_opens_whole_with_this_build() {
     assert!(defs.to_string().contains("\"hero_cta\""), "{defs}");
     let kpis = ok(&old, &["kpis", "--json"]);
     assert!(kpis.contains("19"), "{kpis}");
+    // A heatmap needs a page screenshot; the fixture's sessions (and points) are the old ones.
+    ok(
+        &old,
+        &[
+            "screenshot",
+            "add",
+            "--url",
+            "http://shop.test/",
+            repo()
+                .join("assets/demo-shop/screenshots/cart-1440.png")
+                .to_str()
+                .unwrap(),
+        ],
+    );
     let png = dir.path().join("home.png");
     ok(
         &old,
