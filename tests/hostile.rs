@@ -494,7 +494,7 @@ fn every_table_and_index_damaged_in_turn_is_rebuilt_whole() {
         let conn = rusqlite::Connection::open(&library).unwrap();
         conn.prepare("SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0 ORDER BY name")
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
