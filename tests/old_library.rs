@@ -25,7 +25,9 @@ fn fixture_copy(dir: &Path) -> PathBuf {
 
 /// `(session id, pages, events, clicks)` and every page view row, as the `sessions` and
 /// `page_views` tables hold them.
-fn table_facts(library: &Path) -> (Vec<(String, i64, i64, i64)>, Vec<Vec<String>>) {
+type SessionFacts = Vec<(String, i64, i64, i64)>;
+
+fn table_facts(library: &Path) -> (SessionFacts, Vec<Vec<String>>) {
     let conn = rusqlite::Connection::open(library).unwrap();
     let sessions = conn
         .prepare(
