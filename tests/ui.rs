@@ -759,10 +759,21 @@ fn a_damaged_library_is_kept_and_rebuilt_from_the_dialog() {
             p.to_string_lossy().contains(".damaged-")
                 && !p.to_string_lossy().ends_with("-shm")
                 && !p.to_string_lossy().ends_with("-wal")
+                && !p.to_string_lossy().ends_with(".manifest.jsonl")
         })
         .collect();
     assert_eq!(kept.len(), 1);
     assert_eq!(std::fs::read(&kept[0]).unwrap(), bytes);
+    // Its manifest of imported recordings went aside with it; the new library has its own.
+    let manifest = |p: &std::path::Path| format!("{}.manifest.jsonl", p.display());
+    assert!(std::path::Path::new(&manifest(&kept[0])).exists());
+    assert_eq!(
+        std::fs::read_to_string(manifest(&path))
+            .unwrap()
+            .lines()
+            .count(),
+        19
+    );
     let library = sessionlens::store::Library::open(&path).unwrap();
     library.check_integrity().unwrap();
     assert_eq!(library.notes(None).unwrap().len(), 1);

@@ -81,6 +81,18 @@ pub fn rebuild(library_path: &Path, args: &RebuildArgs) -> anyhow::Result<ExitCo
             "the damaged library is kept at {}",
             report.damaged_kept_at
         )?;
+        writeln!(
+            out,
+            "original recordings: {} from the manifest{}, {} more named only by the damaged library, {} gone",
+            report.files_from_manifest,
+            if report.manifest_found {
+                ""
+            } else {
+                " (none found)"
+            },
+            report.files_only_in_library,
+            report.files_missing.len()
+        )?;
         for (table, rows) in &report.salvaged {
             writeln!(out, "salvaged {rows} rows of {table}")?;
         }

@@ -255,6 +255,8 @@ impl Library {
         let cancel_workers = AtomicBool::new(false);
         let mut library_fault = None;
         let mut unfolded_sessions = 0;
+        // The list of imported recordings kept outside the SQLite file (see `manifest`).
+        let mut manifest = super::manifest::ManifestWriter::for_library(&self.path);
         // Fewer, larger checkpoints while importing: a page that many files' transactions
         // touch (an index leaf) is then copied into the database once, not once per 1,000 frames.
         self.conn
@@ -315,6 +317,7 @@ impl Library {
                 // damaged library can be rebuilt from the original recordings.
                 let source = std::path::absolute(path)
                     .map_or_else(|_| file.clone(), |p| p.display().to_string());
+                let mut manifest_warning = None;
                 if unfolded_sessions >= FOLD_EVERY_SESSIONS {
                     if let Err(e) = self.fold_recent_points() {
                         cancel_workers.store(true, Ordering::Relaxed);
@@ -322,8 +325,13 @@ impl Library {
                         break;
                     }
                     unfolded_sessions = 0;
+                    if let Some(manifest) = manifest.as_mut()
+                        && let Err(e) = manifest.sync()
+                    {
+                        manifest_warning = Some(e.to_string());
+                    }
                 }
-                let outcome = match loaded {
+                let mut outcome = match loaded {
                     Ok(loaded) => match self.insert_loaded(&source, &loaded) {
                         Ok(outcome) => FileOutcome { file, ..outcome },
                         Err(e) if e.is_library_fault() => {
@@ -336,6 +344,18 @@ impl Library {
                     },
                     Err(e) => failed(&file, e.to_string()),
                 };
+                if let Some(manifest) = manifest.as_mut()
+                    && !outcome.session_ids.is_empty()
+                    && let Err(e) =
+                        manifest.record_import(path, &source, &outcome.session_ids, now_ms())
+                {
+                    manifest_warning = Some(e.to_string());
+                }
+                if let Some(e) = manifest_warning {
+                    outcome.warnings.push(format!(
+                        "the manifest of imported files could not be written ({e}); a rebuild of a damaged library may find this file only through the library"
+                    ));
+                }
                 progress.files_done += 1;
                 progress.sessions_imported += outcome.session_ids.len();
                 unfolded_sessions += outcome.session_ids.len();
@@ -361,6 +381,9 @@ impl Library {
                 Ok(())
             })
             .map_err(|e| super::library::classify_store(&self.path, e))?;
+        if let Some(manifest) = manifest.as_mut() {
+            manifest.sync()?;
+        }
         let cancelled = outcomes.iter().any(Option::is_none);
         let files: Vec<FileOutcome> = outcomes.into_iter().flatten().collect();
         Ok(ImportSummary {

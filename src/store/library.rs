@@ -11,9 +11,6 @@ use crate::format::{ScreenshotBlob, hash};
 use crate::model::PageView;
 use crate::model::Session;
 
-/// Encoding of `session_bodies.body`: postcard of [`Session`].
-pub(crate) const BODY_ENCODING_POSTCARD_V1: i64 = 1;
-
 /// The platform default library file: `<data dir>/sessionlens/library.sqlite`.
 #[must_use]
 pub fn default_library_path() -> PathBuf {
@@ -210,14 +207,12 @@ impl Library {
         Ok(found.is_some())
     }
 
-    /// Encodes a session's body; returns it with its content hash.
-    pub(crate) fn encode_body(session: &Session) -> Result<(Vec<u8>, String), StoreError> {
-        let body = postcard::to_stdvec(session).map_err(|e| StoreError::Decode {
-            session_id: session.session_id.clone(),
-            detail: e.to_string(),
-        })?;
+    /// Encodes a session's body (see [`super::body`]); returns its encoding, the bytes and
+    /// their content hash.
+    pub(crate) fn encode_body(session: &Session) -> Result<(i64, Vec<u8>, String), StoreError> {
+        let (encoding, body) = super::body::encode(session)?;
         let content_hash = hash::sha256_hex(&body);
-        Ok((body, content_hash))
+        Ok((encoding, body, content_hash))
     }
 
     /// Inserts one validated session inside `tx`. Returns `false` (and writes nothing) when it
@@ -228,7 +223,7 @@ impl Library {
         source_file: &str,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let (body, content_hash) = Self::encode_body(session)?;
+        let (encoding, body, content_hash) = Self::encode_body(session)?;
         if Self::is_duplicate(tx, &session.session_id, &content_hash)? {
             return Ok(false);
         }
@@ -297,7 +292,7 @@ impl Library {
         tx.prepare_cached(
             "INSERT INTO session_bodies (session_rowid, encoding, body) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![rowid, BODY_ENCODING_POSTCARD_V1, body])?;
+        .execute(params![rowid, encoding, body])?;
         insert_custom_events(tx, rowid, session)?;
         let mut insert_points = tx.prepare_cached(
             "INSERT INTO page_points_recent (url, kind, session_rowid, page_index, num_points, data)
@@ -464,16 +459,7 @@ impl Library {
         let Some((encoding, body)) = row else {
             return Err(StoreError::NoSuchSession(session_id.to_owned()));
         };
-        if encoding != BODY_ENCODING_POSTCARD_V1 {
-            return Err(StoreError::Decode {
-                session_id: session_id.to_owned(),
-                detail: format!("unknown body encoding {encoding}"),
-            });
-        }
-        postcard::from_bytes(&body).map_err(|e| StoreError::Decode {
-            session_id: session_id.to_owned(),
-            detail: e.to_string(),
-        })
+        super::body::decode(encoding, &body, session_id)
     }
 
     /// For `sessionlens snapshot`: each session's id, the file it was imported from, and its
@@ -600,26 +586,9 @@ pub(crate) fn for_each_stored_session(
             session_id: session_id.clone(),
             detail: e.to_string(),
         })?;
-        if encoding != BODY_ENCODING_POSTCARD_V1 {
-            return Err(StoreError::Decode {
-                session_id,
-                detail: format!("unknown body encoding {encoding}"),
-            });
-        }
-        let session: Session = postcard::from_bytes(body).map_err(|e| StoreError::Decode {
-            session_id: session_id.clone(),
-            detail: e.to_string(),
-        })?;
-        f(rowid, session)?;
+        f(rowid, super::body::decode(encoding, body, &session_id)?)?;
     }
     Ok(())
-}
-
-/// Schema 4: fills `custom_events` from every stored session body (libraries made before it).
-pub(crate) fn backfill_custom_events(tx: &Transaction<'_>) -> Result<(), StoreError> {
-    for_each_stored_session(tx, &mut |rowid, session| {
-        insert_custom_events(tx, rowid, &session)
-    })
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -6,12 +6,14 @@
 //! Aggregation goes through the narrow [`SessionQueries`] trait, which speaks model types only,
 //! so another backend (a column store) could answer the same questions.
 
+mod body;
 mod conversions;
 mod error;
 mod heatmap;
 mod import;
 mod index;
 mod library;
+mod manifest;
 mod notes;
 mod points;
 mod query;

@@ -1,7 +1,10 @@
 //! Rebuilding a damaged library: the damaged file is kept under a new name, what can still be
 //! read of it (reviewers' notes, event definitions, settings, attached screenshots, and the list
 //! of original recordings) is salvaged row by row, and the recordings are imported again into a
-//! fresh library at the same path.
+//! fresh library at the same path. The list of recordings comes first from the import manifest
+//! kept beside the library ([`super::manifest`]), which no damage to the SQLite file reaches,
+//! and also from the damaged file's `sessions` table as far as it can be read (libraries made
+//! before the manifest existed, or a manifest line lost in a crash).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -69,10 +72,20 @@ pub struct RebuildReport {
     pub unreadable: Vec<String>,
     /// Original recordings found and imported again.
     pub files_reimported: usize,
+    /// Whether the damaged library had an import manifest beside it.
+    pub manifest_found: bool,
+    /// Original recordings listed in the manifest.
+    pub files_from_manifest: usize,
+    /// Original recordings listed only in the damaged file's `sessions` table.
+    pub files_only_in_library: usize,
+    /// Manifest lines that could not be read (a torn last line, damage).
+    pub manifest_lines_ignored: usize,
     /// Sessions in the rebuilt library.
     pub sessions: u64,
     /// Original recordings that no longer exist.
     pub files_missing: Vec<String>,
+    /// Salvaged rows that could not be written into the new library (damaged values).
+    pub rows_skipped: usize,
     /// Files that failed to import, with the reason.
     pub files_failed: Vec<String>,
     /// Sessions of the damaged library with no original file (generated samples, say).
@@ -92,9 +105,9 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Moves the library file (and its `-wal`/`-shm` companions) aside to
+/// Moves the library file (and its `-wal`/`-shm` companions and its import manifest) aside to
 /// `<file>.damaged-<epoch ms>`, never deleting it; returns the new name. A new library can then
-/// be created at `path`.
+/// be created at `path`, with a manifest of its own.
 pub fn set_library_aside(path: &Path) -> Result<PathBuf, StoreError> {
     let io = |p: &Path| {
         let p = p.display().to_string();
@@ -102,7 +115,7 @@ pub fn set_library_aside(path: &Path) -> Result<PathBuf, StoreError> {
     };
     let kept = damaged_name(path);
     std::fs::rename(path, &kept).map_err(io(path))?;
-    for suffix in ["-wal", "-shm"] {
+    for suffix in ["-wal", "-shm", super::manifest::MANIFEST_SUFFIX] {
         let from = sidecar(path, suffix);
         if from.exists() {
             std::fs::rename(&from, sidecar(&kept, suffix)).map_err(io(&from))?;
@@ -173,6 +186,17 @@ pub fn rebuild_library(
 
     let mut salvaged: Vec<(&str, &[&str], Rows)> = Vec::new();
     let mut sources: Vec<String> = Vec::new();
+    match super::manifest::read(&super::manifest::manifest_path(&kept)) {
+        Ok(Some(manifest)) => {
+            report.manifest_found = true;
+            report.manifest_lines_ignored = manifest.lines_ignored;
+            sources = manifest.files();
+            report.files_from_manifest = sources.len();
+        }
+        Ok(None) => {}
+        Err(e) => report.unreadable.push(e.to_string()),
+    }
+    let mut seen: std::collections::HashSet<String> = sources.iter().cloned().collect();
     match Connection::open_with_flags(
         &kept,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -186,7 +210,12 @@ pub fn rebuild_library(
             let files = salvage_rows(&old, "sessions", &["source_file"], &mut report.unreadable);
             for row in files {
                 match row.into_iter().next() {
-                    Some(Value::Text(file)) if !file.is_empty() => sources.push(file),
+                    Some(Value::Text(file)) if !file.is_empty() => {
+                        if seen.insert(file.clone()) {
+                            report.files_only_in_library += 1;
+                            sources.push(file);
+                        }
+                    }
                     _ => report.sessions_without_file += 1,
                 }
             }
@@ -195,8 +224,6 @@ pub fn rebuild_library(
             .unreadable
             .push(format!("{}: cannot be opened: {e}", kept.display())),
     }
-    sources.sort();
-    sources.dedup();
 
     let mut library = Library::open(path)?;
     {
@@ -211,7 +238,14 @@ pub fn rebuild_library(
             );
             let mut stmt = tx.prepare(&sql)?;
             for row in rows {
-                stmt.execute(rusqlite::params_from_iter(row.iter()))?;
+                // A value damaged in a way SQLite did not notice (a dangling reference, a
+                // wrong type) costs its row, not the rebuild.
+                if stmt
+                    .execute(rusqlite::params_from_iter(row.iter()))
+                    .is_err()
+                {
+                    report.rows_skipped += 1;
+                }
             }
         }
         tx.commit()?;
@@ -276,5 +310,60 @@ mod tests {
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].text, "look here");
         library.check_integrity().expect("sound");
+    }
+
+    #[test]
+    fn recordings_come_from_the_manifest_and_from_what_the_library_still_names() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let recording = dir.path().join("a.json");
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/rrweb/quick-back-desktop.json"
+            ),
+            &recording,
+        )
+        .expect("copy fixture");
+        let path = dir.path().join("lib.sqlite");
+        let import = |path: &Path| {
+            let mut library = Library::open(path).expect("open");
+            library
+                .import_paths(
+                    std::slice::from_ref(&recording),
+                    &ReadOptions::default(),
+                    &AtomicBool::new(false),
+                    &mut |_, _| {},
+                )
+                .expect("import");
+        };
+        import(&path);
+        // The sessions table loses every row: the manifest alone names the recording.
+        rusqlite::Connection::open(&path)
+            .expect("open")
+            .execute_batch("PRAGMA foreign_keys = ON; DELETE FROM sessions;")
+            .expect("delete");
+        let report =
+            rebuild_library(&path, &ReadOptions::default(), &mut |_, _| {}).expect("rebuild");
+        assert!(report.manifest_found);
+        assert_eq!(
+            (report.files_from_manifest, report.files_only_in_library),
+            (1, 0)
+        );
+        assert_eq!(report.sessions, 1);
+        // The manifest went aside with the damaged file; the new library has its own.
+        let manifest = super::super::manifest::manifest_path;
+        assert!(manifest(Path::new(&report.damaged_kept_at)).exists());
+        assert!(manifest(&path).exists());
+
+        // No manifest (a library older than it): the sessions table names the recording.
+        std::fs::remove_file(manifest(&path)).expect("remove manifest");
+        let report =
+            rebuild_library(&path, &ReadOptions::default(), &mut |_, _| {}).expect("rebuild");
+        assert!(!report.manifest_found);
+        assert_eq!(
+            (report.files_from_manifest, report.files_only_in_library),
+            (0, 1)
+        );
+        assert_eq!(report.sessions, 1);
     }
 }

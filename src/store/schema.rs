@@ -214,7 +214,55 @@ const MIGRATIONS: &[&str] = &[
 /// Data a migration derives from stored session bodies, run right after its SQL in the same
 /// transaction: `(version reached, fill)`.
 type Backfill = fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>;
-const BACKFILLS: &[(i64, Backfill)] = &[(4, super::library::backfill_custom_events)];
+const BACKFILLS: &[(i64, Backfill)] = &[(4, backfill_custom_events_v4)];
+
+/// Schema 4: fills `custom_events` from every stored session body (libraries made before it).
+/// Bodies are read with the body types of that time ([`super::body::v1`], the only encoding
+/// a library below schema 4 can hold), never with today's model, so this migration keeps its
+/// meaning whatever the model becomes.
+fn backfill_custom_events_v4(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    use super::body::{ENCODING_V1, unknown_encoding, v1};
+    let mut read = tx.prepare(
+        "SELECT s.session_rowid, s.session_id, b.encoding, b.body
+         FROM sessions s JOIN session_bodies b ON b.session_rowid = s.session_rowid
+         ORDER BY s.session_rowid",
+    )?;
+    let mut insert = tx.prepare(
+        "INSERT INTO custom_events (session_rowid, page_index, timestamp_ms, name, value, currency)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut rows = read.query([])?;
+    while let Some(row) = rows.next()? {
+        let rowid: i64 = row.get(0)?;
+        let session_id: String = row.get(1)?;
+        let encoding: i64 = row.get(2)?;
+        if encoding != ENCODING_V1 {
+            return Err(unknown_encoding(encoding, &session_id));
+        }
+        let body = row.get_ref(3)?.as_blob().map_err(|e| StoreError::Decode {
+            session_id: session_id.clone(),
+            detail: e.to_string(),
+        })?;
+        for event in v1::decode(body, &session_id)?.events {
+            if let v1::EventKind::Custom {
+                name,
+                value,
+                currency,
+            } = event.kind
+            {
+                insert.execute(rusqlite::params![
+                    rowid,
+                    event.page,
+                    event.timestamp_ms,
+                    name,
+                    value,
+                    currency
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
 
 /// The schema version this build creates and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -334,6 +382,53 @@ mod tests {
             )
             .unwrap();
         assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn version_4_backfills_custom_events_from_bodies_written_by_the_old_direct_path() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (version, sql) in (1..).zip(MIGRATIONS).take(3) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", version).unwrap();
+        }
+        let session = super::super::body::tests::every_kind();
+        // What builds before the frozen body types stored: postcard of the model itself.
+        let body = postcard::to_stdvec(&session).unwrap();
+        conn.execute(
+            "INSERT INTO sessions (session_rowid, session_id, content_hash, started_at_ms,
+                duration_ms, device, viewport_width, viewport_height, channel, num_pages,
+                num_events, num_clicks, converted, imported_at_ms)
+             VALUES (1, 'every-kind', 'h', 0, 20, 'tablet', 1440, 900, 'direct', 2, 1, 1, 1, 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO session_bodies (session_rowid, encoding, body) VALUES (1, 1, ?1)",
+            [&body],
+        )
+        .unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        let rows: Vec<(String, Option<f64>, Option<String>, i64)> = conn
+            .prepare(
+                "SELECT name, value, currency, page_index FROM custom_events ORDER BY timestamp_ms",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "purchase".to_owned(),
+                    Some(129.9),
+                    Some("EUR".to_owned()),
+                    1
+                ),
+                ("add_to_cart".to_owned(), None, None, 1),
+            ]
+        );
     }
 
     #[test]
