@@ -45,13 +45,18 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-/// `import --json PATHS…`: the outcome lines.
+/// `import --json PATHS…`: the outcome lines (every input must import).
 fn import(library: &Path, paths: &[&Path]) -> Vec<Value> {
+    import_expecting(library, paths, 0)
+}
+
+/// `import --json PATHS…` with the exit code expected: the outcome lines.
+fn import_expecting(library: &Path, paths: &[&Path], code: i32) -> Vec<Value> {
     let mut args = vec!["import", "--json"];
     args.extend(paths.iter().map(|p| str(p)));
     let out = run(library, &args);
     assert!(
-        out.status.success(),
+        out.status.code() == Some(code),
         "{args:?}: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
@@ -253,9 +258,12 @@ fn single_sentry_segments_and_the_api_download_import() {
         &dir.path().join("recording-segments.json"),
         &serde_json::to_vec(&download).unwrap(),
     );
+    // Saved under the download's generic name, it is named by its folder, as that replay's
+    // segment files are, so importing both forms of one replay gives one session.
+    let folder = dir.path().file_name().unwrap().to_str().unwrap().to_owned();
     let outcomes = import(&library, &[&download]);
-    assert_eq!(session_ids(&outcomes), vec!["recording-segments"]);
-    matches_truth(&library, "recording-segments", "quick-back-desktop.json");
+    assert_eq!(session_ids(&outcomes), vec![folder.clone()]);
+    matches_truth(&library, &folder, "quick-back-desktop.json");
 }
 
 #[test]
@@ -348,12 +356,16 @@ fn real_posthog_exports_and_capture_dumps_match_their_truth() {
         ];
         if name == "ph-mpa-purchase" {
             forms.push(format!("posthog/{name}.export-v1.json"));
+            // A self-hoster's dump: one gzip request body a file (and the dump's own index).
+            forms.push(format!("posthog/{name}.capture"));
         }
         for form in forms {
             // Each form in its own library: they hold the same session.
             let dir = tempfile::tempdir().unwrap();
             let library = dir.path().join("library.sqlite");
-            let outcomes = import(&library, &[&sdk(&form)]);
+            // The dump folder also holds the recorder's own index of requests, refused.
+            let code = i32::from(form.ends_with(".capture"));
+            let outcomes = import_expecting(&library, &[&sdk(&form)], code);
             let ids = session_ids(&outcomes);
             assert_eq!(ids.len(), 1, "{form}: {outcomes:?}");
             let warnings = outcomes[0]["warnings"].to_string();
@@ -361,6 +373,11 @@ fn real_posthog_exports_and_capture_dumps_match_their_truth() {
                 !warnings.contains("without a numeric `type`"),
                 "{form}: {warnings}"
             );
+            if !form.ends_with("export-v1.json") {
+                // The legacy export has no recording id; it is named by its first window.
+                let truth: Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
+                assert_eq!(ids[0], truth["session_id"].as_str().unwrap(), "{form}");
+            }
             matches_sdk_truth(&library, &ids[0], &truth, 0);
         }
     }
@@ -395,7 +412,25 @@ fn real_sentry_segments_and_downloads_match_their_truth() {
         let library = dir.path().join("library.sqlite");
         let outcomes = import(&library, &[&folder.join("recording-segments.json")]);
         let ids = session_ids(&outcomes);
-        assert_eq!(ids.len(), 1, "{outcomes:?}");
+        assert_eq!(ids, vec![name.to_owned()], "{outcomes:?}");
         matches_sdk_truth(&library, &ids[0], &truth, missing);
+        // The whole folder as a user holds it (segments, download, metadata): one session;
+        // the metadata file is refused as not a recording.
+        let dir = tempfile::tempdir().unwrap();
+        let library = dir.path().join("library.sqlite");
+        let outcomes = import(&library, &[&folder]);
+        assert_eq!(
+            session_ids(&outcomes),
+            vec![name.to_owned()],
+            "{outcomes:?}"
+        );
+        assert!(
+            outcomes.iter().any(|o| o["status"] == "duplicate"
+                && o["file"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("recording-segments.json")),
+            "{outcomes:?}"
+        );
     }
 }

@@ -61,14 +61,22 @@ pub fn is_sentry_segment(bytes: &[u8]) -> bool {
 #[must_use]
 pub fn is_posthog_capture(head: &[u8]) -> bool {
     let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
-    let Some(first) = text.iter().find(|b| !b.is_ascii_whitespace()) else {
-        return false;
-    };
+    let mut tokens = text.iter().filter(|b| !b.is_ascii_whitespace());
     let has = |needle: &[u8]| text.windows(needle.len()).any(|w| w == needle);
-    matches!(first, b'[' | b'{')
-        && has(b"\"event\"")
-        && has(b"\"properties\"")
-        && (has(b"\"$snapshot") || has(b"\"api_key\"") || has(b"\"$session_id\""))
+    match (tokens.next(), tokens.next()) {
+        // `[{"uuid": …, "event": "$snapshot", "properties": {…}}, …]`
+        (Some(b'['), Some(b'{')) => has(b"\"event\"") && has(b"\"properties\""),
+        // `{"api_key": …, "batch": […], "sent_at": …}`: the first key says it.
+        (Some(b'{'), Some(b'"')) => {
+            let after = text
+                .iter()
+                .position(|b| *b == b'"')
+                .and_then(|i| text.get(i..))
+                .unwrap_or_default();
+            after.starts_with(b"\"api_key\"") || after.starts_with(b"\"batch\"")
+        }
+        _ => false,
+    }
 }
 
 /// True when the top-level object has `"format": "sessionlens-session"`. Looks at the head first
