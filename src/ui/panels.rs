@@ -478,13 +478,6 @@ fn session_row_ui(
         }
         let text_color = visuals.text_color();
         let left = rect.left() + 8.0;
-        ui.painter().text(
-            egui::pos2(left, rect.top() + 5.0),
-            egui::Align2::LEFT_TOP,
-            &row.session_id,
-            egui::FontId::proportional(14.0),
-            text_color,
-        );
         let mut badge_left = rect.right() - 8.0;
         if row.converted {
             let r = ui.painter().text(
@@ -499,14 +492,27 @@ fn session_row_ui(
         }
         let signals: u64 = row.signals.values().sum();
         if signals > 0 {
-            ui.painter().text(
+            let r = ui.painter().text(
                 egui::pos2(badge_left, rect.top() + 5.0),
                 egui::Align2::RIGHT_TOP,
                 format!("{signals} signal{}", if signals == 1 { "" } else { "s" }),
                 egui::FontId::proportional(12.0),
                 theme::RAGE,
             );
+            badge_left = r.left() - 10.0;
         }
+        // A long id (a UUID from PostHog) is cut where the badges begin, not drawn under them.
+        let id_clip =
+            egui::Rect::from_min_max(rect.min, egui::pos2(badge_left.max(left), rect.max.y));
+        ui.painter()
+            .with_clip_rect(id_clip.intersect(ui.clip_rect()))
+            .text(
+                egui::pos2(left, rect.top() + 5.0),
+                egui::Align2::LEFT_TOP,
+                &row.session_id,
+                egui::FontId::proportional(14.0),
+                text_color,
+            );
         let details = format!(
             "{}  ·  {}  ·  {}  ·  {} clicks  ·  {} pages  ·  {}",
             time::format_utc(row.started_at_ms),
