@@ -107,7 +107,32 @@ pub fn entry_moment(session: &Session, page_index: usize) -> Option<(i64, i64)> 
 
 /// Reads the recording a session was imported from.
 pub fn read_recording(file: &str, limits: &Limits) -> Result<Recording, SnapshotError> {
-    let bytes = crate::format::read_inflated(Path::new(file), limits)?;
+    let path = Path::new(file);
+    let bytes = if path.is_dir() {
+        // A Sentry replay imported as a folder of segment files.
+        let mut files = Vec::new();
+        let entries = std::fs::read_dir(path).map_err(|error| FormatError::Io {
+            file: file.to_owned(),
+            error,
+        })?;
+        for entry in entries.flatten() {
+            let segment = entry.path();
+            if segment.is_file() {
+                let bytes = crate::format::read_inflated(&segment, limits)?;
+                if crate::format::is_sentry_segment(&bytes) {
+                    files.push((segment.display().to_string(), bytes));
+                }
+            }
+        }
+        crate::format::rrweb::sentry::joined_events(&files, limits)?
+    } else {
+        let bytes = crate::format::read_inflated(path, limits)?;
+        if crate::format::is_sentry_segment(&bytes) {
+            crate::format::rrweb::sentry::joined_events(&[(file.to_owned(), bytes)], limits)?
+        } else {
+            bytes
+        }
+    };
     Ok(Recording::parse(&bytes, file, limits)?)
 }
 

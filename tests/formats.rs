@@ -433,3 +433,20 @@ fn real_sentry_segments_and_downloads_match_their_truth() {
         assert_eq!(duplicates, 1, "{outcomes:?}");
     }
 }
+
+#[test]
+fn snapshot_reads_pages_back_from_sentry_segments() {
+    // `snapshot` rebuilds pages from the recording a session came from: for a Sentry replay,
+    // its folder of segment files.
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("library.sqlite");
+    let folder = sdk("sentry/sentry-spa-purchase");
+    import_expecting(&library, &[&folder], 1);
+    let out = ok(&library, &["snapshot", "--all", "--no-chromium"]);
+    assert!(out.contains("0 unreadable recordings"), "{out}");
+    assert!(!out.contains("no DOM snapshot"), "{out}");
+    assert!(
+        out.contains("http://app.shop.test/cart at 1440 px"),
+        "{out}"
+    );
+}

@@ -231,6 +231,50 @@ pub fn read_segments(
     read_rrweb_parts(&parts, name, limits, warnings)
 }
 
+/// The events of a replay's segment files (`(file name, bytes)`, in any order) as one JSON array,
+/// in segment order, an identical duplicate once: what `sessionlens snapshot` rebuilds pages
+/// from. Errors as [`read_segments`] gives them.
+pub fn joined_events(files: &[(String, Vec<u8>)], limits: &Limits) -> Result<Vec<u8>, FormatError> {
+    let mut budget = limits.max_inflated_bytes;
+    let mut segments: Vec<(u64, Cow<'_, [u8]>)> = Vec::with_capacity(files.len());
+    for (file, bytes) in files {
+        let (id, body) = match split_segment(bytes) {
+            Some(Ok(segment)) => segment,
+            Some(Err(message)) => {
+                return Err(FormatError::Unsupported {
+                    file: file.clone(),
+                    message,
+                });
+            }
+            None => continue,
+        };
+        segments.push((id, segment_json(body, file, id, &mut budget)?));
+    }
+    segments.sort_by_key(|(id, _)| *id);
+    segments
+        .dedup_by(|(a, a_json), (b, b_json)| a == b && a_json.trim_ascii() == b_json.trim_ascii());
+    let mut out = Vec::with_capacity(segments.iter().map(|(_, j)| j.len()).sum::<usize>() + 2);
+    out.push(b'[');
+    let mut first = true;
+    for (_, json) in &segments {
+        let inner = json
+            .trim_ascii()
+            .strip_prefix(b"[")
+            .and_then(|j| j.strip_suffix(b"]"))
+            .unwrap_or_default();
+        if inner.trim_ascii().is_empty() {
+            continue;
+        }
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(inner);
+        first = false;
+    }
+    out.push(b']');
+    Ok(out)
+}
+
 /// The name of a replay given as segment files: the folder when every file is in one folder
 /// and the file names share no stem (`0.bin`, `1.bin`); else the shared stem without a trailing
 /// segment number (`abc-segment-0.json`, `abc-segment-1.json` → `abc`).
