@@ -15,6 +15,7 @@ use std::io::Read as _;
 use serde_json::{Map, Value};
 
 use super::js_array_slice;
+use super::mirror::set_style_property;
 use crate::format::FormatError;
 use crate::model::Limits;
 
@@ -651,22 +652,6 @@ fn attr_text(value: &Value) -> Option<String> {
         Value::Bool(true) => Some(String::new()),
         _ => None,
     }
-}
-
-/// Sets (or with `None` removes) one property in an inline style string.
-fn set_style_property(style: &str, property: &str, value: Option<&str>) -> String {
-    let mut out: Vec<String> = style
-        .split(';')
-        .filter(|decl| {
-            let name = decl.split(':').next().unwrap_or("").trim();
-            !name.is_empty() && !name.eq_ignore_ascii_case(property)
-        })
-        .map(|decl| decl.trim().to_owned())
-        .collect();
-    if let Some(value) = value {
-        out.push(format!("{property}: {value}"));
-    }
-    out.join("; ")
 }
 
 /// A node id.

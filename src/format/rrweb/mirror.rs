@@ -66,7 +66,7 @@ impl MNode {
 }
 
 /// Sets (or with `None` removes) one property in an inline style string.
-fn set_style_property(style: &str, property: &str, value: Option<&str>) -> String {
+pub(super) fn set_style_property(style: &str, property: &str, value: Option<&str>) -> String {
     let mut out: Vec<String> = style
         .split(';')
         .filter(|decl| {
