@@ -332,9 +332,10 @@ fn events(library_path: &Path, args: &EventsArgs) -> anyhow::Result<ExitCode> {
         let family = match kind {
             "focus" | "blur" => "input",
             "element_scroll" => "scroll",
+            "network_error" => "error",
             other => other,
         };
-        if args.kind.as_deref().is_some_and(|k| k != family) {
+        if args.kind.is_some_and(|k| k.as_str() != family) {
             continue;
         }
         if args.json {

@@ -34,11 +34,11 @@ pub struct DefineArgs {
     #[arg(long, group = "matcher")]
     pub custom: Option<String>,
     /// Revenue from this field of the custom event (`value` is the one recorded).
-    #[arg(long, value_name = "FIELD", requires = "custom", value_parser = ["value"])]
-    pub value_from: Option<String>,
+    #[arg(long, value_name = "FIELD", requires = "custom", value_enum)]
+    pub value_from: Option<ValueFieldArg>,
     /// Funnel stage.
-    #[arg(long, value_parser = ["tofu", "mofu", "bofu"])]
-    pub stage: Option<String>,
+    #[arg(long, value_enum)]
+    pub stage: Option<StageArg>,
     /// Weight 1–10 for the intent score.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=10))]
     pub weight: Option<u8>,
@@ -78,8 +78,8 @@ pub struct KpiArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Also by device class or traffic source.
-    #[arg(long, value_parser = ["device", "source"])]
-    pub by: Option<String>,
+    #[arg(long, value_enum)]
+    pub by: Option<SegmentByArg>,
     /// One JSON object.
     #[arg(long)]
     pub json: bool,
@@ -98,8 +98,8 @@ pub struct FunnelArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Also by device class or traffic source, side by side.
-    #[arg(long, value_parser = ["device", "source"])]
-    pub by: Option<String>,
+    #[arg(long, value_enum)]
+    pub by: Option<SegmentByArg>,
     /// One JSON object.
     #[arg(long)]
     pub json: bool,
@@ -203,12 +203,61 @@ fn open(path: &Path) -> anyhow::Result<Library> {
     Library::open(path).with_context(|| format!("opening the library {}", path.display()))
 }
 
-fn segment_by(by: Option<&str>) -> Option<SegmentBy> {
-    match by {
-        Some("device") => Some(SegmentBy::Device),
-        Some("source") => Some(SegmentBy::Source),
-        _ => None,
+/// `define-event --value-from`: the custom event's field that carries revenue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValueFieldArg {
+    /// The recorded `value`.
+    Value,
+}
+
+/// `define-event --stage`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StageArg {
+    /// Top of the funnel.
+    Tofu,
+    /// Middle of the funnel.
+    Mofu,
+    /// Bottom of the funnel.
+    Bofu,
+}
+
+impl StageArg {
+    fn stage(self) -> Stage {
+        match self {
+            Self::Tofu => Stage::Tofu,
+            Self::Mofu => Stage::Mofu,
+            Self::Bofu => Stage::Bofu,
+        }
     }
+}
+
+/// `kpis --by`, `funnel --by`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SegmentByArg {
+    /// Device class.
+    Device,
+    /// Traffic channel.
+    Source,
+}
+
+impl SegmentByArg {
+    fn segment_by(self) -> SegmentBy {
+        match self {
+            Self::Device => SegmentBy::Device,
+            Self::Source => SegmentBy::Source,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Device => "device",
+            Self::Source => "source",
+        }
+    }
+}
+
+fn segment_by(by: Option<SegmentByArg>) -> Option<SegmentBy> {
+    by.map(SegmentByArg::segment_by)
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -233,7 +282,7 @@ pub fn define(library_path: &Path, args: &DefineArgs) -> anyhow::Result<ExitCode
         kind,
         pattern,
         value_from_event: args.value_from.is_some(),
-        stage: args.stage.as_deref().and_then(Stage::parse),
+        stage: args.stage.map(StageArg::stage),
         weight: args.weight,
     };
     let mut progress = Progress::default();
@@ -436,7 +485,7 @@ pub fn kpis(library_path: &Path, args: &KpiArgs) -> anyhow::Result<ExitCode> {
     let facts = facts(library_path, &args.filter, &[])?;
     let goal = open(library_path)?.conversion_goal()?;
     let all = conv::kpis(&facts);
-    let segments: Vec<(String, Kpis)> = segment_by(args.by.as_deref())
+    let segments: Vec<(String, Kpis)> = segment_by(args.by)
         .map(|by| {
             conv::segments(&facts, by)
                 .into_iter()
@@ -452,7 +501,7 @@ pub fn kpis(library_path: &Path, args: &KpiArgs) -> anyhow::Result<ExitCode> {
         outln!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({"goal": goal.name, "all": all, "by": args.by, "segments": segs})
+                &json!({"goal": goal.name, "all": all, "by": args.by.map(SegmentByArg::as_str), "segments": segs})
             )?
         );
         return Ok(ExitCode::SUCCESS);
@@ -477,7 +526,7 @@ pub fn funnel(library_path: &Path, args: &FunnelArgs) -> anyhow::Result<ExitCode
     let facts = facts(library_path, &args.filter, &args.steps)?;
     let window = args.within_minutes.map(|m| i64::from(m) * 60_000);
     let all = conv::funnel(&facts, &args.steps, window);
-    let segments: Vec<(String, conv::Funnel)> = segment_by(args.by.as_deref())
+    let segments: Vec<(String, conv::Funnel)> = segment_by(args.by)
         .map(|by| {
             conv::segments(&facts, by)
                 .into_iter()
@@ -505,7 +554,7 @@ pub fn funnel(library_path: &Path, args: &FunnelArgs) -> anyhow::Result<ExitCode
             serde_json::to_string_pretty(&json!({
                 "steps": all.steps,
                 "segments": segs,
-                "by": args.by,
+                "by": args.by.map(SegmentByArg::as_str),
                 "within_minutes": args.within_minutes,
                 "sessions": facts.sessions.len(),
                 "droppers": droppers,

@@ -19,6 +19,87 @@ use crate::render::heatmap::{Colormap, RenderSettings, render_heatmap};
 use crate::render::{decode_png, encode_png};
 use crate::store::{Library, ScreenshotInfo, SessionQueries as _, url_matches};
 
+/// `heatmap --kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HeatmapKindArg {
+    /// Clicks and taps.
+    Click,
+    /// Pointer positions weighted by dwell time.
+    Move,
+    /// Rage clicks.
+    Rage,
+    /// Dead clicks.
+    Dead,
+    /// Scroll reach.
+    Scroll,
+    /// Attention: time each band was in view.
+    Attention,
+}
+
+impl HeatmapKindArg {
+    /// The analysis kind.
+    #[must_use]
+    pub fn kind(self) -> HeatmapKind {
+        match self {
+            Self::Click => HeatmapKind::Click,
+            Self::Move => HeatmapKind::Move,
+            Self::Rage => HeatmapKind::Rage,
+            Self::Dead => HeatmapKind::Dead,
+            Self::Scroll => HeatmapKind::Scroll,
+            Self::Attention => HeatmapKind::Attention,
+        }
+    }
+}
+
+/// `heatmap --colormap`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColormapArg {
+    /// heatmap.js's gradient (PostHog's default); the same as `heatmapjs`.
+    Default,
+    /// heatmap.js's gradient.
+    Heatmapjs,
+    /// Clarity's gradient.
+    Clarity,
+    /// Google's Turbo.
+    Turbo,
+    /// Viridis (colour-blind safe).
+    Viridis,
+    /// Inferno (colour-blind safe).
+    Inferno,
+    /// One colour: red.
+    Red,
+    /// One colour: green.
+    Green,
+    /// One colour: blue.
+    Blue,
+}
+
+impl ColormapArg {
+    /// The renderer's colormap.
+    #[must_use]
+    pub fn colormap(self) -> Colormap {
+        match self {
+            Self::Default | Self::Heatmapjs => Colormap::HeatmapJs,
+            Self::Clarity => Colormap::Clarity,
+            Self::Turbo => Colormap::Turbo,
+            Self::Viridis => Colormap::Viridis,
+            Self::Inferno => Colormap::Inferno,
+            Self::Red => Colormap::Red,
+            Self::Green => Colormap::Green,
+            Self::Blue => Colormap::Blue,
+        }
+    }
+}
+
+/// `heatmap --compare-layout`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareLayoutArg {
+    /// The two maps side by side.
+    SideBySide,
+    /// One map of B minus A.
+    Difference,
+}
+
 /// `heatmap`.
 #[derive(Debug, clap::Args)]
 pub struct HeatmapArgs {
@@ -34,8 +115,8 @@ pub struct HeatmapArgs {
     #[arg(long, conflicts_with = "page")]
     pub all_pages: bool,
     /// Which map.
-    #[arg(long, default_value = "click", value_parser = ["click", "move", "rage", "dead", "scroll", "attention"])]
-    pub kind: String,
+    #[arg(long, value_enum, default_value_t = HeatmapKindArg::Click)]
+    pub kind: HeatmapKindArg,
     /// Layout width, CSS px: page views within ±`--width-tolerance` % of it count. Default: the
     /// widest screenshot of the page.
     #[arg(long, value_name = "PX", conflicts_with = "device")]
@@ -80,8 +161,8 @@ pub struct HeatmapArgs {
     #[arg(long, value_name = "PX")]
     pub radius: Option<f32>,
     /// Colours.
-    #[arg(long, value_parser = ["default", "heatmapjs", "clarity", "turbo", "viridis", "inferno", "red", "green", "blue"])]
-    pub colormap: Option<String>,
+    #[arg(long, value_enum)]
+    pub colormap: Option<ColormapArg>,
     /// Overlay opacity, 0–1 (default 0.8 for point maps, 0.6 for scroll and attention maps).
     #[arg(long, value_name = "F")]
     pub opacity: Option<f32>,
@@ -94,8 +175,8 @@ pub struct HeatmapArgs {
     #[arg(long, value_name = "PRESET", conflicts_with = "all_pages")]
     pub compare: Option<String>,
     /// How a comparison is drawn: both maps side by side, or one map of A − B per page view.
-    #[arg(long, default_value = "side-by-side", value_parser = ["side-by-side", "difference"], requires = "compare")]
-    pub compare_layout: String,
+    #[arg(long, value_enum, default_value_t = CompareLayoutArg::SideBySide, requires = "compare")]
+    pub compare_layout: CompareLayoutArg,
     /// The PNG to write (a folder with `--all-pages`).
     #[arg(long, value_name = "FILE.png")]
     pub out: PathBuf,
@@ -108,7 +189,7 @@ pub struct HeatmapArgs {
 pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> {
     let library = Library::open(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
-    let kind = HeatmapKind::parse(&args.kind).unwrap_or_default();
+    let kind = args.kind.kind();
     if let Some(o) = args.opacity
         && !(0.0..=1.0).contains(&o)
     {
@@ -123,8 +204,8 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
     if let Some(r) = args.radius {
         settings.radius_px = r;
     }
-    if let Some(c) = args.colormap.as_deref().and_then(Colormap::parse) {
-        settings.colormap = c;
+    if let Some(c) = args.colormap {
+        settings.colormap = c.colormap();
     }
     if let Some(o) = args.opacity {
         settings.opacity = o;
@@ -426,10 +507,9 @@ fn export_comparison(
     preset: &str,
 ) -> anyhow::Result<ExitCode> {
     let preset = ComparePreset::parse(preset).map_err(|e| anyhow::anyhow!("--compare {e}"))?;
-    let layout = if args.compare_layout == "difference" {
-        CompareLayout::Difference
-    } else {
-        CompareLayout::SideBySide
+    let layout = match args.compare_layout {
+        CompareLayoutArg::Difference => CompareLayout::Difference,
+        CompareLayoutArg::SideBySide => CompareLayout::SideBySide,
     };
     let screenshot = load_screenshot(library, shot)?;
     let base = build_query(args, kind, page, shot, &screenshot)?;

@@ -435,8 +435,8 @@ pub struct EventsArgs {
     /// The session id.
     pub session_id: String,
     /// Only events of this kind.
-    #[arg(long, value_parser = ["click", "move", "scroll", "resize", "input", "navigation", "dom", "error", "custom"])]
-    pub kind: Option<String>,
+    #[arg(long, value_enum)]
+    pub kind: Option<EventFamilyArg>,
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
@@ -444,6 +444,48 @@ pub struct EventsArgs {
     /// only their length is shown. Passwords and card numbers are never kept nor shown.
     #[arg(long)]
     pub reveal_typed_values: bool,
+}
+
+/// `events --kind`: a family of events (`input` includes focus and blur, `scroll` includes
+/// element scrolls).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventFamilyArg {
+    /// Clicks, double clicks, context menus, taps.
+    Click,
+    /// Pointer moves.
+    Move,
+    /// Page and element scrolls.
+    Scroll,
+    /// Viewport resizes.
+    Resize,
+    /// Field input, focus and blur.
+    Input,
+    /// Page loads and route changes.
+    Navigation,
+    /// DOM changes.
+    Dom,
+    /// Errors and failed requests.
+    Error,
+    /// Custom events.
+    Custom,
+}
+
+impl EventFamilyArg {
+    /// The family's name in `events --json` output.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Click => "click",
+            Self::Move => "move",
+            Self::Scroll => "scroll",
+            Self::Resize => "resize",
+            Self::Input => "input",
+            Self::Navigation => "navigation",
+            Self::Dom => "dom",
+            Self::Error => "error",
+            Self::Custom => "custom",
+        }
+    }
 }
 
 /// `convert`.

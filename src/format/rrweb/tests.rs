@@ -885,7 +885,7 @@ mod spa {
     /// document 1 > html 2 > body 3 > a#next 4 > "Next" 5.
     fn snap(dt: i64, top: f64) -> String {
         format!(
-            r#"{{"type":2,"data":{{"node":{{"type":0,"id":1,"childNodes":[{{"type":2,"tagName":"html","id":2,"attributes":{{}},"childNodes":[{{"type":2,"tagName":"body","id":3,"attributes":{{}},"childNodes":[{{"type":2,"tagName":"a","id":4,"attributes":{{"id":"next","href":"/b"}},"childNodes":[{{"type":3,"id":5,"textContent":"Next"}}]}}]}}]}}]}},"initialOffset":{{"left":0,"top":{top}}}}},"timestamp":{}}}"#,
+            r#"{{"type":2,"data":{{"node":{{"type":0,"id":1,"childNodes":[{{"type":2,"tagName":"html","id":2,"attributes":{{}},"childNodes":[{{"type":2,"tagName":"body","id":3,"attributes":{{}},"childNodes":[{{"type":2,"tagName":"a","id":4,"attributes":{{"id":"next","href":"/b"}},"childNodes":[{{"type":3,"id":5,"textContent":"Next"}}]}},{{"type":2,"tagName":"div","id":6,"attributes":{{"class":"promo"}},"childNodes":[]}}]}}]}}]}},"initialOffset":{{"left":0,"top":{top}}}}},"timestamp":{}}}"#,
             T0 + dt
         )
     }
@@ -908,6 +908,15 @@ mod spa {
     fn click(x: f64, y: f64, dt: i64) -> String {
         format!(
             r#"{{"type":3,"data":{{"source":2,"type":2,"id":4,"x":{x},"y":{y}}},"timestamp":{}}}"#,
+            T0 + dt
+        )
+    }
+
+    /// A click on the empty promo box (not on the "Next" link, whose text rage detection
+    /// ignores).
+    fn promo_click(x: f64, y: f64, dt: i64) -> String {
+        format!(
+            r#"{{"type":3,"data":{{"source":2,"type":2,"id":6,"x":{x},"y":{y}}},"timestamp":{}}}"#,
             T0 + dt
         )
     }
@@ -1104,7 +1113,7 @@ mod spa {
     }
 
     #[test]
-    fn spa_visit_and_its_multi_page_twin_give_the_same_page_views_and_clicks() {
+    fn spa_visit_and_its_multi_page_twin_give_the_same_page_views_clicks_signals_and_heatmaps() {
         // The multi-page site: each page a load, a Meta and a snapshot at scroll 0.
         let mpa = recording(&[
             load(0),
@@ -1118,6 +1127,9 @@ mod spa {
             click(50.0, 50.0, 2500),
             scroll(300.0, 2800),
             click(60.0, 60.0, 3000),
+            promo_click(200.0, 60.0, 3100),
+            promo_click(201.0, 60.0, 3250),
+            promo_click(200.0, 61.0, 3400),
             load(4000),
             meta("https://shop.test/cart", 4000, 1280, 800),
             snap(4000, 0.0),
@@ -1136,6 +1148,9 @@ mod spa {
             click(50.0, 50.0, 2500),
             scroll(300.0, 2800),
             click(60.0, 60.0, 3000),
+            promo_click(200.0, 60.0, 3100),
+            promo_click(201.0, 60.0, 3250),
+            promo_click(200.0, 61.0, 3400),
             breadcrumb("navigation", r#","data":{"from":"/b","to":"/cart"}"#, 4000),
             span("navigation.push", "https://shop.test/cart", "{}", 4000),
             scroll(0.0, 4001),
@@ -1157,6 +1172,50 @@ mod spa {
             |x: &Session| -> Vec<f32> { x.page_stats().iter().map(|p| p.max_depth_px).collect() };
         assert_eq!(depth(&m), [1400.0, 1100.0, 800.0]);
         assert_eq!(depth(&s), depth(&m));
+        // The same signals (the three quick clicks on /b are a rage click) ...
+        let signals = |x: &Session| {
+            detect(x, &SignalSettings::default())
+                .signals
+                .iter()
+                .map(|g| (g.kind, g.page_index, g.num_clicks, g.pos_in_page))
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            signals(&m)
+                .iter()
+                .any(|g| g.0 == SignalKind::RageClick && g.1 == 1),
+            "{:?} {:?} {:?}",
+            signals(&m),
+            clicks_per_page(&m),
+            m.pages.iter().map(|p| p.url.as_str()).collect::<Vec<_>>()
+        );
+        assert_eq!(signals(&s), signals(&m));
+        // ... and the same heatmaps of every page, each twin in a library of its own.
+        let library = |x: &Session| {
+            let mut lib = crate::store::Library::open_in_memory().unwrap();
+            let loaded = crate::format::Loaded {
+                sessions: vec![x.clone()],
+                screenshots: Vec::new(),
+                warnings: Warnings::default(),
+            };
+            lib.insert_loaded("twin.json", &loaded).unwrap();
+            lib
+        };
+        let (lm, ls) = (library(&m), library(&s));
+        use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery, aggregate};
+        for url in urls(&m) {
+            for kind in [HeatmapKind::Click, HeatmapKind::Rage, HeatmapKind::Scroll] {
+                let q = HeatmapQuery::new(url, kind, 1280);
+                let (a, b) = (aggregate(&lm, &q).unwrap(), aggregate(&ls, &q).unwrap());
+                assert_eq!(
+                    (a.page_views, a.points),
+                    (b.page_views, b.points),
+                    "{url} {kind:?}"
+                );
+                assert_eq!(a.density.cells, b.density.cells, "{url} {kind:?}");
+                assert_eq!(a.scroll_reach, b.scroll_reach, "{url} {kind:?}");
+            }
+        }
     }
 
     #[test]
