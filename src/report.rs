@@ -2,6 +2,8 @@
 //! the funnel chart, the lift table, the frustration hotspots as CSV, and a summary in Markdown
 //! and HTML that embeds them, with every number's filter and sample size.
 //! `sessionlens report` writes one; so does the app's "Export report...".
+//!
+//! Orchestration: may use every core layer (`model` … `store`), never `cli` or `ui`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@
 //! recording the session was imported from (`format::rrweb::html`) and rendered with headless
 //! Chromium (`render::chromium`). `sessionlens snapshot` and the replay's "Render this moment"
 //! both go through here.
+//!
+//! Orchestration: may use every core layer (`model` … `store`), never `cli` or `ui`.
 
 use std::path::Path;
 

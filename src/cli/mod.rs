@@ -2,6 +2,9 @@
 //! requests, and errors are printed with their whole cause chain.
 //!
 //! Exit codes: 0 success; 1 some inputs failed (the others were handled); 2 usage or fatal error.
+//!
+//! An edge: may use the core and orchestration; `ui` only to start the app when built in.
+//! Results go to standard output, diagnostics to standard error.
 
 /// `println!` that returns the write error (a closed pipe, as `sessionlens list | head` makes)
 /// instead of panicking; for functions returning `anyhow::Result`.

@@ -6,6 +6,8 @@
 //! 50 ms (like rrweb), pause to read, scroll less and less far down the page, click, fall into
 //! the shop's traps now and then, and send micro-conversion custom events.
 //! [`calibrate`] measures the figures the generated traffic is tuned to.
+//!
+//! Orchestration: may use every core layer (`model` … `store`), never `cli` or `ui`.
 
 mod calibrate;
 mod rng;

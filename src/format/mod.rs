@@ -3,6 +3,8 @@
 //! (JSON path, line and column).
 //!
 //! The format is specified in docs/FORMAT.md.
+//!
+//! Owns: bytes ⇄ model (reading, sniffing, writing, redaction). May use: `model` only.
 
 pub mod bundle;
 pub mod csv;

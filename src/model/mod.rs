@@ -1,5 +1,8 @@
 //! The session model: sessions, page views, events, element descriptors and coordinate spaces.
 //!
+//! Owns: the data types every layer speaks, their invariants (`validate`, `Limits`), the session
+//! filter and URL patterns ([`filter`]). May use: nothing else of the crate (the bottom layer).
+//!
 //! Coordinate spaces are never mixed silently:
 //! - *page*: document CSS pixels, scroll included ([`PagePos`]).
 //! - *viewport*: what the browser window showed, CSS pixels ([`ViewportPos`]).

@@ -1,5 +1,7 @@
 //! The replay clock as a pure state machine, in the style of rerun's `TimeControl`.
 //!
+//! Owns: the clock and the per-frame index of what is on screen. May use: `model`, `format`.
+//!
 //! Time is integer epoch milliseconds, like the recording. [`PlaybackCommand`] is the only way
 //! to change the clock; [`PlaybackClock::update`] advances it by a frame's `dt`, clamped, and
 //! says whether the app must repaint. Inactive spans (gaps between user-activity events longer

@@ -1,6 +1,9 @@
 //! CPU rasterising to RGBA and PNG. The screen and exported files use the same pixels: the UI
 //! uploads an [`RgbaImage`] made here as a texture, exports encode the same image with
 //! [`encode_png`].
+//!
+//! Owns: pixels (heatmaps, compare maps, charts, Chromium page renders). May use: `model`,
+//! `format`, `analysis` (it draws analysis results), `playback`.
 
 pub mod chart;
 pub mod chromium;
