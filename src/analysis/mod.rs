@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod conversions;
 pub mod heatmap;
+pub mod journeys;
 
 pub mod signals;
 

@@ -45,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kpis(args) => super::conversions::kpis(&library_path, &args),
         Command::Goal(args) => super::conversions::goal(&library_path, &args),
         Command::Funnel(args) => super::conversions::funnel(&library_path, &args),
+        Command::Journeys(args) => super::journeys::run(&library_path, &args),
         Command::Lift(args) => super::conversions::lift(&library_path, &args),
         Command::Intent(args) => super::conversions::intent(&library_path, &args),
         Command::Section(command) => super::conversions::section(&library_path, &command),

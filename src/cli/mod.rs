@@ -26,6 +26,7 @@ macro_rules! out {
 mod commands;
 mod conversions;
 mod heatmap;
+mod journeys;
 mod output;
 mod snapshot;
 mod trust;
@@ -141,6 +142,12 @@ pub enum Command {
     ///
     /// Example: `sessionlens funnel --step view_item --step add_to_cart --step begin_checkout --step purchase --by device`
     Funnel(conversions::FunnelArgs),
+    /// Journeys: how visitors move between pages, step by step (nodes per step with the share
+    /// that exits there, the conversion of the sessions through them and their signals; flows
+    /// between steps). Pages are grouped by URL template (`/product/*`) unless `--group-by path`.
+    ///
+    /// Example: `sessionlens journeys --to-page /checkout --steps 4 --device mobile`
+    Journeys(journeys::JourneysArgs),
     /// Write a report folder to share: heatmap PNGs (click, scroll, attention, rage, dead) of
     /// each page, KPI table, funnel chart, lift table, hotspot CSV, and a summary in Markdown
     /// and HTML that embeds them, with every number's filter and sample size.

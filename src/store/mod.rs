@@ -12,6 +12,7 @@ mod error;
 mod heatmap;
 mod import;
 mod index;
+mod journeys;
 mod library;
 mod manifest;
 mod notes;

@@ -1,0 +1,299 @@
+//! `sessionlens journeys`: the flows of page views between steps, as text, JSON or CSV.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use super::FilterArgs;
+use super::commands::session_filter;
+use crate::analysis::journeys::{
+    Anchor, GroupBy, JourneyQuery, Journeys, MAX_STEPS, StepMoment, Templates, journeys,
+};
+use crate::model::UrlPattern;
+use crate::store::Library;
+
+/// `journeys --group-by`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupByArg {
+    /// The URL path (no query string).
+    Path,
+    /// The URL template: ids and many-valued segments folded to `*`, and the `--template` rules.
+    Template,
+}
+
+/// `journeys`.
+#[derive(Debug, clap::Args)]
+pub struct JourneysArgs {
+    /// Start each journey at the session's first page view matching this (exact URL or
+    /// pattern like `/cart`); sessions without one are left out.
+    #[arg(long, value_name = "URL_OR_PATTERN", conflicts_with_all = ["to_page", "between"])]
+    pub from_page: Option<String>,
+    /// End each journey at the first page view matching this; the steps before it lead there.
+    #[arg(long, value_name = "URL_OR_PATTERN", conflicts_with = "between")]
+    pub to_page: Option<String>,
+    /// From the first page view matching the first pattern to the first later one matching the
+    /// second.
+    #[arg(long, num_args = 2, value_names = ["FROM", "TO"])]
+    pub between: Option<Vec<String>>,
+    /// Steps (columns), 1 to 20.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=20))]
+    pub steps: u8,
+    /// How pages become nodes.
+    #[arg(long, value_enum, default_value_t = GroupByArg::Template)]
+    pub group_by: GroupByArg,
+    /// A URL template of your own (repeatable), tried before the automatic folding: pages
+    /// matching it are one node named by it, e.g. `--template '/collections/*'`.
+    #[arg(long = "template", value_name = "PATTERN")]
+    pub templates: Vec<String>,
+    /// Pages reaching fewer than this percentage of the sessions fold into "Other" at each step.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    pub min_share: f64,
+    /// Session filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// One JSON object.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV: a row per node and per flow.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "–".to_owned()
+    } else {
+        format!("{:.1} %", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+fn moments(examples: &[StepMoment]) -> serde_json::Value {
+    examples
+        .iter()
+        .map(|m| json!({"session_id": m.session_id, "entered_at_ms": m.entered_at_ms}))
+        .collect()
+}
+
+/// The query the arguments ask for.
+pub fn journey_query(args: &JourneysArgs) -> anyhow::Result<JourneyQuery> {
+    if !(0.0..=100.0).contains(&args.min_share) || args.min_share.is_nan() {
+        anyhow::bail!(
+            "--min-share {}: expected a percentage from 0 to 100",
+            args.min_share
+        );
+    }
+    let anchor = match (&args.from_page, &args.to_page, &args.between) {
+        (Some(p), ..) => Anchor::FromPage(UrlPattern::new(p)),
+        (_, Some(p), _) => Anchor::ToPage(UrlPattern::new(p)),
+        (_, _, Some(pair)) => match pair.as_slice() {
+            [a, b] => Anchor::Between(UrlPattern::new(a), UrlPattern::new(b)),
+            _ => anyhow::bail!("--between takes two pages: FROM TO"),
+        },
+        _ => Anchor::Start,
+    };
+    Ok(JourneyQuery {
+        anchor,
+        steps: usize::from(args.steps).min(MAX_STEPS),
+        group_by: match args.group_by {
+            GroupByArg::Path => GroupBy::Path,
+            GroupByArg::Template => GroupBy::Template,
+        },
+        templates: Templates {
+            rules: args.templates.iter().map(|t| UrlPattern::new(t)).collect(),
+            ..Templates::default()
+        },
+        min_share: args.min_share / 100.0,
+        ..JourneyQuery::default()
+    })
+}
+
+fn anchor_text(anchor: &Anchor) -> String {
+    match anchor {
+        Anchor::Start => "from each session's first page".to_owned(),
+        Anchor::FromPage(p) => format!("from the first visit of {}", p.as_str()),
+        Anchor::ToPage(p) => format!("leading to the first visit of {}", p.as_str()),
+        Anchor::Between(a, b) => format!("from {} to {}", a.as_str(), b.as_str()),
+    }
+}
+
+/// Runs `journeys`.
+pub fn run(library_path: &Path, args: &JourneysArgs) -> anyhow::Result<ExitCode> {
+    let query = journey_query(args)?;
+    let filter = session_filter(&args.filter)?;
+    let library = Library::open(library_path)
+        .with_context(|| format!("opening the library {}", library_path.display()))?;
+    let goal = library.conversion_goal()?.name;
+    let paths = library.journey_paths(&filter)?;
+    let map = journeys(&paths, &query);
+    if args.json {
+        print_json(&map, &query, &goal)?;
+    } else if args.csv {
+        print_csv(&map)?;
+    } else {
+        print_text(&map, &query, &goal)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Result<()> {
+    let steps: Vec<serde_json::Value> = map
+        .steps
+        .iter()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .map(|n| {
+                    json!({
+                        "label": n.label,
+                        "sessions": n.sessions,
+                        "exits": n.exits,
+                        "converted": n.converted,
+                        "signals": n.signals,
+                        "folded": n.folded,
+                        "examples": moments(&n.examples),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let flows: Vec<serde_json::Value> = map
+        .flows
+        .iter()
+        .map(|f| {
+            json!({
+                "step": f.step,
+                "from": f.from,
+                "to": f.to,
+                "sessions": f.sessions,
+                "converted": f.converted,
+                "examples": moments(&f.examples),
+            })
+        })
+        .collect();
+    let templates: Vec<serde_json::Value> = map
+        .templates
+        .iter()
+        .map(|(label, paths)| json!({"template": label, "url_paths": paths}))
+        .collect();
+    outln!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "goal": goal,
+            "anchor": anchor_text(&query.anchor),
+            "ends_at_anchor": map.ends_at_anchor,
+            "sessions": map.sessions,
+            "left_out": map.left_out,
+            "continues": map.continues,
+            "steps": steps,
+            "flows": flows,
+            "templates": templates,
+        }))?
+    );
+    Ok(())
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn print_csv(map: &Journeys) -> anyhow::Result<()> {
+    outln!("row,step,from,to,sessions,converted,exits");
+    for (s, nodes) in map.steps.iter().enumerate() {
+        for n in nodes {
+            outln!(
+                "node,{},{},,{},{},{}",
+                s + 1,
+                csv_field(&n.label),
+                n.sessions,
+                n.converted,
+                n.exits
+            );
+        }
+    }
+    for f in &map.flows {
+        let label = |step: usize, i: usize| {
+            map.steps
+                .get(step)
+                .and_then(|n| n.get(i))
+                .map_or(String::new(), |n| csv_field(&n.label))
+        };
+        outln!(
+            "flow,{},{},{},{},{},",
+            f.step + 1,
+            label(f.step, f.from),
+            label(f.step + 1, f.to),
+            f.sessions,
+            f.converted
+        );
+    }
+    Ok(())
+}
+
+fn print_text(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Result<()> {
+    outln!(
+        "Journeys of {} sessions {}, {} steps (conversion: goal {goal}); {} sessions left out, {} go on past the last step",
+        map.sessions,
+        anchor_text(&query.anchor),
+        map.steps.len(),
+        map.left_out,
+        map.continues
+    );
+    for (s, nodes) in map.steps.iter().enumerate() {
+        if nodes.is_empty() {
+            continue;
+        }
+        outln!("\nStep {}", s + 1);
+        for n in nodes {
+            let signals: Vec<String> = n
+                .signals
+                .iter()
+                .map(|(kind, k)| format!("{kind} {}", pct(*k, n.sessions)))
+                .collect();
+            outln!(
+                "  {:<40} {:>7} sessions  exit {:>7}  converted {:>7}{}{}",
+                n.label,
+                n.sessions,
+                pct(n.exits, n.sessions),
+                pct(n.converted, n.sessions),
+                if signals.is_empty() { "" } else { "  " },
+                signals.join(", ")
+            );
+            if !n.folded.is_empty() {
+                outln!("      gathers {} pages", n.folded.len());
+            }
+        }
+    }
+    if !map.flows.is_empty() {
+        outln!("\nLargest flows");
+        for f in map.flows.iter().take(20) {
+            let label = |step: usize, i: usize| {
+                map.steps
+                    .get(step)
+                    .and_then(|n| n.get(i))
+                    .map_or("?", |n| n.label.as_str())
+            };
+            outln!(
+                "  step {}→{}  {} → {}  {} sessions (converted {})",
+                f.step + 1,
+                f.step + 2,
+                label(f.step, f.from),
+                label(f.step + 1, f.to),
+                f.sessions,
+                pct(f.converted, f.sessions)
+            );
+        }
+    }
+    if !map.templates.is_empty() {
+        outln!("\nTemplates (edit with --template PATTERN, or --group-by path)");
+        for (label, paths) in &map.templates {
+            outln!("  {label:<40} gathers {paths} URL paths");
+        }
+    }
+    Ok(())
+}
