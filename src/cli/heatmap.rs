@@ -19,75 +19,54 @@ use crate::render::heatmap::{Colormap, RenderSettings, render_heatmap};
 use crate::render::{decode_png, encode_png};
 use crate::store::{Library, ScreenshotInfo, SessionQueries as _, url_matches};
 
-/// `heatmap --kind`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum HeatmapKindArg {
-    /// Clicks and taps.
-    Click,
-    /// Pointer positions weighted by dwell time.
-    Move,
-    /// Rage clicks.
-    Rage,
-    /// Dead clicks.
-    Dead,
-    /// Scroll reach.
-    Scroll,
-    /// Attention: time each band was in view.
-    Attention,
-}
+/// `heatmap --kind`: the analysis kinds, by their names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeatmapKindArg(pub HeatmapKind);
 
-impl HeatmapKindArg {
-    /// The analysis kind.
-    #[must_use]
-    pub fn kind(self) -> HeatmapKind {
-        match self {
-            Self::Click => HeatmapKind::Click,
-            Self::Move => HeatmapKind::Move,
-            Self::Rage => HeatmapKind::Rage,
-            Self::Dead => HeatmapKind::Dead,
-            Self::Scroll => HeatmapKind::Scroll,
-            Self::Attention => HeatmapKind::Attention,
-        }
+impl clap::ValueEnum for HeatmapKindArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        const ALL: [HeatmapKindArg; 6] = [
+            HeatmapKindArg(HeatmapKind::ALL[0]),
+            HeatmapKindArg(HeatmapKind::ALL[1]),
+            HeatmapKindArg(HeatmapKind::ALL[2]),
+            HeatmapKindArg(HeatmapKind::ALL[3]),
+            HeatmapKindArg(HeatmapKind::ALL[4]),
+            HeatmapKindArg(HeatmapKind::ALL[5]),
+        ];
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.as_str()))
     }
 }
 
-/// `heatmap --colormap`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColormapArg {
-    /// heatmap.js's gradient (PostHog's default); the same as `heatmapjs`.
-    Default,
-    /// heatmap.js's gradient.
-    Heatmapjs,
-    /// Clarity's gradient.
-    Clarity,
-    /// Google's Turbo.
-    Turbo,
-    /// Viridis (colour-blind safe).
-    Viridis,
-    /// Inferno (colour-blind safe).
-    Inferno,
-    /// One colour: red.
-    Red,
-    /// One colour: green.
-    Green,
-    /// One colour: blue.
-    Blue,
-}
+/// `heatmap --colormap`: the renderer's colormaps, by their names (`default` is `heatmapjs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColormapArg(pub Colormap);
 
-impl ColormapArg {
-    /// The renderer's colormap.
-    #[must_use]
-    pub fn colormap(self) -> Colormap {
-        match self {
-            Self::Default | Self::Heatmapjs => Colormap::HeatmapJs,
-            Self::Clarity => Colormap::Clarity,
-            Self::Turbo => Colormap::Turbo,
-            Self::Viridis => Colormap::Viridis,
-            Self::Inferno => Colormap::Inferno,
-            Self::Red => Colormap::Red,
-            Self::Green => Colormap::Green,
-            Self::Blue => Colormap::Blue,
-        }
+impl clap::ValueEnum for ColormapArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        const ALL: [ColormapArg; 8] = [
+            ColormapArg(Colormap::ALL[0]),
+            ColormapArg(Colormap::ALL[1]),
+            ColormapArg(Colormap::ALL[2]),
+            ColormapArg(Colormap::ALL[3]),
+            ColormapArg(Colormap::ALL[4]),
+            ColormapArg(Colormap::ALL[5]),
+            ColormapArg(Colormap::ALL[6]),
+            ColormapArg(Colormap::ALL[7]),
+        ];
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(self.0.as_str());
+        Some(if self.0 == Colormap::default() {
+            value.alias("default")
+        } else {
+            value
+        })
     }
 }
 
@@ -115,7 +94,7 @@ pub struct HeatmapArgs {
     #[arg(long, conflicts_with = "page")]
     pub all_pages: bool,
     /// Which map.
-    #[arg(long, value_enum, default_value_t = HeatmapKindArg::Click)]
+    #[arg(long, value_enum, default_value_t = HeatmapKindArg(HeatmapKind::Click))]
     pub kind: HeatmapKindArg,
     /// Layout width, CSS px: page views within ±`--width-tolerance` % of it count. Default: the
     /// widest screenshot of the page.
@@ -189,7 +168,7 @@ pub struct HeatmapArgs {
 pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> {
     let library = Library::open(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
-    let kind = args.kind.kind();
+    let kind = args.kind.0;
     if let Some(o) = args.opacity
         && !(0.0..=1.0).contains(&o)
     {
@@ -205,7 +184,7 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
         settings.radius_px = r;
     }
     if let Some(c) = args.colormap {
-        settings.colormap = c.colormap();
+        settings.colormap = c.0;
     }
     if let Some(o) = args.opacity {
         settings.opacity = o;
