@@ -350,10 +350,10 @@ pub fn write_report(
 
     on_progress("hotspots");
     let hotspots = library.hotspots(&options.filter, &[], None, HotspotSort::SessionsAffected)?;
-    let mut csv = String::from(crate::format::csv::HOTSPOT_HEADER);
+    let mut csv = String::from(crate::analysis::signals::hotspots::CSV_HEADER);
     csv.push('\n');
     for h in &hotspots {
-        csv.push_str(&crate::format::csv::hotspot_row(h));
+        csv.push_str(&crate::analysis::signals::hotspots::csv_row(h));
         csv.push('\n');
     }
     write("hotspots.csv", csv.as_bytes(), &mut summary)?;
