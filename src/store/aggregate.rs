@@ -4,7 +4,7 @@
 //! answers the aggregation-shaped question "this map, please"; it reads only what any backend
 //! can give (see docs/ARCHITECTURE.md, "Backends").
 
-use super::{Library, StoreError};
+use super::{Store, StoreError};
 use crate::analysis::heatmap::{
     self, Attention, FixedClicks, HeatmapKind, HeatmapQuery, HeatmapQueryError, HeatmapResult,
     PointAccumulator,
@@ -22,15 +22,21 @@ pub enum HeatmapError {
     Query(#[from] HeatmapQueryError),
 }
 
-/// Aggregates one map from the library, in one read snapshot.
+/// Aggregates one map from a store: [`Store::heatmap`] (for SQLite, [`compose`] in one read
+/// snapshot).
 pub fn aggregate_heatmap(
-    library: &Library,
+    store: &dyn Store,
     query: &HeatmapQuery,
 ) -> Result<HeatmapResult, HeatmapError> {
-    library.read_snapshot(|| compose(library, query))
+    store.heatmap(query)
 }
 
-fn compose(library: &Library, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
+/// The portable composition of a map from a store's finer reads and `analysis::heatmap`: the
+/// default of [`Store::heatmap`].
+pub fn compose<S: Store + ?Sized>(
+    library: &S,
+    query: &HeatmapQuery,
+) -> Result<HeatmapResult, HeatmapError> {
     // A bad query fails before anything is read.
     heatmap::check(query)?;
     let views = library.heatmap_page_views(&query.filter, &query.page, query.viewport_widths)?;
@@ -39,7 +45,7 @@ fn compose(library: &Library, query: &HeatmapQuery) -> Result<HeatmapResult, Hea
         HeatmapKind::Scroll => {}
         HeatmapKind::Attention => {
             let mut attention = Attention::new(query, result.page_height_px, views.len());
-            library.for_each_point_blob(&views, PointKind::Scroll, |i, offsets| {
+            library.for_each_point_blob(&views, PointKind::Scroll, &mut |i, offsets| {
                 attention.add_scrolls(&views, i, offsets);
             })?;
             result.attention_secs = attention.finish(&views);
@@ -52,16 +58,20 @@ fn compose(library: &Library, query: &HeatmapQuery) -> Result<HeatmapResult, Hea
                     points.reserve(views.iter().map(|v| v.num_clicks as usize).sum());
                     let mut fixed = FixedClicks::default();
                     if query.fixed_mode != heatmap::FixedMode::ShowScrolled {
-                        library.for_each_point_blob(&views, PointKind::FixedClick, |i, cols| {
-                            fixed.insert(i, cols);
-                        })?;
+                        library.for_each_point_blob(
+                            &views,
+                            PointKind::FixedClick,
+                            &mut |i, cols| {
+                                fixed.insert(i, cols);
+                            },
+                        )?;
                     }
-                    library.for_each_point_blob(&views, PointKind::Click, |i, clicks| {
+                    library.for_each_point_blob(&views, PointKind::Click, &mut |i, clicks| {
                         points.add_clicks(&views, i, clicks, &mut fixed);
                     })?;
                 }
                 HeatmapKind::Move => {
-                    library.for_each_point_blob(&views, PointKind::Move, |i, moves| {
+                    library.for_each_point_blob(&views, PointKind::Move, &mut |i, moves| {
                         points.add_moves(&views, i, moves);
                     })?;
                 }

@@ -7,6 +7,7 @@
 //! so another backend (a column store) could answer the same questions.
 
 mod aggregate;
+mod backend;
 mod body;
 mod conversions;
 mod error;
@@ -24,7 +25,8 @@ mod sections;
 mod signals;
 
 pub use crate::model::points::{HeatmapPageView, PageSignal, PointColumns};
-pub use aggregate::{HeatmapError, aggregate_heatmap};
+pub use aggregate::{HeatmapError, aggregate_heatmap, compose as aggregate_heatmap_from};
+pub use backend::Store;
 pub use conversions::{Defined, GOAL_KEY, GoalStatus, WorkStep};
 pub use error::StoreError;
 pub use heatmap::url_matches;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::Library;
 use crate::analysis::heatmap::{
     CountMode, FixedMode, HeatmapKind, HeatmapQuery, WeightUnit, width_range,
 };
