@@ -445,3 +445,10 @@ impl Store for Library {
         Self::notes(self, session_id)
     }
 }
+
+/// Opens the library at `location` with the backend it names, chosen once here: today every
+/// location is a SQLite file (created when missing). A second backend recognises its own
+/// locations here (a `clickhouse://` URL, say) and every caller stays the same.
+pub fn open_store(location: &std::path::Path) -> Result<Box<dyn Store>, StoreError> {
+    Ok(Box::new(Library::open(location)?))
+}
