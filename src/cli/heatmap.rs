@@ -11,13 +11,13 @@ use super::commands::session_filter;
 use super::{DeviceArg, FilterArgs, YesNo};
 use crate::analysis::compare::ComparePreset;
 use crate::analysis::heatmap::{
-    CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, aggregate, width_range,
+    CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, width_range,
 };
 use crate::model::DeviceClass;
 use crate::render::compare::{CompareLayout, render_comparison};
 use crate::render::heatmap::{Colormap, RenderSettings, render_heatmap};
 use crate::render::{decode_png, encode_png};
-use crate::store::{Library, ScreenshotInfo, SessionQueries as _, url_matches};
+use crate::store::{ScreenshotInfo, Store, open_store, url_matches};
 
 /// `heatmap --kind`: the analysis kinds, by their names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,7 +166,7 @@ pub struct HeatmapArgs {
 
 /// Runs `heatmap`.
 pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> {
-    let library = Library::open(library_path)
+    let library = open_store(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
     let kind = args.kind.0;
     if let Some(o) = args.opacity
@@ -226,7 +226,7 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
                     shot.layout_width,
                     kind.as_str()
                 ));
-                let result = export_one(&library, args, kind, &group.url, shot, &settings, &file)?;
+                let result = export_one(&*library, args, kind, &group.url, shot, &settings, &file)?;
                 if args.json {
                     serde_json::to_writer(&mut stdout, &result_json(&result, shot, &file))?;
                     writeln!(stdout)?;
@@ -263,9 +263,9 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
     let page = args.page.as_deref().unwrap_or_default();
     let shot = pick_screenshot(&screenshots, page, args)?;
     if let Some(preset) = &args.compare {
-        return export_comparison(&library, args, kind, page, shot, &settings, preset);
+        return export_comparison(&*library, args, kind, page, shot, &settings, preset);
     }
-    let result = export_one(&library, args, kind, page, shot, &settings, &args.out)?;
+    let result = export_one(&*library, args, kind, page, shot, &settings, &args.out)?;
     if args.json {
         serde_json::to_writer_pretty(&mut stdout, &result_json(&result, shot, &args.out))?;
         writeln!(stdout)?;
@@ -446,7 +446,7 @@ fn build_query(
 }
 
 fn load_screenshot(
-    library: &Library,
+    library: &dyn Store,
     shot: &ScreenshotInfo,
 ) -> anyhow::Result<crate::render::RgbaImage> {
     let png = library
@@ -456,7 +456,7 @@ fn load_screenshot(
 }
 
 fn export_one(
-    library: &Library,
+    library: &dyn Store,
     args: &HeatmapArgs,
     kind: HeatmapKind,
     page: &str,
@@ -466,7 +466,7 @@ fn export_one(
 ) -> anyhow::Result<HeatmapResult> {
     let screenshot = load_screenshot(library, shot)?;
     let query = build_query(args, kind, page, shot, &screenshot)?;
-    let result = aggregate(library, &query)?;
+    let result = crate::store::aggregate_heatmap(library, &query)?;
     let mut settings = settings.clone();
     settings.caption = caption(args);
     let image = render_heatmap(&result, &screenshot, &settings);
@@ -477,7 +477,7 @@ fn export_one(
 
 /// `--compare`: two aggregations drawn on one scale into one PNG.
 fn export_comparison(
-    library: &Library,
+    library: &dyn Store,
     args: &HeatmapArgs,
     kind: HeatmapKind,
     page: &str,
@@ -493,14 +493,14 @@ fn export_comparison(
     let screenshot = load_screenshot(library, shot)?;
     let base = build_query(args, kind, page, shot, &screenshot)?;
     let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&base.filter);
-    let a = aggregate(
+    let a = crate::store::aggregate_heatmap(
         library,
         &HeatmapQuery {
             filter: filter_a,
             ..base.clone()
         },
     )?;
-    let b = aggregate(
+    let b = crate::store::aggregate_heatmap(
         library,
         &HeatmapQuery {
             filter: filter_b,

@@ -16,6 +16,7 @@ mod event;
 pub mod filter;
 mod geom;
 mod note;
+pub mod points;
 mod session;
 mod source;
 pub mod time;
