@@ -9,10 +9,10 @@ use serde_json::json;
 use super::FilterArgs;
 use super::commands::session_filter;
 use crate::analysis::journeys::{
-    Anchor, GroupBy, JourneyQuery, Journeys, MAX_STEPS, StepMoment, Templates, journeys,
+    Anchor, GroupBy, JourneyQuery, Journeys, MAX_STEPS, StepMoment, Templates,
 };
 use crate::model::UrlPattern;
-use crate::store::Library;
+use crate::store::open_store;
 
 /// `journeys --group-by`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -122,11 +122,10 @@ fn anchor_text(anchor: &Anchor) -> String {
 pub fn run(library_path: &Path, args: &JourneysArgs) -> anyhow::Result<ExitCode> {
     let query = journey_query(args)?;
     let filter = session_filter(&args.filter)?;
-    let library = Library::open(library_path)
+    let library = open_store(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
     let goal = library.conversion_goal()?.name;
-    let paths = library.journey_paths(&filter)?;
-    let map = journeys(&paths, &query);
+    let map = library.journeys(&filter, &query)?;
     if args.json {
         print_json(&map, &query, &goal)?;
     } else if args.csv {

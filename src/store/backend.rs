@@ -23,6 +23,7 @@ use crate::analysis::conversions::{
     self, ConversionGoal, EventDefinition, Facts, Funnel, Kpis, Lift,
 };
 use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
+use crate::analysis::journeys::{self, JourneyQuery, Journeys, SessionPath};
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::analysis::signals::{SignalKind, SignalSettings};
 use crate::format::{Loaded, ReadOptions};
@@ -212,6 +213,20 @@ pub trait Store: SessionQueries {
     ) -> Result<Vec<Lift>, StoreError> {
         let facts = self.conversion_facts(filter, names)?;
         Ok(conversions::lift(&facts, names, signal_kinds))
+    }
+
+    // Journeys.
+
+    /// The page views, in order, of every session matching `filter`, with the kinds of the
+    /// signals of each page view and whether the session converted.
+    fn journey_paths(&self, filter: &SessionFilter) -> Result<Vec<SessionPath>, StoreError>;
+    /// The journey map of the sessions matching `filter` (aggregation-shaped).
+    fn journeys(
+        &self,
+        filter: &SessionFilter,
+        query: &JourneyQuery,
+    ) -> Result<Journeys, StoreError> {
+        Ok(journeys::journeys(&self.journey_paths(filter)?, query))
     }
 
     // Sections.
@@ -406,6 +421,9 @@ impl Store for Library {
         names: &[String],
     ) -> Result<Facts, StoreError> {
         Self::conversion_facts(self, filter, names)
+    }
+    fn journey_paths(&self, filter: &SessionFilter) -> Result<Vec<SessionPath>, StoreError> {
+        Self::journey_paths(self, filter)
     }
     fn define_section(&self, section: &Section) -> Result<(), StoreError> {
         Self::define_section(self, section)
