@@ -158,6 +158,19 @@ fn click_maps_of_the_sample_pages() {
         c["b"]["map"]["sessions"].as_u64().unwrap(),
     );
     assert_eq!(a + b, sessions, "converted and not add up to all");
+    // Each cell is tested; the cells said to differ carry both shares and an interval.
+    let tests = &c["cell_tests"];
+    assert_eq!(tests["correction"], "Benjamini-Hochberg");
+    assert!(tests["tested"].as_u64().unwrap() > 0);
+    for cell in tests["cells"].as_array().unwrap() {
+        let (lo, hi) = (
+            cell["interval95"][0].as_f64().unwrap(),
+            cell["interval95"][1].as_f64().unwrap(),
+        );
+        let d = cell["difference"].as_f64().unwrap();
+        assert!(lo <= d && d <= hi, "{cell}");
+        assert!(cell["p_value"].as_f64().unwrap() <= 0.05, "{cell}");
+    }
     assert_eq!(png_size(&side), (2 * 1440 + 16, 2986 + 72));
     let diff = env.path("home-difference.png");
     env.ok(&[
@@ -171,7 +184,8 @@ fn click_maps_of_the_sample_pages() {
         "--out",
         diff.to_str().unwrap(),
     ]);
-    assert_eq!(png_size(&diff), (1440, 2986 + 72));
+    // The legend has one more line than a single map's: the cell test and how many differ.
+    assert_eq!(png_size(&diff), (1440, 2986 + 91));
     let bad = env.run(&[
         "heatmap",
         "--page",

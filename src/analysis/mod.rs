@@ -7,6 +7,7 @@ pub mod heatmap;
 pub mod journeys;
 
 pub mod signals;
+pub mod significance;
 
 use std::collections::BTreeMap;
 

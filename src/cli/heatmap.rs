@@ -11,8 +11,9 @@ use super::commands::session_filter;
 use super::{DeviceArg, FilterArgs, YesNo};
 use crate::analysis::compare::ComparePreset;
 use crate::analysis::heatmap::{
-    CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, width_range,
+    CELL_PX, CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, width_range,
 };
+use crate::analysis::significance::{DEFAULT_FDR, test_cells};
 use crate::model::DeviceClass;
 use crate::render::compare::{CompareLayout, render_comparison};
 use crate::render::heatmap::{Colormap, RenderSettings, render_heatmap};
@@ -512,12 +513,44 @@ fn export_comparison(
     let image = render_comparison(&a, &b, &screenshot, &settings, (&label_a, &label_b), layout);
     let bytes = encode_png(&image).context("encoding the PNG")?;
     std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    let tests = test_cells(&a, &b, CELL_PX, DEFAULT_FDR);
     let mut stdout = std::io::stdout().lock();
     if args.json {
+        let differing: Vec<Value> = tests
+            .cells
+            .iter()
+            .filter(|c| c.significant)
+            .map(|c| {
+                json!({
+                    "x": c.cell_x * tests.cell_px,
+                    "y": c.cell_y * tests.cell_px,
+                    "views_a": c.views_a,
+                    "views_b": c.views_b,
+                    "share_a": c.share_a,
+                    "share_b": c.share_b,
+                    "difference": c.difference(),
+                    "interval95": [c.interval95.0, c.interval95.1],
+                    "p_value": c.p_value,
+                    "exact": c.exact,
+                })
+            })
+            .collect();
         let out = json!({
             "layout": layout.as_str(),
             "a": {"label": label_a, "map": result_json(&a, shot, &args.out)},
             "b": {"label": label_b, "map": result_json(&b, shot, &args.out)},
+            "cell_tests": {
+                "test": "share of page views with a point per cell: Fisher exact below an expected count of 5, else two-proportion z-test; two-sided",
+                "correction": "Benjamini-Hochberg",
+                "fdr": tests.fdr,
+                "cell_px": tests.cell_px,
+                "page_views_a": tests.page_views_a,
+                "page_views_b": tests.page_views_b,
+                "overlap": tests.overlap,
+                "tested": tests.cells.len(),
+                "significant": differing.len(),
+                "cells": differing,
+            },
         });
         serde_json::to_writer_pretty(&mut stdout, &out)?;
         writeln!(stdout)?;
@@ -537,6 +570,7 @@ fn export_comparison(
             b.sessions,
             b.points
         )?;
+        writeln!(stdout, "{}", tests.describe())?;
     }
     Ok(ExitCode::SUCCESS)
 }

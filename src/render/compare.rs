@@ -3,14 +3,20 @@
 //!
 //! The difference map subtracts per-page-view densities (`A / page views of A − B / page views
 //! of B`), so sets of different sizes compare fairly; red marks where A is denser, blue where B
-//! is (ColorBrewer's diverging RdBu via `colorous`), transparent where they agree.
+//! is (ColorBrewer's diverging RdBu via `colorous`), transparent where they agree. Only the
+//! 16 px cells whose difference is significant are drawn (`analysis::significance`: a test per
+//! cell, Benjamini–Hochberg over the map); the legend says the test, the correction and how many
+//! cells differ.
 
 use super::RgbaImage;
 use super::heatmap::{
     CAPTION_LINE_PX, Normalise, RenderSettings, blurred_density, draw_text, fill_rect,
     legend_height, render_heatmap, scale_of, wrap_parts,
 };
-use crate::analysis::heatmap::{DensityGrid, HeatmapResult};
+use std::collections::HashSet;
+
+use crate::analysis::heatmap::{CELL_PX, DensityGrid, HeatmapResult};
+use crate::analysis::significance::{CellTests, DEFAULT_FDR, test_cells};
 use crate::model::ImageFromPage;
 
 /// Gap between the two maps of a side-by-side image, px.
@@ -140,8 +146,20 @@ fn render_side_by_side(
     out
 }
 
-/// `a / page_views(a) − b / page_views(b)` split into its positive and negative parts.
-fn difference_grids(a: &HeatmapResult, b: &HeatmapResult) -> (DensityGrid, DensityGrid) {
+/// `a / page_views(a) − b / page_views(b)` split into its positive and negative parts, over the
+/// cells `tests` found to differ (zero elsewhere).
+fn difference_grids(
+    a: &HeatmapResult,
+    b: &HeatmapResult,
+    tests: &CellTests,
+) -> (DensityGrid, DensityGrid) {
+    let differ: HashSet<(u32, u32)> = tests
+        .cells
+        .iter()
+        .filter(|c| c.significant)
+        .map(|c| (c.cell_x, c.cell_y))
+        .collect();
+    let cell_px = tests.cell_px.max(1);
     let (w, h) = (
         a.density.width.max(b.density.width),
         a.density.height.max(b.density.height),
@@ -162,6 +180,9 @@ fn difference_grids(a: &HeatmapResult, b: &HeatmapResult) -> (DensityGrid, Densi
     };
     for y in 0..h {
         for x in 0..w {
+            if !differ.contains(&(x / cell_px, y / cell_px)) {
+                continue;
+            }
             let d = at(&a.density, x, y) * ka - at(&b.density, x, y) * kb;
             let i = y as usize * w as usize + x as usize;
             if d > 0.0 {
@@ -189,7 +210,8 @@ fn render_difference(
     empty.point_refs = Vec::new();
     let base = render_heatmap(&empty, screenshot, &base_settings);
     let (body_w, body_h) = (base.width, base.height);
-    let caption = difference_caption(a, b, (label_a, label_b), body_w);
+    let tests = test_cells(a, b, CELL_PX, DEFAULT_FDR);
+    let caption = difference_caption(a, b, (label_a, label_b), &tests, body_w);
     let legend_h = legend_height(caption.len());
     let mut out = RgbaImage {
         width: body_w,
@@ -199,7 +221,7 @@ fn render_difference(
     out.pixels
         .resize(body_w as usize * (body_h + legend_h) as usize * 4, 255);
     let s = ImageFromPage::new(screenshot.width, a.query.layout_width_px).image_px_per_css_px;
-    let (more_a, more_b) = difference_grids(a, b);
+    let (more_a, more_b) = difference_grids(a, b, &tests);
     let (va, gw, gh, cell) = blurred_density(&more_a, s, (body_w, body_h), settings.radius_px);
     let (vb, ..) = blurred_density(&more_b, s, (body_w, body_h), settings.radius_px);
     let net: Vec<f32> = va.iter().zip(&vb).map(|(x, y)| x - y).collect();
@@ -234,6 +256,7 @@ fn difference_caption(
     a: &HeatmapResult,
     b: &HeatmapResult,
     (label_a, label_b): (&str, &str),
+    tests: &CellTests,
     width: u32,
 ) -> Vec<String> {
     let max = width.saturating_sub(16) as f32;
@@ -258,6 +281,14 @@ fn difference_caption(
         ],
         max,
     ));
+    let mut test_line = tests.describe();
+    if tests.overlap > 0 {
+        test_line.push_str(&format!(
+            "; A against the other {} page views of B",
+            tests.page_views_b
+        ));
+    }
+    lines.extend(wrap_parts(&[test_line], max));
     lines
 }
 
@@ -306,11 +337,41 @@ mod tests {
     use super::*;
     use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery};
 
-    fn result(points: &[(u32, u32)], page_views: u64) -> HeatmapResult {
+    /// A result of `page_views` views (sessions `first_session..`); point i is on view i.
+    fn result_of(first_session: i64, points: &[(u32, u32)], page_views: u64) -> HeatmapResult {
         let mut density = DensityGrid::new(200, 100);
         for &(x, y) in points {
             density.cells[(y * 200 + x) as usize] += 1.0;
         }
+        let url: std::sync::Arc<str> = std::sync::Arc::from("http://shop.test/");
+        let views = (0..page_views)
+            .map(|i| crate::model::points::HeatmapPageView {
+                url: std::sync::Arc::clone(&url),
+                session_rowid: first_session + i as i64,
+                page_index: 0,
+                viewport: crate::model::SizePx {
+                    width: 200,
+                    height: 100,
+                },
+                max_depth_px: 100.0,
+                duration_ms: 1_000,
+                doc_height_px: 100,
+                entered_at_ms: 0,
+                num_clicks: 0,
+            })
+            .collect();
+        let point_refs = points
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y))| crate::analysis::heatmap::PointRef {
+                pos_in_page: crate::model::PagePos {
+                    x: x as f32,
+                    y: y as f32,
+                },
+                view: (i as u64 % page_views.max(1)) as u32,
+                t_ms: 0,
+            })
+            .collect();
         HeatmapResult {
             query: HeatmapQuery::new("http://shop.test/", HeatmapKind::Click, 200),
             sessions: page_views,
@@ -325,9 +386,13 @@ mod tests {
             attention_secs: Vec::new(),
             page_height_px: 100,
             date_range_ms: None,
-            views: Vec::new(),
-            point_refs: Vec::new(),
+            views,
+            point_refs,
         }
+    }
+
+    fn result(points: &[(u32, u32)], page_views: u64) -> HeatmapResult {
+        result_of(0, points, page_views)
     }
 
     fn screenshot() -> RgbaImage {
@@ -342,7 +407,7 @@ mod tests {
     fn difference_is_red_where_a_is_denser_and_blue_where_b_is() {
         // A: 10 clicks at (40, 50) over 10 views; B: 10 clicks at (160, 50) over 10 views.
         let a = result(&[(40, 50); 10], 10);
-        let b = result(&[(160, 50); 10], 10);
+        let b = result_of(1_000, &[(160, 50); 10], 10);
         let settings = RenderSettings::for_kind(HeatmapKind::Click);
         let image = render_comparison(
             &a,
@@ -366,8 +431,14 @@ mod tests {
     fn equal_rates_cancel_whatever_the_sample_sizes() {
         // Same clicks per page view (1 per view), ten times the views in B.
         let a = result(&[(100, 50); 5], 5);
-        let b = result(&[(100, 50); 50], 50);
-        let (more_a, more_b) = difference_grids(&a, &b);
+        let b = result_of(1_000, &[(100, 50); 50], 50);
+        // The arithmetic, as if every cell differed.
+        let mut tests = test_cells(&a, &b, CELL_PX, DEFAULT_FDR);
+        assert!(!tests.cells.is_empty());
+        for c in &mut tests.cells {
+            c.significant = true;
+        }
+        let (more_a, more_b) = difference_grids(&a, &b, &tests);
         assert!(
             more_a
                 .cells
@@ -378,9 +449,28 @@ mod tests {
     }
 
     #[test]
+    fn a_difference_that_could_be_chance_is_drawn_neutral() {
+        // A: 2 of 10 page views clicked at (40, 50); B: 1 of 10 (Fisher p = 1).
+        let a = result(&[(40, 50); 2], 10);
+        let b = result_of(1_000, &[(40, 50); 1], 10);
+        let settings = RenderSettings::for_kind(HeatmapKind::Click);
+        let image = render_comparison(
+            &a,
+            &b,
+            &screenshot(),
+            &settings,
+            ("A", "B"),
+            CompareLayout::Difference,
+        );
+        assert_eq!(image.pixel(40, 50).unwrap(), [250, 250, 250, 255]);
+        let tests = test_cells(&a, &b, CELL_PX, DEFAULT_FDR);
+        assert_eq!((tests.cells.len(), tests.significant()), (1, 0));
+    }
+
+    #[test]
     fn side_by_side_shares_one_scale() {
         let a = result(&[(50, 50); 20], 20);
-        let b = result(&[(50, 50); 5], 20);
+        let b = result_of(1_000, &[(50, 50); 5], 20);
         let settings = RenderSettings::for_kind(HeatmapKind::Click);
         let image = render_comparison(
             &a,

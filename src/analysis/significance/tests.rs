@@ -1,0 +1,200 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::analysis::heatmap::{DensityGrid, HeatmapKind, HeatmapQuery, PointRef, WeightUnit};
+use crate::model::points::HeatmapPageView;
+use crate::model::{PagePos, SizePx};
+
+/// A small deterministic generator (xorshift64*), for the null-data test.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+}
+
+/// A result of `views` page views of sessions `first_session..`, with a point at each
+/// `(view, x, y)`.
+fn result(first_session: i64, views: u32, points: &[(u32, f32, f32)]) -> HeatmapResult {
+    let url: Arc<str> = Arc::from("http://shop.test/");
+    HeatmapResult {
+        query: HeatmapQuery::new("http://shop.test/", HeatmapKind::Click, 800),
+        sessions: u64::from(views),
+        page_views: u64::from(views),
+        points: points.len() as u64,
+        points_outside_page: 0,
+        density: DensityGrid::new(800, 800),
+        unit: WeightUnit::Clicks,
+        hotspots: Vec::new(),
+        scroll_reach: Vec::new(),
+        average_fold_px: 800.0,
+        attention_secs: Vec::new(),
+        page_height_px: 800,
+        date_range_ms: None,
+        views: (0..views)
+            .map(|i| HeatmapPageView {
+                url: Arc::clone(&url),
+                session_rowid: first_session + i64::from(i),
+                page_index: 0,
+                viewport: SizePx {
+                    width: 800,
+                    height: 800,
+                },
+                max_depth_px: 800.0,
+                duration_ms: 1_000,
+                doc_height_px: 800,
+                entered_at_ms: 0,
+                num_clicks: 0,
+            })
+            .collect(),
+        point_refs: points
+            .iter()
+            .map(|&(view, x, y)| PointRef {
+                pos_in_page: PagePos { x, y },
+                view,
+                t_ms: 0,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn fisher_and_the_normal_tail_match_reference_values() {
+    let f = LnFactorials::up_to(100);
+    // R: fisher.test(matrix(c(3, 1, 1, 3), 2))$p.value = 0.4857
+    assert!((fisher_two_sided(3, 4, 4, 4, &f) - 0.485_714).abs() < 1e-5);
+    // R: fisher.test(matrix(c(10, 0, 2, 8), 2))$p.value = 0.0007147
+    assert!((fisher_two_sided(10, 10, 10, 12, &f) - 0.000_714_7).abs() < 1e-6);
+    assert!((normal_upper_tail(1.96) - 0.024_998).abs() < 1e-5);
+    assert!((normal_upper_tail(0.0) - 0.5).abs() < 1e-7);
+    assert!((normal_upper_tail(-1.0) - 0.841_345).abs() < 1e-5);
+    // Newcombe (1998), table II, example (a): 56/70 − 48/80 = 0.2, interval 0.0524 to 0.3339.
+    let pa: Vec<(u32, f32, f32)> = (0..56).map(|v| (v, 5.0, 5.0)).collect();
+    let pb: Vec<(u32, f32, f32)> = (0..48).map(|v| (v, 5.0, 5.0)).collect();
+    let tests = test_cells(
+        &result(0, 70, &pa),
+        &result(1_000, 80, &pb),
+        16,
+        DEFAULT_FDR,
+    );
+    let (lo, hi) = tests.cells[0].interval95;
+    assert!(
+        (lo - 0.0524).abs() < 1e-3 && (hi - 0.3339).abs() < 1e-3,
+        "{lo} {hi}"
+    );
+}
+
+#[test]
+fn a_real_difference_is_found_and_equal_cells_are_neutral() {
+    // Cell (5, 5): 60 of 200 page views in A, 10 of 200 in B. Cell (20, 20): 30 and 30.
+    // A view clicking a cell several times counts once.
+    let mut pa = Vec::new();
+    let mut pb = Vec::new();
+    for v in 0..60 {
+        pa.push((v, 85.0, 85.0));
+        pa.push((v, 86.0, 84.0));
+    }
+    for v in 0..10 {
+        pb.push((v, 85.0, 85.0));
+    }
+    for v in 100..130 {
+        pa.push((v, 330.0, 330.0));
+        pb.push((v, 330.0, 330.0));
+    }
+    let tests = test_cells(
+        &result(0, 200, &pa),
+        &result(1_000, 200, &pb),
+        16,
+        DEFAULT_FDR,
+    );
+    assert_eq!(tests.cells.len(), 2);
+    let hot = tests.at(85.0, 85.0).unwrap();
+    assert_eq!((hot.views_a, hot.views_b), (60, 10));
+    assert!((hot.difference() - 0.25).abs() < 1e-12);
+    assert!(hot.significant && !hot.exact && hot.p_value < 1e-6);
+    assert!(hot.interval95.0 > 0.15 && hot.interval95.1 < 0.35);
+    let same = tests.at(330.0, 330.0).unwrap();
+    assert!(!same.significant);
+    assert!((same.p_value - 1.0).abs() < 1e-9);
+    assert_eq!(tests.significant(), 1);
+    assert!(tests.describe().starts_with("1 of 2 cells (16 px) differ"));
+    assert!(tests.at(500.0, 500.0).is_none());
+}
+
+#[test]
+fn data_without_a_difference_gives_at_most_the_expected_share_of_false_cells() {
+    // 400 cells, each clicked with its own probability, the same in A and B; 300 views each.
+    let mut rng = Rng::new(7);
+    let probabilities: Vec<f64> = (0..400).map(|_| 0.005 + 0.3 * rng.unit()).collect();
+    let draw = |rng: &mut Rng| {
+        let mut points = Vec::new();
+        for view in 0..300u32 {
+            for (c, p) in probabilities.iter().enumerate() {
+                if rng.chance(*p) {
+                    let (cx, cy) = ((c % 20) as f32, (c / 20) as f32);
+                    points.push((view, cx * 16.0 + 3.0, cy * 16.0 + 3.0));
+                }
+            }
+        }
+        points
+    };
+    let mut false_cells = 0;
+    let mut tested = 0;
+    for round in 0..5 {
+        let (pa, pb) = (draw(&mut rng), draw(&mut rng));
+        let tests = test_cells(
+            &result(0, 300, &pa),
+            &result(10_000 * (round + 1), 300, &pb),
+            16,
+            DEFAULT_FDR,
+        );
+        false_cells += tests.significant();
+        tested += tests.cells.len();
+    }
+    assert!(tested >= 1_900, "{tested}");
+    // Under no difference the Benjamini–Hochberg rule keeps the chance of any false cell in a
+    // map at or below 5 %: over five maps, at most a handful of cells.
+    assert!(false_cells <= 2, "{false_cells} false cells of {tested}");
+}
+
+#[test]
+fn page_views_in_both_sets_are_compared_as_a_part_against_the_rest() {
+    // B is all sessions (0..200), A the 50 of them (0..50) that clicked the cell; the rest never
+    // did. A against the rest: 50 of 50 against 0 of 150.
+    let pa: Vec<(u32, f32, f32)> = (0..50).map(|v| (v, 10.0, 10.0)).collect();
+    let a = result(0, 50, &pa);
+    let b = result(0, 200, &pa);
+    let tests = test_cells(&a, &b, 16, DEFAULT_FDR);
+    assert_eq!(tests.overlap, 50);
+    assert_eq!((tests.page_views_a, tests.page_views_b), (50, 150));
+    let cell = tests.at(10.0, 10.0).unwrap();
+    assert_eq!((cell.views_a, cell.views_b), (50, 0));
+    assert!(cell.significant);
+}
+
+#[test]
+fn empty_sets_and_odd_points_are_not_significant() {
+    let none = test_cells(&result(0, 0, &[]), &result(10, 0, &[]), 16, DEFAULT_FDR);
+    assert!(none.cells.is_empty());
+    let one_sided = test_cells(
+        &result(0, 5, &[(0, -3.0, 5.0), (1, 5.0, 5.0)]),
+        &result(10, 0, &[]),
+        0,
+        DEFAULT_FDR,
+    );
+    assert_eq!(one_sided.cell_px, CELL_PX);
+    assert_eq!(one_sided.cells.len(), 1);
+    assert!(!one_sided.cells[0].significant);
+}
