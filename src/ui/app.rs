@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::background::{Background, JobResult, Query};
 use super::command::{Command, MainView};
 use super::conversions_view::ConversionsView;
+use super::file_dialog::DialogPurpose;
 use super::heatmap_view::HeatmapView;
 use super::replay::{
     Backdrop, MarkerKind, ReplayPrefs, ReplayState, SideTab, SignalMark, StageMode, TextureCache,
@@ -368,6 +369,12 @@ pub struct App {
     pub last_import: Option<String>,
     /// Errors to show (newest last).
     pub errors: Vec<String>,
+    /// The full error list window is open.
+    pub show_error_list: bool,
+    /// The in-app file dialog, while it is open (the system one could not open).
+    pub file_browser: Option<super::file_dialog::FileBrowser>,
+    /// Why the last file dialog was the in-app one (the status bar says so).
+    pub dialog_notice: Option<String>,
     /// Commands pushed by panels this frame.
     pub commands: Vec<Command>,
     start: StartOptions,
@@ -420,6 +427,9 @@ impl App {
             import: None,
             last_import: None,
             errors: Vec::new(),
+            show_error_list: false,
+            file_browser: None,
+            dialog_notice: None,
             commands: Vec::new(),
             start,
             open_first_after_import: false,
@@ -438,6 +448,12 @@ impl App {
         }
         app.commands.push(Command::RefreshList);
         app
+    }
+
+    /// Uses the in-app file dialog from now on without trying the system one (where the system
+    /// dialog is known to hang or misbehave, and in tests), saying `reason` in the status bar.
+    pub fn use_builtin_file_dialog(&mut self, reason: &str) {
+        self.background.use_builtin_dialog(reason.to_owned());
     }
 
     /// True when no background work is pending (for tests).
@@ -600,6 +616,15 @@ impl App {
                         self.commands.push(Command::SelectSession(id));
                     }
                     self.commands.push(Command::RefreshList);
+                }
+                JobResult::DialogFallback { purpose, reason } => {
+                    log::warn!("system file dialog unavailable: {reason}");
+                    self.dialog_notice = Some(reason.clone());
+                    self.file_browser = Some(super::file_dialog::FileBrowser::new(
+                        purpose,
+                        reason,
+                        super::file_dialog::FileBrowser::default_start_dir(),
+                    ));
                 }
                 JobResult::Picked { paths, open_first } => {
                     if !paths.is_empty() {
@@ -909,8 +934,16 @@ impl App {
     pub fn apply_commands(&mut self, ctx: &egui::Context) {
         for command in std::mem::take(&mut self.commands) {
             match command {
-                Command::OpenFilesDialog => self.background.pick(false),
-                Command::ImportFolderDialog => self.background.pick(true),
+                Command::OpenFilesDialog => self.background.dialog(DialogPurpose::OpenFiles),
+                Command::ImportFolderDialog => {
+                    self.background.dialog(DialogPurpose::ImportFolder);
+                }
+                Command::FileDialogAnswer(answer) => {
+                    if let Some(browser) = self.file_browser.take() {
+                        self.background.complete_dialog(browser.purpose, answer);
+                    }
+                }
+                Command::ShowErrorList(on) => self.show_error_list = on,
                 Command::Import { paths, open_first } => {
                     if self.background.import_running() {
                         self.errors.push(
@@ -945,6 +978,7 @@ impl App {
                 }
                 Command::DismissError => {
                     self.errors.clear();
+                    self.show_error_list = false;
                 }
                 Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
                 Command::Playback(command) => {
@@ -1091,7 +1125,10 @@ impl App {
                         (&self.heatmap.image, &self.heatmap.result)
                     {
                         let name = super::heatmap_view::export_name(result);
-                        self.background.export_png(Arc::clone(image), name);
+                        self.background.dialog(DialogPurpose::ExportHeatmap {
+                            image: Arc::clone(image),
+                            file_name: name,
+                        });
                     }
                 }
                 Command::ShowHeatmap(choice) => {
@@ -1186,15 +1223,17 @@ impl App {
                     let choice = &self.conversions.choice;
                     self.conversions.exporting = true;
                     self.conversions.export_message = None;
-                    self.background.export_report(
-                        choice.filter.to_session_filter(),
-                        choice.steps.clone().unwrap_or_default(),
-                    );
+                    self.background.dialog(DialogPurpose::ExportReport {
+                        filter: choice.filter.to_session_filter(),
+                        steps: choice.steps.clone().unwrap_or_default(),
+                    });
                 }
                 Command::ExportNotes => {
                     if let Some(session) = &self.session {
-                        self.background
-                            .export_notes(session.session_id.clone(), session.notes.clone());
+                        self.background.dialog(DialogPurpose::ExportNotes {
+                            session_id: session.session_id.clone(),
+                            notes: session.notes.clone(),
+                        });
                     }
                 }
             }

@@ -8,6 +8,7 @@ use std::sync::mpsc::{Receiver, Sender};
 
 use super::app::LoadedSession;
 use super::conversions_view::{ConversionReport, DROPPERS_SHOWN, DropperRow};
+use super::file_dialog::{self, DialogPurpose, PickKind};
 use super::heatmap_view::SpotMoment;
 use super::replay::{Backdrop, PageImage};
 use crate::analysis::compare::ComparePreset;
@@ -184,6 +185,13 @@ pub enum JobResult {
         /// Screenshots attached from the demo shop's assets.
         screenshots_attached: usize,
     },
+    /// The system file dialog could not open: the app shows its own for `purpose`.
+    DialogFallback {
+        /// What the dialog is for.
+        purpose: DialogPurpose,
+        /// Why the system dialog was not used.
+        reason: String,
+    },
     /// Paths chosen in a file dialog (empty when cancelled).
     Picked {
         /// The paths.
@@ -281,6 +289,8 @@ pub struct Background {
     pending: Vec<Query>,
     render_tx: Option<Sender<RenderJob>>,
     import_running: bool,
+    /// Set: the in-app file dialog is used without trying the system one, for this reason.
+    builtin_dialog: Option<String>,
 }
 
 /// Writes a report of the sessions in `filter` into `out_dir`: heatmaps of the five most
@@ -392,6 +402,7 @@ impl Background {
             pending: Vec::new(),
             render_tx: None,
             import_running: false,
+            builtin_dialog: None,
         };
         background.start_query_worker();
         background
@@ -424,11 +435,19 @@ impl Background {
                     }
                     Err(e) => return Self::send_from(&ctx, &tx, JobResult::Error(format!("{e}"))),
                 };
-                let num_sessions = library.num_sessions().unwrap_or(0);
+                let num_sessions = library.num_sessions().unwrap_or_else(|e| {
+                    Self::send_from(&ctx, &tx, JobResult::Error(format!("counting sessions: {e}")));
+                    0
+                });
                 let mut images = ImageCache::default();
                 Self::send_from(&ctx, &tx, JobResult::Opened { num_sessions });
-                if let Ok(goal) = library.conversion_goal() {
-                    Self::send_from(&ctx, &tx, JobResult::Goal(Box::new(goal)));
+                match library.conversion_goal() {
+                    Ok(goal) => Self::send_from(&ctx, &tx, JobResult::Goal(Box::new(goal))),
+                    Err(e) => Self::send_from(
+                        &ctx,
+                        &tx,
+                        JobResult::Error(format!("reading the conversion goal: {e}")),
+                    ),
                 }
                 while let Ok(query) = query_rx.recv() {
                     // Only the newest list query matters: skip superseded ones.
@@ -568,20 +587,29 @@ impl Background {
                                 },
                             }
                         }
-                        Query::Moments(moments) => JobResult::SpotMoments(
-                            moments
+                        Query::Moments(moments) => {
+                            let found: Result<Vec<Option<SpotMoment>>, StoreError> = moments
                                 .iter()
-                                .filter_map(|m| {
-                                    let id =
-                                        library.session_id_of_rowid(m.session_rowid).ok()??;
-                                    Some(SpotMoment {
-                                        session_id: id,
-                                        timestamp_ms: m.timestamp_ms,
-                                        page_index: m.page_index,
-                                    })
+                                .map(|m| {
+                                    Ok(library.session_id_of_rowid(m.session_rowid)?.map(|id| {
+                                        SpotMoment {
+                                            session_id: id,
+                                            timestamp_ms: m.timestamp_ms,
+                                            page_index: m.page_index,
+                                        }
+                                    }))
                                 })
-                                .collect(),
-                        ),
+                                .collect();
+                            match found {
+                                // A moment whose session was deleted since is left out.
+                                Ok(found) => {
+                                    JobResult::SpotMoments(found.into_iter().flatten().collect())
+                                }
+                                Err(e) => JobResult::Error(format!(
+                                    "finding the sessions behind a heatmap spot: {e}"
+                                )),
+                            }
+                        }
                         Query::Conversions {
                             generation,
                             filter,
@@ -687,8 +715,14 @@ impl Background {
                         JobResult::EventDefinitionChanged(_) | JobResult::GoalChanged(_)
                     );
                     Self::send_from(&ctx, &tx, result);
-                    if goal_may_change && let Ok(goal) = library.conversion_goal() {
-                        Self::send_from(&ctx, &tx, JobResult::Goal(Box::new(goal)));
+                    if goal_may_change {
+                        let goal = match library.conversion_goal() {
+                            Ok(goal) => JobResult::Goal(Box::new(goal)),
+                            Err(e) => {
+                                JobResult::Error(format!("reading the conversion goal: {e}"))
+                            }
+                        };
+                        Self::send_from(&ctx, &tx, goal);
                     }
                 }
             });
@@ -876,47 +910,42 @@ impl Background {
         }
     }
 
-    /// Asks for a folder, then writes a report there on the dialog's thread (named
-    /// `file-dialog`, off the UI thread): heatmaps of the five most viewed pages, KPIs, the
-    /// funnel of `steps` (empty: the standard steps), lift, hotspots and the summary.
-    pub fn export_report(&self, filter: SessionFilter, steps: Vec<String>) {
+    /// Asks for a file or folder for `purpose` on the `file-dialog` thread (rfd's dialogs block
+    /// until closed), then does what the purpose says with the answer there (imports are asked
+    /// of the app with [`JobResult::Picked`]; exports are written on that thread). When the
+    /// system dialog cannot open, [`JobResult::DialogFallback`] asks the app for its own.
+    pub fn dialog(&self, purpose: DialogPurpose) {
         let path = self.library_path.clone();
+        let forced = self.builtin_dialog.clone();
         self.on_dialog_thread(move || {
-            let Some(out_dir) = rfd::FileDialog::new()
-                .set_title("Export report to folder")
-                .pick_folder()
-            else {
-                return Some(JobResult::ReportWritten(Ok(None)));
-            };
-            let written = report_to_folder(&path, filter, steps, out_dir);
-            Some(JobResult::ReportWritten(written.map(Some)))
+            if let Some(reason) = forced.or_else(file_dialog::system_dialog_problem) {
+                return Some(JobResult::DialogFallback { purpose, reason });
+            }
+            let started = std::time::Instant::now();
+            let answer = system_dialog(&purpose);
+            if answer.is_none()
+                && started.elapsed().as_millis() < file_dialog::NO_DIALOG_WITHIN_MS
+                && !file_dialog::zenity_installed()
+            {
+                return Some(JobResult::DialogFallback {
+                    purpose,
+                    reason: "the desktop portal opened no dialog, no zenity".to_owned(),
+                });
+            }
+            finish_dialog(&path, purpose, answer)
         });
     }
 
-    /// Shows a native file dialog on a background thread (it may block until closed).
-    pub fn pick(&self, folder: bool) {
-        self.on_dialog_thread(move || {
-            let dialog = rfd::FileDialog::new().set_title(if folder {
-                "Import folder"
-            } else {
-                "Open sessions"
-            });
-            let paths = if folder {
-                dialog.pick_folder().map(|p| vec![p]).unwrap_or_default()
-            } else {
-                dialog
-                    .add_filter(
-                        "Sessions",
-                        &["json", "gz", "jsonl", "slbundle", "zip", "js"],
-                    )
-                    .pick_files()
-                    .unwrap_or_default()
-            };
-            Some(JobResult::Picked {
-                paths,
-                open_first: !folder,
-            })
-        });
+    /// Does what `purpose` says with the in-app dialog's answer (`None`: cancelled), on the
+    /// `file-dialog` thread.
+    pub fn complete_dialog(&self, purpose: DialogPurpose, answer: Option<Vec<PathBuf>>) {
+        let path = self.library_path.clone();
+        self.on_dialog_thread(move || finish_dialog(&path, purpose, answer));
+    }
+
+    /// Skips the system file dialog from now on and uses the in-app one, saying `reason`.
+    pub fn use_builtin_dialog(&mut self, reason: String) {
+        self.builtin_dialog = Some(reason);
     }
 
     /// Draws a heatmap on the `heatmap-render` thread (started on first use); only the newest
@@ -1045,61 +1074,6 @@ impl Background {
         }
     }
 
-    /// Asks where to save `image` and writes it as PNG, both on a background thread.
-    pub fn export_png(&self, image: Arc<RgbaImage>, file_name: String) {
-        self.on_dialog_thread(move || {
-            let path = rfd::FileDialog::new()
-                .set_title("Export heatmap")
-                .set_file_name(file_name)
-                .add_filter("PNG", &["png"])
-                .save_file()?;
-            let result = crate::render::encode_png(&image)
-                .map_err(|e| e.to_string())
-                .and_then(|png| std::fs::write(&path, png).map_err(|e| e.to_string()));
-            let result = match result {
-                Ok(()) => JobResult::Exported(format!(
-                    "Heatmap exported to {} ({} x {} px)",
-                    path.display(),
-                    image.width,
-                    image.height
-                )),
-                Err(e) => JobResult::Error(format!("{}: {e}", path.display())),
-            };
-            Some(result)
-        });
-    }
-
-    /// Asks where to save `notes` (on a background thread) and writes them as CSV, or as
-    /// Markdown when the chosen name ends in `.md`.
-    pub fn export_notes(&self, session_id: String, notes: Vec<crate::model::Note>) {
-        self.on_dialog_thread(move || {
-            let path = rfd::FileDialog::new()
-                .set_title("Export notes")
-                .set_file_name(format!("{session_id}-notes.csv"))
-                .add_filter("CSV", &["csv"])
-                .add_filter("Markdown", &["md"])
-                .save_file()?;
-            let markdown = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("md"));
-            let mut text = Vec::new();
-            let written = if markdown {
-                crate::format::notes::write_markdown(&mut text, &notes)
-            } else {
-                crate::format::notes::write_csv(&mut text, &notes)
-            };
-            let result = match written.and_then(|()| std::fs::write(&path, text)) {
-                Ok(()) => JobResult::Exported(format!(
-                    "{} notes exported to {}",
-                    notes.len(),
-                    path.display()
-                )),
-                Err(e) => JobResult::Error(format!("{}: {e}", path.display())),
-            };
-            Some(result)
-        });
-    }
-
     /// Takes every result that has arrived.
     pub fn drain(&mut self) -> Vec<JobResult> {
         let mut out = Vec::new();
@@ -1110,6 +1084,85 @@ impl Background {
             out.push(result);
         }
         out
+    }
+}
+
+/// Shows the system dialog for `purpose`; `None` when nothing was chosen (or it could not open).
+fn system_dialog(purpose: &DialogPurpose) -> Option<Vec<PathBuf>> {
+    let dialog = rfd::FileDialog::new().set_title(purpose.title());
+    let paths = match purpose.kind() {
+        PickKind::Files => dialog
+            .add_filter("Sessions", purpose.extensions())
+            .pick_files(),
+        PickKind::Folder => dialog.pick_folder().map(|p| vec![p]),
+        PickKind::Save => purpose
+            .extensions()
+            .iter()
+            .fold(dialog, |d, ext| d.add_filter(ext.to_uppercase(), &[*ext]))
+            .set_file_name(purpose.suggested_name())
+            .save_file()
+            .map(|p| vec![p]),
+    };
+    paths.filter(|p| !p.is_empty())
+}
+
+/// Does what `purpose` says with the chosen paths (`None`: nothing chosen) and says how it
+/// went; `None` when there is nothing to report (an export cancelled).
+fn finish_dialog(
+    library_path: &std::path::Path,
+    purpose: DialogPurpose,
+    answer: Option<Vec<PathBuf>>,
+) -> Option<JobResult> {
+    let first = answer.as_ref().and_then(|a| a.first().cloned());
+    match purpose {
+        DialogPurpose::OpenFiles | DialogPurpose::ImportFolder => Some(JobResult::Picked {
+            paths: answer.unwrap_or_default(),
+            open_first: matches!(purpose, DialogPurpose::OpenFiles),
+        }),
+        DialogPurpose::ExportReport { filter, steps } => {
+            let Some(out_dir) = first else {
+                return Some(JobResult::ReportWritten(Ok(None)));
+            };
+            let written = report_to_folder(library_path, filter, steps, out_dir);
+            Some(JobResult::ReportWritten(written.map(Some)))
+        }
+        DialogPurpose::ExportHeatmap { image, .. } => {
+            let path = first?;
+            let result = crate::render::encode_png(&image)
+                .map_err(|e| e.to_string())
+                .and_then(|png| std::fs::write(&path, png).map_err(|e| e.to_string()));
+            Some(match result {
+                Ok(()) => JobResult::Exported(format!(
+                    "Heatmap exported to {} ({} x {} px)",
+                    path.display(),
+                    image.width,
+                    image.height
+                )),
+                Err(e) => {
+                    JobResult::Error(format!("exporting the heatmap to {}: {e}", path.display()))
+                }
+            })
+        }
+        DialogPurpose::ExportNotes { notes, .. } => {
+            let path = first?;
+            let markdown = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+            let mut text = Vec::new();
+            let written = if markdown {
+                crate::format::notes::write_markdown(&mut text, &notes)
+            } else {
+                crate::format::notes::write_csv(&mut text, &notes)
+            };
+            Some(match written.and_then(|()| std::fs::write(&path, text)) {
+                Ok(()) => JobResult::Exported(format!(
+                    "{} notes exported to {}",
+                    notes.len(),
+                    path.display()
+                )),
+                Err(e) => JobResult::Error(format!("exporting notes to {}: {e}", path.display())),
+            })
+        }
     }
 }
 

@@ -18,6 +18,11 @@ pub enum Command {
     OpenFilesDialog,
     /// Ask for a folder to import (file dialog on a background thread).
     ImportFolderDialog,
+    /// The in-app file dialog's answer (`None`: cancelled); carried out for the purpose it
+    /// was opened for.
+    FileDialogAnswer(Option<Vec<PathBuf>>),
+    /// Show the full list of errors (the status bar's error count was clicked), or hide it.
+    ShowErrorList(bool),
     /// Import these files or folders; open the first imported session when `open_first`.
     Import {
         /// Paths.

@@ -25,6 +25,12 @@ pub(super) const SIGNAL_KINDS: &[&str] = &[
 /// Lays out the whole window: side and bottom panels first, the central panel last.
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     damaged_library_ui(app, ui);
+    if let Some(browser) = &mut app.file_browser {
+        let outcome = super::file_dialog::file_browser_ui(browser, ui.ctx());
+        app.commands
+            .extend(super::file_dialog::browser_command(outcome));
+    }
+    error_list_ui(app, ui.ctx());
     let mut out = Vec::new();
     super::replay::element_definition_ui(app, ui.ctx(), &mut out);
     app.commands.extend(out);
@@ -116,7 +122,7 @@ fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
     });
 }
 
-fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
+fn status_bar_ui(app: &mut App, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         // The words go beside the bar, not on it: they are longer than a status-bar-sized bar.
         let mut progress = |fraction: f32, words: String| {
@@ -153,7 +159,33 @@ fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
             ui.separator();
             ui.label(RichText::new(line).color(theme::ACCENT));
         }
+        if let Some(reason) = &app.dialog_notice {
+            ui.separator();
+            ui.label(RichText::new(format!("Built-in file dialog: {reason}")).color(theme::MUTED))
+                .on_hover_text(
+                    "The system file dialog could not open, so SessionLens shows its own",
+                );
+        }
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            // Every view shows the errors here, not only the session view's banner.
+            if let Some(last) = app.errors.last() {
+                let words = match app.errors.len() {
+                    1 => format!("⚠ {last}"),
+                    n => format!("⚠ {n} errors: {last}"),
+                };
+                let shown: String = words.chars().take(90).collect();
+                if ui
+                    .add(
+                        egui::Button::new(RichText::new(shown).color(theme::ERROR_ON_PANEL))
+                            .frame(false),
+                    )
+                    .on_hover_text("Show every error")
+                    .clicked()
+                {
+                    app.commands.push(Command::ShowErrorList(true));
+                }
+                ui.separator();
+            }
             let sessions = app
                 .library_sessions
                 .map_or_else(|| "opening…".to_owned(), |n| format!("{n} sessions"));
@@ -216,6 +248,33 @@ fn damaged_library_ui(app: &mut App, ui: &egui::Ui) {
             });
         }
     });
+}
+
+/// The full list of errors, opened from the status bar.
+fn error_list_ui(app: &mut App, ctx: &egui::Context) {
+    if !app.show_error_list {
+        return;
+    }
+    let mut open = true;
+    egui::Window::new(format!("Errors ({})", app.errors.len()))
+        .open(&mut open)
+        .default_width(620.0)
+        .show(ctx, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(400.0)
+                .show(ui, |ui| {
+                    for e in app.errors.iter().rev() {
+                        ui.label(RichText::new(e).color(theme::ERROR_ON_PANEL));
+                        ui.separator();
+                    }
+                });
+            if ui.button("Clear").clicked() {
+                app.commands.push(Command::DismissError);
+            }
+        });
+    if !open || app.errors.is_empty() {
+        app.commands.push(Command::ShowErrorList(false));
+    }
 }
 
 fn errors_ui(app: &mut App, ui: &mut egui::Ui) {
