@@ -10,6 +10,7 @@ use super::command::{Command, MainView};
 use super::conversions_view::ConversionsView;
 use super::file_dialog::DialogPurpose;
 use super::heatmap_view::HeatmapView;
+use super::lanes::JobKind;
 use super::replay::{
     Backdrop, MarkerKind, ReplayPrefs, ReplayState, SideTab, SignalMark, StageMode, TextureCache,
 };
@@ -117,7 +118,7 @@ impl ListFilter {
 }
 
 /// A loaded session with everything the session view and the replay show, computed once on
-/// the query thread (never per frame on the UI thread). Derefs to the [`Session`].
+/// a library read thread (never per frame on the UI thread). Derefs to the [`Session`].
 #[derive(Clone, Debug)]
 pub struct LoadedSession {
     /// The session.
@@ -783,7 +784,10 @@ impl App {
                             view.message = Some(line);
                             view.draft = Default::default();
                         }
-                        Err(e) => view.message = Some(format!("Failed: {e}")),
+                        Err(e) => {
+                            view.message = Some(format!("Failed: {e}"));
+                            self.errors.push(e);
+                        }
                     }
                     // Event names changed: the heatmap's event filter and the report too.
                     self.heatmap.pages_requested = false;
@@ -823,7 +827,11 @@ impl App {
                     view.goal_progress = None;
                     match result {
                         Ok(line) => view.goal_message = Some(line),
-                        Err(e) => view.goal_message = Some(format!("Failed: {e}")),
+                        Err(e) => {
+                            view.goal_message = Some(format!("Failed: {e}"));
+                            self.errors
+                                .push(format!("changing the conversion goal: {e}"));
+                        }
                     }
                 }
                 JobResult::Error(e) => self.errors.push(e),
@@ -903,7 +911,7 @@ impl App {
 
     /// Asks for the sections of the heatmap's page and their reach over the map's sessions,
     /// defining or deleting one first.
-    fn query_sections(&mut self, define: Option<crate::store::Section>, delete: Option<String>) {
+    fn query_sections(&self, define: Option<crate::store::Section>, delete: Option<String>) {
         let Some((result, _)) = &self.heatmap.result else {
             return;
         };
@@ -1170,6 +1178,21 @@ impl App {
                 Command::RecomputeSignals(settings) => {
                     self.signals.recomputing = true;
                     self.background.query(Query::RecomputeSignals(settings));
+                }
+                Command::CancelRecompute => {
+                    if self.background.cancel(JobKind::Recompute) > 0 {
+                        self.signals.recomputing = false;
+                        self.replay_message =
+                            Some("Recompute cancelled: the signals stay as they were".to_owned());
+                    }
+                }
+                Command::CancelHeatmap => {
+                    self.background.cancel(JobKind::Heatmap);
+                    let view = &mut self.heatmap;
+                    // An answer already on its way is ignored.
+                    view.generation += 1;
+                    view.aggregating = false;
+                    view.error = Some("Aggregation cancelled".to_owned());
                 }
                 Command::SetConversionsChoice(choice) => {
                     self.conversions.choice = *choice;

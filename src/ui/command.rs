@@ -138,6 +138,10 @@ pub enum Command {
     LoadSignalSettings,
     /// Store new thresholds and recompute every session's signals (in the background).
     RecomputeSignals(Box<crate::analysis::signals::SignalSettings>),
+    /// Stop the running signal recompute (its transaction is rolled back: the old signals stay).
+    CancelRecompute,
+    /// Stop aggregating the heatmap asked for last.
+    CancelHeatmap,
     /// Change what the conversions view analyses (re-queries).
     SetConversionsChoice(Box<ConversionsChoice>),
     /// Compute the conversions view again with the same choice.

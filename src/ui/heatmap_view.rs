@@ -580,6 +580,9 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
         if view.aggregating {
             ui.spinner();
             ui.label("Aggregating...");
+            if ui.button("Cancel").clicked() {
+                out.push(Command::CancelHeatmap);
+            }
         }
     });
     if let Some(e) = &view.error {

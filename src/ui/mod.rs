@@ -11,6 +11,7 @@ mod conversions_view;
 mod file_dialog;
 mod frame_stats;
 mod heatmap_view;
+mod lanes;
 mod panels;
 mod replay;
 mod signals_view;

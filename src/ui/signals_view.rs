@@ -402,6 +402,13 @@ fn thresholds_ui(view: &mut SignalsView, ui: &mut egui::Ui, out: &mut Vec<Comman
                 }
                 if view.recomputing {
                     ui.spinner();
+                    if ui
+                        .button("Cancel")
+                        .on_hover_text("Stop; the signals stay as they were")
+                        .clicked()
+                    {
+                        out.push(Command::CancelRecompute);
+                    }
                 }
             });
         });
