@@ -243,7 +243,7 @@ const SERIES: [egui::Color32; 7] = [
 
 /// The conversions view.
 pub fn conversions_ui(app: &mut App, ui: &mut egui::Ui) {
-    let view = &mut app.conversions;
+    let view = &mut app.state.conversions;
     let mut out = Vec::new();
     if !view.requested {
         out.push(Command::SetConversionsChoice(Box::new(view.choice.clone())));
@@ -282,7 +282,7 @@ pub fn conversions_ui(app: &mut App, ui: &mut egui::Ui) {
                 intent_ui(&report.intent, ui);
             });
     });
-    app.commands.extend(out);
+    app.state.commands.extend(out);
 }
 
 fn controls_ui(view: &ConversionsView, ui: &mut egui::Ui, out: &mut Vec<Command>) {

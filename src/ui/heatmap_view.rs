@@ -297,7 +297,7 @@ pub fn page_matches(choice: &str, url: &str) -> bool {
 
 /// The heatmap view: controls on the right, the map in the middle.
 pub fn heatmap_ui(app: &mut App, ui: &mut egui::Ui) {
-    let view = &mut app.heatmap;
+    let view = &mut app.state.heatmap;
     let mut out = Vec::new();
     if !view.pages_requested {
         out.push(Command::LoadHeatmapPages);
@@ -312,7 +312,7 @@ pub fn heatmap_ui(app: &mut App, ui: &mut egui::Ui) {
                 .show(ui, |ui| controls_ui(view, ui, &mut out));
         });
     egui::CentralPanel::default_margins().show(ui, |ui| map_ui(view, ui, &mut out));
-    app.commands.extend(out);
+    app.state.commands.extend(out);
 }
 
 fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {

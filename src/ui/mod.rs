@@ -15,6 +15,7 @@ mod lanes;
 mod panels;
 mod replay;
 mod signals_view;
+mod state;
 mod theme;
 
 pub use app::LoadedSession;
@@ -25,6 +26,7 @@ pub use file_dialog::{DialogPurpose, FileBrowser};
 pub use heatmap_view::{HeatmapChoice, HeatmapView};
 pub use replay::{Backdrop, ReplayPrefs, ReplayState, SideTab, StageMode, format_elapsed};
 pub use signals_view::{HotspotChoice, SignalsView};
+pub use state::{AppState, Effect};
 
 use std::path::PathBuf;
 

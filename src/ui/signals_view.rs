@@ -86,7 +86,7 @@ pub fn in_hotspot(signal: &StoredSignal, hotspot: &Hotspot) -> bool {
 
 /// The signals view.
 pub fn signals_ui(app: &mut App, ui: &mut egui::Ui) {
-    let view = &mut app.signals;
+    let view = &mut app.state.signals;
     let mut out = Vec::new();
     if !view.requested {
         out.push(Command::SetHotspotChoice(Box::new(view.choice.clone())));
@@ -105,7 +105,7 @@ pub fn signals_ui(app: &mut App, ui: &mut egui::Ui) {
                 });
         });
     egui::CentralPanel::default_margins().show(ui, |ui| table_ui(view, ui, &mut out));
-    app.commands.extend(out);
+    app.state.commands.extend(out);
 }
 
 fn table_ui(view: &SignalsView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
