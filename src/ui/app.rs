@@ -197,7 +197,7 @@ impl LoadedSession {
                     start_ms: s.start_ms,
                     end_ms: s.end_ms,
                     label,
-                    color: egui::Color32::from_rgb(r, g, b),
+                    color_rgb: [r, g, b],
                 }
             })
             .collect();
@@ -318,10 +318,23 @@ pub struct App {
     pub(crate) background: Background,
     /// Screenshot textures.
     pub(crate) textures: TextureCache,
+    /// The heatmap's textures.
+    map_textures: super::heatmap_view::MapTextures,
     frame_stats: Option<super::frame_stats::FrameStats>,
     /// The window's clear colour when panels are drawn transparent, see
     /// [`App::clear_with_panel_fill`].
     clear_fill: Option<egui::Color32>,
+}
+
+/// What the views get: the state to read (and edit where a widget edits it in place), and the
+/// screenshot textures; never the background threads. Views push [`super::Command`]s.
+pub struct ViewContext<'a> {
+    /// The app's state.
+    pub state: &'a mut AppState,
+    /// Screenshot textures, uploaded once each.
+    pub textures: &'a mut TextureCache,
+    /// The heatmap's textures.
+    pub map_textures: &'a mut super::heatmap_view::MapTextures,
 }
 
 impl std::ops::Deref for App {
@@ -353,6 +366,7 @@ impl App {
             state: AppState::new(start, prefs),
             background,
             textures: TextureCache::default(),
+            map_textures: super::heatmap_view::MapTextures::default(),
             frame_stats: super::frame_stats::FrameStats::from_env(),
             clear_fill: None,
         }
@@ -485,7 +499,12 @@ impl eframe::App for App {
                 open_first: true,
             });
         }
-        panels::show(self, ui);
+        let mut view = ViewContext {
+            state: &mut self.state,
+            textures: &mut self.textures,
+            map_textures: &mut self.map_textures,
+        };
+        panels::show(&mut view, ui);
         self.apply_commands(&ctx);
     }
 

@@ -6,7 +6,7 @@
 use egui::RichText;
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use super::app::{App, ListFilter};
+use super::app::{ListFilter, ViewContext};
 use super::command::Command;
 use super::theme;
 use crate::analysis::conversions::{
@@ -242,7 +242,7 @@ const SERIES: [egui::Color32; 7] = [
 ];
 
 /// The conversions view.
-pub fn conversions_ui(app: &mut App, ui: &mut egui::Ui) {
+pub fn conversions_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     let view = &mut app.state.conversions;
     let mut out = Vec::new();
     if !view.requested {

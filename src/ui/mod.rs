@@ -1,8 +1,9 @@
 //! The egui desktop app. The only module that uses egui.
 //!
-//! Structure: [`App`] owns the state; panels read it and push [`Command`]s; `App::apply` carries
-//! them out in one place each frame. Library access, imports and file dialogs run on named
-//! background threads ([`background`]); the UI thread never touches SQLite.
+//! Structure: [`AppState`] holds the state and applies [`Command`]s and background results,
+//! returning [`Effect`]s; [`App`] carries the effects out on named background threads (a read
+//! pool and a write queue for the library, imports, renders, file dialogs) and draws the views,
+//! which read a `ViewContext` and push commands. The UI thread never touches SQLite.
 
 mod app;
 mod background;

@@ -3,7 +3,7 @@
 use egui::{Align, Layout, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use super::app::{App, ListFilter, LoadedSession, SortChoice};
+use super::app::{ListFilter, LoadedSession, SortChoice, ViewContext};
 use super::command::{Command, MainView};
 use super::theme;
 use crate::analysis;
@@ -23,7 +23,7 @@ pub(super) const SIGNAL_KINDS: &[&str] = &[
 ];
 
 /// Lays out the whole window: side and bottom panels first, the central panel last.
-pub fn show(app: &mut App, ui: &mut egui::Ui) {
+pub fn show(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     damaged_library_ui(app, ui);
     if let Some(browser) = &mut app.state.file_browser {
         let outcome = super::file_dialog::file_browser_ui(browser, ui.ctx());
@@ -88,7 +88,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     }
 }
 
-fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
+fn menu_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             if ui.button("Open…").clicked() {
@@ -125,7 +125,7 @@ fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
     });
 }
 
-fn status_bar_ui(app: &mut App, ui: &mut egui::Ui) {
+fn status_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         // The words go beside the bar, not on it: they are longer than a status-bar-sized bar.
         let mut progress = |fraction: f32, words: String| {
@@ -190,6 +190,7 @@ fn status_bar_ui(app: &mut App, ui: &mut egui::Ui) {
                 ui.separator();
             }
             let sessions = app
+                .state
                 .library_sessions
                 .map_or_else(|| "opening…".to_owned(), |n| format!("{n} sessions"));
             let name = app.state.library_path.file_name().map_or_else(
@@ -204,7 +205,7 @@ fn status_bar_ui(app: &mut App, ui: &mut egui::Ui) {
 
 /// The damaged-library dialog: what happened, and the choice to rebuild from the original
 /// recordings or start a new library; either way the damaged file is kept.
-fn damaged_library_ui(app: &mut App, ui: &egui::Ui) {
+fn damaged_library_ui(app: &mut ViewContext<'_>, ui: &egui::Ui) {
     let Some(damaged) = &app.state.damaged_library else {
         return;
     };
@@ -258,7 +259,7 @@ fn damaged_library_ui(app: &mut App, ui: &egui::Ui) {
 }
 
 /// The full list of errors, opened from the status bar.
-fn error_list_ui(app: &mut App, ctx: &egui::Context) {
+fn error_list_ui(app: &mut ViewContext<'_>, ctx: &egui::Context) {
     if !app.state.show_error_list {
         return;
     }
@@ -284,7 +285,7 @@ fn error_list_ui(app: &mut App, ctx: &egui::Context) {
     }
 }
 
-fn errors_ui(app: &mut App, ui: &mut egui::Ui) {
+fn errors_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     if app.state.errors.is_empty() {
         return;
     }
@@ -478,7 +479,7 @@ fn filters_ui(
         });
 }
 
-fn session_list_ui(app: &mut App, ui: &mut egui::Ui) {
+fn session_list_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     ui.add_space(4.0);
     ui.heading("Sessions");
     let mut filter = app.state.prefs.filter.clone();
@@ -605,7 +606,7 @@ fn session_row_ui(
     response.on_hover_text(hover)
 }
 
-fn empty_state_ui(app: &App, ui: &mut egui::Ui) {
+fn empty_state_ui(app: &ViewContext<'_>, ui: &mut egui::Ui) {
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() * 0.3);
         ui.heading("No session selected");

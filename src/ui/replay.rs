@@ -10,7 +10,7 @@ use std::sync::Arc;
 use egui::{Align2, Color32, FontId, Key, Modifiers, Pos2, Rect, RichText, Sense, Stroke, Vec2};
 use serde::{Deserialize, Serialize};
 
-use super::app::{App, LoadedSession};
+use super::app::{LoadedSession, ViewContext};
 use super::command::Command;
 use super::theme;
 use crate::model::{EventKind, PagePos, PointerType, time};
@@ -416,7 +416,7 @@ fn click_color(click: &ClickMark) -> Color32 {
 }
 
 /// Keyboard shortcuts, turned into commands (only when no text field has focus).
-pub fn keyboard(app: &mut App, ui: &egui::Ui) {
+pub fn keyboard(app: &mut ViewContext<'_>, ui: &egui::Ui) {
     if ui.ctx().egui_wants_keyboard_input() || app.state.replay.is_none() {
         return;
     }
@@ -475,7 +475,7 @@ pub fn keyboard(app: &mut App, ui: &egui::Ui) {
 }
 
 /// The controls row and the timeline (bottom of the replay).
-pub fn controls_ui(app: &mut App, ui: &mut egui::Ui) {
+pub fn controls_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     let (Some(session), Some(replay)) = (&app.state.session, &mut app.state.replay) else {
         return;
     };
@@ -668,8 +668,8 @@ pub struct SignalMark {
     pub end_ms: i64,
     /// Short label, e.g. "Rage click (5)".
     pub label: String,
-    /// Colour.
-    pub color: Color32,
+    /// Colour, sRGB.
+    pub color_rgb: [u8; 3],
 }
 
 fn timeline_ui(
@@ -832,7 +832,8 @@ fn timeline_ui(
                 activity_row.top() + 8.0,
             ),
         );
-        painter.rect_filled(r, 2.0, s.color);
+        let [red, green, blue] = s.color_rgb;
+        painter.rect_filled(r, 2.0, Color32::from_rgb(red, green, blue));
         hover_items.push((r.center().x, s.label.as_str().into()));
     }
     for note in &session.notes {
@@ -935,7 +936,7 @@ const RENDER_FETCH_HINT: &str = "Let Chromium download the page's images, fonts 
      the network; off by default (and at every start), when no request leaves the machine";
 
 /// The stage: screenshot, viewport, cursor, trail and clicks at the clock's time.
-pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
+pub fn stage_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     let (Some(session), Some(replay)) = (&app.state.session, &mut app.state.replay) else {
         return;
     };
@@ -1053,7 +1054,7 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
             draw_page(
                 ui.ctx(),
                 &painter,
-                &mut app.textures,
+                app.textures,
                 &backdrop,
                 page,
                 map,
@@ -1110,7 +1111,7 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
                     draw_page(
                         ui.ctx(),
                         &painter,
-                        &mut app.textures,
+                        app.textures,
                         &backdrop,
                         page,
                         map,
@@ -1320,7 +1321,7 @@ fn draw_overlays(painter: &egui::Painter, frame: &Frame<'_>, map: ScreenFromPage
 }
 
 /// The side panel: session facts, then the event list or the notes.
-pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
+pub fn side_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     let (Some(session), Some(replay)) = (&app.state.session, &mut app.state.replay) else {
         return;
     };
@@ -1601,7 +1602,7 @@ pub enum SideTab {
 }
 
 /// The `?` overlay listing keyboard shortcuts.
-pub fn help_ui(app: &mut App, ctx: &egui::Context) {
+pub fn help_ui(app: &mut ViewContext<'_>, ctx: &egui::Context) {
     let Some(replay) = &app.state.replay else {
         return;
     };
@@ -1713,7 +1714,7 @@ impl ElementDefinition {
 
 /// The "Define event from this element" window: name the click, match by selector or text,
 /// and see at once how many sessions did it.
-pub fn element_definition_ui(app: &App, ctx: &egui::Context, out: &mut Vec<Command>) {
+pub fn element_definition_ui(app: &ViewContext<'_>, ctx: &egui::Context, out: &mut Vec<Command>) {
     let Some(form) = &app.state.element_definition else {
         return;
     };

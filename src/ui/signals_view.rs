@@ -4,7 +4,7 @@
 
 use egui::RichText;
 
-use super::app::App;
+use super::app::ViewContext;
 use super::command::Command;
 use super::heatmap_view::HeatmapChoice;
 use super::theme;
@@ -85,7 +85,7 @@ pub fn in_hotspot(signal: &StoredSignal, hotspot: &Hotspot) -> bool {
 }
 
 /// The signals view.
-pub fn signals_ui(app: &mut App, ui: &mut egui::Ui) {
+pub fn signals_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     let view = &mut app.state.signals;
     let mut out = Vec::new();
     if !view.requested {

@@ -26,6 +26,9 @@ use crate::render::compare::CompareLayout;
 use crate::render::heatmap::RenderSettings;
 use crate::store::{SessionFilter, SessionRow};
 
+/// Signal stepping lands this long before a signal, so its build-up is visible, ms.
+const SIGNAL_LEAD_MS: i64 = 1_000;
+
 /// Something the state asks the outside world to do.
 #[derive(Debug)]
 pub enum Effect {
@@ -847,21 +850,20 @@ impl AppState {
                     let next = command == Command::NextSignal;
                     if let (Some(session), Some(replay)) = (&self.session, &mut self.replay) {
                         let now = replay.clock.current_ms();
+                        // Compared by where a step lands (a moment before the signal), so a
+                        // second step moves on instead of landing on the same signal again.
+                        let lands = |s: &&super::replay::SignalMark| s.start_ms - SIGNAL_LEAD_MS;
                         let target = if next {
-                            session.signals.iter().find(|s| s.start_ms > now + 250)
+                            session.signals.iter().find(|s| lands(s) > now + 250)
                         } else {
-                            session
-                                .signals
-                                .iter()
-                                .rev()
-                                .find(|s| s.start_ms < now - 250)
+                            session.signals.iter().rev().find(|s| lands(s) < now - 250)
                         };
                         match target {
                             Some(signal) => {
                                 // Land a moment before the signal so its build-up is visible.
                                 replay
                                     .clock
-                                    .apply(PlaybackCommand::Seek(signal.start_ms - 1_000));
+                                    .apply(PlaybackCommand::Seek(signal.start_ms - SIGNAL_LEAD_MS));
                                 self.replay_message = Some(signal.label.clone());
                             }
                             None => {
@@ -1222,5 +1224,372 @@ impl AppState {
                 view.compared.clone().map(|c| (c, view.compare_layout)),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::signals::SignalKind;
+    use crate::model::DeviceClass;
+    use crate::playback::PlayState;
+    use crate::store::StoredSignal;
+
+    fn state() -> AppState {
+        let mut state = AppState::new(
+            StartOptions {
+                library_path: PathBuf::from("library.sqlite"),
+                ..StartOptions::default()
+            },
+            Prefs::default(),
+        );
+        // What App::new's first frame applies.
+        for command in std::mem::take(&mut state.commands) {
+            state.apply(command);
+        }
+        state.on_result(JobResult::Opened { num_sessions: 3 });
+        state
+    }
+
+    fn list_query(effects: &[Effect]) -> Option<(u64, SessionFilter, u64)> {
+        effects.iter().find_map(|e| match e {
+            Effect::Query(Query::List {
+                generation,
+                filter,
+                offset,
+                ..
+            }) => Some((*generation, filter.clone(), *offset)),
+            _ => None,
+        })
+    }
+
+    fn row(id: &str) -> SessionRow {
+        SessionRow {
+            session_id: id.to_owned(),
+            started_at_ms: 0,
+            duration_ms: 0,
+            device: DeviceClass::Desktop,
+            viewport_width: 1440,
+            viewport_height: 900,
+            source: crate::model::Channel::Direct,
+            utm_source: None,
+            pages: Vec::new(),
+            num_clicks: 0,
+            num_events: 0,
+            converted: false,
+            revenue: None,
+            signals: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// A recorded sample session, loaded as the query thread loads one, with two signals.
+    fn loaded() -> Box<LoadedSession> {
+        let path = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample_sessions/rrweb/calm-help-desktop.json"
+        ));
+        let session = crate::format::load_path(&path, &crate::format::ReadOptions::default())
+            .expect("sample")
+            .sessions
+            .remove(0);
+        let t0 = session.started_at_ms;
+        let signal = |offset_ms: i64| StoredSignal {
+            session_id: session.session_id.clone(),
+            kind: SignalKind::RageClick,
+            page_url: session.pages[0].url.clone(),
+            page_index: 0,
+            start_ms: t0 + offset_ms,
+            end_ms: t0 + offset_ms + 500,
+            x: None,
+            y: None,
+            num_clicks: 3,
+            target: None,
+            severity: 1.0,
+            detail: None,
+        };
+        let signals = [signal(5_000), signal(12_000)];
+        let backdrops = vec![super::super::replay::Backdrop::Missing; session.pages.len()];
+        Box::new(LoadedSession::new(session, backdrops, Vec::new(), &signals))
+    }
+
+    fn open(state: &mut AppState) -> (String, i64) {
+        let session = loaded();
+        let (id, t0) = (session.session_id.clone(), session.started_at_ms);
+        state.apply(Command::SelectSession(id.clone()));
+        state.on_result(JobResult::Session(id.clone(), Ok(session)));
+        assert!(state.replay.is_some());
+        (id, t0)
+    }
+
+    fn clock_ms(state: &AppState) -> i64 {
+        state.replay.as_ref().expect("replay").clock.current_ms()
+    }
+
+    #[test]
+    fn a_filter_change_asks_a_new_list_and_older_answers_are_ignored() {
+        let mut s = state();
+        assert!(s.list_loading);
+        let filter = ListFilter {
+            device: Some(DeviceClass::Mobile),
+            ..ListFilter::default()
+        };
+        let effects = s.apply(Command::SetFilter(filter.clone()));
+        let (generation, session_filter, offset) = list_query(&effects).expect("list query");
+        assert_eq!(session_filter.device, Some(DeviceClass::Mobile));
+        assert_eq!(offset, 0);
+        assert!(
+            s.apply(Command::SetFilter(filter)).is_empty(),
+            "the same filter asks nothing"
+        );
+        s.on_result(JobResult::List {
+            generation: generation - 1,
+            offset: 0,
+            rows: vec![row("stale")],
+            total: 9,
+        });
+        assert!(
+            s.rows.is_empty() && s.list_loading,
+            "an older answer is dropped"
+        );
+        s.on_result(JobResult::List {
+            generation,
+            offset: 0,
+            rows: vec![row("m1"), row("m2")],
+            total: 3,
+        });
+        assert_eq!((s.rows.len(), s.total, s.list_loading), (2, 3, false));
+        let more = s.apply(Command::LoadMore);
+        assert_eq!(list_query(&more).map(|q| q.2), Some(2), "the next page");
+        s.on_result(JobResult::List {
+            generation,
+            offset: 2,
+            rows: vec![row("m3")],
+            total: 3,
+        });
+        assert_eq!(s.rows.len(), 3);
+        assert!(s.apply(Command::LoadMore).is_empty(), "all rows are in");
+    }
+
+    #[test]
+    fn selecting_loads_once_and_only_the_selected_answer_counts() {
+        let mut s = state();
+        let effects = s.apply(Command::SelectSession("a".to_owned()));
+        assert!(matches!(&effects[..], [Effect::Query(Query::Load(id))] if id == "a"));
+        assert!(s.apply(Command::SelectSession("a".to_owned())).is_empty());
+        s.on_result(JobResult::Session("b".to_owned(), Ok(loaded())));
+        assert!(
+            s.session.is_none(),
+            "an answer for another session is ignored"
+        );
+        s.on_result(JobResult::Session("a".to_owned(), Err("gone".to_owned())));
+        assert_eq!(s.selected, None);
+        assert_eq!(s.errors, ["could not open session a: gone"]);
+        let (id, _) = open(&mut s);
+        assert_eq!(s.prefs.last_session, Some(id));
+        assert!(!s.is_idle(), "the first list is still out");
+        s.on_result(JobResult::List {
+            generation: 1,
+            offset: 0,
+            rows: vec![row("a")],
+            total: 1,
+        });
+        assert!(s.is_idle());
+    }
+
+    #[test]
+    fn playback_commands_drive_the_clock_and_are_kept_in_the_preferences() {
+        let mut s = state();
+        let (_, t0) = open(&mut s);
+        s.apply(Command::Playback(PlaybackCommand::SetSpeed(4.0)));
+        s.apply(Command::Playback(PlaybackCommand::Seek(t0 + 3_000)));
+        s.apply(Command::Playback(PlaybackCommand::Play));
+        let replay = s.replay.as_ref().expect("replay");
+        assert_eq!(replay.clock.state(), PlayState::Playing);
+        assert_eq!(replay.clock.current_ms(), t0 + 3_000);
+        assert!((s.prefs.replay.speed - 4.0).abs() < f32::EPSILON);
+        s.apply(Command::ToggleStageMode);
+        assert_eq!(s.prefs.replay.mode, StageMode::WholePage);
+        s.apply(Command::SetTrail {
+            show: true,
+            trail_ms: 60_000,
+        });
+        assert_eq!(s.prefs.replay.trail_ms, 10_000, "clamped");
+    }
+
+    #[test]
+    fn signal_stepping_lands_before_each_signal_and_says_when_there_are_no_more() {
+        let mut s = state();
+        let (_, t0) = open(&mut s);
+        s.apply(Command::NextSignal);
+        assert_eq!(clock_ms(&s), t0 + 4_000, "a second before the first signal");
+        assert!(
+            s.replay_message
+                .as_deref()
+                .is_some_and(|m| m.contains("Rage"))
+        );
+        s.apply(Command::NextSignal);
+        assert_eq!(clock_ms(&s), t0 + 11_000);
+        s.apply(Command::NextSignal);
+        assert_eq!(clock_ms(&s), t0 + 11_000, "no signal after the last");
+        assert_eq!(
+            s.replay_message.as_deref(),
+            Some("No more signals after this moment")
+        );
+        s.apply(Command::PreviousSignal);
+        assert_eq!(clock_ms(&s), t0 + 4_000);
+        s.apply(Command::PreviousSignal);
+        assert_eq!(
+            s.replay_message.as_deref(),
+            Some("No signals before this moment")
+        );
+    }
+
+    #[test]
+    fn switching_to_an_analysis_view_pauses_the_replay_and_open_at_comes_back() {
+        let mut s = state();
+        let (id, t0) = open(&mut s);
+        s.apply(Command::Playback(PlaybackCommand::Play));
+        s.apply(Command::SetView(MainView::Heatmaps));
+        assert_eq!(s.prefs.view, MainView::Heatmaps);
+        assert_eq!(
+            s.replay.as_ref().map(|r| r.clock.state()),
+            Some(PlayState::Paused)
+        );
+        let effects = s.apply(Command::OpenSessionAt {
+            session_id: id,
+            timestamp_ms: t0 + 7_000,
+        });
+        assert!(effects.is_empty(), "the open session is not loaded again");
+        assert_eq!(s.prefs.view, MainView::Sessions);
+        assert_eq!(clock_ms(&s), t0 + 7_000);
+
+        // Another session: loaded first, then sought.
+        let effects = s.apply(Command::OpenSessionAt {
+            session_id: "other".to_owned(),
+            timestamp_ms: 42,
+        });
+        assert!(effects.is_empty());
+        assert_eq!(s.commands, [Command::SelectSession("other".to_owned())]);
+    }
+
+    #[test]
+    fn a_damaged_library_opens_the_dialog_rebuilds_and_reopens() {
+        let mut s = state();
+        s.on_result(JobResult::LibraryDamaged("malformed".to_owned()));
+        assert_eq!(
+            s.damaged_library.as_ref().map(|d| d.problem.as_str()),
+            Some("malformed")
+        );
+        let effects = s.apply(Command::RebuildLibrary { fresh: false });
+        assert!(matches!(
+            &effects[..],
+            [Effect::RebuildLibrary { fresh: false }]
+        ));
+        assert!(s.damaged_library.as_ref().is_some_and(|d| d.busy));
+        let effects = s.on_result(JobResult::Rebuilt {
+            fresh: false,
+            result: Ok(crate::store::RebuildReport {
+                sessions: 19,
+                files_reimported: 19,
+                damaged_kept_at: "kept".to_owned(),
+                ..crate::store::RebuildReport::default()
+            }),
+        });
+        assert!(matches!(&effects[..], [Effect::ReopenLibrary]));
+        assert!(s.commands.contains(&Command::RefreshList));
+        let damaged = s.damaged_library.clone().expect("dialog");
+        assert!(!damaged.busy);
+        assert!(
+            damaged
+                .outcome
+                .is_some_and(|o| o.contains("19 sessions from 19 original recordings"))
+        );
+        s.apply(Command::CloseLibraryDialog);
+        assert!(s.damaged_library.is_none());
+
+        s.on_result(JobResult::LibraryDamaged("again".to_owned()));
+        s.apply(Command::RebuildLibrary { fresh: true });
+        let effects = s.on_result(JobResult::Rebuilt {
+            fresh: true,
+            result: Err("disk full".to_owned()),
+        });
+        assert!(effects.is_empty(), "a failed rebuild reopens nothing");
+        assert_eq!(
+            s.damaged_library.and_then(|d| d.outcome).as_deref(),
+            Some("The rebuild failed: disk full")
+        );
+    }
+
+    #[test]
+    fn imports_one_at_a_time_and_errors_and_dialogs_reach_the_user() {
+        let mut s = state();
+        let effects = s.apply(Command::Import {
+            paths: vec![PathBuf::from("a.json")],
+            open_first: true,
+        });
+        assert!(matches!(
+            &effects[..],
+            [Effect::Import {
+                open_first: true,
+                ..
+            }]
+        ));
+        assert!(
+            s.apply(Command::Import {
+                paths: vec![PathBuf::from("b.json")],
+                open_first: false,
+            })
+            .is_empty()
+        );
+        assert_eq!(s.errors.len(), 1, "a second import is refused, and said so");
+        s.on_result(JobResult::Error(
+            "reading the conversion goal: locked".to_owned(),
+        ));
+        assert_eq!(s.errors.len(), 2);
+        s.apply(Command::DismissError);
+        assert!(s.errors.is_empty());
+
+        s.on_result(JobResult::DialogFallback {
+            purpose: DialogPurpose::OpenFiles,
+            reason: "no portal".to_owned(),
+        });
+        assert!(s.file_browser.is_some());
+        assert_eq!(s.dialog_notice.as_deref(), Some("no portal"));
+        let effects = s.apply(Command::FileDialogAnswer(Some(vec![PathBuf::from(
+            "c.json",
+        )])));
+        assert!(matches!(
+            &effects[..],
+            [Effect::CompleteDialog { purpose: DialogPurpose::OpenFiles, answer: Some(a) }] if a.len() == 1
+        ));
+        assert!(s.file_browser.is_none());
+    }
+
+    #[test]
+    fn a_superseded_heatmap_is_ignored_and_a_cancel_stops_it() {
+        let mut s = state();
+        let choice = super::super::heatmap_view::HeatmapChoice {
+            page: "http://shop.test/".to_owned(),
+            ..Default::default()
+        };
+        let effects = s.apply(Command::SetHeatmapChoice(Box::new(choice)));
+        let Some(Effect::Query(Query::Heatmap { generation, .. })) = effects.first() else {
+            panic!("no aggregation asked: {effects:?}");
+        };
+        let generation = *generation;
+        assert!(s.heatmap.aggregating);
+        let effects = s.apply(Command::CancelHeatmap);
+        assert!(matches!(&effects[..], [Effect::Cancel(JobKind::Heatmap)]));
+        assert!(!s.heatmap.aggregating);
+        s.on_result(JobResult::Heatmap {
+            generation,
+            result: Err("late".to_owned()),
+            compared: None,
+        });
+        assert_eq!(
+            s.heatmap.error.as_deref(),
+            Some("Aggregation cancelled"),
+            "the answer of the cancelled aggregation is ignored"
+        );
     }
 }
