@@ -148,6 +148,59 @@ fn bad_file_shows_an_error_and_imports_nothing() {
     assert!(h.state().errors.is_empty());
 }
 
+/// Where the system file dialog cannot open, File > Open… shows the in-app one (the status bar
+/// says why), and what it picks is imported and opened; errors show in the status bar of every
+/// view, not only in the session view's banner.
+#[test]
+fn file_open_falls_back_to_the_in_app_dialog_and_errors_reach_every_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = dir.path().join("recordings");
+    std::fs::create_dir(&recordings).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample_sessions/rrweb/calm-help-desktop.json"
+        ),
+        recordings.join("calm-help-desktop.json"),
+    )
+    .unwrap();
+    let bad = dir.path().join("broken.session.json");
+    std::fs::write(&bad, b"{").unwrap();
+    let mut h = harness(dir.path().join("library.sqlite"), vec![bad]);
+    settle(&mut h);
+    assert_eq!(h.state().errors.len(), 1, "{:?}", h.state().errors);
+    h.state_mut()
+        .use_builtin_file_dialog("no system dialog in this test");
+
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Open…").click();
+    step_until(&mut h, "the in-app dialog", |app| {
+        app.file_browser.is_some()
+    });
+    h.get_by_label_contains("Built-in file dialog: no system dialog in this test");
+    h.state_mut()
+        .file_browser
+        .as_mut()
+        .unwrap()
+        .open_dir(recordings);
+    h.run_steps(2);
+    h.get_by_label("calm-help-desktop.json").click();
+    h.run_steps(2);
+    h.get_by_label("1 selected");
+    h.get_by_label("Open").click();
+    h.run_steps(2);
+    assert!(h.state().file_browser.is_none());
+    step_until(&mut h, "the picked recording opens", |app| {
+        app.session.is_some()
+    });
+    assert_eq!(h.state().total, 1);
+
+    h.get_by_label("Heatmaps").click();
+    h.run_steps(3);
+    h.get_by_label_contains("⚠");
+}
+
 /// Opens a real rrweb recording of the demo shop (imported at first start).
 fn open_replay(dir: &std::path::Path, id: &str, at_ms: Option<i64>) -> Harness<'static, App> {
     let mut h = harness_opening(dir.join("library.sqlite"), Vec::new(), Some(id), at_ms);

@@ -1,26 +1,21 @@
 //! The app state, the per-frame flow, and the one place commands are applied.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::background::{Background, JobResult, Query};
+use super::background::Background;
 use super::command::{Command, MainView};
-use super::conversions_view::ConversionsView;
-use super::heatmap_view::HeatmapView;
-use super::replay::{
-    Backdrop, MarkerKind, ReplayPrefs, ReplayState, SideTab, SignalMark, StageMode, TextureCache,
-};
-use super::signals_view::SignalsView;
+use super::replay::{Backdrop, MarkerKind, ReplayPrefs, SideTab, SignalMark, TextureCache};
+use super::state::{AppState, Effect};
 use super::{StartOptions, panels};
 use crate::analysis::signals::SignalKind;
 use crate::model::{DeviceClass, EventKind, Note, Session, time};
-use crate::playback::{ClickAnnotation, ClickMarkKind, FrameIndex, PlaybackCommand};
-use crate::store::{ImportProgress, SessionFilter, SessionRow, SessionSort, StoredSignal};
+use crate::playback::{ClickAnnotation, ClickMarkKind, FrameIndex};
+use crate::store::{ImportProgress, SessionFilter, SessionSort, StoredSignal};
 
 /// Rows fetched per page of the session list.
-const PAGE_ROWS: u64 = 200;
+pub(super) const PAGE_ROWS: u64 = 200;
 
 /// The session list filter as the UI edits it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -79,7 +74,7 @@ impl SortChoice {
         }
     }
 
-    fn sort(self) -> SessionSort {
+    pub(super) fn sort(self) -> SessionSort {
         match self {
             Self::Newest => SessionSort::NewestFirst,
             Self::Oldest => SessionSort::OldestFirst,
@@ -116,7 +111,7 @@ impl ListFilter {
 }
 
 /// A loaded session with everything the session view and the replay show, computed once on
-/// the query thread (never per frame on the UI thread). Derefs to the [`Session`].
+/// a library read thread (never per frame on the UI thread). Derefs to the [`Session`].
 #[derive(Clone, Debug)]
 pub struct LoadedSession {
     /// The session.
@@ -202,7 +197,7 @@ impl LoadedSession {
                     start_ms: s.start_ms,
                     end_ms: s.end_ms,
                     label,
-                    color: egui::Color32::from_rgb(r, g, b),
+                    color_rgb: [r, g, b],
                 }
             })
             .collect();
@@ -316,64 +311,44 @@ pub struct ImportStatus {
     pub simulated: Option<(usize, usize)>,
 }
 
-/// The SessionLens app.
+/// The SessionLens app: the [`AppState`] (derefs to it) and what needs egui or threads.
 pub struct App {
-    /// Preferences (persisted).
-    pub prefs: Prefs,
-    /// The library file.
-    pub library_path: PathBuf,
+    /// The state and its transitions.
+    pub state: AppState,
     pub(crate) background: Background,
-    /// Sessions in the library (unfiltered), once known.
-    pub library_sessions: Option<u64>,
-    /// Rows of the session list loaded so far.
-    pub rows: Vec<SessionRow>,
-    /// Sessions matching the filter.
-    pub total: u64,
-    list_generation: u64,
-    /// True while a list query is out.
-    pub list_loading: bool,
-    /// The selected session id.
-    pub selected: Option<String>,
-    /// The loaded selected session.
-    pub session: Option<LoadedSession>,
-    /// The replay of the loaded session.
-    pub replay: Option<ReplayState>,
     /// Screenshot textures.
     pub(crate) textures: TextureCache,
-    /// The side panel tab shown.
-    pub side_tab: SideTab,
-    /// The "Define event from this element" window, while it is open.
-    pub element_definition: Option<super::replay::ElementDefinition>,
-    /// The damaged-library dialog, while it is open.
-    pub damaged_library: Option<DamagedLibrary>,
-    /// Typed values shown in the replay (never persisted: every start masks them again).
-    pub reveal_typed_values: bool,
-    /// A one-line message about the replay (a skipped span, no more signals).
-    pub replay_message: Option<String>,
+    /// The heatmap's textures.
+    map_textures: super::heatmap_view::MapTextures,
     frame_stats: Option<super::frame_stats::FrameStats>,
     /// The window's clear colour when panels are drawn transparent, see
     /// [`App::clear_with_panel_fill`].
     clear_fill: Option<egui::Color32>,
-    /// The heatmap view.
-    pub heatmap: HeatmapView,
-    /// The signals view.
-    pub signals: SignalsView,
-    /// The conversions view.
-    pub conversions: ConversionsView,
-    /// A seek to apply when this session has loaded: `(session_id, epoch ms)`.
-    pending_seek: Option<(String, i64)>,
-    /// A running import.
-    pub import: Option<ImportStatus>,
-    /// The last import's summary line.
-    pub last_import: Option<String>,
-    /// Errors to show (newest last).
-    pub errors: Vec<String>,
-    /// Commands pushed by panels this frame.
-    pub commands: Vec<Command>,
-    start: StartOptions,
-    open_first_after_import: bool,
-    /// A session asked for at start that was not there yet while the first import ran.
-    open_after_import: Option<String>,
+}
+
+/// What the views get: the state to read (and edit where a widget edits it in place), and the
+/// screenshot textures; never the background threads. Views push [`super::Command`]s.
+pub struct ViewContext<'a> {
+    /// The app's state.
+    pub state: &'a mut AppState,
+    /// Screenshot textures, uploaded once each.
+    pub textures: &'a mut TextureCache,
+    /// The heatmap's textures.
+    pub map_textures: &'a mut super::heatmap_view::MapTextures,
+}
+
+impl std::ops::Deref for App {
+    type Target = AppState;
+
+    fn deref(&self) -> &AppState {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for App {
+    fn deref_mut(&mut self) -> &mut AppState {
+        &mut self.state
+    }
 }
 
 impl App {
@@ -386,945 +361,82 @@ impl App {
         let prefs: Prefs = storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
-        let mut prefs = prefs;
-        if start.open_session.is_some() || !start.files.is_empty() {
-            // Asked to open a session: show it, whatever view was left open last time.
-            prefs.view = MainView::Sessions;
-        }
-        let side_tab = prefs.side_tab;
         let background = Background::start(ctx, start.library_path.clone());
-        let mut app = Self {
-            prefs,
-            library_path: start.library_path.clone(),
+        Self {
+            state: AppState::new(start, prefs),
             background,
-            library_sessions: None,
-            rows: Vec::new(),
-            total: 0,
-            list_generation: 0,
-            list_loading: false,
-            selected: None,
-            session: None,
-            replay: None,
             textures: TextureCache::default(),
-            side_tab,
-            reveal_typed_values: false,
-            damaged_library: None,
-            element_definition: None,
-            replay_message: None,
+            map_textures: super::heatmap_view::MapTextures::default(),
             frame_stats: super::frame_stats::FrameStats::from_env(),
             clear_fill: None,
-            heatmap: HeatmapView::default(),
-            signals: SignalsView::default(),
-            conversions: ConversionsView::default(),
-            pending_seek: None,
-            import: None,
-            last_import: None,
-            errors: Vec::new(),
-            commands: Vec::new(),
-            start,
-            open_first_after_import: false,
-            open_after_import: None,
-        };
-        if !app.start.files.is_empty() {
-            app.commands.push(Command::Import {
-                paths: app.start.files.clone(),
-                open_first: true,
-            });
         }
-        if let Some(id) = app.start.open_session.clone() {
-            app.commands.push(Command::SelectSession(id));
-        } else if let Some(id) = app.prefs.last_session.clone() {
-            app.commands.push(Command::SelectSession(id));
-        }
-        app.commands.push(Command::RefreshList);
-        app
+    }
+
+    /// Uses the in-app file dialog from now on without trying the system one (where the system
+    /// dialog is known to hang or misbehave, and in tests), saying `reason` in the status bar.
+    pub fn use_builtin_file_dialog(&mut self, reason: &str) {
+        self.background.use_builtin_dialog(reason.to_owned());
     }
 
     /// True when no background work is pending (for tests).
     #[must_use]
     pub fn is_idle(&self) -> bool {
-        let session_loading = self.selected.is_some() && self.session.is_none();
-        self.library_sessions.is_some()
-            && !self.list_loading
-            && !session_loading
-            && !self.background.import_running()
-            && self.import.is_none()
+        self.state.is_idle() && !self.background.import_running()
     }
 
-    fn handle_results(&mut self) {
+    fn handle_results(&mut self, ctx: &egui::Context) {
         for result in self.background.drain() {
-            match result {
-                JobResult::Opened { num_sessions } => {
-                    self.library_sessions = Some(num_sessions);
-                    if num_sessions == 0
-                        && self.start.files.is_empty()
-                        && let Some(samples) = super::sample_sessions_dir()
-                    {
-                        // First start: fill the empty library with the bundled samples.
-                        let assets = samples
-                            .parent()
-                            .map(|p| p.join("assets"))
-                            .filter(|p| p.join("demo-shop").is_dir());
-                        self.import = Some(ImportStatus::default());
-                        let simulate = (self.start.simulated_sessions > 0).then(|| {
-                            // Over the 30 days before today (midnight UTC), so every
-                            // start lies in the past and a restart the same day gives the
-                            // same sessions.
-                            let today = crate::demo::start_of_day_ms(crate::store::now_ms());
-                            crate::demo::GenerateOptions {
-                                sessions: self.start.simulated_sessions,
-                                seed: 1,
-                                end_ms: today,
-                                days: 30,
-                            }
-                        });
-                        self.background
-                            .import(vec![samples], false, assets, simulate);
-                    }
-                }
-                JobResult::List {
-                    generation,
-                    offset,
-                    rows,
-                    total,
-                } => {
-                    if generation == self.list_generation {
-                        if offset == 0 {
-                            self.rows = rows;
-                        } else {
-                            self.rows.extend(rows);
-                        }
-                        self.total = total;
-                        self.list_loading = false;
-                    }
-                }
-                JobResult::Session(id, loaded) => {
-                    if self.selected.as_deref() == Some(id.as_str()) {
-                        match loaded {
-                            Ok(session) => {
-                                let mut replay = ReplayState::new(&session, &self.prefs.replay);
-                                if self.start.open_session.as_deref() == Some(id.as_str())
-                                    && let Some(at) = self.start.open_at_ms.take()
-                                {
-                                    replay.clock.apply(PlaybackCommand::Seek(
-                                        session.started_at_ms.saturating_add(at),
-                                    ));
-                                }
-                                if let Some((seek_id, t)) = self.pending_seek.take() {
-                                    if seek_id == id {
-                                        replay.clock.apply(PlaybackCommand::Seek(t));
-                                    } else {
-                                        self.pending_seek = Some((seek_id, t));
-                                    }
-                                }
-                                self.prefs.last_session = Some(id);
-                                self.replay = Some(replay);
-                                self.replay_message = None;
-                                self.session = Some(*session);
-                            }
-                            Err(e) => {
-                                self.selected = None;
-                                if self.prefs.last_session.as_deref() == Some(id.as_str()) {
-                                    self.prefs.last_session = None;
-                                } else if self.import.is_some()
-                                    && self.start.open_session.as_deref() == Some(id.as_str())
-                                {
-                                    // The first-start import may still bring it: try again then.
-                                    self.open_after_import = Some(id);
-                                } else {
-                                    self.errors
-                                        .push(format!("could not open session {id}: {e}"));
-                                }
-                            }
-                        }
-                    }
-                }
-                JobResult::ImportProgress(progress) => {
-                    self.import = Some(ImportStatus {
-                        progress,
-                        simulated: None,
-                    })
-                }
-                JobResult::SimulateProgress(done, total) => {
-                    let progress = self.import.as_ref().map(|i| i.progress).unwrap_or_default();
-                    self.import = Some(ImportStatus {
-                        progress,
-                        simulated: Some((done, total)),
-                    });
-                }
-                JobResult::ImportDone {
-                    summary,
-                    simulated,
-                    open_first,
-                    screenshots_attached,
-                } => {
-                    self.import = None;
-                    // New pages, screenshots and event names: ask again when next shown.
-                    self.heatmap.pages_requested = false;
-                    self.conversions.requested = false;
-                    let mut line = format!(
-                        "Imported {} sessions from {} files ({} duplicates skipped, {} files failed)",
-                        summary.sessions_imported,
-                        summary.files.len(),
-                        summary.sessions_duplicate,
-                        summary.files_failed
-                    );
-                    if simulated > 0 {
-                        line.push_str(&format!(", {simulated} simulated sessions generated"));
-                    }
-                    if screenshots_attached > 0 {
-                        line.push_str(&format!(
-                            ", {screenshots_attached} page screenshots attached"
-                        ));
-                    }
-                    self.last_import = Some(line);
-                    for failed in summary.files.iter().filter_map(|f| f.error.as_ref()) {
-                        self.errors.push(failed.clone());
-                    }
-                    self.library_sessions = Some(
-                        self.library_sessions.unwrap_or(0)
-                            + summary.sessions_imported as u64
-                            + simulated as u64,
-                    );
-                    let first = summary
-                        .files
-                        .iter()
-                        .find_map(|f| f.session_ids.first().or(f.duplicate_ids.first()).cloned());
-                    if (open_first || self.open_first_after_import)
-                        && let Some(id) = first
-                    {
-                        self.commands.push(Command::SelectSession(id));
-                    }
-                    self.open_first_after_import = false;
-                    if let Some(id) = self.open_after_import.take() {
-                        self.commands.push(Command::SelectSession(id));
-                    }
-                    self.commands.push(Command::RefreshList);
-                }
-                JobResult::Picked { paths, open_first } => {
-                    if !paths.is_empty() {
-                        self.commands.push(Command::Import { paths, open_first });
-                    }
-                }
-                JobResult::Notes { session_id, notes } => {
-                    if let Some(session) = &mut self.session
-                        && session.session_id == session_id
-                    {
-                        session.notes = notes;
-                    }
-                }
-                JobResult::Exported(line) => self.replay_message = Some(line),
-                JobResult::MomentRendered {
-                    session_id,
-                    offset_ms,
-                    result,
-                } => self.moment_rendered(&session_id, offset_ms, result),
-                JobResult::HeatmapPages {
-                    groups,
-                    shots,
-                    events,
-                } => {
-                    let view = &mut self.heatmap;
-                    if view.choice.page.is_empty()
-                        && let Some(first) =
-                            groups.iter().find(|g| shots.iter().any(|s| s.url == g.url))
-                    {
-                        // Start on the most viewed page that has a screenshot.
-                        let mut choice = view.choice.clone();
-                        choice.page = first.url.clone();
-                        if let Some(w) = shots
-                            .iter()
-                            .filter(|s| s.url == first.url)
-                            .map(|s| s.layout_width)
-                            .max()
-                        {
-                            choice.layout_width = w;
-                        }
-                        self.commands
-                            .push(Command::SetHeatmapChoice(Box::new(choice)));
-                    }
-                    view.groups = groups;
-                    view.shots = shots;
-                    view.events = events;
-                }
-                JobResult::Heatmap {
-                    generation,
-                    result,
-                    compared,
-                } => {
-                    let view = &mut self.heatmap;
-                    if generation == view.generation {
-                        view.aggregating = false;
-                        view.compared = compared;
-                        match result {
-                            Ok((result, shot)) => {
-                                view.error = None;
-                                view.result = Some((result, shot));
-                                self.render_heatmap();
-                                self.query_sections(None, None);
-                            }
-                            Err(e) => {
-                                view.error = Some(e);
-                                view.result = None;
-                                view.image = None;
-                            }
-                        }
-                    }
-                }
-                JobResult::HeatmapImage { generation, image } => {
-                    self.heatmap.set_image(generation, image);
-                }
-                JobResult::Hotspots { generation, result } => {
-                    let view = &mut self.signals;
-                    if generation == view.generation {
-                        view.loading = false;
-                        match result {
-                            Ok(hotspots) => {
-                                view.hotspots = hotspots;
-                                view.error = None;
-                            }
-                            Err(e) => view.error = Some(e),
-                        }
-                    }
-                }
-                JobResult::SignalSettings(settings) => {
-                    let value = serde_json::to_value(*settings).ok();
-                    self.signals.settings_stored = value.clone();
-                    self.signals.settings_draft = value;
-                }
-                JobResult::Recomputed(result) => {
-                    self.signals.recomputing = false;
-                    match result {
-                        Ok(summary) => {
-                            self.replay_message = Some(format!(
-                                "Signals recomputed: {} signals in {} sessions",
-                                summary.signals, summary.sessions
-                            ));
-                            self.signals.settings_stored = self.signals.settings_draft.clone();
-                            let choice = self.signals.choice.clone();
-                            self.commands
-                                .push(Command::SetHotspotChoice(Box::new(choice)));
-                            self.commands.push(Command::RefreshList);
-                            if let Some(id) = self.selected.take() {
-                                // Reload the open session so its replay shows the new signals.
-                                self.session = None;
-                                self.replay = None;
-                                self.commands.push(Command::SelectSession(id));
-                            }
-                        }
-                        Err(e) => self.errors.push(format!("recomputing signals: {e}")),
-                    }
-                }
-                JobResult::HotspotSignals(list) => {
-                    if let Some((_, signals)) = &mut self.signals.selected {
-                        *signals = Some(list);
-                    }
-                }
-                JobResult::SpotMoments(moments) => {
-                    if let Some((_, list)) = &mut self.heatmap.spot {
-                        *list = Some(moments);
-                    }
-                }
-                JobResult::Conversions { generation, result } => {
-                    let view = &mut self.conversions;
-                    if generation == view.generation {
-                        view.loading = false;
-                        match result {
-                            Ok(report) => {
-                                if view.choice.steps.is_none() {
-                                    view.choice.steps = Some(report.steps.clone());
-                                }
-                                view.error = None;
-                                view.report = Some(*report);
-                            }
-                            Err(e) => view.error = Some(e),
-                        }
-                    }
-                }
-                JobResult::EventDefinitionChanged(result) => {
-                    if let Some(form) = &mut self.element_definition
-                        && form.defining
-                    {
-                        form.defining = false;
-                        form.outcome = Some(match &result {
-                            Ok(line) => line.clone(),
-                            Err(e) => format!("Failed: {e}"),
-                        });
-                    }
-                    let view = &mut self.conversions;
-                    view.defining = false;
-                    match result {
-                        Ok(line) => {
-                            view.message = Some(line);
-                            view.draft = Default::default();
-                        }
-                        Err(e) => view.message = Some(format!("Failed: {e}")),
-                    }
-                    // Event names changed: the heatmap's event filter and the report too.
-                    self.heatmap.pages_requested = false;
-                    self.commands.push(Command::RefreshConversions);
-                }
-                JobResult::Goal(goal) => {
-                    // A different goal (or the goal's event redefined): every view that counts
-                    // conversions asks again.
-                    let view = &mut self.conversions;
-                    let old_name = view.goal.as_ref().map(|g| g.name.clone());
-                    let changed = view.goal.as_ref().is_some_and(|g| *g != *goal);
-                    if let (Some(old_name), Some(report)) = (old_name, &view.report)
-                        && old_name != goal.name
-                    {
-                        // A funnel still on the old goal's default steps moves to the new one's.
-                        let known =
-                            |s: &String| report.definitions.iter().any(|(d, _)| d.name == *s);
-                        let old_defaults: Vec<String> =
-                            super::conversions_view::default_steps(&old_name)
-                                .into_iter()
-                                .filter(known)
-                                .collect();
-                        if view.choice.steps.as_ref() == Some(&old_defaults) {
-                            view.choice.steps = None;
-                        }
-                    }
-                    view.goal = Some(*goal);
-                    if changed {
-                        self.refresh_after_goal_changed();
-                    }
-                }
-                JobResult::GoalProgress(done, total) => {
-                    self.conversions.goal_progress = Some((done, total));
-                }
-                JobResult::GoalChanged(result) => {
-                    let view = &mut self.conversions;
-                    view.goal_progress = None;
-                    match result {
-                        Ok(line) => view.goal_message = Some(line),
-                        Err(e) => view.goal_message = Some(format!("Failed: {e}")),
-                    }
-                }
-                JobResult::Error(e) => self.errors.push(e),
-                JobResult::Sections(result) => match result {
-                    Ok(sections) => self.heatmap.sections = sections,
-                    Err(e) => self.errors.push(format!("sections: {e}")),
-                },
-                JobResult::ReportWritten(result) => {
-                    let view = &mut self.conversions;
-                    view.exporting = false;
-                    view.export_message = Some(match result {
-                        Ok(None) => "Report export cancelled".to_owned(),
-                        Ok(Some((dir, files, warnings))) => {
-                            let mut text = format!(
-                                "Report written: {files} files in {} (open summary.html)",
-                                dir.display()
-                            );
-                            if warnings > 0 {
-                                text.push_str(&format!(", {warnings} warnings in the summary"));
-                            }
-                            text
-                        }
-                        Err(e) => format!("Report failed: {e}"),
-                    });
-                }
-                JobResult::LibraryDamaged(problem) => {
-                    if self.damaged_library.is_none() {
-                        self.damaged_library = Some(DamagedLibrary {
-                            problem,
-                            ..DamagedLibrary::default()
-                        });
-                    }
-                }
-                JobResult::Rebuilt { fresh, result } => {
-                    let outcome = match result {
-                        Ok(report) if fresh => {
-                            // The empty library fills with the samples on opening, as on a
-                            // first start.
-                            self.background.reopen();
-                            self.commands.push(Command::RefreshList);
-                            format!(
-                                "A new, empty library was started. The damaged file is kept at {}.",
-                                report.damaged_kept_at
-                            )
-                        }
-                        Ok(report) => {
-                            self.background.reopen();
-                            self.commands.push(Command::RefreshList);
-                            let mut text = format!(
-                                "The library now holds {} sessions from {} original recordings. The damaged file is kept at {}.",
-                                report.sessions, report.files_reimported, report.damaged_kept_at
-                            );
-                            if !report.files_missing.is_empty() {
-                                text.push_str(&format!(
-                                    " {} recordings no longer exist where they were imported from.",
-                                    report.files_missing.len()
-                                ));
-                            }
-                            if report.sessions_without_file > 0 {
-                                text.push_str(&format!(
-                                    " {} sessions had no original file (generated samples) and are not rebuilt.",
-                                    report.sessions_without_file
-                                ));
-                            }
-                            text
-                        }
-                        Err(e) => format!("The rebuild failed: {e}"),
-                    };
-                    if let Some(damaged) = &mut self.damaged_library {
-                        damaged.busy = false;
-                        damaged.outcome = Some(outcome);
-                    }
-                }
-            }
+            let effects = self.state.on_result(result);
+            self.run(effects, ctx);
         }
-    }
-
-    /// Asks for the sections of the heatmap's page and their reach over the map's sessions,
-    /// defining or deleting one first.
-    fn query_sections(&mut self, define: Option<crate::store::Section>, delete: Option<String>) {
-        let Some((result, _)) = &self.heatmap.result else {
-            return;
-        };
-        self.background.query(Query::Sections {
-            page: result.query.page.clone(),
-            filter: result.query.filter.clone(),
-            widths: result.query.viewport_widths,
-            define,
-            delete,
-        });
-    }
-
-    fn query_list(&mut self, offset: u64) {
-        if offset == 0 {
-            self.list_generation += 1;
-        }
-        self.list_loading = true;
-        self.background.query(Query::List {
-            generation: self.list_generation,
-            filter: self.prefs.filter.to_session_filter(),
-            sort: self.prefs.filter.sort.sort(),
-            offset,
-            limit: PAGE_ROWS,
-        });
     }
 
     /// Applies the commands pushed this frame, in order.
     pub fn apply_commands(&mut self, ctx: &egui::Context) {
-        for command in std::mem::take(&mut self.commands) {
-            match command {
-                Command::OpenFilesDialog => self.background.pick(false),
-                Command::ImportFolderDialog => self.background.pick(true),
-                Command::Import { paths, open_first } => {
-                    if self.background.import_running() {
-                        self.errors.push(
-                            "an import is already running; try again when it has finished"
-                                .to_owned(),
-                        );
-                    } else {
-                        self.import = Some(ImportStatus::default());
-                        self.open_first_after_import = open_first;
-                        self.background.import(paths, open_first, None, None);
-                    }
+        for command in std::mem::take(&mut self.state.commands) {
+            let effects = self.state.apply(command);
+            self.run(effects, ctx);
+        }
+    }
+
+    /// Carries out effects on the background threads (or the window).
+    fn run(&mut self, effects: Vec<Effect>, ctx: &egui::Context) {
+        for effect in effects {
+            match effect {
+                Effect::Query(query) => self.background.query(query),
+                Effect::Import {
+                    paths,
+                    open_first,
+                    attach_demo,
+                    simulate,
+                } => self
+                    .background
+                    .import(paths, open_first, attach_demo, simulate),
+                Effect::Dialog(purpose) => self.background.dialog(purpose),
+                Effect::CompleteDialog { purpose, answer } => {
+                    self.background.complete_dialog(purpose, answer);
                 }
-                Command::SetFilter(filter) => {
-                    if filter != self.prefs.filter {
-                        self.prefs.filter = filter;
-                        self.query_list(0);
-                    }
+                Effect::RebuildLibrary { fresh } => self.background.rebuild_library(fresh),
+                Effect::ReopenLibrary => self.background.reopen(),
+                Effect::Cancel(kind) => {
+                    self.background.cancel(kind);
                 }
-                Command::LoadMore => {
-                    if !self.list_loading && (self.rows.len() as u64) < self.total {
-                        self.query_list(self.rows.len() as u64);
-                    }
-                }
-                Command::RefreshList => self.query_list(0),
-                Command::SelectSession(id) => {
-                    if self.selected.as_deref() != Some(id.as_str()) {
-                        self.session = None;
-                        self.replay = None;
-                        self.selected = Some(id.clone());
-                        self.background.query(Query::Load(id));
-                    }
-                }
-                Command::DismissError => {
-                    self.errors.clear();
-                }
-                Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
-                Command::Playback(command) => {
-                    if let Some(replay) = &mut self.replay {
-                        replay.clock.apply(command);
-                        self.prefs.replay.speed = replay.clock.speed();
-                        self.prefs.replay.skip_inactivity = replay.clock.skip_inactivity();
-                    }
-                }
-                Command::ToggleStageMode => {
-                    self.prefs.replay.mode = match self.prefs.replay.mode {
-                        StageMode::Visitor => StageMode::WholePage,
-                        StageMode::WholePage => StageMode::Visitor,
-                    };
-                }
-                Command::SetTrail { show, trail_ms } => {
-                    self.prefs.replay.show_trail = show;
-                    self.prefs.replay.trail_ms = trail_ms.clamp(0, 10_000);
-                }
-                Command::ToggleHelp => {
-                    if let Some(replay) = &mut self.replay {
-                        replay.show_help = !replay.show_help;
-                    }
-                }
-                Command::PreviousSignal | Command::NextSignal => {
-                    let next = command == Command::NextSignal;
-                    if let (Some(session), Some(replay)) = (&self.session, &mut self.replay) {
-                        let now = replay.clock.current_ms();
-                        let target = if next {
-                            session.signals.iter().find(|s| s.start_ms > now + 250)
-                        } else {
-                            session
-                                .signals
-                                .iter()
-                                .rev()
-                                .find(|s| s.start_ms < now - 250)
-                        };
-                        match target {
-                            Some(signal) => {
-                                // Land a moment before the signal so its build-up is visible.
-                                replay
-                                    .clock
-                                    .apply(PlaybackCommand::Seek(signal.start_ms - 1_000));
-                                self.replay_message = Some(signal.label.clone());
-                            }
-                            None => {
-                                self.replay_message = Some(if session.signals.is_empty() {
-                                    "No frustration signals in this session".to_owned()
-                                } else if next {
-                                    "No more signals after this moment".to_owned()
-                                } else {
-                                    "No signals before this moment".to_owned()
-                                });
-                            }
-                        }
-                    }
-                }
-                Command::SetRevealTypedValues(on) => self.reveal_typed_values = on,
-                Command::RebuildLibrary { fresh } => {
-                    if let Some(damaged) = &mut self.damaged_library {
-                        damaged.busy = true;
-                    }
-                    self.background.rebuild_library(fresh);
-                }
-                Command::CloseLibraryDialog => self.damaged_library = None,
-                Command::SetSideTab(tab) => {
-                    self.side_tab = tab;
-                    self.prefs.side_tab = tab;
-                }
-                Command::SetHiddenFamilies(hidden) => self.prefs.replay.hidden_families = hidden,
-                Command::AddNote {
+                Effect::RenderHeatmap {
+                    generation,
+                    result,
+                    screenshot,
+                    settings,
+                    compare,
+                } => self
+                    .background
+                    .render(generation, result, screenshot, settings, compare),
+                Effect::RenderMoment {
                     session_id,
-                    timestamp_ms,
-                    text,
-                } => self.background.query(Query::AddNote {
-                    session_id,
-                    timestamp_ms,
-                    text,
-                }),
-                Command::DeleteNote {
-                    session_id,
-                    note_id,
-                } => self.background.query(Query::DeleteNote {
-                    session_id,
-                    note_id,
-                }),
-                Command::SetView(view) => {
-                    self.prefs.view = view;
-                    if matches!(view, MainView::Heatmaps | MainView::Conversions)
-                        && let Some(replay) = &mut self.replay
-                    {
-                        replay.clock.apply(PlaybackCommand::Pause);
-                    }
-                }
-                Command::OpenSessionAt {
-                    session_id,
-                    timestamp_ms,
-                } => {
-                    self.prefs.view = MainView::Sessions;
-                    if self.selected.as_deref() == Some(session_id.as_str())
-                        && let Some(replay) = &mut self.replay
-                    {
-                        replay.clock.apply(PlaybackCommand::Seek(timestamp_ms));
-                    } else {
-                        self.pending_seek = Some((session_id.clone(), timestamp_ms));
-                        self.commands.push(Command::SelectSession(session_id));
-                    }
-                }
-                Command::LoadHeatmapPages => {
-                    self.heatmap.pages_requested = true;
-                    self.background.query(Query::HeatmapPages);
-                }
-                Command::SetHeatmapChoice(choice) => {
-                    let view = &mut self.heatmap;
-                    view.choice = *choice;
-                    view.spot = None;
-                    if !view.choice.page.trim().is_empty() {
-                        view.generation += 1;
-                        view.aggregating = true;
-                        self.background.query(Query::Heatmap {
-                            generation: view.generation,
-                            query: Box::new(view.choice.query()),
-                            compare: view.choice.compare_preset(),
-                        });
-                    }
-                }
-                Command::SetCompareLayout(layout) => {
-                    self.heatmap.compare_layout = layout;
-                    self.render_heatmap();
-                }
-                Command::SetHeatmapSettings(settings) => {
-                    self.heatmap.settings = *settings;
-                    self.render_heatmap();
-                }
-                Command::HeatmapSpot(pos) => {
-                    if let Some((result, _)) = &self.heatmap.result {
-                        let moments = super::heatmap_view::moments_near(result, pos);
-                        self.heatmap.spot = Some((pos, None));
-                        self.background.query(Query::Moments(moments));
-                    }
-                }
-                Command::ExportHeatmap => {
-                    if let (Some(image), Some((result, _))) =
-                        (&self.heatmap.image, &self.heatmap.result)
-                    {
-                        let name = super::heatmap_view::export_name(result);
-                        self.background.export_png(Arc::clone(image), name);
-                    }
-                }
-                Command::ShowHeatmap(choice) => {
-                    self.prefs.view = MainView::Heatmaps;
-                    self.commands.push(Command::SetHeatmapChoice(choice));
-                }
-                Command::SetHotspotChoice(choice) => {
-                    let view = &mut self.signals;
-                    view.requested = true;
-                    view.choice = *choice;
-                    view.selected = None;
-                    view.generation += 1;
-                    view.loading = true;
-                    self.background.query(Query::Hotspots {
-                        generation: view.generation,
-                        filter: SessionFilter {
-                            device: view.choice.device,
-                            ..SessionFilter::default()
-                        },
-                        kinds: view.choice.kinds.clone(),
-                        page: Some(view.choice.page.trim().to_owned()).filter(|p| !p.is_empty()),
-                        sort: view.choice.sort,
-                    });
-                }
-                Command::SelectHotspot(index) => {
-                    if let Some(h) = self.signals.hotspots.get(index) {
-                        self.signals.selected = Some((index, None));
-                        self.background.query(Query::HotspotSignals {
-                            kind: h.kind,
-                            page: h.page_url.clone(),
-                            device: self.signals.choice.device,
-                        });
-                    }
-                }
-                Command::LoadSignalSettings => {
-                    self.signals.settings_stored = Some(serde_json::Value::Null);
-                    self.background.query(Query::SignalSettings);
-                }
-                Command::RecomputeSignals(settings) => {
-                    self.signals.recomputing = true;
-                    self.background.query(Query::RecomputeSignals(settings));
-                }
-                Command::SetConversionsChoice(choice) => {
-                    self.conversions.choice = *choice;
-                    self.query_conversions();
-                }
-                Command::RefreshConversions => self.query_conversions(),
-                Command::SetDropperStep(step) => self.conversions.dropper_step = step,
-                Command::DefineEvent(def) => {
-                    self.conversions.defining = true;
-                    self.conversions.message = None;
-                    self.background.query(Query::DefineEvent(def));
-                }
-                Command::RenderMoment { fetch } => self.render_moment(fetch),
-                Command::ClearMomentRender => {
-                    if let Some(replay) = &mut self.replay {
-                        replay.moment = None;
-                    }
-                }
-                Command::SetRenderFetch(on) => {
-                    if let Some(replay) = &mut self.replay {
-                        replay.render_fetch = on;
-                    }
-                }
-                Command::DeleteEventDefinition(name) => {
-                    let view = &mut self.conversions;
-                    if let Some(steps) = &mut view.choice.steps {
-                        steps.retain(|s| *s != name);
-                    }
-                    view.defining = true;
-                    view.message = None;
-                    self.background.query(Query::DeleteEventDefinition(name));
-                }
-                Command::SetConversionGoal(name) => {
-                    let view = &mut self.conversions;
-                    view.goal_progress = Some((0, self.library_sessions.unwrap_or(0)));
-                    view.goal_message = None;
-                    self.background.query(Query::SetConversionGoal(name));
-                }
-                Command::DefineSection(section) => {
-                    self.heatmap.section_draft = Default::default();
-                    self.query_sections(Some(section), None);
-                }
-                Command::DeleteSection(name) => self.query_sections(None, Some(name)),
-                Command::SetSectionDraft(draft) => self.heatmap.section_draft = draft,
-                Command::SetBandMode(on) => self.heatmap.band_mode = on,
-                Command::DefineFromElement(element) => {
-                    self.element_definition = Some(super::replay::ElementDefinition::new(element));
-                }
-                Command::SetElementDefinition(form) => self.element_definition = form,
-                Command::ExportReport => {
-                    let choice = &self.conversions.choice;
-                    self.conversions.exporting = true;
-                    self.conversions.export_message = None;
-                    self.background.export_report(
-                        choice.filter.to_session_filter(),
-                        choice.steps.clone().unwrap_or_default(),
-                    );
-                }
-                Command::ExportNotes => {
-                    if let Some(session) = &self.session {
-                        self.background
-                            .export_notes(session.session_id.clone(), session.notes.clone());
-                    }
-                }
+                    offset_ms,
+                    access,
+                } => self.background.render_moment(session_id, offset_ms, access),
+                Effect::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             }
-        }
-    }
-}
-
-impl App {
-    /// Asks again for everything that counts conversions (the conversion goal changed): the
-    /// conversions report, the session list, the hotspot table, the heatmap shown, and the
-    /// open session's details.
-    fn refresh_after_goal_changed(&mut self) {
-        self.commands.push(Command::RefreshConversions);
-        self.commands.push(Command::RefreshList);
-        if self.signals.requested {
-            let choice = self.signals.choice.clone();
-            self.commands
-                .push(Command::SetHotspotChoice(Box::new(choice)));
-        }
-        if !self.heatmap.choice.page.trim().is_empty() {
-            let choice = self.heatmap.choice.clone();
-            self.commands
-                .push(Command::SetHeatmapChoice(Box::new(choice)));
-        }
-        if let Some(id) = self.selected.take() {
-            self.session = None;
-            self.replay = None;
-            self.commands.push(Command::SelectSession(id));
-        }
-    }
-
-    /// Asks the query worker for the conversions report of the current choice.
-    /// Starts rendering the open session's page at the replay's moment (in the background).
-    fn render_moment(&mut self, fetch: bool) {
-        let (Some(session), Some(replay)) = (&self.session, &mut self.replay) else {
-            return;
-        };
-        let offset_ms = replay.clock.current_ms() - session.started_at_ms;
-        replay.moment_pending = Some(offset_ms);
-        self.replay_message = Some(format!(
-            "Rendering the page at {} with Chromium{}…",
-            super::replay::format_elapsed(offset_ms),
-            if fetch {
-                ", loading its files from the site"
-            } else {
-                ""
-            }
-        ));
-        self.background.render_moment(
-            session.session_id.clone(),
-            offset_ms,
-            crate::render::chromium::Access {
-                fetch,
-                ..crate::render::chromium::Access::default()
-            },
-        );
-    }
-
-    /// A moment's render arrived: shown when it is the one the open replay waits for.
-    fn moment_rendered(
-        &mut self,
-        session_id: &str,
-        offset_ms: i64,
-        result: Result<super::replay::MomentShot, String>,
-    ) {
-        let open = self
-            .session
-            .as_ref()
-            .is_some_and(|s| s.session_id == session_id);
-        let Some(replay) = self
-            .replay
-            .as_mut()
-            .filter(|r| open && r.moment_pending == Some(offset_ms))
-        else {
-            return;
-        };
-        replay.moment_pending = None;
-        let at = super::replay::format_elapsed(offset_ms);
-        match result {
-            Ok(shot) => {
-                self.replay_message = Some(format!(
-                    "Rendered the page at {at}: {} x {} px",
-                    shot.image.image.width, shot.image.image.height
-                ));
-                replay.moment = Some(shot);
-            }
-            Err(e) => {
-                self.replay_message = None;
-                self.errors
-                    .push(format!("Could not render the page at {at}: {e}"));
-            }
-        }
-    }
-
-    fn query_conversions(&mut self) {
-        let view = &mut self.conversions;
-        view.requested = true;
-        view.generation += 1;
-        view.loading = true;
-        let choice = &view.choice;
-        let filter = ListFilter {
-            device: choice.filter.device,
-            source: choice.filter.source.clone(),
-            from_date: choice.filter.from_date.clone(),
-            to_date: choice.filter.to_date.clone(),
-            ..ListFilter::default()
-        };
-        self.background.query(Query::Conversions {
-            generation: view.generation,
-            filter: filter.to_session_filter(),
-            segment_by: choice.segment_by,
-            steps: choice.steps.clone(),
-            window_ms: choice.window_minutes.map(|m| i64::from(m) * 60_000),
-        });
-    }
-
-    /// Renders the current heatmap result with the current settings on the render thread.
-    fn render_heatmap(&mut self) {
-        let view = &mut self.heatmap;
-        if let Some((result, shot)) = &view.result {
-            view.render_generation += 1;
-            let mut settings = view.settings.clone();
-            settings.caption = super::heatmap_view::caption(result);
-            self.background.render(
-                view.render_generation,
-                Arc::clone(result),
-                Arc::clone(shot),
-                settings,
-                view.compared.clone().map(|c| (c, view.compare_layout)),
-            );
         }
     }
 }
@@ -1350,19 +462,21 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
-        self.handle_results();
+        let ctx = ui.ctx().clone();
+        self.handle_results(&ctx);
         if let Some(stats) = &mut self.frame_stats {
             let playing = self
+                .state
                 .replay
                 .as_ref()
                 .is_some_and(|r| r.clock.state() == crate::playback::PlayState::Playing);
             stats.record(playing, frame.info().cpu_usage);
         }
-        if let Some(replay) = &mut self.replay {
+        if let Some(replay) = &mut self.state.replay {
             let dt = ui.input(|i| i.stable_dt);
             let response = replay.clock.update(dt);
             if let Some((from, to)) = response.skipped {
-                self.replay_message = Some(format!(
+                self.state.replay_message = Some(format!(
                     "Skipped {} without activity",
                     time::format_duration(to - from)
                 ));
@@ -1380,17 +494,21 @@ impl eframe::App for App {
                 .collect()
         });
         if !dropped.is_empty() {
-            self.commands.push(Command::Import {
+            self.state.commands.push(Command::Import {
                 paths: dropped,
                 open_first: true,
             });
         }
-        panels::show(self, ui);
-        let ctx = ui.ctx().clone();
+        let mut view = ViewContext {
+            state: &mut self.state,
+            textures: &mut self.textures,
+            map_textures: &mut self.map_textures,
+        };
+        panels::show(&mut view, ui);
         self.apply_commands(&ctx);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+        eframe::set_value(storage, eframe::APP_KEY, &self.state.prefs);
     }
 }

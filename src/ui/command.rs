@@ -18,6 +18,11 @@ pub enum Command {
     OpenFilesDialog,
     /// Ask for a folder to import (file dialog on a background thread).
     ImportFolderDialog,
+    /// The in-app file dialog's answer (`None`: cancelled); carried out for the purpose it
+    /// was opened for.
+    FileDialogAnswer(Option<Vec<PathBuf>>),
+    /// Show the full list of errors (the status bar's error count was clicked), or hide it.
+    ShowErrorList(bool),
     /// Import these files or folders; open the first imported session when `open_first`.
     Import {
         /// Paths.
@@ -133,6 +138,10 @@ pub enum Command {
     LoadSignalSettings,
     /// Store new thresholds and recompute every session's signals (in the background).
     RecomputeSignals(Box<crate::analysis::signals::SignalSettings>),
+    /// Stop the running signal recompute (its transaction is rolled back: the old signals stay).
+    CancelRecompute,
+    /// Stop aggregating the heatmap asked for last.
+    CancelHeatmap,
     /// Change what the conversions view analyses (re-queries).
     SetConversionsChoice(Box<ConversionsChoice>),
     /// Compute the conversions view again with the same choice.

@@ -6,7 +6,7 @@
 use egui::RichText;
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use super::app::{App, ListFilter};
+use super::app::{ListFilter, ViewContext};
 use super::command::Command;
 use super::theme;
 use crate::analysis::conversions::{
@@ -242,8 +242,8 @@ const SERIES: [egui::Color32; 7] = [
 ];
 
 /// The conversions view.
-pub fn conversions_ui(app: &mut App, ui: &mut egui::Ui) {
-    let view = &mut app.conversions;
+pub fn conversions_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
+    let view = &mut app.state.conversions;
     let mut out = Vec::new();
     if !view.requested {
         out.push(Command::SetConversionsChoice(Box::new(view.choice.clone())));
@@ -282,7 +282,7 @@ pub fn conversions_ui(app: &mut App, ui: &mut egui::Ui) {
                 intent_ui(&report.intent, ui);
             });
     });
-    app.commands.extend(out);
+    app.state.commands.extend(out);
 }
 
 fn controls_ui(view: &ConversionsView, ui: &mut egui::Ui, out: &mut Vec<Command>) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Vec2};
 
-use super::app::App;
+use super::app::ViewContext;
 use super::background::Compared;
 use super::command::Command;
 use super::replay::{Tile, upload_tiles};
@@ -207,8 +207,6 @@ pub struct HeatmapView {
     pub render_generation: u64,
     /// The rendered map (exactly what "Export PNG" writes).
     pub image: Option<Arc<RgbaImage>>,
-    /// Textures of `image`, uploaded on the first frame that shows it.
-    tiles: Vec<Tile>,
     /// Why the last aggregation failed.
     pub error: Option<String>,
     /// Zoom (1 = image width fits the view).
@@ -252,7 +250,6 @@ impl Default for HeatmapView {
             compare_layout: CompareLayout::SideBySide,
             render_generation: 0,
             image: None,
-            tiles: Vec::new(),
             error: None,
             zoom: 1.0,
             spot: None,
@@ -281,9 +278,8 @@ impl HeatmapView {
     /// Records a new rendered image.
     pub fn set_image(&mut self, generation: u64, image: Arc<RgbaImage>) {
         if generation == self.render_generation {
+            // The textures of the old pixels go when the new ones are drawn (MapTextures).
             self.image = Some(image);
-            // The textures of the old pixels go; the new ones are uploaded when next drawn.
-            self.tiles.clear();
         }
     }
 }
@@ -296,8 +292,8 @@ pub fn page_matches(choice: &str, url: &str) -> bool {
 }
 
 /// The heatmap view: controls on the right, the map in the middle.
-pub fn heatmap_ui(app: &mut App, ui: &mut egui::Ui) {
-    let view = &mut app.heatmap;
+pub fn heatmap_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
+    let view = &mut app.state.heatmap;
     let mut out = Vec::new();
     if !view.pages_requested {
         out.push(Command::LoadHeatmapPages);
@@ -311,8 +307,9 @@ pub fn heatmap_ui(app: &mut App, ui: &mut egui::Ui) {
                 .id_salt("heatmap_controls")
                 .show(ui, |ui| controls_ui(view, ui, &mut out));
         });
-    egui::CentralPanel::default_margins().show(ui, |ui| map_ui(view, ui, &mut out));
-    app.commands.extend(out);
+    let textures = &mut *app.map_textures;
+    egui::CentralPanel::default_margins().show(ui, |ui| map_ui(view, textures, ui, &mut out));
+    app.state.commands.extend(out);
 }
 
 fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
@@ -580,6 +577,9 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
         if view.aggregating {
             ui.spinner();
             ui.label("Aggregating...");
+            if ui.button("Cancel").clicked() {
+                out.push(Command::CancelHeatmap);
+            }
         }
     });
     if let Some(e) = &view.error {
@@ -796,7 +796,21 @@ fn sections_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     }
 }
 
-fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+/// The textures of the rendered map, uploaded on the first frame that shows an image (kept
+/// beside the state, which holds no egui types).
+#[derive(Default)]
+pub struct MapTextures {
+    /// The image the tiles show.
+    image: Option<Arc<RgbaImage>>,
+    tiles: Vec<Tile>,
+}
+
+fn map_ui(
+    view: &mut HeatmapView,
+    textures: &mut MapTextures,
+    ui: &mut egui::Ui,
+    out: &mut Vec<Command>,
+) {
     if view.choice.page.is_empty() {
         ui.centered_and_justified(|ui| {
             ui.label("Choose a page on the right to aggregate its heatmap.");
@@ -816,12 +830,17 @@ fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     let Some((result, shot)) = view.result.clone() else {
         return;
     };
-    if view.tiles.is_empty() {
-        view.tiles = upload_tiles(
+    if !textures
+        .image
+        .as_ref()
+        .is_some_and(|i| Arc::ptr_eq(i, &image))
+    {
+        textures.tiles = upload_tiles(
             ui.ctx(),
             &format!("heatmap-{}", view.render_generation),
             &image,
         );
+        textures.image = Some(Arc::clone(&image));
     }
     // Image px per page CSS px (the screenshot's device pixel ratio).
     let px_per_css = shot.width as f32 / result.query.layout_width_px.max(1) as f32;
@@ -833,7 +852,7 @@ fn map_ui(view: &mut HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     let fit = (stage.width() - 16.0).max(50.0) / image.width as f32;
     let scale = fit * view.zoom;
     let size = Vec2::new(image.width as f32, image.height as f32) * scale;
-    let tiles = &view.tiles;
+    let tiles = &textures.tiles;
     let spot = view.spot.as_ref().map(|(p, _)| *p);
     let comparing = view.compared.is_some();
     let band_start = view.band_start_y;

@@ -1,27 +1,33 @@
 //! The egui desktop app. The only module that uses egui.
 //!
-//! Structure: [`App`] owns the state; panels read it and push [`Command`]s; `App::apply` carries
-//! them out in one place each frame. Library access, imports and file dialogs run on named
-//! background threads ([`background`]); the UI thread never touches SQLite.
+//! Structure: [`AppState`] holds the state and applies [`Command`]s and background results,
+//! returning [`Effect`]s; [`App`] carries the effects out on named background threads (a read
+//! pool and a write queue for the library, imports, renders, file dialogs) and draws the views,
+//! which read a `ViewContext` and push commands. The UI thread never touches SQLite.
 
 mod app;
 mod background;
 mod command;
 mod conversions_view;
+mod file_dialog;
 mod frame_stats;
 mod heatmap_view;
+mod lanes;
 mod panels;
 mod replay;
 mod signals_view;
+mod state;
 mod theme;
 
 pub use app::LoadedSession;
 pub use app::{App, Prefs};
 pub use command::{Command, MainView};
 pub use conversions_view::{ConversionReport, ConversionsChoice, ConversionsView, DropperRow};
+pub use file_dialog::{DialogPurpose, FileBrowser};
 pub use heatmap_view::{HeatmapChoice, HeatmapView};
 pub use replay::{Backdrop, ReplayPrefs, ReplayState, SideTab, StageMode, format_elapsed};
 pub use signals_view::{HotspotChoice, SignalsView};
+pub use state::{AppState, Effect};
 
 use std::path::PathBuf;
 

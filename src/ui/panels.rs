@@ -3,7 +3,7 @@
 use egui::{Align, Layout, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use super::app::{App, ListFilter, LoadedSession, SortChoice};
+use super::app::{ListFilter, LoadedSession, SortChoice, ViewContext};
 use super::command::{Command, MainView};
 use super::theme;
 use crate::analysis;
@@ -23,14 +23,21 @@ pub(super) const SIGNAL_KINDS: &[&str] = &[
 ];
 
 /// Lays out the whole window: side and bottom panels first, the central panel last.
-pub fn show(app: &mut App, ui: &mut egui::Ui) {
+pub fn show(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     damaged_library_ui(app, ui);
+    if let Some(browser) = &mut app.state.file_browser {
+        let outcome = super::file_dialog::file_browser_ui(browser, ui.ctx());
+        app.state
+            .commands
+            .extend(super::file_dialog::browser_command(outcome));
+    }
+    error_list_ui(app, ui.ctx());
     let mut out = Vec::new();
     super::replay::element_definition_ui(app, ui.ctx(), &mut out);
-    app.commands.extend(out);
+    app.state.commands.extend(out);
     egui::Panel::top("menu_bar").show(ui, |ui| menu_bar_ui(app, ui));
     egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(app, ui));
-    match app.prefs.view {
+    match app.state.prefs.view {
         MainView::Heatmaps => return super::heatmap_view::heatmap_ui(app, ui),
         MainView::Signals => return super::signals_view::signals_ui(app, ui),
         MainView::Conversions => return super::conversions_view::conversions_ui(app, ui),
@@ -41,7 +48,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .default_size(theme::LIST_WIDTH)
         .min_size(300.0)
         .show(ui, |ui| session_list_ui(app, ui));
-    if app.session.is_some() {
+    if app.state.session.is_some() {
         super::replay::keyboard(app, ui);
         egui::Panel::right("replay_side")
             .resizable(true)
@@ -52,7 +59,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     }
     egui::CentralPanel::default_margins().show(ui, |ui| {
         errors_ui(app, ui);
-        match (&app.selected, &app.session) {
+        match (&app.state.selected, &app.state.session) {
             (_, Some(_)) => super::replay::stage_ui(app, ui),
             (Some(id), None) => {
                 ui.spinner();
@@ -81,23 +88,23 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     }
 }
 
-fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
+fn menu_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             if ui.button("Open…").clicked() {
-                app.commands.push(Command::OpenFilesDialog);
+                app.state.commands.push(Command::OpenFilesDialog);
             }
             if ui.button("Import folder…").clicked() {
-                app.commands.push(Command::ImportFolderDialog);
+                app.state.commands.push(Command::ImportFolderDialog);
             }
             ui.separator();
             if ui.button("Quit").clicked() {
-                app.commands.push(Command::Quit);
+                app.state.commands.push(Command::Quit);
             }
         });
         ui.menu_button("View", |ui| {
             if ui.button("Refresh session list").clicked() {
-                app.commands.push(Command::RefreshList);
+                app.state.commands.push(Command::RefreshList);
             }
         });
         ui.separator();
@@ -107,16 +114,18 @@ fn menu_bar_ui(app: &mut App, ui: &mut egui::Ui) {
             (MainView::Signals, "Signals"),
             (MainView::Conversions, "Conversions"),
         ] {
-            if ui.selectable_label(app.prefs.view == view, label).clicked()
-                && app.prefs.view != view
+            if ui
+                .selectable_label(app.state.prefs.view == view, label)
+                .clicked()
+                && app.state.prefs.view != view
             {
-                app.commands.push(Command::SetView(view));
+                app.state.commands.push(Command::SetView(view));
             }
         }
     });
 }
 
-fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
+fn status_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         // The words go beside the bar, not on it: they are longer than a status-bar-sized bar.
         let mut progress = |fraction: f32, words: String| {
@@ -127,12 +136,12 @@ fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
             );
             ui.label(words);
         };
-        if let Some((done, total)) = app.import.as_ref().and_then(|i| i.simulated) {
+        if let Some((done, total)) = app.state.import.as_ref().and_then(|i| i.simulated) {
             progress(
                 done as f32 / total.max(1) as f32,
                 format!("Generating simulated visitors {done}/{total}"),
             );
-        } else if let Some(import) = &app.import {
+        } else if let Some(import) = &app.state.import {
             let p = import.progress;
             let fraction = if p.files_total == 0 {
                 0.0
@@ -146,31 +155,58 @@ fn status_bar_ui(app: &App, ui: &mut egui::Ui) {
                     p.files_done, p.files_total, p.sessions_imported
                 ),
             );
-        } else if let Some(line) = &app.last_import {
+        } else if let Some(line) = &app.state.last_import {
             ui.label(line);
         }
-        if let Some(line) = &app.replay_message {
+        if let Some(line) = &app.state.replay_message {
             ui.separator();
             ui.label(RichText::new(line).color(theme::ACCENT));
         }
+        if let Some(reason) = &app.state.dialog_notice {
+            ui.separator();
+            ui.label(RichText::new(format!("Built-in file dialog: {reason}")).color(theme::MUTED))
+                .on_hover_text(
+                    "The system file dialog could not open, so SessionLens shows its own",
+                );
+        }
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            // Every view shows the errors here, not only the session view's banner.
+            if let Some(last) = app.state.errors.last() {
+                let words = match app.state.errors.len() {
+                    1 => format!("⚠ {last}"),
+                    n => format!("⚠ {n} errors: {last}"),
+                };
+                let shown: String = words.chars().take(90).collect();
+                if ui
+                    .add(
+                        egui::Button::new(RichText::new(shown).color(theme::ERROR_ON_PANEL))
+                            .frame(false),
+                    )
+                    .on_hover_text("Show every error")
+                    .clicked()
+                {
+                    app.state.commands.push(Command::ShowErrorList(true));
+                }
+                ui.separator();
+            }
             let sessions = app
+                .state
                 .library_sessions
                 .map_or_else(|| "opening…".to_owned(), |n| format!("{n} sessions"));
-            let name = app.library_path.file_name().map_or_else(
-                || app.library_path.display().to_string(),
+            let name = app.state.library_path.file_name().map_or_else(
+                || app.state.library_path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
             ui.label(RichText::new(format!("Library: {name} · {sessions}")).color(theme::MUTED))
-                .on_hover_text(app.library_path.display().to_string());
+                .on_hover_text(app.state.library_path.display().to_string());
         });
     });
 }
 
 /// The damaged-library dialog: what happened, and the choice to rebuild from the original
 /// recordings or start a new library; either way the damaged file is kept.
-fn damaged_library_ui(app: &mut App, ui: &egui::Ui) {
-    let Some(damaged) = &app.damaged_library else {
+fn damaged_library_ui(app: &mut ViewContext<'_>, ui: &egui::Ui) {
+    let Some(damaged) = &app.state.damaged_library else {
         return;
     };
     egui::Modal::new(egui::Id::unique("damaged_library")).show(ui.ctx(), |ui| {
@@ -183,7 +219,7 @@ fn damaged_library_ui(app: &mut App, ui: &egui::Ui) {
             ui.label(outcome);
             ui.add_space(6.0);
             if ui.button("Continue").clicked() {
-                app.commands.push(Command::CloseLibraryDialog);
+                app.state.commands.push(Command::CloseLibraryDialog);
             }
         } else if damaged.busy {
             ui.horizontal(|ui| {
@@ -205,21 +241,52 @@ fn damaged_library_ui(app: &mut App, ui: &egui::Ui) {
                     )
                     .clicked()
                 {
-                    app.commands.push(Command::RebuildLibrary { fresh: false });
+                    app.state
+                        .commands
+                        .push(Command::RebuildLibrary { fresh: false });
                 }
                 if ui.button("Start a new library").clicked() {
-                    app.commands.push(Command::RebuildLibrary { fresh: true });
+                    app.state
+                        .commands
+                        .push(Command::RebuildLibrary { fresh: true });
                 }
                 if ui.button("Quit").clicked() {
-                    app.commands.push(Command::Quit);
+                    app.state.commands.push(Command::Quit);
                 }
             });
         }
     });
 }
 
-fn errors_ui(app: &mut App, ui: &mut egui::Ui) {
-    if app.errors.is_empty() {
+/// The full list of errors, opened from the status bar.
+fn error_list_ui(app: &mut ViewContext<'_>, ctx: &egui::Context) {
+    if !app.state.show_error_list {
+        return;
+    }
+    let mut open = true;
+    egui::Window::new(format!("Errors ({})", app.state.errors.len()))
+        .open(&mut open)
+        .default_width(620.0)
+        .show(ctx, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(400.0)
+                .show(ui, |ui| {
+                    for e in app.state.errors.iter().rev() {
+                        ui.label(RichText::new(e).color(theme::ERROR_ON_PANEL));
+                        ui.separator();
+                    }
+                });
+            if ui.button("Clear").clicked() {
+                app.state.commands.push(Command::DismissError);
+            }
+        });
+    if !open || app.state.errors.is_empty() {
+        app.state.commands.push(Command::ShowErrorList(false));
+    }
+}
+
+fn errors_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
+    if app.state.errors.is_empty() {
         return;
     }
     egui::Frame::new()
@@ -229,18 +296,18 @@ fn errors_ui(app: &mut App, ui: &mut egui::Ui) {
         .show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.vertical(|ui| {
-                    for e in app.errors.iter().rev().take(5) {
+                    for e in app.state.errors.iter().rev().take(5) {
                         ui.label(RichText::new(e).color(theme::ERROR_TEXT));
                     }
-                    if app.errors.len() > 5 {
+                    if app.state.errors.len() > 5 {
                         ui.label(
-                            RichText::new(format!("…and {} more", app.errors.len() - 5))
+                            RichText::new(format!("…and {} more", app.state.errors.len() - 5))
                                 .color(theme::ERROR_TEXT),
                         );
                     }
                 });
                 if ui.button("Dismiss").clicked() {
-                    app.commands.push(Command::DismissError);
+                    app.state.commands.push(Command::DismissError);
                 }
             });
         });
@@ -412,48 +479,49 @@ fn filters_ui(
         });
 }
 
-fn session_list_ui(app: &mut App, ui: &mut egui::Ui) {
+fn session_list_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     ui.add_space(4.0);
     ui.heading("Sessions");
-    let mut filter = app.prefs.filter.clone();
-    if !app.heatmap.pages_requested {
+    let mut filter = app.state.prefs.filter.clone();
+    if !app.state.heatmap.pages_requested {
         // The event names for the filter come with the heatmap view's page list.
-        app.commands.push(Command::LoadHeatmapPages);
+        app.state.commands.push(Command::LoadHeatmapPages);
     }
     filters_ui(
         &mut filter,
-        &app.heatmap.events,
-        app.conversions.goal_name(),
+        &app.state.heatmap.events,
+        app.state.conversions.goal_name(),
         ui,
     );
-    if filter != app.prefs.filter {
-        app.commands.push(Command::SetFilter(filter));
+    if filter != app.state.prefs.filter {
+        app.state.commands.push(Command::SetFilter(filter));
     }
     ui.horizontal(|ui| {
         ui.label(
             RichText::new(format!(
                 "{} of {} sessions shown",
-                app.rows.len(),
-                app.total
+                app.state.rows.len(),
+                app.state.total
             ))
             .color(theme::MUTED),
         );
-        if app.list_loading {
+        if app.state.list_loading {
             ui.spinner();
         }
     });
     ui.separator();
-    let num_rows = app.rows.len();
+    let num_rows = app.state.rows.len();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show_rows(ui, theme::ROW_HEIGHT, num_rows, |ui, range| {
-            if range.end + 20 >= num_rows && (num_rows as u64) < app.total {
-                app.commands.push(Command::LoadMore);
+            if range.end + 20 >= num_rows && (num_rows as u64) < app.state.total {
+                app.state.commands.push(Command::LoadMore);
             }
-            for row in app.rows.get(range).unwrap_or_default() {
-                let selected = app.selected.as_deref() == Some(row.session_id.as_str());
+            for row in app.state.rows.get(range).unwrap_or_default() {
+                let selected = app.state.selected.as_deref() == Some(row.session_id.as_str());
                 if session_row_ui(ui, row, selected).clicked() {
-                    app.commands
+                    app.state
+                        .commands
                         .push(Command::SelectSession(row.session_id.clone()));
                 }
             }
@@ -538,11 +606,11 @@ fn session_row_ui(
     response.on_hover_text(hover)
 }
 
-fn empty_state_ui(app: &App, ui: &mut egui::Ui) {
+fn empty_state_ui(app: &ViewContext<'_>, ui: &mut egui::Ui) {
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() * 0.3);
         ui.heading("No session selected");
-        if app.library_sessions == Some(0) && app.import.is_none() {
+        if app.state.library_sessions == Some(0) && app.state.import.is_none() {
             ui.label("The library is empty. Use File > Open… or Import folder…, or drop rrweb or SessionLens files here.");
         } else {
             ui.label("Pick a session from the list, or drop recordings here to import them.");

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use egui::{Align2, Color32, FontId, Key, Modifiers, Pos2, Rect, RichText, Sense, Stroke, Vec2};
 use serde::{Deserialize, Serialize};
 
-use super::app::{App, LoadedSession};
+use super::app::{LoadedSession, ViewContext};
 use super::command::Command;
 use super::theme;
 use crate::model::{EventKind, PagePos, PointerType, time};
@@ -416,11 +416,11 @@ fn click_color(click: &ClickMark) -> Color32 {
 }
 
 /// Keyboard shortcuts, turned into commands (only when no text field has focus).
-pub fn keyboard(app: &mut App, ui: &egui::Ui) {
-    if ui.ctx().egui_wants_keyboard_input() || app.replay.is_none() {
+pub fn keyboard(app: &mut ViewContext<'_>, ui: &egui::Ui) {
+    if ui.ctx().egui_wants_keyboard_input() || app.state.replay.is_none() {
         return;
     }
-    let (Some(session), Some(replay)) = (&app.session, &app.replay) else {
+    let (Some(session), Some(replay)) = (&app.state.session, &app.state.replay) else {
         return;
     };
     let now = replay.clock.current_ms();
@@ -471,12 +471,12 @@ pub fn keyboard(app: &mut App, ui: &egui::Ui) {
             out.push(Command::ToggleHelp);
         }
     });
-    app.commands.extend(out);
+    app.state.commands.extend(out);
 }
 
 /// The controls row and the timeline (bottom of the replay).
-pub fn controls_ui(app: &mut App, ui: &mut egui::Ui) {
-    let (Some(session), Some(replay)) = (&app.session, &mut app.replay) else {
+pub fn controls_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
+    let (Some(session), Some(replay)) = (&app.state.session, &mut app.state.replay) else {
         return;
     };
     let clock = &replay.clock;
@@ -587,7 +587,7 @@ pub fn controls_ui(app: &mut App, ui: &mut egui::Ui) {
             out.push(Command::Playback(PlaybackCommand::SetSelection(None)));
         }
         ui.separator();
-        let mode = app.prefs.replay.mode;
+        let mode = app.state.prefs.replay.mode;
         if ui
             .selectable_label(mode == StageMode::Visitor, "Visitor's view")
             .on_hover_text("What the visitor saw: the viewport, following the recorded scroll (F)")
@@ -606,8 +606,8 @@ pub fn controls_ui(app: &mut App, ui: &mut egui::Ui) {
         {
             out.push(Command::ToggleStageMode);
         }
-        let mut trail = app.prefs.replay.show_trail;
-        let mut trail_ms = app.prefs.replay.trail_ms;
+        let mut trail = app.state.prefs.replay.show_trail;
+        let mut trail_ms = app.state.prefs.replay.trail_ms;
         ui.checkbox(&mut trail, "Trail");
         if trail {
             ui.spacing_mut().slider_width = 90.0;
@@ -618,7 +618,8 @@ pub fn controls_ui(app: &mut App, ui: &mut egui::Ui) {
             )
             .on_hover_text("Trail length (rrweb draws 500 ms, Clarity 3000 ms)");
         }
-        if trail != app.prefs.replay.show_trail || trail_ms != app.prefs.replay.trail_ms {
+        if trail != app.state.prefs.replay.show_trail || trail_ms != app.state.prefs.replay.trail_ms
+        {
             out.push(Command::SetTrail {
                 show: trail,
                 trail_ms,
@@ -655,7 +656,7 @@ pub fn controls_ui(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(2.0);
     timeline_ui(session, replay, &session.signals, ui, &mut out);
     ui.add_space(4.0);
-    app.commands.extend(out);
+    app.state.commands.extend(out);
 }
 
 /// A mark on the timeline from a frustration signal.
@@ -667,8 +668,8 @@ pub struct SignalMark {
     pub end_ms: i64,
     /// Short label, e.g. "Rage click (5)".
     pub label: String,
-    /// Colour.
-    pub color: Color32,
+    /// Colour, sRGB.
+    pub color_rgb: [u8; 3],
 }
 
 fn timeline_ui(
@@ -831,7 +832,8 @@ fn timeline_ui(
                 activity_row.top() + 8.0,
             ),
         );
-        painter.rect_filled(r, 2.0, s.color);
+        let [red, green, blue] = s.color_rgb;
+        painter.rect_filled(r, 2.0, Color32::from_rgb(red, green, blue));
         hover_items.push((r.center().x, s.label.as_str().into()));
     }
     for note in &session.notes {
@@ -934,11 +936,11 @@ const RENDER_FETCH_HINT: &str = "Let Chromium download the page's images, fonts 
      the network; off by default (and at every start), when no request leaves the machine";
 
 /// The stage: screenshot, viewport, cursor, trail and clicks at the clock's time.
-pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
-    let (Some(session), Some(replay)) = (&app.session, &mut app.replay) else {
+pub fn stage_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
+    let (Some(session), Some(replay)) = (&app.state.session, &mut app.state.replay) else {
         return;
     };
-    let prefs = &app.prefs.replay;
+    let prefs = &app.state.prefs.replay;
     let now = replay.clock.current_ms();
     let trail_ms = if prefs.show_trail { prefs.trail_ms } else { 0 };
     let frame = session.frames.frame_at(now, trail_ms);
@@ -1012,13 +1014,13 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
             )
             .on_hover_text("This page view's DOM at that moment, rendered with Chromium");
             if ui.small_button("Show stored screenshot").clicked() {
-                app.commands.push(Command::ClearMomentRender);
+                app.state.commands.push(Command::ClearMomentRender);
             }
         });
     }
     let zoom_delta = ui.input(|i| i.zoom_delta());
     let stage_rect = ui.available_rect_before_wrap();
-    let visitor_mode = app.prefs.replay.mode == StageMode::Visitor;
+    let visitor_mode = app.state.prefs.replay.mode == StageMode::Visitor;
     // Right-click a recorded click to define an event from its element.
     let stage_response = ui.allocate_rect(
         stage_rect,
@@ -1030,7 +1032,7 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
     );
     let vw = frame.viewport.width.max(1) as f32;
     let vh = frame.viewport.height.max(1) as f32;
-    match app.prefs.replay.mode {
+    match app.state.prefs.replay.mode {
         StageMode::Visitor => {
             let scale = (stage_rect.width() / vw)
                 .min(stage_rect.height() / vh)
@@ -1052,7 +1054,7 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
             draw_page(
                 ui.ctx(),
                 &painter,
-                &mut app.textures,
+                app.textures,
                 &backdrop,
                 page,
                 map,
@@ -1067,7 +1069,7 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
                 page_index,
                 &mut replay.stage_elements,
                 replay.render_fetch,
-                &mut app.commands,
+                &mut app.state.commands,
             );
             ui.painter().rect_stroke(
                 view,
@@ -1103,13 +1105,13 @@ pub fn stage_ui(app: &mut App, ui: &mut egui::Ui) {
                         page_index,
                         &mut replay.stage_elements,
                         replay.render_fetch,
-                        &mut app.commands,
+                        &mut app.state.commands,
                     );
                     let painter = ui.painter_at(ui.clip_rect());
                     draw_page(
                         ui.ctx(),
                         &painter,
-                        &mut app.textures,
+                        app.textures,
                         &backdrop,
                         page,
                         map,
@@ -1319,8 +1321,8 @@ fn draw_overlays(painter: &egui::Painter, frame: &Frame<'_>, map: ScreenFromPage
 }
 
 /// The side panel: session facts, then the event list or the notes.
-pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
-    let (Some(session), Some(replay)) = (&app.session, &mut app.replay) else {
+pub fn side_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
+    let (Some(session), Some(replay)) = (&app.state.session, &mut app.state.replay) else {
         return;
     };
     let mut out = Vec::new();
@@ -1367,7 +1369,7 @@ pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
             .fields
             .iter()
             .any(|f| session.typed_value_at(f.target, f.changed_at_ms).is_some());
-        let reveal = app.reveal_typed_values && kept;
+        let reveal = app.state.reveal_typed_values && kept;
         ui.horizontal(|ui| {
             let title = if reveal {
                 "Form fields (typed values shown)"
@@ -1376,7 +1378,7 @@ pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
             };
             ui.label(RichText::new(title).color(theme::MUTED));
             if kept {
-                let mut on = app.reveal_typed_values;
+                let mut on = app.state.reveal_typed_values;
                 if ui
                     .checkbox(&mut on, "Reveal")
                     .on_hover_text(
@@ -1414,7 +1416,7 @@ pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
         }
     }
     ui.separator();
-    let tab = app.side_tab;
+    let tab = app.state.side_tab;
     ui.horizontal(|ui| {
         for (t, label) in [
             (SideTab::Events, "Events"),
@@ -1434,7 +1436,7 @@ pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
     ui.separator();
     match tab {
         SideTab::Events => {
-            let mut hidden = app.prefs.replay.hidden_families.clone();
+            let mut hidden = app.state.prefs.replay.hidden_families.clone();
             ui.horizontal_wrapped(|ui| {
                 for (family, label) in EVENT_FAMILIES {
                     let mut shown = !hidden.iter().any(|h| h == family);
@@ -1447,11 +1449,11 @@ pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
                     }
                 }
             });
-            if hidden != app.prefs.replay.hidden_families {
+            if hidden != app.state.prefs.replay.hidden_families {
                 out.push(Command::SetHiddenFamilies(hidden.clone()));
             }
             let playing = replay.clock.state() == PlayState::Playing;
-            let rows = replay.event_rows(session, &app.prefs.replay.hidden_families);
+            let rows = replay.event_rows(session, &app.state.prefs.replay.hidden_families);
             let current_event = session.frames.event_at(now);
             let current_row = current_event
                 .map(|e| rows.partition_point(|&r| r <= e))
@@ -1584,7 +1586,7 @@ pub fn side_ui(app: &mut App, ui: &mut egui::Ui) {
                 .show(ui, |ui| super::panels::session_overview_ui(session, ui));
         }
     }
-    app.commands.extend(out);
+    app.state.commands.extend(out);
 }
 
 /// Tabs of the replay's side panel.
@@ -1600,8 +1602,8 @@ pub enum SideTab {
 }
 
 /// The `?` overlay listing keyboard shortcuts.
-pub fn help_ui(app: &mut App, ctx: &egui::Context) {
-    let Some(replay) = &app.replay else {
+pub fn help_ui(app: &mut ViewContext<'_>, ctx: &egui::Context) {
+    let Some(replay) = &app.state.replay else {
         return;
     };
     if !replay.show_help {
@@ -1637,7 +1639,7 @@ pub fn help_ui(app: &mut App, ctx: &egui::Context) {
                 });
         });
     if !open {
-        app.commands.push(Command::ToggleHelp);
+        app.state.commands.push(Command::ToggleHelp);
     }
 }
 
@@ -1712,8 +1714,8 @@ impl ElementDefinition {
 
 /// The "Define event from this element" window: name the click, match by selector or text,
 /// and see at once how many sessions did it.
-pub fn element_definition_ui(app: &App, ctx: &egui::Context, out: &mut Vec<Command>) {
-    let Some(form) = &app.element_definition else {
+pub fn element_definition_ui(app: &ViewContext<'_>, ctx: &egui::Context, out: &mut Vec<Command>) {
+    let Some(form) = &app.state.element_definition else {
         return;
     };
     let mut form = form.clone();
@@ -1785,7 +1787,7 @@ pub fn element_definition_ui(app: &App, ctx: &egui::Context, out: &mut Vec<Comma
         });
     if !open {
         out.push(Command::SetElementDefinition(None));
-    } else if Some(&form) != app.element_definition.as_ref() {
+    } else if Some(&form) != app.state.element_definition.as_ref() {
         out.push(Command::SetElementDefinition(Some(form)));
     }
 }

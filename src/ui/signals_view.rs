@@ -4,7 +4,7 @@
 
 use egui::RichText;
 
-use super::app::App;
+use super::app::ViewContext;
 use super::command::Command;
 use super::heatmap_view::HeatmapChoice;
 use super::theme;
@@ -85,8 +85,8 @@ pub fn in_hotspot(signal: &StoredSignal, hotspot: &Hotspot) -> bool {
 }
 
 /// The signals view.
-pub fn signals_ui(app: &mut App, ui: &mut egui::Ui) {
-    let view = &mut app.signals;
+pub fn signals_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
+    let view = &mut app.state.signals;
     let mut out = Vec::new();
     if !view.requested {
         out.push(Command::SetHotspotChoice(Box::new(view.choice.clone())));
@@ -105,7 +105,7 @@ pub fn signals_ui(app: &mut App, ui: &mut egui::Ui) {
                 });
         });
     egui::CentralPanel::default_margins().show(ui, |ui| table_ui(view, ui, &mut out));
-    app.commands.extend(out);
+    app.state.commands.extend(out);
 }
 
 fn table_ui(view: &SignalsView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
@@ -402,6 +402,13 @@ fn thresholds_ui(view: &mut SignalsView, ui: &mut egui::Ui, out: &mut Vec<Comman
                 }
                 if view.recomputing {
                     ui.spinner();
+                    if ui
+                        .button("Cancel")
+                        .on_hover_text("Stop; the signals stay as they were")
+                        .clicked()
+                    {
+                        out.push(Command::CancelRecompute);
+                    }
                 }
             });
         });

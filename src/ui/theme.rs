@@ -10,6 +10,8 @@ pub const CONVERTED: Color32 = Color32::from_rgb(0x16, 0xa3, 0x4a);
 pub const ERROR_BG: Color32 = Color32::from_rgb(0x7f, 0x1d, 0x1d);
 /// Error banner text.
 pub const ERROR_TEXT: Color32 = Color32::from_rgb(0xfe, 0xe2, 0xe2);
+/// Error words on the normal background (the status bar's error count).
+pub const ERROR_ON_PANEL: Color32 = Color32::from_rgb(0xf8, 0x71, 0x71);
 /// Secondary text.
 pub const MUTED: Color32 = Color32::from_rgb(0x9c, 0xa3, 0xaf);
 /// Row height of the session list, points.
