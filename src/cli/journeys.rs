@@ -12,6 +12,8 @@ use crate::analysis::journeys::{
     Anchor, GroupBy, JourneyQuery, Journeys, MAX_STEPS, StepMoment, Templates,
 };
 use crate::model::UrlPattern;
+use crate::render::encode_png;
+use crate::render::journeys::{TITLE_PX, render_journeys};
 use crate::store::open_store;
 
 /// `journeys --group-by`.
@@ -59,6 +61,12 @@ pub struct JourneysArgs {
     /// CSV: a row per node and per flow.
     #[arg(long)]
     pub csv: bool,
+    /// Also draw the map as a Sankey diagram into this PNG (the app's drawing).
+    #[arg(long, value_name = "FILE.png")]
+    pub png: Option<std::path::PathBuf>,
+    /// Width of the PNG, px.
+    #[arg(long, value_name = "PX", default_value_t = 1400, value_parser = clap::value_parser!(u32).range(400..=8000))]
+    pub png_width: u32,
 }
 
 fn pct(part: u64, whole: u64) -> String {
@@ -126,6 +134,19 @@ pub fn run(library_path: &Path, args: &JourneysArgs) -> anyhow::Result<ExitCode>
         .with_context(|| format!("opening the library {}", library_path.display()))?;
     let goal = library.conversion_goal()?.name;
     let map = library.journeys(&filter, &query)?;
+    if let Some(png) = &args.png {
+        let tallest = map.steps.iter().map(Vec::len).max().unwrap_or(1) as u32;
+        let height = TITLE_PX + (tallest * 56).clamp(360, 4000);
+        let title = format!(
+            "Journeys of {} sessions {} (goal {goal})",
+            map.sessions,
+            anchor_text(&query.anchor)
+        );
+        let image = render_journeys(&map, &title, args.png_width, height);
+        let bytes = encode_png(&image).context("encoding the PNG")?;
+        std::fs::write(png, bytes).with_context(|| format!("writing {}", png.display()))?;
+        eprintln!("wrote {}", png.display());
+    }
     if args.json {
         print_json(&map, &query, &goal)?;
     } else if args.csv {

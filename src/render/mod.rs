@@ -9,6 +9,7 @@ pub mod chart;
 pub mod chromium;
 pub mod compare;
 pub mod heatmap;
+pub mod journeys;
 pub mod placeholder;
 
 use crate::format::{FormatError, png_dimensions};
