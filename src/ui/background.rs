@@ -118,6 +118,15 @@ pub enum Query {
         /// Device filter of the table.
         device: Option<crate::model::DeviceClass>,
     },
+    /// The journey map of the journeys view.
+    Journeys {
+        /// Answers to older generations are dropped.
+        generation: u64,
+        /// Sessions in scope.
+        filter: SessionFilter,
+        /// Anchor, steps and grouping.
+        query: crate::analysis::journeys::JourneyQuery,
+    },
     /// KPIs, funnel, droppers, lift and definitions for the conversions view.
     Conversions {
         /// Answers to older generations are dropped.
@@ -253,6 +262,13 @@ pub enum JobResult {
     SignalSettings(Box<crate::analysis::signals::SignalSettings>),
     /// Signals were recomputed (or why not).
     Recomputed(Result<crate::store::RecomputeSummary, String>),
+    /// The journey map, or why there is none.
+    Journeys {
+        /// The generation asked for.
+        generation: u64,
+        /// The map.
+        result: Result<Box<crate::analysis::journeys::Journeys>, String>,
+    },
     /// The conversions view's report, or why there is none.
     Conversions {
         /// The generation asked for.
@@ -1035,6 +1051,17 @@ fn answer(
                 }
             }
         }
+        Query::Journeys {
+            generation,
+            filter,
+            query,
+        } => JobResult::Journeys {
+            generation,
+            result: library
+                .journeys(&filter, &query)
+                .map(Box::new)
+                .map_err(|e| format!("journeys: {e}")),
+        },
         Query::Conversions {
             generation,
             filter,
@@ -1132,6 +1159,7 @@ fn lane_of(query: &Query) -> (bool, Option<JobKind>) {
         Query::Hotspots { .. } => (false, Some(JobKind::Hotspots)),
         Query::HotspotSignals { .. } => (false, Some(JobKind::HotspotSignals)),
         Query::Conversions { .. } => (false, Some(JobKind::Conversions)),
+        Query::Journeys { .. } => (false, Some(JobKind::Journeys)),
         Query::Sections {
             define: None,
             delete: None,

@@ -146,6 +146,12 @@ pub enum Command {
     SetConversionsChoice(Box<ConversionsChoice>),
     /// Compute the conversions view again with the same choice.
     RefreshConversions,
+    /// Ask for the journey map of this choice.
+    SetJourneysChoice(Box<super::journeys_view::JourneysChoice>),
+    /// Ask for the journey map again.
+    RefreshJourneys,
+    /// Select a node or flow of the journey map (or nothing).
+    PickJourney(Option<super::journeys_view::JourneyPick>),
     /// List the droppers of this funnel step (0-based).
     SetDropperStep(usize),
     /// Store an event definition and find it in every session (in the background).
@@ -179,4 +185,6 @@ pub enum MainView {
     Signals,
     /// KPIs, funnels, lift and event definitions.
     Conversions,
+    /// Journeys between pages.
+    Journeys,
 }

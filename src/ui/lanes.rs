@@ -27,6 +27,8 @@ pub enum JobKind {
     HotspotSignals,
     /// The conversions report.
     Conversions,
+    /// The journey map.
+    Journeys,
     /// The sections of the heatmap's page (read only).
     Sections,
     /// Recomputing every session's signals (a write; cancelled only when asked).

@@ -12,6 +12,7 @@ mod conversions_view;
 mod file_dialog;
 mod frame_stats;
 mod heatmap_view;
+mod journeys_view;
 mod lanes;
 mod panels;
 mod replay;

@@ -41,6 +41,7 @@ pub fn show(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
         MainView::Heatmaps => return super::heatmap_view::heatmap_ui(app, ui),
         MainView::Signals => return super::signals_view::signals_ui(app, ui),
         MainView::Conversions => return super::conversions_view::conversions_ui(app, ui),
+        MainView::Journeys => return super::journeys_view::journeys_ui(app, ui),
         MainView::Sessions => {}
     }
     egui::Panel::left("session_list")
@@ -113,6 +114,7 @@ fn menu_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
             (MainView::Heatmaps, "Heatmaps"),
             (MainView::Signals, "Signals"),
             (MainView::Conversions, "Conversions"),
+            (MainView::Journeys, "Journeys"),
         ] {
             if ui
                 .selectable_label(app.state.prefs.view == view, label)

@@ -17,6 +17,7 @@ use super::command::{Command, MainView};
 use super::conversions_view::ConversionsView;
 use super::file_dialog::DialogPurpose;
 use super::heatmap_view::HeatmapView;
+use super::journeys_view::JourneysView;
 use super::lanes::JobKind;
 use super::replay::{ReplayState, SideTab, StageMode};
 use super::signals_view::SignalsView;
@@ -211,6 +212,8 @@ pub struct AppState {
     pub signals: SignalsView,
     /// The conversions view.
     pub conversions: ConversionsView,
+    /// The journeys view.
+    pub journeys: JourneysView,
     /// A seek to apply when this session has loaded: `(session_id, epoch ms)`.
     pending_seek: Option<(String, i64)>,
     /// A running import.
@@ -264,6 +267,7 @@ impl AppState {
             heatmap: HeatmapView::default(),
             signals: SignalsView::default(),
             conversions: ConversionsView::default(),
+            journeys: JourneysView::default(),
             pending_seek: None,
             import: None,
             last_import: None,
@@ -582,6 +586,20 @@ impl AppState {
                 JobResult::SpotMoments(moments) => {
                     if let Some((_, list)) = &mut self.heatmap.spot {
                         *list = Some(moments);
+                    }
+                }
+                JobResult::Journeys { generation, result } => {
+                    let view = &mut self.journeys;
+                    if generation == view.generation {
+                        view.loading = false;
+                        view.picked = None;
+                        match result {
+                            Ok(map) => {
+                                view.error = None;
+                                view.map = Some(*map);
+                            }
+                            Err(e) => view.error = Some(e),
+                        }
                     }
                 }
                 JobResult::Conversions { generation, result } => {
@@ -909,8 +927,10 @@ impl AppState {
                 }),
                 Command::SetView(view) => {
                     self.prefs.view = view;
-                    if matches!(view, MainView::Heatmaps | MainView::Conversions)
-                        && let Some(replay) = &mut self.replay
+                    if matches!(
+                        view,
+                        MainView::Heatmaps | MainView::Conversions | MainView::Journeys
+                    ) && let Some(replay) = &mut self.replay
                     {
                         replay.clock.apply(PlaybackCommand::Pause);
                     }
@@ -1034,6 +1054,12 @@ impl AppState {
                     self.query_conversions();
                 }
                 Command::RefreshConversions => self.query_conversions(),
+                Command::SetJourneysChoice(choice) => {
+                    self.journeys.choice = *choice;
+                    self.query_journeys();
+                }
+                Command::RefreshJourneys => self.query_journeys(),
+                Command::PickJourney(pick) => self.journeys.picked = pick,
                 Command::SetDropperStep(step) => self.conversions.dropper_step = step,
                 Command::DefineEvent(def) => {
                     self.conversions.defining = true;
@@ -1185,6 +1211,18 @@ impl AppState {
                     .push(format!("Could not render the page at {at}: {e}"));
             }
         }
+    }
+
+    fn query_journeys(&mut self) {
+        let view = &mut self.journeys;
+        view.requested = true;
+        view.generation += 1;
+        view.loading = true;
+        self.effects.query(Query::Journeys {
+            generation: view.generation,
+            filter: view.choice.filter(),
+            query: view.choice.query(),
+        });
     }
 
     fn query_conversions(&mut self) {
@@ -1591,5 +1629,69 @@ mod tests {
             Some("Aggregation cancelled"),
             "the answer of the cancelled aggregation is ignored"
         );
+    }
+
+    #[test]
+    fn journeys_are_asked_for_shown_picked_and_opened_at_their_step() {
+        use super::super::journeys_view::{AnchorChoice, JourneyPick, JourneysChoice};
+        use crate::analysis::journeys::{JourneyQuery, PathStep, SessionPath, journeys};
+        let mut s = state();
+        let effects = s.apply(Command::SetView(MainView::Journeys));
+        assert!(effects.is_empty(), "the view asks when it is first drawn");
+        let choice = JourneysChoice {
+            anchor: AnchorChoice::From,
+            page: "/cart".to_owned(),
+            ..JourneysChoice::default()
+        };
+        let effects = s.apply(Command::SetJourneysChoice(Box::new(choice)));
+        let Some(Effect::Query(Query::Journeys {
+            generation, query, ..
+        })) = effects.first()
+        else {
+            panic!("no journeys asked: {effects:?}");
+        };
+        assert_eq!(query.steps, 5);
+        let first = *generation;
+        // A newer choice supersedes it; the older answer is dropped.
+        let effects = s.apply(Command::RefreshJourneys);
+        let Some(Effect::Query(Query::Journeys { generation, .. })) = effects.first() else {
+            panic!("no journeys asked: {effects:?}");
+        };
+        let second = *generation;
+        let paths = [SessionPath {
+            session_id: "s1".to_owned(),
+            converted: true,
+            steps: vec![PathStep {
+                url: "https://shop.test/cart".to_owned(),
+                entered_at_ms: 42,
+                signal_kinds: Vec::new(),
+            }],
+        }];
+        let map = journeys(&paths, &JourneyQuery::default());
+        s.on_result(JobResult::Journeys {
+            generation: first,
+            result: Err("stale".to_owned()),
+        });
+        assert!(s.journeys.loading && s.journeys.error.is_none());
+        s.on_result(JobResult::Journeys {
+            generation: second,
+            result: Ok(Box::new(map)),
+        });
+        assert!(!s.journeys.loading);
+        assert_eq!(s.journeys.map.as_ref().map(|m| m.sessions), Some(1));
+        s.apply(Command::PickJourney(Some(JourneyPick::Node {
+            step: 0,
+            index: 0,
+        })));
+        assert_eq!(
+            s.journeys.picked,
+            Some(JourneyPick::Node { step: 0, index: 0 })
+        );
+        // Opening a node's session goes to the replay at that step.
+        s.apply(Command::OpenSessionAt {
+            session_id: "s1".to_owned(),
+            timestamp_ms: 42,
+        });
+        assert_eq!(s.prefs.view, MainView::Sessions);
     }
 }
