@@ -993,3 +993,48 @@ fn render_this_moment_shows_the_page_then_goes_back_to_the_screenshot() {
     h.run_steps(2);
     assert!(h.state().replay.as_ref().unwrap().moment.is_none());
 }
+
+#[test]
+fn journeys_view_draws_the_map_and_opens_a_session_at_its_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path().join("library.sqlite"), Vec::new());
+    settle(&mut h);
+    h.get_by_label("Journeys").click();
+    step_until(&mut h, "the journey map", |app| {
+        app.journeys.map.is_some() && !app.journeys.loading
+    });
+    assert_eq!(h.state().prefs.view, sessionlens::ui::MainView::Journeys);
+    assert!(
+        h.state().journeys.error.is_none(),
+        "{:?}",
+        h.state().journeys.error
+    );
+    let map = h.state().journeys.map.clone().unwrap();
+    // Every session of the library starts a journey; the first step holds them all.
+    let first: u64 = map.steps[0].iter().map(|n| n.sessions).sum();
+    assert_eq!(first, map.sessions);
+    assert!(map.sessions as usize >= SIMULATED);
+    assert!(
+        h.get_all_by_label_contains("sessions in the map")
+            .next()
+            .is_some()
+    );
+    // Pick the largest node of the second step: its sessions are listed at that step's moment.
+    let node = &map.steps[1][0];
+    h.state_mut()
+        .commands
+        .push(sessionlens::ui::Command::PickJourney(Some(
+            sessionlens::ui::JourneyPick::Node { step: 1, index: 0 },
+        )));
+    h.run_steps(3);
+    let moment = node.examples[0].clone();
+    h.get_all_by_label_contains(&moment.session_id)
+        .next()
+        .unwrap()
+        .click();
+    step_until(&mut h, "the replay of the picked session", |app| {
+        app.replay.is_some() && app.selected.as_deref() == Some(moment.session_id.as_str())
+    });
+    assert_eq!(h.state().prefs.view, sessionlens::ui::MainView::Sessions);
+    assert_eq!(clock_ms(&h), moment.entered_at_ms);
+}

@@ -26,6 +26,7 @@ pub use command::{Command, MainView};
 pub use conversions_view::{ConversionReport, ConversionsChoice, ConversionsView, DropperRow};
 pub use file_dialog::{DialogPurpose, FileBrowser};
 pub use heatmap_view::{HeatmapChoice, HeatmapView};
+pub use journeys_view::{AnchorChoice, JourneyPick, JourneysChoice, JourneysView};
 pub use replay::{Backdrop, ReplayPrefs, ReplayState, SideTab, StageMode, format_elapsed};
 pub use signals_view::{HotspotChoice, SignalsView};
 pub use state::{AppState, Effect};
