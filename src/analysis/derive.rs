@@ -2,7 +2,7 @@
 //! derivations ([`DERIVATIONS`]): the frustration signals (`analysis::signals::detect` with the
 //! library's thresholds) and the hits of every defined event (`analysis::conversions::hits`).
 //!
-//! A store only persists what [`derive`] returns, in the session's import transaction, so every
+//! A store only persists what [`derive()`] returns, in the session's import transaction, so every
 //! backend stores the same derived rows. Recomputing one kind of row later (new thresholds, a
 //! new definition) calls the same functions ([`signals`], [`event_hits`]).
 
