@@ -718,7 +718,7 @@ impl Background {
             {
                 return Some(JobResult::DialogFallback {
                     purpose,
-                    reason: "the desktop portal opened no dialog, no zenity".to_owned(),
+                    reason: "the portal opened no dialog, no zenity".to_owned(),
                 });
             }
             finish_dialog(&path, purpose, answer)
