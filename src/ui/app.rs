@@ -362,8 +362,10 @@ impl App {
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
         let background = Background::start(ctx, start.library_path.clone());
+        let mut state = AppState::new(start, prefs);
+        state.sample_dir = super::sample_sessions_dir();
         Self {
-            state: AppState::new(start, prefs),
+            state,
             background,
             textures: TextureCache::default(),
             map_textures: super::heatmap_view::MapTextures::default(),

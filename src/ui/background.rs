@@ -734,7 +734,7 @@ impl Background {
             {
                 return Some(JobResult::DialogFallback {
                     purpose,
-                    reason: "the desktop portal opened no dialog, no zenity".to_owned(),
+                    reason: "the portal opened no dialog, no zenity".to_owned(),
                 });
             }
             finish_dialog(&path, purpose, answer)
@@ -1585,6 +1585,94 @@ mod tests {
             (0..20).all(|i| names.contains(&format!("flood_{i}"))),
             "{names:?}"
         );
+    }
+
+    /// Reads asked while the library is not open wait; when it opens, only the newest of each
+    /// kind is answered (the older list pages and session loads were superseded), and every
+    /// write still lands.
+    #[test]
+    fn superseded_reads_are_dropped_and_writes_are_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("library.sqlite");
+        let mut library = Library::open(&path).expect("open");
+        library
+            .import_paths(
+                &[PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/sample_sessions/rrweb"
+                ))],
+                &crate::format::ReadOptions::default(),
+                &std::sync::atomic::AtomicBool::new(false),
+                &mut |_, _| {},
+            )
+            .expect("import");
+        let ids: Vec<String> = library
+            .list_sessions(&SessionFilter::default(), SessionSort::NewestFirst, 0, 3)
+            .expect("list")
+            .into_iter()
+            .map(|r| r.session_id)
+            .collect();
+        drop(library);
+
+        let ctx = egui::Context::default();
+        let mut background = Background::start(&ctx, path);
+        background.reads.close();
+        background.writes.close();
+        for generation in 1..=5 {
+            background.query(Query::List {
+                generation,
+                filter: SessionFilter::default(),
+                sort: SessionSort::NewestFirst,
+                offset: 0,
+                limit: 10,
+            });
+        }
+        for id in &ids {
+            background.query(Query::Load(id.clone()));
+            background.query(Query::AddNote {
+                session_id: id.clone(),
+                timestamp_ms: 1,
+                text: "kept".to_owned(),
+            });
+        }
+        // One list, one load and three notes wait.
+        assert_eq!(background.pending_queries(), 5);
+        background.reopen();
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let (mut lists, mut loads, mut notes) = (Vec::new(), Vec::new(), 0);
+        while (lists.is_empty() || loads.is_empty() || notes < 3)
+            && std::time::Instant::now() < deadline
+        {
+            for result in background.drain() {
+                match result {
+                    JobResult::List { generation, .. } => lists.push(generation),
+                    JobResult::Session(id, loaded) => {
+                        assert!(loaded.is_ok(), "{id}");
+                        loads.push(id);
+                    }
+                    JobResult::Notes { .. } => notes += 1,
+                    JobResult::Error(e) => panic!("{e}"),
+                    _ => {}
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        for result in background.drain() {
+            match result {
+                JobResult::List { generation, .. } => lists.push(generation),
+                JobResult::Session(id, _) => loads.push(id),
+                _ => {}
+            }
+        }
+        assert_eq!(lists, [5], "only the newest list is answered");
+        assert_eq!(
+            loads,
+            [ids[2].clone()],
+            "only the last session asked is loaded"
+        );
+        assert_eq!(notes, 3, "every write lands");
     }
 
     #[test]

@@ -132,7 +132,7 @@ pub fn system_dialog_problem() -> Option<String> {
     if bus || zenity_installed() {
         None
     } else {
-        Some("no desktop portal (no D-Bus session bus), no zenity".to_owned())
+        Some("no desktop portal, no zenity".to_owned())
     }
 }
 

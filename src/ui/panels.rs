@@ -129,48 +129,8 @@ fn menu_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
 
 fn status_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
-        // The words go beside the bar, not on it: they are longer than a status-bar-sized bar.
-        let mut progress = |fraction: f32, words: String| {
-            ui.add(
-                egui::ProgressBar::new(fraction)
-                    .desired_width(160.0)
-                    .show_percentage(),
-            );
-            ui.label(words);
-        };
-        if let Some((done, total)) = app.state.import.as_ref().and_then(|i| i.simulated) {
-            progress(
-                done as f32 / total.max(1) as f32,
-                format!("Generating simulated visitors {done}/{total}"),
-            );
-        } else if let Some(import) = &app.state.import {
-            let p = import.progress;
-            let fraction = if p.files_total == 0 {
-                0.0
-            } else {
-                p.files_done as f32 / p.files_total as f32
-            };
-            progress(
-                fraction,
-                format!(
-                    "Importing {}/{} files · {} sessions",
-                    p.files_done, p.files_total, p.sessions_imported
-                ),
-            );
-        } else if let Some(line) = &app.state.last_import {
-            ui.label(line);
-        }
-        if let Some(line) = &app.state.replay_message {
-            ui.separator();
-            ui.label(RichText::new(line).color(theme::ACCENT));
-        }
-        if let Some(reason) = &app.state.dialog_notice {
-            ui.separator();
-            ui.label(RichText::new(format!("Built-in file dialog: {reason}")).color(theme::MUTED))
-                .on_hover_text(
-                    "The system file dialog could not open, so SessionLens shows its own",
-                );
-        }
+        // Right to left: the error and the library first, so the lines on the left are cut
+        // short (hover shows them whole) instead of running under them.
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             // Every view shows the errors here, not only the session view's banner.
             if let Some(last) = app.state.errors.last() {
@@ -178,7 +138,7 @@ fn status_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
                     1 => format!("⚠ {last}"),
                     n => format!("⚠ {n} errors: {last}"),
                 };
-                let shown: String = words.chars().take(90).collect();
+                let shown: String = words.chars().take(70).collect();
                 if ui
                     .add(
                         egui::Button::new(RichText::new(shown).color(theme::ERROR_ON_PANEL))
@@ -201,8 +161,66 @@ fn status_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
             );
             ui.label(RichText::new(format!("Library: {name} · {sessions}")).color(theme::MUTED))
                 .on_hover_text(app.state.library_path.display().to_string());
+            ui.separator();
+            ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
+                left_status_ui(app, ui);
+            });
         });
     });
+}
+
+/// The left of the status bar: import progress or summary, the replay's message, and why the
+/// file dialog is the built-in one.
+fn left_status_ui(app: &ViewContext<'_>, ui: &mut egui::Ui) {
+    let line = |ui: &mut egui::Ui, text: RichText| {
+        let full = text.text().to_owned();
+        ui.add(egui::Label::new(text).truncate())
+            .on_hover_text(full);
+    };
+    // The words go beside the bar, not on it: they are longer than a status-bar-sized bar.
+    let progress = |ui: &mut egui::Ui, fraction: f32, words: String| {
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .desired_width(160.0)
+                .show_percentage(),
+        );
+        line(ui, RichText::new(words));
+    };
+    if let Some((done, total)) = app.state.import.as_ref().and_then(|i| i.simulated) {
+        progress(
+            ui,
+            done as f32 / total.max(1) as f32,
+            format!("Generating simulated visitors {done}/{total}"),
+        );
+    } else if let Some(import) = &app.state.import {
+        let p = import.progress;
+        let fraction = if p.files_total == 0 {
+            0.0
+        } else {
+            p.files_done as f32 / p.files_total as f32
+        };
+        progress(
+            ui,
+            fraction,
+            format!(
+                "Importing {}/{} files · {} sessions",
+                p.files_done, p.files_total, p.sessions_imported
+            ),
+        );
+    } else if let Some(text) = &app.state.last_import {
+        line(ui, RichText::new(text));
+    }
+    if let Some(text) = &app.state.replay_message {
+        ui.separator();
+        line(ui, RichText::new(text).color(theme::ACCENT));
+    }
+    if let Some(reason) = &app.state.dialog_notice {
+        ui.separator();
+        line(
+            ui,
+            RichText::new(format!("Built-in file dialog: {reason}")).color(theme::MUTED),
+        );
+    }
 }
 
 /// The damaged-library dialog: what happened, and the choice to rebuild from the original

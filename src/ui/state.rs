@@ -231,6 +231,9 @@ pub struct AppState {
     /// Commands pushed by panels this frame.
     pub commands: Vec<Command>,
     start: StartOptions,
+    /// The bundled sample sessions, imported into an empty library on first start (found by
+    /// [`super::sample_sessions_dir`] when the app starts; `None` in tests of the state).
+    pub sample_dir: Option<PathBuf>,
     open_first_after_import: bool,
     /// A session asked for at start that was not there yet while the first import ran.
     open_after_import: Option<String>,
@@ -277,6 +280,7 @@ impl AppState {
             dialog_notice: None,
             commands: Vec::new(),
             start,
+            sample_dir: None,
             open_first_after_import: false,
             open_after_import: None,
         };
@@ -313,7 +317,7 @@ impl AppState {
                     self.library_sessions = Some(num_sessions);
                     if num_sessions == 0
                         && self.start.files.is_empty()
-                        && let Some(samples) = super::sample_sessions_dir()
+                        && let Some(samples) = self.sample_dir.clone()
                     {
                         // First start: fill the empty library with the bundled samples.
                         let assets = samples
@@ -1693,5 +1697,40 @@ mod tests {
             timestamp_ms: 42,
         });
         assert_eq!(s.prefs.view, MainView::Sessions);
+    }
+
+    #[test]
+    fn an_empty_library_is_filled_with_the_samples_on_first_start_only() {
+        let mut s = AppState::new(
+            StartOptions {
+                library_path: PathBuf::from("library.sqlite"),
+                simulated_sessions: 10,
+                ..StartOptions::default()
+            },
+            Prefs::default(),
+        );
+        s.sample_dir = Some(PathBuf::from("samples"));
+        let effects = s.on_result(JobResult::Opened { num_sessions: 0 });
+        assert!(matches!(
+            &effects[..],
+            [Effect::Import { paths, open_first: false, simulate: Some(sim), .. }]
+                if paths == &[PathBuf::from("samples")] && sim.sessions == 10
+        ));
+        assert!(s.import.is_some());
+        let effects = s.on_result(JobResult::ImportDone {
+            summary: crate::store::ImportSummary::default(),
+            simulated: 10,
+            open_first: false,
+            screenshots_attached: 0,
+        });
+        assert!(effects.is_empty());
+        assert_eq!(s.library_sessions, Some(10));
+        assert!(s.commands.contains(&Command::RefreshList));
+        assert!(s.import.is_none());
+        let effects = s.on_result(JobResult::Opened { num_sessions: 5 });
+        assert!(
+            effects.is_empty(),
+            "a library with sessions is left as it is"
+        );
     }
 }
