@@ -208,6 +208,16 @@ pub struct Journeys {
     pub ends_at_anchor: bool,
 }
 
+/// `part` of `whole` as a percentage with one decimal (`12.5 %`), or `–` when `whole` is 0.
+#[must_use]
+pub fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "–".to_owned()
+    } else {
+        format!("{:.1} %", part as f64 * 100.0 / whole as f64)
+    }
+}
+
 fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }

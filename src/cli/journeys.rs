@@ -9,7 +9,7 @@ use serde_json::json;
 use super::FilterArgs;
 use super::commands::session_filter;
 use crate::analysis::journeys::{
-    Anchor, GroupBy, JourneyQuery, Journeys, MAX_STEPS, StepMoment, Templates,
+    Anchor, GroupBy, JourneyQuery, Journeys, MAX_STEPS, StepMoment, Templates, percent,
 };
 use crate::model::UrlPattern;
 use crate::render::encode_png;
@@ -67,14 +67,6 @@ pub struct JourneysArgs {
     /// Width of the PNG, px.
     #[arg(long, value_name = "PX", default_value_t = 1400, value_parser = clap::value_parser!(u32).range(400..=8000))]
     pub png_width: u32,
-}
-
-fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "–".to_owned()
-    } else {
-        format!("{:.1} %", part as f64 * 100.0 / whole as f64)
-    }
 }
 
 fn moments(examples: &[StepMoment]) -> serde_json::Value {
@@ -273,14 +265,14 @@ fn print_text(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Resul
             let signals: Vec<String> = n
                 .signals
                 .iter()
-                .map(|(kind, k)| format!("{kind} {}", pct(*k, n.sessions)))
+                .map(|(kind, k)| format!("{kind} {}", percent(*k, n.sessions)))
                 .collect();
             outln!(
                 "  {:<40} {:>7} sessions  exit {:>7}  converted {:>7}{}{}",
                 n.label,
                 n.sessions,
-                pct(n.exits, n.sessions),
-                pct(n.converted, n.sessions),
+                percent(n.exits, n.sessions),
+                percent(n.converted, n.sessions),
                 if signals.is_empty() { "" } else { "  " },
                 signals.join(", ")
             );
@@ -305,7 +297,7 @@ fn print_text(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Resul
                 label(f.step, f.from),
                 label(f.step + 1, f.to),
                 f.sessions,
-                pct(f.converted, f.sessions)
+                percent(f.converted, f.sessions)
             );
         }
     }

@@ -9,7 +9,7 @@ use super::app::ViewContext;
 use super::command::Command;
 use super::theme;
 use crate::analysis::journeys::{
-    Anchor, GroupBy, JourneyNode, JourneyQuery, Journeys, StepMoment, Templates,
+    Anchor, GroupBy, JourneyNode, JourneyQuery, Journeys, StepMoment, Templates, percent,
 };
 use crate::model::{DeviceClass, SessionFilter, UrlPattern, time};
 use crate::render::journeys::{SankeyLayout, layout};
@@ -144,28 +144,20 @@ pub struct JourneysView {
     pub requested: bool,
 }
 
-fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "–".to_owned()
-    } else {
-        format!("{:.1} %", part as f64 * 100.0 / whole as f64)
-    }
-}
-
 fn node_lines(node: &JourneyNode, step: usize) -> Vec<String> {
     let mut lines = vec![
         format!("Step {}: {}", step + 1, node.label),
         format!(
             "{} sessions · exit here {} · converted {}",
             node.sessions,
-            pct(node.exits, node.sessions),
-            pct(node.converted, node.sessions)
+            percent(node.exits, node.sessions),
+            percent(node.converted, node.sessions)
         ),
     ];
     for (kind, k) in &node.signals {
         lines.push(format!(
             "{kind}: {} of the sessions",
-            pct(*k, node.sessions)
+            percent(*k, node.sessions)
         ));
     }
     if !node.folded.is_empty() {
@@ -195,7 +187,7 @@ fn flow_lines(map: &Journeys, i: usize) -> Vec<String> {
         format!(
             "{} sessions · converted {}",
             f.sessions,
-            pct(f.converted, f.sessions)
+            percent(f.converted, f.sessions)
         ),
     ]
 }
@@ -343,7 +335,7 @@ fn paint(
             .get(node.step)
             .and_then(|s| s.get(node.index))
             .map_or(String::new(), |n| {
-                format!("  exit {}", pct(n.exits, n.sessions))
+                format!("  exit {}", percent(n.exits, n.sessions))
             });
         painter.text(
             origin + Vec2::new(x, y),
