@@ -269,12 +269,27 @@ impl Labeller {
     /// Learns the folding from every URL of `paths`.
     #[must_use]
     pub fn new(paths: &[SessionPath], group_by: GroupBy, templates: &Templates) -> Self {
+        let urls: HashSet<&str> = paths
+            .iter()
+            .flat_map(|p| &p.steps)
+            .map(|s| s.url.as_str())
+            .collect();
+        Self::from_urls(urls.into_iter(), group_by, templates)
+    }
+
+    /// Learns the folding from these distinct URLs.
+    #[must_use]
+    pub fn from_urls<'a>(
+        urls: impl Iterator<Item = &'a str>,
+        group_by: GroupBy,
+        templates: &Templates,
+    ) -> Self {
         let mut hosts = HashSet::new();
         let mut children: HashMap<String, HashSet<&str>> = HashMap::new();
-        for step in paths.iter().flat_map(|p| &p.steps) {
-            let (host, path) = host_and_path(&step.url);
+        for url in urls {
+            let (host, path) = host_and_path(url);
             hosts.insert(host);
-            if group_by == GroupBy::Path || templates.rules.iter().any(|r| r.matches(&step.url)) {
+            if group_by == GroupBy::Path || templates.rules.iter().any(|r| r.matches(url)) {
                 continue;
             }
             let mut parent = String::new();
@@ -340,23 +355,87 @@ impl Labeller {
     }
 }
 
-/// One session's journey: its (label, page view) steps.
-type JourneySteps<'a> = Vec<(String, &'a PathStep)>;
+/// Every distinct URL of the paths once: its label and whether it matches the anchor's pages,
+/// so the per-step work is table lookups.
+struct UrlTable<'a> {
+    /// URL → its row.
+    row_of: HashMap<&'a str, u32>,
+    /// Per row: its label's id.
+    label_of: Vec<u32>,
+    /// Per row: matches the first (or only) anchor page, and the second.
+    hits: Vec<(bool, bool)>,
+    /// Label texts by id.
+    labels: Vec<String>,
+    /// Per label id: the URL paths it gathers.
+    paths_of_label: Vec<HashSet<&'a str>>,
+}
+
+impl<'a> UrlTable<'a> {
+    fn new(paths: &'a [SessionPath], query: &JourneyQuery) -> Self {
+        let mut row_of: HashMap<&str, u32> = HashMap::new();
+        let mut urls: Vec<&str> = Vec::new();
+        for step in paths.iter().flat_map(|p| &p.steps) {
+            row_of.entry(step.url.as_str()).or_insert_with(|| {
+                urls.push(step.url.as_str());
+                (urls.len() - 1) as u32
+            });
+        }
+        let labeller = Labeller::from_urls(urls.iter().copied(), query.group_by, &query.templates);
+        let (pa, pb) = match &query.anchor {
+            Anchor::Start => (None, None),
+            Anchor::FromPage(p) | Anchor::ToPage(p) => (Some(p), None),
+            Anchor::Between(a, b) => (Some(a), Some(b)),
+        };
+        let mut id_of: HashMap<String, u32> = HashMap::new();
+        let mut labels = Vec::new();
+        let mut paths_of_label: Vec<HashSet<&str>> = Vec::new();
+        let mut label_of = Vec::with_capacity(urls.len());
+        let mut hits = Vec::with_capacity(urls.len());
+        for url in &urls {
+            let label = labeller.label(url);
+            let id = *id_of.entry(label.clone()).or_insert_with(|| {
+                labels.push(label);
+                paths_of_label.push(HashSet::new());
+                (labels.len() - 1) as u32
+            });
+            if let Some(set) = paths_of_label.get_mut(id as usize) {
+                set.insert(host_and_path(url).1);
+            }
+            label_of.push(id);
+            hits.push((
+                pa.is_some_and(|p| p.matches(url)),
+                pb.is_some_and(|p| p.matches(url)),
+            ));
+        }
+        Self {
+            row_of,
+            label_of,
+            hits,
+            labels,
+            paths_of_label,
+        }
+    }
+}
+
+/// One session's journey: its (label id, page view) steps.
+type JourneySteps<'a> = Vec<(u32, &'a PathStep)>;
 
 /// The steps of one session's journey, and whether the journey goes on past the last one.
 /// `None` when the anchor leaves the session out.
 fn journey_of<'a>(
     path: &'a SessionPath,
-    labeller: &Labeller,
+    table: &UrlTable<'_>,
     query: &JourneyQuery,
 ) -> Option<(JourneySteps<'a>, bool)> {
-    // Reloads (the same URL twice in a row) are one step.
-    let mut steps: Vec<&PathStep> = Vec::with_capacity(path.steps.len());
+    // (URL row, page view); reloads (the same URL twice in a row) are one step.
+    let mut steps: Vec<(u32, &PathStep)> = Vec::with_capacity(path.steps.len());
     for s in &path.steps {
-        if steps.last().is_none_or(|l| l.url != s.url) {
-            steps.push(s);
+        let row = table.row_of.get(s.url.as_str()).copied()?;
+        if steps.last().is_none_or(|(r, _)| *r != row) {
+            steps.push((row, s));
         }
     }
+    let hit = |row: u32| table.hits.get(row as usize).copied().unwrap_or_default();
     let n = query.steps.clamp(1, MAX_STEPS);
     let (range, continues) = match &query.anchor {
         Anchor::Start => {
@@ -365,22 +444,22 @@ fn journey_of<'a>(
             }
             (0..steps.len().min(n), steps.len() > n)
         }
-        Anchor::FromPage(p) => {
-            let first = steps.iter().position(|s| p.matches(&s.url))?;
+        Anchor::FromPage(_) => {
+            let first = steps.iter().position(|(r, _)| hit(*r).0)?;
             let end = steps.len().min(first + n);
             (first..end, steps.len() > end)
         }
-        Anchor::ToPage(p) => {
-            let last = steps.iter().position(|s| p.matches(&s.url))?;
+        Anchor::ToPage(_) => {
+            let last = steps.iter().position(|(r, _)| hit(*r).0)?;
             let start = (last + 1).saturating_sub(n);
             (start..last + 1, steps.len() > last + 1)
         }
-        Anchor::Between(a, b) => {
-            let first = steps.iter().position(|s| a.matches(&s.url))?;
+        Anchor::Between(..) => {
+            let first = steps.iter().position(|(r, _)| hit(*r).0)?;
             let offset = steps
                 .get(first + 1..)?
                 .iter()
-                .position(|s| b.matches(&s.url))?;
+                .position(|(r, _)| hit(*r).1)?;
             let target = first + 1 + offset;
             let end = (target + 1).min(first + n);
             (first..end, end <= target)
@@ -389,7 +468,7 @@ fn journey_of<'a>(
     let out = steps
         .get(range)?
         .iter()
-        .map(|s| (labeller.label(&s.url), *s))
+        .map(|(row, s)| (table.label_of.get(*row as usize).copied().unwrap_or(0), *s))
         .collect::<Vec<_>>();
     (!out.is_empty()).then_some((out, continues))
 }
@@ -403,49 +482,62 @@ fn push_example(examples: &mut Vec<StepMoment>, session_id: &str, entered_at_ms:
     }
 }
 
+/// No node (a label not seen at a step).
+const NO_NODE: usize = usize::MAX;
+
 /// Computes the journey map of `paths`.
 #[must_use]
 pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
-    let labeller = Labeller::new(paths, query.group_by, &query.templates);
+    let table = UrlTable::new(paths, query);
     let n = query.steps.clamp(1, MAX_STEPS);
     let ends_at_anchor = matches!(query.anchor, Anchor::ToPage(_));
+    let num_labels = table.labels.len();
 
     // Pass 1: each session's journey, and the sessions per (step, label).
     let mut journeys: Vec<(&SessionPath, JourneySteps<'_>, bool)> = Vec::new();
     let mut left_out = 0u64;
     for path in paths {
-        match journey_of(path, &labeller, query) {
+        match journey_of(path, &table, query) {
             Some((steps, continues)) => journeys.push((path, steps, continues)),
             None => left_out += 1,
         }
     }
     // Column of each journey step: counted from the start, or from the end for `ToPage`.
     let column = |len: usize, i: usize| if ends_at_anchor { n - len + i } else { i };
-    let mut counts: Vec<HashMap<&str, u64>> = vec![HashMap::new(); n];
+    let mut counts: Vec<Vec<u64>> = vec![vec![0; num_labels]; n];
     for (_, steps, _) in &journeys {
         for (i, (label, _)) in steps.iter().enumerate() {
-            if let Some(c) = counts.get_mut(column(steps.len(), i)) {
-                *c.entry(label.as_str()).or_default() += 1;
+            if let Some(c) = counts
+                .get_mut(column(steps.len(), i))
+                .and_then(|c| c.get_mut(*label as usize))
+            {
+                *c += 1;
             }
         }
     }
     let total = journeys.len() as u64;
     let min_sessions = (query.min_share.max(0.0) * total as f64).ceil() as u64;
+    let text = |id: usize| table.labels.get(id).map_or("", String::as_str);
 
     // The nodes of each step: the largest labels, then "Other".
     let mut steps: Vec<Vec<JourneyNode>> = Vec::with_capacity(n);
-    let mut node_of: Vec<HashMap<&str, usize>> = Vec::with_capacity(n);
+    let mut node_of: Vec<Vec<usize>> = Vec::with_capacity(n);
     for c in &counts {
-        let mut labels: Vec<(&str, u64)> = c.iter().map(|(l, k)| (*l, *k)).collect();
-        labels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut labels: Vec<(usize, u64)> = c
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| **k > 0)
+            .map(|(l, k)| (l, *k))
+            .collect();
+        labels.sort_by(|a, b| b.1.cmp(&a.1).then(text(a.0).cmp(text(b.0))));
         let mut nodes = Vec::new();
-        let mut index = HashMap::new();
+        let mut index = vec![NO_NODE; num_labels];
         let mut folded = Vec::new();
         for (label, k) in labels {
             if nodes.len() < query.max_nodes_per_step.max(1) && k >= min_sessions.max(1) {
-                index.insert(label, nodes.len());
+                index[label] = nodes.len();
                 nodes.push(JourneyNode {
-                    label: label.to_owned(),
+                    label: text(label).to_owned(),
                     ..JourneyNode::default()
                 });
             } else {
@@ -455,11 +547,11 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
         if !folded.is_empty() {
             let other = nodes.len();
             for label in &folded {
-                index.insert(label, other);
+                index[*label] = other;
             }
             nodes.push(JourneyNode {
                 label: OTHER_LABEL.to_owned(),
-                folded: folded.iter().map(|l| (*l).to_owned()).collect(),
+                folded: folded.iter().map(|l| text(*l).to_owned()).collect(),
                 ..JourneyNode::default()
             });
         }
@@ -477,7 +569,11 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
         let mut previous: Option<(usize, usize)> = None;
         for (i, (label, step)) in journey.iter().enumerate() {
             let col = column(journey.len(), i);
-            let Some(&node) = node_of.get(col).and_then(|m| m.get(label.as_str())) else {
+            let Some(&node) = node_of
+                .get(col)
+                .and_then(|m| m.get(*label as usize))
+                .filter(|n| **n != NO_NODE)
+            else {
                 continue;
             };
             let Some(n) = steps.get_mut(col).and_then(|s| s.get_mut(node)) else {
@@ -485,11 +581,18 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
             };
             n.sessions += 1;
             n.converted += u64::from(path.converted);
-            let mut kinds: Vec<&String> = step.signal_kinds.iter().collect();
-            kinds.sort();
-            kinds.dedup();
-            for kind in kinds {
-                *n.signals.entry(kind.clone()).or_default() += 1;
+            if !step.signal_kinds.is_empty() {
+                let mut kinds: Vec<&String> = step.signal_kinds.iter().collect();
+                kinds.sort();
+                kinds.dedup();
+                for kind in kinds {
+                    match n.signals.get_mut(kind.as_str()) {
+                        Some(k) => *k += 1,
+                        None => {
+                            n.signals.insert(kind.clone(), 1);
+                        }
+                    }
+                }
             }
             push_example(&mut n.examples, &path.session_id, step.entered_at_ms);
             if i + 1 == journey.len() && !continues {
@@ -521,21 +624,19 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
     });
 
     // The templates that gather more than one URL path.
-    let mut gathered: BTreeMap<String, HashSet<&str>> = BTreeMap::new();
-    if query.group_by == GroupBy::Template {
-        for step in paths.iter().flat_map(|p| &p.steps) {
-            let label = labeller.label(&step.url);
-            let (_, path) = host_and_path(&step.url);
-            if label != path {
-                gathered.entry(label).or_default().insert(path);
-            }
-        }
-    }
-    let templates = gathered
-        .into_iter()
-        .filter(|(_, p)| p.len() > 1)
-        .map(|(l, p)| (l, p.len() as u64))
-        .collect();
+    let templates = if query.group_by == GroupBy::Template {
+        let mut t: Vec<(String, u64)> = table
+            .labels
+            .iter()
+            .zip(&table.paths_of_label)
+            .filter(|(_, paths)| paths.len() > 1)
+            .map(|(label, paths)| (label.clone(), paths.len() as u64))
+            .collect();
+        t.sort();
+        t
+    } else {
+        Vec::new()
+    };
 
     Journeys {
         steps,
