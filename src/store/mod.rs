@@ -7,6 +7,7 @@
 //! so another backend (a column store) could answer the same questions.
 
 mod body;
+pub mod clickhouse;
 mod conversions;
 mod error;
 mod heatmap;

@@ -1,0 +1,452 @@
+//! The ClickHouse library against a real `clickhouse-server` (tests/clickhouse_support):
+//! import, reading every session back, reads compared with the SQLite library on the same
+//! files, and faults. Without the server binary these tests say so on stderr and pass, unless
+//! `SESSIONLENS_REQUIRE_CLICKHOUSE=1`.
+#![expect(clippy::unwrap_used, reason = "test code")]
+
+mod clickhouse_support;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use clickhouse_support::ClickHouseServer;
+use sessionlens::analysis::conversions::kpis;
+use sessionlens::model::{DeviceClass, Session, SessionFilter};
+use sessionlens::store::clickhouse::{
+    BIN_PX, ClickHouseError, ClickHouseLibrary, HeatmapBin, LibraryUrl, Password, SCHEMA_VERSION,
+};
+use sessionlens::store::{Library, PagePoints, PointKind, SessionQueries as _, SessionSort};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The sample sessions and the rrweb fixtures in a SQLite library, and every session of it.
+fn sqlite_library(dir: &std::path::Path) -> (Library, Vec<Session>) {
+    let mut library = Library::open(&dir.join("library.sqlite")).unwrap();
+    library
+        .import_paths(
+            &[
+                repo().join("sample_sessions/rrweb"),
+                repo().join("tests/fixtures/rrweb"),
+            ],
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let n = library.count_sessions(&SessionFilter::default()).unwrap();
+    let rows = library
+        .list_sessions(&SessionFilter::default(), SessionSort::OldestFirst, 0, n)
+        .unwrap();
+    let sessions: Vec<Session> = rows
+        .iter()
+        .map(|r| library.load_session(&r.session_id).unwrap())
+        .collect();
+    assert!(sessions.len() >= 15, "only {} sessions", sessions.len());
+    (library, sessions)
+}
+
+fn open(
+    server: &ClickHouseServer,
+    user: &str,
+    password: Option<&str>,
+    db: &str,
+) -> ClickHouseLibrary {
+    ClickHouseLibrary::open(
+        &LibraryUrl::parse(&server.library_url(user, db)).unwrap(),
+        password.map(Password::new),
+    )
+    .unwrap()
+}
+
+/// Runs of a `PagePoints` as (x, y, t) lists, sorted, with the counts: equal whatever order
+/// the runs came in.
+/// Runs of points as bit patterns, then page views and sessions.
+type Runs = (Vec<Vec<(u32, u32, u32)>>, u64, u64);
+
+fn runs(points: &PagePoints) -> Runs {
+    let mut out = Vec::new();
+    for (i, &start) in points.run_starts.iter().enumerate() {
+        let end = points
+            .run_starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(points.xs.len());
+        out.push(
+            (start..end)
+                .map(|j| {
+                    (
+                        points.xs[j].to_bits(),
+                        points.ys[j].to_bits(),
+                        points.ts_ms[j],
+                    )
+                })
+                .collect(),
+        );
+    }
+    out.sort();
+    (out, points.num_page_views, points.num_sessions)
+}
+
+/// Bins the points the way the server does.
+fn bins_of(points: &PagePoints) -> Vec<HeatmapBin> {
+    let mut counts = std::collections::BTreeMap::new();
+    let side = BIN_PX as f32;
+    for (x, y) in points.xs.iter().zip(&points.ys) {
+        let cell = ((x / side).floor() as i32, (y / side).floor() as i32);
+        *counts.entry(cell).or_insert(0u64) += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((cell_x, cell_y), count)| HeatmapBin {
+            cell_x,
+            cell_y,
+            count,
+        })
+        .collect()
+}
+
+#[test]
+fn the_harness_starts_and_stops_a_real_server() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("the_harness_starts_and_stops_a_real_server")
+    else {
+        return;
+    };
+    let version = server.sql("SELECT version()");
+    assert!(!version.trim().is_empty());
+    let port = server.http_port;
+    server.stop();
+    // Stopped: nothing answers on its port any more.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn import_reads_every_session_back_and_is_idempotent() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("import_reads_every_session_back_and_is_idempotent")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    let outcome = library.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!(outcome.imported, sessions.len());
+    assert_eq!(outcome.duplicates, 0);
+    for session in &sessions {
+        assert_eq!(
+            &library.load_session(&session.session_id).unwrap(),
+            session,
+            "{}",
+            session.session_id
+        );
+    }
+    assert!(matches!(
+        library.load_session("no-such-session"),
+        Err(ClickHouseError::NoSuchSession(_))
+    ));
+    // A re-run writes nothing: every session is a duplicate.
+    let again = library.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!((again.imported, again.duplicates), (0, sessions.len()));
+    let all = SessionFilter::default();
+    assert_eq!(library.count_sessions(&all).unwrap(), sessions.len() as u64);
+    assert_eq!(
+        server.sql("SELECT count() FROM team.batches").trim(),
+        "1",
+        "the re-run published nothing"
+    );
+    // Reopening finds the schema in place.
+    let reopened = open(&server, "default", None, "team");
+    assert_eq!(
+        reopened.count_sessions(&all).unwrap(),
+        sessions.len() as u64
+    );
+    assert_eq!(
+        server
+            .sql("SELECT max(version) FROM team.schema_version")
+            .trim(),
+        SCHEMA_VERSION.to_string()
+    );
+}
+
+#[test]
+fn an_unpublished_batch_is_invisible_and_a_rerun_completes_it() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "an_unpublished_batch_is_invisible_and_a_rerun_completes_it",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    let (first, rest) = sessions.split_at(10);
+    library.import_sessions(first, "sample").unwrap();
+    // An import killed before it published: all its rows are written, its batch row is not.
+    library.import_sessions(rest, "sample").unwrap();
+    server.sql(
+        "ALTER TABLE team.batches DELETE WHERE batch_id = (SELECT max(batch_id) FROM team.batches)",
+    );
+    // Mutations run in the background; wait until the batch row is gone.
+    for _ in 0..100 {
+        if server.sql("SELECT count() FROM team.batches").trim() == "1" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(server.sql("SELECT count() FROM team.batches").trim(), "1");
+    let all = SessionFilter::default();
+    assert_eq!(library.count_sessions(&all).unwrap(), first.len() as u64);
+    assert!(matches!(
+        library.load_session(&rest[0].session_id),
+        Err(ClickHouseError::NoSuchSession(_))
+    ));
+    let page = &rest[0].pages[0].url;
+    let bins = library
+        .heatmap_bins(&all, page, None, PointKind::Click)
+        .unwrap();
+    let points = library
+        .page_points(&all, page, None, PointKind::Click)
+        .unwrap();
+    assert_eq!(bins, bins_of(&points), "unpublished points are not binned");
+    // The re-run imports the unpublished sessions again and publishes them once.
+    let rerun = library.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!(
+        (rerun.imported, rerun.duplicates),
+        (rest.len(), first.len())
+    );
+    assert_eq!(library.count_sessions(&all).unwrap(), sessions.len() as u64);
+    for session in rest {
+        assert_eq!(&library.load_session(&session.session_id).unwrap(), session);
+    }
+    let points = library
+        .page_points(&all, page, None, PointKind::Click)
+        .unwrap();
+    assert_eq!(
+        library
+            .heatmap_bins(&all, page, None, PointKind::Click)
+            .unwrap(),
+        bins_of(&points)
+    );
+}
+
+#[test]
+fn reads_equal_the_sqlite_library_on_the_same_files() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("reads_equal_the_sqlite_library_on_the_same_files")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (mut sqlite, sessions) = sqlite_library(dir.path());
+    sqlite.ensure_standard_definitions().unwrap();
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+
+    let first = &sessions[0];
+    let mut filters = vec![
+        SessionFilter::default(),
+        SessionFilter {
+            device: Some(DeviceClass::Mobile),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            device: Some(DeviceClass::Desktop),
+            min_viewport_width: Some(1000),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            converted: Some(true),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            has_event: Some("ADD_TO_CART".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            has_signal: Some("rage_click".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            source: Some("google".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            source: Some("direct".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            started_from_ms: Some(first.started_at_ms),
+            started_before_ms: Some(first.started_at_ms + 86_400_000),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            url: Some("/product/*".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            url: Some(first.pages[0].url_without_fragment().to_owned()),
+            ..SessionFilter::default()
+        },
+    ];
+    filters.push(SessionFilter {
+        url: Some("*checkout*".to_owned()),
+        max_viewport_width: Some(800),
+        ..SessionFilter::default()
+    });
+    let mut nonempty = 0;
+    for filter in &filters {
+        let n = sqlite.count_sessions(filter).unwrap();
+        assert_eq!(library.count_sessions(filter).unwrap(), n, "{filter:?}");
+        if n > 0 && n < sessions.len() as u64 {
+            nonempty += 1;
+        }
+        let mut expected = sqlite
+            .list_sessions(filter, SessionSort::NewestFirst, 0, 1000)
+            .unwrap();
+        let mut got = library
+            .list_sessions(filter, SessionSort::NewestFirst, 0, 1000)
+            .unwrap();
+        expected.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        got.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        assert_eq!(got, expected, "{filter:?}");
+        assert_eq!(
+            library.kpis(filter).unwrap(),
+            kpis(&sqlite.conversion_facts(filter, &[]).unwrap()),
+            "{filter:?}"
+        );
+    }
+    assert!(
+        nonempty >= 6,
+        "the filters must select something: {nonempty}"
+    );
+    // Paging and order: ties aside (none in these samples), the same pages.
+    for sort in [
+        SessionSort::NewestFirst,
+        SessionSort::OldestFirst,
+        SessionSort::LongestFirst,
+    ] {
+        let ids = |rows: Vec<sessionlens::store::SessionRow>| {
+            rows.into_iter().map(|r| r.session_id).collect::<Vec<_>>()
+        };
+        let all = SessionFilter::default();
+        assert_eq!(
+            ids(library.list_sessions(&all, sort, 5, 7).unwrap()),
+            ids(sqlite.list_sessions(&all, sort, 5, 7).unwrap()),
+            "{sort:?}"
+        );
+    }
+    // Points and heatmap bins of every page, kind and a width range, with and without filters.
+    let groups = sqlite.page_groups(&SessionFilter::default()).unwrap();
+    assert!(groups.len() > 5);
+    let mut binned = 0;
+    for group in &groups {
+        for kind in PointKind::ALL {
+            for widths in [None, Some((0, 800)), Some((801, 5000))] {
+                for filter in [&filters[0], &filters[1], &filters[3]] {
+                    let expected = sqlite
+                        .page_points(filter, &group.url, widths, kind)
+                        .unwrap();
+                    let got = library
+                        .page_points(filter, &group.url, widths, kind)
+                        .unwrap();
+                    assert_eq!(
+                        runs(&got),
+                        runs(&expected),
+                        "{} {kind:?} {widths:?}",
+                        group.url
+                    );
+                    let bins = library
+                        .heatmap_bins(filter, &group.url, widths, kind)
+                        .unwrap();
+                    assert_eq!(
+                        bins,
+                        bins_of(&expected),
+                        "{} {kind:?} {widths:?}",
+                        group.url
+                    );
+                    binned += usize::from(!bins.is_empty());
+                }
+            }
+        }
+    }
+    assert!(binned > 20, "{binned}");
+    // A glob page pattern over several pages.
+    let expected = sqlite
+        .page_points(&filters[0], "/*", None, PointKind::Click)
+        .unwrap();
+    let got = library
+        .page_points(&filters[0], "/*", None, PointKind::Click)
+        .unwrap();
+    assert!(!expected.is_empty());
+    assert_eq!(runs(&got), runs(&expected));
+}
+
+#[test]
+fn faults_name_the_server_and_what_to_do() {
+    let Some(server) = ClickHouseServer::start_or_skip("faults_name_the_server_and_what_to_do")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let url = |user: &str| LibraryUrl::parse(&server.library_url(user, "team")).unwrap();
+    let server_name = format!("127.0.0.1:{}", server.http_port);
+
+    // Wrong password, unknown user.
+    for (user, password) in [
+        ("analyst", Some("hunter2")),
+        ("analyst", None),
+        ("nobody", None),
+    ] {
+        let e = ClickHouseLibrary::open(&url(user), password.map(Password::new)).unwrap_err();
+        assert!(matches!(e, ClickHouseError::Auth { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(
+            text.contains(&server_name) && text.contains("SESSIONLENS_CLICKHOUSE_PASSWORD"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+    // The right password writes.
+    let writer = ClickHouseLibrary::open(&url("analyst"), Some(Password::new("secret"))).unwrap();
+    writer.import_sessions(&sessions[..5], "sample").unwrap();
+
+    // A read-only user reads, and is told it cannot import.
+    let viewer = ClickHouseLibrary::open(&url("viewer"), Some(Password::new("viewer"))).unwrap();
+    assert_eq!(viewer.count_sessions(&SessionFilter::default()).unwrap(), 5);
+    assert_eq!(
+        &viewer.load_session(&sessions[0].session_id).unwrap(),
+        &sessions[0]
+    );
+    let e = viewer
+        .import_sessions(&sessions[5..8], "sample")
+        .unwrap_err();
+    assert!(matches!(e, ClickHouseError::ReadOnly { .. }), "{e:?}");
+    assert!(e.to_string().contains("write access"), "{e}");
+    assert_eq!(writer.count_sessions(&SessionFilter::default()).unwrap(), 5);
+    // A read-only user cannot create a library.
+    let e = ClickHouseLibrary::open(
+        &LibraryUrl::parse(&server.library_url("viewer", "other")).unwrap(),
+        Some(Password::new("viewer")),
+    )
+    .unwrap_err();
+    assert!(matches!(e, ClickHouseError::ReadOnly { .. }), "{e:?}");
+
+    // A schema of a newer SessionLens.
+    server.sql(&format!(
+        "INSERT INTO team.schema_version (version, applied_at_ms) VALUES ({}, 0)",
+        SCHEMA_VERSION + 1
+    ));
+    let e = ClickHouseLibrary::open(&url("default"), None).unwrap_err();
+    assert!(matches!(e, ClickHouseError::NewerSchema { .. }), "{e:?}");
+    assert!(e.to_string().contains("update SessionLens"), "{e}");
+
+    // The server gone.
+    let gone = url("default");
+    drop(server);
+    let e = ClickHouseLibrary::open(&gone, None).unwrap_err();
+    assert!(matches!(e, ClickHouseError::Unreachable { .. }), "{e:?}");
+    assert!(e.to_string().contains(&server_name), "{e}");
+}
