@@ -450,3 +450,112 @@ fn faults_name_the_server_and_what_to_do() {
     assert!(matches!(e, ClickHouseError::Unreachable { .. }), "{e:?}");
     assert!(e.to_string().contains(&server_name), "{e}");
 }
+
+#[test]
+fn two_shards_behind_distributed_tables_answer_as_one_server() {
+    let Some(shard_b) = ClickHouseServer::start_or_skip(
+        "two_shards_behind_distributed_tables_answer_as_one_server",
+    ) else {
+        return;
+    };
+    // Server A is shard 1 and the router; B is shard 2 (and holds the single-server library).
+    let Some(shard_a) = ClickHouseServer::start_with_clusters_or_skip(
+        "two_shards_behind_distributed_tables_answer_as_one_server",
+        &[clickhouse_support::Cluster {
+            name: "two".to_owned(),
+            shard_tcp_ports: vec![0, shard_b.tcp_port],
+        }],
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let shard_libraries = [
+        open(&shard_a, "default", None, "team_shard"),
+        open(&shard_b, "default", None, "team_shard"),
+    ];
+    let router = ClickHouseLibrary::create_sharded(
+        &LibraryUrl::parse(&shard_a.library_url("default", "team")).unwrap(),
+        None,
+        "two",
+        "team_shard",
+    )
+    .unwrap();
+    assert_eq!(router.shards(), Some(2));
+    let single = open(&shard_b, "default", None, "single");
+    assert_eq!(single.shards(), None);
+    let outcome = router.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!(outcome.imported, sessions.len());
+    single.import_sessions(&sessions, "sample").unwrap();
+
+    // Every session on exactly one shard, and both shards used.
+    let all = SessionFilter::default();
+    let per_shard: Vec<u64> = shard_libraries
+        .iter()
+        .map(|l| l.count_sessions(&all).unwrap())
+        .collect();
+    assert!(per_shard.iter().all(|&n| n > 0), "{per_shard:?}");
+    assert_eq!(per_shard.iter().sum::<u64>(), sessions.len() as u64);
+
+    // A re-run through the router is idempotent too.
+    let again = router.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!((again.imported, again.duplicates), (0, sessions.len()));
+
+    let filters = [
+        all.clone(),
+        SessionFilter {
+            device: Some(DeviceClass::Mobile),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            converted: Some(true),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            has_event: Some("add_to_cart".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            url: Some("/product/*".to_owned()),
+            ..SessionFilter::default()
+        },
+    ];
+    for filter in &filters {
+        assert_eq!(
+            router.count_sessions(filter).unwrap(),
+            single.count_sessions(filter).unwrap(),
+            "{filter:?}"
+        );
+        for sort in [SessionSort::NewestFirst, SessionSort::LongestFirst] {
+            assert_eq!(
+                router.list_sessions(filter, sort, 0, 1000).unwrap(),
+                single.list_sessions(filter, sort, 0, 1000).unwrap(),
+                "{filter:?} {sort:?}"
+            );
+        }
+        assert_eq!(router.kpis(filter).unwrap(), single.kpis(filter).unwrap());
+    }
+    for session in &sessions {
+        assert_eq!(&router.load_session(&session.session_id).unwrap(), session);
+    }
+    let pages: std::collections::BTreeSet<String> = sessions
+        .iter()
+        .flat_map(|s| s.pages.iter().map(|p| p.url_without_fragment().to_owned()))
+        .collect();
+    let mut binned = 0;
+    for page in &pages {
+        for kind in PointKind::ALL {
+            for filter in [&filters[0], &filters[1]] {
+                assert_eq!(
+                    router.page_points(filter, page, None, kind).unwrap(),
+                    single.page_points(filter, page, None, kind).unwrap(),
+                    "{page} {kind:?}"
+                );
+                let bins = router.heatmap_bins(filter, page, None, kind).unwrap();
+                assert_eq!(bins, single.heatmap_bins(filter, page, None, kind).unwrap());
+                binned += usize::from(!bins.is_empty());
+            }
+        }
+    }
+    assert!(binned > 10, "{binned}");
+}

@@ -48,7 +48,8 @@ fn free_port() -> u16 {
 pub struct Cluster {
     /// Cluster name.
     pub name: String,
-    /// TCP (native protocol) port of each shard's one replica.
+    /// TCP (native protocol) port of each shard's one replica; 0 stands for the server being
+    /// started itself.
     pub shard_tcp_ports: Vec<u16>,
 }
 
@@ -149,7 +150,8 @@ impl ClickHouseServer {
         let mut remote_servers = String::new();
         for cluster in clusters {
             let _ = write!(remote_servers, "<{}>", cluster.name);
-            for port in &cluster.shard_tcp_ports {
+            for &port in &cluster.shard_tcp_ports {
+                let port = if port == 0 { tcp_port } else { port };
                 let _ = write!(
                     remote_servers,
                     "<shard><replica><host>127.0.0.1</host><port>{port}</port></replica></shard>"

@@ -30,6 +30,9 @@ pub(crate) struct Client {
     /// False for a user whose profile has `readonly = 1`, which may not set even
     /// `max_execution_time` (the server's own limit applies then).
     send_settings: bool,
+    /// Talking to a sharded library's router: subqueries run on each shard over its own
+    /// tables, and inserts reach the shards before they return.
+    distributed: bool,
 }
 
 /// Percent-encodes a URL query value.
@@ -78,7 +81,13 @@ impl Client {
             password,
             query_timeout_s,
             send_settings: true,
+            distributed: false,
         }
+    }
+
+    /// Sends the settings of a sharded library's router from now on.
+    pub(crate) fn set_distributed(&mut self) {
+        self.distributed = true;
     }
 
     /// Asks the server whether this user may set `max_execution_time`; a `readonly = 1` user
@@ -109,6 +118,9 @@ impl Client {
         let mut url = format!("{}?", self.endpoint);
         if self.send_settings {
             url.push_str(&format!("max_execution_time={}&", self.query_timeout_s));
+            if self.distributed {
+                url.push_str("distributed_product_mode=local&insert_distributed_sync=1&");
+            }
         }
         let body: &[u8] = match data {
             Some(data) => {

@@ -318,15 +318,21 @@ impl ClickHouseLibrary {
             &format!("{} {SESSIONS_COLUMNS}", self.table("sessions")),
             &rows.sessions.bytes,
         )?;
+        // One publish row per shard (its sharding key is `shard`): each shard's readers see
+        // the batch's sessions that live on it. A single server has one.
         let mut publish = RowWriter::default();
-        publish
-            .u64(batch_id)
-            .i64(crate::store::now_ms())
-            .u32(clamp_u32(num_sessions))
-            .str(c.user());
+        let now_ms = crate::store::now_ms();
+        for shard in 0..self.shards.unwrap_or(1) {
+            publish
+                .u64(batch_id)
+                .i64(now_ms)
+                .u32(clamp_u32(num_sessions))
+                .str(c.user())
+                .u32(shard);
+        }
         c.insert_rowbinary(
             &format!(
-                "{} (batch_id, published_at_ms, num_sessions, written_by)",
+                "{} (batch_id, published_at_ms, num_sessions, written_by, shard)",
                 self.table("batches")
             ),
             &publish.bytes,

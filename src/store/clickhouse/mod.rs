@@ -34,6 +34,9 @@ pub struct ClickHouseLibrary {
     url: LibraryUrl,
     /// The database name, checked to be an identifier ([`LibraryUrl::parse`]).
     db: String,
+    /// Number of shards when the database is a sharded library's router (its tables are
+    /// `Distributed` over a cluster), else `None`.
+    shards: Option<u32>,
 }
 
 impl std::fmt::Debug for ClickHouseLibrary {
@@ -70,11 +73,47 @@ impl ClickHouseLibrary {
         if found < SCHEMA_VERSION {
             schema::ensure(&client, &url.database)?;
         }
+        let shards = schema::shards(&client, &url.database)?;
+        if shards.is_some() {
+            client.set_distributed();
+        }
         Ok(Self {
             client,
             url: url.clone(),
             db: url.database.clone(),
+            shards,
         })
+    }
+
+    /// Makes the database of `router` a sharded library: `Distributed` tables over `cluster`
+    /// (a cluster of the router's `remote_servers`) for the tables that every shard holds in
+    /// its database `shard_database`, each shard's library made first by opening
+    /// `clickhouse://…@SHARD/shard_database`. Rows are spread by session id; see
+    /// docs/CLICKHOUSE.md, "Sharding".
+    pub fn create_sharded(
+        router: &LibraryUrl,
+        password: Option<Password>,
+        cluster: &str,
+        shard_database: &str,
+    ) -> Result<Self, ClickHouseError> {
+        for (what, name) in [("cluster", cluster), ("shard database", shard_database)] {
+            if !url::is_identifier(name) {
+                return Err(ClickHouseError::Url {
+                    url: router.to_string(),
+                    reason: format!("the {what} must be a name of letters, digits and _"),
+                });
+            }
+        }
+        let mut client = Client::new(router, password.clone(), DEFAULT_QUERY_TIMEOUT_S);
+        client.probe_settings()?;
+        schema::create_router(&client, &router.database, cluster, shard_database)?;
+        Self::open(router, password)
+    }
+
+    /// Number of shards when the library is sharded.
+    #[must_use]
+    pub fn shards(&self) -> Option<u32> {
+        self.shards
     }
 
     /// The library's URL (no password in it).

@@ -25,7 +25,8 @@ const TABLES_V1: &[&str] = &[
         batch_id UInt64,
         published_at_ms Int64,
         num_sessions UInt32,
-        written_by String
+        written_by String,
+        shard UInt32
     ) ENGINE = MergeTree ORDER BY batch_id",
     "CREATE TABLE IF NOT EXISTS {db}.sessions (
         session_id String,
@@ -158,6 +159,87 @@ const TABLES_V1: &[&str] = &[
         updated_at_ms Int64
     ) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY key",
 ];
+
+/// The tables a sharded library spreads over its cluster, with their sharding keys: every row
+/// of a session on the session's shard; `batches` has one publish row per shard.
+const SHARDED: &[(&str, &str)] = &[
+    ("batches", "shard"),
+    ("sessions", "cityHash64(session_id)"),
+    ("page_views", "cityHash64(session_id)"),
+    ("session_bodies", "cityHash64(session_id)"),
+    ("points", "cityHash64(session_id)"),
+    ("heatmap_bins", "0"),
+    ("custom_events", "cityHash64(session_id)"),
+    ("signals", "cityHash64(session_id)"),
+];
+
+/// Where a sharded library's rows live: a router-local table naming the cluster and the
+/// database that holds the tables on every shard.
+const SHARDING_TABLE: &str = "CREATE TABLE IF NOT EXISTS {db}.sharding (
+        cluster String,
+        shard_database String
+    ) ENGINE = MergeTree ORDER BY cluster";
+
+/// Creates, in `db` on the server `client` talks to, `Distributed` tables over `cluster` for the
+/// tables in `shard_db` of every shard (which must already hold schema version
+/// [`SCHEMA_VERSION`]), and records the version. `heatmap_bins` is only read through its
+/// `Distributed` table (the shards' materialized views fill it).
+pub(crate) fn create_router(
+    client: &Client,
+    db: &str,
+    cluster: &str,
+    shard_db: &str,
+) -> Result<(), ClickHouseError> {
+    let found = version(client, db)?;
+    if found != 0 {
+        return Err(ClickHouseError::Server {
+            server: client.server().to_owned(),
+            code: None,
+            message: format!(
+                "database {db} already holds a library (schema version {found}); a sharded library needs a database of its own"
+            ),
+        });
+    }
+    client.execute(&format!("CREATE DATABASE IF NOT EXISTS {db}"))?;
+    for (table, key) in SHARDED {
+        client.execute(&format!(
+            "CREATE TABLE {db}.{table} AS {shard_db}.{table}
+             ENGINE = Distributed({cluster}, {shard_db}, {table}, {key})"
+        ))?;
+    }
+    client.execute(&SHARDING_TABLE.replace("{db}", db))?;
+    client.execute(&format!(
+        "INSERT INTO {db}.sharding (cluster, shard_database) VALUES ({}, {})",
+        super::rowbinary::quote(cluster),
+        super::rowbinary::quote(shard_db)
+    ))?;
+    client.execute(&VERSION_TABLE.replace("{db}", db))?;
+    client.execute(&format!(
+        "INSERT INTO {db}.schema_version (version, applied_at_ms) VALUES ({SCHEMA_VERSION}, {})",
+        crate::store::now_ms()
+    ))
+}
+
+/// The number of shards when `db` is a sharded library's router database, else `None`.
+pub(crate) fn shards(client: &Client, db: &str) -> Result<Option<u32>, ClickHouseError> {
+    let exists = client.query(&format!(
+        "SELECT count() FROM system.tables WHERE database = {} AND name = 'sharding' FORMAT RowBinary",
+        super::rowbinary::quote(db)
+    ))?;
+    if RowReader::new(&exists).u64().unwrap_or(0) == 0 {
+        return Ok(None);
+    }
+    let answer = client.query(&format!(
+        "SELECT toUInt32(count(DISTINCT shard_num)) FROM system.clusters
+         WHERE cluster IN (SELECT cluster FROM {db}.sharding) FORMAT RowBinary"
+    ))?;
+    match RowReader::new(&answer).u32() {
+        Some(0) | None => Err(client.decode_error(format!(
+            "the cluster named in {db}.sharding is not in this server's remote_servers"
+        ))),
+        Some(n) => Ok(Some(n)),
+    }
+}
 
 /// The version table.
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS {db}.schema_version (

@@ -25,7 +25,9 @@ pub struct LibraryUrl {
     pub database: String,
 }
 
-fn is_identifier(text: &str) -> bool {
+/// True for a database, table or cluster name SQL can hold unquoted: letters, digits and `_`,
+/// not starting with a digit.
+pub(crate) fn is_identifier(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
         && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
