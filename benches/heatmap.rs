@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sessionlens::analysis::heatmap::{
-    DensityGrid, HeatmapKind, HeatmapQuery, HeatmapResult, WeightUnit, aggregate, scroll_reach,
+    DensityGrid, HeatmapKind, HeatmapQuery, HeatmapResult, WeightUnit, scroll_reach,
 };
 use sessionlens::demo::Rng;
 use sessionlens::format::Loaded;
@@ -16,7 +16,7 @@ use sessionlens::model::{
 };
 use sessionlens::render::heatmap::{RenderSettings, render_heatmap, render_heatmap_into};
 use sessionlens::render::{RgbaImage, decode_png, encode_png};
-use sessionlens::store::{Library, SessionFilter};
+use sessionlens::store::{Library, SessionFilter, aggregate_heatmap as aggregate};
 
 const HOME: &str = "http://shop.test/";
 

@@ -4,10 +4,13 @@
 //!
 //! - [`model`]: sessions, page views, events and the named coordinate spaces.
 //! - [`format`]: readers and writers over `Read`/`Write` (native `.session.json`, bundles).
-//! - [`store`]: the SQLite session library (schema, migrations, import, queries).
-//! - [`analysis`]: aggregation over many sessions (counts, summaries, later heatmaps and signals).
+//! - [`analysis`]: pure computations over sessions and plain data (heatmaps from point columns,
+//!   signals, conversions); it never reads the library.
 //! - [`playback`]: the replay clock as a pure state machine.
 //! - [`render`]: CPU rasterising to RGBA and PNG.
+//! - [`store`]: the session library (schema, migrations, import, queries; heatmap aggregation
+//!   composed from its reads and `analysis`).
+//! - [`report`], [`demo`]: orchestration over the store.
 //! - [`snapshot`]: pages as the visitor saw them, rebuilt from recordings and rendered.
 //! - [`cli`]: the `sessionlens` command line.
 //! - `ui` (feature `gui`): the egui desktop app, the only module that touches egui.

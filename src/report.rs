@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::conversions::{self as conv, Kpis, SegmentBy};
-use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery, aggregate};
+use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery};
 use crate::analysis::signals::SignalKind;
 use crate::analysis::signals::hotspots::HotspotSort;
 use crate::model::{DeviceClass, time};
@@ -36,7 +36,7 @@ pub enum ReportError {
     Store(#[from] StoreError),
     /// A heatmap could not be aggregated.
     #[error(transparent)]
-    Heatmap(#[from] crate::analysis::heatmap::HeatmapError),
+    Heatmap(#[from] crate::store::HeatmapError),
     /// A file could not be written.
     #[error("{path}: {error}")]
     Io {
@@ -350,10 +350,10 @@ pub fn write_report(
 
     on_progress("hotspots");
     let hotspots = library.hotspots(&options.filter, &[], None, HotspotSort::SessionsAffected)?;
-    let mut csv = String::from(crate::format::csv::HOTSPOT_HEADER);
+    let mut csv = String::from(crate::analysis::signals::hotspots::CSV_HEADER);
     csv.push('\n');
     for h in &hotspots {
-        csv.push_str(&crate::format::csv::hotspot_row(h));
+        csv.push_str(&crate::analysis::signals::hotspots::csv_row(h));
         csv.push('\n');
     }
     write("hotspots.csv", csv.as_bytes(), &mut summary)?;
@@ -423,7 +423,7 @@ pub fn write_report(
             }
             let css_per_px = shot.layout_width as f32 / screenshot.width.max(1) as f32;
             query.page_height_px = Some((screenshot.height as f32 * css_per_px).ceil() as u32);
-            let result = aggregate(library, &query)?;
+            let result = crate::store::aggregate_heatmap(library, &query)?;
             let mut settings = RenderSettings::for_kind(kind);
             settings.caption = scope.clone();
             let image = crate::render::heatmap::render_heatmap(&result, &screenshot, &settings);

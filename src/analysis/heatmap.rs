@@ -1,8 +1,12 @@
 //! Heatmap aggregation: click, move, rage, dead, scroll-reach and attention maps of one page
 //! (an exact URL without fragment, or a pattern such as `/product/*`) at one layout.
 //!
-//! [`aggregate`] is the one entry point: a [`HeatmapQuery`] in, a [`HeatmapResult`] out. The
-//! result holds a density grid in page CSS px (one cell per CSS pixel), the reviewer's numbers
+//! Everything here is a pure function over plain data: the page views a store chose
+//! ([`HeatmapPageView`]), their point columns ([`PointColumns`], streamed in borrowed) and their
+//! signals. The store layer composes them (`store::aggregate_heatmap`, the SQLite answer of
+//! `Store::heatmap`): [`begin`] with the page views, then [`Attention`] or [`PointAccumulator`]
+//! with the points, then [`label_hotspots`]. A [`HeatmapQuery`] goes in, a [`HeatmapResult`]
+//! comes out. The result holds a density grid in page CSS px (one cell per CSS pixel), the reviewer's numbers
 //! (sessions, page views, points, hottest spots with their element), scroll reach and the
 //! attention profile. Rendering (`crate::render::heatmap`) only reads the result, so changing the
 //! radius, colormap or opacity never queries again.
@@ -11,8 +15,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::model::{EventKind, PagePos, Session};
-use crate::store::{HeatmapPageView, Library, PointKind, SessionFilter, StoreError};
+use crate::model::points::{HeatmapPageView, PageSignal, PointColumns};
+use crate::model::{EventKind, PagePos, Session, SessionFilter};
 
 /// PostHog's default viewport accuracy of 0.9: page views within ±10 % of the layout width count.
 pub const DEFAULT_WIDTH_TOLERANCE: f32 = 0.10;
@@ -29,12 +33,9 @@ pub const MAX_PAGE_HEIGHT_PX: u32 = 65_535;
 /// The widest page a density grid covers, CSS px.
 pub const MAX_PAGE_WIDTH_PX: u32 = 8_192;
 
-/// Errors of heatmap aggregation.
-#[derive(Debug, thiserror::Error)]
-pub enum HeatmapError {
-    /// The library could not answer.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+/// A heatmap query that cannot be answered whatever the data.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HeatmapQueryError {
     /// The layout width is zero or larger than [`MAX_PAGE_WIDTH_PX`].
     #[error("layout width {0} px is outside 1 to 8192 px")]
     BadLayoutWidth(u32),
@@ -322,7 +323,7 @@ pub struct PointRef {
 /// A moment behind a spot of the map, to open in the replay.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Moment {
-    /// The session's row id (see [`Library::session_id_of_rowid`]).
+    /// The session's row id in its library (see [`HeatmapPageView::session_rowid`]).
     pub session_rowid: i64,
     /// Page view index within the session.
     pub page_index: u32,
@@ -400,22 +401,27 @@ impl HeatmapResult {
     }
 }
 
-/// Aggregates one map from the library.
-pub fn aggregate(library: &Library, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
-    library.read_snapshot(|| aggregate_in_snapshot(library, query))
+/// Refuses a query no data can answer (a layout width of 0 or above [`MAX_PAGE_WIDTH_PX`]).
+pub fn check(query: &HeatmapQuery) -> Result<(), HeatmapQueryError> {
+    if query.layout_width_px == 0 || query.layout_width_px > MAX_PAGE_WIDTH_PX {
+        return Err(HeatmapQueryError::BadLayoutWidth(query.layout_width_px));
+    }
+    Ok(())
 }
 
-fn aggregate_in_snapshot(
-    library: &Library,
+/// The part of a map that follows from the chosen page views alone (`views` in
+/// `(session_rowid, page_index)` order, as a store returns them): sessions, page views, page
+/// height, scroll reach, average fold, date range and unit. The points come after, through
+/// [`Attention`] or [`PointAccumulator`]; [`HeatmapResult::views`] is left empty for the caller
+/// to fill when it is done with the views.
+pub fn begin(
     query: &HeatmapQuery,
-) -> Result<HeatmapResult, HeatmapError> {
-    if query.layout_width_px == 0 || query.layout_width_px > MAX_PAGE_WIDTH_PX {
-        return Err(HeatmapError::BadLayoutWidth(query.layout_width_px));
-    }
-    let views = library.heatmap_page_views(&query.filter, &query.page, query.viewport_widths)?;
+    views: &[HeatmapPageView],
+) -> Result<HeatmapResult, HeatmapQueryError> {
+    check(query)?;
     let mut sessions = 0u64;
     let mut last = None;
-    for v in &views {
+    for v in views {
         if last != Some(v.session_rowid) {
             sessions += 1;
             last = Some(v.session_rowid);
@@ -451,7 +457,7 @@ fn aggregate_in_snapshot(
         (CountMode::Total, HeatmapKind::Move) => WeightUnit::Seconds,
         _ => WeightUnit::Clicks,
     };
-    let mut result = HeatmapResult {
+    Ok(HeatmapResult {
         query: query.clone(),
         sessions,
         page_views: views.len() as u64,
@@ -467,82 +473,96 @@ fn aggregate_in_snapshot(
         date_range_ms,
         views: Vec::new(),
         point_refs: Vec::new(),
-    };
-    match query.kind {
-        HeatmapKind::Scroll => {}
-        HeatmapKind::Attention => {
-            let mut bands = vec![0.0f64; page_height_px.div_ceil(BAND_PX) as usize];
-            let mut seen = vec![false; views.len()];
-            library.for_each_point_blob(&views, PointKind::Scroll, |i, cols| {
-                seen[i] = true;
-                let v = &views[i];
-                let offsets: Vec<(u32, f32)> = cols.iter().map(|(_, y, t)| (t, y)).collect();
-                add_attention(
-                    &offsets,
-                    v.viewport.height,
-                    v.duration_ms,
-                    query.attention_idle_cap_ms,
-                    &mut bands,
-                );
-            })?;
-            for (v, _) in views.iter().zip(&seen).filter(|(_, s)| !**s) {
-                add_attention(
-                    &[],
-                    v.viewport.height,
-                    v.duration_ms,
-                    query.attention_idle_cap_ms,
-                    &mut bands,
-                );
-            }
-            let n = views.len().max(1) as f64;
-            result.attention_secs = bands.iter().map(|&ms| (ms / n / 1000.0) as f32).collect();
-        }
-        HeatmapKind::Click | HeatmapKind::Move | HeatmapKind::Rage | HeatmapKind::Dead => {
-            let mut acc = Accumulator::new(query, page_height_px);
-            let mut signal_targets: Vec<Option<String>> = Vec::new();
-            match query.kind {
-                HeatmapKind::Click => {
-                    acc.reserve(views.iter().map(|v| v.num_clicks as usize).sum());
-                    add_clicks(library, query, &views, &mut acc)?;
-                }
-                HeatmapKind::Move => {
-                    library.for_each_point_blob(&views, PointKind::Move, |i, cols| {
-                        let v = &views[i];
-                        let samples: Vec<(f32, f32, u32)> = cols.iter().collect();
-                        let ts: Vec<u32> = samples.iter().map(|s| s.2).collect();
-                        let weights = dwell_weights_ms(&ts, v.duration_ms, query.move_dwell_cap_ms);
-                        for ((x, y, t), w) in samples.into_iter().zip(weights) {
-                            acc.add(v.session_rowid, i, PagePos { x, y }, t, w as f32 / 1000.0);
-                        }
-                    })?;
-                }
-                _ => {
-                    let kind = query.kind.signal_kind().unwrap_or("");
-                    for s in library.page_signals(&views, kind)? {
-                        let Some(v) = views.get(s.view) else { continue };
-                        let t = u32::try_from((s.start_ms - v.entered_at_ms).max(0)).unwrap_or(0);
-                        if acc.add(v.session_rowid, s.view, s.pos_in_page, t, 1.0) {
-                            signal_targets.push(s.target);
-                        }
-                    }
-                }
-            }
-            result.points = acc.points;
-            result.points_outside_page = acc.outside;
-            result.point_refs = std::mem::take(&mut acc.refs);
-            result.density = acc.into_grid();
-            result.hotspots = find_hotspots(&result.density, query.max_hotspots);
-            label_hotspots(library, &mut result, &views, &signal_targets)?;
-        }
-    }
-    result.views = views;
-    Ok(result)
+    })
 }
 
-/// Adds points to the grid, counting each session once per cell in unique mode.
-struct Accumulator {
+/// The attention map being summed: the scroll offsets of each page view come in through
+/// [`Self::add_scrolls`] (in any order, at most once per page view); [`Self::finish`] counts the
+/// page views that had none as held at the top.
+pub struct Attention {
+    bands_ms: Vec<f64>,
+    seen: Vec<bool>,
+    idle_cap_ms: u32,
+}
+
+impl Attention {
+    /// An empty sum over `page_height_px` for `num_views` page views.
+    #[must_use]
+    pub fn new(query: &HeatmapQuery, page_height_px: u32, num_views: usize) -> Self {
+        Self {
+            bands_ms: vec![0.0f64; page_height_px.div_ceil(BAND_PX) as usize],
+            seen: vec![false; num_views],
+            idle_cap_ms: query.attention_idle_cap_ms,
+        }
+    }
+
+    /// Adds page view `view` (an index into `views`) with its scroll offsets (x = scrollX,
+    /// y = scrollY, t = ms since the page view was entered).
+    pub fn add_scrolls(
+        &mut self,
+        views: &[HeatmapPageView],
+        view: usize,
+        offsets: PointColumns<'_>,
+    ) {
+        let Some(v) = views.get(view) else { return };
+        if let Some(seen) = self.seen.get_mut(view) {
+            *seen = true;
+        }
+        let offsets: Vec<(u32, f32)> = offsets.iter().map(|(_, y, t)| (t, y)).collect();
+        add_attention(
+            &offsets,
+            v.viewport.height,
+            v.duration_ms,
+            self.idle_cap_ms,
+            &mut self.bands_ms,
+        );
+    }
+
+    /// Mean seconds per band and page view ([`HeatmapResult::attention_secs`]).
+    #[must_use]
+    pub fn finish(mut self, views: &[HeatmapPageView]) -> Vec<f32> {
+        for (v, _) in views.iter().zip(&self.seen).filter(|(_, s)| !**s) {
+            add_attention(
+                &[],
+                v.viewport.height,
+                v.duration_ms,
+                self.idle_cap_ms,
+                &mut self.bands_ms,
+            );
+        }
+        let n = views.len().max(1) as f64;
+        self.bands_ms
+            .iter()
+            .map(|&ms| (ms / n / 1000.0) as f32)
+            .collect()
+    }
+}
+
+/// The fixed-element clicks of the page views of a click map, per page view: `(t, viewport x,
+/// viewport y)` in time order, matched to the clicks of the same moment by
+/// [`PointAccumulator::add_clicks`].
+#[derive(Debug, Default)]
+pub struct FixedClicks(HashMap<usize, Vec<(u32, f32, f32)>>);
+
+impl FixedClicks {
+    /// Keeps page view `view`'s fixed-element clicks (viewport CSS px).
+    pub fn insert(&mut self, view: usize, fixed_clicks: PointColumns<'_>) {
+        self.0.insert(
+            view,
+            fixed_clicks.iter().map(|(x, y, t)| (t, x, y)).collect(),
+        );
+    }
+}
+
+/// The density map being built: points come in through [`Self::add_clicks`],
+/// [`Self::add_moves`] or [`Self::add_signals`] (a store streams each page view's point columns
+/// in, borrowed), are counted once per session and cell in unique mode, and [`Self::finish`]
+/// writes the grid, counts, point references and hotspots into the result.
+pub struct PointAccumulator {
     grid: DensityGrid,
     unique: bool,
+    fixed_mode: FixedMode,
+    move_dwell_cap_ms: u32,
     /// `(session, cell column, cell row)` already counted, in unique-sessions mode. Points of a
     /// session may come in several runs (one per URL of a pattern), so this spans them all.
     counted: HashSet<(i64, u32, u32)>,
@@ -556,12 +576,14 @@ struct Accumulator {
     band_cells: usize,
 }
 
-/// Rows of the grid added together by [`Accumulator::into_grid`]: 64 rows of a 1440 px page are
+/// Rows of the grid added together by [`PointAccumulator::into_grid`]: 64 rows of a 1440 px page are
 /// 360 KiB, which stay in cache.
 const FLUSH_BAND_ROWS: usize = 64;
 
-impl Accumulator {
-    fn new(query: &HeatmapQuery, page_height_px: u32) -> Self {
+impl PointAccumulator {
+    /// An empty grid of the query's layout width and `page_height_px` (see [`begin`]).
+    #[must_use]
+    pub fn new(query: &HeatmapQuery, page_height_px: u32) -> Self {
         let grid = DensityGrid::new(query.layout_width_px, page_height_px);
         let band_cells = (grid.width as usize * FLUSH_BAND_ROWS).max(1);
         Self {
@@ -569,6 +591,8 @@ impl Accumulator {
             band_cells,
             grid,
             unique: query.count_mode == CountMode::UniqueSessions,
+            fixed_mode: query.fixed_mode,
+            move_dwell_cap_ms: query.move_dwell_cap_ms,
             counted: HashSet::new(),
             points: 0,
             outside: 0,
@@ -577,7 +601,7 @@ impl Accumulator {
     }
 
     /// Makes room for `points` more points.
-    fn reserve(&mut self, points: usize) {
+    pub fn reserve(&mut self, points: usize) {
         self.refs.reserve(points);
     }
 
@@ -621,6 +645,79 @@ impl Accumulator {
             t_ms,
         });
         true
+    }
+
+    /// Adds page view `view`'s clicks (page CSS px), with its fixed-element clicks (taken
+    /// from `fixed`, see [`FixedClicks`]) moved to their viewport position or left out as the
+    /// query's [`FixedMode`] says.
+    pub fn add_clicks(
+        &mut self,
+        views: &[HeatmapPageView],
+        view: usize,
+        clicks: PointColumns<'_>,
+        fixed: &mut FixedClicks,
+    ) {
+        let Some(v) = views.get(view) else { return };
+        let mut fixed_here = fixed.0.remove(&view);
+        for (x, y, t) in clicks.iter() {
+            let mut pos = PagePos { x, y };
+            if let Some(list) = fixed_here.as_mut()
+                && let Some(k) = list.iter().position(|f| f.0 == t)
+            {
+                let (_, vx, vy) = list.swap_remove(k);
+                if self.fixed_mode == FixedMode::Hide {
+                    continue;
+                }
+                pos = PagePos { x: vx, y: vy };
+            }
+            self.add(v.session_rowid, view, pos, t, 1.0);
+        }
+    }
+
+    /// Adds page view `view`'s pointer-move samples, each weighted by its dwell time in
+    /// seconds ([`dwell_weights_ms`], capped by the query).
+    pub fn add_moves(&mut self, views: &[HeatmapPageView], view: usize, moves: PointColumns<'_>) {
+        let Some(v) = views.get(view) else { return };
+        let samples: Vec<(f32, f32, u32)> = moves.iter().collect();
+        let ts: Vec<u32> = samples.iter().map(|s| s.2).collect();
+        let weights = dwell_weights_ms(&ts, v.duration_ms, self.move_dwell_cap_ms);
+        for ((x, y, t), w) in samples.into_iter().zip(weights) {
+            self.add(
+                v.session_rowid,
+                view,
+                PagePos { x, y },
+                t,
+                w as f32 / 1000.0,
+            );
+        }
+    }
+
+    /// Adds rage or dead signals; returns the targets of those added, one per point reference
+    /// (the `signal_targets` of [`label_hotspots`]).
+    pub fn add_signals(
+        &mut self,
+        views: &[HeatmapPageView],
+        signals: Vec<PageSignal>,
+    ) -> Vec<Option<String>> {
+        let mut signal_targets = Vec::new();
+        for s in signals {
+            let Some(v) = views.get(s.view) else { continue };
+            let t = u32::try_from((s.start_ms - v.entered_at_ms).max(0)).unwrap_or(0);
+            if self.add(v.session_rowid, s.view, s.pos_in_page, t, 1.0) {
+                signal_targets.push(s.target);
+            }
+        }
+        signal_targets
+    }
+
+    /// Writes the points, the grid and its hotspots (not yet labelled: see
+    /// [`label_hotspots`]) into `result`.
+    pub fn finish(mut self, result: &mut HeatmapResult) {
+        result.points = self.points;
+        result.points_outside_page = self.outside;
+        result.point_refs = std::mem::take(&mut self.refs);
+        result.density = self.into_grid();
+        result.hotspots = find_hotspots(&result.density, result.query.max_hotspots);
     }
 
     /// The grid with every point added. Points arrive in session order, scattered over the
@@ -672,40 +769,6 @@ impl Accumulator {
         }
         grid
     }
-}
-
-/// Clicks, with fixed-element clicks moved to their viewport position or left out.
-fn add_clicks(
-    library: &Library,
-    query: &HeatmapQuery,
-    views: &[HeatmapPageView],
-    acc: &mut Accumulator,
-) -> Result<(), HeatmapError> {
-    // Fixed-element clicks per page view: (t, viewport x, viewport y), in time order.
-    let mut fixed: HashMap<usize, Vec<(u32, f32, f32)>> = HashMap::new();
-    if query.fixed_mode != FixedMode::ShowScrolled {
-        library.for_each_point_blob(views, PointKind::FixedClick, |i, cols| {
-            fixed.insert(i, cols.iter().map(|(x, y, t)| (t, x, y)).collect());
-        })?;
-    }
-    library.for_each_point_blob(views, PointKind::Click, |i, cols| {
-        let v = &views[i];
-        let mut fixed_here = fixed.remove(&i);
-        for (x, y, t) in cols.iter() {
-            let mut pos = PagePos { x, y };
-            if let Some(list) = fixed_here.as_mut()
-                && let Some(k) = list.iter().position(|f| f.0 == t)
-            {
-                let (_, vx, vy) = list.swap_remove(k);
-                if query.fixed_mode == FixedMode::Hide {
-                    continue;
-                }
-                pos = PagePos { x: vx, y: vy };
-            }
-            acc.add(v.session_rowid, i, pos, t, 1.0);
-        }
-    })?;
-    Ok(())
 }
 
 /// Dwell weight of each move sample, ms: the time until the next sample (or the end of the page
@@ -886,14 +949,16 @@ pub fn find_hotspots(grid: &DensityGrid, max: usize) -> Vec<Hotspot> {
 /// How many sessions' bodies are read to name each hotspot's element.
 const SESSIONS_PER_HOTSPOT: usize = 6;
 
-/// Names each hotspot's element: the most frequent signal target (rage/dead maps) or click
-/// target (click maps, from the session bodies of a few sessions behind the spot).
-fn label_hotspots(
-    library: &Library,
+/// Names each hotspot's element: the most frequent signal target (rage/dead maps, from
+/// `signal_targets`, see [`PointAccumulator::add_signals`]) or click target (click maps, from
+/// the sessions of a few page views behind the spot, which `load_session` gives by row id:
+/// `None` for a session whose body cannot be read, which then names nothing).
+pub fn label_hotspots<E>(
     result: &mut HeatmapResult,
     views: &[HeatmapPageView],
     signal_targets: &[Option<String>],
-) -> Result<(), HeatmapError> {
+    mut load_session: impl FnMut(i64) -> Result<Option<Session>, E>,
+) -> Result<(), E> {
     if result.hotspots.is_empty() || result.query.kind == HeatmapKind::Move {
         return Ok(());
     }
@@ -941,11 +1006,7 @@ fn label_hotspots(
                         continue;
                     }
                     sessions_read += 1;
-                    slot.insert(match library.load_session_by_rowid(v.session_rowid) {
-                        Ok(s) => Some(s),
-                        Err(StoreError::Decode { .. }) => None,
-                        Err(e) => return Err(e.into()),
-                    });
+                    slot.insert(load_session(v.session_rowid)?);
                 }
                 let Some(Some(session)) = loaded.get(&v.session_rowid) else {
                     continue;

@@ -11,7 +11,7 @@ use super::commands::session_filter;
 use super::{DeviceArg, FilterArgs, YesNo};
 use crate::analysis::compare::ComparePreset;
 use crate::analysis::heatmap::{
-    CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, aggregate, width_range,
+    CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, width_range,
 };
 use crate::model::DeviceClass;
 use crate::render::compare::{CompareLayout, render_comparison};
@@ -487,7 +487,7 @@ fn export_one(
 ) -> anyhow::Result<HeatmapResult> {
     let screenshot = load_screenshot(library, shot)?;
     let query = build_query(args, kind, page, shot, &screenshot)?;
-    let result = aggregate(library, &query)?;
+    let result = crate::store::aggregate_heatmap(library, &query)?;
     let mut settings = settings.clone();
     settings.caption = caption(args);
     let image = render_heatmap(&result, &screenshot, &settings);
@@ -514,14 +514,14 @@ fn export_comparison(
     let screenshot = load_screenshot(library, shot)?;
     let base = build_query(args, kind, page, shot, &screenshot)?;
     let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&base.filter);
-    let a = aggregate(
+    let a = crate::store::aggregate_heatmap(
         library,
         &HeatmapQuery {
             filter: filter_a,
             ..base.clone()
         },
     )?;
-    let b = aggregate(
+    let b = crate::store::aggregate_heatmap(
         library,
         &HeatmapQuery {
             filter: filter_b,

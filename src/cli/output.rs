@@ -300,12 +300,12 @@ pub fn hotspot_json(h: &Hotspot) -> Value {
 }
 
 /// The `hotspots --csv` header.
-pub use crate::format::csv::HOTSPOT_HEADER as HOTSPOT_CSV_HEADER;
+pub use crate::analysis::signals::hotspots::CSV_HEADER as HOTSPOT_CSV_HEADER;
 
 /// One `hotspots --csv` line (without newline).
 #[must_use]
 pub fn hotspot_csv(h: &Hotspot) -> String {
-    crate::format::csv::hotspot_row(h)
+    crate::analysis::signals::hotspots::csv_row(h)
 }
 
 /// The `hotspots` table. Rates are whole percentages with their sample sizes: no false precision.

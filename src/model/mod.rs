@@ -13,6 +13,7 @@ mod event;
 pub mod filter;
 mod geom;
 mod note;
+pub mod points;
 mod session;
 mod source;
 pub mod time;

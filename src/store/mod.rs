@@ -6,6 +6,8 @@
 //! Aggregation goes through the narrow [`SessionQueries`] trait, which speaks model types only,
 //! so another backend (a column store) could answer the same questions.
 
+mod aggregate;
+mod backend;
 mod body;
 pub mod clickhouse;
 mod conversions;
@@ -23,9 +25,12 @@ mod schema;
 mod sections;
 mod signals;
 
+pub use crate::model::points::{HeatmapPageView, PageSignal, PointColumns};
+pub use aggregate::{HeatmapError, aggregate_heatmap, compose as aggregate_heatmap_from};
+pub use backend::Store;
 pub use conversions::{Defined, GOAL_KEY, GoalStatus, WorkStep};
 pub use error::StoreError;
-pub use heatmap::{HeatmapPageView, PageSignal, PointColumns, url_matches};
+pub use heatmap::url_matches;
 pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};
 pub use index::glob_match;
 pub use library::{Library, ScreenshotInfo, default_library_path, now_ms};

@@ -2,33 +2,8 @@
 //! sessions. A blob holds `n` little-endian `f32` x values, then `n` `f32` y values (page CSS px),
 //! then `n` `u32` times in ms since the page view was entered.
 
+pub use crate::model::points::PointKind;
 use crate::model::{EventKind, Session};
-
-/// Which points a blob holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PointKind {
-    /// Clicks (taps included, each press once), at their page position.
-    Click = 0,
-    /// Pointer-move samples, at their page position.
-    Move = 1,
-    /// Document scroll offsets (x = scrollX, y = scrollY).
-    Scroll = 2,
-    /// Clicks whose target is `position: fixed` or `sticky` (as the recording tells), at their
-    /// *viewport* position. The same clicks are also in [`PointKind::Click`] at their page
-    /// position, so heatmaps can show them scrolled, fixed, or hide them.
-    FixedClick = 3,
-}
-
-impl PointKind {
-    /// All kinds, in storage order.
-    pub const ALL: [Self; 4] = [Self::Click, Self::Move, Self::Scroll, Self::FixedClick];
-
-    /// The code stored in the `kind` column.
-    #[must_use]
-    pub fn code(self) -> i64 {
-        self as i64
-    }
-}
 
 /// Points of many page views, concatenated.
 #[derive(Clone, Debug, Default, PartialEq)]

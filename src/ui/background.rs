@@ -1254,7 +1254,7 @@ fn heatmap(
     };
     let mut query = query.clone();
     query.layout_width_px = shot.layout_width;
-    let result = crate::analysis::heatmap::aggregate(library, &query).map_err(|e| e.to_string())?;
+    let result = crate::store::aggregate_heatmap(library, &query).map_err(|e| e.to_string())?;
     Ok((Arc::new(result), Arc::new(image.image.clone())))
 }
 

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use super::SignalKind;
+use crate::format::csv;
 use crate::model::PagePos;
 
 /// Side of the page grid cells that group signals without a known element, CSS px.
@@ -216,4 +217,35 @@ pub fn hotspots(signals: &[SignalRow], pages: &[PageVisits], sort: HotspotSort) 
         }),
     }
     out
+}
+
+/// The header of the hotspot table (`sessionlens hotspots --csv`, reports' `hotspots.csv`).
+pub const CSV_HEADER: &str = "kind,page_url,element,cell_x,cell_y,occurrences,sessions_affected,page_sessions,share_affected,affected_converted,affected_conversion_rate,unaffected_sessions,baseline_conversion_rate,estimated_lost_conversions,significant";
+
+/// One hotspot table line (without newline).
+#[must_use]
+pub fn csv_row(h: &Hotspot) -> String {
+    let (element, cell_x, cell_y) = match &h.place {
+        HotspotPlace::Element(selector) => (selector.clone(), String::new(), String::new()),
+        HotspotPlace::Cell { x, y } => (String::new(), x.to_string(), y.to_string()),
+        HotspotPlace::Page => (String::new(), String::new(), String::new()),
+    };
+    [
+        h.kind.as_str().to_owned(),
+        csv::field(&h.page_url),
+        csv::field(&element),
+        cell_x,
+        cell_y,
+        h.occurrences.to_string(),
+        h.sessions_affected.to_string(),
+        h.page_sessions.to_string(),
+        format!("{:.4}", h.share_affected),
+        h.affected_converted.to_string(),
+        format!("{:.4}", h.affected_conversion_rate),
+        h.unaffected_sessions.to_string(),
+        format!("{:.4}", h.baseline_conversion_rate),
+        format!("{:.1}", h.estimated_lost_conversions),
+        h.significant.to_string(),
+    ]
+    .join(",")
 }

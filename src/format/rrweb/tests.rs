@@ -1202,7 +1202,8 @@ mod spa {
             lib
         };
         let (lm, ls) = (library(&m), library(&s));
-        use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery, aggregate};
+        use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery};
+        use crate::store::aggregate_heatmap as aggregate;
         for url in urls(&m) {
             for kind in [HeatmapKind::Click, HeatmapKind::Rage, HeatmapKind::Scroll] {
                 let q = HeatmapQuery::new(url, kind, 1280);

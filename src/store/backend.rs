@@ -1,0 +1,447 @@
+//! The backend trait: every read and write the rest of the crate (cli, ui, report, snapshot,
+//! demo, aggregation) does on a session library, in model and analysis types only. [`Library`]
+//! (SQLite) implements it; a second backend (a column store such as ClickHouse) implements the
+//! same and is chosen once, at open.
+//!
+//! Granularity: the questions are aggregation-shaped where a server could answer them without
+//! shipping rows ([`Store::heatmap`], [`Store::hotspots`], [`Store::section_reach`],
+//! [`Store::kpis`], [`Store::funnel`], [`Store::lift`], [`SessionQueries::page_groups`]); their
+//! default implementations compose the finer reads below them with the pure functions of
+//! `analysis`, which is what SQLite does. A backend overrides those it can push down.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use super::conversions::{Defined, GoalStatus, WorkStep};
+use super::import::{FileOutcome, ImportProgress, ImportSummary};
+use super::library::ScreenshotInfo;
+use super::sections::{Section, SectionReach};
+use super::signals::{RecomputeSummary, SignalQuery, StoredSignal};
+use super::{HeatmapError, Library, SessionFilter, SessionQueries, StoreError};
+use crate::analysis::conversions::{
+    self, ConversionGoal, EventDefinition, Facts, Funnel, Kpis, Lift,
+};
+use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
+use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
+use crate::analysis::signals::{SignalKind, SignalSettings};
+use crate::format::{Loaded, ReadOptions};
+use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind};
+use crate::model::{Note, Session};
+
+/// A session library, whatever holds it. Lists, counts and page groups come from
+/// [`SessionQueries`].
+pub trait Store: SessionQueries {
+    /// Where the library is (a file path, `:memory:`, or a server URL without password), for
+    /// messages.
+    fn location(&self) -> &str;
+
+    // Sessions.
+
+    /// Number of sessions stored.
+    fn num_sessions(&self) -> Result<u64, StoreError>;
+    /// One whole session, for replay and export.
+    fn load_session(&self, session_id: &str) -> Result<Session, StoreError>;
+    /// One whole session by its row id (see [`HeatmapPageView::session_rowid`]).
+    fn load_session_by_rowid(&self, session_rowid: i64) -> Result<Session, StoreError>;
+    /// The session id of a row id, if stored.
+    fn session_id_of_rowid(&self, session_rowid: i64) -> Result<Option<String>, StoreError>;
+    /// The recording a session was imported from, when known.
+    fn source_file(&self, session_id: &str) -> Result<Option<String>, StoreError>;
+    /// For page snapshots: per session (all, or one), its id, its recording, and its page views'
+    /// `(url, viewport width, deepest scroll)`.
+    #[expect(
+        clippy::type_complexity,
+        reason = "the shape Library has always returned"
+    )]
+    fn snapshot_sources(
+        &self,
+        session_id: Option<&str>,
+    ) -> Result<Vec<(String, Option<String>, Vec<(String, u32, f32)>)>, StoreError>;
+    /// Custom event names with the number of sessions that sent each.
+    fn custom_event_names(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    // Import.
+
+    /// Imports files and folders (each import unit all or nothing), reporting each unit.
+    fn import_paths(
+        &mut self,
+        paths: &[PathBuf],
+        options: &ReadOptions,
+        cancel: &AtomicBool,
+        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+    ) -> Result<ImportSummary, StoreError>;
+    /// Stores already-read sessions (the demo generator, tests) as one import unit named `file`.
+    fn insert_loaded(&mut self, file: &str, loaded: &Loaded) -> Result<FileOutcome, StoreError>;
+    /// Makes everything imported so far as quick to read as the rest (SQLite folds the newest
+    /// point blobs into their page-clustered table); returns how many rows moved.
+    fn fold_recent_points(&mut self) -> Result<usize, StoreError>;
+
+    // Heatmaps.
+
+    /// The page views of `page` (exact URL without fragment, or a pattern) within
+    /// `viewport_widths` of the sessions matching `filter`, in `(session_rowid, page_index)` order.
+    fn heatmap_page_views(
+        &self,
+        filter: &SessionFilter,
+        page: &str,
+        viewport_widths: Option<(u32, u32)>,
+    ) -> Result<Vec<HeatmapPageView>, StoreError>;
+    /// Calls `f(view index, columns)` for each of `views` with points of `kind`, the columns
+    /// borrowed (streamed, never collected).
+    fn for_each_point_blob(
+        &self,
+        views: &[HeatmapPageView],
+        kind: PointKind,
+        f: &mut dyn FnMut(usize, PointColumns<'_>),
+    ) -> Result<(), StoreError>;
+    /// Rage or dead signals (`kind` as stored: `rage_click`, `dead_click`) with a position on
+    /// any of `views`.
+    fn page_signals(
+        &self,
+        views: &[HeatmapPageView],
+        kind: &str,
+    ) -> Result<Vec<PageSignal>, StoreError>;
+    /// One whole map. The default streams the point columns into `analysis::heatmap`
+    /// ([`super::aggregate_heatmap_from`]); a server that bins points itself overrides it.
+    fn heatmap(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
+        super::aggregate::compose(self, query)
+    }
+
+    // Screenshots.
+
+    /// Stores a page screenshot for `(url, layout_width)`.
+    fn add_screenshot(
+        &mut self,
+        url: &str,
+        layout_width: u32,
+        png: Vec<u8>,
+        origin: &str,
+    ) -> Result<ScreenshotInfo, StoreError>;
+    /// Every stored screenshot.
+    fn screenshots(&self) -> Result<Vec<ScreenshotInfo>, StoreError>;
+    /// The screenshot of `url` at the layout nearest `layout_width`, if any.
+    fn screenshot_for(
+        &self,
+        url: &str,
+        layout_width: u32,
+    ) -> Result<Option<ScreenshotInfo>, StoreError>;
+    /// A screenshot's PNG bytes by hash.
+    fn screenshot_png(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    // Signals and hotspots.
+
+    /// The signal thresholds (library setting), or the defaults.
+    fn signal_settings(&self) -> Result<SignalSettings, StoreError>;
+    /// Stores new thresholds and detects every session's signals again.
+    fn recompute_signals(
+        &mut self,
+        settings: &SignalSettings,
+    ) -> Result<RecomputeSummary, StoreError>;
+    /// One session's signals, in time order.
+    fn session_signals(&self, session_id: &str) -> Result<Vec<StoredSignal>, StoreError>;
+    /// Signals over the library, filtered.
+    fn signals(&self, query: &SignalQuery) -> Result<Vec<StoredSignal>, StoreError>;
+    /// The hotspot table (aggregation-shaped: counts per kind, page and element or cell).
+    fn hotspots(
+        &self,
+        filter: &SessionFilter,
+        kinds: &[SignalKind],
+        page: Option<&str>,
+        sort: HotspotSort,
+    ) -> Result<Vec<Hotspot>, StoreError>;
+
+    // Event definitions and conversions.
+
+    /// The defined events.
+    fn event_definitions(&self) -> Result<Vec<EventDefinition>, StoreError>;
+    /// Defines (or redefines) an event and matches it against every session.
+    fn define_event(
+        &mut self,
+        def: &EventDefinition,
+        on_progress: &mut dyn FnMut(WorkStep, u64, u64),
+    ) -> Result<Defined, StoreError>;
+    /// Deletes a definition; `false` when there was none.
+    fn delete_event_definition(&mut self, name: &str) -> Result<bool, StoreError>;
+    /// Defines the standard events the data has; returns the names defined.
+    fn ensure_standard_definitions(&mut self) -> Result<Vec<String>, StoreError>;
+    /// The conversion goal.
+    fn conversion_goal(&self) -> Result<ConversionGoal, StoreError>;
+    /// The goal and whether its conversion flags are up to date.
+    fn goal_status(&self) -> Result<GoalStatus, StoreError>;
+    /// Sets the conversion goal and recomputes which sessions converted.
+    fn set_conversion_goal(
+        &mut self,
+        name: &str,
+        on_progress: &mut dyn FnMut(WorkStep, u64, u64),
+    ) -> Result<GoalStatus, StoreError>;
+    /// Whether a session converted, and its revenue.
+    fn session_conversion(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<(bool, Option<f64>)>, StoreError>;
+    /// Sessions that hit each defined event.
+    fn event_session_counts(&self) -> Result<HashMap<String, u64>, StoreError>;
+    /// The per-session facts KPIs, funnels and lift are computed from (sessions matching
+    /// `filter`, hits of the definitions `names`, all when empty).
+    fn conversion_facts(
+        &self,
+        filter: &SessionFilter,
+        names: &[String],
+    ) -> Result<Facts, StoreError>;
+    /// KPIs of the sessions matching `filter`.
+    fn kpis(&self, filter: &SessionFilter) -> Result<Kpis, StoreError> {
+        Ok(conversions::kpis(&self.conversion_facts(filter, &[])?))
+    }
+    /// The funnel of `steps` (definition names) within `window_ms` of the first step.
+    fn funnel(
+        &self,
+        filter: &SessionFilter,
+        steps: &[String],
+        window_ms: Option<i64>,
+    ) -> Result<Funnel, StoreError> {
+        let facts = self.conversion_facts(filter, steps)?;
+        Ok(conversions::funnel(&facts, steps, window_ms))
+    }
+    /// Conversion lift of sessions that hit each of `names` or had each of `signal_kinds`.
+    fn lift(
+        &self,
+        filter: &SessionFilter,
+        names: &[String],
+        signal_kinds: &[&str],
+    ) -> Result<Vec<Lift>, StoreError> {
+        let facts = self.conversion_facts(filter, names)?;
+        Ok(conversions::lift(&facts, names, signal_kinds))
+    }
+
+    // Sections.
+
+    /// Defines (or redefines) a page section.
+    fn define_section(&self, section: &Section) -> Result<(), StoreError>;
+    /// Deletes a section; `false` when there was none.
+    fn delete_section(&self, name: &str) -> Result<bool, StoreError>;
+    /// The defined sections.
+    fn sections(&self) -> Result<Vec<Section>, StoreError>;
+    /// How many page views reached a section, and their conversion (aggregation-shaped).
+    fn section_reach(
+        &self,
+        filter: &SessionFilter,
+        section: &Section,
+        viewport_widths: Option<(u32, u32)>,
+    ) -> Result<SectionReach, StoreError>;
+
+    // Notes.
+
+    /// Adds a reviewer note at a moment of a session.
+    fn add_note(&self, session_id: &str, timestamp_ms: i64, text: &str)
+    -> Result<Note, StoreError>;
+    /// Changes a note's text; `false` when there is no such note.
+    fn update_note(&self, note_id: i64, text: &str) -> Result<bool, StoreError>;
+    /// Deletes a note; `false` when there was none.
+    fn delete_note(&self, note_id: i64) -> Result<bool, StoreError>;
+    /// One note.
+    fn note(&self, note_id: i64) -> Result<Option<Note>, StoreError>;
+    /// Notes of one session, or of all, in time order.
+    fn notes(&self, session_id: Option<&str>) -> Result<Vec<Note>, StoreError>;
+}
+
+/// SQLite: each method is the library's own (inherent) method of the same name.
+impl Store for Library {
+    fn location(&self) -> &str {
+        self.path()
+    }
+    fn num_sessions(&self) -> Result<u64, StoreError> {
+        Self::num_sessions(self)
+    }
+    fn load_session(&self, session_id: &str) -> Result<Session, StoreError> {
+        Self::load_session(self, session_id)
+    }
+    fn load_session_by_rowid(&self, session_rowid: i64) -> Result<Session, StoreError> {
+        Self::load_session_by_rowid(self, session_rowid)
+    }
+    fn session_id_of_rowid(&self, session_rowid: i64) -> Result<Option<String>, StoreError> {
+        Self::session_id_of_rowid(self, session_rowid)
+    }
+    fn source_file(&self, session_id: &str) -> Result<Option<String>, StoreError> {
+        Self::source_file(self, session_id)
+    }
+    fn snapshot_sources(
+        &self,
+        session_id: Option<&str>,
+    ) -> Result<Vec<(String, Option<String>, Vec<(String, u32, f32)>)>, StoreError> {
+        Self::snapshot_sources(self, session_id)
+    }
+    fn custom_event_names(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        Self::custom_event_names(self)
+    }
+    fn import_paths(
+        &mut self,
+        paths: &[PathBuf],
+        options: &ReadOptions,
+        cancel: &AtomicBool,
+        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+    ) -> Result<ImportSummary, StoreError> {
+        Self::import_paths(self, paths, options, cancel, on_file)
+    }
+    fn insert_loaded(&mut self, file: &str, loaded: &Loaded) -> Result<FileOutcome, StoreError> {
+        Self::insert_loaded(self, file, loaded)
+    }
+    fn fold_recent_points(&mut self) -> Result<usize, StoreError> {
+        Self::fold_recent_points(self)
+    }
+    fn heatmap_page_views(
+        &self,
+        filter: &SessionFilter,
+        page: &str,
+        viewport_widths: Option<(u32, u32)>,
+    ) -> Result<Vec<HeatmapPageView>, StoreError> {
+        Self::heatmap_page_views(self, filter, page, viewport_widths)
+    }
+    fn for_each_point_blob(
+        &self,
+        views: &[HeatmapPageView],
+        kind: PointKind,
+        f: &mut dyn FnMut(usize, PointColumns<'_>),
+    ) -> Result<(), StoreError> {
+        Self::for_each_point_blob(self, views, kind, f)
+    }
+    fn page_signals(
+        &self,
+        views: &[HeatmapPageView],
+        kind: &str,
+    ) -> Result<Vec<PageSignal>, StoreError> {
+        Self::page_signals(self, views, kind)
+    }
+    /// The portable composition, in one read transaction (one snapshot, file locks taken once).
+    fn heatmap(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
+        self.read_snapshot(|| super::aggregate::compose(self, query))
+    }
+    fn add_screenshot(
+        &mut self,
+        url: &str,
+        layout_width: u32,
+        png: Vec<u8>,
+        origin: &str,
+    ) -> Result<ScreenshotInfo, StoreError> {
+        Self::add_screenshot(self, url, layout_width, png, origin)
+    }
+    fn screenshots(&self) -> Result<Vec<ScreenshotInfo>, StoreError> {
+        Self::screenshots(self)
+    }
+    fn screenshot_for(
+        &self,
+        url: &str,
+        layout_width: u32,
+    ) -> Result<Option<ScreenshotInfo>, StoreError> {
+        Self::screenshot_for(self, url, layout_width)
+    }
+    fn screenshot_png(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Self::screenshot_png(self, hash)
+    }
+    fn signal_settings(&self) -> Result<SignalSettings, StoreError> {
+        Self::signal_settings(self)
+    }
+    fn recompute_signals(
+        &mut self,
+        settings: &SignalSettings,
+    ) -> Result<RecomputeSummary, StoreError> {
+        Self::recompute_signals(self, settings)
+    }
+    fn session_signals(&self, session_id: &str) -> Result<Vec<StoredSignal>, StoreError> {
+        Self::session_signals(self, session_id)
+    }
+    fn signals(&self, query: &SignalQuery) -> Result<Vec<StoredSignal>, StoreError> {
+        Self::signals(self, query)
+    }
+    fn hotspots(
+        &self,
+        filter: &SessionFilter,
+        kinds: &[SignalKind],
+        page: Option<&str>,
+        sort: HotspotSort,
+    ) -> Result<Vec<Hotspot>, StoreError> {
+        Self::hotspots(self, filter, kinds, page, sort)
+    }
+    fn event_definitions(&self) -> Result<Vec<EventDefinition>, StoreError> {
+        Self::event_definitions(self)
+    }
+    fn define_event(
+        &mut self,
+        def: &EventDefinition,
+        on_progress: &mut dyn FnMut(WorkStep, u64, u64),
+    ) -> Result<Defined, StoreError> {
+        Self::define_event(self, def, on_progress)
+    }
+    fn delete_event_definition(&mut self, name: &str) -> Result<bool, StoreError> {
+        Self::delete_event_definition(self, name)
+    }
+    fn ensure_standard_definitions(&mut self) -> Result<Vec<String>, StoreError> {
+        Self::ensure_standard_definitions(self)
+    }
+    fn conversion_goal(&self) -> Result<ConversionGoal, StoreError> {
+        Self::conversion_goal(self)
+    }
+    fn goal_status(&self) -> Result<GoalStatus, StoreError> {
+        Self::goal_status(self)
+    }
+    fn set_conversion_goal(
+        &mut self,
+        name: &str,
+        on_progress: &mut dyn FnMut(WorkStep, u64, u64),
+    ) -> Result<GoalStatus, StoreError> {
+        Self::set_conversion_goal(self, name, on_progress)
+    }
+    fn session_conversion(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<(bool, Option<f64>)>, StoreError> {
+        Self::session_conversion(self, session_id)
+    }
+    fn event_session_counts(&self) -> Result<HashMap<String, u64>, StoreError> {
+        Self::event_session_counts(self)
+    }
+    fn conversion_facts(
+        &self,
+        filter: &SessionFilter,
+        names: &[String],
+    ) -> Result<Facts, StoreError> {
+        Self::conversion_facts(self, filter, names)
+    }
+    fn define_section(&self, section: &Section) -> Result<(), StoreError> {
+        Self::define_section(self, section)
+    }
+    fn delete_section(&self, name: &str) -> Result<bool, StoreError> {
+        Self::delete_section(self, name)
+    }
+    fn sections(&self) -> Result<Vec<Section>, StoreError> {
+        Self::sections(self)
+    }
+    fn section_reach(
+        &self,
+        filter: &SessionFilter,
+        section: &Section,
+        viewport_widths: Option<(u32, u32)>,
+    ) -> Result<SectionReach, StoreError> {
+        Self::section_reach(self, filter, section, viewport_widths)
+    }
+    fn add_note(
+        &self,
+        session_id: &str,
+        timestamp_ms: i64,
+        text: &str,
+    ) -> Result<Note, StoreError> {
+        Self::add_note(self, session_id, timestamp_ms, text)
+    }
+    fn update_note(&self, note_id: i64, text: &str) -> Result<bool, StoreError> {
+        Self::update_note(self, note_id, text)
+    }
+    fn delete_note(&self, note_id: i64) -> Result<bool, StoreError> {
+        Self::delete_note(self, note_id)
+    }
+    fn note(&self, note_id: i64) -> Result<Option<Note>, StoreError> {
+        Self::note(self, note_id)
+    }
+    fn notes(&self, session_id: Option<&str>) -> Result<Vec<Note>, StoreError> {
+        Self::notes(self, session_id)
+    }
+}
