@@ -15,7 +15,7 @@ use sessionlens::model::{DeviceClass, Session, SessionFilter};
 use sessionlens::store::clickhouse::{
     BIN_PX, ClickHouseError, ClickHouseLibrary, HeatmapBin, LibraryUrl, Password, SCHEMA_VERSION,
 };
-use sessionlens::store::{Library, PagePoints, PointKind, SessionQueries as _, SessionSort};
+use sessionlens::store::{Library, PagePoints, PointKind, SessionQueries, SessionSort};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -316,6 +316,14 @@ fn reads_equal_the_sqlite_library_on_the_same_files() {
             kpis(&sqlite.conversion_facts(filter, &[]).unwrap()),
             "{filter:?}"
         );
+        // The same answers through the store's query trait.
+        let queries: &dyn SessionQueries = &library;
+        assert_eq!(
+            queries.page_groups(filter).unwrap(),
+            sqlite.page_groups(filter).unwrap(),
+            "{filter:?}"
+        );
+        assert_eq!(queries.count_sessions(filter).unwrap(), n);
     }
     assert!(
         nonempty >= 6,

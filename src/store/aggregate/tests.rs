@@ -1,5 +1,4 @@
 use super::*;
-use crate::store::Library;
 use crate::analysis::heatmap::{
     CountMode, FixedMode, HeatmapKind, HeatmapQuery, WeightUnit, width_range,
 };
@@ -9,6 +8,7 @@ use crate::model::{
     ViewportPos,
 };
 use crate::model::{EventKind, PagePos, Session};
+use crate::store::Library;
 
 const HOME: &str = "https://shop.test/";
 

@@ -103,3 +103,15 @@ pub enum ClickHouseError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+impl From<ClickHouseError> for StoreError {
+    /// For the store traits: a missing session and a body that cannot be decoded keep their
+    /// kind; every other fault (which names the server and what to do) travels as its message.
+    fn from(e: ClickHouseError) -> Self {
+        match e {
+            ClickHouseError::NoSuchSession(id) => Self::NoSuchSession(id),
+            ClickHouseError::Store(e) => e,
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}

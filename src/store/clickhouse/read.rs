@@ -10,7 +10,9 @@ use super::rowbinary::{RowReader, quote};
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::conversions::{ADD_TO_CART, BEGIN_CHECKOUT, Kpis};
 use crate::model::{Channel, DeviceClass, Session, SessionFilter, UrlPattern};
-use crate::store::{PagePoints, PointKind, SessionRow, SessionSort};
+use crate::store::{
+    PageGroup, PagePoints, PointKind, SessionQueries, SessionRow, SessionSort, StoreError,
+};
 
 /// One heatmap grid cell ([`super::BIN_PX`] CSS px square) and its count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -264,6 +266,33 @@ impl ClickHouseLibrary {
         Ok(rows)
     }
 
+    /// Page URLs viewed by the sessions matching `filter`, most viewed first (ties by URL), with
+    /// their page views and sessions.
+    pub fn page_groups(&self, filter: &SessionFilter) -> Result<Vec<PageGroup>, ClickHouseError> {
+        let answer = self.client.query(&format!(
+            "SELECT url, count() AS views, uniqExact(session_id) FROM {}
+             WHERE (session_id, batch_id) IN ({})
+             GROUP BY url ORDER BY views DESC, url FORMAT RowBinary",
+            self.table("page_views"),
+            self.visible_sessions(filter)
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut groups = Vec::new();
+        while !reader.is_empty() {
+            let (Some(url), Some(page_views), Some(sessions)) =
+                (reader.string(), reader.u64(), reader.u64())
+            else {
+                return Err(self.client.decode_error("page groups"));
+            };
+            groups.push(PageGroup {
+                url,
+                page_views,
+                sessions,
+            });
+        }
+        Ok(groups)
+    }
+
     /// The whole session `session_id`, from its stored body.
     pub fn load_session(&self, session_id: &str) -> Result<Session, ClickHouseError> {
         let answer = self.client.query(&format!(
@@ -482,5 +511,43 @@ impl ClickHouseLibrary {
             average_order_value: (purchases > 0).then(|| revenue / purchases as f64),
             revenue_per_visitor: (n > 0).then(|| revenue / n as f64),
         })
+    }
+}
+
+/// The narrow query interface, as the SQLite library answers it (ties in the session list are
+/// broken by session id, where SQLite uses its row order).
+impl SessionQueries for ClickHouseLibrary {
+    fn count_sessions(&self, filter: &SessionFilter) -> Result<u64, StoreError> {
+        Ok(Self::count_sessions(self, filter)?)
+    }
+
+    fn list_sessions(
+        &self,
+        filter: &SessionFilter,
+        sort: SessionSort,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<SessionRow>, StoreError> {
+        Ok(Self::list_sessions(self, filter, sort, offset, limit)?)
+    }
+
+    fn page_groups(&self, filter: &SessionFilter) -> Result<Vec<PageGroup>, StoreError> {
+        Ok(Self::page_groups(self, filter)?)
+    }
+
+    fn page_points(
+        &self,
+        filter: &SessionFilter,
+        page: &str,
+        viewport_widths: Option<(u32, u32)>,
+        kind: PointKind,
+    ) -> Result<PagePoints, StoreError> {
+        Ok(Self::page_points(
+            self,
+            filter,
+            page,
+            viewport_widths,
+            kind,
+        )?)
     }
 }
