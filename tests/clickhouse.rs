@@ -567,3 +567,157 @@ fn two_shards_behind_distributed_tables_answer_as_one_server() {
     }
     assert!(binned > 10, "{binned}");
 }
+
+/// What `for_each_point_blob` calls for each page view with points.
+type PointSink<'a> = dyn FnMut(usize, sessionlens::store::PointColumns<'_>) + 'a;
+
+/// A page view with its session named by id (row ids differ between libraries).
+type NamedView = (String, u32, String, (u32, u32), u32, i64, u32, i64, u32);
+
+fn named_views(
+    views: &[sessionlens::store::HeatmapPageView],
+    id_of: &dyn Fn(i64) -> String,
+) -> Vec<NamedView> {
+    let mut out: Vec<NamedView> = views
+        .iter()
+        .map(|v| {
+            (
+                id_of(v.session_rowid),
+                v.page_index,
+                v.url.to_string(),
+                (v.viewport.width, v.viewport.height),
+                v.max_depth_px.to_bits(),
+                v.duration_ms,
+                v.doc_height_px,
+                v.entered_at_ms,
+                v.num_clicks,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn heatmap_reads_equal_the_sqlite_library() {
+    let Some(server) = ClickHouseServer::start_or_skip("heatmap_reads_equal_the_sqlite_library")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+    let sqlite_id = |rowid: i64| sqlite.session_id_of_rowid(rowid).unwrap().unwrap();
+    let ch_id = |rowid: i64| library.session_id_of_rowid(rowid).unwrap().unwrap();
+    let filters = [
+        SessionFilter::default(),
+        SessionFilter {
+            device: Some(DeviceClass::Mobile),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            has_signal: Some("rage_click".to_owned()),
+            ..SessionFilter::default()
+        },
+    ];
+    let mut pages: Vec<String> = sqlite
+        .page_groups(&SessionFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|g| g.url)
+        .collect();
+    pages.push("/*".to_owned());
+    let (mut with_points, mut with_signals) = (0, 0);
+    for filter in &filters {
+        for page in &pages {
+            for widths in [None, Some((0, 800))] {
+                let expected = sqlite.heatmap_page_views(filter, page, widths).unwrap();
+                let got = library.heatmap_page_views(filter, page, widths).unwrap();
+                assert_eq!(
+                    named_views(&got, &ch_id),
+                    named_views(&expected, &sqlite_id),
+                    "{page} {filter:?}"
+                );
+                assert!(got.windows(2).all(|w| (w[0].session_rowid, w[0].page_index)
+                    < (w[1].session_rowid, w[1].page_index)));
+                for kind in PointKind::ALL {
+                    let collect =
+                        |views: &[sessionlens::store::HeatmapPageView],
+                         id_of: &dyn Fn(i64) -> String,
+                         each: &dyn Fn(&mut PointSink<'_>)| {
+                            let mut out = Vec::new();
+                            each(&mut |i, cols| {
+                                let v = &views[i];
+                                let points: Vec<(u32, u32, u32)> = cols
+                                    .iter()
+                                    .map(|(x, y, t)| (x.to_bits(), y.to_bits(), t))
+                                    .collect();
+                                out.push((id_of(v.session_rowid), v.page_index, points));
+                            });
+                            out.sort();
+                            out
+                        };
+                    let expected_points = collect(&expected, &sqlite_id, &|f| {
+                        sqlite.for_each_point_blob(&expected, kind, f).unwrap();
+                    });
+                    let got_points = collect(&got, &ch_id, &|f| {
+                        library.for_each_point_blob(&got, kind, f).unwrap();
+                    });
+                    assert_eq!(got_points, expected_points, "{page} {kind:?}");
+                    with_points += usize::from(!got_points.is_empty());
+                }
+                for kind in ["rage_click", "dead_click"] {
+                    let named = |signals: Vec<sessionlens::store::PageSignal>,
+                                 views: &[sessionlens::store::HeatmapPageView],
+                                 id_of: &dyn Fn(i64) -> String| {
+                        let mut out: Vec<_> = signals
+                            .into_iter()
+                            .map(|s| {
+                                let v = &views[s.view];
+                                (
+                                    id_of(v.session_rowid),
+                                    v.page_index,
+                                    s.pos_in_page.x.to_bits(),
+                                    s.pos_in_page.y.to_bits(),
+                                    s.start_ms,
+                                    s.target,
+                                )
+                            })
+                            .collect();
+                        out.sort();
+                        out
+                    };
+                    let expected_signals = named(
+                        sqlite.page_signals(&expected, kind).unwrap(),
+                        &expected,
+                        &sqlite_id,
+                    );
+                    let got_signals =
+                        named(library.page_signals(&got, kind).unwrap(), &got, &ch_id);
+                    assert_eq!(got_signals, expected_signals, "{page} {kind}");
+                    with_signals += usize::from(!got_signals.is_empty());
+                }
+            }
+        }
+    }
+    assert!(
+        with_points > 20 && with_signals > 2,
+        "{with_points} {with_signals}"
+    );
+    for session in &sessions {
+        let rowid = library
+            .heatmap_page_views(&SessionFilter::default(), &session.pages[0].url, None)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.session_rowid)
+            .find(|&r| ch_id(r) == session.session_id)
+            .unwrap();
+        assert_eq!(&library.load_session_by_rowid(rowid).unwrap(), session);
+    }
+    assert_eq!(library.session_id_of_rowid(-1).unwrap(), None);
+    assert!(matches!(
+        library.load_session_by_rowid(-1),
+        Err(ClickHouseError::NoSuchSession(_))
+    ));
+}

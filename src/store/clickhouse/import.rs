@@ -55,6 +55,19 @@ fn new_batch_id() -> u64 {
     (now_ms << 20) | (random & 0xF_FFFF)
 }
 
+/// The row id of a session: a number the store traits use to name a session
+/// ([`crate::model::points::HeatmapPageView::session_rowid`]). Derived from the session id
+/// (the first 63 bits of its SHA-256), so every import, shard and client agrees on it without
+/// a counter; two ids sharing one has a chance of about n² / 2⁶⁴ (3 · 10⁻⁸ for a million
+/// sessions).
+pub(crate) fn session_rowid(session_id: &str) -> i64 {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(session_id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::try_from(u64::from_be_bytes(first) >> 1).unwrap_or(i64::MAX)
+}
+
 /// Days since 1970-01-01 (ClickHouse `Date`), clamped to its range.
 fn day_of(timestamp_ms: i64) -> u16 {
     u16::try_from(
@@ -80,12 +93,11 @@ struct BatchRows {
     signals: RowWriter,
 }
 
-const SESSIONS_COLUMNS: &str = "(session_id, batch_id, content_hash, day, started_at_ms, duration_ms, device, viewport_width, viewport_height, user_agent, utm_source, utm_medium, utm_campaign, referrer, channel, country, num_pages, num_events, num_clicks, converted, revenue, source_file, imported_at_ms)";
-const PAGE_VIEWS_COLUMNS: &str = "(url, session_id, batch_id, page_index, day, full_url, entered_at_ms, left_at_ms, doc_width, doc_height, viewport_width, viewport_height, max_scroll_y, max_depth_px, num_clicks, screenshot_hash)";
+const SESSIONS_COLUMNS: &str = "(session_id, batch_id, session_rowid, content_hash, day, started_at_ms, duration_ms, device, viewport_width, viewport_height, user_agent, utm_source, utm_medium, utm_campaign, referrer, channel, country, num_pages, num_events, num_clicks, converted, revenue, source_file, imported_at_ms)";
+const PAGE_VIEWS_COLUMNS: &str = "(url, session_id, batch_id, session_rowid, page_index, day, full_url, entered_at_ms, left_at_ms, doc_width, doc_height, viewport_width, viewport_height, max_scroll_y, max_depth_px, num_clicks, screenshot_hash)";
 const BODIES_COLUMNS: &str = "(session_id, batch_id, encoding, compression, body)";
-const POINTS_COLUMNS: &str =
-    "(url, kind, day, session_id, batch_id, page_index, seq, viewport_width, x, y, t_ms)";
-const SIGNALS_COLUMNS: &str = "(kind, session_id, batch_id, page_index, start_ms, end_ms, x, y, target, severity, detail, num_clicks)";
+const POINTS_COLUMNS: &str = "(url, kind, day, session_id, batch_id, session_rowid, page_index, seq, viewport_width, x, y, t_ms)";
+const SIGNALS_COLUMNS: &str = "(kind, session_id, batch_id, session_rowid, signal_index, page_index, start_ms, end_ms, x, y, target, severity, detail, num_clicks)";
 const CUSTOM_EVENTS_COLUMNS: &str =
     "(name_lower, session_id, batch_id, page_index, timestamp_ms, name, value, currency)";
 
@@ -99,12 +111,14 @@ impl BatchRows {
         now_ms: i64,
     ) {
         let id = session.session_id.as_str();
+        let rowid = session_rowid(id);
         let day = day_of(session.started_at_ms);
         let viewport = session.initial_viewport();
         let (converted, revenue) = ConversionGoal::standard().outcome(session);
         self.sessions
             .str(id)
             .u64(batch_id)
+            .i64(rowid)
             .str(&body.content_hash)
             .u16(day)
             .i64(session.started_at_ms)
@@ -131,6 +145,7 @@ impl BatchRows {
                 .str(page.url_without_fragment())
                 .str(id)
                 .u64(batch_id)
+                .i64(rowid)
                 .u32(clamp_u32(index))
                 .u16(day)
                 .str(&page.url)
@@ -171,6 +186,7 @@ impl BatchRows {
                     .u16(day)
                     .str(id)
                     .u64(batch_id)
+                    .i64(rowid)
                     .u32(page_index)
                     .u32(clamp_u32(seq))
                     .u32(page.viewport.width)
@@ -181,11 +197,14 @@ impl BatchRows {
         }
         // Signals with the default thresholds (the library setting of the SQLite library is not
         // carried over yet).
-        for signal in &signals::detect(session, &SignalSettings::default()).signals {
+        let detection = signals::detect(session, &SignalSettings::default());
+        for (signal_index, signal) in detection.signals.iter().enumerate() {
             self.signals
                 .str(signal.kind.as_str())
                 .str(id)
                 .u64(batch_id)
+                .i64(rowid)
+                .u32(clamp_u32(signal_index))
                 .u32(signal.page_index)
                 .i64(signal.start_ms)
                 .i64(signal.end_ms)

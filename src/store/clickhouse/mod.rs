@@ -10,6 +10,7 @@
 //! encoding and point blobs of `store`.
 
 mod error;
+mod heatmap;
 mod http;
 mod import;
 mod read;

@@ -132,7 +132,7 @@ impl ClickHouseLibrary {
     }
 
     /// `SELECT session_id, batch_id` of the visible sessions matching `filter`.
-    fn visible_sessions(&self, filter: &SessionFilter) -> String {
+    pub(super) fn visible_sessions(&self, filter: &SessionFilter) -> String {
         format!(
             "SELECT session_id, batch_id FROM {} FINAL WHERE {}",
             self.table("sessions"),
