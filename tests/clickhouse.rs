@@ -721,3 +721,117 @@ fn heatmap_reads_equal_the_sqlite_library() {
         Err(ClickHouseError::NoSuchSession(_))
     ));
 }
+
+#[test]
+fn files_import_as_in_the_sqlite_library() {
+    let Some(server) = ClickHouseServer::start_or_skip("files_import_as_in_the_sqlite_library")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    // One unreadable file among the recordings fails alone.
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{ not json").unwrap();
+    let library = open(&server, "default", None, "team");
+    let paths = [
+        repo().join("sample_sessions/rrweb"),
+        repo().join("tests/fixtures/rrweb"),
+        broken.clone(),
+    ];
+    let mut reported = 0;
+    let summary = library
+        .import_paths(
+            &paths,
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |progress, _| reported = progress.files_done,
+        )
+        .unwrap();
+    assert_eq!(reported, summary.files.len());
+    // File by file the same outcome as an import of the same paths into a new SQLite library.
+    let mut fresh = Library::open(&dir.path().join("fresh.sqlite")).unwrap();
+    let expected = fresh
+        .import_paths(
+            &paths,
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let essentials = |s: &sessionlens::store::ImportSummary| {
+        s.files
+            .iter()
+            .map(|f| {
+                (
+                    f.file.clone(),
+                    f.status,
+                    f.session_ids.clone(),
+                    f.duplicate_ids.clone(),
+                    f.error.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(essentials(&summary), essentials(&expected));
+    assert_eq!(
+        (
+            summary.sessions_imported,
+            summary.sessions_duplicate,
+            summary.files_failed
+        ),
+        (
+            expected.sessions_imported,
+            expected.sessions_duplicate,
+            expected.files_failed
+        )
+    );
+    assert_eq!(summary.sessions_imported, sessions.len());
+    assert!(
+        summary
+            .files
+            .iter()
+            .any(|f| f.file == broken.display().to_string() && f.error.is_some())
+    );
+    let imported: usize = summary.files.iter().map(|f| f.session_ids.len()).sum();
+    assert_eq!(imported, sessions.len());
+    for session in &sessions {
+        assert_eq!(&library.load_session(&session.session_id).unwrap(), session);
+        // The recording each came from, as the SQLite library records it.
+        assert_eq!(
+            library.source_file(&session.session_id).unwrap(),
+            sqlite.source_file(&session.session_id).unwrap(),
+            "{}",
+            session.session_id
+        );
+    }
+    assert_eq!(
+        library.custom_event_names().unwrap(),
+        sqlite.custom_event_names().unwrap()
+    );
+    assert!(!library.custom_event_names().unwrap().is_empty());
+    // Again: every file a duplicate, nothing written.
+    let again = library
+        .import_paths(
+            &paths[..2],
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert_eq!(again.sessions_imported, 0);
+    assert_eq!(
+        again.sessions_duplicate,
+        expected.sessions_imported + expected.sessions_duplicate
+    );
+    assert!(
+        again
+            .files
+            .iter()
+            .all(|f| f.status != sessionlens::store::FileStatus::Imported)
+    );
+    assert_eq!(
+        library.count_sessions(&SessionFilter::default()).unwrap(),
+        sessions.len() as u64
+    );
+}

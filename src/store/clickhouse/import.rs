@@ -20,13 +20,18 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher as _, Hasher as _};
 use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::rowbinary::{RowReader, RowWriter, quote};
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::conversions::ConversionGoal;
 use crate::analysis::signals::{self, SignalSettings};
+use crate::format::{self, ReadOptions};
 use crate::model::{EventKind, Session};
+use crate::store::import::group_inputs;
 use crate::store::points::encode_page_points;
+use crate::store::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};
 
 /// Sessions written per batch (one INSERT per table, one publish).
 pub const BATCH_SESSIONS: usize = 500;
@@ -35,8 +40,12 @@ pub const BATCH_SESSIONS: usize = 500;
 pub(crate) const COMPRESSION_ZLIB: u8 = 1;
 
 /// What an import did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportOutcome {
+    /// Ids of the sessions written and published.
+    pub imported_ids: Vec<String>,
+    /// Ids of the sessions skipped as duplicates.
+    pub duplicate_ids: Vec<String>,
     /// Sessions written and published.
     pub imported: usize,
     /// Sessions skipped because the library already holds the same id or the same content
@@ -44,6 +53,14 @@ pub struct ImportOutcome {
     pub duplicates: usize,
     /// Batches published.
     pub batches: usize,
+}
+
+/// An import unit read and waiting to be written.
+struct PendingUnit {
+    outcome: FileOutcome,
+    /// Absolute path recorded as the sessions' source.
+    source: String,
+    sessions: Vec<Session>,
 }
 
 /// A fresh batch id: later batches (by wall clock) get larger ids.
@@ -270,39 +287,174 @@ impl ClickHouseLibrary {
         sessions: &[Session],
         source_file: &str,
     ) -> Result<ImportOutcome, ClickHouseError> {
+        let items: Vec<(&Session, &str)> = sessions.iter().map(|s| (s, source_file)).collect();
+        self.import_sourced(&items)
+    }
+
+    /// [`Self::import_sessions`] with each session's own source file.
+    fn import_sourced(&self, items: &[(&Session, &str)]) -> Result<ImportOutcome, ClickHouseError> {
         let mut outcome = ImportOutcome::default();
         let mut seen_ids: HashSet<String> = HashSet::new();
         let mut seen_hashes: HashSet<String> = HashSet::new();
-        for chunk in sessions.chunks(BATCH_SESSIONS) {
+        for chunk in items.chunks(BATCH_SESSIONS) {
             let bodies = chunk
                 .iter()
-                .map(encode_body)
+                .map(|(session, _)| encode_body(session))
                 .collect::<Result<Vec<_>, _>>()?;
             let (known_ids, known_hashes) = self.published_duplicates(chunk, &bodies)?;
             let batch_id = new_batch_id();
             let now_ms = crate::store::now_ms();
             let mut rows = BatchRows::default();
             let mut in_batch = 0usize;
-            for (session, body) in chunk.iter().zip(&bodies) {
+            let mut batch_ids = Vec::new();
+            for ((session, source_file), body) in chunk.iter().zip(&bodies) {
                 if known_ids.contains(&session.session_id)
                     || known_hashes.contains(&body.content_hash)
                     || !seen_ids.insert(session.session_id.clone())
                     || !seen_hashes.insert(body.content_hash.clone())
                 {
                     outcome.duplicates += 1;
+                    outcome.duplicate_ids.push(session.session_id.clone());
                     continue;
                 }
                 rows.add(session, body, batch_id, source_file, now_ms);
                 in_batch += 1;
+                batch_ids.push(session.session_id.clone());
             }
             if in_batch == 0 {
                 continue;
             }
             self.write_batch(&rows, batch_id, in_batch)?;
             outcome.imported += in_batch;
+            outcome.imported_ids.extend(batch_ids);
             outcome.batches += 1;
         }
         Ok(outcome)
+    }
+
+    /// Imports files and folders as the SQLite library does ([`collect_inputs`]; Sentry
+    /// segments and capture bodies of one folder are one unit), reporting each unit to
+    /// `on_file`. The sessions of several units are written together, in batches of about
+    /// [`BATCH_SESSIONS`], each published at once; a unit that cannot be read fails alone. A
+    /// server fault stops the import with the error: the batches published before it stay, the
+    /// one in flight is invisible. Setting `cancel` stops after the unit in progress (its
+    /// batch is written). Screenshots in bundles are not stored yet (a warning says so).
+    pub fn import_paths(
+        &self,
+        paths: &[PathBuf],
+        options: &ReadOptions,
+        cancel: &AtomicBool,
+        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+    ) -> Result<ImportSummary, ClickHouseError> {
+        let inputs = group_inputs(collect_inputs(paths)?);
+        let mut summary = ImportSummary::default();
+        let mut progress = ImportProgress {
+            files_total: inputs.len(),
+            ..ImportProgress::default()
+        };
+        // Units read but not yet written: their outcome so far and their sessions.
+        let mut pending: Vec<PendingUnit> = Vec::new();
+        let mut pending_sessions = 0usize;
+        for (index, unit) in inputs.iter().enumerate() {
+            if cancel.load(Ordering::Relaxed) {
+                summary.cancelled = true;
+                break;
+            }
+            let Some(first) = unit.first() else { continue };
+            let path = match (unit.len(), first.parent()) {
+                (2.., Some(folder)) => folder,
+                _ => first.as_path(),
+            };
+            let file = if unit.len() > 1 {
+                format!("{} ({} files)", path.display(), unit.len())
+            } else {
+                path.display().to_string()
+            };
+            let source = std::path::absolute(path)
+                .map_or_else(|_| file.clone(), |p| p.display().to_string());
+            let mut outcome = FileOutcome {
+                file,
+                status: FileStatus::Failed,
+                session_ids: Vec::new(),
+                duplicate_ids: Vec::new(),
+                error: None,
+                warnings: Vec::new(),
+            };
+            match format::load_unit(unit, options) {
+                Err(e) => {
+                    outcome.error = Some(e.to_string());
+                    summary.files_failed += 1;
+                    pending.push(PendingUnit {
+                        outcome,
+                        source,
+                        sessions: Vec::new(),
+                    });
+                }
+                Ok(loaded) => {
+                    outcome.warnings = loaded.warnings.lines();
+                    if !loaded.screenshots.is_empty() {
+                        outcome.warnings.push(format!(
+                            "{} screenshot(s) not stored: a ClickHouse library does not keep screenshots yet",
+                            loaded.screenshots.len()
+                        ));
+                    }
+                    pending_sessions += loaded.sessions.len();
+                    pending.push(PendingUnit {
+                        outcome,
+                        source,
+                        sessions: loaded.sessions,
+                    });
+                }
+            }
+            if pending_sessions >= BATCH_SESSIONS || index + 1 == inputs.len() {
+                self.flush_units(&mut pending, &mut summary, &mut progress, on_file)?;
+                pending_sessions = 0;
+            }
+        }
+        self.flush_units(&mut pending, &mut summary, &mut progress, on_file)?;
+        Ok(summary)
+    }
+
+    /// Writes the sessions of the pending units together and reports each unit.
+    fn flush_units(
+        &self,
+        pending: &mut Vec<PendingUnit>,
+        summary: &mut ImportSummary,
+        progress: &mut ImportProgress,
+        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+    ) -> Result<(), ClickHouseError> {
+        let items: Vec<(&Session, &str)> = pending
+            .iter()
+            .flat_map(|u| u.sessions.iter().map(|s| (s, u.source.as_str())))
+            .collect();
+        let written = self.import_sourced(&items)?;
+        let mut imported: HashSet<String> = written.imported_ids.into_iter().collect();
+        for unit in pending.drain(..) {
+            let mut outcome = unit.outcome;
+            if outcome.error.is_none() {
+                for session in &unit.sessions {
+                    // A session id written once is claimed by the first unit that holds it.
+                    if imported.remove(&session.session_id) {
+                        outcome.session_ids.push(session.session_id.clone());
+                    } else {
+                        outcome.duplicate_ids.push(session.session_id.clone());
+                    }
+                }
+                outcome.status =
+                    if outcome.session_ids.is_empty() && !outcome.duplicate_ids.is_empty() {
+                        FileStatus::Duplicate
+                    } else {
+                        FileStatus::Imported
+                    };
+                summary.sessions_imported += outcome.session_ids.len();
+                summary.sessions_duplicate += outcome.duplicate_ids.len();
+                progress.sessions_imported += outcome.session_ids.len();
+            }
+            progress.files_done += 1;
+            on_file(progress, &outcome);
+            summary.files.push(outcome);
+        }
+        Ok(())
     }
 
     /// Writes a batch's rows, sessions last, then publishes it.
@@ -361,13 +513,13 @@ impl ClickHouseLibrary {
     /// Which of these sessions' ids and content hashes a published batch already holds.
     fn published_duplicates(
         &self,
-        sessions: &[Session],
+        sessions: &[(&Session, &str)],
         bodies: &[EncodedBody],
     ) -> Result<(HashSet<String>, HashSet<String>), ClickHouseError> {
         if sessions.is_empty() {
             return Ok((HashSet::new(), HashSet::new()));
         }
-        let ids: Vec<String> = sessions.iter().map(|s| quote(&s.session_id)).collect();
+        let ids: Vec<String> = sessions.iter().map(|(s, _)| quote(&s.session_id)).collect();
         let hashes: Vec<String> = bodies.iter().map(|b| quote(&b.content_hash)).collect();
         let answer = self.client.query(&format!(
             "SELECT session_id, content_hash FROM {} WHERE batch_id IN (SELECT batch_id FROM {})

@@ -293,6 +293,45 @@ impl ClickHouseLibrary {
         Ok(groups)
     }
 
+    /// The recording a session was imported from (as recorded at import).
+    pub fn source_file(&self, session_id: &str) -> Result<Option<String>, ClickHouseError> {
+        let answer = self.client.query(&format!(
+            "SELECT source_file FROM {} FINAL WHERE session_id = {} AND batch_id IN (SELECT batch_id FROM {})
+             LIMIT 1 FORMAT RowBinary",
+            self.table("sessions"),
+            quote(session_id),
+            self.table("batches"),
+        ))?;
+        if answer.is_empty() {
+            return Err(ClickHouseError::NoSuchSession(session_id.to_owned()));
+        }
+        let file = RowReader::new(&answer)
+            .string()
+            .ok_or_else(|| self.client.decode_error("source file"))?;
+        Ok((!file.is_empty()).then_some(file))
+    }
+
+    /// Custom event names with the number of sessions that sent each, most frequent first
+    /// (then by name); names differing only in ASCII case count as one.
+    pub fn custom_event_names(&self) -> Result<Vec<(String, u64)>, ClickHouseError> {
+        let answer = self.client.query(&format!(
+            "SELECT any(name), uniqExact(session_id) AS sessions FROM {}
+             WHERE (session_id, batch_id) IN ({})
+             GROUP BY name_lower ORDER BY sessions DESC, any(name) FORMAT RowBinary",
+            self.table("custom_events"),
+            self.visible_sessions(&SessionFilter::default()),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut out = Vec::new();
+        while !reader.is_empty() {
+            let (Some(name), Some(n)) = (reader.string(), reader.u64()) else {
+                return Err(self.client.decode_error("custom event names"));
+            };
+            out.push((name, n));
+        }
+        Ok(out)
+    }
+
     /// The whole session `session_id`, from its stored body.
     pub fn load_session(&self, session_id: &str) -> Result<Session, ClickHouseError> {
         let answer = self.client.query(&format!(
