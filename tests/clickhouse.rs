@@ -835,3 +835,76 @@ fn files_import_as_in_the_sqlite_library() {
         sessions.len() as u64
     );
 }
+
+#[test]
+fn notes_behave_as_in_the_sqlite_library_and_record_their_author() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "notes_behave_as_in_the_sqlite_library_and_record_their_author",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Library::open(&dir.path().join("notes.sqlite")).unwrap();
+    let analyst = open(&server, "analyst", Some("secret"), "team");
+    let viewer = open(&server, "viewer", Some("viewer"), "team");
+    let essentials = |notes: Vec<sessionlens::model::Note>| {
+        notes
+            .into_iter()
+            .map(|n| (n.session_id, n.timestamp_ms, n.text))
+            .collect::<Vec<_>>()
+    };
+    let mut ids = Vec::new();
+    for (session, t, text) in [
+        ("b", 500, "second"),
+        ("a", 900, " late "),
+        ("a", 100, "early"),
+    ] {
+        let expected = sqlite.add_note(session, t, text).unwrap();
+        let got = analyst.add_note(session, t, text).unwrap();
+        assert_eq!(
+            (&got.session_id, got.timestamp_ms, &got.text),
+            (&expected.session_id, expected.timestamp_ms, &expected.text)
+        );
+        assert_eq!(analyst.note(got.note_id).unwrap(), Some(got.clone()));
+        ids.push((expected.note_id, got.note_id));
+    }
+    assert_eq!(
+        essentials(analyst.notes(None).unwrap()),
+        essentials(sqlite.notes(None).unwrap())
+    );
+    assert_eq!(
+        essentials(analyst.notes(Some("a")).unwrap()),
+        essentials(sqlite.notes(Some("a")).unwrap())
+    );
+    assert_eq!(
+        analyst.note_author(ids[0].1).unwrap().as_deref(),
+        Some("analyst")
+    );
+    // Edit, delete, and the same refusals.
+    assert!(sqlite.update_note(ids[1].0, "edited").unwrap());
+    assert!(analyst.update_note(ids[1].1, "edited").unwrap());
+    assert!(sqlite.delete_note(ids[2].0).unwrap());
+    assert!(analyst.delete_note(ids[2].1).unwrap());
+    assert!(!analyst.delete_note(ids[2].1).unwrap());
+    assert!(!analyst.update_note(ids[2].1, "again").unwrap());
+    assert_eq!(analyst.note(ids[2].1).unwrap(), None);
+    assert!(!analyst.update_note(12345, "nobody").unwrap());
+    assert!(analyst.add_note("a", 0, "   ").is_err());
+    assert!(analyst.add_note("a", 0, &"x".repeat(10_001)).is_err());
+    assert_eq!(
+        essentials(analyst.notes(None).unwrap()),
+        essentials(sqlite.notes(None).unwrap())
+    );
+    // Merged or not, the latest version wins.
+    server.sql("OPTIMIZE TABLE team.notes FINAL");
+    assert_eq!(
+        essentials(analyst.notes(None).unwrap()),
+        essentials(sqlite.notes(None).unwrap())
+    );
+    // A read-only user reads the notes and is told it cannot write one.
+    assert_eq!(viewer.notes(None).unwrap().len(), 2);
+    assert!(matches!(
+        viewer.add_note("a", 1, "hello"),
+        Err(ClickHouseError::ReadOnly { .. })
+    ));
+}

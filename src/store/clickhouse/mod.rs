@@ -13,6 +13,7 @@ mod error;
 mod heatmap;
 mod http;
 mod import;
+mod notes;
 mod read;
 mod rowbinary;
 mod schema;

@@ -138,15 +138,16 @@ const TABLES_V1: &[&str] = &[
         num_clicks UInt32
     ) ENGINE = MergeTree ORDER BY (kind, session_id, start_ms)",
     "CREATE TABLE IF NOT EXISTS {db}.notes (
+        note_id Int64,
+        version UInt64,
         session_id String,
-        note_id String,
         timestamp_ms Int64,
         text String,
         author String,
         created_at_ms Int64,
         updated_at_ms Int64,
         deleted UInt8
-    ) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY (session_id, note_id)",
+    ) ENGINE = ReplacingMergeTree(version) ORDER BY note_id",
     "CREATE TABLE IF NOT EXISTS {db}.event_defs (
         name String,
         kind String,
