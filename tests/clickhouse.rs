@@ -908,3 +908,66 @@ fn notes_behave_as_in_the_sqlite_library_and_record_their_author() {
         Err(ClickHouseError::ReadOnly { .. })
     ));
 }
+
+#[test]
+fn sections_and_their_reach_equal_the_sqlite_library() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("sections_and_their_reach_equal_the_sqlite_library")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+    let section = |name: &str, page: &str, top_px: f32| sessionlens::store::Section {
+        name: name.to_owned(),
+        page: page.to_owned(),
+        top_px,
+        bottom_px: top_px + 300.0,
+    };
+    let defined = [
+        section("reviews", "/product/*", 1200.0),
+        section("hero", "/product/*", 0.0),
+        section("mid", "/product/*", 600.5),
+        section("footer", "/*", 2000.0),
+    ];
+    for s in &defined {
+        sqlite.define_section(s).unwrap();
+        library.define_section(s).unwrap();
+    }
+    // Redefined and deleted as in SQLite.
+    let moved = section("mid", "/product/*", 700.0);
+    sqlite.define_section(&moved).unwrap();
+    library.define_section(&moved).unwrap();
+    assert!(sqlite.delete_section("footer").unwrap());
+    assert!(library.delete_section("footer").unwrap());
+    assert!(!library.delete_section("footer").unwrap());
+    assert!(library.define_section(&section("", "/x", 0.0)).is_err());
+    assert!(library.define_section(&section("bad", "/x", -1.0)).is_err());
+    assert_eq!(library.sections().unwrap(), sqlite.sections().unwrap());
+    assert_eq!(library.sections().unwrap().len(), 3);
+    let mut reached_some = 0;
+    for s in library.sections().unwrap().iter().chain([&defined[3]]) {
+        for filter in [
+            SessionFilter::default(),
+            SessionFilter {
+                device: Some(DeviceClass::Desktop),
+                ..SessionFilter::default()
+            },
+        ] {
+            for widths in [None, Some((0, 800))] {
+                let expected = sqlite.section_reach(&filter, s, widths).unwrap();
+                assert_eq!(
+                    library.section_reach(&filter, s, widths).unwrap(),
+                    expected,
+                    "{} {filter:?} {widths:?}",
+                    s.name
+                );
+                reached_some +=
+                    usize::from(expected.reached > 0 && expected.reached < expected.page_views);
+            }
+        }
+    }
+    assert!(reached_some > 2, "{reached_some}");
+}

@@ -17,6 +17,7 @@ mod notes;
 mod read;
 mod rowbinary;
 mod schema;
+mod sections;
 mod url;
 
 pub use error::ClickHouseError;

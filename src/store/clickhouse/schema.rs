@@ -159,6 +159,15 @@ const TABLES_V1: &[&str] = &[
         updated_at_ms Int64,
         deleted UInt8
     ) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY name",
+    "CREATE TABLE IF NOT EXISTS {db}.sections (
+        name String,
+        version UInt64,
+        page String,
+        top_px Float64,
+        bottom_px Float64,
+        created_at_ms Int64,
+        deleted UInt8
+    ) ENGINE = ReplacingMergeTree(version) ORDER BY name",
     "CREATE TABLE IF NOT EXISTS {db}.settings (
         key String,
         value String,
