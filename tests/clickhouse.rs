@@ -971,3 +971,60 @@ fn sections_and_their_reach_equal_the_sqlite_library() {
     }
     assert!(reached_some > 2, "{reached_some}");
 }
+
+#[test]
+fn signals_equal_the_sqlite_library() {
+    use sessionlens::analysis::signals::SignalKind;
+    use sessionlens::store::SignalQuery;
+    let Some(server) = ClickHouseServer::start_or_skip("signals_equal_the_sqlite_library") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+    // Grouped by session: SQLite orders sessions by import, ClickHouse by id.
+    let by_session = |mut signals: Vec<sessionlens::store::StoredSignal>| {
+        signals.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        signals
+    };
+    let queries = [
+        SignalQuery::default(),
+        SignalQuery {
+            kinds: vec![SignalKind::RageClick, SignalKind::DeadClick],
+            ..SignalQuery::default()
+        },
+        SignalQuery {
+            page: Some("/product/*".to_owned()),
+            ..SignalQuery::default()
+        },
+        SignalQuery {
+            filter: SessionFilter {
+                device: Some(DeviceClass::Mobile),
+                ..SessionFilter::default()
+            },
+            ..SignalQuery::default()
+        },
+    ];
+    let mut nonempty = 0;
+    for query in &queries {
+        let expected = by_session(sqlite.signals(query).unwrap());
+        nonempty += usize::from(!expected.is_empty());
+        assert_eq!(
+            by_session(library.signals(query).unwrap()),
+            expected,
+            "{query:?}"
+        );
+    }
+    assert_eq!(nonempty, queries.len());
+    for session in &sessions {
+        assert_eq!(
+            library.session_signals(&session.session_id).unwrap(),
+            sqlite.session_signals(&session.session_id).unwrap()
+        );
+    }
+    assert!(matches!(
+        library.session_signals("nope"),
+        Err(ClickHouseError::NoSuchSession(_))
+    ));
+}

@@ -114,7 +114,7 @@ const SESSIONS_COLUMNS: &str = "(session_id, batch_id, session_rowid, content_ha
 const PAGE_VIEWS_COLUMNS: &str = "(url, session_id, batch_id, session_rowid, page_index, day, full_url, entered_at_ms, left_at_ms, doc_width, doc_height, viewport_width, viewport_height, max_scroll_y, max_depth_px, num_clicks, screenshot_hash)";
 const BODIES_COLUMNS: &str = "(session_id, batch_id, encoding, compression, body)";
 const POINTS_COLUMNS: &str = "(url, kind, day, session_id, batch_id, session_rowid, page_index, seq, viewport_width, x, y, t_ms)";
-const SIGNALS_COLUMNS: &str = "(kind, session_id, batch_id, session_rowid, signal_index, page_index, start_ms, end_ms, x, y, target, severity, detail, num_clicks)";
+const SIGNALS_COLUMNS: &str = "(kind, session_id, batch_id, session_rowid, signal_index, page_index, page_url, start_ms, end_ms, x, y, target, severity, detail, num_clicks)";
 const CUSTOM_EVENTS_COLUMNS: &str =
     "(name_lower, session_id, batch_id, page_index, timestamp_ms, name, value, currency)";
 
@@ -223,6 +223,12 @@ impl BatchRows {
                 .i64(rowid)
                 .u32(clamp_u32(signal_index))
                 .u32(signal.page_index)
+                .str(
+                    session
+                        .pages
+                        .get(signal.page_index as usize)
+                        .map_or("", |p| p.url_without_fragment()),
+                )
                 .i64(signal.start_ms)
                 .i64(signal.end_ms)
                 .opt_f64(signal.pos_in_page.map(|p| f64::from(p.x)))

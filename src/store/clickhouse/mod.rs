@@ -18,6 +18,7 @@ mod read;
 mod rowbinary;
 mod schema;
 mod sections;
+mod signals;
 mod url;
 
 pub use error::ClickHouseError;

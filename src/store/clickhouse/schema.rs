@@ -128,6 +128,7 @@ const TABLES_V1: &[&str] = &[
         session_rowid Int64,
         signal_index UInt32,
         page_index UInt32,
+        page_url String,
         start_ms Int64,
         end_ms Int64,
         x Nullable(Float64),
