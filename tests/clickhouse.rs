@@ -1028,3 +1028,39 @@ fn signals_equal_the_sqlite_library() {
         Err(ClickHouseError::NoSuchSession(_))
     ));
 }
+
+#[test]
+fn hotspots_equal_the_sqlite_library() {
+    use sessionlens::analysis::signals::SignalKind;
+    use sessionlens::analysis::signals::hotspots::HotspotSort;
+    let Some(server) = ClickHouseServer::start_or_skip("hotspots_equal_the_sqlite_library") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+    let mut nonempty = 0;
+    for filter in [
+        SessionFilter::default(),
+        SessionFilter {
+            device: Some(DeviceClass::Desktop),
+            ..SessionFilter::default()
+        },
+    ] {
+        for kinds in [vec![], vec![SignalKind::RageClick, SignalKind::DeadClick]] {
+            for page in [None, Some("/product/*")] {
+                for sort in [HotspotSort::SessionsAffected, HotspotSort::EstimatedLoss] {
+                    let expected = sqlite.hotspots(&filter, &kinds, page, sort).unwrap();
+                    nonempty += usize::from(!expected.is_empty());
+                    assert_eq!(
+                        library.hotspots(&filter, &kinds, page, sort).unwrap(),
+                        expected,
+                        "{filter:?} {kinds:?} {page:?} {sort:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(nonempty >= 8, "{nonempty}");
+}

@@ -3,6 +3,8 @@
 use super::rowbinary::{RowReader, quote};
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::signals::SignalKind;
+use crate::analysis::signals::hotspots::{self, Hotspot, HotspotSort, PageVisits, SignalRow};
+use crate::model::{PagePos, SessionFilter, UrlPattern};
 use crate::store::{SignalQuery, StoredSignal};
 
 impl ClickHouseLibrary {
@@ -79,5 +81,90 @@ impl ClickHouseLibrary {
             session_id: Some(session_id.to_owned()),
             ..SignalQuery::default()
         })
+    }
+
+    /// The hotspot table over the sessions matching `filter`, restricted to `kinds` (all when
+    /// empty) and to pages matching `page`, sorted by `sort`: the signal rows and the visits
+    /// per page come from the server, the ranking is `analysis::signals::hotspots`'s.
+    pub fn hotspots(
+        &self,
+        filter: &SessionFilter,
+        kinds: &[SignalKind],
+        page: Option<&str>,
+        sort: HotspotSort,
+    ) -> Result<Vec<Hotspot>, ClickHouseError> {
+        let page = page.map(UrlPattern::new);
+        let page_match = |url: &str| page.as_ref().is_none_or(|p| p.matches(url));
+        let converted = self.visible_sessions(&SessionFilter {
+            converted: Some(true),
+            ..SessionFilter::default()
+        });
+        let visible = self.visible_sessions(filter);
+        let answer = self.client.query(&format!(
+            "SELECT session_rowid, (session_id, batch_id) IN ({converted}), kind, page_url, target, x, y
+             FROM {} WHERE page_url != '' AND (session_id, batch_id) IN ({visible}) FORMAT RowBinary",
+            self.table("signals"),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut rows = Vec::new();
+        while !reader.is_empty() {
+            let (
+                Some(session),
+                Some(bought),
+                Some(kind),
+                Some(url),
+                Some(target),
+                Some(x),
+                Some(y),
+            ) = (
+                reader.i64(),
+                reader.u8(),
+                reader.string(),
+                reader.string(),
+                reader.opt_string(),
+                reader.opt_f64(),
+                reader.opt_f64(),
+            )
+            else {
+                return Err(self.client.decode_error("hotspot signals"));
+            };
+            let Some(kind) = SignalKind::parse(&kind) else {
+                continue;
+            };
+            if (!kinds.is_empty() && !kinds.contains(&kind)) || !page_match(&url) {
+                continue;
+            }
+            rows.push(SignalRow {
+                session,
+                converted: bought != 0,
+                kind,
+                page_url: url,
+                target,
+                pos_in_page: x.zip(y).map(|(x, y)| PagePos {
+                    x: x as f32,
+                    y: y as f32,
+                }),
+            });
+        }
+        let answer = self.client.query(&format!(
+            "SELECT url, uniqExact(session_id), uniqExactIf(session_id, (session_id, batch_id) IN ({converted}))
+             FROM {} WHERE (session_id, batch_id) IN ({visible}) GROUP BY url FORMAT RowBinary",
+            self.table("page_views"),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut pages = Vec::new();
+        while !reader.is_empty() {
+            let (Some(url), Some(sessions), Some(converted_sessions)) =
+                (reader.string(), reader.u64(), reader.u64())
+            else {
+                return Err(self.client.decode_error("page visits"));
+            };
+            pages.push(PageVisits {
+                url,
+                sessions,
+                converted_sessions,
+            });
+        }
+        Ok(hotspots::hotspots(&rows, &pages, sort))
     }
 }
