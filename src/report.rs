@@ -13,7 +13,7 @@ use crate::analysis::signals::hotspots::HotspotSort;
 use crate::model::{DeviceClass, time};
 use crate::render::heatmap::RenderSettings;
 use crate::render::{chart, decode_png, encode_png};
-use crate::store::{Library, SessionFilter, StoreError, url_matches};
+use crate::store::{SessionFilter, Store, StoreError, url_matches};
 
 /// What to report on.
 #[derive(Clone, Debug, Default)]
@@ -195,7 +195,7 @@ fn kpi_rows(label: &str, k: &Kpis) -> Vec<Vec<String>> {
 
 /// Writes the report; `on_progress` hears what is being done.
 pub fn write_report(
-    library: &mut Library,
+    library: &mut dyn Store,
     options: &ReportOptions,
     on_progress: &mut dyn FnMut(&str),
 ) -> Result<ReportSummary, ReportError> {

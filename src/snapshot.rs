@@ -10,7 +10,7 @@ use crate::format::rrweb::html::{PageAt, Recording, SETTLE_MS};
 use crate::model::{Limits, Session};
 use crate::playback::FrameIndex;
 use crate::render::chromium::{Access, Chromium, ChromiumError};
-use crate::store::{Library, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Why a moment could not be rebuilt or rendered.
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +140,7 @@ pub fn read_recording(file: &str, limits: &Limits) -> Result<Recording, Snapshot
 /// shows it (the page view in front then), rebuilt from the session's recording: the DOM after
 /// every change up to that moment.
 pub fn page_at_moment(
-    library: &Library,
+    library: &dyn Store,
     session_id: &str,
     offset_ms: i64,
 ) -> Result<PageMoment, SnapshotError> {

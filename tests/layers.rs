@@ -48,6 +48,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The `crate::NAME` module names in `code`, before any `#[cfg(test)]`.
 fn named_modules(code: &str) -> BTreeSet<String> {
+    named_after(code, "crate::")
+}
+
+/// The names following `prefix` (`crate::`, or `use ` for outside crates) in the code of `code`
+/// before any `#[cfg(test)]`, comments left out.
+fn named_after(code: &str, prefix: &str) -> BTreeSet<String> {
     let production = code.split("#[cfg(test)]").next().unwrap_or("");
     let mut out = BTreeSet::new();
     for line in production.lines() {
@@ -56,8 +62,8 @@ fn named_modules(code: &str) -> BTreeSet<String> {
             continue;
         }
         let mut rest = line;
-        while let Some(i) = rest.find("crate::") {
-            rest = &rest[i + "crate::".len()..];
+        while let Some(i) = rest.find(prefix) {
+            rest = &rest[i + prefix.len()..];
             let name: String = rest
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
@@ -106,6 +112,63 @@ fn dependencies_point_one_way() {
     );
 }
 
+/// Outside crates only one layer may name: SQLite belongs to `store` (the backend trait keeps it
+/// there), the GUI toolkit to `ui`.
+#[test]
+fn sqlite_stays_in_the_store_and_egui_in_the_ui() {
+    let owner = |krate: &str| match krate {
+        "rusqlite" => Some("store"),
+        "egui" | "eframe" | "egui_plot" | "egui_extras" | "rfd" => Some("ui"),
+        _ => None,
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    files.sort();
+    let mut breaks = BTreeSet::new();
+    for file in &files {
+        let relative = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if relative.ends_with("/tests.rs") {
+            continue;
+        }
+        let module = relative
+            .strip_prefix("src/")
+            .and_then(|r| r.split(['/', '.']).next())
+            .unwrap_or("");
+        let code = std::fs::read_to_string(file).unwrap();
+        let mut named = named_after(&code, "use ");
+        for krate in [
+            "rusqlite",
+            "egui",
+            "eframe",
+            "egui_plot",
+            "egui_extras",
+            "rfd",
+        ] {
+            named.extend(
+                named_after(&code, &format!("{krate}::"))
+                    .into_iter()
+                    .map(|_| krate.to_owned()),
+            );
+        }
+        for krate in named {
+            if let Some(owner) = owner(&krate)
+                && owner != module
+            {
+                breaks.insert((relative.clone(), krate));
+            }
+        }
+    }
+    assert!(
+        breaks.is_empty(),
+        "outside crates used outside their layer: {breaks:?}"
+    );
+}
+
 #[test]
 fn the_check_sees_a_break() {
     let code =
@@ -117,4 +180,7 @@ fn the_check_sees_a_break() {
     assert!(!allowed("analysis").contains(&"store"));
     assert!(!allowed("format").contains(&"analysis"));
     assert!(!allowed("report").contains(&"demo"));
+    let sql = "use rusqlite::params;\nlet n = rusqlite::Connection::open(p);";
+    assert!(named_after(sql, "use ").contains("rusqlite"));
+    assert!(!named_after(sql, "rusqlite::").is_empty());
 }

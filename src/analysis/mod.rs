@@ -1,8 +1,10 @@
-//! Analysis over sessions: pure functions, no I/O, no egui (heatmap aggregation reads the
-//! library through its query functions).
+//! Analysis over sessions and plain data: pure functions, no I/O, no egui. It never reads the
+//! library: heatmaps are built from the point columns a store streams in (`analysis::heatmap`),
+//! and the rows derived at import come from `analysis::derive`.
 
 pub mod compare;
 pub mod conversions;
+pub mod derive;
 pub mod heatmap;
 
 pub mod signals;

@@ -22,8 +22,7 @@ use crate::demo::{self, GenerateOptions};
 use crate::format::{ReadOptions, native};
 use crate::model::time;
 use crate::store::{
-    FileStatus, Library, SessionFilter, SessionQueries as _, SessionSort, SignalQuery,
-    default_library_path,
+    FileStatus, SessionFilter, SessionSort, SignalQuery, Store, default_library_path, open_store,
 };
 
 /// Runs a parsed command line.
@@ -124,8 +123,8 @@ fn open_gui(
     )
 }
 
-fn open_library(path: &Path) -> anyhow::Result<Library> {
-    Library::open(path).with_context(|| format!("opening the library {}", path.display()))
+fn open_library(path: &Path) -> anyhow::Result<Box<dyn Store>> {
+    open_store(path).with_context(|| format!("opening the library {}", path.display()))
 }
 
 fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
@@ -518,10 +517,9 @@ fn demo_into_library(library_path: &Path, options: &GenerateOptions) -> anyhow::
     if options.sessions == 0 {
         bail!("--sessions must be at least 1");
     }
-    let mut library = Library::open(library_path)
-        .with_context(|| format!("opening the library {}", library_path.display()))?;
+    let mut library = open_library(library_path)?;
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let added = demo::fill_library(&mut library, options, &cancel, &mut |done, total| {
+    let added = demo::fill_library(library.as_mut(), options, &cancel, &mut |done, total| {
         eprint!("\rgenerated {done}/{total}");
     })?;
     eprintln!();

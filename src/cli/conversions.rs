@@ -12,7 +12,7 @@ use crate::analysis::conversions::{
     self as conv, DefinitionKind, EventDefinition, Facts, Kpis, SegmentBy, Stage,
 };
 use crate::analysis::signals::SignalKind;
-use crate::store::{GoalStatus, Library, WorkStep};
+use crate::store::{GoalStatus, Store, WorkStep, open_store};
 
 /// `define-event`.
 #[derive(Debug, clap::Args)]
@@ -199,8 +199,8 @@ pub struct IntentArgs {
     pub json: bool,
 }
 
-fn open(path: &Path) -> anyhow::Result<Library> {
-    Library::open(path).with_context(|| format!("opening the library {}", path.display()))
+fn open(path: &Path) -> anyhow::Result<Box<dyn Store>> {
+    open_store(path).with_context(|| format!("opening the library {}", path.display()))
 }
 
 /// `define-event --value-from`: the custom event's field that carries revenue.
@@ -660,7 +660,7 @@ pub fn report(library_path: &Path, args: &ReportArgs) -> anyhow::Result<ExitCode
         steps: args.steps.clone(),
         out_dir: args.out.clone(),
     };
-    let summary = crate::report::write_report(&mut library, &options, &mut |what| {
+    let summary = crate::report::write_report(library.as_mut(), &options, &mut |what| {
         eprintln!("report: {what}");
     })?;
     for w in &summary.warnings {

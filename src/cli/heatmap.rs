@@ -17,7 +17,7 @@ use crate::model::DeviceClass;
 use crate::render::compare::{CompareLayout, render_comparison};
 use crate::render::heatmap::{Colormap, RenderSettings, render_heatmap};
 use crate::render::{decode_png, encode_png};
-use crate::store::{Library, ScreenshotInfo, SessionQueries as _, url_matches};
+use crate::store::{ScreenshotInfo, Store, open_store, url_matches};
 
 /// `heatmap --kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -187,7 +187,7 @@ pub struct HeatmapArgs {
 
 /// Runs `heatmap`.
 pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> {
-    let library = Library::open(library_path)
+    let library = open_store(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
     let kind = args.kind.kind();
     if let Some(o) = args.opacity
@@ -247,7 +247,7 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
                     shot.layout_width,
                     kind.as_str()
                 ));
-                let result = export_one(&library, args, kind, &group.url, shot, &settings, &file)?;
+                let result = export_one(&*library, args, kind, &group.url, shot, &settings, &file)?;
                 if args.json {
                     serde_json::to_writer(&mut stdout, &result_json(&result, shot, &file))?;
                     writeln!(stdout)?;
@@ -284,9 +284,9 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
     let page = args.page.as_deref().unwrap_or_default();
     let shot = pick_screenshot(&screenshots, page, args)?;
     if let Some(preset) = &args.compare {
-        return export_comparison(&library, args, kind, page, shot, &settings, preset);
+        return export_comparison(&*library, args, kind, page, shot, &settings, preset);
     }
-    let result = export_one(&library, args, kind, page, shot, &settings, &args.out)?;
+    let result = export_one(&*library, args, kind, page, shot, &settings, &args.out)?;
     if args.json {
         serde_json::to_writer_pretty(&mut stdout, &result_json(&result, shot, &args.out))?;
         writeln!(stdout)?;
@@ -467,7 +467,7 @@ fn build_query(
 }
 
 fn load_screenshot(
-    library: &Library,
+    library: &dyn Store,
     shot: &ScreenshotInfo,
 ) -> anyhow::Result<crate::render::RgbaImage> {
     let png = library
@@ -477,7 +477,7 @@ fn load_screenshot(
 }
 
 fn export_one(
-    library: &Library,
+    library: &dyn Store,
     args: &HeatmapArgs,
     kind: HeatmapKind,
     page: &str,
@@ -498,7 +498,7 @@ fn export_one(
 
 /// `--compare`: two aggregations drawn on one scale into one PNG.
 fn export_comparison(
-    library: &Library,
+    library: &dyn Store,
     args: &HeatmapArgs,
     kind: HeatmapKind,
     page: &str,

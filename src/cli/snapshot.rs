@@ -14,7 +14,7 @@ use crate::render::{encode_png, placeholder};
 use crate::snapshot::{
     PageMoment, entry_moment, format_offset, page_at_moment, read_recording, render_moment,
 };
-use crate::store::Library;
+use crate::store::{Store, open_store};
 
 /// Height of a placeholder when nothing says how long the page is, CSS px.
 const DEFAULT_PLACEHOLDER_HEIGHT_PX: u32 = 2000;
@@ -38,7 +38,7 @@ fn access(args: &SnapshotArgs) -> Access {
 }
 
 pub fn run(library_path: &Path, args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
-    let mut library = Library::open(library_path)
+    let mut library = open_store(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
     if let Some(dir) = &args.assets
         && !dir.is_dir()
@@ -56,7 +56,7 @@ pub fn run(library_path: &Path, args: &SnapshotArgs) -> anyhow::Result<ExitCode>
         );
     }
     if let (Some(offset_ms), Some(session_id)) = (args.at, args.session.as_deref()) {
-        return run_at(&library, session_id, offset_ms, args);
+        return run_at(&*library, session_id, offset_ms, args);
     }
     let sources = library.snapshot_sources(args.session.as_deref())?;
     // Pages that already have a screenshot of their own (attached, bundled, sample) keep it;
@@ -267,7 +267,7 @@ pub fn default_moment_file(session_id: &str, offset_ms: i64) -> PathBuf {
 
 /// `snapshot SESSION --at TIME [--out FILE.png]`.
 fn run_at(
-    library: &Library,
+    library: &dyn Store,
     session_id: &str,
     offset_ms: i64,
     args: &SnapshotArgs,

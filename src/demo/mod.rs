@@ -910,7 +910,7 @@ pub fn long_session(seed: u64, min_events: usize, duration_ms: i64) -> Session {
 /// Attaches the demo shop's page screenshots from `assets_dir` (the repository's `assets/`
 /// folder) to `library`, origin `sample`. Returns how many were attached.
 pub fn attach_screenshots(
-    library: &mut crate::store::Library,
+    library: &mut dyn crate::store::Store,
     assets_dir: &std::path::Path,
 ) -> Result<usize, crate::store::StoreError> {
     let mut attached = 0;
@@ -934,7 +934,7 @@ pub const SAMPLE_LIBRARY_SESSIONS: usize = 2000;
 /// called after each batch; setting `cancel` stops after the batch in progress. Sessions the
 /// library already holds are skipped. Returns how many were added.
 pub fn fill_library(
-    library: &mut crate::store::Library,
+    library: &mut dyn crate::store::Store,
     options: &GenerateOptions,
     cancel: &std::sync::atomic::AtomicBool,
     on_progress: &mut dyn FnMut(usize, usize),

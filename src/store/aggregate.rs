@@ -34,18 +34,18 @@ pub fn aggregate_heatmap(
 /// The portable composition of a map from a store's finer reads and `analysis::heatmap`: the
 /// default of [`Store::heatmap`].
 pub fn compose<S: Store + ?Sized>(
-    library: &S,
+    store: &S,
     query: &HeatmapQuery,
 ) -> Result<HeatmapResult, HeatmapError> {
     // A bad query fails before anything is read.
     heatmap::check(query)?;
-    let views = library.heatmap_page_views(&query.filter, &query.page, query.viewport_widths)?;
+    let views = store.heatmap_page_views(&query.filter, &query.page, query.viewport_widths)?;
     let mut result = heatmap::begin(query, &views)?;
     match query.kind {
         HeatmapKind::Scroll => {}
         HeatmapKind::Attention => {
             let mut attention = Attention::new(query, result.page_height_px, views.len());
-            library.for_each_point_blob(&views, PointKind::Scroll, &mut |i, offsets| {
+            store.for_each_point_blob(&views, PointKind::Scroll, &mut |i, offsets| {
                 attention.add_scrolls(&views, i, offsets);
             })?;
             result.attention_secs = attention.finish(&views);
@@ -58,7 +58,7 @@ pub fn compose<S: Store + ?Sized>(
                     points.reserve(views.iter().map(|v| v.num_clicks as usize).sum());
                     let mut fixed = FixedClicks::default();
                     if query.fixed_mode != heatmap::FixedMode::ShowScrolled {
-                        library.for_each_point_blob(
+                        store.for_each_point_blob(
                             &views,
                             PointKind::FixedClick,
                             &mut |i, cols| {
@@ -66,28 +66,27 @@ pub fn compose<S: Store + ?Sized>(
                             },
                         )?;
                     }
-                    library.for_each_point_blob(&views, PointKind::Click, &mut |i, clicks| {
+                    store.for_each_point_blob(&views, PointKind::Click, &mut |i, clicks| {
                         points.add_clicks(&views, i, clicks, &mut fixed);
                     })?;
                 }
                 HeatmapKind::Move => {
-                    library.for_each_point_blob(&views, PointKind::Move, &mut |i, moves| {
+                    store.for_each_point_blob(&views, PointKind::Move, &mut |i, moves| {
                         points.add_moves(&views, i, moves);
                     })?;
                 }
                 _ => {
                     let kind = query.kind.signal_kind().unwrap_or("");
-                    signal_targets =
-                        points.add_signals(&views, library.page_signals(&views, kind)?);
+                    signal_targets = points.add_signals(&views, store.page_signals(&views, kind)?);
                 }
             }
             points.finish(&mut result);
-            heatmap::label_hotspots(&mut result, &views, &signal_targets, |rowid| match library
-                .load_session_by_rowid(rowid)
-            {
-                Ok(s) => Ok(Some(s)),
-                Err(StoreError::Decode { .. }) => Ok(None),
-                Err(e) => Err(e),
+            heatmap::label_hotspots(&mut result, &views, &signal_targets, |rowid| {
+                match store.load_session_by_rowid(rowid) {
+                    Ok(s) => Ok(Some(s)),
+                    Err(StoreError::Decode { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
             })?;
         }
     }

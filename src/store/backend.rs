@@ -445,3 +445,83 @@ impl Store for Library {
         Self::notes(self, session_id)
     }
 }
+
+/// Opens the library at `location` with the backend it names, chosen once here: today every
+/// location is a SQLite file (created when missing). A second backend recognises its own
+/// locations here (a `clickhouse://` URL, say) and every caller stays the same.
+pub fn open_store(location: &std::path::Path) -> Result<Box<dyn Store>, StoreError> {
+    Ok(Box::new(Library::open(location)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::conversions::default_funnel;
+    use crate::analysis::heatmap::HeatmapKind;
+    use crate::demo::{GenerateOptions, fill_library};
+
+    /// A demo library reached only through the trait, as a second backend would be.
+    fn demo_store(sessions: usize) -> Box<dyn Store> {
+        let mut store: Box<dyn Store> = Box::new(Library::open_in_memory().unwrap());
+        let options = GenerateOptions {
+            sessions,
+            seed: 11,
+            ..GenerateOptions::default()
+        };
+        let cancel = AtomicBool::new(false);
+        fill_library(store.as_mut(), &options, &cancel, &mut |_, _| {}).unwrap();
+        store.ensure_standard_definitions().unwrap();
+        store
+    }
+
+    #[test]
+    fn the_aggregation_shaped_defaults_answer_as_the_facts_do() {
+        let store = demo_store(300);
+        let all = SessionFilter::default();
+        let facts = store.conversion_facts(&all, &[]).unwrap();
+        let kpis = store.kpis(&all).unwrap();
+        assert_eq!(kpis, conversions::kpis(&facts));
+        assert_eq!(kpis.sessions, 300);
+        assert!(kpis.purchases > 0 && kpis.purchases < 300);
+        let steps = default_funnel(&store.conversion_goal().unwrap().name);
+        let funnel = store.funnel(&all, &steps, None).unwrap();
+        assert_eq!(funnel, conversions::funnel(&facts, &steps, None));
+        assert_eq!(funnel.steps.len(), steps.len());
+        assert!(funnel.steps[0].sessions >= funnel.steps[steps.len() - 1].sessions);
+        assert!(funnel.steps[steps.len() - 1].sessions > 0);
+        let lift = store.lift(&all, &steps, &["rage_click"]).unwrap();
+        assert_eq!(lift, conversions::lift(&facts, &steps, &["rage_click"]));
+    }
+
+    #[test]
+    fn a_heatmap_through_the_trait_is_the_portable_composition() {
+        let store = demo_store(120);
+        let top = store.page_groups(&SessionFilter::default()).unwrap();
+        let page = &top.first().unwrap().url;
+        for kind in [
+            HeatmapKind::Click,
+            HeatmapKind::Move,
+            HeatmapKind::Attention,
+        ] {
+            let query = HeatmapQuery::new(page, kind, 1440);
+            // Library's answer (in a read snapshot) and the default every backend inherits.
+            let sqlite = super::super::aggregate_heatmap(store.as_ref(), &query).unwrap();
+            let portable = super::super::aggregate::compose(store.as_ref(), &query).unwrap();
+            assert_eq!(sqlite, portable, "{kind:?}");
+            assert!(sqlite.page_views > 0, "{kind:?}");
+        }
+        let clicks = store
+            .heatmap(&HeatmapQuery::new(page, HeatmapKind::Click, 1440))
+            .unwrap();
+        assert!(clicks.points > 0);
+    }
+
+    #[test]
+    fn open_store_opens_a_sqlite_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lib.sqlite");
+        let store = open_store(&path).unwrap();
+        assert_eq!(store.num_sessions().unwrap(), 0);
+        assert_eq!(store.location(), path.to_string_lossy());
+    }
+}

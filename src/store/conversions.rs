@@ -18,10 +18,10 @@ use serde::Serialize;
 
 use super::{Library, SessionFilter, StoreError};
 use crate::analysis::conversions::{
-    ConversionGoal, DEFAULT_GOAL, DefinitionKind, EventDefinition, Facts, STANDARD_EVENTS,
-    SessionFacts, Stage, hits,
+    ConversionGoal, DEFAULT_GOAL, DefinitionKind, EventDefinition, Facts, Hit, STANDARD_EVENTS,
+    SessionFacts, Stage,
 };
-use crate::model::Session;
+use crate::analysis::derive::event_hits;
 
 /// What defining an event did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,27 +189,29 @@ pub(crate) fn definitions_in(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Stores the hits of every definition in `session` (just inserted as `session_rowid`).
+/// Stores the derived hits of session `session_rowid` (see `analysis::derive::event_hits`;
+/// indices into `definitions`).
 pub(crate) fn insert_hits(
     tx: &Transaction<'_>,
     session_rowid: i64,
-    session: &Session,
+    found: &[(usize, Hit)],
     definitions: &[EventDefinition],
 ) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO event_hits (name, session_rowid, page_index, timestamp_ms, value)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    for def in definitions {
-        for hit in hits(def, session) {
-            insert.execute(params![
-                def.name,
-                session_rowid,
-                hit.page_index,
-                hit.timestamp_ms,
-                hit.value
-            ])?;
-        }
+    for (def, hit) in found {
+        let Some(def) = definitions.get(*def) else {
+            continue;
+        };
+        insert.execute(params![
+            def.name,
+            session_rowid,
+            hit.page_index,
+            hit.timestamp_ms,
+            hit.value
+        ])?;
     }
     Ok(())
 }
@@ -277,7 +279,7 @@ impl Library {
                 let mut done = 0u64;
                 let one = std::slice::from_ref(def);
                 super::library::for_each_stored_session(&tx, &mut |rowid, session| {
-                    insert_hits(&tx, rowid, &session, one)?;
+                    insert_hits(&tx, rowid, &event_hits(&session, one), one)?;
                     done += 1;
                     if done.is_multiple_of(1000) || done == total {
                         on_progress(WorkStep::Scanning, done, total);

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::library::now_ms;
 use super::{Library, StoreError};
+use crate::analysis::derive::{DeriveInputs, derive};
 use crate::format::{self, Loaded, ReadOptions};
 
 /// What happened to one input file.
@@ -410,17 +411,21 @@ impl Library {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let definitions = super::conversions::definitions_in(&tx)?;
+        let inputs = DeriveInputs {
+            signal_settings: &signal_settings,
+            definitions: &definitions,
+        };
         let mut session_ids = Vec::new();
         let mut duplicate_ids = Vec::new();
         for session in &loaded.sessions {
             if Self::insert_session(&tx, session, file, now)? {
-                Self::insert_signals(&tx, session, &signal_settings)?;
-                if !definitions.is_empty() {
-                    let rowid: i64 = tx
-                        .prepare_cached("SELECT session_rowid FROM sessions WHERE session_id = ?1")?
-                        .query_row([&session.session_id], |r| r.get(0))?;
-                    super::conversions::insert_hits(&tx, rowid, session, &definitions)?;
-                }
+                let rowid: i64 = tx
+                    .prepare_cached("SELECT session_rowid FROM sessions WHERE session_id = ?1")?
+                    .query_row([&session.session_id], |r| r.get(0))?;
+                // The registered derivations (analysis::derive) compute; the store persists.
+                let derived = derive(session, &inputs);
+                super::signals::write_signals(&tx, rowid, &derived.signals)?;
+                super::conversions::insert_hits(&tx, rowid, &derived.event_hits, &definitions)?;
                 session_ids.push(session.session_id.clone());
             } else {
                 duplicate_ids.push(session.session_id.clone());

@@ -27,7 +27,7 @@ mod signals;
 
 pub use crate::model::points::{HeatmapPageView, PageSignal, PointColumns};
 pub use aggregate::{HeatmapError, aggregate_heatmap, compose as aggregate_heatmap_from};
-pub use backend::Store;
+pub use backend::{Store, open_store};
 pub use conversions::{Defined, GOAL_KEY, GoalStatus, WorkStep};
 pub use error::StoreError;
 pub use heatmap::url_matches;

@@ -10,7 +10,7 @@ use super::query::SessionFilter;
 use super::{Library, StoreError};
 use crate::analysis::signals::hotspots::{self, Hotspot, HotspotSort, PageVisits, SignalRow};
 use crate::analysis::signals::{self, SignalKind, SignalSettings};
-use crate::model::{PagePos, Session, UrlPattern};
+use crate::model::{PagePos, UrlPattern};
 
 /// The `settings` key under which the signal thresholds are stored, as JSON.
 pub const SIGNAL_SETTINGS_KEY: &str = "signals.settings";
@@ -96,18 +96,6 @@ impl Library {
         read_settings(&self.conn)
     }
 
-    /// Detects and writes the signals of one just-inserted session inside `tx`.
-    pub(crate) fn insert_signals(
-        tx: &Transaction<'_>,
-        session: &Session,
-        settings: &SignalSettings,
-    ) -> Result<usize, StoreError> {
-        let rowid: i64 = tx
-            .prepare_cached("SELECT session_rowid FROM sessions WHERE session_id = ?1")?
-            .query_row([&session.session_id], |r| r.get(0))?;
-        write_signals(tx, rowid, session, settings)
-    }
-
     /// Stores new thresholds and recomputes every session's signals with them, all in one
     /// transaction: readers see either the old signals or the new ones.
     pub fn recompute_signals(
@@ -127,7 +115,8 @@ impl Library {
         tx.execute("DELETE FROM signals", [])?;
         let mut summary = RecomputeSummary::default();
         super::library::for_each_stored_session(&tx, &mut |rowid, session| {
-            summary.signals += write_signals(&tx, rowid, &session, settings)? as u64;
+            let found = crate::analysis::derive::signals(&session, settings);
+            summary.signals += write_signals(&tx, rowid, &found)? as u64;
             summary.sessions += 1;
             Ok(())
         })?;
@@ -305,19 +294,18 @@ pub(crate) fn read_settings(conn: &rusqlite::Connection) -> Result<SignalSetting
     }
 }
 
-fn write_signals(
+/// Stores the derived signals of session `rowid`.
+pub(crate) fn write_signals(
     tx: &Transaction<'_>,
     rowid: i64,
-    session: &Session,
-    settings: &SignalSettings,
+    found: &[signals::Signal],
 ) -> Result<usize, StoreError> {
-    let detection = signals::detect(session, settings);
     let mut insert = tx.prepare_cached(
         "INSERT INTO signals (session_rowid, kind, page_index, start_ms, end_ms, x, y, target, severity,
              detail, num_clicks)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    for s in &detection.signals {
+    for s in found {
         insert.execute(params![
             rowid,
             s.kind.as_str(),
@@ -332,5 +320,5 @@ fn write_signals(
             s.num_clicks,
         ])?;
     }
-    Ok(detection.signals.len())
+    Ok(found.len())
 }

@@ -23,7 +23,7 @@ use crate::store::{
     ImportProgress, ImportSummary, Library, ScreenshotInfo, SessionFilter, SessionQueries as _,
     SessionRow, SessionSort, StoreError,
 };
-use crate::store::{SignalQuery, StoredSignal};
+use crate::store::{SignalQuery, Store, StoredSignal};
 
 /// A question for the query worker.
 #[derive(Clone, Debug)]
@@ -1124,7 +1124,7 @@ struct ImageCache {
 const IMAGE_CACHE_ENTRIES: usize = 24;
 
 impl ImageCache {
-    fn get(&mut self, library: &Library, info: &ScreenshotInfo) -> Backdrop {
+    fn get(&mut self, library: &dyn Store, info: &ScreenshotInfo) -> Backdrop {
         if let Some(image) = self.images.get(&info.hash) {
             return Backdrop::Screenshot(Arc::clone(image));
         }
@@ -1186,7 +1186,7 @@ fn render_moment(
 
 /// Loads a session with its screenshots (decoded) and notes, and builds the replay's indexes.
 fn load_session(
-    library: &Library,
+    library: &dyn Store,
     id: &str,
     images: &mut ImageCache,
 ) -> Result<LoadedSession, crate::store::StoreError> {
@@ -1232,7 +1232,7 @@ fn load_session(
 /// Aggregates a heatmap and finds the screenshot to draw it over (the chosen page's, or for a
 /// pattern the first matching page's, at the layout width closest to the query's).
 fn heatmap(
-    library: &Library,
+    library: &dyn Store,
     query: &HeatmapQuery,
     images: &mut ImageCache,
 ) -> Result<(Arc<HeatmapResult>, Arc<RgbaImage>), String> {
@@ -1262,7 +1262,7 @@ fn heatmap(
 /// the first droppers of each step resolved to session ids, lift, and the definitions (the
 /// standard ones are defined first where the data has them).
 fn conversion_report(
-    library: &mut Library,
+    library: &mut dyn Store,
     filter: &SessionFilter,
     segment_by: Option<SegmentBy>,
     steps: Option<Vec<String>>,

@@ -1,9 +1,10 @@
 //! Definitions are retroactive and follow imports; facts come back filtered.
 
 use super::*;
-use crate::analysis::conversions::{funnel, kpis};
+use crate::analysis::conversions::{funnel, hits, kpis};
 use crate::demo::{GenerateOptions, generate};
 use crate::format::Loaded;
+use crate::model::Session;
 
 fn library(n: usize) -> (Library, Vec<Session>) {
     let mut lib = Library::open_in_memory().unwrap();
