@@ -9,6 +9,7 @@
 mod aggregate;
 mod backend;
 mod body;
+pub mod clickhouse;
 mod conversions;
 mod error;
 mod heatmap;

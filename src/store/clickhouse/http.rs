@@ -1,0 +1,247 @@
+//! The HTTP interface of ClickHouse, spoken with a blocking client: one request per statement,
+//! user and password in the `X-ClickHouse-User`/`X-ClickHouse-Key` headers (never in the URL,
+//! so never in a server's or proxy's access log).
+
+use std::time::Duration;
+
+use super::ClickHouseError;
+use super::url::{LibraryUrl, Password};
+
+/// Server exception codes this client tells apart (ClickHouse's `ErrorCodes`).
+mod code {
+    pub const TIMEOUT_EXCEEDED: u32 = 159;
+    pub const READONLY: u32 = 164;
+    pub const UNKNOWN_USER: u32 = 192;
+    pub const WRONG_PASSWORD: u32 = 193;
+    pub const REQUIRED_PASSWORD: u32 = 194;
+    pub const IP_ADDRESS_NOT_ALLOWED: u32 = 195;
+    pub const AUTHENTICATION_FAILED: u32 = 516;
+}
+
+/// A connection to one server as one user.
+pub(crate) struct Client {
+    agent: ureq::Agent,
+    endpoint: String,
+    server: String,
+    user: String,
+    password: Option<Password>,
+    /// `max_execution_time` of every query, s.
+    query_timeout_s: u64,
+    /// False for a user whose profile has `readonly = 1`, which may not set even
+    /// `max_execution_time` (the server's own limit applies then).
+    send_settings: bool,
+    /// Talking to a sharded library's router: subqueries run on each shard over its own
+    /// tables, and inserts reach the shards before they return.
+    distributed: bool,
+}
+
+/// Percent-encodes a URL query value.
+fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The exception code at the start of a server error body (`Code: 60, e.displayText() = …`
+/// in old releases, `Code: 60. DB::Exception: …` in new ones).
+fn exception_code(body: &str) -> Option<u32> {
+    let rest = body.trim_start().strip_prefix("Code: ")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+impl Client {
+    pub(crate) fn new(url: &LibraryUrl, password: Option<Password>, query_timeout_s: u64) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            // The server stops a query at max_execution_time; the socket waits a little longer
+            // so the server's own message arrives.
+            .timeout_global(Some(Duration::from_secs(
+                query_timeout_s.saturating_add(30),
+            )))
+            .build()
+            .into();
+        let endpoint = if url.host.contains(':') {
+            format!("http://[{}]:{}/", url.host, url.http_port)
+        } else {
+            format!("http://{}:{}/", url.host, url.http_port)
+        };
+        Self {
+            agent,
+            endpoint,
+            server: url.server(),
+            user: url.user.clone(),
+            password,
+            query_timeout_s,
+            send_settings: true,
+            distributed: false,
+        }
+    }
+
+    /// Sends the settings of a sharded library's router from now on.
+    pub(crate) fn set_distributed(&mut self) {
+        self.distributed = true;
+    }
+
+    /// Asks the server whether this user may set `max_execution_time`; a `readonly = 1` user
+    /// may not, and its queries are then sent without it.
+    pub(crate) fn probe_settings(&mut self) -> Result<(), ClickHouseError> {
+        match self.query("SELECT 1 FORMAT RowBinary") {
+            Err(ClickHouseError::ReadOnly { .. }) => {
+                self.send_settings = false;
+                self.query("SELECT 1 FORMAT RowBinary").map(drop)
+            }
+            other => other.map(drop),
+        }
+    }
+
+    /// `host:port`.
+    pub(crate) fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// The user.
+    pub(crate) fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Sends `query` (in the URL when `data` follows it in the body, else as the body) and
+    /// returns the response body.
+    fn request(&self, query: &str, data: Option<&[u8]>) -> Result<Vec<u8>, ClickHouseError> {
+        let mut url = format!("{}?", self.endpoint);
+        if self.send_settings {
+            url.push_str(&format!("max_execution_time={}&", self.query_timeout_s));
+            if self.distributed {
+                url.push_str("distributed_product_mode=local&insert_distributed_sync=1&");
+            }
+        }
+        let body: &[u8] = match data {
+            Some(data) => {
+                url.push_str("query=");
+                url.push_str(&encode_component(query));
+                data
+            }
+            None => query.as_bytes(),
+        };
+        let mut request = self
+            .agent
+            .post(&url)
+            .header("X-ClickHouse-User", &self.user);
+        if let Some(password) = &self.password {
+            request = request.header("X-ClickHouse-Key", password.expose());
+        }
+        let mut response = request.send(body).map_err(|e| self.transport(&e))?;
+        let status = response.status();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(u64::MAX)
+            .read_to_vec()
+            .map_err(|e| self.transport(&e))?;
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        let message = String::from_utf8_lossy(&bytes).trim().to_owned();
+        Err(self.server_error(status.as_u16(), message))
+    }
+
+    fn transport(&self, e: &ureq::Error) -> ClickHouseError {
+        ClickHouseError::Unreachable {
+            server: self.server.clone(),
+            detail: e.to_string(),
+        }
+    }
+
+    fn server_error(&self, status: u16, message: String) -> ClickHouseError {
+        let code = exception_code(&message);
+        match code {
+            Some(
+                code::UNKNOWN_USER
+                | code::WRONG_PASSWORD
+                | code::REQUIRED_PASSWORD
+                | code::IP_ADDRESS_NOT_ALLOWED
+                | code::AUTHENTICATION_FAILED,
+            ) => ClickHouseError::Auth {
+                server: self.server.clone(),
+                user: self.user.clone(),
+            },
+            Some(code::READONLY) => ClickHouseError::ReadOnly {
+                server: self.server.clone(),
+                user: self.user.clone(),
+            },
+            Some(code::TIMEOUT_EXCEEDED) => ClickHouseError::Timeout {
+                server: self.server.clone(),
+                seconds: self.query_timeout_s,
+            },
+            _ => ClickHouseError::Server {
+                server: self.server.clone(),
+                code,
+                message: if message.is_empty() {
+                    format!("HTTP status {status}")
+                } else {
+                    message
+                },
+            },
+        }
+    }
+
+    /// Runs a statement that returns nothing of interest.
+    pub(crate) fn execute(&self, statement: &str) -> Result<(), ClickHouseError> {
+        self.request(statement, None).map(drop)
+    }
+
+    /// Runs a query and returns its raw answer (the query names its `FORMAT`).
+    pub(crate) fn query(&self, query: &str) -> Result<Vec<u8>, ClickHouseError> {
+        self.request(query, None)
+    }
+
+    /// Runs `INSERT INTO {table_and_columns} FORMAT RowBinary` with `rows` as the data.
+    pub(crate) fn insert_rowbinary(
+        &self,
+        table_and_columns: &str,
+        rows: &[u8],
+    ) -> Result<(), ClickHouseError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.request(
+            &format!("INSERT INTO {table_and_columns} FORMAT RowBinary"),
+            Some(rows),
+        )
+        .map(drop)
+    }
+
+    /// A decode error naming this server.
+    pub(crate) fn decode_error(&self, detail: impl Into<String>) -> ClickHouseError {
+        ClickHouseError::Decode {
+            server: self.server.clone(),
+            detail: detail.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_of_old_and_new_servers() {
+        assert_eq!(
+            exception_code("Code: 193, e.displayText() = DB::Exception: Wrong password"),
+            Some(193)
+        );
+        assert_eq!(
+            exception_code("Code: 516. DB::Exception: default: Authentication failed"),
+            Some(516)
+        );
+        assert_eq!(exception_code("Bad request"), None);
+        assert_eq!(encode_component("a b&c=é"), "a%20b%26c%3D%C3%A9");
+    }
+}

@@ -1,0 +1,592 @@
+//! Reads: the session list under a [`SessionFilter`], one session's body, the points and
+//! heatmap bins of a page, and KPIs, each one query (or two) whose aggregation runs in
+//! ClickHouse.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read as _;
+
+use super::import::COMPRESSION_ZLIB;
+use super::rowbinary::{RowReader, quote};
+use super::{ClickHouseError, ClickHouseLibrary};
+use crate::analysis::conversions::{ADD_TO_CART, BEGIN_CHECKOUT, Kpis};
+use crate::model::{Channel, DeviceClass, Session, SessionFilter, UrlPattern};
+use crate::store::{
+    PageGroup, PagePoints, PointKind, SessionQueries, SessionRow, SessionSort, StoreError,
+};
+
+/// One heatmap grid cell ([`super::BIN_PX`] CSS px square) and its count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HeatmapBin {
+    /// Column: `floor(x / BIN_PX)`.
+    pub cell_x: i32,
+    /// Row: `floor(y / BIN_PX)`.
+    pub cell_y: i32,
+    /// Points in the cell.
+    pub count: u64,
+}
+
+/// The condition on a `url` column (URLs without fragments) that [`UrlPattern`] means: `=` for
+/// an exact URL, `LIKE` for a glob (`*` → `%`, `?` → `_`, which ClickHouse matches per UTF-8
+/// character; `%`, `_` and `\` escaped).
+pub(crate) fn url_condition(column: &str, pattern: &str) -> String {
+    let pattern = UrlPattern::new(pattern);
+    let (op, operand) = pattern.sql_operand();
+    if op == "=" {
+        return format!("{column} = {}", quote(&operand));
+    }
+    // `sql_operand` escaped `[` for SQLite's GLOB; undo that first.
+    let glob = operand.replace("[[]", "[");
+    let mut like = String::with_capacity(glob.len() + 8);
+    for c in glob.chars() {
+        match c {
+            '*' => like.push('%'),
+            '?' => like.push('_'),
+            '%' | '_' | '\\' => {
+                like.push('\\');
+                like.push(c);
+            }
+            c => like.push(c),
+        }
+    }
+    format!("{column} LIKE {}", quote(&like))
+}
+
+fn width_condition(widths: Option<(u32, u32)>) -> String {
+    widths.map_or_else(String::new, |(lo, hi)| {
+        format!(" AND viewport_width BETWEEN {lo} AND {hi}")
+    })
+}
+
+/// Runs `decode` (one row) and names `what` when it fails.
+fn decode_row(
+    decode: impl FnOnce() -> Option<()>,
+    what: &str,
+    lib: &ClickHouseLibrary,
+) -> Result<(), ClickHouseError> {
+    decode().ok_or_else(|| lib.client.decode_error(what.to_owned()))
+}
+
+impl ClickHouseLibrary {
+    /// Conditions over `sessions` (read `FINAL`) for `filter`, published batches only.
+    fn session_conditions(&self, filter: &SessionFilter) -> String {
+        let SessionFilter {
+            url,
+            device,
+            min_viewport_width,
+            max_viewport_width,
+            source,
+            started_from_ms,
+            started_before_ms,
+            converted,
+            has_signal,
+            has_event,
+        } = filter;
+        let mut c = vec![format!(
+            "batch_id IN (SELECT batch_id FROM {})",
+            self.table("batches")
+        )];
+        if let Some(url) = url {
+            c.push(format!(
+                "(session_id, batch_id) IN (SELECT session_id, batch_id FROM {} WHERE {})",
+                self.table("page_views"),
+                url_condition("url", url)
+            ));
+        }
+        if let Some(device) = device {
+            c.push(format!("device = {}", quote(device.as_str())));
+        }
+        if let Some(w) = min_viewport_width {
+            c.push(format!("viewport_width >= {w}"));
+        }
+        if let Some(w) = max_viewport_width {
+            c.push(format!("viewport_width <= {w}"));
+        }
+        if let Some(source) = source {
+            let q = quote(source);
+            c.push(format!("(channel = {q} OR ifNull(utm_source = {q}, 0))"));
+        }
+        if let Some(t) = started_from_ms {
+            c.push(format!("started_at_ms >= {t}"));
+        }
+        if let Some(t) = started_before_ms {
+            c.push(format!("started_at_ms < {t}"));
+        }
+        if let Some(v) = converted {
+            c.push(format!("converted = {}", u8::from(*v)));
+        }
+        if let Some(kind) = has_signal {
+            c.push(format!(
+                "(session_id, batch_id) IN (SELECT session_id, batch_id FROM {} WHERE kind = {})",
+                self.table("signals"),
+                quote(kind)
+            ));
+        }
+        if let Some(name) = has_event {
+            c.push(format!(
+                "(session_id, batch_id) IN (SELECT session_id, batch_id FROM {} WHERE name_lower = {})",
+                self.table("custom_events"),
+                quote(&name.to_ascii_lowercase())
+            ));
+        }
+        c.join(" AND ")
+    }
+
+    /// `SELECT session_id, batch_id` of the visible sessions matching `filter`.
+    pub(super) fn visible_sessions(&self, filter: &SessionFilter) -> String {
+        format!(
+            "SELECT session_id, batch_id FROM {} FINAL WHERE {}",
+            self.table("sessions"),
+            self.session_conditions(filter)
+        )
+    }
+
+    /// Number of sessions matching `filter`.
+    pub fn count_sessions(&self, filter: &SessionFilter) -> Result<u64, ClickHouseError> {
+        let answer = self.client.query(&format!(
+            "SELECT count() FROM {} FINAL WHERE {} FORMAT RowBinary",
+            self.table("sessions"),
+            self.session_conditions(filter)
+        ))?;
+        RowReader::new(&answer)
+            .u64()
+            .ok_or_else(|| self.client.decode_error("session count"))
+    }
+
+    /// A page of the sessions matching `filter`, sorted (ties by session id, in the sort's
+    /// direction).
+    pub fn list_sessions(
+        &self,
+        filter: &SessionFilter,
+        sort: SessionSort,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<SessionRow>, ClickHouseError> {
+        let order = match sort {
+            SessionSort::NewestFirst => "started_at_ms DESC, session_id DESC",
+            SessionSort::OldestFirst => "started_at_ms ASC, session_id ASC",
+            SessionSort::LongestFirst => "duration_ms DESC, session_id DESC",
+            SessionSort::MostClicksFirst => "num_clicks DESC, session_id DESC",
+        };
+        let answer = self.client.query(&format!(
+            "SELECT session_id, batch_id, started_at_ms, duration_ms, device, viewport_width, viewport_height,
+                    channel, utm_source, num_clicks, num_events, converted, revenue
+             FROM {} FINAL WHERE {} ORDER BY {order} LIMIT {offset}, {limit} FORMAT RowBinary",
+            self.table("sessions"),
+            self.session_conditions(filter)
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut rows = Vec::new();
+        let mut keys = Vec::new();
+        while !reader.is_empty() {
+            let row = (|| {
+                let session_id = reader.string()?;
+                let batch_id = reader.u64()?;
+                let started_at_ms = reader.i64()?;
+                let duration_ms = reader.i64()?;
+                let device = reader.string()?;
+                let viewport_width = reader.u32()?;
+                let viewport_height = reader.u32()?;
+                let channel = reader.string()?;
+                let utm_source = reader.opt_string()?;
+                let num_clicks = reader.u32()?;
+                let num_events = reader.u64()?;
+                let converted = reader.u8()? != 0;
+                let revenue = reader.opt_f64()?;
+                keys.push(format!("({}, {batch_id})", quote(&session_id)));
+                Some(SessionRow {
+                    session_id,
+                    started_at_ms,
+                    duration_ms,
+                    device: DeviceClass::parse(&device).unwrap_or_default(),
+                    viewport_width,
+                    viewport_height,
+                    source: Channel::parse(&channel).unwrap_or(Channel::Direct),
+                    utm_source,
+                    pages: Vec::new(),
+                    num_clicks,
+                    num_events,
+                    converted,
+                    revenue,
+                    signals: BTreeMap::new(),
+                })
+            })()
+            .ok_or_else(|| self.client.decode_error("session list"))?;
+            rows.push(row);
+        }
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        let position: HashMap<String, usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.session_id.clone(), i))
+            .collect();
+        let keys = keys.join(",");
+        let answer = self.client.query(&format!(
+            "SELECT session_id, full_url FROM {} WHERE (session_id, batch_id) IN ({keys})
+             ORDER BY session_id, page_index FORMAT RowBinary",
+            self.table("page_views")
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        while !reader.is_empty() {
+            decode_row(
+                || {
+                    let id = reader.string()?;
+                    let url = reader.string()?;
+                    if let Some(row) = position.get(&id).and_then(|&i| rows.get_mut(i)) {
+                        row.pages.push(url);
+                    }
+                    Some(())
+                },
+                "page list",
+                self,
+            )?;
+        }
+        let answer = self.client.query(&format!(
+            "SELECT session_id, kind, count() FROM {} WHERE (session_id, batch_id) IN ({keys})
+             GROUP BY session_id, kind FORMAT RowBinary",
+            self.table("signals")
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        while !reader.is_empty() {
+            decode_row(
+                || {
+                    let id = reader.string()?;
+                    let kind = reader.string()?;
+                    let n = reader.u64()?;
+                    if let Some(row) = position.get(&id).and_then(|&i| rows.get_mut(i)) {
+                        row.signals.insert(kind, n);
+                    }
+                    Some(())
+                },
+                "signal counts",
+                self,
+            )?;
+        }
+        Ok(rows)
+    }
+
+    /// Page URLs viewed by the sessions matching `filter`, most viewed first (ties by URL), with
+    /// their page views and sessions.
+    pub fn page_groups(&self, filter: &SessionFilter) -> Result<Vec<PageGroup>, ClickHouseError> {
+        let answer = self.client.query(&format!(
+            "SELECT url, count() AS views, uniqExact(session_id) FROM {}
+             WHERE (session_id, batch_id) IN ({})
+             GROUP BY url ORDER BY views DESC, url FORMAT RowBinary",
+            self.table("page_views"),
+            self.visible_sessions(filter)
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut groups = Vec::new();
+        while !reader.is_empty() {
+            let (Some(url), Some(page_views), Some(sessions)) =
+                (reader.string(), reader.u64(), reader.u64())
+            else {
+                return Err(self.client.decode_error("page groups"));
+            };
+            groups.push(PageGroup {
+                url,
+                page_views,
+                sessions,
+            });
+        }
+        Ok(groups)
+    }
+
+    /// The recording a session was imported from (as recorded at import).
+    pub fn source_file(&self, session_id: &str) -> Result<Option<String>, ClickHouseError> {
+        let answer = self.client.query(&format!(
+            "SELECT source_file FROM {} FINAL WHERE session_id = {} AND batch_id IN (SELECT batch_id FROM {})
+             LIMIT 1 FORMAT RowBinary",
+            self.table("sessions"),
+            quote(session_id),
+            self.table("batches"),
+        ))?;
+        if answer.is_empty() {
+            return Err(ClickHouseError::NoSuchSession(session_id.to_owned()));
+        }
+        let file = RowReader::new(&answer)
+            .string()
+            .ok_or_else(|| self.client.decode_error("source file"))?;
+        Ok((!file.is_empty()).then_some(file))
+    }
+
+    /// Custom event names with the number of sessions that sent each, most frequent first
+    /// (then by name); names differing only in ASCII case count as one.
+    pub fn custom_event_names(&self) -> Result<Vec<(String, u64)>, ClickHouseError> {
+        let answer = self.client.query(&format!(
+            "SELECT any(name), uniqExact(session_id) AS sessions FROM {}
+             WHERE (session_id, batch_id) IN ({})
+             GROUP BY name_lower ORDER BY sessions DESC, any(name) FORMAT RowBinary",
+            self.table("custom_events"),
+            self.visible_sessions(&SessionFilter::default()),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut out = Vec::new();
+        while !reader.is_empty() {
+            let (Some(name), Some(n)) = (reader.string(), reader.u64()) else {
+                return Err(self.client.decode_error("custom event names"));
+            };
+            out.push((name, n));
+        }
+        Ok(out)
+    }
+
+    /// The whole session `session_id`, from its stored body.
+    pub fn load_session(&self, session_id: &str) -> Result<Session, ClickHouseError> {
+        let answer = self.client.query(&format!(
+            "SELECT encoding, compression, body FROM {} WHERE (session_id, batch_id) IN
+               (SELECT session_id, batch_id FROM {} FINAL WHERE session_id = {} AND batch_id IN (SELECT batch_id FROM {}))
+             LIMIT 1 FORMAT RowBinary",
+            self.table("session_bodies"),
+            self.table("sessions"),
+            quote(session_id),
+            self.table("batches"),
+        ))?;
+        if answer.is_empty() {
+            return Err(ClickHouseError::NoSuchSession(session_id.to_owned()));
+        }
+        let mut reader = RowReader::new(&answer);
+        let (Some(encoding), Some(compression), Some(stored)) =
+            (reader.u16(), reader.u8(), reader.bytes())
+        else {
+            return Err(self.client.decode_error("session body"));
+        };
+        let corrupt = |detail: String| crate::store::StoreError::Decode {
+            session_id: session_id.to_owned(),
+            detail,
+        };
+        if compression != COMPRESSION_ZLIB {
+            return Err(corrupt(format!("unknown body compression {compression}")).into());
+        }
+        let mut body = Vec::new();
+        flate2::read::ZlibDecoder::new(stored)
+            .read_to_end(&mut body)
+            .map_err(|e| corrupt(format!("decompressing the body: {e}")))?;
+        Ok(crate::store::body::decode(
+            i64::from(encoding),
+            &body,
+            session_id,
+        )?)
+    }
+
+    /// The points of one kind on the page views whose URL matches `page` and whose viewport
+    /// width lies in `viewport_widths`, over the sessions matching `filter`: the same as the
+    /// SQLite library's `page_points`, with runs in (session id, page index) order.
+    pub fn page_points(
+        &self,
+        filter: &SessionFilter,
+        page: &str,
+        viewport_widths: Option<(u32, u32)>,
+        kind: PointKind,
+    ) -> Result<PagePoints, ClickHouseError> {
+        let url_cond = url_condition("url", page);
+        let widths = width_condition(viewport_widths);
+        let visible = self.visible_sessions(filter);
+        let answer = self.client.query(&format!(
+            "SELECT count(), uniqExact(session_id) FROM {} WHERE {url_cond}{widths}
+               AND (session_id, batch_id) IN ({visible}) FORMAT RowBinary",
+            self.table("page_views"),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let (Some(num_page_views), Some(num_sessions)) = (reader.u64(), reader.u64()) else {
+            return Err(self.client.decode_error("page view counts"));
+        };
+        let answer = self.client.query(&format!(
+            "SELECT session_id, page_index, x, y, t_ms FROM {} WHERE {url_cond} AND kind = {}{widths}
+               AND (session_id, batch_id) IN ({visible})
+             ORDER BY session_id, page_index, seq FORMAT RowBinary",
+            self.table("points"),
+            kind.code(),
+        ))?;
+        let mut points = PagePoints {
+            num_page_views,
+            num_sessions,
+            ..PagePoints::default()
+        };
+        let mut reader = RowReader::new(&answer);
+        let mut last: Option<(String, u32)> = None;
+        while !reader.is_empty() {
+            let (Some(id), Some(page_index), Some(x), Some(y), Some(t)) = (
+                reader.string(),
+                reader.u32(),
+                reader.f32(),
+                reader.f32(),
+                reader.u32(),
+            ) else {
+                return Err(self.client.decode_error("points"));
+            };
+            if last
+                .as_ref()
+                .is_none_or(|(i, p)| *i != id || *p != page_index)
+            {
+                points.run_starts.push(points.xs.len());
+                last = Some((id, page_index));
+            }
+            points.xs.push(x);
+            points.ys.push(y);
+            points.ts_ms.push(t);
+        }
+        Ok(points)
+    }
+
+    /// Heatmap bins of one kind on the pages matching `page` (and widths), over the sessions
+    /// matching `filter`, sorted by cell. Without a filter they come from the pre-aggregated
+    /// `heatmap_bins` table (a `SummingMergeTree` fed by a materialized view); with one, the
+    /// server bins the matching points.
+    pub fn heatmap_bins(
+        &self,
+        filter: &SessionFilter,
+        page: &str,
+        viewport_widths: Option<(u32, u32)>,
+        kind: PointKind,
+    ) -> Result<Vec<HeatmapBin>, ClickHouseError> {
+        let url_cond = url_condition("url", page);
+        let widths = width_condition(viewport_widths);
+        let sql = if *filter == SessionFilter::default() {
+            format!(
+                "SELECT cell_x, cell_y, toUInt64(sum(n)) AS count FROM {} WHERE {url_cond} AND kind = {}{widths}
+                   AND batch_id IN (SELECT batch_id FROM {})
+                 GROUP BY cell_x, cell_y ORDER BY cell_x, cell_y FORMAT RowBinary",
+                self.table("heatmap_bins"),
+                kind.code(),
+                self.table("batches"),
+            )
+        } else {
+            format!(
+                "SELECT toInt32(floor(x / {bin})) AS cell_x, toInt32(floor(y / {bin})) AS cell_y, count() AS count
+                 FROM {} WHERE {url_cond} AND kind = {}{widths}
+                   AND (session_id, batch_id) IN ({})
+                 GROUP BY cell_x, cell_y ORDER BY cell_x, cell_y FORMAT RowBinary",
+                self.table("points"),
+                kind.code(),
+                self.visible_sessions(filter),
+                bin = super::BIN_PX,
+            )
+        };
+        let answer = self.client.query(&sql)?;
+        let mut reader = RowReader::new(&answer);
+        let mut bins = Vec::new();
+        while !reader.is_empty() {
+            let (Some(cell_x), Some(cell_y), Some(count)) =
+                (reader.i32(), reader.i32(), reader.u64())
+            else {
+                return Err(self.client.decode_error("heatmap bins"));
+            };
+            bins.push(HeatmapBin {
+                cell_x,
+                cell_y,
+                count,
+            });
+        }
+        Ok(bins)
+    }
+
+    /// The KPIs of the sessions matching `filter`, for the standard conversion goal (custom
+    /// events named like a purchase) and the standard events `add_to_cart` and
+    /// `begin_checkout` (custom events of those names, any ASCII case).
+    pub fn kpis(&self, filter: &SessionFilter) -> Result<Kpis, ClickHouseError> {
+        let with_event = |name: &str| {
+            format!(
+                "(session_id, batch_id) IN (SELECT session_id, batch_id FROM {} WHERE name_lower = {})",
+                self.table("custom_events"),
+                quote(name)
+            )
+        };
+        let answer = self.client.query(&format!(
+            "SELECT count(), toUInt64(sum(converted)), toUInt64(countIf({atc})),
+                    toUInt64(countIf({bc})), toUInt64(countIf({bc} AND converted = 1))
+             FROM {} FINAL WHERE {} FORMAT RowBinary",
+            self.table("sessions"),
+            self.session_conditions(filter),
+            atc = with_event(ADD_TO_CART),
+            bc = with_event(BEGIN_CHECKOUT),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let (Some(n), Some(purchases), Some(add_to_cart), Some(checkouts), Some(completed)) = (
+            reader.u64(),
+            reader.u64(),
+            reader.u64(),
+            reader.u64(),
+            reader.u64(),
+        ) else {
+            return Err(self.client.decode_error("KPIs"));
+        };
+        // Revenue is summed here in a fixed order (session id), so the figure is the same
+        // however the server splits the work.
+        let answer = self.client.query(&format!(
+            "SELECT ifNull(revenue, 0) FROM {} FINAL WHERE {} AND converted = 1
+             ORDER BY session_id FORMAT RowBinary",
+            self.table("sessions"),
+            self.session_conditions(filter),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut revenue = 0.0;
+        while !reader.is_empty() {
+            revenue += reader
+                .f64()
+                .ok_or_else(|| self.client.decode_error("revenue"))?;
+        }
+        let as_usize = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        let (n, purchases, add_to_cart, checkouts, completed) = (
+            as_usize(n),
+            as_usize(purchases),
+            as_usize(add_to_cart),
+            as_usize(checkouts),
+            as_usize(completed),
+        );
+        let ratio = |a: usize, b: usize| (b > 0).then(|| a as f64 / b as f64);
+        Ok(Kpis {
+            sessions: n,
+            purchases,
+            conversion_rate: ratio(purchases, n),
+            add_to_cart,
+            add_to_cart_rate: ratio(add_to_cart, n),
+            checkouts_started: checkouts,
+            checkouts_completed: completed,
+            cart_abandonment_rate: ratio(checkouts - completed, checkouts),
+            checkout_completion_rate: ratio(completed, checkouts),
+            revenue,
+            average_order_value: (purchases > 0).then(|| revenue / purchases as f64),
+            revenue_per_visitor: (n > 0).then(|| revenue / n as f64),
+        })
+    }
+}
+
+/// The narrow query interface, as the SQLite library answers it (ties in the session list are
+/// broken by session id, where SQLite uses its row order).
+impl SessionQueries for ClickHouseLibrary {
+    fn count_sessions(&self, filter: &SessionFilter) -> Result<u64, StoreError> {
+        Ok(Self::count_sessions(self, filter)?)
+    }
+
+    fn list_sessions(
+        &self,
+        filter: &SessionFilter,
+        sort: SessionSort,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<SessionRow>, StoreError> {
+        Ok(Self::list_sessions(self, filter, sort, offset, limit)?)
+    }
+
+    fn page_groups(&self, filter: &SessionFilter) -> Result<Vec<PageGroup>, StoreError> {
+        Ok(Self::page_groups(self, filter)?)
+    }
+
+    fn page_points(
+        &self,
+        filter: &SessionFilter,
+        page: &str,
+        viewport_widths: Option<(u32, u32)>,
+        kind: PointKind,
+    ) -> Result<PagePoints, StoreError> {
+        Ok(Self::page_points(
+            self,
+            filter,
+            page,
+            viewport_widths,
+            kind,
+        )?)
+    }
+}

@@ -1,0 +1,170 @@
+//! Stored frustration signals of a ClickHouse library (written at import, see `import`).
+
+use super::rowbinary::{RowReader, quote};
+use super::{ClickHouseError, ClickHouseLibrary};
+use crate::analysis::signals::SignalKind;
+use crate::analysis::signals::hotspots::{self, Hotspot, HotspotSort, PageVisits, SignalRow};
+use crate::model::{PagePos, SessionFilter, UrlPattern};
+use crate::store::{SignalQuery, StoredSignal};
+
+impl ClickHouseLibrary {
+    /// Stored signals matching `query`, by session (by id), then time and kind.
+    pub fn signals(&self, query: &SignalQuery) -> Result<Vec<StoredSignal>, ClickHouseError> {
+        let mut conditions = vec![format!(
+            "(session_id, batch_id) IN ({})",
+            self.visible_sessions(&query.filter)
+        )];
+        if let Some(id) = &query.session_id {
+            conditions.push(format!("session_id = {}", quote(id)));
+        }
+        if !query.kinds.is_empty() {
+            let kinds: Vec<String> = query.kinds.iter().map(|k| quote(k.as_str())).collect();
+            conditions.push(format!("kind IN ({})", kinds.join(", ")));
+        }
+        if let Some(page) = &query.page {
+            // A signal on no page view has no URL and matches no page.
+            conditions.push(format!(
+                "page_url != '' AND {}",
+                super::read::url_condition("page_url", page)
+            ));
+        }
+        let answer = self.client.query(&format!(
+            "SELECT session_id, kind, page_url, page_index, start_ms, end_ms, x, y, num_clicks, target,
+                    severity, detail
+             FROM {} WHERE {} ORDER BY session_id, start_ms, kind, signal_index FORMAT RowBinary",
+            self.table("signals"),
+            conditions.join(" AND ")
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut out = Vec::new();
+        while !reader.is_empty() {
+            let row = (|| {
+                let session_id = reader.string()?;
+                let kind = reader.string()?;
+                let page_url = reader.string()?;
+                let page_index = reader.u32()?;
+                let start_ms = reader.i64()?;
+                let end_ms = reader.i64()?;
+                let x = reader.opt_f64()?;
+                let y = reader.opt_f64()?;
+                let num_clicks = reader.u32()?;
+                let target = reader.opt_string()?;
+                let severity = reader.f64()?;
+                let detail = reader.opt_string()?;
+                // Kinds this build does not know (written by a newer one) are skipped.
+                Some(SignalKind::parse(&kind).map(|kind| StoredSignal {
+                    session_id,
+                    kind,
+                    page_url,
+                    page_index,
+                    start_ms,
+                    end_ms,
+                    x: x.map(|v| v as f32),
+                    y: y.map(|v| v as f32),
+                    num_clicks,
+                    target,
+                    severity: severity as f32,
+                    detail,
+                }))
+            })()
+            .ok_or_else(|| self.client.decode_error("signals"))?;
+            out.extend(row);
+        }
+        Ok(out)
+    }
+
+    /// The signals of one session, in time order.
+    pub fn session_signals(&self, session_id: &str) -> Result<Vec<StoredSignal>, ClickHouseError> {
+        // Fails with "no such session" for an unknown id, as the SQLite library does.
+        self.source_file(session_id)?;
+        self.signals(&SignalQuery {
+            session_id: Some(session_id.to_owned()),
+            ..SignalQuery::default()
+        })
+    }
+
+    /// The hotspot table over the sessions matching `filter`, restricted to `kinds` (all when
+    /// empty) and to pages matching `page`, sorted by `sort`: the signal rows and the visits
+    /// per page come from the server, the ranking is `analysis::signals::hotspots`'s.
+    pub fn hotspots(
+        &self,
+        filter: &SessionFilter,
+        kinds: &[SignalKind],
+        page: Option<&str>,
+        sort: HotspotSort,
+    ) -> Result<Vec<Hotspot>, ClickHouseError> {
+        let page = page.map(UrlPattern::new);
+        let page_match = |url: &str| page.as_ref().is_none_or(|p| p.matches(url));
+        let converted = self.visible_sessions(&SessionFilter {
+            converted: Some(true),
+            ..SessionFilter::default()
+        });
+        let visible = self.visible_sessions(filter);
+        let answer = self.client.query(&format!(
+            "SELECT session_rowid, (session_id, batch_id) IN ({converted}), kind, page_url, target, x, y
+             FROM {} WHERE page_url != '' AND (session_id, batch_id) IN ({visible}) FORMAT RowBinary",
+            self.table("signals"),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut rows = Vec::new();
+        while !reader.is_empty() {
+            let (
+                Some(session),
+                Some(bought),
+                Some(kind),
+                Some(url),
+                Some(target),
+                Some(x),
+                Some(y),
+            ) = (
+                reader.i64(),
+                reader.u8(),
+                reader.string(),
+                reader.string(),
+                reader.opt_string(),
+                reader.opt_f64(),
+                reader.opt_f64(),
+            )
+            else {
+                return Err(self.client.decode_error("hotspot signals"));
+            };
+            let Some(kind) = SignalKind::parse(&kind) else {
+                continue;
+            };
+            if (!kinds.is_empty() && !kinds.contains(&kind)) || !page_match(&url) {
+                continue;
+            }
+            rows.push(SignalRow {
+                session,
+                converted: bought != 0,
+                kind,
+                page_url: url,
+                target,
+                pos_in_page: x.zip(y).map(|(x, y)| PagePos {
+                    x: x as f32,
+                    y: y as f32,
+                }),
+            });
+        }
+        let answer = self.client.query(&format!(
+            "SELECT url, uniqExact(session_id), uniqExactIf(session_id, (session_id, batch_id) IN ({converted}))
+             FROM {} WHERE (session_id, batch_id) IN ({visible}) GROUP BY url FORMAT RowBinary",
+            self.table("page_views"),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut pages = Vec::new();
+        while !reader.is_empty() {
+            let (Some(url), Some(sessions), Some(converted_sessions)) =
+                (reader.string(), reader.u64(), reader.u64())
+            else {
+                return Err(self.client.decode_error("page visits"));
+            };
+            pages.push(PageVisits {
+                url,
+                sessions,
+                converted_sessions,
+            });
+        }
+        Ok(hotspots::hotspots(&rows, &pages, sort))
+    }
+}

@@ -1,0 +1,1066 @@
+//! The ClickHouse library against a real `clickhouse-server` (tests/clickhouse_support):
+//! import, reading every session back, reads compared with the SQLite library on the same
+//! files, and faults. Without the server binary these tests say so on stderr and pass, unless
+//! `SESSIONLENS_REQUIRE_CLICKHOUSE=1`.
+#![expect(clippy::unwrap_used, reason = "test code")]
+
+mod clickhouse_support;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use clickhouse_support::ClickHouseServer;
+use sessionlens::analysis::conversions::kpis;
+use sessionlens::model::{DeviceClass, Session, SessionFilter};
+use sessionlens::store::clickhouse::{
+    BIN_PX, ClickHouseError, ClickHouseLibrary, HeatmapBin, LibraryUrl, Password, SCHEMA_VERSION,
+};
+use sessionlens::store::{Library, PagePoints, PointKind, SessionQueries, SessionSort};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The sample sessions and the rrweb fixtures in a SQLite library, and every session of it.
+fn sqlite_library(dir: &std::path::Path) -> (Library, Vec<Session>) {
+    let mut library = Library::open(&dir.join("library.sqlite")).unwrap();
+    library
+        .import_paths(
+            &[
+                repo().join("sample_sessions/rrweb"),
+                repo().join("tests/fixtures/rrweb"),
+            ],
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let n = library.count_sessions(&SessionFilter::default()).unwrap();
+    let rows = library
+        .list_sessions(&SessionFilter::default(), SessionSort::OldestFirst, 0, n)
+        .unwrap();
+    let sessions: Vec<Session> = rows
+        .iter()
+        .map(|r| library.load_session(&r.session_id).unwrap())
+        .collect();
+    assert!(sessions.len() >= 15, "only {} sessions", sessions.len());
+    (library, sessions)
+}
+
+fn open(
+    server: &ClickHouseServer,
+    user: &str,
+    password: Option<&str>,
+    db: &str,
+) -> ClickHouseLibrary {
+    ClickHouseLibrary::open(
+        &LibraryUrl::parse(&server.library_url(user, db)).unwrap(),
+        password.map(Password::new),
+    )
+    .unwrap()
+}
+
+/// Runs of a `PagePoints` as (x, y, t) lists, sorted, with the counts: equal whatever order
+/// the runs came in.
+/// Runs of points as bit patterns, then page views and sessions.
+type Runs = (Vec<Vec<(u32, u32, u32)>>, u64, u64);
+
+fn runs(points: &PagePoints) -> Runs {
+    let mut out = Vec::new();
+    for (i, &start) in points.run_starts.iter().enumerate() {
+        let end = points
+            .run_starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(points.xs.len());
+        out.push(
+            (start..end)
+                .map(|j| {
+                    (
+                        points.xs[j].to_bits(),
+                        points.ys[j].to_bits(),
+                        points.ts_ms[j],
+                    )
+                })
+                .collect(),
+        );
+    }
+    out.sort();
+    (out, points.num_page_views, points.num_sessions)
+}
+
+/// Bins the points the way the server does.
+fn bins_of(points: &PagePoints) -> Vec<HeatmapBin> {
+    let mut counts = std::collections::BTreeMap::new();
+    let side = BIN_PX as f32;
+    for (x, y) in points.xs.iter().zip(&points.ys) {
+        let cell = ((x / side).floor() as i32, (y / side).floor() as i32);
+        *counts.entry(cell).or_insert(0u64) += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((cell_x, cell_y), count)| HeatmapBin {
+            cell_x,
+            cell_y,
+            count,
+        })
+        .collect()
+}
+
+#[test]
+fn the_harness_starts_and_stops_a_real_server() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("the_harness_starts_and_stops_a_real_server")
+    else {
+        return;
+    };
+    let version = server.sql("SELECT version()");
+    assert!(!version.trim().is_empty());
+    let port = server.http_port;
+    server.stop();
+    // Stopped: nothing answers on its port any more.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn import_reads_every_session_back_and_is_idempotent() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("import_reads_every_session_back_and_is_idempotent")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    let outcome = library.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!(outcome.imported, sessions.len());
+    assert_eq!(outcome.duplicates, 0);
+    for session in &sessions {
+        assert_eq!(
+            &library.load_session(&session.session_id).unwrap(),
+            session,
+            "{}",
+            session.session_id
+        );
+    }
+    assert!(matches!(
+        library.load_session("no-such-session"),
+        Err(ClickHouseError::NoSuchSession(_))
+    ));
+    // A re-run writes nothing: every session is a duplicate.
+    let again = library.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!((again.imported, again.duplicates), (0, sessions.len()));
+    let all = SessionFilter::default();
+    assert_eq!(library.count_sessions(&all).unwrap(), sessions.len() as u64);
+    assert_eq!(
+        server.sql("SELECT count() FROM team.batches").trim(),
+        "1",
+        "the re-run published nothing"
+    );
+    // Reopening finds the schema in place.
+    let reopened = open(&server, "default", None, "team");
+    assert_eq!(
+        reopened.count_sessions(&all).unwrap(),
+        sessions.len() as u64
+    );
+    assert_eq!(
+        server
+            .sql("SELECT max(version) FROM team.schema_version")
+            .trim(),
+        SCHEMA_VERSION.to_string()
+    );
+}
+
+#[test]
+fn an_unpublished_batch_is_invisible_and_a_rerun_completes_it() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "an_unpublished_batch_is_invisible_and_a_rerun_completes_it",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    let (first, rest) = sessions.split_at(10);
+    library.import_sessions(first, "sample").unwrap();
+    // An import killed before it published: all its rows are written, its batch row is not.
+    library.import_sessions(rest, "sample").unwrap();
+    server.sql(
+        "ALTER TABLE team.batches DELETE WHERE batch_id = (SELECT max(batch_id) FROM team.batches)",
+    );
+    // Mutations run in the background; wait until the batch row is gone.
+    for _ in 0..100 {
+        if server.sql("SELECT count() FROM team.batches").trim() == "1" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(server.sql("SELECT count() FROM team.batches").trim(), "1");
+    let all = SessionFilter::default();
+    assert_eq!(library.count_sessions(&all).unwrap(), first.len() as u64);
+    assert!(matches!(
+        library.load_session(&rest[0].session_id),
+        Err(ClickHouseError::NoSuchSession(_))
+    ));
+    let page = &rest[0].pages[0].url;
+    let bins = library
+        .heatmap_bins(&all, page, None, PointKind::Click)
+        .unwrap();
+    let points = library
+        .page_points(&all, page, None, PointKind::Click)
+        .unwrap();
+    assert_eq!(bins, bins_of(&points), "unpublished points are not binned");
+    // The re-run imports the unpublished sessions again and publishes them once.
+    let rerun = library.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!(
+        (rerun.imported, rerun.duplicates),
+        (rest.len(), first.len())
+    );
+    assert_eq!(library.count_sessions(&all).unwrap(), sessions.len() as u64);
+    for session in rest {
+        assert_eq!(&library.load_session(&session.session_id).unwrap(), session);
+    }
+    let points = library
+        .page_points(&all, page, None, PointKind::Click)
+        .unwrap();
+    assert_eq!(
+        library
+            .heatmap_bins(&all, page, None, PointKind::Click)
+            .unwrap(),
+        bins_of(&points)
+    );
+}
+
+#[test]
+fn reads_equal_the_sqlite_library_on_the_same_files() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("reads_equal_the_sqlite_library_on_the_same_files")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (mut sqlite, sessions) = sqlite_library(dir.path());
+    sqlite.ensure_standard_definitions().unwrap();
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+
+    let first = &sessions[0];
+    let mut filters = vec![
+        SessionFilter::default(),
+        SessionFilter {
+            device: Some(DeviceClass::Mobile),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            device: Some(DeviceClass::Desktop),
+            min_viewport_width: Some(1000),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            converted: Some(true),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            has_event: Some("ADD_TO_CART".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            has_signal: Some("rage_click".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            source: Some("google".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            source: Some("direct".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            started_from_ms: Some(first.started_at_ms),
+            started_before_ms: Some(first.started_at_ms + 86_400_000),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            url: Some("/product/*".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            url: Some(first.pages[0].url_without_fragment().to_owned()),
+            ..SessionFilter::default()
+        },
+    ];
+    filters.push(SessionFilter {
+        url: Some("*checkout*".to_owned()),
+        max_viewport_width: Some(800),
+        ..SessionFilter::default()
+    });
+    let mut nonempty = 0;
+    for filter in &filters {
+        let n = sqlite.count_sessions(filter).unwrap();
+        assert_eq!(library.count_sessions(filter).unwrap(), n, "{filter:?}");
+        if n > 0 && n < sessions.len() as u64 {
+            nonempty += 1;
+        }
+        let mut expected = sqlite
+            .list_sessions(filter, SessionSort::NewestFirst, 0, 1000)
+            .unwrap();
+        let mut got = library
+            .list_sessions(filter, SessionSort::NewestFirst, 0, 1000)
+            .unwrap();
+        expected.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        got.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        assert_eq!(got, expected, "{filter:?}");
+        assert_eq!(
+            library.kpis(filter).unwrap(),
+            kpis(&sqlite.conversion_facts(filter, &[]).unwrap()),
+            "{filter:?}"
+        );
+        // The same answers through the store's query trait.
+        let queries: &dyn SessionQueries = &library;
+        assert_eq!(
+            queries.page_groups(filter).unwrap(),
+            sqlite.page_groups(filter).unwrap(),
+            "{filter:?}"
+        );
+        assert_eq!(queries.count_sessions(filter).unwrap(), n);
+    }
+    assert!(
+        nonempty >= 6,
+        "the filters must select something: {nonempty}"
+    );
+    // Paging and order: ties aside (none in these samples), the same pages.
+    for sort in [
+        SessionSort::NewestFirst,
+        SessionSort::OldestFirst,
+        SessionSort::LongestFirst,
+    ] {
+        let ids = |rows: Vec<sessionlens::store::SessionRow>| {
+            rows.into_iter().map(|r| r.session_id).collect::<Vec<_>>()
+        };
+        let all = SessionFilter::default();
+        assert_eq!(
+            ids(library.list_sessions(&all, sort, 5, 7).unwrap()),
+            ids(sqlite.list_sessions(&all, sort, 5, 7).unwrap()),
+            "{sort:?}"
+        );
+    }
+    // Points and heatmap bins of every page, kind and a width range, with and without filters.
+    let groups = sqlite.page_groups(&SessionFilter::default()).unwrap();
+    assert!(groups.len() > 5);
+    let mut binned = 0;
+    for group in &groups {
+        for kind in PointKind::ALL {
+            for widths in [None, Some((0, 800)), Some((801, 5000))] {
+                for filter in [&filters[0], &filters[1], &filters[3]] {
+                    let expected = sqlite
+                        .page_points(filter, &group.url, widths, kind)
+                        .unwrap();
+                    let got = library
+                        .page_points(filter, &group.url, widths, kind)
+                        .unwrap();
+                    assert_eq!(
+                        runs(&got),
+                        runs(&expected),
+                        "{} {kind:?} {widths:?}",
+                        group.url
+                    );
+                    let bins = library
+                        .heatmap_bins(filter, &group.url, widths, kind)
+                        .unwrap();
+                    assert_eq!(
+                        bins,
+                        bins_of(&expected),
+                        "{} {kind:?} {widths:?}",
+                        group.url
+                    );
+                    binned += usize::from(!bins.is_empty());
+                }
+            }
+        }
+    }
+    assert!(binned > 20, "{binned}");
+    // A glob page pattern over several pages.
+    let expected = sqlite
+        .page_points(&filters[0], "/*", None, PointKind::Click)
+        .unwrap();
+    let got = library
+        .page_points(&filters[0], "/*", None, PointKind::Click)
+        .unwrap();
+    assert!(!expected.is_empty());
+    assert_eq!(runs(&got), runs(&expected));
+}
+
+#[test]
+fn faults_name_the_server_and_what_to_do() {
+    let Some(server) = ClickHouseServer::start_or_skip("faults_name_the_server_and_what_to_do")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let url = |user: &str| LibraryUrl::parse(&server.library_url(user, "team")).unwrap();
+    let server_name = format!("127.0.0.1:{}", server.http_port);
+
+    // Wrong password, unknown user.
+    for (user, password) in [
+        ("analyst", Some("hunter2")),
+        ("analyst", None),
+        ("nobody", None),
+    ] {
+        let e = ClickHouseLibrary::open(&url(user), password.map(Password::new)).unwrap_err();
+        assert!(matches!(e, ClickHouseError::Auth { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(
+            text.contains(&server_name) && text.contains("SESSIONLENS_CLICKHOUSE_PASSWORD"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+    // The right password writes.
+    let writer = ClickHouseLibrary::open(&url("analyst"), Some(Password::new("secret"))).unwrap();
+    writer.import_sessions(&sessions[..5], "sample").unwrap();
+
+    // A read-only user reads, and is told it cannot import.
+    let viewer = ClickHouseLibrary::open(&url("viewer"), Some(Password::new("viewer"))).unwrap();
+    assert_eq!(viewer.count_sessions(&SessionFilter::default()).unwrap(), 5);
+    assert_eq!(
+        &viewer.load_session(&sessions[0].session_id).unwrap(),
+        &sessions[0]
+    );
+    let e = viewer
+        .import_sessions(&sessions[5..8], "sample")
+        .unwrap_err();
+    assert!(matches!(e, ClickHouseError::ReadOnly { .. }), "{e:?}");
+    assert!(e.to_string().contains("write access"), "{e}");
+    assert_eq!(writer.count_sessions(&SessionFilter::default()).unwrap(), 5);
+    // A read-only user cannot create a library.
+    let e = ClickHouseLibrary::open(
+        &LibraryUrl::parse(&server.library_url("viewer", "other")).unwrap(),
+        Some(Password::new("viewer")),
+    )
+    .unwrap_err();
+    assert!(matches!(e, ClickHouseError::ReadOnly { .. }), "{e:?}");
+
+    // A schema of a newer SessionLens.
+    server.sql(&format!(
+        "INSERT INTO team.schema_version (version, applied_at_ms) VALUES ({}, 0)",
+        SCHEMA_VERSION + 1
+    ));
+    let e = ClickHouseLibrary::open(&url("default"), None).unwrap_err();
+    assert!(matches!(e, ClickHouseError::NewerSchema { .. }), "{e:?}");
+    assert!(e.to_string().contains("update SessionLens"), "{e}");
+
+    // The server gone.
+    let gone = url("default");
+    drop(server);
+    let e = ClickHouseLibrary::open(&gone, None).unwrap_err();
+    assert!(matches!(e, ClickHouseError::Unreachable { .. }), "{e:?}");
+    assert!(e.to_string().contains(&server_name), "{e}");
+}
+
+#[test]
+fn two_shards_behind_distributed_tables_answer_as_one_server() {
+    let Some(shard_b) = ClickHouseServer::start_or_skip(
+        "two_shards_behind_distributed_tables_answer_as_one_server",
+    ) else {
+        return;
+    };
+    // Server A is shard 1 and the router; B is shard 2 (and holds the single-server library).
+    let Some(shard_a) = ClickHouseServer::start_with_clusters_or_skip(
+        "two_shards_behind_distributed_tables_answer_as_one_server",
+        &[clickhouse_support::Cluster {
+            name: "two".to_owned(),
+            shard_tcp_ports: vec![0, shard_b.tcp_port],
+        }],
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let shard_libraries = [
+        open(&shard_a, "default", None, "team_shard"),
+        open(&shard_b, "default", None, "team_shard"),
+    ];
+    let router = ClickHouseLibrary::create_sharded(
+        &LibraryUrl::parse(&shard_a.library_url("default", "team")).unwrap(),
+        None,
+        "two",
+        "team_shard",
+    )
+    .unwrap();
+    assert_eq!(router.shards(), Some(2));
+    let single = open(&shard_b, "default", None, "single");
+    assert_eq!(single.shards(), None);
+    let outcome = router.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!(outcome.imported, sessions.len());
+    single.import_sessions(&sessions, "sample").unwrap();
+
+    // Every session on exactly one shard, and both shards used.
+    let all = SessionFilter::default();
+    let per_shard: Vec<u64> = shard_libraries
+        .iter()
+        .map(|l| l.count_sessions(&all).unwrap())
+        .collect();
+    assert!(per_shard.iter().all(|&n| n > 0), "{per_shard:?}");
+    assert_eq!(per_shard.iter().sum::<u64>(), sessions.len() as u64);
+
+    // A re-run through the router is idempotent too.
+    let again = router.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!((again.imported, again.duplicates), (0, sessions.len()));
+
+    let filters = [
+        all.clone(),
+        SessionFilter {
+            device: Some(DeviceClass::Mobile),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            converted: Some(true),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            has_event: Some("add_to_cart".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            url: Some("/product/*".to_owned()),
+            ..SessionFilter::default()
+        },
+    ];
+    for filter in &filters {
+        assert_eq!(
+            router.count_sessions(filter).unwrap(),
+            single.count_sessions(filter).unwrap(),
+            "{filter:?}"
+        );
+        for sort in [SessionSort::NewestFirst, SessionSort::LongestFirst] {
+            assert_eq!(
+                router.list_sessions(filter, sort, 0, 1000).unwrap(),
+                single.list_sessions(filter, sort, 0, 1000).unwrap(),
+                "{filter:?} {sort:?}"
+            );
+        }
+        assert_eq!(router.kpis(filter).unwrap(), single.kpis(filter).unwrap());
+    }
+    for session in &sessions {
+        assert_eq!(&router.load_session(&session.session_id).unwrap(), session);
+    }
+    let pages: std::collections::BTreeSet<String> = sessions
+        .iter()
+        .flat_map(|s| s.pages.iter().map(|p| p.url_without_fragment().to_owned()))
+        .collect();
+    let mut binned = 0;
+    for page in &pages {
+        for kind in PointKind::ALL {
+            for filter in [&filters[0], &filters[1]] {
+                assert_eq!(
+                    router.page_points(filter, page, None, kind).unwrap(),
+                    single.page_points(filter, page, None, kind).unwrap(),
+                    "{page} {kind:?}"
+                );
+                let bins = router.heatmap_bins(filter, page, None, kind).unwrap();
+                assert_eq!(bins, single.heatmap_bins(filter, page, None, kind).unwrap());
+                binned += usize::from(!bins.is_empty());
+            }
+        }
+    }
+    assert!(binned > 10, "{binned}");
+}
+
+/// What `for_each_point_blob` calls for each page view with points.
+type PointSink<'a> = dyn FnMut(usize, sessionlens::store::PointColumns<'_>) + 'a;
+
+/// A page view with its session named by id (row ids differ between libraries).
+type NamedView = (String, u32, String, (u32, u32), u32, i64, u32, i64, u32);
+
+fn named_views(
+    views: &[sessionlens::store::HeatmapPageView],
+    id_of: &dyn Fn(i64) -> String,
+) -> Vec<NamedView> {
+    let mut out: Vec<NamedView> = views
+        .iter()
+        .map(|v| {
+            (
+                id_of(v.session_rowid),
+                v.page_index,
+                v.url.to_string(),
+                (v.viewport.width, v.viewport.height),
+                v.max_depth_px.to_bits(),
+                v.duration_ms,
+                v.doc_height_px,
+                v.entered_at_ms,
+                v.num_clicks,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn heatmap_reads_equal_the_sqlite_library() {
+    let Some(server) = ClickHouseServer::start_or_skip("heatmap_reads_equal_the_sqlite_library")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+    let sqlite_id = |rowid: i64| sqlite.session_id_of_rowid(rowid).unwrap().unwrap();
+    let ch_id = |rowid: i64| library.session_id_of_rowid(rowid).unwrap().unwrap();
+    let filters = [
+        SessionFilter::default(),
+        SessionFilter {
+            device: Some(DeviceClass::Mobile),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            has_signal: Some("rage_click".to_owned()),
+            ..SessionFilter::default()
+        },
+    ];
+    let mut pages: Vec<String> = sqlite
+        .page_groups(&SessionFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|g| g.url)
+        .collect();
+    pages.push("/*".to_owned());
+    let (mut with_points, mut with_signals) = (0, 0);
+    for filter in &filters {
+        for page in &pages {
+            for widths in [None, Some((0, 800))] {
+                let expected = sqlite.heatmap_page_views(filter, page, widths).unwrap();
+                let got = library.heatmap_page_views(filter, page, widths).unwrap();
+                assert_eq!(
+                    named_views(&got, &ch_id),
+                    named_views(&expected, &sqlite_id),
+                    "{page} {filter:?}"
+                );
+                assert!(got.windows(2).all(|w| (w[0].session_rowid, w[0].page_index)
+                    < (w[1].session_rowid, w[1].page_index)));
+                for kind in PointKind::ALL {
+                    let collect =
+                        |views: &[sessionlens::store::HeatmapPageView],
+                         id_of: &dyn Fn(i64) -> String,
+                         each: &dyn Fn(&mut PointSink<'_>)| {
+                            let mut out = Vec::new();
+                            each(&mut |i, cols| {
+                                let v = &views[i];
+                                let points: Vec<(u32, u32, u32)> = cols
+                                    .iter()
+                                    .map(|(x, y, t)| (x.to_bits(), y.to_bits(), t))
+                                    .collect();
+                                out.push((id_of(v.session_rowid), v.page_index, points));
+                            });
+                            out.sort();
+                            out
+                        };
+                    let expected_points = collect(&expected, &sqlite_id, &|f| {
+                        sqlite.for_each_point_blob(&expected, kind, f).unwrap();
+                    });
+                    let got_points = collect(&got, &ch_id, &|f| {
+                        library.for_each_point_blob(&got, kind, f).unwrap();
+                    });
+                    assert_eq!(got_points, expected_points, "{page} {kind:?}");
+                    with_points += usize::from(!got_points.is_empty());
+                }
+                for kind in ["rage_click", "dead_click"] {
+                    let named = |signals: Vec<sessionlens::store::PageSignal>,
+                                 views: &[sessionlens::store::HeatmapPageView],
+                                 id_of: &dyn Fn(i64) -> String| {
+                        let mut out: Vec<_> = signals
+                            .into_iter()
+                            .map(|s| {
+                                let v = &views[s.view];
+                                (
+                                    id_of(v.session_rowid),
+                                    v.page_index,
+                                    s.pos_in_page.x.to_bits(),
+                                    s.pos_in_page.y.to_bits(),
+                                    s.start_ms,
+                                    s.target,
+                                )
+                            })
+                            .collect();
+                        out.sort();
+                        out
+                    };
+                    let expected_signals = named(
+                        sqlite.page_signals(&expected, kind).unwrap(),
+                        &expected,
+                        &sqlite_id,
+                    );
+                    let got_signals =
+                        named(library.page_signals(&got, kind).unwrap(), &got, &ch_id);
+                    assert_eq!(got_signals, expected_signals, "{page} {kind}");
+                    with_signals += usize::from(!got_signals.is_empty());
+                }
+            }
+        }
+    }
+    assert!(
+        with_points > 20 && with_signals > 2,
+        "{with_points} {with_signals}"
+    );
+    for session in &sessions {
+        let rowid = library
+            .heatmap_page_views(&SessionFilter::default(), &session.pages[0].url, None)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.session_rowid)
+            .find(|&r| ch_id(r) == session.session_id)
+            .unwrap();
+        assert_eq!(&library.load_session_by_rowid(rowid).unwrap(), session);
+    }
+    assert_eq!(library.session_id_of_rowid(-1).unwrap(), None);
+    assert!(matches!(
+        library.load_session_by_rowid(-1),
+        Err(ClickHouseError::NoSuchSession(_))
+    ));
+}
+
+#[test]
+fn files_import_as_in_the_sqlite_library() {
+    let Some(server) = ClickHouseServer::start_or_skip("files_import_as_in_the_sqlite_library")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    // One unreadable file among the recordings fails alone.
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{ not json").unwrap();
+    let library = open(&server, "default", None, "team");
+    let paths = [
+        repo().join("sample_sessions/rrweb"),
+        repo().join("tests/fixtures/rrweb"),
+        broken.clone(),
+    ];
+    let mut reported = 0;
+    let summary = library
+        .import_paths(
+            &paths,
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |progress, _| reported = progress.files_done,
+        )
+        .unwrap();
+    assert_eq!(reported, summary.files.len());
+    // File by file the same outcome as an import of the same paths into a new SQLite library.
+    let mut fresh = Library::open(&dir.path().join("fresh.sqlite")).unwrap();
+    let expected = fresh
+        .import_paths(
+            &paths,
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let essentials = |s: &sessionlens::store::ImportSummary| {
+        s.files
+            .iter()
+            .map(|f| {
+                (
+                    f.file.clone(),
+                    f.status,
+                    f.session_ids.clone(),
+                    f.duplicate_ids.clone(),
+                    f.error.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(essentials(&summary), essentials(&expected));
+    assert_eq!(
+        (
+            summary.sessions_imported,
+            summary.sessions_duplicate,
+            summary.files_failed
+        ),
+        (
+            expected.sessions_imported,
+            expected.sessions_duplicate,
+            expected.files_failed
+        )
+    );
+    assert_eq!(summary.sessions_imported, sessions.len());
+    assert!(
+        summary
+            .files
+            .iter()
+            .any(|f| f.file == broken.display().to_string() && f.error.is_some())
+    );
+    let imported: usize = summary.files.iter().map(|f| f.session_ids.len()).sum();
+    assert_eq!(imported, sessions.len());
+    for session in &sessions {
+        assert_eq!(&library.load_session(&session.session_id).unwrap(), session);
+        // The recording each came from, as the SQLite library records it.
+        assert_eq!(
+            library.source_file(&session.session_id).unwrap(),
+            sqlite.source_file(&session.session_id).unwrap(),
+            "{}",
+            session.session_id
+        );
+    }
+    assert_eq!(
+        library.custom_event_names().unwrap(),
+        sqlite.custom_event_names().unwrap()
+    );
+    assert!(!library.custom_event_names().unwrap().is_empty());
+    // Again: every file a duplicate, nothing written.
+    let again = library
+        .import_paths(
+            &paths[..2],
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert_eq!(again.sessions_imported, 0);
+    assert_eq!(
+        again.sessions_duplicate,
+        expected.sessions_imported + expected.sessions_duplicate
+    );
+    assert!(
+        again
+            .files
+            .iter()
+            .all(|f| f.status != sessionlens::store::FileStatus::Imported)
+    );
+    assert_eq!(
+        library.count_sessions(&SessionFilter::default()).unwrap(),
+        sessions.len() as u64
+    );
+}
+
+#[test]
+fn notes_behave_as_in_the_sqlite_library_and_record_their_author() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "notes_behave_as_in_the_sqlite_library_and_record_their_author",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Library::open(&dir.path().join("notes.sqlite")).unwrap();
+    let analyst = open(&server, "analyst", Some("secret"), "team");
+    let viewer = open(&server, "viewer", Some("viewer"), "team");
+    let essentials = |notes: Vec<sessionlens::model::Note>| {
+        notes
+            .into_iter()
+            .map(|n| (n.session_id, n.timestamp_ms, n.text))
+            .collect::<Vec<_>>()
+    };
+    let mut ids = Vec::new();
+    for (session, t, text) in [
+        ("b", 500, "second"),
+        ("a", 900, " late "),
+        ("a", 100, "early"),
+    ] {
+        let expected = sqlite.add_note(session, t, text).unwrap();
+        let got = analyst.add_note(session, t, text).unwrap();
+        assert_eq!(
+            (&got.session_id, got.timestamp_ms, &got.text),
+            (&expected.session_id, expected.timestamp_ms, &expected.text)
+        );
+        assert_eq!(analyst.note(got.note_id).unwrap(), Some(got.clone()));
+        ids.push((expected.note_id, got.note_id));
+    }
+    assert_eq!(
+        essentials(analyst.notes(None).unwrap()),
+        essentials(sqlite.notes(None).unwrap())
+    );
+    assert_eq!(
+        essentials(analyst.notes(Some("a")).unwrap()),
+        essentials(sqlite.notes(Some("a")).unwrap())
+    );
+    assert_eq!(
+        analyst.note_author(ids[0].1).unwrap().as_deref(),
+        Some("analyst")
+    );
+    // Edit, delete, and the same refusals.
+    assert!(sqlite.update_note(ids[1].0, "edited").unwrap());
+    assert!(analyst.update_note(ids[1].1, "edited").unwrap());
+    assert!(sqlite.delete_note(ids[2].0).unwrap());
+    assert!(analyst.delete_note(ids[2].1).unwrap());
+    assert!(!analyst.delete_note(ids[2].1).unwrap());
+    assert!(!analyst.update_note(ids[2].1, "again").unwrap());
+    assert_eq!(analyst.note(ids[2].1).unwrap(), None);
+    assert!(!analyst.update_note(12345, "nobody").unwrap());
+    assert!(analyst.add_note("a", 0, "   ").is_err());
+    assert!(analyst.add_note("a", 0, &"x".repeat(10_001)).is_err());
+    assert_eq!(
+        essentials(analyst.notes(None).unwrap()),
+        essentials(sqlite.notes(None).unwrap())
+    );
+    // Merged or not, the latest version wins.
+    server.sql("OPTIMIZE TABLE team.notes FINAL");
+    assert_eq!(
+        essentials(analyst.notes(None).unwrap()),
+        essentials(sqlite.notes(None).unwrap())
+    );
+    // A read-only user reads the notes and is told it cannot write one.
+    assert_eq!(viewer.notes(None).unwrap().len(), 2);
+    assert!(matches!(
+        viewer.add_note("a", 1, "hello"),
+        Err(ClickHouseError::ReadOnly { .. })
+    ));
+}
+
+#[test]
+fn sections_and_their_reach_equal_the_sqlite_library() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("sections_and_their_reach_equal_the_sqlite_library")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+    let section = |name: &str, page: &str, top_px: f32| sessionlens::store::Section {
+        name: name.to_owned(),
+        page: page.to_owned(),
+        top_px,
+        bottom_px: top_px + 300.0,
+    };
+    let defined = [
+        section("reviews", "/product/*", 1200.0),
+        section("hero", "/product/*", 0.0),
+        section("mid", "/product/*", 600.5),
+        section("footer", "/*", 2000.0),
+    ];
+    for s in &defined {
+        sqlite.define_section(s).unwrap();
+        library.define_section(s).unwrap();
+    }
+    // Redefined and deleted as in SQLite.
+    let moved = section("mid", "/product/*", 700.0);
+    sqlite.define_section(&moved).unwrap();
+    library.define_section(&moved).unwrap();
+    assert!(sqlite.delete_section("footer").unwrap());
+    assert!(library.delete_section("footer").unwrap());
+    assert!(!library.delete_section("footer").unwrap());
+    assert!(library.define_section(&section("", "/x", 0.0)).is_err());
+    assert!(library.define_section(&section("bad", "/x", -1.0)).is_err());
+    assert_eq!(library.sections().unwrap(), sqlite.sections().unwrap());
+    assert_eq!(library.sections().unwrap().len(), 3);
+    let mut reached_some = 0;
+    for s in library.sections().unwrap().iter().chain([&defined[3]]) {
+        for filter in [
+            SessionFilter::default(),
+            SessionFilter {
+                device: Some(DeviceClass::Desktop),
+                ..SessionFilter::default()
+            },
+        ] {
+            for widths in [None, Some((0, 800))] {
+                let expected = sqlite.section_reach(&filter, s, widths).unwrap();
+                assert_eq!(
+                    library.section_reach(&filter, s, widths).unwrap(),
+                    expected,
+                    "{} {filter:?} {widths:?}",
+                    s.name
+                );
+                reached_some +=
+                    usize::from(expected.reached > 0 && expected.reached < expected.page_views);
+            }
+        }
+    }
+    assert!(reached_some > 2, "{reached_some}");
+}
+
+#[test]
+fn signals_equal_the_sqlite_library() {
+    use sessionlens::analysis::signals::SignalKind;
+    use sessionlens::store::SignalQuery;
+    let Some(server) = ClickHouseServer::start_or_skip("signals_equal_the_sqlite_library") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+    // Grouped by session: SQLite orders sessions by import, ClickHouse by id.
+    let by_session = |mut signals: Vec<sessionlens::store::StoredSignal>| {
+        signals.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        signals
+    };
+    let queries = [
+        SignalQuery::default(),
+        SignalQuery {
+            kinds: vec![SignalKind::RageClick, SignalKind::DeadClick],
+            ..SignalQuery::default()
+        },
+        SignalQuery {
+            page: Some("/product/*".to_owned()),
+            ..SignalQuery::default()
+        },
+        SignalQuery {
+            filter: SessionFilter {
+                device: Some(DeviceClass::Mobile),
+                ..SessionFilter::default()
+            },
+            ..SignalQuery::default()
+        },
+    ];
+    let mut nonempty = 0;
+    for query in &queries {
+        let expected = by_session(sqlite.signals(query).unwrap());
+        nonempty += usize::from(!expected.is_empty());
+        assert_eq!(
+            by_session(library.signals(query).unwrap()),
+            expected,
+            "{query:?}"
+        );
+    }
+    assert_eq!(nonempty, queries.len());
+    for session in &sessions {
+        assert_eq!(
+            library.session_signals(&session.session_id).unwrap(),
+            sqlite.session_signals(&session.session_id).unwrap()
+        );
+    }
+    assert!(matches!(
+        library.session_signals("nope"),
+        Err(ClickHouseError::NoSuchSession(_))
+    ));
+}
+
+#[test]
+fn hotspots_equal_the_sqlite_library() {
+    use sessionlens::analysis::signals::SignalKind;
+    use sessionlens::analysis::signals::hotspots::HotspotSort;
+    let Some(server) = ClickHouseServer::start_or_skip("hotspots_equal_the_sqlite_library") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let library = open(&server, "default", None, "team");
+    library.import_sessions(&sessions, "sample").unwrap();
+    let mut nonempty = 0;
+    for filter in [
+        SessionFilter::default(),
+        SessionFilter {
+            device: Some(DeviceClass::Desktop),
+            ..SessionFilter::default()
+        },
+    ] {
+        for kinds in [vec![], vec![SignalKind::RageClick, SignalKind::DeadClick]] {
+            for page in [None, Some("/product/*")] {
+                for sort in [HotspotSort::SessionsAffected, HotspotSort::EstimatedLoss] {
+                    let expected = sqlite.hotspots(&filter, &kinds, page, sort).unwrap();
+                    nonempty += usize::from(!expected.is_empty());
+                    assert_eq!(
+                        library.hotspots(&filter, &kinds, page, sort).unwrap(),
+                        expected,
+                        "{filter:?} {kinds:?} {page:?} {sort:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(nonempty >= 8, "{nonempty}");
+}
