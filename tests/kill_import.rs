@@ -89,7 +89,16 @@ fn import_killed_100_times_leaves_a_sound_library_that_completes() {
     ok(&library, &["import", inputs.to_str().unwrap()]);
     let full = started.elapsed().as_millis() as u64;
     assert_eq!(check_library(&library), total);
-    std::fs::remove_file(&library).unwrap();
+    // And an uninterrupted define-event over the full library (fast on a quiet machine: the
+    // kill moments of defines must fall inside it, or no define is ever killed).
+    let started = Instant::now();
+    ok(&library, &["define-event", "cta0", "--selector", "a"]);
+    let define_full = started.elapsed().as_millis() as u64;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = library.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
 
     let mut rng = Rng(0x5E55_10A5);
     let deadline = Instant::now() + Duration::from_secs(300);
@@ -112,7 +121,7 @@ fn import_killed_100_times_leaves_a_sound_library_that_completes() {
             .spawn()
             .unwrap();
         let moment = if define {
-            rng.below(300)
+            rng.below(define_full.max(2))
         } else {
             rng.below(full + 50)
         };
@@ -145,6 +154,6 @@ fn import_killed_100_times_leaves_a_sound_library_that_completes() {
     ok(&library, &["import", inputs.to_str().unwrap()]);
     assert_eq!(check_library(&library), total);
     eprintln!(
-        "{kills} kills ({define_kills} during define-event), {completed_rounds} imports finished before their kill moment, full import {full} ms"
+        "{kills} kills ({define_kills} during define-event), {completed_rounds} imports finished before their kill moment, full import {full} ms, full define-event {define_full} ms"
     );
 }
