@@ -121,7 +121,7 @@ fn import_killed_100_times_leaves_a_sound_library_that_completes() {
             .spawn()
             .unwrap();
         let moment = if define {
-            rng.below(define_full.max(2))
+            rng.below(define_full / 2 + 1)
         } else {
             rng.below(full + 50)
         };
