@@ -185,6 +185,9 @@ pub struct JourneyFlow {
     pub sessions: u64,
     /// Of which converted.
     pub converted: u64,
+    /// Per signal kind: sessions of this flow with that signal on the target's page view
+    /// ("rage clicks on 8 % of the sessions that went cart → checkout").
+    pub signals: BTreeMap<String, u64>,
     /// Up to [`MAX_EXAMPLES`] sessions on this flow, at the moment they entered the target.
     pub examples: Vec<StepMoment>,
 }
@@ -482,6 +485,21 @@ fn push_example(examples: &mut Vec<StepMoment>, session_id: &str, entered_at_ms:
     }
 }
 
+/// Counts one session for each distinct kind of `kinds`.
+fn add_kinds(counts: &mut BTreeMap<String, u64>, kinds: &[String]) {
+    for (i, kind) in kinds.iter().enumerate() {
+        if kinds[..i].contains(kind) {
+            continue;
+        }
+        match counts.get_mut(kind.as_str()) {
+            Some(k) => *k += 1,
+            None => {
+                counts.insert(kind.clone(), 1);
+            }
+        }
+    }
+}
+
 /// No node (a label not seen at a step).
 const NO_NODE: usize = usize::MAX;
 
@@ -581,19 +599,7 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
             };
             n.sessions += 1;
             n.converted += u64::from(path.converted);
-            if !step.signal_kinds.is_empty() {
-                let mut kinds: Vec<&String> = step.signal_kinds.iter().collect();
-                kinds.sort();
-                kinds.dedup();
-                for kind in kinds {
-                    match n.signals.get_mut(kind.as_str()) {
-                        Some(k) => *k += 1,
-                        None => {
-                            n.signals.insert(kind.clone(), 1);
-                        }
-                    }
-                }
-            }
+            add_kinds(&mut n.signals, &step.signal_kinds);
             push_example(&mut n.examples, &path.session_id, step.entered_at_ms);
             if i + 1 == journey.len() && !continues {
                 n.exits += 1;
@@ -609,6 +615,7 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
                     });
                 f.sessions += 1;
                 f.converted += u64::from(path.converted);
+                add_kinds(&mut f.signals, &step.signal_kinds);
                 push_example(&mut f.examples, &path.session_id, step.entered_at_ms);
             }
             previous = Some((col, node));

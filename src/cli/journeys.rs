@@ -180,6 +180,7 @@ fn print_json(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Resul
                 "to": f.to,
                 "sessions": f.sessions,
                 "converted": f.converted,
+                "signals": f.signals,
                 "examples": moments(&f.examples),
             })
         })

@@ -176,7 +176,7 @@ fn flow_lines(map: &Journeys, i: usize) -> Vec<String> {
             .and_then(|s| s.get(idx))
             .map_or("?", |n| n.label.as_str())
     };
-    vec![
+    let mut lines = vec![
         format!(
             "Step {} → {}: {} → {}",
             f.step + 1,
@@ -189,7 +189,14 @@ fn flow_lines(map: &Journeys, i: usize) -> Vec<String> {
             f.sessions,
             percent(f.converted, f.sessions)
         ),
-    ]
+    ];
+    for (kind, k) in &f.signals {
+        lines.push(format!(
+            "{kind} on arrival: {} of the sessions",
+            percent(*k, f.sessions)
+        ));
+    }
+    lines
 }
 
 fn rgb(c: [u8; 3], alpha: u8) -> Color32 {

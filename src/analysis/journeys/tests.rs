@@ -201,6 +201,10 @@ fn rare_pages_fold_into_other_and_signals_count_sessions() {
     let cart = &j.steps[1][0];
     assert_eq!(cart.signals.get("rage_click"), Some(&2));
     assert_eq!(cart.signals.get("dead_click"), Some(&1));
+    // The flow into the cart carries the same shares: the signals of the page it leads to.
+    let into_cart = j.flows.iter().find(|f| f.step == 0 && f.from == 0).unwrap();
+    assert_eq!(into_cart.signals.get("rage_click"), Some(&2));
+    assert_eq!(into_cart.signals.get("dead_click"), Some(&1));
     assert_eq!(cart.examples.len(), MAX_EXAMPLES);
     assert_eq!(cart.examples[0].entered_at_ms, 1_000);
 }
