@@ -276,20 +276,15 @@ impl ClickHouseLibrary {
             self.table("page_views"),
             self.visible_sessions(filter)
         ))?;
-        let mut reader = RowReader::new(&answer);
-        let mut groups = Vec::new();
-        while !reader.is_empty() {
-            let (Some(url), Some(page_views), Some(sessions)) =
-                (reader.string(), reader.u64(), reader.u64())
-            else {
-                return Err(self.client.decode_error("page groups"));
-            };
-            groups.push(PageGroup {
-                url,
-                page_views,
-                sessions,
-            });
-        }
+        let groups = RowReader::new(&answer)
+            .rows(|r| {
+                Some(PageGroup {
+                    url: r.string()?,
+                    page_views: r.u64()?,
+                    sessions: r.u64()?,
+                })
+            })
+            .ok_or_else(|| self.client.decode_error("page groups"))?;
         Ok(groups)
     }
 
@@ -465,20 +460,15 @@ impl ClickHouseLibrary {
             )
         };
         let answer = self.client.query(&sql)?;
-        let mut reader = RowReader::new(&answer);
-        let mut bins = Vec::new();
-        while !reader.is_empty() {
-            let (Some(cell_x), Some(cell_y), Some(count)) =
-                (reader.i32(), reader.i32(), reader.u64())
-            else {
-                return Err(self.client.decode_error("heatmap bins"));
-            };
-            bins.push(HeatmapBin {
-                cell_x,
-                cell_y,
-                count,
-            });
-        }
+        let bins = RowReader::new(&answer)
+            .rows(|r| {
+                Some(HeatmapBin {
+                    cell_x: r.i32()?,
+                    cell_y: r.i32()?,
+                    count: r.u64()?,
+                })
+            })
+            .ok_or_else(|| self.client.decode_error("heatmap bins"))?;
         Ok(bins)
     }
 

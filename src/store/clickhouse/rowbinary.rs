@@ -79,6 +79,14 @@ impl<'a> RowReader<'a> {
     pub(crate) fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
+    /// Every row of the answer, each read by `row`; `None` as soon as one does not decode.
+    pub(crate) fn rows<T>(mut self, mut row: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut out = Vec::new();
+        while !self.is_empty() {
+            out.push(row(&mut self)?);
+        }
+        Some(out)
+    }
     fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
         let (head, rest) = self.data.split_first_chunk::<N>()?;
         self.data = rest;
