@@ -76,30 +76,42 @@ fn named_after(code: &str, prefix: &str) -> BTreeSet<String> {
     out
 }
 
-#[test]
-fn dependencies_point_one_way() {
+/// Every source file but `tests.rs` ones: its path from the crate root, its top-level module
+/// (`lib` and `main` for those files) and its text, in path order.
+fn production_files() -> Vec<(String, String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
     files.sort();
+    files
+        .iter()
+        .filter_map(|file| {
+            let relative = file
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if relative.ends_with("/tests.rs") {
+                return None;
+            }
+            let module = relative
+                .strip_prefix("src/")
+                .and_then(|r| r.split(['/', '.']).next())
+                .unwrap_or("")
+                .to_owned();
+            Some((relative, module, std::fs::read_to_string(file).unwrap()))
+        })
+        .collect()
+}
+
+#[test]
+fn dependencies_point_one_way() {
     let mut breaks = BTreeSet::new();
-    for file in &files {
-        let relative = file
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if relative.ends_with("/tests.rs") {
+    for (relative, module, code) in production_files() {
+        if matches!(module.as_str(), "lib" | "main") {
             continue;
         }
-        let Some(module) = relative
-            .strip_prefix("src/")
-            .and_then(|r| r.split(['/', '.']).next())
-            .filter(|m| !matches!(*m, "lib" | "main"))
-        else {
-            continue;
-        };
-        let code = std::fs::read_to_string(file).unwrap();
+        let module = module.as_str();
         for named in named_modules(&code) {
             if named != module && !allowed(module).contains(&named.as_str()) {
                 breaks.insert((relative.clone(), named));
@@ -121,25 +133,8 @@ fn sqlite_stays_in_the_store_and_egui_in_the_ui() {
         "egui" | "eframe" | "egui_plot" | "egui_extras" | "rfd" => Some("ui"),
         _ => None,
     };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
-    files.sort();
     let mut breaks = BTreeSet::new();
-    for file in &files {
-        let relative = file
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if relative.ends_with("/tests.rs") {
-            continue;
-        }
-        let module = relative
-            .strip_prefix("src/")
-            .and_then(|r| r.split(['/', '.']).next())
-            .unwrap_or("");
-        let code = std::fs::read_to_string(file).unwrap();
+    for (relative, module, code) in production_files() {
         let mut named = named_after(&code, "use ");
         for krate in [
             "rusqlite",
