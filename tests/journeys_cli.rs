@@ -166,6 +166,27 @@ fn journeys_match_a_recount_of_the_raw_recordings() {
             exits_first,
             paths.iter().filter(|p| p.len() == 1).count() as u64
         );
+        // Whole journeys: each listed path is as many sessions as the recount has of it.
+        let mut whole: BTreeMap<String, u64> = BTreeMap::new();
+        for p in &paths {
+            let shown: Vec<&str> = p.iter().take(steps).map(String::as_str).collect();
+            *whole.entry(shown.join(" → ")).or_insert(0) += 1;
+        }
+        let listed = json["paths"].as_array().unwrap();
+        assert_eq!(listed.len(), whole.len().min(25));
+        for entry in listed {
+            let text = entry["path"].as_str().unwrap();
+            assert_eq!(
+                entry["sessions"].as_u64(),
+                whole.get(text).copied(),
+                "{text}"
+            );
+        }
+        assert!(
+            listed
+                .windows(2)
+                .all(|w| w[0]["sessions"].as_u64() >= w[1]["sessions"].as_u64())
+        );
     }
 
     // Ending at the cart: every journey's last column is the cart; the recount agrees.
@@ -209,6 +230,122 @@ fn journeys_match_a_recount_of_the_raw_recordings() {
     let csv = ok(&library, &["journeys", "--steps", "2", "--csv"]);
     assert!(csv.starts_with("row,step,from,to,sessions,converted,exits\n"));
     assert!(csv.lines().any(|l| l.starts_with("flow,1,")), "{csv}");
+}
+
+#[test]
+fn two_segments_share_one_node_layout_and_add_up_to_the_whole_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("l.sqlite");
+    let files = recordings();
+    let mut args: Vec<&str> = vec!["import"];
+    args.extend(files.iter().map(|p| p.to_str().unwrap()));
+    ok(&library, &args);
+    let base = [
+        "journeys",
+        "--group-by",
+        "path",
+        "--min-share",
+        "0",
+        "--steps",
+        "4",
+    ];
+    let whole: Value =
+        serde_json::from_str(&ok(&library, &[&base[..], &["--json"]].concat())).unwrap();
+    let png = dir.path().join("compare.png");
+    for preset in ["converted", "device:desktop,mobile"] {
+        let json: Value = serde_json::from_str(&ok(
+            &library,
+            &[
+                &base[..],
+                &[
+                    "--compare",
+                    preset,
+                    "--json",
+                    "--png",
+                    png.to_str().unwrap(),
+                ],
+            ]
+            .concat(),
+        ))
+        .unwrap();
+        let (a, b) = (&json["compare"]["a"], &json["compare"]["b"]);
+        assert!(a["sessions"].as_u64().unwrap() > 0, "{preset}");
+        assert!(b["sessions"].as_u64().unwrap() > 0, "{preset}");
+        assert_eq!(
+            a["sessions"].as_u64().unwrap() + b["sessions"].as_u64().unwrap(),
+            whole["sessions"].as_u64().unwrap(),
+            "{preset}"
+        );
+        // The same nodes in the same order on both sides, and A + B is the whole map's count.
+        let (ca, cb, cw) = (counts_of(a), counts_of(b), counts_of(&whole));
+        let steps_a = a["steps"].as_array().unwrap();
+        for (s, step) in steps_a.iter().enumerate() {
+            let la: Vec<&Value> = step
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| &n["label"])
+                .collect();
+            let lb: Vec<&Value> = b["steps"][s]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| &n["label"])
+                .collect();
+            assert_eq!(la, lb, "{preset} step {s}");
+        }
+        for (key, n) in &cw.0 {
+            assert_eq!(
+                ca.0.get(key).copied().unwrap_or(0) + cb.0.get(key).copied().unwrap_or(0),
+                *n,
+                "{preset} {key:?}"
+            );
+        }
+        for (key, n) in &cw.1 {
+            assert_eq!(
+                ca.1.get(key).copied().unwrap_or(0) + cb.1.get(key).copied().unwrap_or(0),
+                *n,
+                "{preset} {key:?}"
+            );
+        }
+        let image = image::open(&png).unwrap();
+        assert_eq!(image.width(), 1400);
+    }
+    // Converted: A's sessions all converted, B's none.
+    let json: Value = serde_json::from_str(&ok(
+        &library,
+        &[&base[..], &["--compare", "converted", "--json"]].concat(),
+    ))
+    .unwrap();
+    for node in json["compare"]["a"]["steps"][0].as_array().unwrap() {
+        assert_eq!(node["converted"], node["sessions"]);
+    }
+    for node in json["compare"]["b"]["steps"][0].as_array().unwrap() {
+        assert_eq!(node["converted"], 0);
+    }
+    assert_eq!(json["compare"]["a"]["label"], "converted");
+    // Text puts A and B on one line per node; CSV names the segment on each row.
+    let text = ok(&library, &[&base[..], &["--compare", "converted"]].concat());
+    assert!(
+        text.contains("A: converted") && text.contains("share of B"),
+        "{text}"
+    );
+    let csv = ok(
+        &library,
+        &[&base[..], &["--compare", "converted", "--csv"]].concat(),
+    );
+    assert!(csv.starts_with("segment,row,step,from,to,sessions,converted,exits\n"));
+    assert!(
+        csv.lines().any(|l| l.starts_with("not converted,node,1,")),
+        "{csv}"
+    );
+    // A preset that is not one is a usage error naming the flag.
+    let out = run(
+        &library,
+        &[&base[..], &["--compare", "device:phone,desktop"]].concat(),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--compare"));
 }
 
 #[test]

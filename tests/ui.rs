@@ -1001,7 +1001,7 @@ fn journeys_view_draws_the_map_and_opens_a_session_at_its_step() {
     settle(&mut h);
     h.get_by_label("Journeys").click();
     step_until(&mut h, "the journey map", |app| {
-        app.journeys.map.is_some() && !app.journeys.loading
+        app.journeys.answer.is_some() && !app.journeys.loading
     });
     assert_eq!(h.state().prefs.view, sessionlens::ui::MainView::Journeys);
     assert!(
@@ -1009,7 +1009,12 @@ fn journeys_view_draws_the_map_and_opens_a_session_at_its_step() {
         "{:?}",
         h.state().journeys.error
     );
-    let map = h.state().journeys.map.clone().unwrap();
+    let answer = h.state().journeys.answer.clone().unwrap();
+    let map = answer.map(sessionlens::ui::Segment::A).unwrap().clone();
+    assert!(answer.map(sessionlens::ui::Segment::B).is_none());
+    // The most travelled whole journeys are listed beside the map.
+    assert!(!map.paths.is_empty());
+    h.get_by_label_contains("Most travelled journeys");
     // Every session of the library starts a journey; the first step holds them all.
     let first: u64 = map.steps[0].iter().map(|n| n.sessions).sum();
     assert_eq!(first, map.sessions);
@@ -1023,9 +1028,10 @@ fn journeys_view_draws_the_map_and_opens_a_session_at_its_step() {
     let node = &map.steps[1][0];
     h.state_mut()
         .commands
-        .push(sessionlens::ui::Command::PickJourney(Some(
+        .push(sessionlens::ui::Command::PickJourney(Some((
+            sessionlens::ui::Segment::A,
             sessionlens::ui::JourneyPick::Node { step: 1, index: 0 },
-        )));
+        ))));
     h.run_steps(3);
     let moment = node.examples[0].clone();
     h.get_all_by_label_contains(&moment.session_id)
@@ -1037,4 +1043,38 @@ fn journeys_view_draws_the_map_and_opens_a_session_at_its_step() {
     });
     assert_eq!(h.state().prefs.view, sessionlens::ui::MainView::Sessions);
     assert_eq!(clock_ms(&h), moment.entered_at_ms);
+
+    // Converted against the others: two maps side by side on one node layout.
+    h.get_by_label("Journeys").click();
+    h.run_steps(2);
+    h.state_mut()
+        .commands
+        .push(sessionlens::ui::Command::SetJourneysChoice(Box::new(
+            sessionlens::ui::JourneysChoice {
+                compare: sessionlens::ui::CompareChoice::Converted,
+                ..sessionlens::ui::JourneysChoice::default()
+            },
+        )));
+    step_until(&mut h, "the compared journey maps", |app| {
+        matches!(
+            app.journeys.answer,
+            Some(sessionlens::ui::JourneysAnswer::Two(_))
+        ) && !app.journeys.loading
+    });
+    let Some(sessionlens::ui::JourneysAnswer::Two(c)) = h.state().journeys.answer.clone() else {
+        unreachable!()
+    };
+    assert_eq!(c.a.sessions + c.b.sessions, map.sessions);
+    for (sa, sb) in c.a.steps.iter().zip(&c.b.steps) {
+        let la: Vec<&str> = sa.iter().map(|n| n.label.as_str()).collect();
+        let lb: Vec<&str> = sb.iter().map(|n| n.label.as_str()).collect();
+        assert_eq!(la, lb);
+    }
+    // The summary line names both segments.
+    for needle in ["|   not converted: ", "Most travelled journeys: converted"] {
+        assert!(
+            h.get_all_by_label_contains(needle).next().is_some(),
+            "{needle}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! Compare mode: one filter set split into two (A and B) that differ in one respect.
 
-use crate::model::SessionFilter;
 use crate::model::time;
+use crate::model::{DeviceClass, SessionFilter};
 
 /// What A and B differ in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,10 +15,16 @@ pub enum ComparePreset {
     Signal(String),
     /// A: sessions with a custom event of this name (a micro-conversion); B: all sessions.
     Event(String),
+    /// A: sessions on the first device class; B: on the second.
+    Device(DeviceClass, DeviceClass),
+    /// A: sessions from the first traffic source (a channel such as `paid_social`, or a
+    /// `utm_source`); B: from the second, or all sessions when none is named.
+    Source(String, Option<String>),
 }
 
 impl ComparePreset {
-    /// Parses `converted`, `before:YYYY-MM-DD`, `signal:KIND` or `event:NAME`.
+    /// Parses `converted`, `before:YYYY-MM-DD`, `signal:KIND`, `event:NAME`,
+    /// `device:A,B` (e.g. `device:mobile,desktop`) or `source:A[,B]`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text == "converted" {
@@ -36,8 +42,34 @@ impl ComparePreset {
             Some(("event", name)) if !name.trim().is_empty() => {
                 Ok(Self::Event(name.trim().to_owned()))
             }
+            Some(("device", pair)) => {
+                let mut parts = pair.split(',').map(str::trim);
+                match (
+                    parts.next().and_then(DeviceClass::parse),
+                    parts.next().and_then(DeviceClass::parse),
+                    parts.next(),
+                ) {
+                    (Some(a), Some(b), None) if a != b => Ok(Self::Device(a, b)),
+                    _ => Err(format!(
+                        "{text:?}: expected device:A,B with two of desktop, tablet, mobile"
+                    )),
+                }
+            }
+            Some(("source", pair)) => {
+                let parts: Vec<&str> = pair.split(',').map(str::trim).collect();
+                match parts.as_slice() {
+                    [a] if !a.is_empty() => Ok(Self::Source((*a).to_owned(), None)),
+                    [a, b] if !a.is_empty() && !b.is_empty() && a != b => {
+                        Ok(Self::Source((*a).to_owned(), Some((*b).to_owned())))
+                    }
+                    _ => Err(format!(
+                        "{text:?}: expected source:A or source:A,B (channels or utm_source values)"
+                    )),
+                }
+            }
             _ => Err(format!(
-                "{text:?}: expected converted, before:YYYY-MM-DD, signal:KIND or event:NAME"
+                "{text:?}: expected converted, before:YYYY-MM-DD, signal:KIND, event:NAME, \
+                 device:A,B or source:A[,B]"
             )),
         }
     }
@@ -70,6 +102,23 @@ impl ComparePreset {
             Self::Event(name) => {
                 a.has_event = Some(name.clone());
                 (format!("did {name}"), "all sessions".to_owned())
+            }
+            Self::Device(da, db) => {
+                a.device = Some(*da);
+                b.device = Some(*db);
+                (da.as_str().to_owned(), db.as_str().to_owned())
+            }
+            Self::Source(sa, sb) => {
+                a.source = Some(sa.clone());
+                b.source.clone_from(sb);
+                if sb.is_none() {
+                    b.source.clone_from(&base.source);
+                }
+                (
+                    format!("from {sa}"),
+                    sb.as_ref()
+                        .map_or_else(|| "all sessions".to_owned(), |s| format!("from {s}")),
+                )
             }
         };
         ((labels.0, a), (labels.1, b))
@@ -105,5 +154,42 @@ mod tests {
         assert_eq!(b, base);
         assert!(ComparePreset::parse("before:soon").is_err());
         assert!(ComparePreset::parse("device").is_err());
+
+        let ((la, a), (lb, b)) = ComparePreset::parse("device:mobile, desktop")
+            .unwrap()
+            .split(&SessionFilter::default());
+        assert_eq!((la.as_str(), lb.as_str()), ("mobile", "desktop"));
+        assert_eq!(
+            (a.device, b.device),
+            (Some(DeviceClass::Mobile), Some(DeviceClass::Desktop))
+        );
+        for bad in [
+            "device:mobile",
+            "device:mobile,mobile",
+            "device:phone,desktop",
+        ] {
+            assert!(ComparePreset::parse(bad).is_err(), "{bad}");
+        }
+        let ((la, a), (lb, b)) = ComparePreset::parse("source:paid_social,email")
+            .unwrap()
+            .split(&base);
+        assert_eq!(
+            (la.as_str(), lb.as_str()),
+            ("from paid_social", "from email")
+        );
+        assert_eq!(
+            (a.source.as_deref(), b.source.as_deref()),
+            (Some("paid_social"), Some("email"))
+        );
+        assert_eq!((a.device, b.device), (base.device, base.device));
+        let ((_, a), (lb, b)) = ComparePreset::parse("source:instagram")
+            .unwrap()
+            .split(&base);
+        assert_eq!(
+            (a.source.as_deref(), lb.as_str()),
+            (Some("instagram"), "all sessions")
+        );
+        assert_eq!(b, base);
+        assert!(ComparePreset::parse("source:").is_err());
     }
 }

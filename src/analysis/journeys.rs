@@ -28,6 +28,8 @@ pub const DEFAULT_FOLD_ABOVE: usize = 12;
 pub const DEFAULT_MIN_SHARE: f64 = 0.01;
 /// By default at most this many nodes per step; the rest fold into "Other".
 pub const DEFAULT_MAX_NODES_PER_STEP: usize = 12;
+/// Most whole journeys listed in [`Journeys::paths`].
+pub const MAX_PATHS: usize = 25;
 
 /// One page view of a session's path.
 #[derive(Clone, Debug, PartialEq)]
@@ -209,6 +211,58 @@ pub struct Journeys {
     pub templates: Vec<(String, u64)>,
     /// Whether the last column is the anchor (`ToPage`): steps then count back from it.
     pub ends_at_anchor: bool,
+    /// The most travelled whole journeys (node sequences), most sessions first, at most
+    /// [`MAX_PATHS`].
+    pub paths: Vec<JourneyPath>,
+}
+
+/// A whole journey through the map: the same node at each of its steps.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JourneyPath {
+    /// `(step, node index)` of each step, in order.
+    pub nodes: Vec<(usize, usize)>,
+    /// Sessions that made exactly this journey.
+    pub sessions: u64,
+    /// Of which converted.
+    pub converted: u64,
+    /// Of which the visit ended at the journey's last step.
+    pub exits: u64,
+    /// Per signal kind: sessions of this journey with that signal on any of its page views
+    /// ("rage clicks on 8 % of the sessions that went cart → checkout → cart").
+    pub signals: BTreeMap<String, u64>,
+    /// Up to [`MAX_EXAMPLES`] sessions of this journey, at the moment of its first step.
+    pub examples: Vec<StepMoment>,
+}
+
+impl Journeys {
+    /// The node labels of `path`, joined with arrows (`/cart → /checkout → /cart`).
+    #[must_use]
+    pub fn path_text(&self, path: &JourneyPath) -> String {
+        path.nodes
+            .iter()
+            .map(|(step, index)| {
+                self.steps
+                    .get(*step)
+                    .and_then(|s| s.get(*index))
+                    .map_or("?", |n| n.label.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join(" → ")
+    }
+}
+
+/// The same journey map of two segments, on one node layout: at each step the same nodes in
+/// the same order (those of both segments together), so the two can be read side by side.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JourneyComparison {
+    /// Segment A's name (`converted`, `mobile`, …).
+    pub label_a: String,
+    /// Segment B's name.
+    pub label_b: String,
+    /// Segment A's map.
+    pub a: Journeys,
+    /// Segment B's map (node `i` of step `s` is the same page as in `a`).
+    pub b: Journeys,
 }
 
 /// `part` of `whole` as a percentage with one decimal (`12.5 %`), or `–` when `whole` is 0.
@@ -374,10 +428,10 @@ struct UrlTable<'a> {
 }
 
 impl<'a> UrlTable<'a> {
-    fn new(paths: &'a [SessionPath], query: &JourneyQuery) -> Self {
+    fn new(paths: impl Iterator<Item = &'a SessionPath>, query: &JourneyQuery) -> Self {
         let mut row_of: HashMap<&str, u32> = HashMap::new();
         let mut urls: Vec<&str> = Vec::new();
-        for step in paths.iter().flat_map(|p| &p.steps) {
+        for step in paths.flat_map(|p| &p.steps) {
             row_of.entry(step.url.as_str()).or_insert_with(|| {
                 urls.push(step.url.as_str());
                 (urls.len() - 1) as u32
@@ -506,7 +560,38 @@ const NO_NODE: usize = usize::MAX;
 /// Computes the journey map of `paths`.
 #[must_use]
 pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
-    let table = UrlTable::new(paths, query);
+    let table = UrlTable::new(paths.iter(), query);
+    build(paths, &table, query, None)
+}
+
+/// The journey maps of two segments on one node layout ([`JourneyComparison`]): pages are
+/// labelled from the URLs of both, and each step's nodes are those of both segments together
+/// (the same folding into "Other"), each map counting its own sessions on them.
+#[must_use]
+pub fn compare_journeys(
+    (label_a, paths_a): (&str, &[SessionPath]),
+    (label_b, paths_b): (&str, &[SessionPath]),
+    query: &JourneyQuery,
+) -> JourneyComparison {
+    let table = UrlTable::new(paths_a.iter().chain(paths_b), query);
+    let both: Vec<SessionPath> = paths_a.iter().chain(paths_b).cloned().collect();
+    let layout = build(&both, &table, query, None);
+    JourneyComparison {
+        label_a: label_a.to_owned(),
+        label_b: label_b.to_owned(),
+        a: build(paths_a, &table, query, Some(&layout.steps)),
+        b: build(paths_b, &table, query, Some(&layout.steps)),
+    }
+}
+
+/// The journey map of `paths` with the labels of `table`; with `layout`, each step's nodes are
+/// its nodes (same labels, same order, same folding), else the largest labels of `paths`.
+fn build(
+    paths: &[SessionPath],
+    table: &UrlTable<'_>,
+    query: &JourneyQuery,
+    layout: Option<&[Vec<JourneyNode>]>,
+) -> Journeys {
     let n = query.steps.clamp(1, MAX_STEPS);
     let ends_at_anchor = matches!(query.anchor, Anchor::ToPage(_));
     let num_labels = table.labels.len();
@@ -540,7 +625,47 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
     // The nodes of each step: the largest labels, then "Other".
     let mut steps: Vec<Vec<JourneyNode>> = Vec::with_capacity(n);
     let mut node_of: Vec<Vec<usize>> = Vec::with_capacity(n);
-    for c in &counts {
+    if let Some(layout) = layout {
+        for (col, c) in counts.iter().enumerate() {
+            let fixed = layout.get(col).map_or(&[][..], Vec::as_slice);
+            let mut nodes: Vec<JourneyNode> = fixed
+                .iter()
+                .map(|f| JourneyNode {
+                    label: f.label.clone(),
+                    folded: f.folded.clone(),
+                    ..JourneyNode::default()
+                })
+                .collect();
+            let named: HashMap<&str, usize> = fixed
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.folded.is_empty())
+                .map(|(i, f)| (f.label.as_str(), i))
+                .collect();
+            let mut other = nodes.iter().position(|f| !f.folded.is_empty());
+            let mut index = vec![NO_NODE; num_labels];
+            for (label, k) in c.iter().enumerate() {
+                if *k == 0 {
+                    continue;
+                }
+                index[label] = match named.get(text(label)).copied() {
+                    Some(i) => i,
+                    // Not in the layout (it was made from other sessions): into "Other".
+                    None => *other.get_or_insert_with(|| {
+                        nodes.push(JourneyNode {
+                            label: OTHER_LABEL.to_owned(),
+                            folded: vec![text(label).to_owned()],
+                            ..JourneyNode::default()
+                        });
+                        nodes.len() - 1
+                    }),
+                };
+            }
+            steps.push(nodes);
+            node_of.push(index);
+        }
+    }
+    for c in counts.iter().skip(steps.len()) {
         let mut labels: Vec<(usize, u64)> = c
             .iter()
             .enumerate()
@@ -579,11 +704,14 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
 
     // Pass 2: fill nodes and flows.
     let mut flows: HashMap<(usize, usize, usize), JourneyFlow> = HashMap::new();
+    let mut whole: HashMap<Vec<(usize, usize)>, JourneyPath> = HashMap::new();
     let mut continues_total = 0u64;
     for (path, journey, continues) in &journeys {
         if *continues {
             continues_total += 1;
         }
+        let mut key: Vec<(usize, usize)> = Vec::with_capacity(journey.len());
+        let mut kinds: Vec<String> = Vec::new();
         let mut previous: Option<(usize, usize)> = None;
         for (i, (label, step)) in journey.iter().enumerate() {
             let col = column(journey.len(), i);
@@ -619,8 +747,27 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
                 push_example(&mut f.examples, &path.session_id, step.entered_at_ms);
             }
             previous = Some((col, node));
+            key.push((col, node));
+            kinds.extend(step.signal_kinds.iter().cloned());
+        }
+        if key.is_empty() {
+            continue;
+        }
+        let w = whole.entry(key).or_insert_with_key(|k| JourneyPath {
+            nodes: k.clone(),
+            ..JourneyPath::default()
+        });
+        w.sessions += 1;
+        w.converted += u64::from(path.converted);
+        w.exits += u64::from(!continues);
+        add_kinds(&mut w.signals, &kinds);
+        if let Some((_, first)) = journey.first() {
+            push_example(&mut w.examples, &path.session_id, first.entered_at_ms);
         }
     }
+    let mut top_paths: Vec<JourneyPath> = whole.into_values().collect();
+    top_paths.sort_by(|a, b| b.sessions.cmp(&a.sessions).then(a.nodes.cmp(&b.nodes)));
+    top_paths.truncate(MAX_PATHS);
     let mut flows: Vec<JourneyFlow> = flows.into_values().collect();
     flows.sort_by(|a, b| {
         b.sessions
@@ -653,6 +800,7 @@ pub fn journeys(paths: &[SessionPath], query: &JourneyQuery) -> Journeys {
         continues: continues_total,
         templates,
         ends_at_anchor,
+        paths: top_paths,
     }
 }
 

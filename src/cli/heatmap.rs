@@ -151,7 +151,8 @@ pub struct HeatmapArgs {
     pub no_legend: bool,
     /// Compare two sets of sessions on one scale: `converted` (A converted, B not),
     /// `before:YYYY-MM-DD` (A before the day, B from it on), `signal:KIND` or `event:NAME`
-    /// (A with it, B all sessions). Other filters apply to both.
+    /// (A with it, B all sessions), `device:A,B` (e.g. `device:mobile,desktop`), `source:A[,B]`
+    /// (A from that source, B from the second or all sessions). Other filters apply to both.
     #[arg(long, value_name = "PRESET", conflicts_with = "all_pages")]
     pub compare: Option<String>,
     /// How a comparison is drawn: both maps side by side, or one map of A − B per page view.

@@ -8,12 +8,14 @@ use serde_json::json;
 
 use super::FilterArgs;
 use super::commands::session_filter;
+use crate::analysis::compare::ComparePreset;
 use crate::analysis::journeys::{
-    Anchor, GroupBy, JourneyQuery, Journeys, MAX_STEPS, StepMoment, Templates, percent,
+    Anchor, GroupBy, JourneyComparison, JourneyQuery, Journeys, MAX_STEPS, StepMoment, Templates,
+    percent,
 };
 use crate::model::UrlPattern;
 use crate::render::encode_png;
-use crate::render::journeys::{TITLE_PX, render_journeys};
+use crate::render::journeys::{TITLE_PX, render_comparison, render_journeys};
 use crate::store::open_store;
 
 /// `journeys --group-by`.
@@ -52,6 +54,11 @@ pub struct JourneysArgs {
     /// Pages reaching fewer than this percentage of the sessions fold into "Other" at each step.
     #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
     pub min_share: f64,
+    /// Two segments side by side on one node layout: `converted`, `device:mobile,desktop`,
+    /// `source:A[,B]`, `before:YYYY-MM-DD`, `signal:KIND` or `event:NAME` (as `heatmap
+    /// --compare`); the other filters apply to both.
+    #[arg(long, value_name = "PRESET")]
+    pub compare: Option<String>,
     /// Session filters.
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -118,38 +125,92 @@ fn anchor_text(anchor: &Anchor) -> String {
     }
 }
 
+/// Height of the PNG for `map`, px: room for its tallest column.
+fn png_height(maps: &[&Journeys]) -> u32 {
+    let tallest = maps
+        .iter()
+        .flat_map(|m| m.steps.iter().map(Vec::len))
+        .max()
+        .unwrap_or(1) as u32;
+    TITLE_PX + (tallest * 56).clamp(360, 4000)
+}
+
+fn write_png(path: &Path, image: &crate::render::RgbaImage) -> anyhow::Result<()> {
+    let bytes = encode_png(image).context("encoding the PNG")?;
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
 /// Runs `journeys`.
 pub fn run(library_path: &Path, args: &JourneysArgs) -> anyhow::Result<ExitCode> {
     let query = journey_query(args)?;
     let filter = session_filter(&args.filter)?;
+    let preset = args
+        .compare
+        .as_deref()
+        .map(ComparePreset::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--compare {e}"))?;
     let library = open_store(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
     let goal = library.conversion_goal()?.name;
+    if let Some(preset) = preset {
+        let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&filter);
+        let compare =
+            library.compare_journeys((&label_a, &filter_a), (&label_b, &filter_b), &query)?;
+        if let Some(png) = &args.png {
+            let title = format!("{} (goal {goal})", anchor_text(&query.anchor));
+            let height = png_height(&[&compare.a, &compare.b]);
+            write_png(
+                png,
+                &render_comparison(&compare, &title, args.png_width, height),
+            )?;
+        }
+        if args.json {
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "goal": goal,
+                    "anchor": anchor_text(&query.anchor),
+                    "compare": {
+                        "a": segment_json(&compare.label_a, &compare.a),
+                        "b": segment_json(&compare.label_b, &compare.b),
+                    },
+                }))?
+            );
+        } else if args.csv {
+            print_csv(&compare.a, Some(&compare.label_a), true)?;
+            print_csv(&compare.b, Some(&compare.label_b), false)?;
+        } else {
+            print_comparison(&compare, &query, &goal)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let map = library.journeys(&filter, &query)?;
     if let Some(png) = &args.png {
-        let tallest = map.steps.iter().map(Vec::len).max().unwrap_or(1) as u32;
-        let height = TITLE_PX + (tallest * 56).clamp(360, 4000);
         let title = format!(
             "Journeys of {} sessions {} (goal {goal})",
             map.sessions,
             anchor_text(&query.anchor)
         );
-        let image = render_journeys(&map, &title, args.png_width, height);
-        let bytes = encode_png(&image).context("encoding the PNG")?;
-        std::fs::write(png, bytes).with_context(|| format!("writing {}", png.display()))?;
-        eprintln!("wrote {}", png.display());
+        write_png(
+            png,
+            &render_journeys(&map, &title, args.png_width, png_height(&[&map])),
+        )?;
     }
     if args.json {
         print_json(&map, &query, &goal)?;
     } else if args.csv {
-        print_csv(&map)?;
+        print_csv(&map, None, true)?;
     } else {
         print_text(&map, &query, &goal)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_json(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Result<()> {
+/// The map's nodes, flows, whole journeys and templates as JSON fields.
+fn map_json(map: &Journeys) -> serde_json::Map<String, serde_json::Value> {
     let steps: Vec<serde_json::Value> = map
         .steps
         .iter()
@@ -190,19 +251,52 @@ fn print_json(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Resul
         .iter()
         .map(|(label, paths)| json!({"template": label, "url_paths": paths}))
         .collect();
+    let paths: Vec<serde_json::Value> = map
+        .paths
+        .iter()
+        .map(|p| {
+            json!({
+                "path": map.path_text(p),
+                "nodes": p.nodes.iter().map(|(step, index)| json!([step, index])).collect::<Vec<_>>(),
+                "sessions": p.sessions,
+                "converted": p.converted,
+                "exits": p.exits,
+                "signals": p.signals,
+                "examples": moments(&p.examples),
+            })
+        })
+        .collect();
+    let mut out = serde_json::Map::new();
+    for (key, value) in [
+        ("ends_at_anchor", json!(map.ends_at_anchor)),
+        ("sessions", json!(map.sessions)),
+        ("left_out", json!(map.left_out)),
+        ("continues", json!(map.continues)),
+        ("steps", json!(steps)),
+        ("flows", json!(flows)),
+        ("paths", json!(paths)),
+        ("templates", json!(templates)),
+    ] {
+        out.insert(key.to_owned(), value);
+    }
+    out
+}
+
+/// One segment of a comparison: its label and its map.
+fn segment_json(label: &str, map: &Journeys) -> serde_json::Value {
+    let mut fields = map_json(map);
+    fields.insert("label".to_owned(), json!(label));
+    serde_json::Value::Object(fields)
+}
+
+fn print_json(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Result<()> {
+    let mut fields = serde_json::Map::new();
+    fields.insert("goal".to_owned(), json!(goal));
+    fields.insert("anchor".to_owned(), json!(anchor_text(&query.anchor)));
+    fields.extend(map_json(map));
     outln!(
         "{}",
-        serde_json::to_string_pretty(&json!({
-            "goal": goal,
-            "anchor": anchor_text(&query.anchor),
-            "ends_at_anchor": map.ends_at_anchor,
-            "sessions": map.sessions,
-            "left_out": map.left_out,
-            "continues": map.continues,
-            "steps": steps,
-            "flows": flows,
-            "templates": templates,
-        }))?
+        serde_json::to_string_pretty(&serde_json::Value::Object(fields))?
     );
     Ok(())
 }
@@ -215,12 +309,19 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn print_csv(map: &Journeys) -> anyhow::Result<()> {
-    outln!("row,step,from,to,sessions,converted,exits");
+/// CSV rows of `map`; with `segment`, each row starts with the segment's label (a comparison).
+fn print_csv(map: &Journeys, segment: Option<&str>, header: bool) -> anyhow::Result<()> {
+    let lead = segment.map_or(String::new(), |s| format!("{},", csv_field(s)));
+    if header {
+        outln!(
+            "{}row,step,from,to,sessions,converted,exits",
+            if segment.is_some() { "segment," } else { "" }
+        );
+    }
     for (s, nodes) in map.steps.iter().enumerate() {
         for n in nodes {
             outln!(
-                "node,{},{},,{},{},{}",
+                "{lead}node,{},{},,{},{},{}",
                 s + 1,
                 csv_field(&n.label),
                 n.sessions,
@@ -237,7 +338,7 @@ fn print_csv(map: &Journeys) -> anyhow::Result<()> {
                 .map_or(String::new(), |n| csv_field(&n.label))
         };
         outln!(
-            "flow,{},{},{},{},{},",
+            "{lead}flow,{},{},{},{},{},",
             f.step + 1,
             label(f.step, f.from),
             label(f.step + 1, f.to),
@@ -302,11 +403,85 @@ fn print_text(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Resul
             );
         }
     }
+    print_paths(map)?;
     if !map.templates.is_empty() {
         outln!("\nTemplates (edit with --template PATTERN, or --group-by path)");
         for (label, paths) in &map.templates {
             outln!("  {label:<40} gathers {paths} URL paths");
         }
+    }
+    Ok(())
+}
+
+/// The most travelled whole journeys, with the signals seen anywhere along them.
+fn print_paths(map: &Journeys) -> anyhow::Result<()> {
+    if map.paths.is_empty() {
+        return Ok(());
+    }
+    outln!("\nMost travelled journeys (signals: sessions with it on any of the steps)");
+    for p in map.paths.iter().take(10) {
+        let signals: Vec<String> = p
+            .signals
+            .iter()
+            .map(|(kind, k)| format!("{kind} {}", percent(*k, p.sessions)))
+            .collect();
+        outln!(
+            "  {}  {} sessions (converted {}, exit at the end {}){}{}",
+            map.path_text(p),
+            p.sessions,
+            percent(p.converted, p.sessions),
+            percent(p.exits, p.sessions),
+            if signals.is_empty() { "" } else { "; " },
+            signals.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Two segments on one node layout: per step, each node's figures in A and in B.
+fn print_comparison(
+    compare: &JourneyComparison,
+    query: &JourneyQuery,
+    goal: &str,
+) -> anyhow::Result<()> {
+    let (a, b) = (&compare.a, &compare.b);
+    outln!(
+        "Journeys {} (conversion: goal {goal}), A: {} ({} sessions) vs B: {} ({} sessions)",
+        anchor_text(&query.anchor),
+        compare.label_a,
+        a.sessions,
+        compare.label_b,
+        b.sessions
+    );
+    for (s, (na, nb)) in a.steps.iter().zip(&b.steps).enumerate() {
+        if na.is_empty() {
+            continue;
+        }
+        outln!(
+            "\nStep {}  {:<34} {:>18} {:>18}   {:>15} {:>15}",
+            s + 1,
+            "",
+            "share of A",
+            "share of B",
+            "exit A",
+            "exit B"
+        );
+        for (x, y) in na.iter().zip(nb) {
+            outln!(
+                "  {:<40} {:>8} {:>9} {:>8} {:>9}   {:>15} {:>15}",
+                x.label,
+                x.sessions,
+                percent(x.sessions, a.sessions),
+                y.sessions,
+                percent(y.sessions, b.sessions),
+                percent(x.exits, x.sessions),
+                percent(y.exits, y.sessions)
+            );
+        }
+    }
+    for (label, map) in [(&compare.label_a, a), (&compare.label_b, b)] {
+        outln!("\n{label}:");
+        print_paths(map)?;
     }
     Ok(())
 }

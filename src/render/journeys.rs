@@ -5,7 +5,7 @@
 
 use super::RgbaImage;
 use super::heatmap::{draw_text, fill_rect, text_width};
-use crate::analysis::journeys::{Journeys, OTHER_LABEL};
+use crate::analysis::journeys::{JourneyComparison, Journeys, OTHER_LABEL};
 
 /// Width of a node bar, px.
 pub const NODE_W_PX: f32 = 14.0;
@@ -341,6 +341,63 @@ pub fn render_journeys(map: &Journeys, title: &str, width: u32, height: u32) -> 
     image
 }
 
+/// Two segments' journey maps side by side (`compare.a` left, `compare.b` right), each half of
+/// `width` with its own title strip naming the segment and `title`.
+#[must_use]
+pub fn render_comparison(
+    compare: &JourneyComparison,
+    title: &str,
+    width: u32,
+    height: u32,
+) -> RgbaImage {
+    let (width, height) = (width.max(400), height.max(120));
+    let half = width / 2;
+    let left = render_journeys(
+        &compare.a,
+        &format!(
+            "A: {} · {} sessions · {title}",
+            compare.label_a, compare.a.sessions
+        ),
+        half,
+        height,
+    );
+    let right = render_journeys(
+        &compare.b,
+        &format!(
+            "B: {} · {} sessions · {title}",
+            compare.label_b, compare.b.sessions
+        ),
+        width - half,
+        height,
+    );
+    let mut image = RgbaImage {
+        width,
+        height,
+        pixels: vec![255; (width * height * 4) as usize],
+    };
+    for (panel, x0) in [(&left, 0u32), (&right, half)] {
+        let row_bytes = panel.width as usize * 4;
+        for y in 0..panel.height.min(height) as usize {
+            let src = panel.pixels.get(y * row_bytes..(y + 1) * row_bytes);
+            let start = (y * width as usize + x0 as usize) * 4;
+            let dst = image.pixels.get_mut(start..start + row_bytes);
+            if let (Some(src), Some(dst)) = (src, dst) {
+                dst.copy_from_slice(src);
+            }
+        }
+    }
+    // A rule between the panels.
+    fill_rect(
+        &mut image,
+        half.saturating_sub(1),
+        0,
+        1,
+        height,
+        [190, 190, 190],
+    );
+    image
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,6 +494,18 @@ mod tests {
             .pixel(mid as u32, (TITLE_PX as f32 + (t + b) / 2.0) as u32)
             .unwrap();
         assert_ne!(on_band, [255, 255, 255, 255]);
+        // Two segments side by side: each panel is its own map at half the width.
+        let c = crate::analysis::journeys::JourneyComparison {
+            label_a: "A".into(),
+            label_b: "B".into(),
+            a: m.clone(),
+            b: Journeys::default(),
+        };
+        let both = render_comparison(&c, "t", 900, 448);
+        assert_eq!((both.width, both.height), (900, 448));
+        let left = render_journeys(&m, "A: A · 40 sessions · t", 450, 448);
+        assert_eq!(both.pixel(40, 200), left.pixel(40, 200));
+        assert_eq!(both.pixel(449, 200).map(|p| p[0]), Some(190));
         // An empty map is a blank diagram with its title, not a panic.
         let empty = render_journeys(&Journeys::default(), "none", 10, 10);
         assert_eq!((empty.width, empty.height), (200, 120));

@@ -23,7 +23,7 @@ use crate::analysis::conversions::{
     self, ConversionGoal, EventDefinition, Facts, Funnel, Kpis, Lift,
 };
 use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
-use crate::analysis::journeys::{self, JourneyQuery, Journeys, SessionPath};
+use crate::analysis::journeys::{self, JourneyComparison, JourneyQuery, Journeys, SessionPath};
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::analysis::signals::{SignalKind, SignalSettings};
 use crate::format::{Loaded, ReadOptions};
@@ -227,6 +227,22 @@ pub trait Store: SessionQueries {
         query: &JourneyQuery,
     ) -> Result<Journeys, StoreError> {
         Ok(journeys::journeys(&self.journey_paths(filter)?, query))
+    }
+    /// The journey maps of two segments (each a label and a filter) on one node layout
+    /// (aggregation-shaped).
+    fn compare_journeys(
+        &self,
+        (label_a, filter_a): (&str, &SessionFilter),
+        (label_b, filter_b): (&str, &SessionFilter),
+        query: &JourneyQuery,
+    ) -> Result<JourneyComparison, StoreError> {
+        let a = self.journey_paths(filter_a)?;
+        let b = self.journey_paths(filter_b)?;
+        Ok(journeys::compare_journeys(
+            (label_a, &a),
+            (label_b, &b),
+            query,
+        ))
     }
 
     // Sections.

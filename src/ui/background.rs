@@ -126,6 +126,8 @@ pub enum Query {
         filter: SessionFilter,
         /// Anchor, steps and grouping.
         query: crate::analysis::journeys::JourneyQuery,
+        /// Two segments of `filter` side by side, or one map.
+        compare: Option<crate::analysis::compare::ComparePreset>,
     },
     /// KPIs, funnel, droppers, lift and definitions for the conversions view.
     Conversions {
@@ -266,8 +268,8 @@ pub enum JobResult {
     Journeys {
         /// The generation asked for.
         generation: u64,
-        /// The map.
-        result: Result<Box<crate::analysis::journeys::Journeys>, String>,
+        /// The map, or the two maps of a comparison.
+        result: Result<Box<super::journeys_view::JourneysAnswer>, String>,
     },
     /// The conversions view's report, or why there is none.
     Conversions {
@@ -1055,13 +1057,23 @@ fn answer(
             generation,
             filter,
             query,
-        } => JobResult::Journeys {
-            generation,
-            result: library
-                .journeys(&filter, &query)
-                .map(Box::new)
-                .map_err(|e| format!("journeys: {e}")),
-        },
+            compare,
+        } => {
+            use super::journeys_view::JourneysAnswer;
+            let answer = match compare {
+                None => library.journeys(&filter, &query).map(JourneysAnswer::One),
+                Some(preset) => {
+                    let ((label_a, a), (label_b, b)) = preset.split(&filter);
+                    library
+                        .compare_journeys((&label_a, &a), (&label_b, &b), &query)
+                        .map(JourneysAnswer::Two)
+                }
+            };
+            JobResult::Journeys {
+                generation,
+                result: answer.map(Box::new).map_err(|e| format!("journeys: {e}")),
+            }
+        }
         Query::Conversions {
             generation,
             filter,

@@ -150,8 +150,13 @@ pub enum Command {
     SetJourneysChoice(Box<super::journeys_view::JourneysChoice>),
     /// Ask for the journey map again.
     RefreshJourneys,
-    /// Select a node or flow of the journey map (or nothing).
-    PickJourney(Option<super::journeys_view::JourneyPick>),
+    /// Select a node, flow or whole journey of one of the journey maps (or nothing).
+    PickJourney(
+        Option<(
+            super::journeys_view::Segment,
+            super::journeys_view::JourneyPick,
+        )>,
+    ),
     /// List the droppers of this funnel step (0-based).
     SetDropperStep(usize),
     /// Store an event definition and find it in every session (in the background).

@@ -99,16 +99,19 @@ pub enum CompareMode {
     Signal,
     /// Sessions that sent a custom event versus all.
     Event,
+    /// Sessions from one traffic source versus all.
+    Source,
 }
 
 impl CompareMode {
     /// Every mode, in menu order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Off,
         Self::Converted,
         Self::BeforeAfter,
         Self::Signal,
         Self::Event,
+        Self::Source,
     ];
 
     /// Menu label.
@@ -120,6 +123,7 @@ impl CompareMode {
             Self::BeforeAfter => "Before vs after a day",
             Self::Signal => "With a signal vs all",
             Self::Event => "Did an event vs all",
+            Self::Source => "A source vs all",
         }
     }
 }
@@ -139,6 +143,9 @@ impl HeatmapChoice {
                 (!with.is_empty()).then(|| ComparePreset::Signal(with.to_owned()))
             }
             CompareMode::Event => (!with.is_empty()).then(|| ComparePreset::Event(with.to_owned())),
+            CompareMode::Source => {
+                (!with.is_empty()).then(|| ComparePreset::Source(with.to_owned(), None))
+            }
         }
     }
 
@@ -519,6 +526,15 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                                 }
                             }
                         });
+                    ui.end_row();
+                }
+                CompareMode::Source => {
+                    ui.label("A: source");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut choice.compare_with)
+                            .hint_text("paid_social or instagram")
+                            .desired_width(140.0),
+                    );
                     ui.end_row();
                 }
                 CompareMode::Off | CompareMode::Converted => {}

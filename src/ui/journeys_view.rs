@@ -2,14 +2,19 @@
 //! step columns, flows as bands as wide as their sessions). Hover a node or band for its
 //! figures; click it to list its sessions, each opening the replay at the moment of that step.
 //! The layout is `render::journeys::layout`, the same one `sessionlens journeys --png` draws.
+//! Two segments (converted or not, mobile or desktop, a source, before or after a day) can be
+//! compared side by side on one node layout (`analysis::journeys::compare_journeys`), and the
+//! most travelled whole journeys are listed with the signals seen along them.
 
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
 
 use super::app::ViewContext;
 use super::command::Command;
 use super::theme;
+use crate::analysis::compare::ComparePreset;
 use crate::analysis::journeys::{
-    Anchor, GroupBy, JourneyNode, JourneyQuery, Journeys, StepMoment, Templates, percent,
+    Anchor, GroupBy, JourneyComparison, JourneyNode, JourneyQuery, Journeys, StepMoment, Templates,
+    percent,
 };
 use crate::model::{DeviceClass, SessionFilter, UrlPattern, time};
 use crate::render::journeys::{SankeyLayout, layout};
@@ -56,6 +61,48 @@ pub struct JourneysChoice {
     pub device: Option<DeviceClass>,
     /// Converted sessions only, the others only, or all.
     pub converted: Option<bool>,
+    /// Two segments side by side, or one map.
+    pub compare: CompareChoice,
+    /// The traffic source (`source:`) or day (`before:`) of the comparison.
+    pub compare_text: String,
+    /// The user's URL templates, one pattern per line (`/collections/*`).
+    pub template_rules: String,
+}
+
+/// Which two segments the map compares.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CompareChoice {
+    /// One map.
+    #[default]
+    Off,
+    /// Converted sessions vs the others.
+    Converted,
+    /// Mobile vs desktop.
+    MobileDesktop,
+    /// One traffic source vs all sessions.
+    Source,
+    /// Before a day vs from it on.
+    Before,
+}
+
+impl CompareChoice {
+    const ALL: [Self; 5] = [
+        Self::Off,
+        Self::Converted,
+        Self::MobileDesktop,
+        Self::Source,
+        Self::Before,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Off => "one map",
+            Self::Converted => "converted vs not",
+            Self::MobileDesktop => "mobile vs desktop",
+            Self::Source => "a source vs all",
+            Self::Before => "before vs from a day",
+        }
+    }
 }
 
 impl Default for JourneysChoice {
@@ -68,6 +115,9 @@ impl Default for JourneysChoice {
             templates: true,
             device: None,
             converted: None,
+            compare: CompareChoice::Off,
+            compare_text: String::new(),
+            template_rules: String::new(),
         }
     }
 }
@@ -93,8 +143,36 @@ impl JourneysChoice {
             } else {
                 GroupBy::Path
             },
-            templates: Templates::default(),
+            templates: Templates {
+                rules: self
+                    .template_rules
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(UrlPattern::new)
+                    .collect(),
+                ..Templates::default()
+            },
             ..JourneyQuery::default()
+        }
+    }
+
+    /// The comparison asked for: `Ok(None)` for one map, an error when its source or day is
+    /// missing or not a day.
+    pub fn preset(&self) -> Result<Option<ComparePreset>, String> {
+        let text = self.compare_text.trim();
+        match self.compare {
+            CompareChoice::Off => Ok(None),
+            CompareChoice::Converted => Ok(Some(ComparePreset::Converted)),
+            CompareChoice::MobileDesktop => Ok(Some(ComparePreset::Device(
+                DeviceClass::Mobile,
+                DeviceClass::Desktop,
+            ))),
+            CompareChoice::Source if text.is_empty() => {
+                Err("name a traffic source to compare (paid_social, google, …)".to_owned())
+            }
+            CompareChoice::Source => ComparePreset::parse(&format!("source:{text}")).map(Some),
+            CompareChoice::Before => ComparePreset::parse(&format!("before:{text}")).map(Some),
         }
     }
 
@@ -121,6 +199,52 @@ pub enum JourneyPick {
     },
     /// `Journeys::flows[i]`.
     Flow(usize),
+    /// `Journeys::paths[i]`: a whole journey.
+    Path(usize),
+}
+
+/// Which map of a comparison (`A` is the only map without one).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Segment {
+    /// The first (or only) map.
+    #[default]
+    A,
+    /// The second map of a comparison.
+    B,
+}
+
+/// What the last query answered.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JourneysAnswer {
+    /// One map.
+    One(Journeys),
+    /// Two segments on one node layout.
+    Two(JourneyComparison),
+}
+
+impl JourneysAnswer {
+    /// The map of `segment` (`B` of a single map is none).
+    #[must_use]
+    pub fn map(&self, segment: Segment) -> Option<&Journeys> {
+        match (self, segment) {
+            (Self::One(m), Segment::A) => Some(m),
+            (Self::One(_), Segment::B) => None,
+            (Self::Two(c), Segment::A) => Some(&c.a),
+            (Self::Two(c), Segment::B) => Some(&c.b),
+        }
+    }
+
+    /// Each map with its segment and, in a comparison, its label.
+    #[must_use]
+    pub fn maps(&self) -> Vec<(Segment, Option<&str>, &Journeys)> {
+        match self {
+            Self::One(m) => vec![(Segment::A, None, m)],
+            Self::Two(c) => vec![
+                (Segment::A, Some(c.label_a.as_str()), &c.a),
+                (Segment::B, Some(c.label_b.as_str()), &c.b),
+            ],
+        }
+    }
 }
 
 /// State of the journeys view.
@@ -134,12 +258,12 @@ pub struct JourneysView {
     pub generation: u64,
     /// A query is out.
     pub loading: bool,
-    /// The map.
-    pub map: Option<Journeys>,
+    /// The map, or the two maps of a comparison.
+    pub answer: Option<JourneysAnswer>,
     /// Why the last query failed.
     pub error: Option<String>,
-    /// The selected node or flow.
-    pub picked: Option<JourneyPick>,
+    /// The selected node, flow or whole journey, and the map it is on.
+    pub picked: Option<(Segment, JourneyPick)>,
     /// The map has been asked for.
     pub requested: bool,
 }
@@ -199,6 +323,41 @@ fn flow_lines(map: &Journeys, i: usize) -> Vec<String> {
     lines
 }
 
+fn path_lines(map: &Journeys, i: usize) -> Vec<String> {
+    let Some(p) = map.paths.get(i) else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        map.path_text(p),
+        format!(
+            "{} sessions · converted {} · exit at the end {}",
+            p.sessions,
+            percent(p.converted, p.sessions),
+            percent(p.exits, p.sessions)
+        ),
+    ];
+    for (kind, k) in &p.signals {
+        lines.push(format!(
+            "{kind} on any step: {} of the sessions",
+            percent(*k, p.sessions)
+        ));
+    }
+    lines
+}
+
+fn pick_lines(map: &Journeys, pick: JourneyPick) -> Vec<String> {
+    match pick {
+        JourneyPick::Node { step, index } => map
+            .steps
+            .get(step)
+            .and_then(|s| s.get(index))
+            .map(|n| node_lines(n, step))
+            .unwrap_or_default(),
+        JourneyPick::Flow(i) => flow_lines(map, i),
+        JourneyPick::Path(i) => path_lines(map, i),
+    }
+}
+
 fn rgb(c: [u8; 3], alpha: u8) -> Color32 {
     Color32::from_rgba_unmultiplied(c[0], c[1], c[2], alpha)
 }
@@ -225,7 +384,7 @@ pub fn journeys_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
         if let Some(e) = &view.error {
             ui.colored_label(theme::ERROR_ON_PANEL, e);
         }
-        let Some(map) = &view.map else {
+        let Some(answer) = &view.answer else {
             if view.loading {
                 ui.horizontal(|ui| {
                     ui.spinner();
@@ -234,47 +393,90 @@ pub fn journeys_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
             }
             return;
         };
+        let maps = answer.maps();
+        let summary: Vec<String> = maps
+            .iter()
+            .map(|(_, label, map)| {
+                format!(
+                    "{}{} sessions in the map · {} left out by the anchor · {} go on past the last step",
+                    label.map_or(String::new(), |l| format!("{l}: ")),
+                    map.sessions,
+                    map.left_out,
+                    map.continues,
+                )
+            })
+            .collect();
         ui.label(format!(
-            "{} sessions in the map · {} left out by the anchor · {} go on past the last step{}",
-            map.sessions,
-            map.left_out,
-            map.continues,
+            "{}{}",
+            summary.join("   |   "),
             if view.loading { " · updating…" } else { "" }
         ));
-        if map.sessions == 0 {
+        if maps.iter().all(|(_, _, m)| m.sessions == 0) {
             ui.label("No session matches: change the page, the steps or the filters.");
             return;
         }
         let size = ui.available_size().max(Vec2::new(300.0, 200.0));
-        let (response, painter) = ui.allocate_painter(size, Sense::click());
-        let origin = response.rect.min;
-        let placed = layout(map, size.x, size.y);
-        paint(&painter, origin, map, &placed, view.picked, ui);
-        let hovered = response
-            .hover_pos()
-            .and_then(|p| pick_at(&placed, p - origin));
-        if let Some(pick) = hovered {
-            let lines = match pick {
-                JourneyPick::Node { step, index } => map
-                    .steps
-                    .get(step)
-                    .and_then(|s| s.get(index))
-                    .map(|n| node_lines(n, step))
-                    .unwrap_or_default(),
-                JourneyPick::Flow(i) => flow_lines(map, i),
-            };
-            response.clone().on_hover_ui_at_pointer(|ui| {
-                for line in lines {
-                    ui.label(line);
+        let width = size.x / maps.len() as f32;
+        ui.horizontal_top(|ui| {
+            for (segment, label, map) in &maps {
+                let title = label.map(|l| {
+                    format!(
+                        "{}: {l} · {} sessions",
+                        if *segment == Segment::A { "A" } else { "B" },
+                        map.sessions
+                    )
+                });
+                let picked = view
+                    .picked
+                    .filter(|(s, _)| s == segment)
+                    .map(|(_, p)| p);
+                let panel = Vec2::new(width - 4.0, size.y);
+                if let Some(clicked) = sankey_ui(ui, map, title.as_deref(), picked, panel) {
+                    out.push(Command::PickJourney(clicked.map(|p| (*segment, p))));
                 }
-                ui.weak("Click to list its sessions");
-            });
-        }
-        if response.clicked() {
-            out.push(Command::PickJourney(hovered));
-        }
+            }
+        });
     });
     app.state.commands.extend(out);
+}
+
+/// Draws `map` as a Sankey diagram in a `size` box (under `title` when given), with `picked`
+/// highlighted and hover figures; returns `Some(pick)` when clicked (`Some(None)`: clicked on
+/// nothing).
+pub fn sankey_ui(
+    ui: &mut egui::Ui,
+    map: &Journeys,
+    title: Option<&str>,
+    picked: Option<JourneyPick>,
+    size: Vec2,
+) -> Option<Option<JourneyPick>> {
+    let (response, painter) = ui.allocate_painter(size, Sense::click());
+    let mut origin = response.rect.min;
+    if let Some(title) = title {
+        painter.text(
+            origin + Vec2::new(4.0, 2.0),
+            egui::Align2::LEFT_TOP,
+            title,
+            egui::FontId::proportional(14.0),
+            ui.visuals().strong_text_color(),
+        );
+        origin.y += 22.0;
+    }
+    let placed = layout(map, size.x, size.y - (origin.y - response.rect.min.y));
+    paint(&painter, origin, map, &placed, picked, ui);
+    let hovered = response
+        .hover_pos()
+        .and_then(|p| pick_at(&placed, p - origin));
+    if let Some(pick) = hovered {
+        let lines = pick_lines(map, pick);
+        response.clone().on_hover_ui_at_pointer(|ui| {
+            for line in lines {
+                ui.label(line);
+            }
+            ui.weak("Click to list its sessions");
+        });
+    }
+    response.clicked().then_some(hovered)
 }
 
 fn pick_at(placed: &SankeyLayout, at: Vec2) -> Option<JourneyPick> {
@@ -301,8 +503,19 @@ fn paint(
     ui: &egui::Ui,
 ) {
     let text_colour = ui.visuals().text_color();
+    let path = match picked {
+        Some(JourneyPick::Path(i)) => map.paths.get(i).map(|p| p.nodes.as_slice()),
+        _ => None,
+    };
+    let on_path = |step: usize, index: usize| path.is_some_and(|p| p.contains(&(step, index)));
     for band in &placed.bands {
-        let selected = picked == Some(JourneyPick::Flow(band.flow));
+        let flow_on_path = map.flows.get(band.flow).is_some_and(|f| {
+            path.is_some_and(|p| {
+                p.windows(2)
+                    .any(|w| w[0] == (f.step, f.from) && w[1] == (f.step + 1, f.to))
+            })
+        });
+        let selected = picked == Some(JourneyPick::Flow(band.flow)) || flow_on_path;
         let mut mesh = egui::Mesh::default();
         let colour = rgb(band.rgb, if selected { 200 } else { 90 });
         for s in 0..=BAND_SEGMENTS {
@@ -328,6 +541,7 @@ fn paint(
                 step: node.step,
                 index: node.index,
             })
+            || on_path(node.step, node.index)
         {
             painter.rect_stroke(
                 rect.expand(2.0),
@@ -414,10 +628,51 @@ fn controls_ui(view: &mut JourneysView, ui: &mut egui::Ui, out: &mut Vec<Command
                 ui.selectable_value(&mut draft.converted, Some(true), "converted");
                 ui.selectable_value(&mut draft.converted, Some(false), "not converted");
             });
+        egui::ComboBox::from_id_salt("journeys_compare")
+            .selected_text(draft.compare.label())
+            .show_ui(ui, |ui| {
+                for c in CompareChoice::ALL {
+                    ui.selectable_value(&mut draft.compare, c, c.label());
+                }
+            })
+            .response
+            .on_hover_text("Two segments side by side, with the same pages in the same places");
+        match draft.compare {
+            CompareChoice::Source => {
+                ui.add(
+                    egui::TextEdit::singleline(&mut draft.compare_text)
+                        .hint_text("paid_social or instagram")
+                        .desired_width(130.0),
+                );
+            }
+            CompareChoice::Before => {
+                ui.add(
+                    egui::TextEdit::singleline(&mut draft.compare_text)
+                        .hint_text("YYYY-MM-DD")
+                        .desired_width(100.0),
+                );
+            }
+            _ => {}
+        }
         if ui.button("Show").clicked() {
             out.push(Command::SetJourneysChoice(Box::new(draft.clone())));
         }
     });
+    if draft.templates {
+        ui.collapsing("URL templates of your own", |ui| {
+            ui.weak(
+                "One pattern per line, tried before the automatic folding: pages matching it \
+                 are one node named by it (e.g. /collections/*). Ids and product pages fold on \
+                 their own.",
+            );
+            ui.add(
+                egui::TextEdit::multiline(&mut draft.template_rules)
+                    .hint_text("/collections/*")
+                    .desired_rows(3)
+                    .desired_width(360.0),
+            );
+        });
+    }
 }
 
 fn moments_ui(examples: &[StepMoment], ui: &mut egui::Ui, out: &mut Vec<Command>) {
@@ -439,45 +694,86 @@ fn moments_ui(examples: &[StepMoment], ui: &mut egui::Ui, out: &mut Vec<Command>
 
 fn side_ui(view: &JourneysView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     ui.heading("Journeys");
-    let Some(map) = &view.map else {
+    let Some(answer) = &view.answer else {
         ui.weak("The map appears once the sessions are read.");
         return;
     };
-    match view.picked {
-        Some(JourneyPick::Node { step, index }) => {
-            if let Some(node) = map.steps.get(step).and_then(|s| s.get(index)) {
-                for line in node_lines(node, step) {
-                    ui.label(line);
-                }
-                if !node.folded.is_empty() {
+    if let Some((segment, pick)) = view.picked
+        && let Some(map) = answer.map(segment)
+    {
+        if let Some((_, Some(label), _)) = answer.maps().into_iter().find(|m| m.0 == segment) {
+            ui.strong(label);
+        }
+        for line in pick_lines(map, pick) {
+            ui.label(line);
+        }
+        let examples = match pick {
+            JourneyPick::Node { step, index } => {
+                let node = map.steps.get(step).and_then(|s| s.get(index));
+                if let Some(node) = node
+                    && !node.folded.is_empty()
+                {
                     ui.collapsing("Pages in Other", |ui| {
                         for label in &node.folded {
                             ui.label(label);
                         }
                     });
                 }
-                ui.separator();
-                moments_ui(&node.examples, ui, out);
+                node.map(|n| n.examples.as_slice())
+            }
+            JourneyPick::Flow(i) => map.flows.get(i).map(|f| f.examples.as_slice()),
+            JourneyPick::Path(i) => map.paths.get(i).map(|p| p.examples.as_slice()),
+        };
+        ui.separator();
+        moments_ui(examples.unwrap_or_default(), ui, out);
+        ui.separator();
+        if ui.button("Back to the journeys list").clicked() {
+            out.push(Command::PickJourney(None));
+        }
+        return;
+    }
+    ui.weak("Click a page or a band to list its sessions.");
+    for (segment, label, map) in answer.maps() {
+        if map.paths.is_empty() {
+            continue;
+        }
+        ui.separator();
+        ui.strong(match label {
+            Some(l) => format!("Most travelled journeys: {l}"),
+            None => "Most travelled journeys".to_owned(),
+        });
+        for (i, p) in map.paths.iter().enumerate().take(12) {
+            let signals: Vec<String> = p
+                .signals
+                .iter()
+                .map(|(kind, k)| format!("{kind} {}", percent(*k, p.sessions)))
+                .collect();
+            let text = format!(
+                "{}  ·  {} sessions, converted {}{}{}",
+                map.path_text(p),
+                p.sessions,
+                percent(p.converted, p.sessions),
+                if signals.is_empty() { "" } else { " · " },
+                signals.join(", ")
+            );
+            if ui
+                .selectable_label(false, text)
+                .on_hover_text(
+                    "Signals: sessions with it on any step of this journey. Click to list them.",
+                )
+                .clicked()
+            {
+                out.push(Command::PickJourney(Some((segment, JourneyPick::Path(i)))));
             }
         }
-        Some(JourneyPick::Flow(i)) => {
-            for line in flow_lines(map, i) {
-                ui.label(line);
-            }
-            if let Some(f) = map.flows.get(i) {
-                ui.separator();
-                moments_ui(&f.examples, ui, out);
-            }
-        }
-        None => {
-            ui.weak("Click a page or a band to list its sessions.");
-            if !map.templates.is_empty() {
-                ui.separator();
-                ui.label("URL templates in force:");
-                for (label, paths) in &map.templates {
-                    ui.label(format!("{label}  ({paths} URL paths)"));
-                }
-            }
+    }
+    if let Some((_, _, map)) = answer.maps().first()
+        && !map.templates.is_empty()
+    {
+        ui.separator();
+        ui.label("URL templates in force:");
+        for (label, paths) in &map.templates {
+            ui.label(format!("{label}  ({paths} URL paths)"));
         }
     }
 }
@@ -509,5 +805,42 @@ mod tests {
         // A "between" without its second page falls back to the first page.
         c.anchor = AnchorChoice::Between;
         assert_eq!(c.query().anchor, Anchor::Start);
+        // The user's templates, one per line.
+        c.template_rules = " /collections/*\n\n/blog/* ".into();
+        assert_eq!(
+            c.query().templates.rules,
+            [
+                UrlPattern::new("/collections/*"),
+                UrlPattern::new("/blog/*")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_comparison_choice_gives_its_preset_or_says_what_is_missing() {
+        let mut c = JourneysChoice::default();
+        assert_eq!(c.preset(), Ok(None));
+        c.compare = CompareChoice::MobileDesktop;
+        assert_eq!(
+            c.preset(),
+            Ok(Some(ComparePreset::Device(
+                DeviceClass::Mobile,
+                DeviceClass::Desktop
+            )))
+        );
+        c.compare = CompareChoice::Source;
+        assert!(c.preset().unwrap_err().contains("traffic source"));
+        c.compare_text = "paid_social".into();
+        assert_eq!(
+            c.preset(),
+            Ok(Some(ComparePreset::Source("paid_social".into(), None)))
+        );
+        c.compare = CompareChoice::Before;
+        assert!(c.preset().is_err());
+        c.compare_text = "2026-11-15".into();
+        assert!(matches!(
+            c.preset(),
+            Ok(Some(ComparePreset::BeforeAfter(_)))
+        ));
     }
 }

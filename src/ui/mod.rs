@@ -26,7 +26,10 @@ pub use command::{Command, MainView};
 pub use conversions_view::{ConversionReport, ConversionsChoice, ConversionsView, DropperRow};
 pub use file_dialog::{DialogPurpose, FileBrowser};
 pub use heatmap_view::{HeatmapChoice, HeatmapView};
-pub use journeys_view::{AnchorChoice, JourneyPick, JourneysChoice, JourneysView};
+pub use journeys_view::{
+    AnchorChoice, CompareChoice, JourneyPick, JourneysAnswer, JourneysChoice, JourneysView,
+    Segment, sankey_ui,
+};
 pub use replay::{Backdrop, ReplayPrefs, ReplayState, SideTab, StageMode, format_elapsed};
 pub use signals_view::{HotspotChoice, SignalsView};
 pub use state::{AppState, Effect};

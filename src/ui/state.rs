@@ -598,9 +598,9 @@ impl AppState {
                         view.loading = false;
                         view.picked = None;
                         match result {
-                            Ok(map) => {
+                            Ok(answer) => {
                                 view.error = None;
-                                view.map = Some(*map);
+                                view.answer = Some(*answer);
                             }
                             Err(e) => view.error = Some(e),
                         }
@@ -1221,11 +1221,20 @@ impl AppState {
         let view = &mut self.journeys;
         view.requested = true;
         view.generation += 1;
+        let compare = match view.choice.preset() {
+            Ok(compare) => compare,
+            Err(e) => {
+                view.loading = false;
+                view.error = Some(format!("Compare: {e}"));
+                return;
+            }
+        };
         view.loading = true;
         self.effects.query(Query::Journeys {
             generation: view.generation,
             filter: view.choice.filter(),
             query: view.choice.query(),
+            compare,
         });
     }
 
@@ -1637,7 +1646,9 @@ mod tests {
 
     #[test]
     fn journeys_are_asked_for_shown_picked_and_opened_at_their_step() {
-        use super::super::journeys_view::{AnchorChoice, JourneyPick, JourneysChoice};
+        use super::super::journeys_view::{
+            AnchorChoice, CompareChoice, JourneyPick, JourneysAnswer, JourneysChoice, Segment,
+        };
         use crate::analysis::journeys::{JourneyQuery, PathStep, SessionPath, journeys};
         let mut s = state();
         let effects = s.apply(Command::SetView(MainView::Journeys));
@@ -1679,17 +1690,22 @@ mod tests {
         assert!(s.journeys.loading && s.journeys.error.is_none());
         s.on_result(JobResult::Journeys {
             generation: second,
-            result: Ok(Box::new(map)),
+            result: Ok(Box::new(JourneysAnswer::One(map))),
         });
         assert!(!s.journeys.loading);
-        assert_eq!(s.journeys.map.as_ref().map(|m| m.sessions), Some(1));
-        s.apply(Command::PickJourney(Some(JourneyPick::Node {
-            step: 0,
-            index: 0,
-        })));
+        let answer = s.journeys.answer.as_ref();
+        assert_eq!(
+            answer.and_then(|a| a.map(Segment::A)).map(|m| m.sessions),
+            Some(1)
+        );
+        assert!(answer.and_then(|a| a.map(Segment::B)).is_none());
+        s.apply(Command::PickJourney(Some((
+            Segment::A,
+            JourneyPick::Node { step: 0, index: 0 },
+        ))));
         assert_eq!(
             s.journeys.picked,
-            Some(JourneyPick::Node { step: 0, index: 0 })
+            Some((Segment::A, JourneyPick::Node { step: 0, index: 0 }))
         );
         // Opening a node's session goes to the replay at that step.
         s.apply(Command::OpenSessionAt {
@@ -1697,6 +1713,31 @@ mod tests {
             timestamp_ms: 42,
         });
         assert_eq!(s.prefs.view, MainView::Sessions);
+
+        // A comparison asks for two segments; one without its source says so and asks nothing.
+        let effects = s.apply(Command::SetJourneysChoice(Box::new(JourneysChoice {
+            compare: CompareChoice::Converted,
+            ..JourneysChoice::default()
+        })));
+        assert!(matches!(
+            effects.first(),
+            Some(Effect::Query(Query::Journeys {
+                compare: Some(crate::analysis::compare::ComparePreset::Converted),
+                ..
+            }))
+        ));
+        let effects = s.apply(Command::SetJourneysChoice(Box::new(JourneysChoice {
+            compare: CompareChoice::Source,
+            ..JourneysChoice::default()
+        })));
+        assert!(effects.is_empty(), "{effects:?}");
+        assert!(!s.journeys.loading);
+        assert!(
+            s.journeys
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("traffic source"))
+        );
     }
 
     #[test]

@@ -233,3 +233,93 @@ fn odd_inputs_give_a_sensible_map() {
     assert_eq!(j.steps.len(), MAX_STEPS);
     assert_eq!(labels(&j, 0)[0].1, 1);
 }
+
+#[test]
+fn whole_journeys_count_sessions_and_signals_on_any_of_their_steps() {
+    let mut looping = path("a", false, &["/cart", "/checkout", "/cart"]);
+    looping.steps[2].signal_kinds = vec!["rage_click".to_owned()];
+    let mut twice = path("b", false, &["/cart", "/checkout", "/cart"]);
+    twice.steps[0].signal_kinds = vec!["rage_click".to_owned(), "dead_click".to_owned()];
+    twice.steps[2].signal_kinds = vec!["rage_click".to_owned()];
+    let paths = [
+        looping,
+        twice,
+        path("c", true, &["/cart", "/checkout", "/cart"]),
+        path("d", true, &["/cart", "/checkout", "/thank-you"]),
+        path("e", false, &["/cart", "/checkout", "/cart", "/"]),
+    ];
+    let j = journeys(&paths, &query(Anchor::Start, 3));
+    let top = &j.paths[0];
+    assert_eq!(j.path_text(top), "/cart → /checkout → /cart");
+    // a, b, c and e (cut at 3 steps) made it; e goes on, the others end there.
+    assert_eq!((top.sessions, top.converted, top.exits), (4, 1, 3));
+    // Rage on a's third step and on two of b's steps: each session once.
+    assert_eq!(top.signals.get("rage_click"), Some(&2));
+    assert_eq!(top.signals.get("dead_click"), Some(&1));
+    assert_eq!(top.examples.len(), 4);
+    let second = &j.paths[1];
+    assert_eq!(j.path_text(second), "/cart → /checkout → /thank-you");
+    assert_eq!((second.sessions, second.converted), (1, 1));
+    assert!(second.signals.is_empty());
+    assert_eq!(j.paths.len(), 2);
+}
+
+#[test]
+fn a_comparison_puts_both_segments_on_one_node_layout() {
+    let a = [
+        path("a1", true, &["/", "/cart", "/checkout"]),
+        path("a2", true, &["/", "/cart", "/checkout"]),
+        path("a3", true, &["/", "/help"]),
+    ];
+    let b = [
+        path("b1", false, &["/", "/about"]),
+        path("b2", false, &["/", "/about"]),
+        path("b3", false, &["/", "/cart"]),
+        path("b4", false, &["/sale"]),
+    ];
+    let c = compare_journeys(
+        ("converted", &a),
+        ("not converted", &b),
+        &query(Anchor::Start, 3),
+    );
+    assert_eq!(
+        (c.label_a.as_str(), c.label_b.as_str()),
+        ("converted", "not converted")
+    );
+    assert_eq!((c.a.sessions, c.b.sessions), (3, 4));
+    for step in 0..3 {
+        let la: Vec<&str> = c.a.steps[step].iter().map(|n| n.label.as_str()).collect();
+        let lb: Vec<&str> = c.b.steps[step].iter().map(|n| n.label.as_str()).collect();
+        assert_eq!(la, lb, "step {step}");
+    }
+    // Step 2's nodes are ordered by both segments together: /cart (3), /about (2), /help (1).
+    assert_eq!(labels(&c.a, 1), [("/cart", 2), ("/about", 0), ("/help", 1)]);
+    assert_eq!(labels(&c.b, 1), [("/cart", 1), ("/about", 2), ("/help", 0)]);
+    assert_eq!(labels(&c.b, 0), [("/", 3), ("/sale", 1)]);
+    assert_eq!(labels(&c.a, 0), [("/", 3), ("/sale", 0)]);
+    // Flows point at the same node indices in both.
+    assert_eq!(flow(&c.a, 0, "/", "/cart"), 2);
+    assert_eq!(flow(&c.b, 0, "/", "/cart"), 1);
+    assert_eq!(flow(&c.b, 0, "/", "/about"), 2);
+    // Alone, segment B's map would order step 2 differently.
+    let alone = journeys(&b, &query(Anchor::Start, 3));
+    assert_eq!(labels(&alone, 1), [("/about", 2), ("/cart", 1)]);
+}
+
+#[test]
+fn a_comparison_folds_rare_pages_into_the_same_other() {
+    let mut q = query(Anchor::Start, 2);
+    q.max_nodes_per_step = 1;
+    let a = [
+        path("a1", true, &["/", "/cart"]),
+        path("a2", true, &["/", "/cart"]),
+    ];
+    let b = [
+        path("b1", false, &["/", "/help"]),
+        path("b2", false, &["/", "/about"]),
+    ];
+    let c = compare_journeys(("A", &a), ("B", &b), &q);
+    assert_eq!(labels(&c.a, 1), [("/cart", 2), (OTHER_LABEL, 0)]);
+    assert_eq!(labels(&c.b, 1), [("/cart", 0), (OTHER_LABEL, 2)]);
+    assert_eq!(c.b.steps[1][1].folded, c.a.steps[1][1].folded);
+}
