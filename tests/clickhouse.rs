@@ -10,12 +10,18 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use clickhouse_support::ClickHouseServer;
-use sessionlens::analysis::conversions::kpis;
+use sessionlens::analysis::conversions::{
+    DefinitionKind, EventDefinition, Kpis, default_funnel, kpis,
+};
+use sessionlens::analysis::heatmap::{HeatmapKind, HeatmapQuery};
+use sessionlens::analysis::signals::hotspots::HotspotSort;
 use sessionlens::model::{DeviceClass, Session, SessionFilter};
 use sessionlens::store::clickhouse::{
     BIN_PX, ClickHouseError, ClickHouseLibrary, HeatmapBin, LibraryUrl, Password, SCHEMA_VERSION,
 };
-use sessionlens::store::{Library, PagePoints, PointKind, SessionQueries, SessionSort};
+use sessionlens::store::{
+    Library, PagePoints, PointKind, SessionQueries, SessionSort, SignalQuery, Store, open_store,
+};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -975,7 +981,6 @@ fn sections_and_their_reach_equal_the_sqlite_library() {
 #[test]
 fn signals_equal_the_sqlite_library() {
     use sessionlens::analysis::signals::SignalKind;
-    use sessionlens::store::SignalQuery;
     let Some(server) = ClickHouseServer::start_or_skip("signals_equal_the_sqlite_library") else {
         return;
     };
@@ -1032,7 +1037,6 @@ fn signals_equal_the_sqlite_library() {
 #[test]
 fn hotspots_equal_the_sqlite_library() {
     use sessionlens::analysis::signals::SignalKind;
-    use sessionlens::analysis::signals::hotspots::HotspotSort;
     let Some(server) = ClickHouseServer::start_or_skip("hotspots_equal_the_sqlite_library") else {
         return;
     };
@@ -1063,4 +1067,580 @@ fn hotspots_equal_the_sqlite_library() {
         }
     }
     assert!(nonempty >= 8, "{nonempty}");
+}
+
+// ---- The backend trait: the same answers from both libraries (issue 20) ----
+
+/// KPIs equal, revenue sums compared to 1e-9 relative: the libraries add the same values in
+/// different orders (SQLite by row id, ClickHouse by session id).
+fn assert_kpis_eq(a: &Kpis, b: &Kpis, what: &str) {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+    let opt_close = |x: Option<f64>, y: Option<f64>| match (x, y) {
+        (Some(x), Some(y)) => close(x, y),
+        (None, None) => true,
+        _ => false,
+    };
+    assert_eq!(
+        (
+            a.sessions,
+            a.purchases,
+            a.add_to_cart,
+            a.checkouts_started,
+            a.checkouts_completed
+        ),
+        (
+            b.sessions,
+            b.purchases,
+            b.add_to_cart,
+            b.checkouts_started,
+            b.checkouts_completed
+        ),
+        "{what}"
+    );
+    assert!(close(a.revenue, b.revenue), "{what}: {a:?} {b:?}");
+    for (x, y) in [
+        (a.conversion_rate, b.conversion_rate),
+        (a.add_to_cart_rate, b.add_to_cart_rate),
+        (a.cart_abandonment_rate, b.cart_abandonment_rate),
+        (a.checkout_completion_rate, b.checkout_completion_rate),
+        (a.average_order_value, b.average_order_value),
+        (a.revenue_per_visitor, b.revenue_per_visitor),
+    ] {
+        assert!(opt_close(x, y), "{what}: {a:?} {b:?}");
+    }
+}
+
+/// Both libraries' answers to every read the app and CLI make, compared.
+fn assert_same_answers(sqlite: &dyn Store, ch: &dyn Store, what: &str) {
+    let started = std::time::Instant::now();
+    let step = |name: &str| eprintln!("{what}: {name} at {:?}", started.elapsed());
+    let all = SessionFilter::default();
+    let n = sqlite.num_sessions().unwrap();
+    assert_eq!(ch.num_sessions().unwrap(), n, "{what}");
+    let by_id = |store: &dyn Store, filter: &SessionFilter| {
+        let mut rows = store
+            .list_sessions(filter, SessionSort::NewestFirst, 0, n + 1)
+            .unwrap();
+        rows.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        rows
+    };
+    let filters = [
+        all.clone(),
+        SessionFilter {
+            converted: Some(true),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            converted: Some(false),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            has_signal: Some("rage_click".to_owned()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            device: Some(DeviceClass::Mobile),
+            ..SessionFilter::default()
+        },
+    ];
+    for filter in &filters {
+        assert_eq!(
+            by_id(sqlite, filter),
+            by_id(ch, filter),
+            "{what} {filter:?}"
+        );
+        assert_kpis_eq(
+            &sqlite.kpis(filter).unwrap(),
+            &ch.kpis(filter).unwrap(),
+            &format!("{what} {filter:?}"),
+        );
+    }
+    step("for row in by_id(sqlite, &all)");
+    for row in by_id(sqlite, &all) {
+        let (a, b) = (
+            sqlite.session_conversion(&row.session_id).unwrap(),
+            ch.session_conversion(&row.session_id).unwrap(),
+        );
+        assert_eq!(a, b, "{what} {}", row.session_id);
+    }
+    step("assert_eq!(");
+    assert_eq!(
+        sqlite.event_definitions().unwrap(),
+        ch.event_definitions().unwrap(),
+        "{what}"
+    );
+    assert_eq!(
+        sqlite.event_session_counts().unwrap(),
+        ch.event_session_counts().unwrap(),
+        "{what}"
+    );
+    assert_eq!(
+        sqlite.goal_status().unwrap(),
+        ch.goal_status().unwrap(),
+        "{what}"
+    );
+    assert_eq!(
+        sqlite.signal_settings().unwrap(),
+        ch.signal_settings().unwrap(),
+        "{what}"
+    );
+    step("let goal = sqlite.conversion_g");
+    let goal = sqlite.conversion_goal().unwrap();
+    let steps = default_funnel(&goal.name);
+    let (fa, fb) = (
+        sqlite.funnel(&all, &steps, None).unwrap(),
+        ch.funnel(&all, &steps, None).unwrap(),
+    );
+    assert_eq!(fa.steps, fb.steps, "{what}");
+    let droppers = |store: &dyn Store, f: &sessionlens::analysis::conversions::Funnel| {
+        let mut d: Vec<(String, usize, i64)> = f
+            .droppers
+            .iter()
+            .map(|d| {
+                (
+                    store.session_id_of_rowid(d.session_rowid).unwrap().unwrap(),
+                    d.reached,
+                    d.at_ms,
+                )
+            })
+            .collect();
+        d.sort();
+        d
+    };
+    assert_eq!(droppers(sqlite, &fa), droppers(ch, &fb), "{what}");
+    assert_eq!(
+        sqlite.lift(&all, &steps, &["rage_click"]).unwrap(),
+        ch.lift(&all, &steps, &["rage_click"]).unwrap(),
+        "{what}"
+    );
+    step("let signals = |store: &dyn Sto");
+    let signals = |store: &dyn Store| {
+        let mut s = store.signals(&SignalQuery::default()).unwrap();
+        s.sort_by(|a, b| {
+            (&a.session_id, a.start_ms, a.kind, a.page_index).cmp(&(
+                &b.session_id,
+                b.start_ms,
+                b.kind,
+                b.page_index,
+            ))
+        });
+        s
+    };
+    let sqlite_signals = signals(sqlite);
+    assert!(!sqlite_signals.is_empty(), "{what}");
+    assert_eq!(sqlite_signals, signals(ch), "{what}");
+    for sort in [HotspotSort::SessionsAffected, HotspotSort::EstimatedLoss] {
+        assert_eq!(
+            sqlite.hotspots(&all, &[], None, sort).unwrap(),
+            ch.hotspots(&all, &[], None, sort).unwrap(),
+            "{what}"
+        );
+    }
+    step("let journey_sessions = |store:");
+    let journey_sessions = |store: &dyn Store| {
+        let mut paths = store.journey_paths(&all).unwrap();
+        paths.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        paths
+    };
+    assert_eq!(journey_sessions(sqlite), journey_sessions(ch), "{what}");
+    // Heatmaps of every kind on the most viewed pages, rendered by the shared renderer.
+    step("let groups = sqlite.page_group");
+    let groups = sqlite.page_groups(&all).unwrap();
+    assert_eq!(groups, ch.page_groups(&all).unwrap(), "{what}");
+    // The maps' figures and grids are compared for every kind and layout on the most viewed
+    // pages; equal grids make equal pictures, and one picture per kind is rendered by the
+    // shared renderer and compared byte for byte (rendering is slow in a debug build).
+    let blank = sessionlens::render::RgbaImage {
+        width: 1440,
+        height: 900,
+        pixels: vec![255; 1440 * 900 * 4],
+    };
+    let mut drawn = 0;
+    for (page_rank, group) in groups.iter().take(3).enumerate() {
+        for kind in [
+            HeatmapKind::Click,
+            HeatmapKind::Move,
+            HeatmapKind::Scroll,
+            HeatmapKind::Attention,
+            HeatmapKind::Rage,
+            HeatmapKind::Dead,
+        ] {
+            for width in [1440, 390] {
+                let query = HeatmapQuery::new(&group.url, kind, width);
+                let (a, b) = (sqlite.heatmap(&query).unwrap(), ch.heatmap(&query).unwrap());
+                let at = format!("{what}: the {kind:?} map of {} at {width} px", group.url);
+                assert_eq!(
+                    (a.sessions, a.page_views, a.points, a.points_outside_page),
+                    (b.sessions, b.page_views, b.points, b.points_outside_page),
+                    "{at}"
+                );
+                assert!(a.density == b.density, "{at}: grids differ");
+                assert_eq!(a.hotspots, b.hotspots, "{at}");
+                assert_eq!(a.scroll_reach, b.scroll_reach, "{at}");
+                assert_eq!(a.attention_secs, b.attention_secs, "{at}");
+                assert_eq!(
+                    (a.average_fold_px, a.page_height_px, a.date_range_ms),
+                    (b.average_fold_px, b.page_height_px, b.date_range_ms),
+                    "{at}"
+                );
+                if page_rank == 0 && width == 1440 {
+                    let settings = sessionlens::render::heatmap::RenderSettings::for_kind(kind);
+                    let png = |r| {
+                        sessionlens::render::encode_png(
+                            &sessionlens::render::heatmap::render_heatmap(r, &blank, &settings),
+                        )
+                        .unwrap()
+                    };
+                    assert!(png(&a) == png(&b), "{at}: the PNGs differ");
+                }
+                drawn += usize::from(a.points > 0);
+            }
+        }
+    }
+    step("heatmaps done");
+    assert!(drawn > 5, "{what}: only {drawn} maps had points");
+}
+
+fn sample_inputs() -> Vec<PathBuf> {
+    vec![
+        repo().join("sample_sessions"),
+        repo().join("tests/fixtures/rrweb"),
+    ]
+}
+
+fn import_into(store: &mut dyn Store, inputs: &[PathBuf]) {
+    let summary = store
+        .import_paths(
+            inputs,
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert!(summary.sessions_imported > 0);
+}
+
+#[test]
+fn the_store_trait_answers_as_the_sqlite_library() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("the_store_trait_answers_as_the_sqlite_library")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut sqlite = open_store(&dir.path().join("library.sqlite")).unwrap();
+    let mut ch = open_store(std::path::Path::new(
+        &server.library_url("default", "equivalence"),
+    ))
+    .unwrap();
+    assert!(ch.location().starts_with("clickhouse://default@127.0.0.1:"));
+    for store in [&mut sqlite, &mut ch] {
+        import_into(store.as_mut(), &sample_inputs());
+        store.ensure_standard_definitions().unwrap();
+    }
+    assert!(!ch.event_definitions().unwrap().is_empty());
+    assert_same_answers(sqlite.as_ref(), ch.as_ref(), "imported");
+
+    // Definitions of every kind, then a goal that is not the standard one.
+    let defs = [
+        EventDefinition {
+            name: "viewed_checkout".to_owned(),
+            kind: DefinitionKind::Url,
+            pattern: "*/checkout*".to_owned(),
+            value_from_event: false,
+            stage: None,
+            weight: Some(3),
+        },
+        EventDefinition {
+            name: "clicked_button".to_owned(),
+            kind: DefinitionKind::Selector,
+            pattern: "button".to_owned(),
+            value_from_event: false,
+            stage: None,
+            weight: None,
+        },
+    ];
+    for store in [&mut sqlite, &mut ch] {
+        for def in &defs {
+            let defined = store.define_event(def, &mut |_, _, _| {}).unwrap();
+            assert!(defined.sessions > 0, "{def:?}");
+        }
+        store
+            .set_conversion_goal("viewed_checkout", &mut |_, _, _| {})
+            .unwrap();
+    }
+    assert_same_answers(sqlite.as_ref(), ch.as_ref(), "goal viewed_checkout");
+
+    // Sessions imported under that goal get their conversion at import.
+    let later = [repo().join("tests/fixtures/rrweb")];
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut sqlite2 = open_store(&dir2.path().join("library.sqlite")).unwrap();
+    let mut ch2 = open_store(std::path::Path::new(
+        &server.library_url("default", "later"),
+    ))
+    .unwrap();
+    for store in [&mut sqlite2, &mut ch2] {
+        store.define_event(&defs[0], &mut |_, _, _| {}).unwrap();
+        store
+            .set_conversion_goal("viewed_checkout", &mut |_, _, _| {})
+            .unwrap();
+        import_into(store.as_mut(), &later);
+    }
+    assert_eq!(
+        sqlite2.goal_status().unwrap(),
+        ch2.goal_status().unwrap(),
+        "goal before import"
+    );
+
+    // New thresholds: every session's signals detected again.
+    let mut settings = sqlite.signal_settings().unwrap();
+    settings.rage_min_clicks = 2;
+    settings.dead_mutation_ms = 1000;
+    for store in [&mut sqlite, &mut ch] {
+        let summary = store.recompute_signals(&settings).unwrap();
+        assert_eq!(summary.sessions, store.num_sessions().unwrap());
+    }
+    assert_same_answers(sqlite.as_ref(), ch.as_ref(), "recomputed signals");
+
+    // Deleting the goal's event puts the standard goal back.
+    for store in [&mut sqlite, &mut ch] {
+        assert!(store.delete_event_definition("viewed_checkout").unwrap());
+        assert!(!store.delete_event_definition("viewed_checkout").unwrap());
+        assert_eq!(store.conversion_goal().unwrap().name, "purchase");
+    }
+    assert_same_answers(sqlite.as_ref(), ch.as_ref(), "goal deleted");
+}
+
+#[test]
+fn a_read_only_user_browses_and_is_told_before_any_change() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("a_read_only_user_browses_and_is_told_before_any_change")
+    else {
+        return;
+    };
+    let mut writer =
+        open_store(std::path::Path::new(&server.library_url("default", "team"))).unwrap();
+    import_into(writer.as_mut(), &[repo().join("sample_sessions")]);
+    writer.ensure_standard_definitions().unwrap();
+    let note = writer
+        .add_note(
+            &writer
+                .list_sessions(&SessionFilter::default(), SessionSort::OldestFirst, 0, 1)
+                .unwrap()[0]
+                .session_id,
+            1,
+            "by the writer",
+        )
+        .unwrap();
+    assert!(writer.read_only().is_none());
+
+    let viewer_url = LibraryUrl::parse(&server.library_url("viewer", "team")).unwrap();
+    let mut viewer: Box<dyn Store> =
+        Box::new(ClickHouseLibrary::open(&viewer_url, Some(Password::new("viewer"))).unwrap());
+    let why = viewer.read_only().expect("read-only");
+    assert!(why.contains("read-only for viewer on 127.0.0.1:"), "{why}");
+    // Browsing, replay and export work.
+    let all = SessionFilter::default();
+    let rows = viewer
+        .list_sessions(&all, SessionSort::NewestFirst, 0, 100)
+        .unwrap();
+    assert_eq!(rows.len() as u64, writer.num_sessions().unwrap());
+    let session = viewer.load_session(&rows[0].session_id).unwrap();
+    assert_eq!(session, writer.load_session(&rows[0].session_id).unwrap());
+    viewer.kpis(&all).unwrap();
+    viewer.notes(None).unwrap();
+    let page = &viewer.page_groups(&all).unwrap()[0].url;
+    viewer
+        .heatmap(&HeatmapQuery::new(page, HeatmapKind::Click, 1440))
+        .unwrap();
+    // Every change is refused up front, naming the user and server.
+    let refused = |e: sessionlens::store::StoreError| {
+        assert!(
+            matches!(e, sessionlens::store::StoreError::ReadOnly { .. }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("read-only for viewer on"), "{e}");
+    };
+    refused(
+        viewer
+            .import_paths(
+                &[repo().join("tests/fixtures/rrweb")],
+                &sessionlens::format::ReadOptions::default(),
+                &AtomicBool::new(false),
+                &mut |_, _| panic!("nothing may be read for a read-only library"),
+            )
+            .unwrap_err(),
+    );
+    refused(viewer.add_note(&rows[0].session_id, 5, "no").unwrap_err());
+    refused(viewer.delete_note(note.note_id).unwrap_err());
+    refused(viewer.delete_event_definition("purchase").unwrap_err());
+    refused(
+        viewer
+            .define_event(
+                &EventDefinition {
+                    name: "x".to_owned(),
+                    kind: DefinitionKind::Url,
+                    pattern: "*".to_owned(),
+                    value_from_event: false,
+                    stage: None,
+                    weight: None,
+                },
+                &mut |_, _, _| {},
+            )
+            .unwrap_err(),
+    );
+    refused(
+        viewer
+            .set_conversion_goal("add_to_cart", &mut |_, _, _| {})
+            .unwrap_err(),
+    );
+    refused(viewer.recompute_signals(&Default::default()).unwrap_err());
+    // Nothing changed.
+    assert_eq!(viewer.notes(None).unwrap().len(), 1);
+    assert_eq!(
+        viewer.num_sessions().unwrap(),
+        writer.num_sessions().unwrap()
+    );
+    // A read-only user cannot create a library.
+    let e = ClickHouseLibrary::open(
+        &LibraryUrl::parse(&server.library_url("viewer", "empty")).unwrap(),
+        Some(Password::new("viewer")),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("write access"), "{e}");
+}
+
+#[test]
+fn library_copy_to_clickhouse_and_back_keeps_everything() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("library_copy_to_clickhouse_and_back_keeps_everything")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut original = open_store(&dir.path().join("original.sqlite")).unwrap();
+    import_into(original.as_mut(), &sample_inputs());
+    original.ensure_standard_definitions().unwrap();
+    original
+        .define_event(
+            &EventDefinition {
+                name: "viewed_checkout".to_owned(),
+                kind: DefinitionKind::Url,
+                pattern: "*/checkout*".to_owned(),
+                value_from_event: false,
+                stage: None,
+                weight: Some(4),
+            },
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+    original
+        .set_conversion_goal("viewed_checkout", &mut |_, _, _| {})
+        .unwrap();
+    let mut settings = original.signal_settings().unwrap();
+    settings.rage_min_clicks = 4;
+    original.recompute_signals(&settings).unwrap();
+    let first = original
+        .list_sessions(&SessionFilter::default(), SessionSort::OldestFirst, 0, 2)
+        .unwrap();
+    original
+        .add_note(
+            &first[0].session_id,
+            first[0].started_at_ms + 10,
+            "checkout button hidden",
+        )
+        .unwrap();
+    original
+        .add_note(&first[1].session_id, first[1].started_at_ms, "second")
+        .unwrap();
+    original
+        .define_section(&sessionlens::store::Section {
+            name: "reviews".to_owned(),
+            page: "http://shop.test/product/*".to_owned(),
+            top_px: 900.0,
+            bottom_px: 1400.0,
+        })
+        .unwrap();
+    let shot_file = std::fs::read_dir(repo().join("assets/demo-shop/screenshots"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .min()
+        .unwrap();
+    let png = std::fs::read(shot_file).unwrap();
+    original
+        .add_screenshot("http://shop.test/", 1440, png, "manual")
+        .unwrap();
+
+    let url = server.library_url("default", "pushed");
+    let mut pushed = open_store(std::path::Path::new(&url)).unwrap();
+    let summary =
+        sessionlens::store::copy_library(original.as_ref(), pushed.as_mut(), &mut |_, _| {})
+            .unwrap();
+    assert_eq!(
+        summary.sessions_copied as u64,
+        original.num_sessions().unwrap()
+    );
+    assert_eq!(
+        (summary.notes, summary.sections, summary.screenshots),
+        (2, 1, 1)
+    );
+    let mut back = open_store(&dir.path().join("back.sqlite")).unwrap();
+    sessionlens::store::copy_library(pushed.as_ref(), back.as_mut(), &mut |_, _| {}).unwrap();
+    // Run again: nothing more is copied.
+    let again =
+        sessionlens::store::copy_library(original.as_ref(), pushed.as_mut(), &mut |_, _| {})
+            .unwrap();
+    assert_eq!(
+        (
+            again.sessions_copied,
+            again.notes,
+            again.definitions,
+            again.screenshots
+        ),
+        (0, 0, 0, 0),
+        "{again:?}"
+    );
+
+    for (copy, what) in [(&pushed, "on ClickHouse"), (&back, "back in SQLite")] {
+        let all = SessionFilter::default();
+        let n = original.num_sessions().unwrap();
+        assert_eq!(copy.num_sessions().unwrap(), n, "{what}");
+        for row in original
+            .list_sessions(&all, SessionSort::OldestFirst, 0, n)
+            .unwrap()
+        {
+            assert_eq!(
+                copy.load_session(&row.session_id).unwrap(),
+                original.load_session(&row.session_id).unwrap(),
+                "{what}"
+            );
+            assert_eq!(
+                copy.source_file(&row.session_id).unwrap(),
+                original.source_file(&row.session_id).unwrap(),
+                "{what}"
+            );
+        }
+        let notes = |s: &dyn Store| -> Vec<(String, i64, String)> {
+            s.notes(None)
+                .unwrap()
+                .into_iter()
+                .map(|n| (n.session_id, n.timestamp_ms, n.text))
+                .collect()
+        };
+        assert_eq!(notes(copy.as_ref()), notes(original.as_ref()), "{what}");
+        assert_eq!(
+            copy.sections().unwrap(),
+            original.sections().unwrap(),
+            "{what}"
+        );
+        let shots = copy.screenshots().unwrap();
+        assert_eq!(shots, original.screenshots().unwrap(), "{what}");
+        assert_eq!(
+            copy.screenshot_png(&shots[0].hash).unwrap(),
+            original.screenshot_png(&shots[0].hash).unwrap()
+        );
+        assert_same_answers(original.as_ref(), copy.as_ref(), what);
+    }
 }

@@ -51,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => super::conversions::report(&library_path, &args),
         Command::Notes(args) => notes(&library_path, &args),
         Command::RebuildLibrary(args) => super::trust::rebuild(&library_path, &args),
+        Command::Library(command) => super::trust::library(&command),
         Command::Redact(args) => super::trust::redact(&args),
         Command::Heatmap(args) => super::heatmap::run(&library_path, &args),
         Command::Demo(DemoCommand::Generate {

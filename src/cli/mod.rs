@@ -44,8 +44,16 @@ pub use heatmap::HeatmapArgs;
 #[derive(Debug, Parser)]
 #[command(name = "sessionlens", version, about, long_about = None)]
 pub struct Cli {
-    /// The session library (SQLite file). Default: the platform data directory.
-    #[arg(long, global = true, env = "SESSIONLENS_LIBRARY", value_name = "PATH")]
+    /// The session library: a SQLite file, or a team library on ClickHouse as
+    /// `clickhouse://USER@HOST:8123/DATABASE` (password from SESSIONLENS_CLICKHOUSE_PASSWORD or
+    /// the file named by SESSIONLENS_CLICKHOUSE_PASSWORD_FILE, never in the URL). Default: a
+    /// SQLite file in the platform data directory.
+    #[arg(
+        long,
+        global = true,
+        env = "SESSIONLENS_LIBRARY",
+        value_name = "PATH|URL"
+    )]
     pub library: Option<PathBuf>,
 
     /// Session files, folders or bundles to import and open in the app.
@@ -172,6 +180,11 @@ pub enum Command {
     ///
     /// Example: `sessionlens rebuild-library --library shop.sqlite`
     RebuildLibrary(trust::RebuildArgs),
+    /// Whole-library operations: `library copy --from A --to B` copies every session, note,
+    /// definition, goal, section and screenshot between a SQLite file and a ClickHouse
+    /// library (either way).
+    #[command(subcommand)]
+    Library(trust::LibraryCommand),
     /// Remove personal data from a recording or bundle before sharing it: typed input values
     /// (length kept), query-string values under personal keys (email, token, ...), e-mail
     /// addresses and IP addresses.

@@ -1,4 +1,5 @@
-//! `rebuild-library` and `redact`: recovering a damaged library and removing personal data.
+//! `rebuild-library`, `library copy` and `redact`: recovering a damaged library, moving a
+//! library between backends, and removing personal data.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,77 @@ pub struct RebuildArgs {
     pub limits: LimitArgs,
 }
 
+/// `library …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum LibraryCommand {
+    /// Copy every session (with its signals, event hits and conversion), event definition,
+    /// the conversion goal, sections, notes and screenshots from one library into another:
+    /// SQLite to ClickHouse or back. Running it again copies only what is missing.
+    ///
+    /// Example: `sessionlens library copy --from shop.sqlite --to clickhouse://analyst@db:8123/shop`
+    Copy {
+        /// The library to read: a SQLite file or `clickhouse://USER@HOST:PORT/DATABASE`.
+        #[arg(long, value_name = "PATH|URL")]
+        from: PathBuf,
+        /// The library to write (created when missing): a SQLite file or a ClickHouse URL.
+        #[arg(long, value_name = "PATH|URL")]
+        to: PathBuf,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `library copy`.
+pub fn library(command: &LibraryCommand) -> anyhow::Result<ExitCode> {
+    let LibraryCommand::Copy { from, to, json } = command;
+    if from == to {
+        anyhow::bail!("--from and --to name the same library");
+    }
+    if !crate::store::is_server_location(from) && !from.exists() {
+        anyhow::bail!("{}: no library there to copy from", from.display());
+    }
+    let source = crate::store::open_store(from)
+        .with_context(|| format!("opening the library {}", from.display()))?;
+    let mut target = crate::store::open_store(to)
+        .with_context(|| format!("opening the library {}", to.display()))?;
+    let summary =
+        crate::store::copy_library(source.as_ref(), target.as_mut(), &mut |done, total| {
+            eprint!("\rcopied {done}/{total} sessions");
+        })
+        .with_context(|| format!("copying {} to {}", source.location(), target.location()))?;
+    eprintln!();
+    let mut out = std::io::stdout().lock();
+    if *json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{} → {}: {} sessions copied ({} already there), {} definitions, {} sections, {} notes, {} screenshots{}{}",
+            source.location(),
+            target.location(),
+            summary.sessions_copied,
+            summary.sessions_skipped,
+            summary.definitions,
+            summary.sections,
+            summary.notes,
+            summary.screenshots,
+            if summary.goal_set {
+                ", conversion goal set"
+            } else {
+                ""
+            },
+            if summary.signal_settings_set {
+                ", signal thresholds set"
+            } else {
+                ""
+            },
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `redact`.
 #[derive(Debug, clap::Args)]
 pub struct RedactArgs {
@@ -43,6 +115,12 @@ pub struct RedactArgs {
 }
 
 pub fn rebuild(library_path: &Path, args: &RebuildArgs) -> anyhow::Result<ExitCode> {
+    if crate::store::is_server_location(library_path) {
+        anyhow::bail!(
+            "{}: rebuild-library repairs a SQLite library file; a library on a ClickHouse server is kept by the server (its own replicas and backups); to start over, copy a good library into a new database with `sessionlens library copy`",
+            library_path.display()
+        );
+    }
     if !library_path.exists() {
         anyhow::bail!(
             "{}: no library there to rebuild (choose one with --library)",

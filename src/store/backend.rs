@@ -36,6 +36,11 @@ pub trait Store: SessionQueries {
     /// Where the library is (a file path, `:memory:`, or a server URL without password), for
     /// messages.
     fn location(&self) -> &str;
+    /// Why changes are refused, when the library may only be read (a read-only ClickHouse
+    /// user): the message to show before offering a change. `None`: changes are allowed.
+    fn read_only(&self) -> Option<String> {
+        None
+    }
 
     // Sessions.
 
@@ -480,10 +485,27 @@ impl Store for Library {
     }
 }
 
-/// Opens the library at `location` with the backend it names, chosen once here: today every
-/// location is a SQLite file (created when missing). A second backend recognises its own
-/// locations here (a `clickhouse://` URL, say) and every caller stays the same.
+/// True when `location` names a library on a server (a `clickhouse://` URL) rather than a
+/// SQLite file.
+#[must_use]
+pub fn is_server_location(location: &std::path::Path) -> bool {
+    location
+        .to_str()
+        .is_some_and(super::clickhouse::LibraryUrl::is_clickhouse)
+}
+
+/// Opens the library at `location` with the backend it names, chosen once here: a
+/// `clickhouse://USER@HOST:PORT/DATABASE` URL opens a [`super::clickhouse::ClickHouseLibrary`]
+/// (password from `SESSIONLENS_CLICKHOUSE_PASSWORD` or the file named by
+/// `SESSIONLENS_CLICKHOUSE_PASSWORD_FILE`); anything else is a SQLite file, created when
+/// missing.
 pub fn open_store(location: &std::path::Path) -> Result<Box<dyn Store>, StoreError> {
+    if is_server_location(location) {
+        let text = location.to_string_lossy();
+        return Ok(Box::new(super::clickhouse::ClickHouseLibrary::open_url(
+            &text,
+        )?));
+    }
     Ok(Box::new(Library::open(location)?))
 }
 

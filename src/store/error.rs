@@ -48,6 +48,20 @@ pub enum StoreError {
     /// An invalid argument (filter, glob, screenshot).
     #[error("{0}")]
     Invalid(String),
+    /// The library's user may only read: a change was refused before anything was written.
+    #[error(
+        "this library is read-only for {user} on {server}: browsing, replay and export work; importing, defining, deleting and notes need a ClickHouse user with write access"
+    )]
+    ReadOnly {
+        /// The user the library was opened as.
+        user: String,
+        /// The server, `host:port`.
+        server: String,
+    },
+    /// A library server failed (unreachable, refused, timed out, or reported an error); the
+    /// message names the server and what to do.
+    #[error("{0}")]
+    Server(String),
     /// Any other SQLite error.
     #[error("library: {0}")]
     Sqlite(rusqlite::Error),
@@ -68,7 +82,11 @@ impl StoreError {
     pub fn is_library_fault(&self) -> bool {
         use rusqlite::ErrorCode;
         match self {
-            Self::NotALibrary { .. } | Self::Corrupt { .. } | Self::NewerSchema { .. } => true,
+            Self::NotALibrary { .. }
+            | Self::Corrupt { .. }
+            | Self::NewerSchema { .. }
+            | Self::ReadOnly { .. }
+            | Self::Server(_) => true,
             Self::Sqlite(e) => matches!(
                 e.sqlite_error_code(),
                 Some(

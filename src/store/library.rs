@@ -47,7 +47,7 @@ pub struct ScreenshotInfo {
 }
 
 /// Priority of screenshot origins: a higher one replaces a lower one, never the reverse.
-fn origin_priority(origin: &str) -> i64 {
+pub(crate) fn origin_priority(origin: &str) -> i64 {
     match origin {
         "manual" => 3,
         "bundle" => 2,

@@ -3,14 +3,16 @@
 //! per-page point blobs for aggregation), screenshots (deduplicated by content hash), signals
 //! and notes.
 //!
-//! Aggregation goes through the narrow [`SessionQueries`] trait, which speaks model types only,
-//! so another backend (a column store) could answer the same questions.
+//! Every reader and writer goes through the [`Store`] trait (with [`SessionQueries`]), which
+//! speaks model types only; [`open_store`] picks the backend once: this SQLite library, or a
+//! team library on ClickHouse ([`clickhouse`]).
 
 mod aggregate;
 mod backend;
 mod body;
 pub mod clickhouse;
 mod conversions;
+mod copy;
 mod error;
 mod heatmap;
 mod import;
@@ -28,8 +30,9 @@ mod signals;
 
 pub use crate::model::points::{HeatmapPageView, PageSignal, PointColumns};
 pub use aggregate::{HeatmapError, aggregate_heatmap, compose as aggregate_heatmap_from};
-pub use backend::{Store, open_store};
+pub use backend::{Store, is_server_location, open_store};
 pub use conversions::{Defined, GOAL_KEY, GoalStatus, WorkStep};
+pub use copy::{CopySummary, copy_library};
 pub use error::StoreError;
 pub use heatmap::url_matches;
 pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};

@@ -22,8 +22,8 @@ use crate::render::RgbaImage;
 use crate::render::compare::CompareLayout;
 use crate::render::heatmap::RenderSettings;
 use crate::store::{
-    ImportProgress, ImportSummary, Library, ScreenshotInfo, SessionFilter, SessionQueries as _,
-    SessionRow, SessionSort, StoreError,
+    ImportProgress, ImportSummary, Library, ScreenshotInfo, SessionFilter, SessionRow, SessionSort,
+    StoreError,
 };
 use crate::store::{SignalQuery, Store, StoredSignal};
 
@@ -168,6 +168,9 @@ pub enum JobResult {
     Sections(Result<Vec<crate::store::SectionReach>, String>),
     /// A report folder was written: its path, files and warnings (`None`: no folder chosen).
     ReportWritten(Result<Option<(PathBuf, usize, usize)>, String>),
+    /// The library may only be read (a read-only user of a server library): why, as the app
+    /// shows it before any change is tried.
+    ReadOnly(String),
     /// The write worker opened the library; the number of sessions in it.
     Opened {
         /// Sessions stored.
@@ -317,6 +320,20 @@ pub struct Background {
     builtin_dialog: Option<String>,
 }
 
+/// Opens the library the app was started on: a SQLite file (with its connection's interrupt
+/// handle, so a superseded query stops at once) or a library on a server (`clickhouse://…`,
+/// whose queries end at the server's time limit instead).
+fn open_app_library(
+    location: &std::path::Path,
+) -> Result<(Box<dyn Store>, Option<Box<dyn super::lanes::Interrupt>>), StoreError> {
+    if crate::store::is_server_location(location) {
+        return Ok((crate::store::open_store(location)?, None));
+    }
+    let library = Library::open(location)?;
+    let interrupt: Box<dyn super::lanes::Interrupt> = Box::new(library.conn.get_interrupt_handle());
+    Ok((Box::new(library), Some(interrupt)))
+}
+
 /// Writes a report of the sessions in `filter` into `out_dir`: heatmaps of the five most
 /// viewed pages, and the funnel of `steps`. Returns the folder, files written and warnings.
 fn report_to_folder(
@@ -325,7 +342,7 @@ fn report_to_folder(
     steps: Vec<String>,
     out_dir: PathBuf,
 ) -> Result<(PathBuf, usize, usize), String> {
-    let mut library = Library::open(library_path).map_err(|e| e.to_string())?;
+    let (mut library, _) = open_app_library(library_path).map_err(|e| e.to_string())?;
     let pages = library
         .page_groups(&filter)
         .map_err(|e| e.to_string())?
@@ -339,7 +356,7 @@ fn report_to_folder(
         steps,
         out_dir: out_dir.clone(),
     };
-    let summary = crate::report::write_report(&mut library, &options, &mut |_| {})
+    let summary = crate::report::write_report(library.as_mut(), &options, &mut |_| {})
         .map_err(|e| e.to_string())?;
     Ok((out_dir, summary.files.len(), summary.warnings.len()))
 }
@@ -455,18 +472,23 @@ impl Background {
             .name("library-write".to_owned())
             .spawn(move || {
                 let send = |result| Self::send_from(&ctx, &tx, result);
-                let mut library = match Library::open(&path) {
-                    Ok(library) => library,
+                let (mut library, interrupt) = match open_app_library(&path) {
+                    Ok(opened) => opened,
                     Err(e @ (StoreError::Corrupt { .. } | StoreError::NotALibrary { .. })) => {
                         return send(JobResult::LibraryDamaged(e.to_string()));
                     }
                     Err(e) => return send(JobResult::Error(format!("{e}"))),
                 };
-                writes.register(0, Box::new(library.conn.get_interrupt_handle()));
+                if let Some(interrupt) = interrupt {
+                    writes.register(0, interrupt);
+                }
                 let num_sessions = library.num_sessions().unwrap_or_else(|e| {
                     send(JobResult::Error(format!("counting sessions: {e}")));
                     0
                 });
+                if let Some(why) = library.read_only() {
+                    send(JobResult::ReadOnly(why));
+                }
                 send(JobResult::Opened { num_sessions });
                 match library.conversion_goal() {
                     Ok(goal) => send(JobResult::Goal(Box::new(goal))),
@@ -479,7 +501,7 @@ impl Background {
                 let mut images = ImageCache::default();
                 while let Some(job) = writes.next(0, write_epoch) {
                     let (work, cancelled) = job.into_work();
-                    let result = answer(&mut library, &mut images, work, &send);
+                    let result = answer(library.as_mut(), &mut images, work, &send);
                     writes.done(0);
                     let failed =
                         matches!(result, JobResult::Recomputed(Err(_)) | JobResult::Error(_));
@@ -522,19 +544,21 @@ impl Background {
                     if !reads.wait_open(read_epoch) {
                         return;
                     }
-                    let mut library = match Library::open(&path) {
-                        Ok(library) => library,
+                    let (mut library, interrupt) = match open_app_library(&path) {
+                        Ok(opened) => opened,
                         Err(e) => {
                             return send(JobResult::Error(format!(
                                 "a library reader could not open it: {e}"
                             )));
                         }
                     };
-                    reads.register(worker, Box::new(library.conn.get_interrupt_handle()));
+                    if let Some(interrupt) = interrupt {
+                        reads.register(worker, interrupt);
+                    }
                     let mut images = ImageCache::default();
                     while let Some(job) = reads.next(worker, read_epoch) {
                         let (work, cancelled) = job.into_work();
-                        let result = answer(&mut library, &mut images, work, &send);
+                        let result = answer(library.as_mut(), &mut images, work, &send);
                         reads.done(worker);
                         // A newer query of this kind superseded it: its answer is dropped.
                         if !cancelled.get() {
@@ -612,8 +636,8 @@ impl Background {
         let spawned = std::thread::Builder::new()
             .name("import".to_owned())
             .spawn(move || {
-                let mut library = match Library::open(&path) {
-                    Ok(library) => library,
+                let mut library = match open_app_library(&path) {
+                    Ok((library, _)) => library,
                     Err(e) => {
                         Self::send_from(&ctx, &tx, JobResult::Error(format!("{e}")));
                         return Self::send_from(
@@ -629,7 +653,7 @@ impl Background {
                     }
                 };
                 let screenshots_attached = match attach_demo
-                    .map(|assets| crate::demo::attach_screenshots(&mut library, &assets))
+                    .map(|assets| crate::demo::attach_screenshots(library.as_mut(), &assets))
                 {
                     Some(Ok(n)) => n,
                     Some(Err(e)) => {
@@ -657,7 +681,7 @@ impl Background {
                 });
                 let simulated = match simulate.map(|options| {
                     crate::demo::fill_library(
-                        &mut library,
+                        library.as_mut(),
                         &options,
                         &cancel,
                         &mut |done, total| {
@@ -897,7 +921,7 @@ impl Background {
 /// Answers one query on `library` (a read worker's or the write worker's connection);
 /// `report` sends progress on the way.
 fn answer(
-    library: &mut Library,
+    library: &mut dyn Store,
     images: &mut ImageCache,
     query: Query,
     report: &dyn Fn(JobResult),
@@ -1321,8 +1345,8 @@ fn render_moment(
     access: &crate::render::chromium::Access,
 ) -> Result<super::replay::MomentShot, String> {
     let moment = {
-        let library = Library::open(library_path).map_err(|e| e.to_string())?;
-        crate::snapshot::page_at_moment(&library, session_id, offset_ms)
+        let (library, _) = open_app_library(library_path).map_err(|e| e.to_string())?;
+        crate::snapshot::page_at_moment(library.as_ref(), session_id, offset_ms)
             .map_err(|e| e.to_string())?
     };
     let chromium = crate::render::chromium::Chromium::find().map_err(|e| e.to_string())?;

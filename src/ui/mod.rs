@@ -39,7 +39,7 @@ use std::path::PathBuf;
 /// How the app starts.
 #[derive(Clone, Debug, Default)]
 pub struct StartOptions {
-    /// The library file.
+    /// The library: a SQLite file, or a `clickhouse://` URL of a team library.
     pub library_path: PathBuf,
     /// Files to import and open.
     pub files: Vec<PathBuf>,

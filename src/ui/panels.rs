@@ -155,12 +155,21 @@ fn status_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
                 .state
                 .library_sessions
                 .map_or_else(|| "opening…".to_owned(), |n| format!("{n} sessions"));
-            let name = app.state.library_path.file_name().map_or_else(
-                || app.state.library_path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
+            // A server library shows its whole URL (it names no file, and has no password).
+            let name = if crate::store::is_server_location(&app.state.library_path) {
+                app.state.library_path.display().to_string()
+            } else {
+                app.state.library_path.file_name().map_or_else(
+                    || app.state.library_path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            };
             ui.label(RichText::new(format!("Library: {name} · {sessions}")).color(theme::MUTED))
                 .on_hover_text(app.state.library_path.display().to_string());
+            if let Some(why) = &app.state.library_read_only {
+                ui.label(RichText::new("read-only").color(theme::MUTED))
+                    .on_hover_text(why.as_str());
+            }
             ui.separator();
             ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
                 left_status_ui(app, ui);

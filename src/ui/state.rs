@@ -183,6 +183,9 @@ pub struct AppState {
     effects: EffectSink,
     /// Sessions in the library (unfiltered), once known.
     pub library_sessions: Option<u64>,
+    /// Why the library may only be read (a read-only user of a server library), shown in the
+    /// status bar; changes are refused with the same words.
+    pub library_read_only: Option<String>,
     /// Rows of the session list loaded so far.
     pub rows: Vec<SessionRow>,
     /// Sessions matching the filter.
@@ -255,6 +258,7 @@ impl AppState {
             library_path: start.library_path.clone(),
             effects: EffectSink::default(),
             library_sessions: None,
+            library_read_only: None,
             rows: Vec::new(),
             total: 0,
             list_generation: 0,
@@ -313,13 +317,16 @@ impl AppState {
     pub fn on_result(&mut self, result: JobResult) -> Vec<Effect> {
         {
             match result {
+                JobResult::ReadOnly(why) => self.library_read_only = Some(why),
                 JobResult::Opened { num_sessions } => {
                     self.library_sessions = Some(num_sessions);
                     if num_sessions == 0
                         && self.start.files.is_empty()
+                        && !crate::store::is_server_location(&self.library_path)
                         && let Some(samples) = self.sample_dir.clone()
                     {
-                        // First start: fill the empty library with the bundled samples.
+                        // First start: fill the empty library with the bundled samples (never
+                        // a team library on a server).
                         let assets = samples
                             .parent()
                             .map(|p| p.join("assets"))

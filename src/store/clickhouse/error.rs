@@ -111,7 +111,11 @@ impl From<ClickHouseError> for StoreError {
         match e {
             ClickHouseError::NoSuchSession(id) => Self::NoSuchSession(id),
             ClickHouseError::Store(e) => e,
-            other => Self::Invalid(other.to_string()),
+            ClickHouseError::ReadOnly { server, user } => Self::ReadOnly { user, server },
+            bad @ (ClickHouseError::Url { .. } | ClickHouseError::PasswordFile { .. }) => {
+                Self::Invalid(bad.to_string())
+            }
+            other => Self::Server(other.to_string()),
         }
     }
 }

@@ -48,7 +48,7 @@ impl ClickHouseLibrary {
              ORDER BY session_rowid, page_index FORMAT RowBinary",
             self.table("page_views"),
             super::read::url_condition("url", page),
-            self.visible_sessions(filter),
+            self.visible_sessions(filter)?,
         ))?;
         let mut reader = RowReader::new(&answer);
         let mut urls: HashMap<String, Arc<str>> = HashMap::new();
@@ -158,6 +158,7 @@ impl ClickHouseLibrary {
         kind: &str,
     ) -> Result<Vec<PageSignal>, ClickHouseError> {
         let mut by_session: HashMap<i64, Vec<SignalAt>> = HashMap::new();
+        let signal_version = self.signal_version()?;
         let mut rowids: Vec<i64> = views.iter().map(|v| v.session_rowid).collect();
         rowids.sort_unstable();
         rowids.dedup();
@@ -166,7 +167,7 @@ impl ClickHouseLibrary {
             let answer = self.client.query(&format!(
                 "SELECT session_rowid, page_index, assumeNotNull(x), assumeNotNull(y), start_ms, target
                  FROM {} WHERE kind = {} AND session_rowid IN ({}) AND isNotNull(x) AND isNotNull(y)
-                   AND (session_id, batch_id) IN ({})
+                   AND signal_version = {signal_version} AND (session_id, batch_id) IN ({})
                  ORDER BY session_rowid, start_ms, signal_index FORMAT RowBinary",
                 self.table("signals"),
                 quote(kind),

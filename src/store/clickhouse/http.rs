@@ -102,6 +102,16 @@ impl Client {
         }
     }
 
+    /// True when this user's profile makes it read-only (`readonly` 1 or 2: no writes).
+    pub(crate) fn read_only(&self) -> Result<bool, ClickHouseError> {
+        let answer = self
+            .query("SELECT value FROM system.settings WHERE name = 'readonly' FORMAT RowBinary")?;
+        let value = super::rowbinary::RowReader::new(&answer)
+            .string()
+            .ok_or_else(|| self.decode_error("the readonly setting"))?;
+        Ok(value.trim() != "0")
+    }
+
     /// `host:port`.
     pub(crate) fn server(&self) -> &str {
         &self.server

@@ -23,15 +23,19 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::conversions::{CONVERSION_COLUMNS, HIT_COLUMNS, write_hits};
 use super::rowbinary::{RowReader, RowWriter, quote};
+use super::state::LibState;
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::conversions::ConversionGoal;
-use crate::analysis::signals::{self, SignalSettings};
+use crate::analysis::derive::{DeriveInputs, derive};
 use crate::format::{self, ReadOptions};
 use crate::model::{EventKind, Session};
 use crate::store::import::group_inputs;
 use crate::store::points::encode_page_points;
-use crate::store::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};
+use crate::store::{
+    FileOutcome, FileStatus, ImportProgress, ImportSummary, StoreError, collect_inputs,
+};
 
 /// Sessions written per batch (one INSERT per table, one publish).
 pub const BATCH_SESSIONS: usize = 500;
@@ -108,13 +112,15 @@ struct BatchRows {
     points: RowWriter,
     custom_events: RowWriter,
     signals: RowWriter,
+    event_hits: RowWriter,
+    conversions: RowWriter,
 }
 
 const SESSIONS_COLUMNS: &str = "(session_id, batch_id, session_rowid, content_hash, day, started_at_ms, duration_ms, device, viewport_width, viewport_height, user_agent, utm_source, utm_medium, utm_campaign, referrer, channel, country, num_pages, num_events, num_clicks, converted, revenue, source_file, imported_at_ms)";
 const PAGE_VIEWS_COLUMNS: &str = "(url, session_id, batch_id, session_rowid, page_index, day, full_url, entered_at_ms, left_at_ms, doc_width, doc_height, viewport_width, viewport_height, max_scroll_y, max_depth_px, num_clicks, screenshot_hash)";
 const BODIES_COLUMNS: &str = "(session_id, batch_id, encoding, compression, body)";
 const POINTS_COLUMNS: &str = "(url, kind, day, session_id, batch_id, session_rowid, page_index, seq, viewport_width, x, y, t_ms)";
-const SIGNALS_COLUMNS: &str = "(kind, session_id, batch_id, session_rowid, signal_index, page_index, page_url, start_ms, end_ms, x, y, target, severity, detail, num_clicks)";
+const SIGNALS_COLUMNS: &str = "(kind, session_id, batch_id, session_rowid, signal_index, page_index, page_url, start_ms, end_ms, x, y, target, severity, detail, num_clicks, signal_version)";
 const CUSTOM_EVENTS_COLUMNS: &str =
     "(name_lower, session_id, batch_id, page_index, timestamp_ms, name, value, currency)";
 
@@ -126,6 +132,7 @@ impl BatchRows {
         batch_id: u64,
         source_file: &str,
         now_ms: i64,
+        state: &LibState,
     ) {
         let id = session.session_id.as_str();
         let rowid = session_rowid(id);
@@ -212,10 +219,38 @@ impl BatchRows {
                     .u32(u32::from_le_bytes([t[0], t[1], t[2], t[3]]));
             }
         }
-        // Signals with the default thresholds (the library setting of the SQLite library is not
-        // carried over yet).
-        let detection = signals::detect(session, &SignalSettings::default());
-        for (signal_index, signal) in detection.signals.iter().enumerate() {
+        // The derived rows every backend stores: signals with the library's thresholds, hits of
+        // the definitions in force (`analysis::derive`).
+        let derived = derive(
+            session,
+            &DeriveInputs {
+                signal_settings: &state.signal_settings,
+                definitions: &state.plain_definitions,
+            },
+        );
+        for (def_index, hit) in derived.event_hits {
+            if let Some(def) = state.definitions.get(def_index) {
+                write_hits(
+                    &mut self.event_hits,
+                    &def.def.name,
+                    def.version,
+                    id,
+                    batch_id,
+                    [hit],
+                );
+            }
+        }
+        if state.goal_version != 0 {
+            let (converted, revenue) = state.goal.outcome(session);
+            if converted {
+                self.conversions
+                    .u64(state.goal_version)
+                    .str(id)
+                    .u64(batch_id)
+                    .opt_f64(revenue);
+            }
+        }
+        for (signal_index, signal) in derived.signals.iter().enumerate() {
             self.signals
                 .str(signal.kind.as_str())
                 .str(id)
@@ -236,7 +271,8 @@ impl BatchRows {
                 .opt_str(signal.target.as_deref())
                 .f64(f64::from(signal.severity))
                 .opt_str(Some(&signal.detail))
-                .u32(signal.num_clicks);
+                .u32(signal.num_clicks)
+                .u64(state.signal_version);
         }
         for event in &session.events {
             if let EventKind::Custom {
@@ -299,7 +335,13 @@ impl ClickHouseLibrary {
 
     /// [`Self::import_sessions`] with each session's own source file.
     fn import_sourced(&self, items: &[(&Session, &str)]) -> Result<ImportOutcome, ClickHouseError> {
+        self.writable()?;
         let mut outcome = ImportOutcome::default();
+        if items.is_empty() {
+            return Ok(outcome);
+        }
+        // Thresholds, definitions and goal as they are when the import starts.
+        let state = self.state()?;
         let mut seen_ids: HashSet<String> = HashSet::new();
         let mut seen_hashes: HashSet<String> = HashSet::new();
         for chunk in items.chunks(BATCH_SESSIONS) {
@@ -323,7 +365,7 @@ impl ClickHouseLibrary {
                     outcome.duplicate_ids.push(session.session_id.clone());
                     continue;
                 }
-                rows.add(session, body, batch_id, source_file, now_ms);
+                rows.add(session, body, batch_id, source_file, now_ms, &state);
                 in_batch += 1;
                 batch_ids.push(session.session_id.clone());
             }
@@ -344,7 +386,7 @@ impl ClickHouseLibrary {
     /// [`BATCH_SESSIONS`], each published at once; a unit that cannot be read fails alone. A
     /// server fault stops the import with the error: the batches published before it stay, the
     /// one in flight is invisible. Setting `cancel` stops after the unit in progress (its
-    /// batch is written). Screenshots in bundles are not stored yet (a warning says so).
+    /// batch is written). Screenshots in bundles are stored as the SQLite library stores them.
     pub fn import_paths(
         &self,
         paths: &[PathBuf],
@@ -352,6 +394,7 @@ impl ClickHouseLibrary {
         cancel: &AtomicBool,
         on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
     ) -> Result<ImportSummary, ClickHouseError> {
+        self.writable()?;
         let inputs = group_inputs(collect_inputs(paths)?);
         let mut summary = ImportSummary::default();
         let mut progress = ImportProgress {
@@ -398,11 +441,15 @@ impl ClickHouseLibrary {
                 }
                 Ok(loaded) => {
                     outcome.warnings = loaded.warnings.lines();
-                    if !loaded.screenshots.is_empty() {
-                        outcome.warnings.push(format!(
-                            "{} screenshot(s) not stored: a ClickHouse library does not keep screenshots yet",
-                            loaded.screenshots.len()
-                        ));
+                    for shot in &loaded.screenshots {
+                        if let Err(e) = self.store_screenshot(shot, "bundle") {
+                            match e {
+                                ClickHouseError::Store(StoreError::Invalid(why)) => outcome
+                                    .warnings
+                                    .push(format!("screenshot of {} not stored: {why}", shot.url)),
+                                other => return Err(other),
+                            }
+                        }
                     }
                     pending_sessions += loaded.sessions.len();
                     pending.push(PendingUnit {
@@ -490,6 +537,14 @@ impl ClickHouseLibrary {
         c.insert_rowbinary(
             &format!("{} {POINTS_COLUMNS}", self.table("points")),
             &rows.points.bytes,
+        )?;
+        c.insert_rowbinary(
+            &format!("{} {HIT_COLUMNS}", self.table("event_hits")),
+            &rows.event_hits.bytes,
+        )?;
+        c.insert_rowbinary(
+            &format!("{} {CONVERSION_COLUMNS}", self.table("conversions")),
+            &rows.conversions.bytes,
         )?;
         c.insert_rowbinary(
             &format!("{} {SESSIONS_COLUMNS}", self.table("sessions")),

@@ -9,6 +9,7 @@
 //! Owns: the ClickHouse tables and their SQL. May use: `model`, `analysis`, and the body
 //! encoding and point blobs of `store`.
 
+mod conversions;
 mod error;
 mod heatmap;
 mod http;
@@ -17,8 +18,11 @@ mod notes;
 mod read;
 mod rowbinary;
 mod schema;
+mod screenshots;
 mod sections;
 mod signals;
+mod state;
+mod store;
 mod url;
 
 pub use error::ClickHouseError;
@@ -41,6 +45,10 @@ pub struct ClickHouseLibrary {
     /// Number of shards when the database is a sharded library's router (its tables are
     /// `Distributed` over a cluster), else `None`.
     shards: Option<u32>,
+    /// The user may only read (its profile sets `readonly`): changes are refused up front.
+    read_only: bool,
+    /// The URL as text, for messages ([`crate::store::Store::location`]).
+    location: String,
 }
 
 impl std::fmt::Debug for ClickHouseLibrary {
@@ -73,8 +81,30 @@ impl ClickHouseLibrary {
     ) -> Result<Self, ClickHouseError> {
         let mut client = Client::new(url, password, query_timeout_s);
         client.probe_settings()?;
+        let read_only = client.read_only()?;
         let found = schema::check(&client, &url.database)?;
         if found < SCHEMA_VERSION {
+            if read_only {
+                return Err(if found == 0 {
+                    ClickHouseError::Server {
+                        server: url.server(),
+                        code: None,
+                        message: format!(
+                            "database {} holds no SessionLens library, and user {:?} may only read; open it once as a user with write access to create it",
+                            url.database, url.user
+                        ),
+                    }
+                } else {
+                    ClickHouseError::Server {
+                        server: url.server(),
+                        code: None,
+                        message: format!(
+                            "the library in database {} has schema version {found} and needs an upgrade, which user {:?} may not make (read-only); open it once as a user with write access",
+                            url.database, url.user
+                        ),
+                    }
+                });
+            }
             schema::ensure(&client, &url.database)?;
         }
         let shards = schema::shards(&client, &url.database)?;
@@ -86,6 +116,8 @@ impl ClickHouseLibrary {
             url: url.clone(),
             db: url.database.clone(),
             shards,
+            read_only,
+            location: url.to_string(),
         })
     }
 
@@ -112,6 +144,12 @@ impl ClickHouseLibrary {
         client.probe_settings()?;
         schema::create_router(&client, &router.database, cluster, shard_database)?;
         Self::open(router, password)
+    }
+
+    /// True when the library's user may only read.
+    #[must_use]
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Number of shards when the library is sharded.

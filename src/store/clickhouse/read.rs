@@ -7,6 +7,7 @@ use std::io::Read as _;
 
 use super::import::COMPRESSION_ZLIB;
 use super::rowbinary::{RowReader, quote};
+use super::state::LibState;
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::conversions::{ADD_TO_CART, BEGIN_CHECKOUT, Kpis};
 use crate::model::{Channel, DeviceClass, Session, SessionFilter, UrlPattern};
@@ -67,8 +68,24 @@ fn decode_row(
 }
 
 impl ClickHouseLibrary {
-    /// Conditions over `sessions` (read `FINAL`) for `filter`, published batches only.
-    fn session_conditions(&self, filter: &SessionFilter) -> String {
+    /// Conditions over `sessions` (read `FINAL`) for `filter`, published batches only. The
+    /// library's state is read when the filter needs it (conversion, signals).
+    fn session_conditions(&self, filter: &SessionFilter) -> Result<String, ClickHouseError> {
+        let state = if filter.converted.is_some() || filter.has_signal.is_some() {
+            Some(self.state()?)
+        } else {
+            None
+        };
+        Ok(self.session_conditions_in(filter, state.as_ref()))
+    }
+
+    /// [`Self::session_conditions`] with the state already read (needed when the filter asks
+    /// for conversion or signals).
+    pub(super) fn session_conditions_in(
+        &self,
+        filter: &SessionFilter,
+        state: Option<&LibState>,
+    ) -> String {
         let SessionFilter {
             url,
             device,
@@ -112,13 +129,17 @@ impl ClickHouseLibrary {
             c.push(format!("started_at_ms < {t}"));
         }
         if let Some(v) = converted {
-            c.push(format!("converted = {}", u8::from(*v)));
+            match state {
+                Some(state) => c.push(self.converted_condition(state, *v)),
+                None => c.push(format!("converted = {}", u8::from(*v))),
+            }
         }
         if let Some(kind) = has_signal {
             c.push(format!(
-                "(session_id, batch_id) IN (SELECT session_id, batch_id FROM {} WHERE kind = {})",
+                "(session_id, batch_id) IN (SELECT session_id, batch_id FROM {} WHERE kind = {} AND signal_version = {})",
                 self.table("signals"),
-                quote(kind)
+                quote(kind),
+                state.map_or(0, |s| s.signal_version),
             ));
         }
         if let Some(name) = has_event {
@@ -132,11 +153,23 @@ impl ClickHouseLibrary {
     }
 
     /// `SELECT session_id, batch_id` of the visible sessions matching `filter`.
-    pub(super) fn visible_sessions(&self, filter: &SessionFilter) -> String {
+    pub(super) fn visible_sessions(
+        &self,
+        filter: &SessionFilter,
+    ) -> Result<String, ClickHouseError> {
+        Ok(format!(
+            "SELECT session_id, batch_id FROM {} FINAL WHERE {}",
+            self.table("sessions"),
+            self.session_conditions(filter)?
+        ))
+    }
+
+    /// [`Self::visible_sessions`] with the state already read.
+    pub(super) fn visible_sessions_in(&self, filter: &SessionFilter, state: &LibState) -> String {
         format!(
             "SELECT session_id, batch_id FROM {} FINAL WHERE {}",
             self.table("sessions"),
-            self.session_conditions(filter)
+            self.session_conditions_in(filter, Some(state))
         )
     }
 
@@ -145,7 +178,7 @@ impl ClickHouseLibrary {
         let answer = self.client.query(&format!(
             "SELECT count() FROM {} FINAL WHERE {} FORMAT RowBinary",
             self.table("sessions"),
-            self.session_conditions(filter)
+            self.session_conditions(filter)?
         ))?;
         RowReader::new(&answer)
             .u64()
@@ -167,12 +200,13 @@ impl ClickHouseLibrary {
             SessionSort::LongestFirst => "duration_ms DESC, session_id DESC",
             SessionSort::MostClicksFirst => "num_clicks DESC, session_id DESC",
         };
+        let state = self.state()?;
         let answer = self.client.query(&format!(
             "SELECT session_id, batch_id, started_at_ms, duration_ms, device, viewport_width, viewport_height,
                     channel, utm_source, num_clicks, num_events, converted, revenue
              FROM {} FINAL WHERE {} ORDER BY {order} LIMIT {offset}, {limit} FORMAT RowBinary",
             self.table("sessions"),
-            self.session_conditions(filter)
+            self.session_conditions_in(filter, Some(&state))
         ))?;
         let mut reader = RowReader::new(&answer);
         let mut rows = Vec::new();
@@ -244,8 +278,10 @@ impl ClickHouseLibrary {
         }
         let answer = self.client.query(&format!(
             "SELECT session_id, kind, count() FROM {} WHERE (session_id, batch_id) IN ({keys})
+               AND signal_version = {}
              GROUP BY session_id, kind FORMAT RowBinary",
-            self.table("signals")
+            self.table("signals"),
+            state.signal_version,
         ))?;
         let mut reader = RowReader::new(&answer);
         while !reader.is_empty() {
@@ -263,6 +299,15 @@ impl ClickHouseLibrary {
                 self,
             )?;
         }
+        if !state.goal.is_standard() {
+            // Conversion for the goal in force, not the standard one stored with the session.
+            let conversions = self.conversions_of(&state, &keys)?;
+            for row in &mut rows {
+                let found = conversions.get(&row.session_id);
+                row.converted = found.is_some();
+                row.revenue = found.copied().flatten();
+            }
+        }
         Ok(rows)
     }
 
@@ -274,7 +319,7 @@ impl ClickHouseLibrary {
              WHERE (session_id, batch_id) IN ({})
              GROUP BY url ORDER BY views DESC, url FORMAT RowBinary",
             self.table("page_views"),
-            self.visible_sessions(filter)
+            self.visible_sessions(filter)?
         ))?;
         let groups = RowReader::new(&answer)
             .rows(|r| {
@@ -314,7 +359,7 @@ impl ClickHouseLibrary {
              WHERE (session_id, batch_id) IN ({})
              GROUP BY name_lower ORDER BY sessions DESC, any(name) FORMAT RowBinary",
             self.table("custom_events"),
-            self.visible_sessions(&SessionFilter::default()),
+            self.visible_sessions(&SessionFilter::default())?,
         ))?;
         let mut reader = RowReader::new(&answer);
         let mut out = Vec::new();
@@ -377,7 +422,7 @@ impl ClickHouseLibrary {
     ) -> Result<PagePoints, ClickHouseError> {
         let url_cond = url_condition("url", page);
         let widths = width_condition(viewport_widths);
-        let visible = self.visible_sessions(filter);
+        let visible = self.visible_sessions(filter)?;
         let answer = self.client.query(&format!(
             "SELECT count(), uniqExact(session_id) FROM {} WHERE {url_cond}{widths}
                AND (session_id, batch_id) IN ({visible}) FORMAT RowBinary",
@@ -455,7 +500,7 @@ impl ClickHouseLibrary {
                  GROUP BY cell_x, cell_y ORDER BY cell_x, cell_y FORMAT RowBinary",
                 self.table("points"),
                 kind.code(),
-                self.visible_sessions(filter),
+                self.visible_sessions(filter)?,
                 bin = super::BIN_PX,
             )
         };
@@ -472,25 +517,26 @@ impl ClickHouseLibrary {
         Ok(bins)
     }
 
-    /// The KPIs of the sessions matching `filter`, for the standard conversion goal (custom
-    /// events named like a purchase) and the standard events `add_to_cart` and
-    /// `begin_checkout` (custom events of those names, any ASCII case).
+    /// The KPIs of the sessions matching `filter` for the conversion goal in force, with
+    /// `add_to_cart` and `begin_checkout` the sessions with hits of the definitions of those
+    /// names (as `analysis::conversions::kpis` counts them), aggregated by the server.
     pub fn kpis(&self, filter: &SessionFilter) -> Result<Kpis, ClickHouseError> {
-        let with_event = |name: &str| {
+        let state = self.state()?;
+        let conditions = self.session_conditions_in(filter, Some(&state));
+        let converted = self.converted_condition(&state, true);
+        let with_hit = |name: &str| {
             format!(
-                "(session_id, batch_id) IN (SELECT session_id, batch_id FROM {} WHERE name_lower = {})",
-                self.table("custom_events"),
-                quote(name)
+                "(session_id, batch_id) IN ({})",
+                self.hit_keys(&state, name)
             )
         };
         let answer = self.client.query(&format!(
-            "SELECT count(), toUInt64(sum(converted)), toUInt64(countIf({atc})),
-                    toUInt64(countIf({bc})), toUInt64(countIf({bc} AND converted = 1))
-             FROM {} FINAL WHERE {} FORMAT RowBinary",
+            "SELECT count(), toUInt64(countIf({converted})), toUInt64(countIf({atc})),
+                    toUInt64(countIf({bc})), toUInt64(countIf({bc} AND {converted}))
+             FROM {} FINAL WHERE {conditions} FORMAT RowBinary",
             self.table("sessions"),
-            self.session_conditions(filter),
-            atc = with_event(ADD_TO_CART),
-            bc = with_event(BEGIN_CHECKOUT),
+            atc = with_hit(ADD_TO_CART),
+            bc = with_hit(BEGIN_CHECKOUT),
         ))?;
         let mut reader = RowReader::new(&answer);
         let (Some(n), Some(purchases), Some(add_to_cart), Some(checkouts), Some(completed)) = (
@@ -504,12 +550,23 @@ impl ClickHouseLibrary {
         };
         // Revenue is summed here in a fixed order (session id), so the figure is the same
         // however the server splits the work.
-        let answer = self.client.query(&format!(
-            "SELECT ifNull(revenue, 0) FROM {} FINAL WHERE {} AND converted = 1
-             ORDER BY session_id FORMAT RowBinary",
-            self.table("sessions"),
-            self.session_conditions(filter),
-        ))?;
+        let sql = if state.goal_version == 0 {
+            format!(
+                "SELECT ifNull(revenue, 0) FROM {} FINAL WHERE {conditions} AND {converted}
+                 ORDER BY session_id FORMAT RowBinary",
+                self.table("sessions"),
+            )
+        } else {
+            format!(
+                "SELECT ifNull(revenue, 0) FROM {} WHERE goal_version = {}
+                   AND (session_id, batch_id) IN (SELECT session_id, batch_id FROM {} FINAL WHERE {conditions})
+                 ORDER BY session_id FORMAT RowBinary",
+                self.table("conversions"),
+                state.goal_version,
+                self.table("sessions"),
+            )
+        };
+        let answer = self.client.query(&sql)?;
         let mut reader = RowReader::new(&answer);
         let mut revenue = 0.0;
         while !reader.is_empty() {

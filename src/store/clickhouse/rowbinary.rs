@@ -116,6 +116,22 @@ impl<'a> RowReader<'a> {
     pub(crate) fn f64(&mut self) -> Option<f64> {
         self.take().map(f64::from_le_bytes)
     }
+    /// A LEB128 length (of a string or an array).
+    pub(crate) fn varint(&mut self) -> Option<u64> {
+        let mut n: u64 = 0;
+        let mut shift = 0;
+        loop {
+            let b = self.u8()?;
+            n |= u64::from(b & 0x7f).checked_shl(shift)?;
+            if b & 0x80 == 0 {
+                return Some(n);
+            }
+            shift += 7;
+            if shift > 63 {
+                return None;
+            }
+        }
+    }
     pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
         let mut n: u64 = 0;
         let mut shift = 0;

@@ -14,7 +14,7 @@ use super::http::Client;
 use super::rowbinary::RowReader;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Side of a heatmap grid cell, CSS px.
 pub const BIN_PX: u32 = 16;
@@ -136,7 +136,8 @@ const TABLES_V1: &[&str] = &[
         target Nullable(String),
         severity Float64,
         detail Nullable(String),
-        num_clicks UInt32
+        num_clicks UInt32,
+        signal_version UInt64 DEFAULT 0
     ) ENGINE = MergeTree ORDER BY (kind, session_id, start_ms)",
     "CREATE TABLE IF NOT EXISTS {db}.notes (
         note_id Int64,
@@ -176,6 +177,39 @@ const TABLES_V1: &[&str] = &[
     ) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY key",
 ];
 
+/// Tables schema version 2 added: event hits, per-goal conversions, screenshots (versions of
+/// derived rows, see `super::state`).
+const TABLES_V2: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS {db}.event_hits (
+        name String,
+        def_version UInt64,
+        session_id String,
+        batch_id UInt64,
+        page_index UInt32,
+        timestamp_ms Int64,
+        value Nullable(Float64)
+    ) ENGINE = MergeTree ORDER BY (name, def_version, session_id, timestamp_ms)",
+    "CREATE TABLE IF NOT EXISTS {db}.conversions (
+        goal_version UInt64,
+        session_id String,
+        batch_id UInt64,
+        revenue Nullable(Float64)
+    ) ENGINE = MergeTree ORDER BY (goal_version, session_id)",
+    "CREATE TABLE IF NOT EXISTS {db}.page_screenshots (
+        url String,
+        layout_width UInt32,
+        version UInt64,
+        hash String,
+        width UInt32,
+        height UInt32,
+        origin String
+    ) ENGINE = ReplacingMergeTree(version) ORDER BY (url, layout_width)",
+    "CREATE TABLE IF NOT EXISTS {db}.screenshot_pngs (
+        hash String,
+        png String
+    ) ENGINE = ReplacingMergeTree ORDER BY hash",
+];
+
 /// The tables a sharded library spreads over its cluster, with their sharding keys: every row
 /// of a session on the session's shard; `batches` has one publish row per shard.
 const SHARDED: &[(&str, &str)] = &[
@@ -187,6 +221,8 @@ const SHARDED: &[(&str, &str)] = &[
     ("heatmap_bins", "0"),
     ("custom_events", "cityHash64(session_id)"),
     ("signals", "cityHash64(session_id)"),
+    ("event_hits", "cityHash64(session_id)"),
+    ("conversions", "cityHash64(session_id)"),
 ];
 
 /// Where a sharded library's rows live: a router-local table naming the cluster and the
@@ -222,6 +258,18 @@ pub(crate) fn create_router(
             "CREATE TABLE {db}.{table} AS {shard_db}.{table}
              ENGINE = Distributed({cluster}, {shard_db}, {table}, {key})"
         ))?;
+    }
+    // The library-wide tables (settings, definitions, notes, sections, screenshots) live on the
+    // router itself: they are small and read whole.
+    for statement in TABLES_V1.iter().chain(TABLES_V2) {
+        let name = statement
+            .split("{db}.")
+            .nth(1)
+            .and_then(|rest| rest.split([' ', '(', '\n']).next())
+            .unwrap_or("");
+        if !name.starts_with("heatmap_bins") && !SHARDED.iter().any(|(t, _)| *t == name) {
+            client.execute(&statement.replace("{db}", db))?;
+        }
     }
     client.execute(&SHARDING_TABLE.replace("{db}", db))?;
     client.execute(&format!(
@@ -289,10 +337,32 @@ pub(crate) fn ensure(client: &Client, db: &str) -> Result<(), ClickHouseError> {
     if found == SCHEMA_VERSION {
         return Ok(());
     }
+    if found == 1 && shards(client, db)?.is_some() {
+        return Err(ClickHouseError::Server {
+            server: client.server().to_owned(),
+            code: None,
+            message: format!(
+                "database {db} is a sharded library of schema version 1; upgrade each shard's database by opening it, then make the router again (`ClickHouseLibrary::create_sharded` into a new database)"
+            ),
+        });
+    }
     client.execute(&format!("CREATE DATABASE IF NOT EXISTS {db}"))?;
     client.execute(&VERSION_TABLE.replace("{db}", db))?;
-    for statement in TABLES_V1 {
+    for statement in TABLES_V1.iter().chain(TABLES_V2) {
         client.execute(&statement.replace("{db}", db))?;
+    }
+    if found == 1 {
+        // Version 1's signals had no version column (ADD COLUMN IF NOT EXISTS came after 18.16).
+        let has = client.query(&format!(
+            "SELECT count() FROM system.columns WHERE database = {} AND table = 'signals'
+               AND name = 'signal_version' FORMAT RowBinary",
+            super::rowbinary::quote(db)
+        ))?;
+        if RowReader::new(&has).u64().unwrap_or(0) == 0 {
+            client.execute(&format!(
+                "ALTER TABLE {db}.signals ADD COLUMN signal_version UInt64 DEFAULT 0"
+            ))?;
+        }
     }
     client.execute(&format!(
         "INSERT INTO {db}.schema_version (version, applied_at_ms) VALUES ({SCHEMA_VERSION}, {})",

@@ -141,10 +141,10 @@ impl ClickHouseLibrary {
              FROM (SELECT max_depth_px, (session_id, batch_id) IN ({}) AS bought
                    FROM {} WHERE {}{widths} AND (session_id, batch_id) IN ({}))
              FORMAT RowBinary",
-            self.visible_sessions(&converted),
+            self.visible_sessions(&converted)?,
             self.table("page_views"),
             super::read::url_condition("url", &section.page),
-            self.visible_sessions(filter),
+            self.visible_sessions(filter)?,
         ))?;
         let mut reader = RowReader::new(&answer);
         let (Some(views), Some(reached), Some(reached_conv), Some(other_conv)) =

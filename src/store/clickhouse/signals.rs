@@ -10,10 +10,14 @@ use crate::store::{SignalQuery, StoredSignal};
 impl ClickHouseLibrary {
     /// Stored signals matching `query`, by session (by id), then time and kind.
     pub fn signals(&self, query: &SignalQuery) -> Result<Vec<StoredSignal>, ClickHouseError> {
-        let mut conditions = vec![format!(
-            "(session_id, batch_id) IN ({})",
-            self.visible_sessions(&query.filter)
-        )];
+        let state = self.state()?;
+        let mut conditions = vec![
+            format!(
+                "(session_id, batch_id) IN ({})",
+                self.visible_sessions_in(&query.filter, &state)
+            ),
+            format!("signal_version = {}", state.signal_version),
+        ];
         if let Some(id) = &query.session_id {
             conditions.push(format!("session_id = {}", quote(id)));
         }
@@ -95,15 +99,21 @@ impl ClickHouseLibrary {
     ) -> Result<Vec<Hotspot>, ClickHouseError> {
         let page = page.map(UrlPattern::new);
         let page_match = |url: &str| page.as_ref().is_none_or(|p| p.matches(url));
-        let converted = self.visible_sessions(&SessionFilter {
-            converted: Some(true),
-            ..SessionFilter::default()
-        });
-        let visible = self.visible_sessions(filter);
+        let state = self.state()?;
+        let converted = self.visible_sessions_in(
+            &SessionFilter {
+                converted: Some(true),
+                ..SessionFilter::default()
+            },
+            &state,
+        );
+        let visible = self.visible_sessions_in(filter, &state);
         let answer = self.client.query(&format!(
             "SELECT session_rowid, (session_id, batch_id) IN ({converted}), kind, page_url, target, x, y
-             FROM {} WHERE page_url != '' AND (session_id, batch_id) IN ({visible}) FORMAT RowBinary",
+             FROM {} WHERE page_url != '' AND signal_version = {} AND (session_id, batch_id) IN ({visible})
+             FORMAT RowBinary",
             self.table("signals"),
+            state.signal_version,
         ))?;
         let mut reader = RowReader::new(&answer);
         let mut rows = Vec::new();

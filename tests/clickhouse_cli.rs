@@ -1,0 +1,254 @@
+//! The built `sessionlens` binary with `--library clickhouse://…` against a real
+//! `clickhouse-server` (tests/clickhouse_support), side by side with a SQLite library fed the
+//! same commands: import, list, heatmap PNGs byte for byte, KPIs, funnels, signals,
+//! `library copy`, and a read-only user's clear refusal. Without the server binary these tests
+//! say so on stderr and pass, unless `SESSIONLENS_REQUIRE_CLICKHOUSE=1`.
+#![expect(clippy::unwrap_used, reason = "test code")]
+
+mod clickhouse_support;
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use clickhouse_support::ClickHouseServer;
+use serde_json::Value;
+
+fn run_on(library: &str, args: &[&str], password: Option<&str>) -> Output {
+    let mut command = common::sessionlens();
+    command.arg("--library").arg(library).args(args);
+    command
+        .env_remove("SESSIONLENS_CLICKHOUSE_PASSWORD")
+        .env_remove("SESSIONLENS_CLICKHOUSE_PASSWORD_FILE");
+    if let Some(p) = password {
+        command.env("SESSIONLENS_CLICKHOUSE_PASSWORD", p);
+    }
+    command.output().unwrap()
+}
+
+fn ok_on(library: &str, args: &[&str]) -> String {
+    let out = run_on(library, args, None);
+    assert!(
+        out.status.success(),
+        "{library} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json_on(library: &str, args: &[&str]) -> Value {
+    serde_json::from_str(&ok_on(library, args)).unwrap()
+}
+
+/// The same commands on both libraries: the sample sessions, 150 simulated visitors and the
+/// demo shop's screenshots.
+fn fill(library: &str) {
+    let samples = common::repo().join("sample_sessions");
+    ok_on(library, &["import", samples.to_str().unwrap()]);
+    ok_on(
+        library,
+        &["demo", "generate", "--sessions", "150", "--into-library"],
+    );
+    let pages: Value = serde_json::from_slice(
+        &std::fs::read(common::repo().join("assets/demo-shop/pages.json")).unwrap(),
+    )
+    .unwrap();
+    for page in pages["pages"].as_array().unwrap() {
+        let png = common::repo()
+            .join("assets/demo-shop")
+            .join(page["screenshot"].as_str().unwrap());
+        ok_on(
+            library,
+            &[
+                "screenshot",
+                "add",
+                "--url",
+                page["url"].as_str().unwrap(),
+                "--width",
+                &page["layout_width"].to_string(),
+                png.to_str().unwrap(),
+            ],
+        );
+    }
+}
+
+/// `list --json` rows, by session id.
+fn listed(library: &str) -> Vec<Value> {
+    let mut rows: Vec<Value> = json_on(library, &["list", "--json", "--limit", "100000"])
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    rows.sort_by(|a, b| a["session_id"].as_str().cmp(&b["session_id"].as_str()));
+    rows
+}
+
+/// Figures as JSON with floats rounded to 9 significant digits (the two libraries add revenue
+/// in different orders).
+fn rounded(value: &Value) -> Value {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(0.0);
+            Value::String(format!("{f:.9e}"))
+        }
+        Value::Array(a) => Value::Array(a.iter().map(rounded).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), rounded(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn the_cli_on_a_clickhouse_library_answers_as_on_sqlite() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("the_cli_on_a_clickhouse_library_answers_as_on_sqlite")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("library.sqlite");
+    let sqlite = sqlite.to_str().unwrap();
+    let ch = server.library_url("default", "shop");
+    fill(sqlite);
+    fill(&ch);
+
+    assert_eq!(listed(sqlite), listed(&ch));
+    assert!(listed(&ch).len() >= 150);
+
+    for kind in ["click", "move", "scroll", "attention", "rage", "dead"] {
+        let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
+        let mut answers = Vec::new();
+        for (library, out) in [(sqlite, &a), (ch.as_str(), &b)] {
+            answers.push(json_on(
+                library,
+                &[
+                    "heatmap",
+                    "--page",
+                    "http://shop.test/",
+                    "--kind",
+                    kind,
+                    "--out",
+                    out.to_str().unwrap(),
+                    "--json",
+                ],
+            ));
+        }
+        assert_eq!(answers[0], answers[1], "{kind}");
+        assert!(
+            std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+            "the {kind} heatmap PNGs differ"
+        );
+    }
+    // A filtered map, and a comparison.
+    for extra in [
+        &["--device", "mobile", "--converted", "no"][..],
+        &["--compare", "converted"][..],
+    ] {
+        let (a, b) = (dir.path().join("fa.png"), dir.path().join("fb.png"));
+        for (library, out) in [(sqlite, &a), (ch.as_str(), &b)] {
+            let mut args = vec![
+                "heatmap",
+                "--page",
+                "http://shop.test/",
+                "--out",
+                out.to_str().unwrap(),
+            ];
+            args.extend_from_slice(extra);
+            ok_on(library, &args);
+        }
+        assert!(
+            std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+            "{extra:?}: the PNGs differ"
+        );
+    }
+    for args in [
+        &["kpis", "--json"][..],
+        &["kpis", "--json", "--by", "device"][..],
+        &[
+            "funnel",
+            "--step",
+            "view_item",
+            "--step",
+            "add_to_cart",
+            "--step",
+            "begin_checkout",
+            "--step",
+            "purchase",
+            "--json",
+        ][..],
+        &["events-defs", "--json"][..],
+    ] {
+        assert_eq!(
+            rounded(&json_on(sqlite, args)),
+            rounded(&json_on(&ch, args)),
+            "{args:?}"
+        );
+    }
+    let hotspots = |library: &str| -> Vec<Value> {
+        ok_on(library, &["hotspots", "--json"])
+            .lines()
+            .map(|l| rounded(&serde_json::from_str(l).unwrap()))
+            .collect()
+    };
+    assert_eq!(hotspots(sqlite), hotspots(&ch));
+    let signals = |library: &str| {
+        let mut out: Vec<String> = ok_on(library, &["signals", "--csv"])
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(signals(sqlite), signals(&ch));
+
+    // The team library copied home is the same library.
+    let home = dir.path().join("home.sqlite");
+    let copied = ok_on(
+        sqlite,
+        &[
+            "library",
+            "copy",
+            "--from",
+            &ch,
+            "--to",
+            home.to_str().unwrap(),
+        ],
+    );
+    assert!(copied.contains("sessions copied"), "{copied}");
+    assert_eq!(listed(home.to_str().unwrap()), listed(sqlite));
+
+    // A read-only user is told before anything is read.
+    let viewer = server.library_url("viewer", "shop");
+    let out = run_on(
+        &viewer,
+        &[
+            "import",
+            common::repo().join("sample_sessions").to_str().unwrap(),
+        ],
+        Some("viewer"),
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("read-only for viewer on 127.0.0.1:"),
+        "{stderr}"
+    );
+    let out = run_on(&viewer, &["list", "--json"], Some("viewer"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A wrong password names the server and the environment variable.
+    let out = run_on(&viewer, &["list"], Some("wrong"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("127.0.0.1:") && stderr.contains("SESSIONLENS_CLICKHOUSE_PASSWORD"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("wrong"),
+        "the password must not show: {stderr}"
+    );
+    let _ = Path::new(sqlite);
+}
