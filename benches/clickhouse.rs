@@ -27,8 +27,7 @@ use sessionlens::format::Loaded;
 use sessionlens::model::{DeviceClass, SessionFilter};
 use sessionlens::render::heatmap::{RenderSettings, render_heatmap};
 use sessionlens::render::{RgbaImage, decode_png};
-use sessionlens::store::Store;
-use sessionlens::store::clickhouse::ClickHouseLibrary;
+use sessionlens::store::{Store, open_store};
 
 /// The page of the heatmap: the demo shop's home page, as a desktop layout.
 const PAGE: &str = "/";
@@ -129,12 +128,12 @@ fn start_server(root: &Path) -> Server {
 }
 
 /// The library of `sessions` simulated sessions, filled on first use.
-fn library(server: &Server, sessions: usize) -> ClickHouseLibrary {
+fn library(server: &Server, sessions: usize) -> Box<dyn Store> {
     let url = format!(
         "clickhouse://default@127.0.0.1:{}/bench_{sessions}",
         server.http_port
     );
-    let mut library = ClickHouseLibrary::open_url(&url).expect("open the bench library");
+    let mut library = open_store(Path::new(&url)).expect("open the bench library");
     let have = library.num_sessions().expect("count") as usize;
     if have >= sessions {
         return library;
