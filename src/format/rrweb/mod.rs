@@ -115,7 +115,24 @@ pub fn read_rrweb(
     limits: &Limits,
 ) -> Result<(Vec<Session>, Warnings), FormatError> {
     on_parse_thread(file_name, || {
-        read_rrweb_on_this_thread(bytes, file_name, limits)
+        // Events' `data` read as they are converted; on any error, read again the way that
+        // gives every error its place in the file (see `Sink::defer_data`).
+        read_rrweb_on_this_thread(bytes, file_name, limits, true)
+            .or_else(|_| read_rrweb_on_this_thread(bytes, file_name, limits, false))
+    })
+}
+
+/// [`read_rrweb`] the way it read before events were converted as they are read: every
+/// event's `data` read whole before any is converted. The reference the default reader is
+/// checked against (tests, the `rrweb_importer` fuzz target): both give the same sessions,
+/// warnings and errors.
+pub fn read_rrweb_eager(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+) -> Result<(Vec<Session>, Warnings), FormatError> {
+    on_parse_thread(file_name, || {
+        read_rrweb_on_this_thread(bytes, file_name, limits, false)
     })
 }
 
@@ -139,19 +156,32 @@ pub fn read_rrweb_parts(
     warnings: Warnings,
 ) -> Result<(Vec<Session>, Warnings), FormatError> {
     on_parse_thread(name, || {
-        raw::set_dom_depth_limit(limits.max_dom_depth);
-        let mut sink = Sink::default();
-        for part in parts {
-            parse_value(part.json, &mut sink).map_err(|e| json_error(part.label, &sink, &e, 0))?;
-        }
-        if !sink.events.iter().any(|e| e.kind.as_id().is_some()) {
-            return Err(FormatError::Unsupported {
-                file: name.to_owned(),
-                message: format!("Sentry replay segments without rrweb events. {ACCEPTED}"),
-            });
-        }
-        convert_sink(&sink, name, limits, warnings)
+        // As in `read_rrweb`: deferred first, again without deferring on any error.
+        read_parts_on_this_thread(parts, name, limits, warnings.clone(), true)
+            .or_else(|_| read_parts_on_this_thread(parts, name, limits, warnings, false))
     })
+}
+
+/// [`read_rrweb_parts`] without the big-stack thread.
+fn read_parts_on_this_thread(
+    parts: &[Part<'_>],
+    name: &str,
+    limits: &Limits,
+    warnings: Warnings,
+    defer_data: bool,
+) -> Result<(Vec<Session>, Warnings), FormatError> {
+    raw::set_dom_depth_limit(limits.max_dom_depth);
+    let mut sink = Sink::new(defer_data);
+    for part in parts {
+        parse_value(part.json, &mut sink).map_err(|e| json_error(part.label, &sink, &e, 0))?;
+    }
+    if !sink.events.iter().any(|e| e.kind.as_id().is_some()) {
+        return Err(FormatError::Unsupported {
+            file: name.to_owned(),
+            message: format!("Sentry replay segments without rrweb events. {ACCEPTED}"),
+        });
+    }
+    convert_sink(&sink, name, limits, warnings)
 }
 
 /// Runs `read` on a named thread with a stack big enough for [`MAX_DOM_DEPTH`] levels.
@@ -184,6 +214,7 @@ fn read_rrweb_on_this_thread(
     bytes: &[u8],
     file_name: &str,
     limits: &Limits,
+    defer_data: bool,
 ) -> Result<(Vec<Session>, Warnings), FormatError> {
     raw::set_dom_depth_limit(limits.max_dom_depth);
     let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
@@ -206,7 +237,7 @@ fn read_rrweb_on_this_thread(
             }
         },
     };
-    let sink = parse_document(doc, file_name)?;
+    let sink = parse_document(doc, file_name, defer_data)?;
     if let Some(version) = &sink.export_version
         && sink.export_data
         && !POSTHOG_EXPORT_VERSIONS.contains(&version.as_ref())
@@ -386,8 +417,12 @@ impl<'de> serde::Deserialize<'de> for Shape {
 }
 
 /// Parses a whole document, or JSON Lines when the first value is followed by more values.
-fn parse_document<'a>(doc: &'a [u8], file_name: &str) -> Result<Sink<'a>, FormatError> {
-    let mut sink = Sink::default();
+fn parse_document<'a>(
+    doc: &'a [u8],
+    file_name: &str,
+    defer_data: bool,
+) -> Result<Sink<'a>, FormatError> {
+    let mut sink = Sink::new(defer_data);
     let whole = parse_value(doc, &mut sink);
     let trailing = match &whole {
         Ok(()) => false,
@@ -399,7 +434,7 @@ fn parse_document<'a>(doc: &'a [u8], file_name: &str) -> Result<Sink<'a>, Format
             Err(e) => Err(json_error(file_name, &sink, &e, 0)),
         };
     }
-    let mut sink = Sink::default();
+    let mut sink = Sink::new(defer_data);
     for (n, line) in doc.split(|b| *b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -744,10 +779,13 @@ impl Converter<'_> {
         let mut state = SessionState::default();
         for e in events {
             if e.kind.as_id().is_none() {
+                self.check_deferred(e)?;
                 self.warnings.add(warn::NOT_EVENT, || place(e));
                 continue;
             }
-            let Some(t) = event_time_ms(e) else {
+            let Some(t) = event_time_ms(e).map_err(|err| deferred_error(file_name, e, &err))?
+            else {
+                self.check_deferred(e)?;
                 self.warnings.add(warn::BAD_TIME, || place(e));
                 continue;
             };
@@ -854,6 +892,17 @@ impl Converter<'_> {
         Ok(Some(session))
     }
 
+    /// Reads the deferred `data` of an event that is not converted, so that a file whose
+    /// eager read fails fails here too (see [`raw::Sink::defer_data`]).
+    fn check_deferred(&self, e: &RawEvent<'_>) -> Result<(), FormatError> {
+        match &e.data {
+            Data::Deferred(text) => parse_event_data(text.as_bytes())
+                .map(drop)
+                .map_err(|err| deferred_error(self.file, e, &err)),
+            _ => Ok(()),
+        }
+    }
+
     /// Converts one event of a tab.
     fn process(
         &mut self,
@@ -867,10 +916,12 @@ impl Converter<'_> {
         };
         self.settle_carry(tab, Some(t))?;
         if matches!(kind, 0 | 1) {
+            self.check_deferred(e)?;
             tab.load_since_meta = true;
             return Ok(());
         }
         if !matches!(kind, 2..=7) {
+            self.check_deferred(e)?;
             self.warnings.add(warn::UNKNOWN_TYPE, || {
                 format!("type {kind} at {}", place(e))
             });
@@ -879,9 +930,15 @@ impl Converter<'_> {
         let empty = EventData::default();
         let inflated;
         let unpacked;
+        let deferred;
         let data: &EventData<'_> = match &e.data {
             Data::Plain(d) => d,
             Data::Missing => &empty,
+            Data::Deferred(text) => {
+                deferred = parse_event_data(text.as_bytes())
+                    .map_err(|err| deferred_error(self.file, e, &err))?;
+                &deferred
+            }
             Data::Packed(s) => {
                 let Some(bytes) = self.inflate(s, e, "data")? else {
                     return Ok(());
@@ -1595,17 +1652,33 @@ const SECONDS_BELOW: f64 = 1.0e11;
 
 /// An event's epoch-ms time. Sentry's performance spans (custom events tagged
 /// `performanceSpan`) carry their time in seconds (a float): converted to ms.
-fn event_time_ms(e: &RawEvent<'_>) -> Option<i64> {
+fn event_time_ms(e: &RawEvent<'_>) -> Result<Option<i64>, serde_json::Error> {
     let mut timestamp = e.timestamp;
     if e.kind.as_id() == Some(5)
-        && let Data::Plain(data) = &e.data
-        && data.tag.get() == Some("performanceSpan")
         && let Some(v) = timestamp.0
         && v < SECONDS_BELOW
     {
-        timestamp = Num(Some(v * 1000.0));
+        let span = match &e.data {
+            Data::Plain(data) => data.tag.get() == Some("performanceSpan"),
+            Data::Deferred(text) => {
+                parse_event_data(text.as_bytes())?.tag.get() == Some("performanceSpan")
+            }
+            Data::Missing | Data::Packed(_) => false,
+        };
+        if span {
+            timestamp = Num(Some(v * 1000.0));
+        }
     }
-    timestamp_ms(timestamp)
+    Ok(timestamp_ms(timestamp))
+}
+
+/// A deferred `data` object that does not read (see [`raw::Sink::defer_data`]): the caller
+/// reads the input again without deferring, which gives the error with its place in the file.
+fn deferred_error(file: &str, e: &RawEvent<'_>, err: &serde_json::Error) -> FormatError {
+    FormatError::Unsupported {
+        file: file.to_owned(),
+        message: format!("{}: data: {err}", place(e)),
+    }
 }
 
 /// Where an event is, for messages: `event 12` or `event 12 (line 3)`.
