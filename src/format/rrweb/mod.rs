@@ -449,7 +449,22 @@ fn parse_document<'a>(
 
 /// Parses one JSON value into `sink`, then checks that only white space follows.
 fn parse_value<'a>(doc: &'a [u8], sink: &mut Sink<'a>) -> Result<(), serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(doc);
+    // Deferring, valid UTF-8 (checked once, fast) is read as text: serde_json then checks no
+    // string again, and the deferred `data` slices need no check of their own. Anything else
+    // is read as bytes, as the eager reader does (it accepts invalid UTF-8 in skipped strings).
+    if sink.defer_data
+        && let Ok(text) = std::str::from_utf8(doc)
+    {
+        return parse_with(serde_json::Deserializer::from_str(text), sink);
+    }
+    parse_with(serde_json::Deserializer::from_slice(doc), sink)
+}
+
+/// Reads one JSON value from `de` into `sink`, then checks that only white space follows.
+fn parse_with<'a, R: serde_json::de::Read<'a>>(
+    mut de: serde_json::Deserializer<R>,
+    sink: &mut Sink<'a>,
+) -> Result<(), serde_json::Error> {
     // Safe: every recursive structure is depth-capped by the seeds and types in `raw`, and
     // everything else is skipped with serde_json's non-recursive `IgnoredAny`.
     de.disable_recursion_limit();
@@ -779,13 +794,13 @@ impl Converter<'_> {
         let mut state = SessionState::default();
         for e in events {
             if e.kind.as_id().is_none() {
-                self.check_deferred(e)?;
+                self.check_deferred(e, &Prepared::NotRead)?;
                 self.warnings.add(warn::NOT_EVENT, || place(e));
                 continue;
             }
             let Some(t) = event_time_ms(e).map_err(|err| deferred_error(file_name, e, &err))?
             else {
-                self.check_deferred(e)?;
+                self.check_deferred(e, &Prepared::NotRead)?;
                 self.warnings.add(warn::BAD_TIME, || place(e));
                 continue;
             };
@@ -806,10 +821,7 @@ impl Converter<'_> {
         for (i, mut list) in by_tab.into_iter().enumerate() {
             list.sort_by_key(|(t, _)| *t);
             let mut tab = Tab::new(u32::try_from(i).unwrap_or(u32::MAX));
-            for (t, e) in list {
-                state.saw(t);
-                self.process(&mut tab, &mut state, e, t)?;
-            }
+            self.process_tab(&mut tab, &mut state, &list)?;
             if tab.issues.unknown_nodes > 0 {
                 self.warnings
                     .add_count(warn::UNKNOWN_NODE, tab.issues.unknown_nodes, || {
@@ -847,16 +859,21 @@ impl Converter<'_> {
                 *slot = u32::try_from(global).unwrap_or(u32::MAX);
             }
         }
-        let mut events_out: Vec<Event> =
-            Vec::with_capacity(tabs.iter().map(|t| t.events.len()).sum());
+        // The first tab's list becomes the session's (no second copy of the events).
+        let mut events_out: Vec<Event> = Vec::new();
         for (ti, tab) in tabs.into_iter().enumerate() {
-            for mut e in tab.events {
+            let mut events = tab.events;
+            for e in &mut events {
                 e.page = remap
                     .get(ti)
                     .and_then(|r| r.get(e.page as usize))
                     .copied()
                     .unwrap_or(0);
-                events_out.push(e);
+            }
+            if events_out.is_empty() {
+                events_out = events;
+            } else {
+                events_out.append(&mut events);
             }
         }
         events_out.sort_by_key(|e| e.timestamp_ms);
@@ -892,11 +909,68 @@ impl Converter<'_> {
         Ok(Some(session))
     }
 
+    /// Converts the events of one tab, in time order. The deferred `data` of a long list is
+    /// read on a second thread, a batch ahead of the conversion ([`read_ahead`]).
+    fn process_tab(
+        &mut self,
+        tab: &mut Tab,
+        state: &mut SessionState,
+        list: &[(i64, &RawEvent<'_>)],
+    ) -> Result<(), FormatError> {
+        let deferred_bytes: usize = list
+            .iter()
+            .map(|(_, e)| match &e.data {
+                Data::Deferred(text) => text.len(),
+                _ => 0,
+            })
+            .sum();
+        if deferred_bytes < READ_AHEAD_MIN_BYTES {
+            for &(t, e) in list {
+                state.saw(t);
+                self.process(tab, state, e, t, Prepared::NotRead)?;
+            }
+            return Ok(());
+        }
+        let limit = self.limits.max_dom_depth;
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_BATCHES);
+            let reader = std::thread::Builder::new()
+                .name("rrweb-read-ahead".to_owned())
+                .stack_size(PARSE_STACK_BYTES)
+                .spawn_scoped(scope, move || read_ahead(list, limit, &sender));
+            if reader.is_err() {
+                // No second thread: read each event's `data` where it is converted.
+                for &(t, e) in list {
+                    state.saw(t);
+                    self.process(tab, state, e, t, Prepared::NotRead)?;
+                }
+                return Ok(());
+            }
+            let mut events = list.iter();
+            for batch in receiver {
+                for prepared in batch {
+                    let Some(&(t, e)) = events.next() else {
+                        return Ok(());
+                    };
+                    state.saw(t);
+                    self.process(tab, state, e, t, prepared)?;
+                }
+            }
+            // The reader stopped early only if it could not send, which needs this side gone.
+            for &(t, e) in events {
+                state.saw(t);
+                self.process(tab, state, e, t, Prepared::NotRead)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Reads the deferred `data` of an event that is not converted, so that a file whose
     /// eager read fails fails here too (see [`raw::Sink::defer_data`]).
-    fn check_deferred(&self, e: &RawEvent<'_>) -> Result<(), FormatError> {
-        match &e.data {
-            Data::Deferred(text) => parse_event_data(text.as_bytes())
+    fn check_deferred(&self, e: &RawEvent<'_>, prepared: &Prepared<'_>) -> Result<(), FormatError> {
+        match (prepared, &e.data) {
+            (Prepared::Failed(err), _) => Err(deferred_error(self.file, e, err)),
+            (Prepared::NotRead, Data::Deferred(text)) => parse_deferred(text)
                 .map(drop)
                 .map_err(|err| deferred_error(self.file, e, &err)),
             _ => Ok(()),
@@ -910,18 +984,19 @@ impl Converter<'_> {
         state: &mut SessionState,
         e: &RawEvent<'_>,
         t: i64,
+        prepared: Prepared<'_>,
     ) -> Result<(), FormatError> {
         let Some(kind) = e.kind.as_id() else {
             return Ok(());
         };
         self.settle_carry(tab, Some(t))?;
         if matches!(kind, 0 | 1) {
-            self.check_deferred(e)?;
+            self.check_deferred(e, &prepared)?;
             tab.load_since_meta = true;
             return Ok(());
         }
         if !matches!(kind, 2..=7) {
-            self.check_deferred(e)?;
+            self.check_deferred(e, &prepared)?;
             self.warnings.add(warn::UNKNOWN_TYPE, || {
                 format!("type {kind} at {}", place(e))
             });
@@ -935,8 +1010,13 @@ impl Converter<'_> {
             Data::Plain(d) => d,
             Data::Missing => &empty,
             Data::Deferred(text) => {
-                deferred = parse_event_data(text.as_bytes())
-                    .map_err(|err| deferred_error(self.file, e, &err))?;
+                deferred = match prepared {
+                    Prepared::Read(data) => *data,
+                    Prepared::Failed(err) => return Err(deferred_error(self.file, e, &err)),
+                    Prepared::NotRead => {
+                        parse_deferred(text).map_err(|err| deferred_error(self.file, e, &err))?
+                    }
+                };
                 &deferred
             }
             Data::Packed(s) => {
@@ -1660,9 +1740,7 @@ fn event_time_ms(e: &RawEvent<'_>) -> Result<Option<i64>, serde_json::Error> {
     {
         let span = match &e.data {
             Data::Plain(data) => data.tag.get() == Some("performanceSpan"),
-            Data::Deferred(text) => {
-                parse_event_data(text.as_bytes())?.tag.get() == Some("performanceSpan")
-            }
+            Data::Deferred(text) => parse_deferred(text)?.tag.get() == Some("performanceSpan"),
             Data::Missing | Data::Packed(_) => false,
         };
         if span {
@@ -1670,6 +1748,49 @@ fn event_time_ms(e: &RawEvent<'_>) -> Result<Option<i64>, serde_json::Error> {
         }
     }
     Ok(timestamp_ms(timestamp))
+}
+
+/// Deferred `data` (in bytes) in one tab below which it is read where it is converted; above
+/// it, a second thread reads it ahead ([`read_ahead`]).
+const READ_AHEAD_MIN_BYTES: usize = 4 << 20;
+/// Events per batch the read-ahead thread hands over.
+const READ_AHEAD_BATCH: usize = 256;
+/// Batches the read-ahead thread may be ahead of the conversion.
+const READ_AHEAD_BATCHES: usize = 8;
+
+/// An event's `data` as the read-ahead thread hands it over.
+enum Prepared<'a> {
+    /// Not read (not deferred, or no read-ahead): read where it is converted.
+    NotRead,
+    /// The deferred `data`, read.
+    Read(Box<EventData<'a>>),
+    /// The deferred `data` does not read.
+    Failed(serde_json::Error),
+}
+
+/// Reads the deferred `data` of `list`'s events in order, in batches, on the calling thread
+/// (a second one: the conversion runs on the first). Stops when the receiver is gone.
+fn read_ahead<'a>(
+    list: &[(i64, &RawEvent<'a>)],
+    dom_depth_limit: u32,
+    sender: &std::sync::mpsc::SyncSender<Vec<Prepared<'a>>>,
+) {
+    raw::set_dom_depth_limit(dom_depth_limit);
+    for chunk in list.chunks(READ_AHEAD_BATCH) {
+        let batch = chunk
+            .iter()
+            .map(|(_, e)| match &e.data {
+                Data::Deferred(text) => match parse_deferred(text) {
+                    Ok(data) => Prepared::Read(Box::new(data)),
+                    Err(err) => Prepared::Failed(err),
+                },
+                _ => Prepared::NotRead,
+            })
+            .collect();
+        if sender.send(batch).is_err() {
+            return;
+        }
+    }
 }
 
 /// A deferred `data` object that does not read (see [`raw::Sink::defer_data`]): the caller
@@ -1706,6 +1827,15 @@ fn unquote(arg: &str) -> Cow<'_, str> {
 /// Parses inflated event data.
 fn parse_event_data(bytes: &[u8]) -> Result<EventData<'_>, serde_json::Error> {
     parse_slice::<raw::Obj<EventData<'_>>>(bytes).map(|d| d.0.unwrap_or_default())
+}
+
+/// Reads a deferred `data` object ([`Data::Deferred`]), text known to be UTF-8.
+fn parse_deferred(text: &str) -> Result<EventData<'_>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let data = raw::Obj::<EventData<'_>>::deserialize(&mut de)?;
+    de.end()?;
+    Ok(data.0.unwrap_or_default())
 }
 
 /// Parses a slice with the recursion limit off (the types in `raw` cap their own depth).
