@@ -1753,10 +1753,12 @@ fn event_time_ms(e: &RawEvent<'_>) -> Result<Option<i64>, serde_json::Error> {
 /// Deferred `data` (in bytes) in one tab below which it is read where it is converted; above
 /// it, a second thread reads it ahead ([`read_ahead`]).
 const READ_AHEAD_MIN_BYTES: usize = 4 << 20;
-/// Events per batch the read-ahead thread hands over.
+/// Most events in a batch the read-ahead thread hands over.
 const READ_AHEAD_BATCH: usize = 256;
+/// Most deferred JSON text in a batch, bytes (its parsed trees are several times larger).
+const READ_AHEAD_BATCH_BYTES: usize = 1 << 20;
 /// Batches the read-ahead thread may be ahead of the conversion.
-const READ_AHEAD_BATCHES: usize = 8;
+const READ_AHEAD_BATCHES: usize = 4;
 
 /// An event's `data` as the read-ahead thread hands it over.
 enum Prepared<'a> {
@@ -1776,20 +1778,30 @@ fn read_ahead<'a>(
     sender: &std::sync::mpsc::SyncSender<Vec<Prepared<'a>>>,
 ) {
     raw::set_dom_depth_limit(dom_depth_limit);
-    for chunk in list.chunks(READ_AHEAD_BATCH) {
-        let batch = chunk
-            .iter()
-            .map(|(_, e)| match &e.data {
-                Data::Deferred(text) => match parse_deferred(text) {
+    let mut batch = Vec::with_capacity(READ_AHEAD_BATCH);
+    let mut batch_bytes = 0;
+    for (_, e) in list {
+        batch.push(match &e.data {
+            Data::Deferred(text) => {
+                batch_bytes += text.len();
+                match parse_deferred(text) {
                     Ok(data) => Prepared::Read(Box::new(data)),
                     Err(err) => Prepared::Failed(err),
-                },
-                _ => Prepared::NotRead,
-            })
-            .collect();
-        if sender.send(batch).is_err() {
-            return;
+                }
+            }
+            _ => Prepared::NotRead,
+        });
+        if batch.len() >= READ_AHEAD_BATCH || batch_bytes >= READ_AHEAD_BATCH_BYTES {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_AHEAD_BATCH));
+            batch_bytes = 0;
+            if sender.send(full).is_err() {
+                return;
+            }
         }
+    }
+    if !batch.is_empty() {
+        // Nothing to do when the receiver is gone: it stopped at an error of its own.
+        let _ = sender.send(batch);
     }
 }
 

@@ -749,8 +749,6 @@ pub struct RawEvent<'a> {
     pub window: Option<Cow<'a, str>>,
     /// Session id, from the event or an enclosing wrapper.
     pub session: Option<Cow<'a, str>>,
-    /// PostHog compression version.
-    pub cv: Option<Cow<'a, str>>,
 }
 
 /// Collects events from a document while it is parsed.
@@ -848,7 +846,6 @@ enum Key {
     Items,
     Session,
     Window,
-    Cv,
     /// Top-level `version` of a PostHog file export.
     Version,
     /// PostHog capture event name (`"event": "$snapshot"`).
@@ -874,7 +871,6 @@ impl<'de> Deserialize<'de> for Key {
                     "events" | "snapshots" | "batch" => Key::Items,
                     "sessionId" | "session_id" | "$session_id" => Key::Session,
                     "windowId" | "window_id" | "$window_id" => Key::Window,
-                    "cv" => Key::Cv,
                     "version" => Key::Version,
                     "event" => Key::Event,
                     "properties" => Key::Properties,
@@ -1092,7 +1088,6 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
                         _ => None,
                     };
                 }
-                Key::Cv => event.cv = map.next_value::<Str<'de>>()?.0,
                 Key::Version => {
                     let version = map.next_value::<Str<'de>>()?.0;
                     if self.depth == 0 && self.sink.line == 0 {
