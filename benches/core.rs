@@ -70,6 +70,67 @@ fn read_native(c: &mut Criterion) {
     group.finish();
 }
 
+/// One JSON array of the real recordings' events (tests/fixtures/rrweb), repeated to about
+/// `target_bytes`: what tools/bench/rrweb-vs-node.sh builds, smaller.
+fn rrweb_array(target_bytes: usize) -> Vec<u8> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rrweb");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".json") && !name.ends_with(".truth.json")
+        })
+        .collect();
+    names.sort();
+    let bodies: Vec<String> = names
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("fixture");
+            let text = text.trim();
+            text[1..text.len() - 1].to_owned()
+        })
+        .collect();
+    let mut out = b"[".to_vec();
+    'fill: loop {
+        for body in &bodies {
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            out.extend_from_slice(body.as_bytes());
+            if out.len() >= target_bytes {
+                break 'fill;
+            }
+        }
+    }
+    out.push(b']');
+    out
+}
+
+/// The rrweb reader alone (bytes in memory to sessions), the reader that reads every event
+/// whole first (the one before issue 21), and serde_json only skipping the same bytes.
+fn read_rrweb(c: &mut Criterion) {
+    use sessionlens::format::rrweb;
+    let bytes = rrweb_array(20_000_000);
+    let limits = Limits::default();
+    let mut group = c.benchmark_group("format");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("read_rrweb_20mb", |b| {
+        b.iter(|| rrweb::read_rrweb(black_box(&bytes), "bench.json", &limits).expect("read"));
+    });
+    group.bench_function("read_rrweb_eager_20mb", |b| {
+        b.iter(|| rrweb::read_rrweb_eager(black_box(&bytes), "bench.json", &limits).expect("read"));
+    });
+    group.bench_function("skip_json_rrweb_20mb", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&bytes)).expect("json")
+        });
+    });
+    group.finish();
+}
+
 /// A library of 100,000 small sessions, built once and kept in target/bench-data.
 fn library_100k() -> Library {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
@@ -240,6 +301,7 @@ fn hotspot_table(c: &mut Criterion) {
 criterion_group!(
     benches,
     read_native,
+    read_rrweb,
     list_sessions,
     import_sessions,
     detect_signals,

@@ -103,7 +103,12 @@ pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatErr
         file: file_name.clone(),
         error,
     })?;
-    let bytes = read_limited(file, options.limits.max_inflated_bytes, &file_name)?;
+    let bytes = sniff::read_limited_sized(
+        file,
+        options.limits.max_inflated_bytes,
+        &file_name,
+        metadata.len(),
+    )?;
     load_bytes(bytes, &file_name, options)
 }
 

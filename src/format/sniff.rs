@@ -97,7 +97,19 @@ fn declares_native_format(text: &[u8]) -> bool {
 
 /// Reads all of `reader`, failing with [`FormatError::TooLarge`] past `max_bytes`.
 pub fn read_limited(reader: impl Read, max_bytes: u64, file: &str) -> Result<Vec<u8>, FormatError> {
-    let mut out = Vec::new();
+    read_limited_sized(reader, max_bytes, file, 0)
+}
+
+/// [`read_limited`] into a buffer of `expected_bytes` (a file's size): one allocation of the
+/// right size instead of a buffer doubled (and copied) until it fits.
+pub(crate) fn read_limited_sized(
+    reader: impl Read,
+    max_bytes: u64,
+    file: &str,
+    expected_bytes: u64,
+) -> Result<Vec<u8>, FormatError> {
+    let capacity = usize::try_from(expected_bytes.min(max_bytes).saturating_add(1)).unwrap_or(0);
+    let mut out = Vec::with_capacity(capacity);
     reader
         .take(max_bytes.saturating_add(1))
         .read_to_end(&mut out)

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Import throughput on a large rrweb file, side by side with Node's JSON.parse on the same file.
-# Usage: tools/bench/rrweb-vs-node.sh [TARGET_MB]   (default 200; needs node and a release build)
+# Import throughput on a large rrweb file, side by side with Node's JSON.parse on the same file:
+# node (read + parse), `sessionlens convert`, and `sessionlens import` into a new library, each
+# with its peak memory (maximum resident set size from /usr/bin/time -v).
+# Usage: tools/bench/rrweb-vs-node.sh [TARGET_MB] [RUNS]   (default 200 MB, 3 runs; needs node,
+# GNU time and a release build: `cargo build --release --no-default-features` is enough)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target_mb="${1:-200}"
+runs="${2:-3}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 big="$work/big.rrweb.json"
@@ -31,8 +35,19 @@ JS
 size=$(stat -c %s "$big")
 echo "file: $((size / 1000000)) MB of real rrweb events"
 
-echo "node $(node --version) JSON.parse (read + parse), 3 runs:"
-for _ in 1 2 3; do
+# `/usr/bin/time -v` prints the wall clock as [h:]mm:ss.cc and the peak RSS in KiB.
+timed() {
+  /usr/bin/time -v "$@" > /dev/null 2> "$work/time.txt" || { cat "$work/time.txt"; echo "failed: $*"; exit 1; }
+  local wall kb
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time.txt")
+  kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.txt")
+  local ms
+  ms=$(awk -v w="$wall" 'BEGIN { n = split(w, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%d", s * 1000 }')
+  echo "  ${ms} ms, $(( size / 1000 / (ms > 0 ? ms : 1) )) MB/s, peak $(( kb / 1024 )) MiB ($(awk -v k="$kb" -v s="$size" 'BEGIN { printf "%.2f", k * 1024 / s }') x the file)"
+}
+
+echo "node $(node --version) JSON.parse (read + parse), $runs runs:"
+for _ in $(seq "$runs"); do
   node -e '
     const fs = require("fs");
     const t0 = process.hrtime.bigint();
@@ -41,14 +56,18 @@ for _ in 1 2 3; do
     console.log(`  ${ms.toFixed(0)} ms, ${(fs.statSync(process.argv[1]).size / 1e6 / (ms / 1000)).toFixed(0)} MB/s, ${events.length} events`);
   ' "$big"
 done
+echo "node, the same under /usr/bin/time -v (process start included, for its peak memory):"
+timed node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$big"
 
 bin=target/release/sessionlens
-[ -x "$bin" ] || cargo build --release
-echo "sessionlens convert (read + parse + convert to the model + validate + write native), 3 runs:"
-for _ in 1 2 3; do
-  start=$(date +%s%N)
-  "$bin" convert "$big" --out "$work/out.session.json" > /dev/null 2>&1 || { echo "convert failed"; "$bin" convert "$big" --out "$work/out.session.json"; exit 1; }
-  end=$(date +%s%N)
-  ms=$(( (end - start) / 1000000 ))
-  echo "  ${ms} ms, $(( size / 1000 / (ms > 0 ? ms : 1) )) MB/s"
+[ -x "$bin" ] || cargo build --release --no-default-features
+echo "sessionlens convert (read + parse + convert to the model + validate + write native), $runs runs:"
+for _ in $(seq "$runs"); do
+  rm -f "$work/out.session.json"
+  timed "$bin" convert "$big" --out "$work/out.session.json"
+done
+echo "sessionlens import into a new library (read + parse + convert + signals + SQLite), $runs runs:"
+for i in $(seq "$runs"); do
+  timed "$bin" --library "$work/lib-$i.sqlite" import "$big"
+  rm -f "$work/lib-$i.sqlite"*
 done

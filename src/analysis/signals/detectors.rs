@@ -3,7 +3,7 @@
 
 use super::{Coverage, Signal, SignalKind, SignalSettings};
 use crate::model::{
-    ClickKind, ElementDescriptor, EventKind, PagePos, PointerType, Session, ViewportPos,
+    ClickKind, ElementDescriptor, Event, EventKind, PagePos, PointerType, Session, ViewportPos,
 };
 
 /// A plain click (each press once, see [`ClickKind::counts_as_click`]).
@@ -514,7 +514,20 @@ pub fn excessive_scrolls(session: &Session, settings: &SignalSettings) -> Vec<Si
     }
     let mut out = Vec::new();
     let travel = settings.scroll_min_travel_px.max(1.0);
-    for (page_index, page) in session.pages.iter().enumerate() {
+    // The scroll, pointer and click events of each page view, in session order: one pass over
+    // the events instead of one per page view (a session of thousands of page views made the
+    // import spend most of its time here).
+    let mut by_page: Vec<Vec<&Event>> = vec![Vec::new(); session.pages.len()];
+    for event in &session.events {
+        if matches!(
+            event.kind,
+            EventKind::Scroll { .. } | EventKind::PointerMove { .. } | EventKind::Click { .. }
+        ) && let Some(list) = by_page.get_mut(event.page as usize)
+        {
+            list.push(event);
+        }
+    }
+    for (page_index, (page, events)) in session.pages.iter().zip(&by_page).enumerate() {
         let Ok(page_u32) = u32::try_from(page_index) else {
             break;
         };
@@ -533,7 +546,7 @@ pub fn excessive_scrolls(session: &Session, settings: &SignalSettings) -> Vec<Si
             end_ms: page.entered_at_ms,
             extreme_ms: page.entered_at_ms,
         };
-        for event in session.events.iter().filter(|e| e.page == page_u32) {
+        for event in events {
             let y = match event.kind {
                 EventKind::Scroll { offset } => offset.y,
                 EventKind::PointerMove { pos_in_page, .. } => {

@@ -115,7 +115,24 @@ pub fn read_rrweb(
     limits: &Limits,
 ) -> Result<(Vec<Session>, Warnings), FormatError> {
     on_parse_thread(file_name, || {
-        read_rrweb_on_this_thread(bytes, file_name, limits)
+        // Events' `data` read as they are converted; on any error, read again the way that
+        // gives every error its place in the file (see `Sink::defer_data`).
+        read_rrweb_on_this_thread(bytes, file_name, limits, true)
+            .or_else(|_| read_rrweb_on_this_thread(bytes, file_name, limits, false))
+    })
+}
+
+/// [`read_rrweb`] the way it read before events were converted as they are read: every
+/// event's `data` read whole before any is converted. The reference the default reader is
+/// checked against (tests, the `rrweb_importer` fuzz target): both give the same sessions,
+/// warnings and errors.
+pub fn read_rrweb_eager(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+) -> Result<(Vec<Session>, Warnings), FormatError> {
+    on_parse_thread(file_name, || {
+        read_rrweb_on_this_thread(bytes, file_name, limits, false)
     })
 }
 
@@ -139,19 +156,32 @@ pub fn read_rrweb_parts(
     warnings: Warnings,
 ) -> Result<(Vec<Session>, Warnings), FormatError> {
     on_parse_thread(name, || {
-        raw::set_dom_depth_limit(limits.max_dom_depth);
-        let mut sink = Sink::default();
-        for part in parts {
-            parse_value(part.json, &mut sink).map_err(|e| json_error(part.label, &sink, &e, 0))?;
-        }
-        if !sink.events.iter().any(|e| e.kind.as_id().is_some()) {
-            return Err(FormatError::Unsupported {
-                file: name.to_owned(),
-                message: format!("Sentry replay segments without rrweb events. {ACCEPTED}"),
-            });
-        }
-        convert_sink(&sink, name, limits, warnings)
+        // As in `read_rrweb`: deferred first, again without deferring on any error.
+        read_parts_on_this_thread(parts, name, limits, warnings.clone(), true)
+            .or_else(|_| read_parts_on_this_thread(parts, name, limits, warnings, false))
     })
+}
+
+/// [`read_rrweb_parts`] without the big-stack thread.
+fn read_parts_on_this_thread(
+    parts: &[Part<'_>],
+    name: &str,
+    limits: &Limits,
+    warnings: Warnings,
+    defer_data: bool,
+) -> Result<(Vec<Session>, Warnings), FormatError> {
+    raw::set_dom_depth_limit(limits.max_dom_depth);
+    let mut sink = Sink::new(defer_data);
+    for part in parts {
+        parse_value(part.json, &mut sink).map_err(|e| json_error(part.label, &sink, &e, 0))?;
+    }
+    if !sink.events.iter().any(|e| e.kind.as_id().is_some()) {
+        return Err(FormatError::Unsupported {
+            file: name.to_owned(),
+            message: format!("Sentry replay segments without rrweb events. {ACCEPTED}"),
+        });
+    }
+    convert_sink(&sink, name, limits, warnings)
 }
 
 /// Runs `read` on a named thread with a stack big enough for [`MAX_DOM_DEPTH`] levels.
@@ -184,6 +214,7 @@ fn read_rrweb_on_this_thread(
     bytes: &[u8],
     file_name: &str,
     limits: &Limits,
+    defer_data: bool,
 ) -> Result<(Vec<Session>, Warnings), FormatError> {
     raw::set_dom_depth_limit(limits.max_dom_depth);
     let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
@@ -206,7 +237,7 @@ fn read_rrweb_on_this_thread(
             }
         },
     };
-    let sink = parse_document(doc, file_name)?;
+    let sink = parse_document(doc, file_name, defer_data)?;
     if let Some(version) = &sink.export_version
         && sink.export_data
         && !POSTHOG_EXPORT_VERSIONS.contains(&version.as_ref())
@@ -386,8 +417,12 @@ impl<'de> serde::Deserialize<'de> for Shape {
 }
 
 /// Parses a whole document, or JSON Lines when the first value is followed by more values.
-fn parse_document<'a>(doc: &'a [u8], file_name: &str) -> Result<Sink<'a>, FormatError> {
-    let mut sink = Sink::default();
+fn parse_document<'a>(
+    doc: &'a [u8],
+    file_name: &str,
+    defer_data: bool,
+) -> Result<Sink<'a>, FormatError> {
+    let mut sink = Sink::new(defer_data);
     let whole = parse_value(doc, &mut sink);
     let trailing = match &whole {
         Ok(()) => false,
@@ -399,7 +434,7 @@ fn parse_document<'a>(doc: &'a [u8], file_name: &str) -> Result<Sink<'a>, Format
             Err(e) => Err(json_error(file_name, &sink, &e, 0)),
         };
     }
-    let mut sink = Sink::default();
+    let mut sink = Sink::new(defer_data);
     for (n, line) in doc.split(|b| *b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -414,7 +449,22 @@ fn parse_document<'a>(doc: &'a [u8], file_name: &str) -> Result<Sink<'a>, Format
 
 /// Parses one JSON value into `sink`, then checks that only white space follows.
 fn parse_value<'a>(doc: &'a [u8], sink: &mut Sink<'a>) -> Result<(), serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(doc);
+    // Deferring, valid UTF-8 (checked once, fast) is read as text: serde_json then checks no
+    // string again, and the deferred `data` slices need no check of their own. Anything else
+    // is read as bytes, as the eager reader does (it accepts invalid UTF-8 in skipped strings).
+    if sink.defer_data
+        && let Ok(text) = std::str::from_utf8(doc)
+    {
+        return parse_with(serde_json::Deserializer::from_str(text), sink);
+    }
+    parse_with(serde_json::Deserializer::from_slice(doc), sink)
+}
+
+/// Reads one JSON value from `de` into `sink`, then checks that only white space follows.
+fn parse_with<'a, R: serde_json::de::Read<'a>>(
+    mut de: serde_json::Deserializer<R>,
+    sink: &mut Sink<'a>,
+) -> Result<(), serde_json::Error> {
     // Safe: every recursive structure is depth-capped by the seeds and types in `raw`, and
     // everything else is skipped with serde_json's non-recursive `IgnoredAny`.
     de.disable_recursion_limit();
@@ -744,10 +794,13 @@ impl Converter<'_> {
         let mut state = SessionState::default();
         for e in events {
             if e.kind.as_id().is_none() {
+                self.check_deferred(e, &Prepared::NotRead)?;
                 self.warnings.add(warn::NOT_EVENT, || place(e));
                 continue;
             }
-            let Some(t) = event_time_ms(e) else {
+            let Some(t) = event_time_ms(e).map_err(|err| deferred_error(file_name, e, &err))?
+            else {
+                self.check_deferred(e, &Prepared::NotRead)?;
                 self.warnings.add(warn::BAD_TIME, || place(e));
                 continue;
             };
@@ -768,10 +821,7 @@ impl Converter<'_> {
         for (i, mut list) in by_tab.into_iter().enumerate() {
             list.sort_by_key(|(t, _)| *t);
             let mut tab = Tab::new(u32::try_from(i).unwrap_or(u32::MAX));
-            for (t, e) in list {
-                state.saw(t);
-                self.process(&mut tab, &mut state, e, t)?;
-            }
+            self.process_tab(&mut tab, &mut state, &list)?;
             if tab.issues.unknown_nodes > 0 {
                 self.warnings
                     .add_count(warn::UNKNOWN_NODE, tab.issues.unknown_nodes, || {
@@ -809,16 +859,21 @@ impl Converter<'_> {
                 *slot = u32::try_from(global).unwrap_or(u32::MAX);
             }
         }
-        let mut events_out: Vec<Event> =
-            Vec::with_capacity(tabs.iter().map(|t| t.events.len()).sum());
+        // The first tab's list becomes the session's (no second copy of the events).
+        let mut events_out: Vec<Event> = Vec::new();
         for (ti, tab) in tabs.into_iter().enumerate() {
-            for mut e in tab.events {
+            let mut events = tab.events;
+            for e in &mut events {
                 e.page = remap
                     .get(ti)
                     .and_then(|r| r.get(e.page as usize))
                     .copied()
                     .unwrap_or(0);
-                events_out.push(e);
+            }
+            if events_out.is_empty() {
+                events_out = events;
+            } else {
+                events_out.append(&mut events);
             }
         }
         events_out.sort_by_key(|e| e.timestamp_ms);
@@ -854,6 +909,74 @@ impl Converter<'_> {
         Ok(Some(session))
     }
 
+    /// Converts the events of one tab, in time order. The deferred `data` of a long list is
+    /// read on a second thread, a batch ahead of the conversion ([`read_ahead`]).
+    fn process_tab(
+        &mut self,
+        tab: &mut Tab,
+        state: &mut SessionState,
+        list: &[(i64, &RawEvent<'_>)],
+    ) -> Result<(), FormatError> {
+        let deferred_bytes: usize = list
+            .iter()
+            .map(|(_, e)| match &e.data {
+                Data::Deferred(text) => text.len(),
+                _ => 0,
+            })
+            .sum();
+        if deferred_bytes < READ_AHEAD_MIN_BYTES {
+            for &(t, e) in list {
+                state.saw(t);
+                self.process(tab, state, e, t, Prepared::NotRead)?;
+            }
+            return Ok(());
+        }
+        let limit = self.limits.max_dom_depth;
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_BATCHES);
+            let reader = std::thread::Builder::new()
+                .name("rrweb-read-ahead".to_owned())
+                .stack_size(PARSE_STACK_BYTES)
+                .spawn_scoped(scope, move || read_ahead(list, limit, &sender));
+            if reader.is_err() {
+                // No second thread: read each event's `data` where it is converted.
+                for &(t, e) in list {
+                    state.saw(t);
+                    self.process(tab, state, e, t, Prepared::NotRead)?;
+                }
+                return Ok(());
+            }
+            let mut events = list.iter();
+            for batch in receiver {
+                for prepared in batch {
+                    let Some(&(t, e)) = events.next() else {
+                        return Ok(());
+                    };
+                    state.saw(t);
+                    self.process(tab, state, e, t, prepared)?;
+                }
+            }
+            // The reader stopped early only if it could not send, which needs this side gone.
+            for &(t, e) in events {
+                state.saw(t);
+                self.process(tab, state, e, t, Prepared::NotRead)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Reads the deferred `data` of an event that is not converted, so that a file whose
+    /// eager read fails fails here too (see [`raw::Sink::defer_data`]).
+    fn check_deferred(&self, e: &RawEvent<'_>, prepared: &Prepared<'_>) -> Result<(), FormatError> {
+        match (prepared, &e.data) {
+            (Prepared::Failed(err), _) => Err(deferred_error(self.file, e, err)),
+            (Prepared::NotRead, Data::Deferred(text)) => parse_deferred(text)
+                .map(drop)
+                .map_err(|err| deferred_error(self.file, e, &err)),
+            _ => Ok(()),
+        }
+    }
+
     /// Converts one event of a tab.
     fn process(
         &mut self,
@@ -861,16 +984,19 @@ impl Converter<'_> {
         state: &mut SessionState,
         e: &RawEvent<'_>,
         t: i64,
+        prepared: Prepared<'_>,
     ) -> Result<(), FormatError> {
         let Some(kind) = e.kind.as_id() else {
             return Ok(());
         };
         self.settle_carry(tab, Some(t))?;
         if matches!(kind, 0 | 1) {
+            self.check_deferred(e, &prepared)?;
             tab.load_since_meta = true;
             return Ok(());
         }
         if !matches!(kind, 2..=7) {
+            self.check_deferred(e, &prepared)?;
             self.warnings.add(warn::UNKNOWN_TYPE, || {
                 format!("type {kind} at {}", place(e))
             });
@@ -879,9 +1005,20 @@ impl Converter<'_> {
         let empty = EventData::default();
         let inflated;
         let unpacked;
+        let deferred;
         let data: &EventData<'_> = match &e.data {
             Data::Plain(d) => d,
             Data::Missing => &empty,
+            Data::Deferred(text) => {
+                deferred = match prepared {
+                    Prepared::Read(data) => *data,
+                    Prepared::Failed(err) => return Err(deferred_error(self.file, e, &err)),
+                    Prepared::NotRead => {
+                        parse_deferred(text).map_err(|err| deferred_error(self.file, e, &err))?
+                    }
+                };
+                &deferred
+            }
             Data::Packed(s) => {
                 let Some(bytes) = self.inflate(s, e, "data")? else {
                     return Ok(());
@@ -1595,17 +1732,86 @@ const SECONDS_BELOW: f64 = 1.0e11;
 
 /// An event's epoch-ms time. Sentry's performance spans (custom events tagged
 /// `performanceSpan`) carry their time in seconds (a float): converted to ms.
-fn event_time_ms(e: &RawEvent<'_>) -> Option<i64> {
+fn event_time_ms(e: &RawEvent<'_>) -> Result<Option<i64>, serde_json::Error> {
     let mut timestamp = e.timestamp;
     if e.kind.as_id() == Some(5)
-        && let Data::Plain(data) = &e.data
-        && data.tag.get() == Some("performanceSpan")
         && let Some(v) = timestamp.0
         && v < SECONDS_BELOW
     {
-        timestamp = Num(Some(v * 1000.0));
+        let span = match &e.data {
+            Data::Plain(data) => data.tag.get() == Some("performanceSpan"),
+            Data::Deferred(text) => parse_deferred(text)?.tag.get() == Some("performanceSpan"),
+            Data::Missing | Data::Packed(_) => false,
+        };
+        if span {
+            timestamp = Num(Some(v * 1000.0));
+        }
     }
-    timestamp_ms(timestamp)
+    Ok(timestamp_ms(timestamp))
+}
+
+/// Deferred `data` (in bytes) in one tab below which it is read where it is converted; above
+/// it, a second thread reads it ahead ([`read_ahead`]).
+const READ_AHEAD_MIN_BYTES: usize = 4 << 20;
+/// Most events in a batch the read-ahead thread hands over.
+const READ_AHEAD_BATCH: usize = 256;
+/// Most deferred JSON text in a batch, bytes (its parsed trees are several times larger).
+const READ_AHEAD_BATCH_BYTES: usize = 1 << 20;
+/// Batches the read-ahead thread may be ahead of the conversion.
+const READ_AHEAD_BATCHES: usize = 4;
+
+/// An event's `data` as the read-ahead thread hands it over.
+enum Prepared<'a> {
+    /// Not read (not deferred, or no read-ahead): read where it is converted.
+    NotRead,
+    /// The deferred `data`, read.
+    Read(Box<EventData<'a>>),
+    /// The deferred `data` does not read.
+    Failed(serde_json::Error),
+}
+
+/// Reads the deferred `data` of `list`'s events in order, in batches, on the calling thread
+/// (a second one: the conversion runs on the first). Stops when the receiver is gone.
+fn read_ahead<'a>(
+    list: &[(i64, &RawEvent<'a>)],
+    dom_depth_limit: u32,
+    sender: &std::sync::mpsc::SyncSender<Vec<Prepared<'a>>>,
+) {
+    raw::set_dom_depth_limit(dom_depth_limit);
+    let mut batch = Vec::with_capacity(READ_AHEAD_BATCH);
+    let mut batch_bytes = 0;
+    for (_, e) in list {
+        batch.push(match &e.data {
+            Data::Deferred(text) => {
+                batch_bytes += text.len();
+                match parse_deferred(text) {
+                    Ok(data) => Prepared::Read(Box::new(data)),
+                    Err(err) => Prepared::Failed(err),
+                }
+            }
+            _ => Prepared::NotRead,
+        });
+        if batch.len() >= READ_AHEAD_BATCH || batch_bytes >= READ_AHEAD_BATCH_BYTES {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_AHEAD_BATCH));
+            batch_bytes = 0;
+            if sender.send(full).is_err() {
+                return;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        // Nothing to do when the receiver is gone: it stopped at an error of its own.
+        let _ = sender.send(batch);
+    }
+}
+
+/// A deferred `data` object that does not read (see [`raw::Sink::defer_data`]): the caller
+/// reads the input again without deferring, which gives the error with its place in the file.
+fn deferred_error(file: &str, e: &RawEvent<'_>, err: &serde_json::Error) -> FormatError {
+    FormatError::Unsupported {
+        file: file.to_owned(),
+        message: format!("{}: data: {err}", place(e)),
+    }
 }
 
 /// Where an event is, for messages: `event 12` or `event 12 (line 3)`.
@@ -1633,6 +1839,15 @@ fn unquote(arg: &str) -> Cow<'_, str> {
 /// Parses inflated event data.
 fn parse_event_data(bytes: &[u8]) -> Result<EventData<'_>, serde_json::Error> {
     parse_slice::<raw::Obj<EventData<'_>>>(bytes).map(|d| d.0.unwrap_or_default())
+}
+
+/// Reads a deferred `data` object ([`Data::Deferred`]), text known to be UTF-8.
+fn parse_deferred(text: &str) -> Result<EventData<'_>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let data = raw::Obj::<EventData<'_>>::deserialize(&mut de)?;
+    de.end()?;
+    Ok(data.0.unwrap_or_default())
 }
 
 /// Parses a slice with the recursion limit off (the types in `raw` cap their own depth).

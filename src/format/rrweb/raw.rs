@@ -725,6 +725,9 @@ pub enum Data<'a> {
     Missing,
     /// An object.
     Plain(Box<EventData<'a>>),
+    /// An object not read yet: its JSON text in the input, read into [`EventData`] when the
+    /// event is converted (see [`Sink::defer_data`]).
+    Deferred(&'a str),
     /// A latin-1 string holding gzip-compressed JSON (PostHog `"cv": "2024-10"`).
     Packed(Cow<'a, str>),
 }
@@ -746,8 +749,6 @@ pub struct RawEvent<'a> {
     pub window: Option<Cow<'a, str>>,
     /// Session id, from the event or an enclosing wrapper.
     pub session: Option<Cow<'a, str>>,
-    /// PostHog compression version.
-    pub cv: Option<Cow<'a, str>>,
 }
 
 /// Collects events from a document while it is parsed.
@@ -770,9 +771,23 @@ pub struct Sink<'a> {
     pub skipped_capture: u64,
     /// Names of the first few skipped capture events.
     pub skipped_capture_names: Vec<String>,
+    /// Keep the `data` objects of events as their JSON text ([`Data::Deferred`]) instead of
+    /// reading them: the events of a whole file then cost a few words each, not their DOM
+    /// trees, and each is read when it is converted. A deferred read can fail where the eager
+    /// one would have failed earlier (another error, another place): the caller then reads the
+    /// input again without deferring, for the error as it always was.
+    pub defer_data: bool,
 }
 
 impl<'a> Sink<'a> {
+    /// An empty sink; `defer_data` as in [`Sink::defer_data`].
+    pub fn new(defer_data: bool) -> Self {
+        Self {
+            defer_data,
+            ..Self::default()
+        }
+    }
+
     fn push_non_event(&mut self) {
         let index = self.events.len();
         self.events.push(RawEvent {
@@ -831,7 +846,6 @@ enum Key {
     Items,
     Session,
     Window,
-    Cv,
     /// Top-level `version` of a PostHog file export.
     Version,
     /// PostHog capture event name (`"event": "$snapshot"`).
@@ -857,7 +871,6 @@ impl<'de> Deserialize<'de> for Key {
                     "events" | "snapshots" | "batch" => Key::Items,
                     "sessionId" | "session_id" | "$session_id" => Key::Session,
                     "windowId" | "window_id" | "$window_id" => Key::Window,
-                    "cv" => Key::Cv,
                     "version" => Key::Version,
                     "event" => Key::Event,
                     "properties" => Key::Properties,
@@ -881,7 +894,23 @@ struct DataSeed<'s, 'a> {
 impl<'de: 'a, 'a> DeserializeSeed<'de> for DataSeed<'_, 'a> {
     type Value = Data<'a>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Data<'a>, D::Error> {
-        deserializer.deserialize_any(self)
+        if self.top || !self.sink.defer_data {
+            return deserializer.deserialize_any(self);
+        }
+        // Skipped at serde_json's skipping speed, kept as a slice of the input.
+        let raw = <&'de serde_json::value::RawValue>::deserialize(deserializer)?;
+        let text = raw.get().trim_ascii_start();
+        if text.starts_with('{') {
+            return Ok(Data::Deferred(text));
+        }
+        // A list of items or a packed string: read now, as before (the items go to the sink in
+        // file order). An error here has a place relative to `data`, so the caller reads the
+        // input again without deferring for the error as it always was.
+        let mut de = serde_json::Deserializer::from_str(text);
+        de.disable_recursion_limit();
+        let data = de.deserialize_any(self).map_err(de::Error::custom)?;
+        de.end().map_err(de::Error::custom)?;
+        Ok(data)
     }
 }
 
@@ -1059,7 +1088,6 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemSeed<'_, 'a> {
                         _ => None,
                     };
                 }
-                Key::Cv => event.cv = map.next_value::<Str<'de>>()?.0,
                 Key::Version => {
                     let version = map.next_value::<Str<'de>>()?.0;
                     if self.depth == 0 && self.sink.line == 0 {

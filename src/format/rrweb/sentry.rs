@@ -104,7 +104,7 @@ enum InflateError {
 
 /// The segment's JSON: the body itself, or inflated within `budget` bytes (reduced by the
 /// bytes inflated).
-fn segment_json<'b>(
+pub(super) fn segment_json<'b>(
     body: &'b [u8],
     file: &str,
     segment_id: u64,

@@ -1644,3 +1644,114 @@ mod real_sdk {
         }
     }
 }
+
+/// Every file under `dir`, recursively, sorted.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// The reader that defers each event's `data` until it is converted gives exactly what the
+/// eager reader gives (sessions, warnings, or the error) on every recording the repository
+/// ships: the fixtures, the sample sessions and the hostile corpus.
+#[test]
+fn deferred_reader_matches_eager_reader_on_every_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests/fixtures", "sample_sessions", "tests/hostile"] {
+        files_under(&root.join(dir), &mut files);
+    }
+    let limits = Limits::default();
+    let mut compared = 0;
+    let mut sessions_seen = 0;
+    let mut errors_seen = 0;
+    for path in &files {
+        let Ok(bytes) = crate::format::read_inflated(path, &limits) else {
+            continue;
+        };
+        // What `load_bytes` hands to the rrweb reader: JSON that is not a native session, or a
+        // JS wrapper (bundles, Sentry segments and native sessions have readers of their own).
+        let kind = crate::format::sniff_bytes(&bytes);
+        let rrweb_input = match kind {
+            crate::format::InputKind::OtherJson => true,
+            crate::format::InputKind::Unknown => looks_like_js_wrapper(&bytes),
+            _ => false,
+        };
+        if !rrweb_input || crate::format::is_sentry_segment(&bytes) {
+            continue;
+        }
+        let name = path.display().to_string();
+        let deferred = read_rrweb(&bytes, &name, &limits);
+        let eager = read_rrweb_eager(&bytes, &name, &limits);
+        match (&deferred, &eager) {
+            (Ok(a), Ok(b)) => {
+                assert!(a == b, "{name}: the deferred and the eager reader differ");
+                sessions_seen += a.0.len();
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{name}");
+                errors_seen += 1;
+            }
+            _ => panic!("{name}: one reader failed, the other did not"),
+        }
+        compared += 1;
+    }
+    assert!(compared >= 60, "only {compared} recordings compared");
+    assert!(
+        sessions_seen >= 60,
+        "only {sessions_seen} sessions compared"
+    );
+    assert!(errors_seen >= 1, "no failing recording compared");
+}
+
+/// Sentry replay segments (read by `read_rrweb_parts`) give the same with and without deferring.
+#[test]
+fn deferred_segments_match_eager_segments() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    files_under(&root.join("tests/fixtures/sentry"), &mut files);
+    let limits = Limits::default();
+    let mut compared = 0;
+    for path in &files {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        if !crate::format::is_sentry_segment(&bytes) {
+            continue;
+        }
+        let name = path.display().to_string();
+        let Some(Ok((id, body))) = sentry::split_segment(&bytes) else {
+            continue;
+        };
+        let mut budget = limits.max_inflated_bytes;
+        let Ok(json) = sentry::segment_json(body, &name, id, &mut budget) else {
+            continue;
+        };
+        let parts = [Part {
+            label: &name,
+            json: &json,
+        }];
+        let run = |defer| {
+            on_parse_thread(&name, || {
+                read_parts_on_this_thread(&parts, &name, &limits, Warnings::default(), defer)
+            })
+        };
+        match (run(true), run(false)) {
+            (Ok(a), Ok(b)) => assert!(a == b, "{name}: deferred and eager differ"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+            (a, b) => panic!("{name}: {a:?} / {b:?}"),
+        }
+        compared += 1;
+    }
+    assert!(compared >= 3, "only {compared} segments compared");
+}
