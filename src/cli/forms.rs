@@ -17,11 +17,8 @@ use crate::store::open_store;
 /// `forms`.
 #[derive(Debug, clap::Args)]
 pub struct FormsArgs {
-    /// Only the forms on page views whose URL matches this (exact URL or pattern like
-    /// `/checkout*`).
-    #[arg(long, value_name = "URL_OR_PATTERN")]
-    pub page: Option<String>,
-    /// Session filters.
+    /// Session filters. `--page` also limits the forms to the page views whose URL matches it
+    /// (exact URL or pattern like `/checkout*`).
     #[command(flatten)]
     pub filter: FilterArgs,
     /// One JSON object (the whole report, with example sessions per field).
@@ -35,7 +32,7 @@ pub struct FormsArgs {
 /// Runs `forms`.
 pub fn run(library_path: &Path, args: &FormsArgs) -> anyhow::Result<ExitCode> {
     let filter = session_filter(&args.filter)?;
-    let page = args.page.as_deref().map(UrlPattern::new);
+    let page = args.filter.page.as_deref().map(UrlPattern::new);
     let library = open_store(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
     let report = library
@@ -45,14 +42,14 @@ pub fn run(library_path: &Path, args: &FormsArgs) -> anyhow::Result<ExitCode> {
         outln!(
             "{}",
             serde_json::to_string_pretty(&json!({
-                "page": args.page,
+                "page": args.filter.page,
                 "report": report,
             }))?
         );
     } else if args.csv {
         print_csv(&report)?;
     } else {
-        print_text(&report, args.page.as_deref())?;
+        print_text(&report, args.filter.page.as_deref())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -976,7 +976,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_form_variants_are_appended_after_network_error() {
-        // Variants 13 to 16 of v1::EventKind: appended, so every older body reads as before.
+        // Variants 12 to 15 of v1::EventKind: appended, so every older body reads as before.
         let event = |kind: EventKind| {
             let session = Session {
                 events: vec![Event {
@@ -998,22 +998,22 @@ pub(crate) mod tests {
                 position: 3,
                 form_fields: 4
             }),
-            [1, 2, 0, 13, 1, 2, 3, 4]
+            [1, 2, 0, 12, 1, 2, 3, 4]
         );
         assert_eq!(
             event(EventKind::FieldError { field: Some(5) }),
-            [1, 2, 0, 14, 1, 5]
+            [1, 2, 0, 13, 1, 5]
         );
         assert_eq!(
             event(EventKind::FormSubmit {
                 form: None,
                 control: Some(6)
             }),
-            [1, 2, 0, 16, 0, 1, 6]
+            [1, 2, 0, 15, 0, 1, 6]
         );
         assert_eq!(
             event(EventKind::FieldErrorCleared { field: None }),
-            [1, 2, 0, 15, 0]
+            [1, 2, 0, 14, 0]
         );
     }
 
