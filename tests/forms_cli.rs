@@ -296,8 +296,7 @@ fn recount(name: &str) -> Use {
                     if let Some(f) = field_of(&nodes, id) {
                         let entry = u.fields.entry(f.clone()).or_default();
                         entry.used = true;
-                        if data["isChecked"].is_boolean() && data["text"].as_str() == Some("on")
-                        {
+                        if data["isChecked"].is_boolean() && data["text"].as_str() == Some("on") {
                             // A check box or radio button: no length.
                         } else {
                             let len = data["text"].as_str().unwrap_or("").chars().count();
@@ -382,9 +381,15 @@ fn field_metrics_match_the_truth_and_a_recount_of_the_raw_files() {
         assert_eq!(figures(&cli), figures(&raw), "{name}: against the recount");
         assert_eq!(cli.submitted, truth.submitted, "{name}: submitted");
         assert_eq!(cli.attempts, truth.attempts, "{name}: submit attempts");
-        assert_eq!(cli.attempts, raw.attempts, "{name}: submit attempts (recount)");
+        assert_eq!(
+            cli.attempts, raw.attempts,
+            "{name}: submit attempts (recount)"
+        );
         assert_eq!(cli.last_field, truth.last_field, "{name}: abandoned at");
-        assert_eq!(cli.last_field, raw.last_field, "{name}: abandoned at (recount)");
+        assert_eq!(
+            cli.last_field, raw.last_field,
+            "{name}: abandoned at (recount)"
+        );
         // Time in each field: the recount uses the same timestamps (equal up to the end of
         // the page view); the truth's clock reads differ from rrweb's by a few ms per event.
         for (key, f) in &cli.fields {
@@ -441,10 +446,19 @@ fn text_and_csv_outputs_and_segments() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     ok(&library, &args);
     let text = ok(&library, &["forms", "--page", "/checkout*"]);
-    assert!(text.contains("Form #checkout-form on /checkout.html"), "{text}");
-    assert!(text.contains("started 3  submitted 2 (66.7 % of started)"), "{text}");
+    assert!(
+        text.contains("Form #checkout-form on /checkout.html"),
+        "{text}"
+    );
+    assert!(
+        text.contains("started 3  submitted 2 (66.7 % of started)"),
+        "{text}"
+    );
     assert!(text.contains("by device: "), "{text}");
-    assert!(text.contains("mobile viewed 1 started 1 submitted 0"), "{text}");
+    assert!(
+        text.contains("mobile viewed 1 started 1 submitted 0"),
+        "{text}"
+    );
     let csv = ok(&library, &["forms", "--csv"]);
     let header = csv.lines().next().unwrap();
     assert!(header.starts_with("row,page,form,segment,field_index,field"));
@@ -453,9 +467,10 @@ fn text_and_csv_outputs_and_segments() {
         assert_eq!(line.split(',').count(), columns, "{line}");
     }
     assert!(
-        csv.lines()
-            .any(|l| l.starts_with("field,/checkout.html,#checkout-form,device=mobile,")
-                && l.contains(",postcode,")),
+        csv.lines().any(
+            |l| l.starts_with("field,/checkout.html,#checkout-form,device=mobile,")
+                && l.contains(",postcode,")
+        ),
         "{csv}"
     );
     // A page without forms: an explained empty answer, not an error.

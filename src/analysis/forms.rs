@@ -60,6 +60,8 @@ pub struct FieldVisit {
     pub refills: u32,
     /// Times an error indicator appeared next to it.
     pub errors: u32,
+    /// When the first of them appeared, epoch ms.
+    pub first_error_at_ms: Option<i64>,
 }
 
 /// One session's use of one form.
@@ -243,8 +245,13 @@ pub fn session_forms(session: &Session, page: Option<&UrlPattern>) -> SessionFor
             continue;
         };
         let label = page_label(&view.url);
-        for visit in page_view_forms(session, &events, view.left_at_ms, &label, view.entered_at_ms)
-        {
+        for visit in page_view_forms(
+            session,
+            &events,
+            view.left_at_ms,
+            &label,
+            view.entered_at_ms,
+        ) {
             match merged
                 .iter_mut()
                 .find(|m| m.page == visit.page && m.form == visit.form)
@@ -274,6 +281,10 @@ fn merge_visit(into: &mut FormVisit, visit: FormVisit) {
                 g.focus_ms += f.focus_ms;
                 g.refills += f.refills;
                 g.errors += f.errors;
+                g.first_error_at_ms = match (g.first_error_at_ms, f.first_error_at_ms) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
             }
             None => into.fields.push(f),
         }
@@ -436,6 +447,7 @@ fn page_view_forms(
                     && let Some(state) = fields.get_mut(f)
                 {
                     state.visit.errors += 1;
+                    state.visit.first_error_at_ms.get_or_insert(t);
                     error_changes.push((t, f, true));
                 }
             }
@@ -744,7 +756,10 @@ fn field_order(uses: &[Use<'_>]) -> Vec<(String, String, Option<u32>)> {
         let pb = b.2.map_or(u64::MAX, u64::from);
         pa.cmp(&pb).then(a.3.cmp(&b.3)).then_with(|| a.0.cmp(&b.0))
     });
-    order.into_iter().map(|(k, kind, p, _)| (k, kind, p)).collect()
+    order
+        .into_iter()
+        .map(|(k, kind, p, _)| (k, kind, p))
+        .collect()
 }
 
 /// Nearest-rank quantile of sorted values.
@@ -753,7 +768,9 @@ fn quantile(sorted: &[i64], q: f64) -> Option<i64> {
         return None;
     }
     let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.saturating_sub(1).min(sorted.len() - 1)).copied()
+    sorted
+        .get(rank.saturating_sub(1).min(sorted.len() - 1))
+        .copied()
 }
 
 fn push_example(list: &mut Vec<FieldMoment>, session_id: &str, at_ms: i64) {
@@ -814,7 +831,10 @@ fn table(
             ("source", s.channel.as_str().to_owned()),
         ]
     };
-    for s in sessions.iter().filter(|s| s.pages.iter().any(|p| p == page)) {
+    for s in sessions
+        .iter()
+        .filter(|s| s.pages.iter().any(|p| p == page))
+    {
         for (dimension, label) in segment_keys(s) {
             let i = match segments
                 .iter()
@@ -907,10 +927,10 @@ fn table(
             {
                 *x = (*x).min(f.first_at_ms);
             }
-            if f.errors > 0
+            if let Some(at) = f.first_error_at_ms
                 && let Some(x) = first_error.get_mut(r)
             {
-                *x = (*x).min(f.first_at_ms);
+                *x = (*x).min(at);
             }
         }
         for (r, row) in rows.iter_mut().enumerate() {

@@ -123,7 +123,10 @@ fn print_csv(report: &FormsReport) -> anyhow::Result<()> {
 }
 
 fn seconds(ms: Option<i64>) -> String {
-    ms.map_or_else(|| "–".to_owned(), |ms| format!("{:.1} s", ms as f64 / 1000.0))
+    ms.map_or_else(
+        || "–".to_owned(),
+        |ms| format!("{:.1} s", ms as f64 / 1000.0),
+    )
 }
 
 fn field_line(i: usize, r: &FieldRow, started: u64) -> String {

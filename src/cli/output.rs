@@ -158,9 +158,13 @@ pub fn event_json(session: &Session, reveal_typed_values: bool) -> Vec<Value> {
                 form,
                 position,
                 form_fields,
-            } => json!({"kind": "form_field", "target": target_json(Some(*field)), "form": target_json(Some(*form)),
-                "position": position, "form_fields": form_fields}),
-            EventKind::FieldError { field } => json!({"kind": "field_error", "target": target_json(*field)}),
+            } => {
+                json!({"kind": "form_field", "target": target_json(Some(*field)), "form": target_json(Some(*form)),
+                "position": position, "form_fields": form_fields})
+            }
+            EventKind::FieldError { field } => {
+                json!({"kind": "field_error", "target": target_json(*field)})
+            }
             EventKind::FieldErrorCleared { field } => {
                 json!({"kind": "field_error_cleared", "target": target_json(*field)})
             }

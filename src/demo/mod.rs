@@ -1207,7 +1207,10 @@ mod tests {
             form.fields.iter().map(|r| r.errors).sum::<u64>(),
             postcode.errors
         );
-        assert!(postcode.abandoned_here > 0, "abandoners leave at the postcode");
+        assert!(
+            postcode.abandoned_here > 0,
+            "abandoners leave at the postcode"
+        );
         // Fields come in the form's order and reach only falls along it.
         assert_eq!(form.fields[0].key, "email");
         assert!(form.fields.windows(2).all(|w| w[0].reached >= w[1].reached));
@@ -1218,7 +1221,11 @@ mod tests {
                 .iter()
                 .find(|g| g.dimension == "device" && g.label == label)
                 .expect(label);
-            let i = form.fields.iter().position(|r| r.key == "postcode").unwrap_or(0);
+            let i = form
+                .fields
+                .iter()
+                .position(|r| r.key == "postcode")
+                .unwrap_or(0);
             let cell = g.fields[i];
             cell.error_sessions as f64 / cell.interacted.max(1) as f64
         };

@@ -795,9 +795,7 @@ impl Serialize for EventOut<'_> {
                 position,
                 form_fields,
             } => (t, "ff", field, form, position, form_fields).serialize(serializer),
-            EventKind::FieldError { field } => {
-                (t, "fe", target_code(*field)).serialize(serializer)
-            }
+            EventKind::FieldError { field } => (t, "fe", target_code(*field)).serialize(serializer),
             EventKind::FieldErrorCleared { field } => {
                 (t, "fc", target_code(*field)).serialize(serializer)
             }

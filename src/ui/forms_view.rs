@@ -97,11 +97,13 @@ pub fn moments_of(report: &FormsReport, pick: FormPick) -> &[FieldMoment] {
     if pick.kind == CellKind::Submitted {
         return &form.submitted_examples;
     }
-    form.fields.get(pick.field).map_or(&[], |f| match pick.kind {
-        CellKind::Used => &f.interacted_examples,
-        CellKind::Errors => &f.error_examples,
-        CellKind::Abandoned | CellKind::Submitted => &f.abandoned_examples,
-    })
+    form.fields
+        .get(pick.field)
+        .map_or(&[], |f| match pick.kind {
+            CellKind::Used => &f.interacted_examples,
+            CellKind::Errors => &f.error_examples,
+            CellKind::Abandoned | CellKind::Submitted => &f.abandoned_examples,
+        })
 }
 
 /// The forms view.
@@ -213,7 +215,11 @@ fn summary_ui(
         if ui
             .selectable_label(
                 picked == Some(pick),
-                format!("{} ({} of started)", t.submitted, percent(t.submitted, t.started)),
+                format!(
+                    "{} ({} of started)",
+                    t.submitted,
+                    percent(t.submitted, t.started)
+                ),
             )
             .on_hover_text("List the sessions that submitted")
             .clicked()
@@ -276,8 +282,7 @@ fn chart_ui(t: &FormTable, ui: &mut egui::Ui) {
                 BarChart::new("Reached", bars(|r| r.reached, -0.2)).color(theme::ACCENT),
             );
             plot.bar_chart(
-                BarChart::new("Abandoned here", bars(|r| r.abandoned_here, 0.2))
-                    .color(theme::RAGE),
+                BarChart::new("Abandoned here", bars(|r| r.abandoned_here, 0.2)).color(theme::RAGE),
             );
         });
 }
@@ -311,7 +316,10 @@ fn table_ui(
             }
             ui.end_row();
             let seconds = |ms: Option<i64>| {
-                ms.map_or_else(|| "–".to_owned(), |ms| format!("{:.1} s", ms as f64 / 1000.0))
+                ms.map_or_else(
+                    || "–".to_owned(),
+                    |ms| format!("{:.1} s", ms as f64 / 1000.0),
+                )
             };
             for (i, r) in t.fields.iter().enumerate() {
                 ui.label(format!("{}", i + 1));
@@ -370,7 +378,14 @@ fn segments_ui(t: &FormTable, ui: &mut egui::Ui) {
         .num_columns(6)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
-            for title in ["", "Viewed", "Started", "Submitted", "Submit rate", "Most left at"] {
+            for title in [
+                "",
+                "Viewed",
+                "Started",
+                "Submitted",
+                "Submit rate",
+                "Most left at",
+            ] {
                 ui.label(RichText::new(title).strong());
             }
             ui.end_row();
@@ -386,9 +401,10 @@ fn segments_ui(t: &FormTable, ui: &mut egui::Ui) {
                     .zip(&g.fields)
                     .filter(|(_, c)| c.abandoned_here > 0)
                     .max_by_key(|(_, c)| c.abandoned_here)
-                    .map_or_else(|| "–".to_owned(), |(r, c)| {
-                        format!("{} ({})", r.key, c.abandoned_here)
-                    });
+                    .map_or_else(
+                        || "–".to_owned(),
+                        |(r, c)| format!("{} ({})", r.key, c.abandoned_here),
+                    );
                 ui.label(worst);
                 ui.end_row();
             }
@@ -496,7 +512,10 @@ mod tests {
             kind,
         };
         assert_eq!(moments_of(&report, pick(0, CellKind::Used)).len(), 2);
-        assert_eq!(moments_of(&report, pick(0, CellKind::Errors))[0].session_id, "b");
+        assert_eq!(
+            moments_of(&report, pick(0, CellKind::Errors))[0].session_id,
+            "b"
+        );
         assert!(moments_of(&report, pick(0, CellKind::Abandoned)).is_empty());
         assert_eq!(moments_of(&report, pick(9, CellKind::Submitted)).len(), 1);
         assert!(moments_of(&report, pick(3, CellKind::Used)).is_empty());

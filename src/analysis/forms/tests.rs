@@ -160,7 +160,10 @@ fn row<'a>(t: &'a FormTable, key: &str) -> &'a FieldRow {
 #[test]
 fn a_session_that_fixes_an_error_and_submits() {
     let mut b = B::new();
-    b.type_into(1, 5).type_into(2, 4).type_into(3, 3).submit(500);
+    b.type_into(1, 5)
+        .type_into(2, 4)
+        .type_into(3, 3)
+        .submit(500);
     b.error(20, 2);
     // Clears the postcode (4 backspaces) and types 5 characters: one refill.
     b.focus(300, 2);
@@ -215,7 +218,10 @@ fn an_attempt_while_an_error_shows_or_followed_by_an_error_does_not_submit() {
     let mut b = B::new();
     b.type_into(1, 5).submit(300).type_into(2, 5);
     let v = &session_forms(&b.session("d", DeviceClass::Desktop, None), None).forms[0];
-    assert!(!v.submitted, "the visitor kept filling the form after the click");
+    assert!(
+        !v.submitted,
+        "the visitor kept filling the form after the click"
+    );
 }
 
 #[test]
@@ -223,18 +229,34 @@ fn the_table_orders_fields_counts_reach_abandonment_and_splits() {
     let mut sessions = Vec::new();
     // 1: submits after an error on postcode (desktop, direct).
     let mut b = B::new();
-    b.type_into(1, 5).type_into(2, 4).type_into(3, 3).submit(500);
-    b.error(20, 2).focus(100, 2).input(100, 2, 0).input(100, 2, 5).cleared(10, 2);
+    b.type_into(1, 5)
+        .type_into(2, 4)
+        .type_into(3, 3)
+        .submit(500);
+    b.error(20, 2)
+        .focus(100, 2)
+        .input(100, 2, 0)
+        .input(100, 2, 5)
+        .cleared(10, 2);
     b.blur(100, 2).submit(300);
-    sessions.push(session_forms(&b.session("s1", DeviceClass::Desktop, None), None));
+    sessions.push(session_forms(
+        &b.session("s1", DeviceClass::Desktop, None),
+        None,
+    ));
     // 2: abandons at postcode (mobile, email).
     let mut b = B::new();
     b.type_into(1, 5).type_into(2, 2).error(10, 2);
-    sessions.push(session_forms(&b.session("s2", DeviceClass::Mobile, Some("email")), None));
+    sessions.push(session_forms(
+        &b.session("s2", DeviceClass::Mobile, Some("email")),
+        None,
+    ));
     // 3: abandons at email (mobile, direct).
     let mut b = B::new();
     b.type_into(1, 3);
-    sessions.push(session_forms(&b.session("s3", DeviceClass::Mobile, None), None));
+    sessions.push(session_forms(
+        &b.session("s3", DeviceClass::Mobile, None),
+        None,
+    ));
     // 4: views the page, never touches the form; types in the search box outside it.
     let mut b = B {
         events: Vec::new(),
@@ -242,7 +264,10 @@ fn the_table_orders_fields_counts_reach_abandonment_and_splits() {
         page: 0,
     };
     b.type_into(5, 4);
-    sessions.push(session_forms(&b.session("s4", DeviceClass::Desktop, None), None));
+    sessions.push(session_forms(
+        &b.session("s4", DeviceClass::Desktop, None),
+        None,
+    ));
 
     let report = forms(&sessions);
     assert_eq!(report.sessions, 4);
@@ -268,6 +293,19 @@ fn the_table_orders_fields_counts_reach_abandonment_and_splits() {
     assert_eq!((p.refills, p.refill_sessions, p.abandoned_here), (1, 1, 1));
     assert_eq!(row(t, "email").abandoned_here, 1);
     assert_eq!(p.error_examples.len(), 2);
+    // Error examples open where the error appeared, not where the field was first used.
+    let s2_error = sessions[1].forms[0]
+        .fields
+        .iter()
+        .find(|f| f.key == "postcode")
+        .and_then(|f| f.first_error_at_ms);
+    let s2_moment = p
+        .error_examples
+        .iter()
+        .find(|m| m.session_id == "s2")
+        .map(|m| m.at_ms);
+    assert_eq!(s2_moment, s2_error);
+    assert!(s2_error > sessions[1].forms[0].fields[1].first_at_ms.into());
     assert_eq!(p.abandoned_examples[0].session_id, "s2");
     // Email focus times: 600, 600, 400 ms → median 600, p90 600.
     let e = row(t, "email");
@@ -283,7 +321,10 @@ fn the_table_orders_fields_counts_reach_abandonment_and_splits() {
     assert_eq!((mobile.viewed, mobile.started, mobile.submitted), (2, 2, 0));
     assert_eq!(mobile.fields[1].abandoned_here, 1);
     let desktop = seg("device", "desktop");
-    assert_eq!((desktop.viewed, desktop.started, desktop.submitted), (2, 1, 1));
+    assert_eq!(
+        (desktop.viewed, desktop.started, desktop.submitted),
+        (2, 1, 1)
+    );
     let email = seg("source", Channel::Email.as_str());
     assert_eq!((email.viewed, email.started), (1, 1));
     // The search box is a formless field group on the same page.
@@ -301,12 +342,15 @@ fn page_filter_pages_without_url_and_repeat_visits() {
     let mut b = B::new();
     b.type_into(1, 5);
     b.page = 1;
-    b.push(0, EventKind::FormField {
-        field: 2,
-        form: 0,
-        position: 1,
-        form_fields: 3,
-    });
+    b.push(
+        0,
+        EventKind::FormField {
+            field: 2,
+            form: 0,
+            position: 1,
+            form_fields: 3,
+        },
+    );
     b.type_into(2, 5).submit(200);
     let s = b.session("r", DeviceClass::Desktop, None);
     let f = session_forms(&s, None);
@@ -315,11 +359,15 @@ fn page_filter_pages_without_url_and_repeat_visits() {
     assert!(f.forms[0].submitted);
     let only = session_forms(&s, Some(&UrlPattern::new("/checkout.html?step=1")));
     assert_eq!(only.forms[0].fields.len(), 1);
-    assert!(session_forms(&s, Some(&UrlPattern::new("/cart.html")))
-        .forms
-        .is_empty());
+    assert!(
+        session_forms(&s, Some(&UrlPattern::new("/cart.html")))
+            .forms
+            .is_empty()
+    );
 
-    let mut s = B::new().type_into(1, 2).session("n", DeviceClass::Desktop, None);
+    let mut s = B::new()
+        .type_into(1, 2)
+        .session("n", DeviceClass::Desktop, None);
     s.pages[0].url = String::new();
     let f = session_forms(&s, None);
     assert_eq!(f.forms[0].page, NO_URL_LABEL);

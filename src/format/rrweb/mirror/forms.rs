@@ -175,10 +175,9 @@ impl Mirror {
     /// submit inside a form, a `button[type=submit]` anywhere, `input[type=submit|image]`),
     /// the control and its form.
     pub fn submit_click(&self, id: i64) -> Option<SubmitClick> {
-        let (control, node) = self
-            .ancestors(id)
-            .take(NEAR_LEVELS)
-            .find(|(_, n)| n.kind == Kind::Element && matches!(n.tag.as_str(), "button" | "input"))?;
+        let (control, node) = self.ancestors(id).take(NEAR_LEVELS).find(|(_, n)| {
+            n.kind == Kind::Element && matches!(n.tag.as_str(), "button" | "input")
+        })?;
         let ty = node
             .attr("type")
             .map(|t| t.trim().to_ascii_lowercase())
@@ -451,7 +450,8 @@ mod tests {
     }
 
     fn attr_change(id: i64, attrs: &str) -> AttrChange<'static> {
-        let json: &'static str = Box::leak(format!(r#"{{"id":{id},"attributes":{{{attrs}}}}}"#).into_boxed_str());
+        let json: &'static str =
+            Box::leak(format!(r#"{{"id":{id},"attributes":{{{attrs}}}}}"#).into_boxed_str());
         serde_json::from_str(json).unwrap()
     }
 
