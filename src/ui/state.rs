@@ -1761,7 +1761,7 @@ mod tests {
         };
         assert_eq!(page.as_ref().map(|p| p.as_str()), Some("/checkout*"));
         let first = *generation;
-        let effects = s.apply(Command::SetFormsChoice(Box::new(FormsChoice::default())));
+        let effects = s.apply(Command::SetFormsChoice(Box::default()));
         let Some(Effect::Query(Query::Forms { generation, .. })) = effects.first() else {
             panic!("no forms asked: {effects:?}");
         };
