@@ -45,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Goal(args) => super::conversions::goal(&library_path, &args),
         Command::Funnel(args) => super::conversions::funnel(&library_path, &args),
         Command::Journeys(args) => super::journeys::run(&library_path, &args),
+        Command::Forms(args) => super::forms::run(&library_path, &args),
         Command::Lift(args) => super::conversions::lift(&library_path, &args),
         Command::Intent(args) => super::conversions::intent(&library_path, &args),
         Command::Section(command) => super::conversions::section(&library_path, &command),
@@ -334,6 +335,7 @@ fn events(library_path: &Path, args: &EventsArgs) -> anyhow::Result<ExitCode> {
             "focus" | "blur" => "input",
             "element_scroll" => "scroll",
             "network_error" => "error",
+            "form_field" | "field_error" | "field_error_cleared" | "form_submit" => "form",
             other => other,
         };
         if args.kind.is_some_and(|k| k.as_str() != family) {

@@ -25,6 +25,7 @@ macro_rules! out {
 
 mod commands;
 mod conversions;
+mod forms;
 mod heatmap;
 mod journeys;
 mod output;
@@ -156,6 +157,12 @@ pub enum Command {
     ///
     /// Example: `sessionlens journeys --to-page /checkout --steps 4 --device mobile`
     Journeys(journeys::JourneysArgs),
+    /// Form analytics: per form and per field in order, sessions that reached and used each
+    /// field, time in it (median, p90), refills, errors shown next to it, where visitors who
+    /// gave up left, and the submit rate; by device and source. Typed values never appear.
+    ///
+    /// Example: `sessionlens forms --page /checkout.html --device mobile`
+    Forms(forms::FormsArgs),
     /// Write a report folder to share: heatmap PNGs (click, scroll, attention, rage, dead) of
     /// each page, KPI table, funnel chart, lift table, hotspot CSV, and a summary in Markdown
     /// and HTML that embeds them, with every number's filter and sample size.
@@ -491,6 +498,8 @@ pub enum EventFamilyArg {
     Error,
     /// Custom events.
     Custom,
+    /// Form facts: a field's form, errors shown next to fields, submit attempts.
+    Form,
 }
 
 impl EventFamilyArg {
@@ -507,6 +516,7 @@ impl EventFamilyArg {
             Self::Dom => "dom",
             Self::Error => "error",
             Self::Custom => "custom",
+            Self::Form => "form",
         }
     }
 }

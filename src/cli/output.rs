@@ -153,6 +153,24 @@ pub fn event_json(session: &Session, reveal_typed_values: bool) -> Vec<Value> {
                 method,
                 status,
             } => json!({"kind": "network_error", "url": url, "method": method, "status": status}),
+            EventKind::FormField {
+                field,
+                form,
+                position,
+                form_fields,
+            } => {
+                json!({"kind": "form_field", "target": target_json(Some(*field)), "form": target_json(Some(*form)),
+                "position": position, "form_fields": form_fields})
+            }
+            EventKind::FieldError { field } => {
+                json!({"kind": "field_error", "target": target_json(*field)})
+            }
+            EventKind::FieldErrorCleared { field } => {
+                json!({"kind": "field_error_cleared", "target": target_json(*field)})
+            }
+            EventKind::FormSubmit { form, control } => {
+                json!({"kind": "form_submit", "target": target_json(*control), "form": target_json(*form)})
+            }
         };
         if let (Some(map), Value::Object(extra)) = (value.as_object_mut(), fields) {
             map.extend(extra);

@@ -129,8 +129,15 @@ pub fn generate_session(options: &GenerateOptions, index: usize) -> Session {
     let span_ms = i64::from(options.days.max(1)) * 86_400_000;
     let started_at_ms = options.end_ms - span_ms
         + i64::try_from(rng.below(u64::try_from(span_ms).unwrap_or(1))).unwrap_or(0);
+    // Form behaviour (errors, refills, where abandoners stop) draws from its own stream, so the
+    // rest of every visit stays what it was before forms were simulated.
+    let form_rng = Rng::new(
+        options.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x0F0F_5EED_F0F0_5EED,
+    );
     let mut visit = Visit {
         rng,
+        form_rng,
+        form_fields_seen: Vec::new(),
         device,
         viewport,
         t: started_at_ms,
@@ -172,6 +179,10 @@ pub fn generate_session(options: &GenerateOptions, index: usize) -> Session {
 
 struct Visit {
     rng: Rng,
+    /// The stream for form behaviour (see `generate_session`).
+    form_rng: Rng,
+    /// (page, field target) pairs whose form fact was recorded.
+    form_fields_seen: Vec<(u32, u32)>,
     device: DeviceClass,
     viewport: SizePx,
     t: i64,
@@ -338,9 +349,20 @@ impl Visit {
             if page.key == "checkout" && self.persona == Persona::CartAbandoner {
                 // Starts on the form, then gives up (often when the shipping cost appears).
                 let fields: Vec<&Target> = checkout_fields(page).collect();
-                for field in fields.iter().take(1 + self.rng.below(5) as usize) {
-                    self.click_target(page_no, field, false);
-                    self.type_into(page_no, field);
+                let stop = 1 + self.rng.below(5) as usize;
+                for field in fields.iter().take(stop) {
+                    self.fill_checkout_field(page, page_no, field);
+                }
+                // Some go on to the postcode, which often shows its error, and leave there.
+                if self.form_rng.chance(0.45) {
+                    self.with_form_rng(|v| {
+                        for field in fields.iter().skip(stop) {
+                            v.fill_checkout_field(page, page_no, field);
+                            if field.selector == "#postcode" {
+                                break;
+                            }
+                        }
+                    });
                 }
                 self.delay(1500, 4000);
             }
@@ -375,14 +397,24 @@ impl Visit {
             }
             ("checkout", "confirmation") => {
                 for field in checkout_fields(page) {
-                    self.click_target(page_no, field, false);
-                    self.type_into(page_no, field);
+                    if self.fill_checkout_field(page, page_no, field) {
+                        self.with_form_rng(|v| v.refill_postcode(page, page_no, field));
+                    }
                     if field.selector == "#card_cvc" {
                         self.custom(page_no, "add_payment_info", None);
                     }
                 }
                 if let Some(place) = page.target("#place-order") {
                     self.click_target(page_no, place, true);
+                    let form = self.checkout_form_index();
+                    let control = self.target_index(place);
+                    self.push(
+                        page_no,
+                        EventKind::FormSubmit {
+                            form: Some(form),
+                            control: Some(control),
+                        },
+                    );
                     let value = 59.0 + f64::from(u32::try_from(self.rng.below(240)).unwrap_or(0));
                     self.custom(page_no, "purchase", Some(value));
                 }
@@ -490,6 +522,116 @@ impl Visit {
             roll -= weight;
         }
         weighted.last().map(|(link, _)| *link)
+    }
+
+    /// Runs `f` with the form stream as the visit's random source.
+    fn with_form_rng<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        std::mem::swap(&mut self.rng, &mut self.form_rng);
+        let out = f(self);
+        std::mem::swap(&mut self.rng, &mut self.form_rng);
+        out
+    }
+
+    /// The checkout form (not a click target of pages.json).
+    fn checkout_form_index(&mut self) -> u32 {
+        let descriptor = ElementDescriptor {
+            tag: "form".to_owned(),
+            id: Some("checkout-form".to_owned()),
+            classes: vec!["checkout-form".to_owned()],
+            selector: "#checkout-form".to_owned(),
+            ..ElementDescriptor::default()
+        };
+        let index = match self.session.targets.iter().position(|d| *d == descriptor) {
+            Some(i) => i,
+            None => {
+                self.session.targets.push(descriptor);
+                self.session.targets.len() - 1
+            }
+        };
+        u32::try_from(index).unwrap_or(0)
+    }
+
+    /// Clicks into a checkout field and types, with the facts the rrweb reader records (the
+    /// field's form on first use, focus, blur). A postcode fails the shop's format check for
+    /// some visitors (more on mobile): the error appears as the field is left, and this
+    /// returns true.
+    fn fill_checkout_field(&mut self, page: &Page, page_no: u32, field: &Target) -> bool {
+        self.click_target(page_no, field, false);
+        let target = self.target_index(field);
+        if !self.form_fields_seen.contains(&(page_no, target)) {
+            self.form_fields_seen.push((page_no, target));
+            let fields: Vec<&Target> = form_fields(page).collect();
+            let position = fields
+                .iter()
+                .position(|f| f.selector == field.selector)
+                .unwrap_or(fields.len());
+            let form = self.checkout_form_index();
+            self.push(
+                page_no,
+                EventKind::FormField {
+                    field: target,
+                    form,
+                    position: u32::try_from(position).unwrap_or(0),
+                    form_fields: u32::try_from(fields.len()).unwrap_or(0),
+                },
+            );
+        }
+        self.push(
+            page_no,
+            EventKind::Focus {
+                target: Some(target),
+            },
+        );
+        self.type_into(page_no, field);
+        self.push(
+            page_no,
+            EventKind::Blur {
+                target: Some(target),
+            },
+        );
+        let error_rate = if self.device == DeviceClass::Mobile {
+            0.4
+        } else {
+            0.22
+        };
+        if field.selector == "#postcode" && self.form_rng.chance(error_rate) {
+            self.t += 30;
+            self.push(page_no, EventKind::DomChange);
+            self.push(
+                page_no,
+                EventKind::FieldError {
+                    field: Some(target),
+                },
+            );
+            return true;
+        }
+        false
+    }
+
+    /// Back into the postcode after its error: select all, delete, type it again (a refill);
+    /// the error goes away as the value fits.
+    fn refill_postcode(&mut self, _page: &Page, page_no: u32, field: &Target) {
+        self.delay(800, 2500);
+        self.click_target(page_no, field, false);
+        let target = Some(self.target_index(field));
+        self.push(page_no, EventKind::Focus { target });
+        self.delay(300, 700);
+        let input = |value_len| EventKind::Input {
+            target,
+            value_len,
+            value: None,
+            checked: None,
+        };
+        self.push(page_no, input(0));
+        for len in 1..=5 {
+            self.delay(150, 250);
+            self.push(page_no, input(len));
+        }
+        self.t += 20;
+        self.push(page_no, EventKind::DomChange);
+        self.push(page_no, EventKind::FieldErrorCleared { field: target });
+        self.delay(300, 800);
+        self.push(page_no, EventKind::Blur { target });
     }
 
     /// Types into a text field: input events as the value grows, a few characters at a time,
@@ -818,6 +960,14 @@ impl Visit {
     }
 }
 
+/// Every field of the checkout form (inputs and selects but the header's search), in page
+/// order: the reader's numbering of the form's fields.
+fn form_fields(page: &Page) -> impl Iterator<Item = &Target> {
+    page.clickables
+        .iter()
+        .filter(|c| matches!(c.tag.as_str(), "input" | "select") && c.selector != "#site-search")
+}
+
 /// The checkout form's fields, in page order.
 fn checkout_fields(page: &Page) -> impl Iterator<Item = &Target> {
     page.clickables.iter().filter(|c| {
@@ -1028,6 +1178,58 @@ mod tests {
                 .validate(&Limits::default())
                 .unwrap();
         }
+    }
+
+    #[test]
+    fn checkouts_carry_form_facts_with_postcode_errors_refills_and_abandonment() {
+        use crate::analysis::forms::{forms, session_forms};
+        let sessions = generate(&GenerateOptions {
+            sessions: 3000,
+            seed: 5,
+            ..GenerateOptions::default()
+        });
+        let facts: Vec<_> = sessions.iter().map(|s| session_forms(s, None)).collect();
+        let report = forms(&facts);
+        let form = report
+            .forms
+            .iter()
+            .find(|t| t.form == "#checkout-form")
+            .expect("the checkout form");
+        assert_eq!(form.page, "/checkout.html");
+        let buyers = sessions.iter().filter(|s| s.converted()).count() as u64;
+        assert_eq!(form.submitted, buyers, "every buyer submits once");
+        assert!(form.started > form.submitted && form.abandoned > 0);
+        let row = |key: &str| form.fields.iter().find(|r| r.key == key).expect(key);
+        let postcode = row("postcode");
+        assert!(postcode.error_sessions > 0 && postcode.refills > 0);
+        // Only the postcode errors, and buyers always fix it: refills match their errors.
+        assert_eq!(
+            form.fields.iter().map(|r| r.errors).sum::<u64>(),
+            postcode.errors
+        );
+        assert!(
+            postcode.abandoned_here > 0,
+            "abandoners leave at the postcode"
+        );
+        // Fields come in the form's order and reach only falls along it.
+        assert_eq!(form.fields[0].key, "email");
+        assert!(form.fields.windows(2).all(|w| w[0].reached >= w[1].reached));
+        // Mobile visitors see the error more often.
+        let share = |label: &str| {
+            let g = form
+                .segments
+                .iter()
+                .find(|g| g.dimension == "device" && g.label == label)
+                .expect(label);
+            let i = form
+                .fields
+                .iter()
+                .position(|r| r.key == "postcode")
+                .unwrap_or(0);
+            let cell = g.fields[i];
+            cell.error_sessions as f64 / cell.interacted.max(1) as f64
+        };
+        assert!(share("mobile") > share("desktop"));
     }
 
     #[test]

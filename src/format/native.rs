@@ -453,6 +453,10 @@ enum KindCode {
     Error,
     Custom,
     Network,
+    FormField,
+    FieldError,
+    FieldErrorCleared,
+    FormSubmit,
     Unknown(String),
 }
 
@@ -483,6 +487,10 @@ impl<'de> Deserialize<'de> for KindCode {
                     "e" => KindCode::Error,
                     "x" => KindCode::Custom,
                     "n" => KindCode::Network,
+                    "ff" => KindCode::FormField,
+                    "fe" => KindCode::FieldError,
+                    "fc" => KindCode::FieldErrorCleared,
+                    "fs" => KindCode::FormSubmit,
                     other => KindCode::Unknown(other.chars().take(40).collect()),
                 })
             }
@@ -580,6 +588,22 @@ impl<'de> Visitor<'de> for EventSeed<'_> {
                 url: req(&mut seq, "url")?,
                 method: opt(&mut seq)?,
                 status: opt(&mut seq)?,
+            }),
+            KindCode::FormField => Some(EventKind::FormField {
+                field: req(&mut seq, "field")?,
+                form: req(&mut seq, "form")?,
+                position: req(&mut seq, "position")?,
+                form_fields: req(&mut seq, "form_fields")?,
+            }),
+            KindCode::FieldError => Some(EventKind::FieldError {
+                field: target(&mut seq)?,
+            }),
+            KindCode::FieldErrorCleared => Some(EventKind::FieldErrorCleared {
+                field: target(&mut seq)?,
+            }),
+            KindCode::FormSubmit => Some(EventKind::FormSubmit {
+                form: target(&mut seq)?,
+                control: target(&mut seq)?,
             }),
             KindCode::Unknown(kind) => {
                 self.state.unknown = Some(kind);
@@ -765,6 +789,19 @@ impl Serialize for EventOut<'_> {
                 method,
                 status,
             } => (t, "n", url, method, status).serialize(serializer),
+            EventKind::FormField {
+                field,
+                form,
+                position,
+                form_fields,
+            } => (t, "ff", field, form, position, form_fields).serialize(serializer),
+            EventKind::FieldError { field } => (t, "fe", target_code(*field)).serialize(serializer),
+            EventKind::FieldErrorCleared { field } => {
+                (t, "fc", target_code(*field)).serialize(serializer)
+            }
+            EventKind::FormSubmit { form, control } => {
+                (t, "fs", target_code(*form), target_code(*control)).serialize(serializer)
+            }
         }
     }
 }

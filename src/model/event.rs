@@ -102,6 +102,39 @@ pub enum EventKind {
         /// HTTP status; `None` when no response came.
         status: Option<u16>,
     },
+    /// A form field and the form it belongs to, recorded once per page view and field before
+    /// the field's first event there (see docs/FORMS.md). Fields outside any `<form>` have none.
+    FormField {
+        /// The field: index into [`super::Session::targets`].
+        field: u32,
+        /// The `<form>` element around it: index into [`super::Session::targets`].
+        form: u32,
+        /// The field's place among the form's fields in document order, from 0.
+        position: u32,
+        /// How many fields the form had then.
+        form_fields: u32,
+    },
+    /// An error indicator appeared next to a form field: `aria-invalid="true"` set on it, an
+    /// error/invalid class added to it or its wrapper, or an error message (role `alert` or an
+    /// error class, with text) inserted or revealed beside it. The message text is not kept.
+    FieldError {
+        /// The field, when known.
+        field: Option<u32>,
+    },
+    /// The error indicators next to a form field went away (the reverse of
+    /// [`EventKind::FieldError`]: none of its rules holds any more).
+    FieldErrorCleared {
+        /// The field, when known.
+        field: Option<u32>,
+    },
+    /// A submit attempt: a click on a form's submit control (`button` of type submit,
+    /// `input[type=submit|image]`). Whether it succeeded is decided by `analysis::forms`.
+    FormSubmit {
+        /// The `<form>` element, when the control is inside one.
+        form: Option<u32>,
+        /// The control clicked, when known.
+        control: Option<u32>,
+    },
 }
 
 impl EventKind {
@@ -117,6 +150,10 @@ impl EventKind {
             Self::DomChange => "dom",
             Self::Error { .. } | Self::NetworkError { .. } => "error",
             Self::Custom { .. } => "custom",
+            Self::FormField { .. }
+            | Self::FieldError { .. }
+            | Self::FieldErrorCleared { .. }
+            | Self::FormSubmit { .. } => "form",
         }
     }
 
@@ -199,6 +236,23 @@ impl EventKind {
                     None => format!("request failed: {short} ({status})"),
                 }
             }
+            Self::FormField {
+                field,
+                form,
+                position,
+                form_fields,
+            } => format!(
+                "field{} is field {} of {form_fields} in form{}",
+                target(&Some(*field)),
+                position.saturating_add(1),
+                target(&Some(*form))
+            ),
+            Self::FieldError { field } => format!("error shown{}", target(field)),
+            Self::FieldErrorCleared { field } => format!("error cleared{}", target(field)),
+            Self::FormSubmit { form, control } => match form {
+                Some(_) => format!("submit{}{}", target(control), target(form)),
+                None => format!("submit{}", target(control)),
+            },
         }
     }
 
@@ -207,7 +261,14 @@ impl EventKind {
     pub fn is_user_activity(&self) -> bool {
         !matches!(
             self,
-            Self::DomChange | Self::Error { .. } | Self::Custom { .. } | Self::NetworkError { .. }
+            Self::DomChange
+                | Self::Error { .. }
+                | Self::Custom { .. }
+                | Self::NetworkError { .. }
+                | Self::FormField { .. }
+                | Self::FieldError { .. }
+                | Self::FieldErrorCleared { .. }
+                | Self::FormSubmit { .. }
         )
     }
 }

@@ -225,8 +225,18 @@ impl Session {
                 }
                 EventKind::Input { target, .. }
                 | EventKind::Focus { target }
-                | EventKind::Blur { target } => {
+                | EventKind::Blur { target }
+                | EventKind::FieldError { field: target }
+                | EventKind::FieldErrorCleared { field: target } => {
                     check_target(i, *target)?;
+                }
+                EventKind::FormField { field, form, .. } => {
+                    check_target(i, Some(*field))?;
+                    check_target(i, Some(*form))?;
+                }
+                EventKind::FormSubmit { form, control } => {
+                    check_target(i, *form)?;
+                    check_target(i, *control)?;
                 }
                 EventKind::Error { message } if message.len() > limits.max_string_bytes => {
                     return Err(invalid(

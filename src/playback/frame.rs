@@ -282,8 +282,13 @@ impl FrameIndex {
                 EventKind::Blur { .. } => tracks.focus.push((t, None)),
                 EventKind::Error { .. }
                 | EventKind::Custom { .. }
-                | EventKind::NetworkError { .. } => notable.push(t),
-                EventKind::ElementScroll { .. } | EventKind::DomChange => {}
+                | EventKind::NetworkError { .. }
+                | EventKind::FieldError { .. }
+                | EventKind::FormSubmit { .. } => notable.push(t),
+                EventKind::ElementScroll { .. }
+                | EventKind::DomChange
+                | EventKind::FormField { .. }
+                | EventKind::FieldErrorCleared { .. } => {}
             }
         }
         notable.extend(session.pages.iter().map(|p| p.entered_at_ms));

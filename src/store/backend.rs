@@ -18,17 +18,18 @@ use super::import::{FileOutcome, ImportProgress, ImportSummary};
 use super::library::ScreenshotInfo;
 use super::sections::{Section, SectionReach};
 use super::signals::{RecomputeSummary, SignalQuery, StoredSignal};
-use super::{HeatmapError, Library, SessionFilter, SessionQueries, StoreError};
+use super::{HeatmapError, Library, SessionFilter, SessionQueries, SessionSort, StoreError};
 use crate::analysis::conversions::{
     self, ConversionGoal, EventDefinition, Facts, Funnel, Kpis, Lift,
 };
+use crate::analysis::forms::{self, FormsReport, SessionForms};
 use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
 use crate::analysis::journeys::{self, JourneyComparison, JourneyQuery, Journeys, SessionPath};
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::analysis::signals::{SignalKind, SignalSettings};
 use crate::format::{Loaded, ReadOptions};
 use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind};
-use crate::model::{Note, Session};
+use crate::model::{Note, Session, UrlPattern};
 
 /// A session library, whatever holds it. Lists, counts and page groups come from
 /// [`SessionQueries`].
@@ -248,6 +249,41 @@ pub trait Store: SessionQueries {
             (label_b, &b),
             query,
         ))
+    }
+
+    // Forms.
+
+    /// The form facts (`analysis::forms::SessionForms`) of every session matching `filter`,
+    /// counting only the page views whose URL matches `page` when given. The default reads
+    /// each session's body and derives them (docs/FORMS.md); with a page pattern and no URL in
+    /// `filter`, only the sessions that visited such a page are read.
+    fn form_facts(
+        &self,
+        filter: &SessionFilter,
+        page: Option<&UrlPattern>,
+    ) -> Result<Vec<SessionForms>, StoreError> {
+        let mut narrowed = filter.clone();
+        if let Some(page) = page
+            && narrowed.url.is_none()
+        {
+            narrowed.url = Some(page.as_str().to_owned());
+        }
+        let rows = self.list_sessions(&narrowed, SessionSort::OldestFirst, 0, u64::MAX)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let session = self.load_session(&row.session_id)?;
+            out.push(forms::session_forms(&session, page));
+        }
+        Ok(out)
+    }
+    /// The form tables of the sessions matching `filter` on the pages matching `page`
+    /// (aggregation-shaped).
+    fn forms(
+        &self,
+        filter: &SessionFilter,
+        page: Option<&UrlPattern>,
+    ) -> Result<FormsReport, StoreError> {
+        Ok(forms::forms(&self.form_facts(filter, page)?))
     }
 
     // Sections.

@@ -283,6 +283,23 @@ pub(crate) mod v1 {
             method: Option<Cow<'a, str>>,
             status: Option<u16>,
         },
+        // Appended after the freeze (forms, docs/FORMS.md): bodies without them read as before.
+        FormField {
+            field: u32,
+            form: u32,
+            position: u32,
+            form_fields: u32,
+        },
+        FieldError {
+            field: Option<u32>,
+        },
+        FieldErrorCleared {
+            field: Option<u32>,
+        },
+        FormSubmit {
+            form: Option<u32>,
+            control: Option<u32>,
+        },
         // Append new variants here (and in `from_model`/`into_model` below).
     }
 
@@ -530,6 +547,23 @@ pub(crate) mod v1 {
                     method: borrowed_opt(method),
                     status: *status,
                 },
+                M::FormField {
+                    field,
+                    form,
+                    position,
+                    form_fields,
+                } => EventKind::FormField {
+                    field: *field,
+                    form: *form,
+                    position: *position,
+                    form_fields: *form_fields,
+                },
+                M::FieldError { field } => EventKind::FieldError { field: *field },
+                M::FieldErrorCleared { field } => EventKind::FieldErrorCleared { field: *field },
+                M::FormSubmit { form, control } => EventKind::FormSubmit {
+                    form: *form,
+                    control: *control,
+                },
             };
             Self {
                 timestamp_ms: e.timestamp_ms,
@@ -621,6 +655,20 @@ pub(crate) mod v1 {
                     method: owned_opt(method),
                     status,
                 },
+                EventKind::FormField {
+                    field,
+                    form,
+                    position,
+                    form_fields,
+                } => M::FormField {
+                    field,
+                    form,
+                    position,
+                    form_fields,
+                },
+                EventKind::FieldError { field } => M::FieldError { field },
+                EventKind::FieldErrorCleared { field } => M::FieldErrorCleared { field },
+                EventKind::FormSubmit { form, control } => M::FormSubmit { form, control },
             };
             model::Event {
                 timestamp_ms: self.timestamp_ms,
@@ -777,6 +825,27 @@ pub(crate) mod tests {
                     status: Some(500),
                 },
             ),
+            event(
+                16,
+                1,
+                EventKind::FormField {
+                    field: 1,
+                    form: 0,
+                    position: 3,
+                    form_fields: 9,
+                },
+            ),
+            event(17, 1, EventKind::FieldError { field: Some(1) }),
+            event(17, 1, EventKind::FieldError { field: None }),
+            event(17, 1, EventKind::FieldErrorCleared { field: Some(1) }),
+            event(
+                18,
+                1,
+                EventKind::FormSubmit {
+                    form: Some(0),
+                    control: None,
+                },
+            ),
         ]);
         Session {
             session_id: "every-kind".to_owned(),
@@ -902,6 +971,49 @@ pub(crate) mod tests {
                 0, // no targets
                 1, 2, 0, 10, 1, b'n', 0, 0, // one event: t 1, page 0, Custom (variant 10)
             ]
+        );
+    }
+
+    #[test]
+    fn the_form_variants_are_appended_after_network_error() {
+        // Variants 12 to 15 of v1::EventKind: appended, so every older body reads as before.
+        let event = |kind: EventKind| {
+            let session = Session {
+                events: vec![Event {
+                    timestamp_ms: 1,
+                    page: 0,
+                    kind,
+                }],
+                ..Session::default()
+            };
+            let (_, bytes) = encode(&session).unwrap();
+            let (_, empty) = encode(&Session::default()).unwrap();
+            // The body ends with the event list; its first bytes are count, t, page, variant.
+            bytes[empty.len() - 1..].to_vec()
+        };
+        assert_eq!(
+            event(EventKind::FormField {
+                field: 1,
+                form: 2,
+                position: 3,
+                form_fields: 4
+            }),
+            [1, 2, 0, 12, 1, 2, 3, 4]
+        );
+        assert_eq!(
+            event(EventKind::FieldError { field: Some(5) }),
+            [1, 2, 0, 13, 1, 5]
+        );
+        assert_eq!(
+            event(EventKind::FormSubmit {
+                form: None,
+                control: Some(6)
+            }),
+            [1, 2, 0, 15, 0, 1, 6]
+        );
+        assert_eq!(
+            event(EventKind::FieldErrorCleared { field: None }),
+            [1, 2, 0, 14, 0]
         );
     }
 

@@ -129,6 +129,15 @@ pub enum Query {
         /// Two segments of `filter` side by side, or one map.
         compare: Option<crate::analysis::compare::ComparePreset>,
     },
+    /// The form tables of the forms view.
+    Forms {
+        /// Answers to older generations are dropped.
+        generation: u64,
+        /// Sessions in scope.
+        filter: SessionFilter,
+        /// Only the forms on pages matching this.
+        page: Option<crate::model::UrlPattern>,
+    },
     /// KPIs, funnel, droppers, lift and definitions for the conversions view.
     Conversions {
         /// Answers to older generations are dropped.
@@ -273,6 +282,13 @@ pub enum JobResult {
         generation: u64,
         /// The map, or the two maps of a comparison.
         result: Result<Box<super::journeys_view::JourneysAnswer>, String>,
+    },
+    /// The form tables, or why there are none.
+    Forms {
+        /// The generation asked for.
+        generation: u64,
+        /// The tables.
+        result: Result<Box<crate::analysis::forms::FormsReport>, String>,
     },
     /// The conversions view's report, or why there is none.
     Conversions {
@@ -1098,6 +1114,17 @@ fn answer(
                 result: answer.map(Box::new).map_err(|e| format!("journeys: {e}")),
             }
         }
+        Query::Forms {
+            generation,
+            filter,
+            page,
+        } => JobResult::Forms {
+            generation,
+            result: library
+                .forms(&filter, page.as_ref())
+                .map(Box::new)
+                .map_err(|e| format!("forms: {e}")),
+        },
         Query::Conversions {
             generation,
             filter,
@@ -1196,6 +1223,7 @@ fn lane_of(query: &Query) -> (bool, Option<JobKind>) {
         Query::HotspotSignals { .. } => (false, Some(JobKind::HotspotSignals)),
         Query::Conversions { .. } => (false, Some(JobKind::Conversions)),
         Query::Journeys { .. } => (false, Some(JobKind::Journeys)),
+        Query::Forms { .. } => (false, Some(JobKind::Forms)),
         Query::Sections {
             define: None,
             delete: None,

@@ -157,6 +157,12 @@ pub enum Command {
             super::journeys_view::JourneyPick,
         )>,
     ),
+    /// Ask for the form tables of this choice.
+    SetFormsChoice(Box<super::forms_view::FormsChoice>),
+    /// Show this form of the report (index into its forms).
+    ShowForm(usize),
+    /// Select a cell of the form table (or nothing): its sessions are listed.
+    PickFormCell(Option<super::forms_view::FormPick>),
     /// List the droppers of this funnel step (0-based).
     SetDropperStep(usize),
     /// Store an event definition and find it in every session (in the background).
@@ -192,4 +198,6 @@ pub enum MainView {
     Conversions,
     /// Journeys between pages.
     Journeys,
+    /// Form analytics.
+    Forms,
 }

@@ -29,6 +29,8 @@ pub enum JobKind {
     Conversions,
     /// The journey map.
     Journeys,
+    /// The form tables.
+    Forms,
     /// The sections of the heatmap's page (read only).
     Sections,
     /// Recomputing every session's signals (a write; cancelled only when asked).

@@ -10,6 +10,7 @@ mod background;
 mod command;
 mod conversions_view;
 mod file_dialog;
+mod forms_view;
 mod frame_stats;
 mod heatmap_view;
 mod journeys_view;
@@ -25,6 +26,7 @@ pub use app::{App, Prefs};
 pub use command::{Command, MainView};
 pub use conversions_view::{ConversionReport, ConversionsChoice, ConversionsView, DropperRow};
 pub use file_dialog::{DialogPurpose, FileBrowser};
+pub use forms_view::{CellKind, FormPick, FormsChoice, FormsView};
 pub use heatmap_view::{HeatmapChoice, HeatmapView};
 pub use journeys_view::{
     AnchorChoice, CompareChoice, JourneyPick, JourneysAnswer, JourneysChoice, JourneysView,

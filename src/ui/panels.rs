@@ -42,6 +42,7 @@ pub fn show(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
         MainView::Signals => return super::signals_view::signals_ui(app, ui),
         MainView::Conversions => return super::conversions_view::conversions_ui(app, ui),
         MainView::Journeys => return super::journeys_view::journeys_ui(app, ui),
+        MainView::Forms => return super::forms_view::forms_ui(app, ui),
         MainView::Sessions => {}
     }
     egui::Panel::left("session_list")
@@ -115,6 +116,7 @@ fn menu_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
             (MainView::Signals, "Signals"),
             (MainView::Conversions, "Conversions"),
             (MainView::Journeys, "Journeys"),
+            (MainView::Forms, "Forms"),
         ] {
             if ui
                 .selectable_label(app.state.prefs.view == view, label)

@@ -16,6 +16,7 @@ use super::background::{Compared, JobResult, Query};
 use super::command::{Command, MainView};
 use super::conversions_view::ConversionsView;
 use super::file_dialog::DialogPurpose;
+use super::forms_view::FormsView;
 use super::heatmap_view::HeatmapView;
 use super::journeys_view::JourneysView;
 use super::lanes::JobKind;
@@ -217,6 +218,8 @@ pub struct AppState {
     pub conversions: ConversionsView,
     /// The journeys view.
     pub journeys: JourneysView,
+    /// The forms view.
+    pub forms: FormsView,
     /// A seek to apply when this session has loaded: `(session_id, epoch ms)`.
     pending_seek: Option<(String, i64)>,
     /// A running import.
@@ -275,6 +278,7 @@ impl AppState {
             signals: SignalsView::default(),
             conversions: ConversionsView::default(),
             journeys: JourneysView::default(),
+            forms: FormsView::default(),
             pending_seek: None,
             import: None,
             last_import: None,
@@ -613,6 +617,21 @@ impl AppState {
                         }
                     }
                 }
+                JobResult::Forms { generation, result } => {
+                    let view = &mut self.forms;
+                    if generation == view.generation {
+                        view.loading = false;
+                        view.picked = None;
+                        match result {
+                            Ok(report) => {
+                                view.error = None;
+                                view.form = view.form.min(report.forms.len().saturating_sub(1));
+                                view.report = Some(*report);
+                            }
+                            Err(e) => view.error = Some(e),
+                        }
+                    }
+                }
                 JobResult::Conversions { generation, result } => {
                     let view = &mut self.conversions;
                     if generation == view.generation {
@@ -940,7 +959,10 @@ impl AppState {
                     self.prefs.view = view;
                     if matches!(
                         view,
-                        MainView::Heatmaps | MainView::Conversions | MainView::Journeys
+                        MainView::Heatmaps
+                            | MainView::Conversions
+                            | MainView::Journeys
+                            | MainView::Forms
                     ) && let Some(replay) = &mut self.replay
                     {
                         replay.clock.apply(PlaybackCommand::Pause);
@@ -1071,6 +1093,15 @@ impl AppState {
                 }
                 Command::RefreshJourneys => self.query_journeys(),
                 Command::PickJourney(pick) => self.journeys.picked = pick,
+                Command::SetFormsChoice(choice) => {
+                    self.forms.choice = *choice;
+                    self.query_forms();
+                }
+                Command::ShowForm(index) => {
+                    self.forms.form = index;
+                    self.forms.picked = None;
+                }
+                Command::PickFormCell(pick) => self.forms.picked = pick,
                 Command::SetDropperStep(step) => self.conversions.dropper_step = step,
                 Command::DefineEvent(def) => {
                     self.conversions.defining = true;
@@ -1242,6 +1273,18 @@ impl AppState {
             filter: view.choice.filter(),
             query: view.choice.query(),
             compare,
+        });
+    }
+
+    fn query_forms(&mut self) {
+        let view = &mut self.forms;
+        view.requested = true;
+        view.generation += 1;
+        view.loading = true;
+        self.effects.query(Query::Forms {
+            generation: view.generation,
+            filter: view.choice.filter(),
+            page: view.choice.page(),
         });
     }
 
@@ -1745,6 +1788,72 @@ mod tests {
                 .as_deref()
                 .is_some_and(|e| e.contains("traffic source"))
         );
+    }
+
+    #[test]
+    fn forms_are_asked_for_shown_picked_and_opened_at_the_field() {
+        use super::super::forms_view::{CellKind, FormPick, FormsChoice, moments_of};
+        use crate::analysis::forms::{FieldMoment, FieldRow, FormTable, FormsReport};
+        let mut s = state();
+        assert!(s.apply(Command::SetView(MainView::Forms)).is_empty());
+        let choice = FormsChoice {
+            page: "/checkout*".to_owned(),
+            ..FormsChoice::default()
+        };
+        let effects = s.apply(Command::SetFormsChoice(Box::new(choice)));
+        let Some(Effect::Query(Query::Forms {
+            generation, page, ..
+        })) = effects.first()
+        else {
+            panic!("no forms asked: {effects:?}");
+        };
+        assert_eq!(page.as_ref().map(|p| p.as_str()), Some("/checkout*"));
+        let first = *generation;
+        let effects = s.apply(Command::SetFormsChoice(Box::default()));
+        let Some(Effect::Query(Query::Forms { generation, .. })) = effects.first() else {
+            panic!("no forms asked: {effects:?}");
+        };
+        let second = *generation;
+        s.on_result(JobResult::Forms {
+            generation: first,
+            result: Err("stale".to_owned()),
+        });
+        assert!(s.forms.loading && s.forms.error.is_none());
+        let report = FormsReport {
+            sessions: 1,
+            forms: vec![FormTable {
+                form: "#checkout-form".to_owned(),
+                fields: vec![FieldRow {
+                    key: "postcode".to_owned(),
+                    error_examples: vec![FieldMoment {
+                        session_id: "s1".to_owned(),
+                        at_ms: 77,
+                    }],
+                    ..FieldRow::default()
+                }],
+                ..FormTable::default()
+            }],
+            folded_forms: 0,
+        };
+        s.on_result(JobResult::Forms {
+            generation: second,
+            result: Ok(Box::new(report)),
+        });
+        assert!(!s.forms.loading);
+        let pick = FormPick {
+            form: 0,
+            field: 0,
+            kind: CellKind::Errors,
+        };
+        s.apply(Command::PickFormCell(Some(pick)));
+        assert_eq!(s.forms.picked, Some(pick));
+        let moment = moments_of(s.forms.report.as_ref().unwrap(), pick)[0].clone();
+        assert_eq!((moment.session_id.as_str(), moment.at_ms), ("s1", 77));
+        s.apply(Command::OpenSessionAt {
+            session_id: moment.session_id,
+            timestamp_ms: moment.at_ms,
+        });
+        assert_eq!(s.prefs.view, MainView::Sessions);
     }
 
     #[test]

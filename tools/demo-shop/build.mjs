@@ -292,7 +292,7 @@ write('checkout.html', layout({
         ${field('first_name', 'First name', 'autocomplete="given-name" required')}
         ${field('last_name', 'Last name', 'autocomplete="family-name" required')}
         ${field('address', 'Street and house number', 'autocomplete="street-address" required', true)}
-        ${field('postcode', 'Postcode', 'autocomplete="postal-code" required')}
+        <div class="field"><label for="postcode">Postcode</label><input id="postcode" name="postcode" autocomplete="postal-code" inputmode="numeric" aria-describedby="postcode-error" required><p class="field-error" id="postcode-error" role="alert" hidden></p></div>
         ${field('city', 'City', 'autocomplete="address-level2" required')}
         <div class="field full"><label for="country">Country</label><select id="country" name="country"><option value="DE">Germany</option><option value="NL">Netherlands</option><option value="AT">Austria</option><option value="FR">France</option><option value="DK">Denmark</option><option value="SE">Sweden</option><option value="NO">Norway</option></select></div>
       </fieldset>

@@ -57,4 +57,31 @@
   window.addEventListener('error', function (e) {
     truth('error', { t_ms: Date.now(), message: e.message, url: location.href });
   });
+  // Form truth (lengths and timings only, never values): focus, blur and input of form fields,
+  // submit events, and the field errors the page announces (`sl:field-error`, see shop.js).
+  var isField = function (el) {
+    return el instanceof Element && /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName) &&
+      !/^(hidden|submit|button|image|reset)$/i.test(el.type || '');
+  };
+  var formTruth = function (type, el, extra) {
+    var o = { t_ms: Date.now(), type: type, url: location.href };
+    if (el) { o.field = el.name || el.id || null; o.form = el.form ? (el.form.id || null) : null; }
+    for (var k in extra) o[k] = extra[k];
+    truth('form', o);
+  };
+  document.addEventListener('focusin', function (e) { if (isField(e.target)) formTruth('focus', e.target, {}); }, true);
+  document.addEventListener('focusout', function (e) { if (isField(e.target)) formTruth('blur', e.target, {}); }, true);
+  document.addEventListener('input', function (e) {
+    var el = e.target;
+    if (!isField(el)) return;
+    var checkable = el.type === 'checkbox' || el.type === 'radio';
+    formTruth('input', el, checkable ? { checked: el.checked } : { len: String(el.value).length });
+  }, true);
+  document.addEventListener('submit', function (e) {
+    formTruth('submit', null, { form: e.target && e.target.id || null });
+  }, true);
+  document.addEventListener('sl:field-error', function (e) {
+    var d = e.detail || {};
+    formTruth(d.shown ? 'error' : 'error_cleared', null, { field: d.field || null });
+  });
 })();

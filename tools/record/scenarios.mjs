@@ -39,7 +39,68 @@ async function fillCheckout(c, fields) {
   for (const [sel, text] of fields) await c.fill(sel, text);
 }
 
+const CONTACT_JONAS = [['#email', 'jonas.berg@example.com'], ['#first_name', 'Jonas'], ['#last_name', 'Berg'], ['#address', 'Lindenweg 4']];
+
 export const SCENARIOS = [
+  {
+    name: 'form-error-refill-desktop', device: 'desktop', seed: 31,
+    seedCart: [{ slug: 'alpine-shell', size: 'M', qty: 1 }],
+    description: 'Checkout with a postcode error: fills contact and address with a 4-digit postcode; the error (aria-invalid + message) appears when the field is left; fills the city, comes back, clears the postcode and types it again (one refill; the error goes away as it fits), fills the payment fields, accepts the terms and places the order.',
+    async script(c) {
+      await c.goto('/cart.html');
+      await c.h.wander(1);
+      await c.nav('#checkout-button');
+      await c.h.wander(1);
+      await fillCheckout(c, [...CONTACT_JONAS, ['#postcode', '8033']]);
+      await c.fill('#city', 'München');
+      await c.h.pause(900, 1400);
+      await c.refill('#postcode', '80331');
+      await fillCheckout(c, PAYMENT_FIELDS);
+      await c.h.click('#terms');
+      await c.h.pause(500, 900);
+      await c.nav('#place-order');
+      await c.h.wander(1);
+    },
+  },
+  {
+    name: 'form-abandon-postcode-mobile', device: 'mobile', seed: 32,
+    seedCart: [{ slug: 'trail-runner', size: 'EU42', qty: 1 }],
+    description: 'Mobile checkout abandoned at the postcode: fills email and name, types a 3-digit postcode, taps the page heading (the field loses focus and shows its error), waits, and leaves through "Back to cart".',
+    async script(c) {
+      await c.goto('/cart.html');
+      await c.h.pause(1000, 1500);
+      await c.nav('#checkout-button');
+      await c.h.pause(1000, 1500);
+      const before = c.clicks.length;
+      await fillCheckout(c, [['#email', 'mia.k@example.com'], ['#first_name', 'Mia'], ['#last_name', 'Keller'], ['#postcode', '123']]);
+      await c.h.click('.checkout-page h1');
+      await c.h.pause(2500, 3500);
+      await c.nav('#back-to-cart');
+      const fb = c.clicks[before];
+      const leave = c.clicks[c.clicks.length - 1];
+      c.plant('form_abandonment', fb.t_ms, leave.t_ms, fb.page_x, fb.page_y, '#checkout-form');
+      await c.h.pause(1200, 1800);
+    },
+  },
+  {
+    name: 'form-empty-submit-desktop', device: 'desktop', seed: 33,
+    seedCart: [{ slug: 'alpine-shell', size: 'L', qty: 1 }],
+    description: 'Clicks "Place order" on the empty checkout form: every required field shows its error (wrapper .invalid); fills the form (the errors stay until the next submit), accepts the terms and places the order, which clears them.',
+    async script(c) {
+      await c.goto('/cart.html');
+      await c.h.wander(1);
+      await c.nav('#checkout-button');
+      await c.h.wander(1);
+      await c.h.click('#place-order');
+      await c.h.pause(1500, 2200);
+      await fillCheckout(c, [...CONTACT_JONAS, ['#postcode', '80331'], ['#city', 'München']]);
+      await fillCheckout(c, PAYMENT_FIELDS);
+      await c.h.click('#terms');
+      await c.h.pause(500, 900);
+      await c.nav('#place-order');
+      await c.h.wander(1);
+    },
+  },
   {
     name: 'rage-click-promo-desktop', device: 'desktop', seed: 11,
     description: 'Visitor tries to open the promo bar "see details" link (no handler), then rage-clicks it 5 times; later continues to the footwear category.',

@@ -26,7 +26,7 @@ export async function runSession(port, spec) {
   const { context, close } = await launch(port, { ...ctxOpts, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
   const events = [];
   const loads = [];
-  const clicks = [], errors = [], customs = [];
+  const clicks = [], errors = [], customs = [], forms = [];
   await context.exposeBinding('__slEmit', (_src, ev) => { events.push(ev); });
   await context.exposeBinding('__slTruth', (_src, kind, o) => {
     if (kind === 'page_load') loads.push(o);
@@ -34,6 +34,7 @@ export async function runSession(port, spec) {
     else if (kind === 'click') clicks.push(o);
     else if (kind === 'error') errors.push(o);
     else if (kind === 'custom') customs.push(o);
+    else if (kind === 'form') forms.push(o);
   });
   if (seedCart) {
     await context.addInitScript((cart) => {
@@ -72,6 +73,13 @@ export async function runSession(port, spec) {
     pagePt: async (pt) => ({ x: Math.round(pt.x + await page.evaluate(() => window.scrollX)), y: Math.round(pt.y + await page.evaluate(() => window.scrollY)) }),
     plant: (kind, start_ms, end_ms, x, y, selector) => planted.push({ kind, start_ms, end_ms, x, y, selector }),
     fill: async (sel, text) => { await h.click(sel); await h.pause(150, 400); await h.type(text); await h.pause(250, 700); },
+    /** click into a filled field, select all, delete, type `text` again (a refill) */
+    refill: async (sel, text) => {
+      await h.click(sel); await h.pause(300, 600);
+      await page.keyboard.press('Control+A'); await h.pause(150, 300);
+      await page.keyboard.press('Backspace'); await h.pause(400, 800);
+      await h.type(text); await h.pause(250, 700);
+    },
     lastClick: () => clicks[clicks.length - 1],
     clicks, loads,
   };
@@ -96,6 +104,7 @@ export async function runSession(port, spec) {
     clicks: clicks.map(({ url, scroll_y, ...c }) => ({ ...c, url, scroll_y })),
     errors: errors.map(({ t_ms, message, url }) => ({ t_ms, message, url })),
     custom_events: customs,
+    form_events: forms,
     planted,
     idle_gaps: idle,
     converted: state.converted || customs.some((c) => c.name === 'purchase'),

@@ -2,6 +2,10 @@
 //! built from the FullSnapshot and kept up to date by mutations, and the element descriptors
 //! derived from it for click, input and scroll targets.
 
+mod forms;
+
+pub use self::forms::ErrorChanges;
+
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 

@@ -12,6 +12,7 @@
 //!
 //! The mapping from rrweb types to the model is described in docs/RRWEB.md.
 
+mod forms;
 pub mod html;
 mod mirror;
 mod raw;
@@ -580,6 +581,8 @@ struct SessionState {
     target_index: HashMap<String, u32>,
     first_ms: Option<i64>,
     last_ms: Option<i64>,
+    /// (tab, page view, field target) pairs whose form was recorded (`forms::form_field`).
+    form_fields_seen: std::collections::HashSet<(u32, u32, u32)>,
 }
 
 impl SessionState {
@@ -1207,8 +1210,9 @@ impl Converter<'_> {
         };
         match source {
             0 => {
-                self.mutation(tab, data, e)?;
+                let errors = self.mutation(tab, data, e)?;
                 self.dom_change(tab, t)?;
+                self.field_errors(tab, state, &errors, t)?;
             }
             1 | 6 | 12 => {
                 let pointer = if source == 6 {
@@ -1276,6 +1280,7 @@ impl Converter<'_> {
             }
             5 => {
                 let target = self.target(tab, state, data.id);
+                self.form_field(tab, state, data.id.as_id(), target, t)?;
                 let value_len = data
                     .text
                     .get()
@@ -1330,10 +1335,12 @@ impl Converter<'_> {
             Some(9) => ClickKind::TouchEnd,
             Some(5) => {
                 let target = self.target(tab, state, data.id);
+                self.form_field(tab, state, data.id.as_id(), target, t)?;
                 return self.push(tab, t, EventKind::Focus { target });
             }
             Some(6) => {
                 let target = self.target(tab, state, data.id);
+                self.form_field(tab, state, data.id.as_id(), target, t)?;
                 return self.push(tab, t, EventKind::Blur { target });
             }
             Some(0 | 1 | 8 | 10) => return Ok(()), // MouseUp/Down, TouchMove_Departed, TouchCancel
@@ -1380,7 +1387,11 @@ impl Converter<'_> {
                 pointer,
                 target,
             },
-        )
+        )?;
+        if kind == ClickKind::Click {
+            self.form_submit(tab, state, data.id.as_id(), t)?;
+        }
+        Ok(())
     }
 
     /// One DomChange marker per page and timestamp.
@@ -1393,12 +1404,13 @@ impl Converter<'_> {
         self.push(tab, t, EventKind::DomChange)
     }
 
+    /// Applies a mutation to the mirror; returns the fields whose error indicators changed.
     fn mutation(
         &mut self,
         tab: &mut Tab,
         data: &EventData<'_>,
         e: &RawEvent<'_>,
-    ) -> Result<(), FormatError> {
+    ) -> Result<mirror::ErrorChanges, FormatError> {
         let removes = match &data.removes {
             Packable::Plain(list) => Some(Cow::Borrowed(&list.items[..])),
             packed => self.unpack(packed, e, "removes")?.map(Cow::Owned),
@@ -1409,14 +1421,13 @@ impl Converter<'_> {
         let adds = self.parse_list(&data.adds, adds.as_deref(), e, "adds");
         let texts = self.parse_list(&data.texts, texts.as_deref(), e, "texts");
         let attributes = self.parse_list(&data.attributes, attributes.as_deref(), e, "attributes");
-        tab.mirror.apply_mutation(
+        Ok(tab.mirror.apply_mutation_noting_errors(
             removes.as_deref().unwrap_or(&[]),
             adds.as_deref().unwrap_or(&[]),
             texts.as_deref().unwrap_or(&[]),
             attributes.as_deref().unwrap_or(&[]),
             &mut tab.issues,
-        );
-        Ok(())
+        ))
     }
 
     /// A packable list of owned items (no borrowing), inflated and parsed when packed.

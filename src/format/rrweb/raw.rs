@@ -385,7 +385,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for StyleValue<'a> {
 }
 
 /// Attribute names kept in the node mirror; all others are skipped while parsing.
-pub const KEPT_ATTRIBUTES: [&str; 11] = [
+pub const KEPT_ATTRIBUTES: [&str; 13] = [
     "id",
     "class",
     "role",
@@ -397,6 +397,9 @@ pub const KEPT_ATTRIBUTES: [&str; 11] = [
     "placeholder",
     "alt",
     "title",
+    // Form analytics (mirror::FormWatch): error indicators appearing next to fields.
+    "aria-invalid",
+    "hidden",
 ];
 
 /// The attributes of a node that SessionLens uses (see [`KEPT_ATTRIBUTES`]).
