@@ -118,7 +118,7 @@ fn the_cli_on_a_clickhouse_library_answers_as_on_sqlite() {
         let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
         let mut answers = Vec::new();
         for (library, out) in [(sqlite, &a), (ch.as_str(), &b)] {
-            answers.push(json_on(
+            let mut answer = json_on(
                 library,
                 &[
                     "heatmap",
@@ -130,7 +130,10 @@ fn the_cli_on_a_clickhouse_library_answers_as_on_sqlite() {
                     out.to_str().unwrap(),
                     "--json",
                 ],
-            ));
+            );
+            // The file written is named differently on purpose.
+            answer.as_object_mut().unwrap().remove("out");
+            answers.push(answer);
         }
         assert_eq!(answers[0], answers[1], "{kind}");
         assert!(

@@ -1524,6 +1524,7 @@ fn conversion_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SessionQueries as _;
 
     /// Every note of a flood lands: the queue never drops a write, however fast they come,
     /// and writes asked for while the library is being rebuilt wait for it to reopen.
