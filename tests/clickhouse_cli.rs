@@ -251,7 +251,7 @@ fn the_cli_on_a_clickhouse_library_answers_as_on_sqlite() {
         String::from_utf8_lossy(&out.stderr)
     );
     // A wrong password names the server and the environment variable.
-    let out = run_on(&viewer, &["list"], Some("wrong"));
+    let out = run_on(&viewer, &["list"], Some("hunter2-not-it"));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -259,7 +259,7 @@ fn the_cli_on_a_clickhouse_library_answers_as_on_sqlite() {
         "{stderr}"
     );
     assert!(
-        !stderr.contains("wrong"),
+        !stderr.contains("hunter2-not-it"),
         "the password must not show: {stderr}"
     );
     let _ = Path::new(sqlite);
