@@ -249,6 +249,8 @@ fn reads_equal_the_sqlite_library_on_the_same_files() {
     sqlite.ensure_standard_definitions().unwrap();
     let library = open(&server, "default", None, "team");
     library.import_sessions(&sessions, "sample").unwrap();
+    // KPIs count the sessions with hits of the add_to_cart and begin_checkout definitions.
+    library.ensure_standard_definitions().unwrap();
 
     let first = &sessions[0];
     let mut filters = vec![

@@ -731,14 +731,31 @@ impl PointAccumulator {
             band_cells,
             ..
         } = self;
+        // Each band's weights are summed in f64, then rounded to f32 once, so the grid does not
+        // depend on the order the points arrived in (two backends list the same page views in
+        // different orders). The sum is exact: weights are 1 or dwell seconds of whole ms (f32
+        // multiples of 2^-33), so f64 holds every partial sum below 2^20 s exactly.
         let add = |cells: &mut [f32], bands: &[Vec<(u32, f32)>], first_cell: usize| {
-            for band in bands {
+            let mut sums: Vec<f64> = Vec::new();
+            for (b, band) in bands.iter().enumerate() {
+                let start = (b * band_cells).min(cells.len());
+                let end = (start + band_cells).min(cells.len());
+                if band.is_empty() || start == end {
+                    continue;
+                }
+                sums.clear();
+                sums.resize(end - start, 0.0);
                 for &(cell, weight) in band {
-                    if let Some(c) = (cell as usize)
-                        .checked_sub(first_cell)
-                        .and_then(|i| cells.get_mut(i))
+                    if let Some(sum) = (cell as usize)
+                        .checked_sub(first_cell + start)
+                        .and_then(|i| sums.get_mut(i))
                     {
-                        *c += weight;
+                        *sum += f64::from(weight);
+                    }
+                }
+                for (c, sum) in cells[start..end].iter_mut().zip(&sums) {
+                    if *sum != 0.0 {
+                        *c = (f64::from(*c) + sum) as f32;
                     }
                 }
             }

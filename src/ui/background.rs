@@ -336,17 +336,20 @@ pub struct Background {
     builtin_dialog: Option<String>,
 }
 
+/// A worker connection's way to stop its running statement (SQLite only).
+type InterruptHandle = Box<dyn super::lanes::Interrupt>;
+
 /// Opens the library the app was started on: a SQLite file (with its connection's interrupt
 /// handle, so a superseded query stops at once) or a library on a server (`clickhouse://…`,
 /// whose queries end at the server's time limit instead).
 fn open_app_library(
     location: &std::path::Path,
-) -> Result<(Box<dyn Store>, Option<Box<dyn super::lanes::Interrupt>>), StoreError> {
+) -> Result<(Box<dyn Store>, Option<InterruptHandle>), StoreError> {
     if crate::store::is_server_location(location) {
         return Ok((crate::store::open_store(location)?, None));
     }
     let library = Library::open(location)?;
-    let interrupt: Box<dyn super::lanes::Interrupt> = Box::new(library.conn.get_interrupt_handle());
+    let interrupt: InterruptHandle = Box::new(library.conn.get_interrupt_handle());
     Ok((Box::new(library), Some(interrupt)))
 }
 

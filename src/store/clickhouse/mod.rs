@@ -86,13 +86,10 @@ impl ClickHouseLibrary {
         if found < SCHEMA_VERSION {
             if read_only {
                 return Err(if found == 0 {
-                    ClickHouseError::Server {
+                    // Creating the library's tables needs write access.
+                    ClickHouseError::ReadOnly {
                         server: url.server(),
-                        code: None,
-                        message: format!(
-                            "database {} holds no SessionLens library, and user {:?} may only read; open it once as a user with write access to create it",
-                            url.database, url.user
-                        ),
+                        user: url.user.clone(),
                     }
                 } else {
                     ClickHouseError::Server {

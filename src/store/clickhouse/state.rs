@@ -24,7 +24,7 @@ use crate::analysis::conversions::{
     ConversionGoal, DEFAULT_GOAL, DefinitionKind, EventDefinition, Stage,
 };
 use crate::analysis::signals::SignalSettings;
-use crate::store::{GOAL_KEY, SIGNAL_SETTINGS_KEY, StoreError};
+use crate::store::{GOAL_KEY, SIGNAL_SETTINGS_KEY};
 
 /// The setting holding the published version of the signals.
 pub(crate) const SIGNAL_VERSION_KEY: &str = "signals.version";
@@ -244,9 +244,9 @@ impl ClickHouseLibrary {
     }
 
     /// Refuses a change when the library's user may only read (found at open).
-    pub(crate) fn writable(&self) -> Result<(), StoreError> {
+    pub(crate) fn writable(&self) -> Result<(), ClickHouseError> {
         if self.read_only {
-            return Err(StoreError::ReadOnly {
+            return Err(ClickHouseError::ReadOnly {
                 user: self.url.user.clone(),
                 server: self.url.server(),
             });

@@ -265,7 +265,9 @@ impl Store for ClickHouseLibrary {
         &self.location
     }
     fn read_only(&self) -> Option<String> {
-        self.writable().err().map(|e| e.to_string())
+        self.writable()
+            .err()
+            .map(|e| StoreError::from(e).to_string())
     }
     fn num_sessions(&self) -> Result<u64, StoreError> {
         Ok(self.count_sessions(&SessionFilter::default())?)
