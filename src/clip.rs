@@ -263,7 +263,8 @@ pub fn frame_times(session: &Session, options: &ClipOptions) -> (Vec<i64>, i64) 
             if response.skipped.is_some() {
                 // What the jump covered, beyond the frame's own step.
                 let step_ms = (f64::from(dt) * 1000.0 * f64::from(clock.speed())).round() as i64;
-                skipped_ms += (clock.current_ms() - before - step_ms).max(0);
+                // Counted up to the end of the range only.
+                skipped_ms += (clock.current_ms().min(to) - before - step_ms).max(0);
             }
             if response.reached_end {
                 break 'frames;
