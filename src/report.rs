@@ -399,7 +399,7 @@ pub fn write_report(
 
     if options.clips > 0 {
         on_progress("hotspot clips");
-        hotspot_clips(library, options, &hotspots, &mut blocks, &mut summary)?;
+        hotspot_clips(&*library, options, &hotspots, &mut blocks, &mut summary)?;
     }
 
     let shots = library.screenshots()?;
@@ -483,7 +483,7 @@ const CLIP_AFTER_MS: i64 = 2_000;
 /// A GIF per top hotspot: the session and moment of its most severe signal, from a few seconds
 /// before to a few after. A hotspot without a drawable moment is named in the warnings.
 fn hotspot_clips(
-    library: &mut dyn Store,
+    library: &dyn Store,
     options: &ReportOptions,
     hotspots: &[crate::analysis::signals::hotspots::Hotspot],
     blocks: &mut Vec<Block>,
@@ -528,7 +528,7 @@ fn hotspot_clips(
         };
         let name = format!("hotspot-{:02}-{}.gif", i + 1, hotspot.kind.as_str());
         let path = dir.join(&name);
-        let result = crate::clip::ClipSource::from_session(&*library, session, from_ms, to_ms)
+        let result = crate::clip::ClipSource::from_session(library, session, from_ms, to_ms)
             .and_then(|source| {
                 crate::clip::write_clip(&source, &clip_options, &path, &mut |_, _| true)
             });
