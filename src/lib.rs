@@ -12,6 +12,7 @@
 //!   composed from its reads and `analysis`).
 //! - [`report`], [`demo`]: orchestration over the store.
 //! - [`snapshot`]: pages as the visitor saw them, rebuilt from recordings and rendered.
+//! - [`clip`]: a range of a replay as an animated GIF, WebM or MP4.
 //! - [`cli`]: the `sessionlens` command line.
 //! - `ui` (feature `gui`): the egui desktop app, the only module that touches egui.
 //!
@@ -32,6 +33,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod clip;
 pub mod demo;
 pub mod format;
 pub mod model;

@@ -1,9 +1,10 @@
 //! A report folder a CRO reviewer can share: heatmap PNGs of the chosen pages, the KPI table,
 //! the funnel chart, the lift table, the frustration hotspots as CSV, and a summary in Markdown
 //! and HTML that embeds them, with every number's filter and sample size.
-//! `sessionlens report` writes one; so does the app's "Export report...".
+//! `sessionlens report` writes one; so does the app's "Export report...". With `clips`, a short
+//! replay clip of each top hotspot too.
 //!
-//! Orchestration: may use every core layer (`model` … `store`), never `cli` or `ui`.
+//! Orchestration: may use every core layer (`model` … `store`) and `clip`, never `cli` or `ui`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,9 @@ pub struct ReportOptions {
     pub steps: Vec<String>,
     /// The folder written (created if missing).
     pub out_dir: PathBuf,
+    /// Write a short GIF clip of a representative moment of each of this many top hotspots
+    /// (`clips/`), linked from the summary; 0: none.
+    pub clips: usize,
 }
 
 /// Why a report could not be written.
@@ -393,6 +397,11 @@ pub fn write_report(
             .collect(),
     ));
 
+    if options.clips > 0 {
+        on_progress("hotspot clips");
+        hotspot_clips(&*library, options, &hotspots, &mut blocks, &mut summary)?;
+    }
+
     let shots = library.screenshots()?;
     for page in &options.pages {
         on_progress(&format!("heatmaps of {page}"));
@@ -460,6 +469,100 @@ pub fn write_report(
     write("summary.md", markdown(&blocks).as_bytes(), &mut summary)?;
     write("summary.html", html(&blocks).as_bytes(), &mut summary)?;
     Ok(summary)
+}
+
+/// Clip size and rate of a report's hotspot clips (small files that still show the page).
+const CLIP_WIDTH_PX: u32 = 720;
+/// Frames a second of a hotspot clip.
+const CLIP_FPS: f32 = 10.0;
+/// A hotspot clip starts this long before its signal, ms.
+const CLIP_BEFORE_MS: i64 = 3_000;
+/// And ends this long after it, ms.
+const CLIP_AFTER_MS: i64 = 2_000;
+
+/// A GIF per top hotspot: the session and moment of its most severe signal, from a few seconds
+/// before to a few after. A hotspot without a drawable moment is named in the warnings.
+fn hotspot_clips(
+    library: &dyn Store,
+    options: &ReportOptions,
+    hotspots: &[crate::analysis::signals::hotspots::Hotspot],
+    blocks: &mut Vec<Block>,
+    summary: &mut ReportSummary,
+) -> Result<(), ReportError> {
+    let dir = options.out_dir.join("clips");
+    std::fs::create_dir_all(&dir).map_err(|error| ReportError::Io {
+        path: dir.display().to_string(),
+        error,
+    })?;
+    blocks.push(Block::Heading(2, "Clips of the top hotspots".to_owned()));
+    let mut written = 0;
+    for (i, hotspot) in hotspots.iter().take(options.clips).enumerate() {
+        let signals = library.signals(&crate::store::SignalQuery {
+            filter: options.filter.clone(),
+            kinds: vec![hotspot.kind],
+            page: Some(hotspot.page_url.clone()),
+            ..crate::store::SignalQuery::default()
+        })?;
+        let Some(signal) = crate::clip::representative_signal(&signals, hotspot) else {
+            summary.warnings.push(format!(
+                "hotspot {} ({} on {}): no signal to clip",
+                i + 1,
+                hotspot.kind.as_str(),
+                hotspot.page_url
+            ));
+            continue;
+        };
+        let session = library.load_session(&signal.session_id)?;
+        let start = session.started_at_ms;
+        let from_ms = (signal.start_ms - start - CLIP_BEFORE_MS).max(0);
+        let to_ms = (signal.end_ms - start + CLIP_AFTER_MS)
+            .min(session.duration_ms)
+            .max(from_ms + 1_000);
+        let clip_options = crate::clip::ClipOptions {
+            from_ms,
+            to_ms,
+            width_px: Some(CLIP_WIDTH_PX),
+            fps: CLIP_FPS,
+            caption: Some(format!("{} on {}", hotspot.kind.label(), hotspot.place)),
+            ..crate::clip::ClipOptions::default()
+        };
+        let name = format!("hotspot-{:02}-{}.gif", i + 1, hotspot.kind.as_str());
+        let path = dir.join(&name);
+        let result = crate::clip::ClipSource::from_session(library, session, from_ms, to_ms)
+            .and_then(|source| {
+                crate::clip::write_clip(&source, &clip_options, &path, &mut |_, _| true)
+            });
+        match result {
+            Ok(_) => {
+                written += 1;
+                summary.files.push(path);
+                let rel = format!("clips/{name}");
+                blocks.push(Block::Para(format!(
+                    "[{}. {} on {} ({}): session {} at {}]({rel})",
+                    i + 1,
+                    hotspot.kind.as_str(),
+                    hotspot.page_url,
+                    hotspot.place,
+                    signal.session_id,
+                    crate::clip::format_time(signal.start_ms - start)
+                )));
+                blocks.push(Block::Image(
+                    rel,
+                    format!("{} on {}", hotspot.kind.as_str(), hotspot.page_url),
+                ));
+            }
+            Err(e) => summary.warnings.push(format!(
+                "hotspot {} ({} on {}): clip not written: {e}",
+                i + 1,
+                hotspot.kind.as_str(),
+                hotspot.page_url
+            )),
+        }
+    }
+    if written == 0 {
+        blocks.push(Block::Para("No hotspot clip could be written.".to_owned()));
+    }
+    Ok(())
 }
 
 fn md_cell(text: &str) -> String {

@@ -2,7 +2,7 @@
 //! `crate::MODULE` a file names must be a module its layer may use (docs/ARCHITECTURE.md).
 //!
 //! `model` ← `format` ← `analysis`, `playback` ← `render`, `store` ← orchestration (`report`,
-//! `demo`, `snapshot`, which do not use each other) ← `cli`, `ui`. There are no known breaks. Test code (`tests.rs` files and everything after a `#[cfg(test)]`) may
+//! `demo`, `snapshot`, `clip`, which do not use each other but for `report` → `clip`) ← `cli`, `ui`. There are no known breaks. Test code (`tests.rs` files and everything after a `#[cfg(test)]`) may
 //! use anything.
 #![expect(clippy::unwrap_used, reason = "test code")]
 
@@ -10,27 +10,32 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The modules each top-level module may name. Orchestration modules (`report`, `demo`,
-/// `snapshot`) build on the layers below them, not on each other.
+/// `snapshot`, `clip`) build on the layers below them, not on each other, but for `report`
+/// writing a clip per hotspot with `clip`.
 fn allowed(module: &str) -> &'static [&'static str] {
     match module {
         "model" => &[],
         "format" => &["model"],
         "analysis" => &["model", "format"],
         "playback" => &["model"],
-        "render" => &["model", "format", "analysis"],
+        "render" => &["model", "format", "analysis", "playback"],
         "store" => &["model", "format", "analysis"],
-        "report" | "demo" | "snapshot" => {
+        "demo" | "snapshot" | "clip" => {
             &["model", "format", "analysis", "playback", "render", "store"]
         }
+        // A report folder may hold a clip per hotspot.
+        "report" => &[
+            "model", "format", "analysis", "playback", "render", "store", "clip",
+        ],
         "cli" => &[
             "model", "format", "analysis", "playback", "render", "store", "report", "demo",
-            "snapshot",
+            "snapshot", "clip",
             // `sessionlens` without a command starts the app when it is built in.
             "ui",
         ],
         _ => &[
             "model", "format", "analysis", "playback", "render", "store", "report", "demo",
-            "snapshot", "cli",
+            "snapshot", "clip", "cli",
         ],
     }
 }

@@ -39,6 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Convert(args) => convert(&args),
         Command::Screenshot(cmd) => screenshot(&library_path, cmd),
         Command::Snapshot(args) => super::snapshot::run(&library_path, &args),
+        Command::Clip(args) => super::clip::run(&library_path, &args),
         Command::DefineEvent(args) => super::conversions::define(&library_path, &args),
         Command::EventsDefs { json } => super::conversions::list(&library_path, json),
         Command::Kpis(args) => super::conversions::kpis(&library_path, &args),

@@ -133,6 +133,10 @@ pub struct ReportArgs {
     /// The folder to write (created if missing).
     #[arg(long)]
     pub out: std::path::PathBuf,
+    /// Also write a short GIF replay clip of a representative moment of each of the top N
+    /// hotspots (default 5) into `clips/`, linked from the summary.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "5")]
+    pub clips: Option<usize>,
 }
 
 /// `lift`.
@@ -659,6 +663,7 @@ pub fn report(library_path: &Path, args: &ReportArgs) -> anyhow::Result<ExitCode
         })?,
         steps: args.steps.clone(),
         out_dir: args.out.clone(),
+        clips: args.clips.unwrap_or(0),
     };
     let summary = crate::report::write_report(library.as_mut(), &options, &mut |what| {
         eprintln!("report: {what}");

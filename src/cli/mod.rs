@@ -23,6 +23,7 @@ macro_rules! out {
     }};
 }
 
+mod clip;
 mod commands;
 mod conversions;
 mod forms;
@@ -100,6 +101,13 @@ pub enum Command {
     /// Example: `sessionlens snapshot --all --width 1440`
     /// Example: `sessionlens snapshot convert-mobile --at 01:05 --out cart.png --assets site/`
     Snapshot(SnapshotArgs),
+    /// Export a range of a session's replay as an animated GIF, WebM or MP4: the page
+    /// screenshot scrolled as the visitor scrolled, the cursor and its trail, click ripples in
+    /// their signal's colour (rage, dead, error), an optional caption and a progress bar.
+    /// Inactive spans are jumped as in the replay. WebM and MP4 need the system ffmpeg.
+    ///
+    /// Example: `sessionlens clip convert-mobile --from 00:40 --to 00:55 --out rage.gif --caption 'Rage on the coupon field'`
+    Clip(clip::ClipArgs),
     /// Generate simulated demo sessions.
     #[command(subcommand)]
     Demo(DemoCommand),

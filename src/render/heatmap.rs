@@ -1059,16 +1059,30 @@ pub(crate) fn draw_text(
     size_px: f32,
     rgb: [u8; 3],
 ) {
+    draw_text_alpha(out, x as f32, baseline_y as f32, text, size_px, rgb, 1.0);
+}
+
+/// Draws `text` with its baseline at `(x, baseline_y)`, anti-aliased, in `rgb` at opacity
+/// `alpha` (0..1).
+pub(crate) fn draw_text_alpha(
+    out: &mut RgbaImage,
+    x: f32,
+    baseline_y: f32,
+    text: &str,
+    size_px: f32,
+    rgb: [u8; 3],
+    alpha: f32,
+) {
     let Some(font) = font() else { return };
     let scaled = font.as_scaled(PxScale::from(size_px));
-    let mut caret = x as f32;
+    let mut caret = x;
     let mut prev = None;
     for c in text.chars() {
         let id = scaled.glyph_id(c);
         if let Some(p) = prev {
             caret += scaled.kern(p, id);
         }
-        let glyph = id.with_scale_and_position(size_px, ab_glyph::point(caret, baseline_y as f32));
+        let glyph = id.with_scale_and_position(size_px, ab_glyph::point(caret, baseline_y));
         caret += scaled.h_advance(id);
         prev = Some(id);
         let Some(outlined) = font.outline_glyph(glyph) else {
@@ -1084,7 +1098,7 @@ pub(crate) fn draw_text(
             }
             let i = (px_y as usize * w as usize + px_x as usize) * 4;
             if let Some(p) = out.pixels.get_mut(i..i + 4) {
-                blend(p, rgb, cov.clamp(0.0, 1.0));
+                blend(p, rgb, cov.clamp(0.0, 1.0) * alpha.clamp(0.0, 1.0));
             }
         });
     }

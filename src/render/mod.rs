@@ -11,6 +11,8 @@ pub mod compare;
 pub mod heatmap;
 pub mod journeys;
 pub mod placeholder;
+pub mod replay;
+pub mod video;
 
 use crate::format::{FormatError, png_dimensions};
 

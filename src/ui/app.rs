@@ -9,9 +9,8 @@ use super::command::{Command, MainView};
 use super::replay::{Backdrop, MarkerKind, ReplayPrefs, SideTab, SignalMark, TextureCache};
 use super::state::{AppState, Effect};
 use super::{StartOptions, panels};
-use crate::analysis::signals::SignalKind;
 use crate::model::{DeviceClass, EventKind, Note, Session, time};
-use crate::playback::{ClickAnnotation, ClickMarkKind, FrameIndex};
+use crate::playback::FrameIndex;
 use crate::store::{ImportProgress, SessionFilter, SessionSort, StoredSignal};
 
 /// Rows fetched per page of the session list.
@@ -162,24 +161,8 @@ impl LoadedSession {
         } else {
             5_000
         };
-        // Clicks that belong to a signal are drawn in its colour.
-        let annotations: Vec<ClickAnnotation> = signals
-            .iter()
-            .filter_map(|s| {
-                let kind = match s.kind {
-                    SignalKind::RageClick => ClickMarkKind::Rage,
-                    SignalKind::DeadClick => ClickMarkKind::Dead,
-                    SignalKind::ErrorClick => ClickMarkKind::Error,
-                    _ => return None,
-                };
-                Some(ClickAnnotation {
-                    page: s.page_index,
-                    start_ms: s.start_ms,
-                    end_ms: s.end_ms,
-                    kind,
-                })
-            })
-            .collect();
+        // Clicks that belong to a signal are drawn in its colour (as in clips).
+        let annotations = crate::clip::click_annotations(signals);
         let mut signal_marks: Vec<SignalMark> = signals
             .iter()
             .map(|s| {
@@ -437,6 +420,11 @@ impl App {
                     offset_ms,
                     access,
                 } => self.background.render_moment(session_id, offset_ms, access),
+                Effect::ExportClip {
+                    session_id,
+                    options,
+                    path,
+                } => self.background.export_clip(session_id, options, path),
                 Effect::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             }
         }

@@ -314,6 +314,19 @@ pub enum JobResult {
         /// The render.
         result: Result<super::replay::MomentShot, String>,
     },
+    /// Where to write a replay clip was chosen.
+    ClipTarget {
+        /// The session.
+        session_id: String,
+        /// The range and how to draw it.
+        options: crate::clip::ClipOptions,
+        /// The file.
+        path: PathBuf,
+    },
+    /// A clip export's progress: frames written of all.
+    ClipProgress(usize, usize),
+    /// A clip export ended: the line to show, or why it failed.
+    ClipExported(Result<String, String>),
     /// A failure to show.
     Error(String),
 }
@@ -374,6 +387,7 @@ fn report_to_folder(
         filter,
         steps,
         out_dir: out_dir.clone(),
+        clips: 0,
     };
     let summary = crate::report::write_report(library.as_mut(), &options, &mut |_| {})
         .map_err(|e| e.to_string())?;
@@ -887,6 +901,40 @@ impl Background {
         }
     }
 
+    /// Writes a clip of `session_id` to `path` on a `clip-export` thread (its own library
+    /// connection; the frames are drawn and encoded there), reporting progress every few frames
+    /// and the result.
+    pub fn export_clip(
+        &self,
+        session_id: String,
+        options: crate::clip::ClipOptions,
+        path: PathBuf,
+    ) {
+        let (ctx, tx, library_path) = (
+            self.ctx.clone(),
+            self.results_tx.clone(),
+            self.library_path.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("clip-export".to_owned())
+            .spawn(move || {
+                let result =
+                    export_clip(&library_path, &session_id, &options, &path, &mut |d, t| {
+                        if d == 1 || d % 10 == 0 || d == t {
+                            Self::send_from(&ctx, &tx, JobResult::ClipProgress(d, t));
+                        }
+                    });
+                Self::send_from(&ctx, &tx, JobResult::ClipExported(result));
+            });
+        if let Err(e) = spawned {
+            Self::send_from(
+                &self.ctx,
+                &self.results_tx,
+                JobResult::ClipExported(Err(format!("cannot start the clip thread: {e}"))),
+            );
+        }
+    }
+
     /// Rebuilds the page on screen at `offset_ms` of `session_id` from its recording and
     /// renders it with Chromium, on a `moment-render` thread (its own library connection, so
     /// the query worker is never held up by Chromium's seconds).
@@ -1299,6 +1347,14 @@ fn finish_dialog(
                 }
             })
         }
+        DialogPurpose::ExportClip {
+            session_id,
+            options,
+        } => Some(JobResult::ClipTarget {
+            session_id,
+            options,
+            path: first?,
+        }),
         DialogPurpose::ExportNotes { notes, .. } => {
             let path = first?;
             let markdown = path
@@ -1366,6 +1422,35 @@ impl ImageCache {
             Err(e) => Backdrop::Broken(e.to_string()),
         }
     }
+}
+
+/// Loads `session_id` and writes its clip to `path`; the line for the status bar.
+fn export_clip(
+    library_path: &std::path::Path,
+    session_id: &str,
+    options: &crate::clip::ClipOptions,
+    path: &std::path::Path,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<String, String> {
+    let library = crate::store::open_store(library_path).map_err(|e| e.to_string())?;
+    let source =
+        crate::clip::ClipSource::load(&*library, session_id, options.from_ms, options.to_ms)
+            .map_err(|e| e.to_string())?;
+    let summary = crate::clip::write_clip(&source, options, path, &mut |d, t| {
+        progress(d, t);
+        true
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "Clip written to {} ({}, {} x {} px, {} frames, {} to {})",
+        summary.path.display(),
+        summary.format.as_str(),
+        summary.width,
+        summary.height,
+        summary.frames,
+        crate::clip::format_time(options.from_ms),
+        crate::clip::format_time(options.to_ms)
+    ))
 }
 
 /// The page of `session_id` at `offset_ms`, rebuilt and rendered with Chromium, decoded.

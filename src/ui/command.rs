@@ -107,6 +107,9 @@ pub enum Command {
     },
     /// Export the open session's notes (save dialog on a background thread).
     ExportNotes,
+    /// Export a clip of the open replay (GIF, WebM or MP4): the timeline selection (Shift+drag),
+    /// else the moment ± a few seconds; a save dialog, then a `clip-export` thread.
+    ExportClip,
     /// Switch the main view.
     SetView(MainView),
     /// Open a session in the replay at a moment (epoch ms).

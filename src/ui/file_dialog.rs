@@ -39,6 +39,13 @@ pub enum DialogPurpose {
         /// The suggested file name.
         file_name: String,
     },
+    /// Where to save a replay clip (GIF, WebM or MP4 by the name's extension).
+    ExportClip {
+        /// The session.
+        session_id: String,
+        /// The range and how to draw it.
+        options: crate::clip::ClipOptions,
+    },
     /// Where to save a session's notes (CSV, or Markdown for a `.md` name).
     ExportNotes {
         /// The session.
@@ -69,6 +76,7 @@ impl DialogPurpose {
             Self::ExportReport { .. } => "Export report to folder",
             Self::ExportHeatmap { .. } => "Export heatmap",
             Self::ExportNotes { .. } => "Export notes",
+            Self::ExportClip { .. } => "Export clip",
         }
     }
 
@@ -78,7 +86,9 @@ impl DialogPurpose {
         match self {
             Self::OpenFiles => PickKind::Files,
             Self::ImportFolder | Self::ExportReport { .. } => PickKind::Folder,
-            Self::ExportHeatmap { .. } | Self::ExportNotes { .. } => PickKind::Save,
+            Self::ExportHeatmap { .. } | Self::ExportNotes { .. } | Self::ExportClip { .. } => {
+                PickKind::Save
+            }
         }
     }
 
@@ -89,6 +99,7 @@ impl DialogPurpose {
             Self::OpenFiles => &SESSION_EXTENSIONS,
             Self::ExportHeatmap { .. } => &["png"],
             Self::ExportNotes { .. } => &["csv", "md"],
+            Self::ExportClip { .. } => &["gif", "webm", "mp4"],
             Self::ImportFolder | Self::ExportReport { .. } => &[],
         }
     }
@@ -99,6 +110,13 @@ impl DialogPurpose {
         match self {
             Self::ExportHeatmap { file_name, .. } => file_name.clone(),
             Self::ExportNotes { session_id, .. } => format!("{session_id}-notes.csv"),
+            Self::ExportClip {
+                session_id,
+                options,
+            } => {
+                let s = options.from_ms.max(0) / 1000;
+                format!("{session_id}-{:02}m{:02}s.gif", s / 60, s % 60)
+            }
             _ => String::new(),
         }
     }
@@ -110,7 +128,9 @@ impl DialogPurpose {
             Self::OpenFiles => "Open",
             Self::ImportFolder => "Import this folder",
             Self::ExportReport { .. } => "Export here",
-            Self::ExportHeatmap { .. } | Self::ExportNotes { .. } => "Save",
+            Self::ExportHeatmap { .. } | Self::ExportNotes { .. } | Self::ExportClip { .. } => {
+                "Save"
+            }
         }
     }
 }

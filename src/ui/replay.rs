@@ -13,16 +13,10 @@ use serde::{Deserialize, Serialize};
 use super::app::{LoadedSession, ViewContext};
 use super::command::Command;
 use super::theme;
-use crate::model::{EventKind, PagePos, PointerType, time};
-use crate::playback::{
-    ClickMark, ClickMarkKind, Frame, LoopMode, PlayState, PlaybackClock, PlaybackCommand, SPEEDS,
-};
+use crate::model::{EventKind, PagePos, time};
+use crate::playback::{Frame, LoopMode, PlayState, PlaybackClock, PlaybackCommand, SPEEDS};
 use crate::render::RgbaImage;
 
-/// Clicks are drawn as ripples up to this radius, points (Clarity's `ClickRadius`).
-const CLICK_RADIUS: f32 = 22.0;
-/// A touch point stays visible this long after its last sample, ms.
-const TOUCH_VISIBLE_MS: i64 = 600;
 /// Event families listed in the event list, with their labels.
 pub const EVENT_FAMILIES: [(&str, &str); 8] = [
     ("click", "Clicks"),
@@ -286,6 +280,17 @@ impl ScreenFromPage {
         Rect::from_min_size(self.pos(PagePos { x, y }), Vec2::new(w, h) * self.scale)
     }
 
+    /// The same map for `render::replay` (view px = screen points).
+    fn view(self) -> crate::render::replay::ViewFromPage {
+        crate::render::replay::ViewFromPage {
+            origin: crate::render::replay::ViewPx {
+                x: self.origin.x,
+                y: self.origin.y,
+            },
+            scale: self.scale,
+        }
+    }
+
     /// The page position under screen point `p`.
     fn page_pos(self, p: Pos2) -> PagePos {
         let v = (p - self.origin) / self.scale.max(1e-6);
@@ -402,16 +407,6 @@ pub fn format_elapsed(ms: i64) -> String {
             ms % 60_000 / 1000,
             ms % 1000 / 100
         )
-    }
-}
-
-fn click_color(click: &ClickMark) -> Color32 {
-    match click.mark {
-        ClickMarkKind::Rage => theme::RAGE,
-        ClickMarkKind::Dead => theme::DEAD,
-        ClickMarkKind::Error => theme::ERROR_MARK,
-        ClickMarkKind::Normal if click.pointer == PointerType::Touch => theme::TOUCH,
-        ClickMarkKind::Normal => theme::CLICK,
     }
 }
 
@@ -585,6 +580,18 @@ pub fn controls_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
         }
         if clock.selection().is_some() && ui.button("Clear selection").clicked() {
             out.push(Command::Playback(PlaybackCommand::SetSelection(None)));
+        }
+        let exporting = app.state.clip_export.is_some();
+        if ui
+            .add_enabled(!exporting, egui::Button::new("Export clip…"))
+            .on_hover_text(
+                "Save the selection (Shift+drag on the timeline), or the 4 s before and after \
+                 this moment, as an animated GIF, WebM or MP4 (WebM and MP4 need ffmpeg); it is \
+                 drawn in the background",
+            )
+            .clicked()
+        {
+            out.push(Command::ExportClip);
         }
         ui.separator();
         let mode = app.state.prefs.replay.mode;
@@ -1224,97 +1231,87 @@ fn draw_page(
     }
 }
 
+/// The cursor, trail and click ripples: the shapes of `render::replay::overlay` (the same list
+/// a clip rasterises on the CPU), painted with egui.
 fn draw_overlays(painter: &egui::Painter, frame: &Frame<'_>, map: ScreenFromPage, trail_ms: i64) {
-    // Trail: fading with age, ending at the cursor.
-    if trail_ms > 0
-        && let Some(cursor) = frame.cursor
-    {
-        let mut points: Vec<(Pos2, i64)> = frame
-            .trail
-            .iter()
-            .filter(|s| s.pointer == cursor.pointer)
-            .map(|s| (map.pos(s.pos_in_page), frame.timestamp_ms - s.timestamp_ms))
-            .collect();
-        points.push((map.pos(cursor.pos_in_page), 0));
-        for pair in points.windows(2) {
-            let age = pair[0].1 as f32 / trail_ms as f32;
-            let alpha = (1.0 - age).clamp(0.0, 1.0);
-            painter.line_segment(
-                [pair[0].0, pair[1].0],
-                Stroke::new(3.0, theme::TRAIL.gamma_multiply(alpha)),
-            );
-        }
-    }
-    // Clicks: ripples growing and fading over their visible time.
-    for click in frame.clicks {
-        let age = (frame.timestamp_ms - click.timestamp_ms) as f32
-            / crate::playback::frame::CLICK_VISIBLE_MS as f32;
-        let color = click_color(click);
-        let center = map.pos(click.pos_in_page);
-        let fade = (1.0 - age).clamp(0.0, 1.0);
-        painter.circle_filled(center, 5.0, color.gamma_multiply(fade));
-        painter.circle_stroke(
-            center,
-            6.0 + CLICK_RADIUS * age,
-            Stroke::new(3.0, color.gamma_multiply(fade * 0.8)),
-        );
-        if click.mark != ClickMarkKind::Normal && age < 0.9 {
-            let label = match click.mark {
-                ClickMarkKind::Rage => "rage",
-                ClickMarkKind::Dead => "dead",
-                ClickMarkKind::Error => "error",
-                ClickMarkKind::Normal => "",
-            };
-            painter.text(
-                center + Vec2::new(10.0, -14.0),
-                Align2::LEFT_BOTTOM,
-                label,
-                FontId::proportional(12.0),
-                color.gamma_multiply(fade),
-            );
-        }
-    }
-    // The cursor.
-    if let Some(cursor) = frame.cursor {
-        let tip = map.pos(cursor.pos_in_page);
-        match cursor.pointer {
-            PointerType::Touch => {
-                if cursor.since_sample_ms < TOUCH_VISIBLE_MS {
-                    let fade = 1.0 - cursor.since_sample_ms as f32 / TOUCH_VISIBLE_MS as f32;
-                    painter.circle_filled(tip, 12.0, theme::TOUCH.gamma_multiply(0.45 * fade));
-                    painter.circle_stroke(
-                        tip,
-                        12.0,
-                        Stroke::new(1.5, Color32::WHITE.gamma_multiply(fade)),
-                    );
+    let shapes = crate::render::replay::overlay(frame, map.view(), trail_ms);
+    paint_shapes(painter, &shapes);
+}
+
+/// Paints render shapes (view px = screen points) with egui's painter.
+fn paint_shapes(painter: &egui::Painter, shapes: &[crate::render::replay::Shape]) {
+    use crate::render::replay::{Shape, ViewPx};
+    let pos = |p: ViewPx| Pos2::new(p.x, p.y);
+    let color = |c: [u8; 4]| Color32::from_rgba_unmultiplied(c[0], c[1], c[2], c[3]);
+    for shape in shapes {
+        match shape {
+            Shape::Disc {
+                center,
+                radius_px,
+                rgba,
+            } => {
+                painter.circle_filled(pos(*center), *radius_px, color(*rgba));
+            }
+            Shape::Ring {
+                center,
+                radius_px,
+                width_px,
+                rgba,
+            } => {
+                painter.circle_stroke(
+                    pos(*center),
+                    *radius_px,
+                    Stroke::new(*width_px, color(*rgba)),
+                );
+            }
+            Shape::Polyline {
+                points,
+                width_px,
+                rgba,
+            } => {
+                let stroke = Stroke::new(*width_px, color(*rgba));
+                if let [a, b] = points.as_slice() {
+                    painter.line_segment([pos(*a), pos(*b)], stroke);
+                } else {
+                    painter.add(egui::Shape::line(
+                        points.iter().map(|p| pos(*p)).collect(),
+                        stroke,
+                    ));
                 }
             }
-            PointerType::Mouse | PointerType::Pen => {
-                let arrow = [
-                    (0.0, 0.0),
-                    (0.0, 17.0),
-                    (4.5, 13.0),
-                    (7.5, 19.5),
-                    (10.0, 18.5),
-                    (7.0, 12.0),
-                    (12.5, 12.0),
-                ]
-                .map(|(x, y)| tip + Vec2::new(x, y));
+            Shape::ClosedLine {
+                points,
+                width_px,
+                rgba,
+            } => {
                 painter.add(egui::Shape::closed_line(
-                    arrow.to_vec(),
-                    Stroke::new(1.5, Color32::WHITE),
+                    points.iter().map(|p| pos(*p)).collect(),
+                    Stroke::new(*width_px, color(*rgba)),
                 ));
-                // The arrow is concave: fill it as two convex parts.
+            }
+            Shape::ConvexPolygon { points, rgba } => {
                 painter.add(egui::Shape::convex_polygon(
-                    vec![arrow[0], arrow[1], arrow[2], arrow[5], arrow[6]],
-                    Color32::BLACK,
+                    points.iter().map(|p| pos(*p)).collect(),
+                    color(*rgba),
                     Stroke::NONE,
                 ));
-                painter.add(egui::Shape::convex_polygon(
-                    vec![arrow[2], arrow[3], arrow[4], arrow[5]],
-                    Color32::BLACK,
-                    Stroke::NONE,
-                ));
+            }
+            Shape::Rect { min, max, rgba } => {
+                painter.rect_filled(Rect::from_min_max(pos(*min), pos(*max)), 0.0, color(*rgba));
+            }
+            Shape::Text {
+                pos: at,
+                text,
+                size_px,
+                rgba,
+            } => {
+                painter.text(
+                    pos(*at),
+                    Align2::LEFT_BOTTOM,
+                    text,
+                    FontId::proportional(*size_px),
+                    color(*rgba),
+                );
             }
         }
     }

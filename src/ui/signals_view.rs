@@ -10,7 +10,7 @@ use super::heatmap_view::HeatmapChoice;
 use super::theme;
 use crate::analysis::heatmap::HeatmapKind;
 use crate::analysis::signals::SignalKind;
-use crate::analysis::signals::hotspots::{CELL_PX, Hotspot, HotspotPlace, HotspotSort};
+use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::model::DeviceClass;
 use crate::store::StoredSignal;
 
@@ -66,22 +66,7 @@ pub struct SignalsView {
 /// True when `signal` belongs to `hotspot` (same kind, page and place).
 #[must_use]
 pub fn in_hotspot(signal: &StoredSignal, hotspot: &Hotspot) -> bool {
-    signal.kind == hotspot.kind
-        && signal.page_url == hotspot.page_url
-        && match &hotspot.place {
-            HotspotPlace::Element(selector) => signal.target.as_deref() == Some(selector.as_str()),
-            HotspotPlace::Cell { x, y } => {
-                signal.target.as_deref().is_none_or(str::is_empty)
-                    && signal.pos_in_page().is_some_and(|p| {
-                        let cell = CELL_PX;
-                        ((p.x / cell).floor() * cell) as i32 == *x
-                            && ((p.y / cell).floor() * cell) as i32 == *y
-                    })
-            }
-            HotspotPlace::Page => {
-                signal.target.as_deref().is_none_or(str::is_empty) && signal.pos_in_page().is_none()
-            }
-        }
+    crate::clip::in_hotspot(signal, hotspot)
 }
 
 /// The signals view.

@@ -78,6 +78,15 @@ pub enum Effect {
         /// Set B and the layout in compare mode.
         compare: Option<(Compared, CompareLayout)>,
     },
+    /// Write a replay clip on a `clip-export` thread.
+    ExportClip {
+        /// The session.
+        session_id: String,
+        /// The range and how to draw it.
+        options: crate::clip::ClipOptions,
+        /// The file.
+        path: PathBuf,
+    },
     /// Render a moment of a session with Chromium.
     RenderMoment {
         /// The session.
@@ -210,6 +219,8 @@ pub struct AppState {
     pub reveal_typed_values: bool,
     /// A one-line message about the replay (a skipped span, no more signals).
     pub replay_message: Option<String>,
+    /// A clip export running: frames written of all (0 of 0 until the first).
+    pub clip_export: Option<(usize, usize)>,
     /// The heatmap view.
     pub heatmap: HeatmapView,
     /// The signals view.
@@ -274,6 +285,7 @@ impl AppState {
             damaged_library: None,
             element_definition: None,
             replay_message: None,
+            clip_export: None,
             heatmap: HeatmapView::default(),
             signals: SignalsView::default(),
             conversions: ConversionsView::default(),
@@ -492,6 +504,34 @@ impl AppState {
                     }
                 }
                 JobResult::Exported(line) => self.replay_message = Some(line),
+                JobResult::ClipTarget {
+                    session_id,
+                    options,
+                    path,
+                } => {
+                    self.clip_export = Some((0, 0));
+                    self.replay_message = Some(format!("Exporting a clip to {}…", path.display()));
+                    self.effects.push(Effect::ExportClip {
+                        session_id,
+                        options,
+                        path,
+                    });
+                }
+                JobResult::ClipProgress(done, total) => {
+                    self.clip_export = Some((done, total));
+                    self.replay_message =
+                        Some(format!("Exporting a clip: {done} of {total} frames…"));
+                }
+                JobResult::ClipExported(result) => {
+                    self.clip_export = None;
+                    match result {
+                        Ok(line) => self.replay_message = Some(line),
+                        Err(e) => {
+                            self.replay_message = None;
+                            self.errors.push(format!("Could not export the clip: {e}"));
+                        }
+                    }
+                }
                 JobResult::MomentRendered {
                     session_id,
                     offset_ms,
@@ -1154,6 +1194,7 @@ impl AppState {
                         steps: choice.steps.clone().unwrap_or_default(),
                     });
                 }
+                Command::ExportClip => self.export_clip(),
                 Command::ExportNotes => {
                     if let Some(session) = &self.session {
                         self.effects.dialog(DialogPurpose::ExportNotes {
@@ -1217,6 +1258,50 @@ impl AppState {
                 ..crate::render::chromium::Access::default()
             },
         );
+    }
+
+    /// Asks where to save a clip of the open replay: the timeline selection, else the moment
+    /// ± [`crate::clip::DEFAULT_AROUND_MS`], at the replay's speed, trail and skipping, captioned
+    /// with the text of the note nearest the range's middle (when one falls within the range).
+    fn export_clip(&mut self) {
+        let (Some(session), Some(replay)) = (&self.session, &self.replay) else {
+            return;
+        };
+        if self.clip_export.is_some() {
+            self.replay_message = Some("A clip is being exported already".to_owned());
+            return;
+        }
+        let start = session.started_at_ms;
+        let now = replay.clock.current_ms() - start;
+        let around = crate::clip::DEFAULT_AROUND_MS;
+        let (from_ms, to_ms) = match replay.clock.selection() {
+            Some((a, b)) => (a - start, b - start),
+            None => (
+                (now - around).max(0),
+                (now + around).min(session.duration_ms).max(now.max(0) + 1),
+            ),
+        };
+        let middle = start + (from_ms + to_ms) / 2;
+        let note = session
+            .notes
+            .iter()
+            .filter(|n| n.timestamp_ms >= start + from_ms && n.timestamp_ms <= start + to_ms)
+            .min_by_key(|n| (n.timestamp_ms - middle).abs())
+            .map(|n| n.text.clone());
+        let prefs = &self.prefs.replay;
+        let options = crate::clip::ClipOptions {
+            from_ms,
+            to_ms,
+            speed: replay.clock.speed(),
+            skip_inactivity: replay.clock.skip_inactivity(),
+            trail_ms: if prefs.show_trail { prefs.trail_ms } else { 0 },
+            caption: Some(note.unwrap_or_default()),
+            ..crate::clip::ClipOptions::default()
+        };
+        self.effects.dialog(DialogPurpose::ExportClip {
+            session_id: session.session_id.clone(),
+            options,
+        });
     }
 
     /// A moment's render arrived: shown when it is the one the open replay waits for.
