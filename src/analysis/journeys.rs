@@ -600,7 +600,7 @@ fn build(
     let mut journeys: Vec<(&SessionPath, JourneySteps<'_>, bool)> = Vec::new();
     let mut left_out = 0u64;
     for path in paths {
-        match journey_of(path, &table, query) {
+        match journey_of(path, table, query) {
             Some((steps, continues)) => journeys.push((path, steps, continues)),
             None => left_out += 1,
         }
