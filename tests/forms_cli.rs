@@ -477,3 +477,132 @@ fn text_and_csv_outputs_and_segments() {
     let none = ok(&library, &["forms", "--page", "/help.html"]);
     assert!(none.contains("No form use"), "{none}");
 }
+
+#[test]
+fn forms_are_named_merged_and_unnamed_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("names.sqlite");
+    let mut args = vec!["import".to_owned()];
+    args.extend(
+        RECORDINGS
+            .iter()
+            .map(|n| fixture(&format!("{n}.json")).to_str().unwrap().to_owned()),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&library, &args);
+    let before: Value = serde_json::from_str(&ok(&library, &["forms", "--json"])).unwrap();
+    let tables = before["report"]["forms"].as_array().unwrap().clone();
+    let checkout = tables
+        .iter()
+        .find(|t| t["form"] == "#checkout-form")
+        .unwrap()
+        .clone();
+    assert!(checkout["name"].is_null());
+
+    // Naming one form labels it and keeps its figures.
+    let said = ok(
+        &library,
+        &[
+            "forms",
+            "name",
+            "--page",
+            "/checkout.html",
+            "--form",
+            "#checkout-form",
+            "Checkout",
+        ],
+    );
+    assert!(said.contains("now named \"Checkout\""), "{said}");
+    let names = ok(&library, &["forms", "names"]);
+    assert_eq!(names.trim(), "/checkout.html\t#checkout-form\tCheckout");
+    let named: Value = serde_json::from_str(&ok(&library, &["forms", "--json"])).unwrap();
+    let table = named["report"]["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Checkout")
+        .unwrap()
+        .clone();
+    for key in ["viewed", "started", "submitted", "abandoned"] {
+        assert_eq!(table[key], checkout[key], "{key}");
+    }
+    let text = ok(&library, &["forms"]);
+    assert!(
+        text.contains("Form \"Checkout\": #checkout-form on /checkout.html"),
+        "{text}"
+    );
+    let csv = ok(&library, &["forms", "--csv"]);
+    assert!(csv.lines().next().unwrap().ends_with(",form_name"));
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("form,/checkout.html,#checkout-form,all,")
+                && l.ends_with(",Checkout")),
+        "{csv}"
+    );
+
+    // A second form of the library given the same name merges into one table.
+    if let Some(other) = tables.iter().find(|t| t["form"] != "#checkout-form") {
+        let (page, form) = (
+            other["page"].as_str().unwrap(),
+            other["form"].as_str().unwrap(),
+        );
+        let said = ok(
+            &library,
+            &["forms", "name", "--page", page, "--form", form, "Checkout"],
+        );
+        assert!(
+            said.contains("merged with #checkout-form on /checkout.html"),
+            "{said}"
+        );
+        let merged: Value = serde_json::from_str(&ok(&library, &["forms", "--json"])).unwrap();
+        let forms = merged["report"]["forms"].as_array().unwrap();
+        assert_eq!(forms.len(), tables.len() - 1);
+        let table = forms.iter().find(|t| t["name"] == "Checkout").unwrap();
+        assert_eq!(table["members"].as_array().unwrap().len(), 2);
+        let started = |t: &Value| t["started"].as_u64().unwrap();
+        assert!(started(table) >= started(&checkout));
+        assert!(started(table) <= started(&checkout) + started(other));
+        ok(
+            &library,
+            &["forms", "unname", "--page", page, "--form", form],
+        );
+    }
+
+    // Bad names and unknown names are refused with a message, nothing written.
+    for bad in ["", "   "] {
+        let out = run(
+            &library,
+            &[
+                "forms",
+                "name",
+                "--page",
+                "/checkout.html",
+                "--form",
+                "#checkout-form",
+                bad,
+            ],
+        );
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("cannot be empty"), "{err}");
+    }
+    let out = run(
+        &library,
+        &["forms", "unname", "--page", "/nowhere", "--form", "#x"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no name"));
+    ok(
+        &library,
+        &[
+            "forms",
+            "unname",
+            "--page",
+            "/checkout.html",
+            "--form",
+            "#checkout-form",
+        ],
+    );
+    let after: Value = serde_json::from_str(&ok(&library, &["forms", "--json"])).unwrap();
+    assert_eq!(after["report"], before["report"]);
+}

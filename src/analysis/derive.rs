@@ -1,12 +1,15 @@
 //! The rows derived from a session when it is imported, computed by a registered list of pure
 //! derivations ([`DERIVATIONS`]): the frustration signals (`analysis::signals::detect` with the
-//! library's thresholds) and the hits of every defined event (`analysis::conversions::hits`).
+//! library's thresholds), the hits of every defined event (`analysis::conversions::hits`) and
+//! the forms of each page view (`analysis::forms::page_view_forms_of`).
 //!
 //! A store only persists what [`derive()`] returns, in the session's import transaction, so every
-//! backend stores the same derived rows. Recomputing one kind of row later (new thresholds, a
+//! backend stores the same derived rows (a backend may leave a kind out and compose it from
+//! session bodies instead: the ClickHouse library does so for form facts). Recomputing one kind of row later (new thresholds, a
 //! new definition) calls the same functions ([`signals`], [`event_hits`]).
 
 use super::conversions::{EventDefinition, Hit, hits};
+use super::forms::{PageViewForms, page_view_forms_of};
 use super::signals::{Signal, SignalSettings, detect};
 use crate::model::Session;
 
@@ -27,6 +30,9 @@ pub struct DerivedRows {
     /// Hits of the definitions: `(index into DeriveInputs::definitions, hit)`, definition by
     /// definition, each in time order.
     pub event_hits: Vec<(usize, Hit)>,
+    /// The forms of each page view that has any (`analysis::forms`), independent of settings
+    /// and definitions, so only imports write them.
+    pub form_views: Vec<PageViewForms>,
 }
 
 /// One registered derivation: a name (for messages and docs) and a pure function adding its
@@ -56,6 +62,10 @@ pub const DERIVATIONS: &[Derivation] = &[
     Derivation {
         name: "event hits",
         derive: |session, inputs, out| out.event_hits = event_hits(session, inputs.definitions),
+    },
+    Derivation {
+        name: "form facts",
+        derive: |session, _, out| out.form_views = page_view_forms_of(session),
     },
 ];
 
@@ -110,7 +120,7 @@ mod tests {
     #[test]
     fn every_registered_derivation_runs_and_matches_its_function() {
         let names: Vec<_> = DERIVATIONS.iter().map(|d| d.name).collect();
-        assert_eq!(names, ["signals", "event hits"]);
+        assert_eq!(names, ["signals", "event hits", "form facts"]);
         let settings = SignalSettings::default();
         let defs = definitions();
         let inputs = DeriveInputs {
@@ -118,18 +128,20 @@ mod tests {
             definitions: &defs,
         };
         let options = GenerateOptions::default();
-        let (mut with_signals, mut with_hits) = (0, 0);
+        let (mut with_signals, mut with_hits, mut with_forms) = (0, 0, 0);
         for i in 0..60 {
             let session = generate_session(&options, i);
             let rows = derive(&session, &inputs);
             assert_eq!(rows.signals, signals(&session, &settings));
             assert_eq!(rows.event_hits, event_hits(&session, &defs));
+            assert_eq!(rows.form_views, page_view_forms_of(&session));
+            with_forms += usize::from(!rows.form_views.is_empty());
             with_signals += usize::from(!rows.signals.is_empty());
             with_hits += usize::from(rows.event_hits.iter().any(|(d, _)| *d == 1));
         }
         assert!(
-            with_signals > 0 && with_hits > 0,
-            "{with_signals} {with_hits}"
+            with_signals > 0 && with_hits > 0 && with_forms > 0,
+            "{with_signals} {with_hits} {with_forms}"
         );
     }
 
@@ -187,5 +199,20 @@ mod tests {
                 def.name
             );
         }
+        // Form facts: read back from the derived rows, they equal the body's.
+        let filter = crate::model::SessionFilter::default();
+        let mut stored = library.form_facts(&filter, None).unwrap();
+        stored.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        let mut expected: Vec<_> = sessions
+            .iter()
+            .map(|s| crate::analysis::forms::session_forms(s, None))
+            .collect();
+        expected.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        for (a, b) in stored.iter_mut().zip(&mut expected) {
+            a.pages.sort();
+            b.pages.sort();
+        }
+        assert_eq!(stored, expected);
+        assert!(expected.iter().any(|s| !s.forms.is_empty()));
     }
 }

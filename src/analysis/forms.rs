@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Channel, DeviceClass, ElementDescriptor, EventKind, Session, UrlPattern};
 
@@ -37,7 +37,7 @@ pub const SUBMIT_SETTLE_MS: i64 = 1_000;
 pub const SUBMIT_EVENT_NAMES: [&str; 3] = ["form_submit", "form_submitted", "submit_form"];
 
 /// One field's facts in one session's use of a form (over all its page views of that form).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FieldVisit {
     /// The field's identity in the form: `name`, else `#id`, else its CSS selector.
     pub key: String,
@@ -65,7 +65,7 @@ pub struct FieldVisit {
 }
 
 /// One session's use of one form.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormVisit {
     /// The page: URL path without query and fragment, or [`NO_URL_LABEL`].
     pub page: String,
@@ -208,61 +208,102 @@ struct FormState {
     submitted: bool,
 }
 
-/// The form facts of `session`; with `page`, only page views whose URL matches it count.
+/// The forms used or seen on one page view (unmerged): what a store keeps per session, so that
+/// [`assemble_session_forms`] can answer any page pattern without the session's body.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageViewForms {
+    /// The page view's URL (as recorded).
+    pub url: String,
+    /// Its forms, in the order first met.
+    pub forms: Vec<FormVisit>,
+}
+
+/// The forms of every page view of `session` that has any (page views in order).
 #[must_use]
-pub fn session_forms(session: &Session, page: Option<&UrlPattern>) -> SessionForms {
-    let mut out = SessionForms {
-        session_id: session.session_id.clone(),
-        device: session.device,
-        channel: session.source.channel(),
-        pages: Vec::new(),
-        forms: Vec::new(),
-    };
-    let keep = |i: usize| {
-        session
-            .pages
-            .get(i)
-            .is_some_and(|p| page.is_none_or(|pat| pat.matches(&p.url)))
-    };
-    for (i, p) in session.pages.iter().enumerate() {
-        if keep(i) {
-            let label = page_label(&p.url);
-            if !out.pages.contains(&label) {
-                out.pages.push(label);
-            }
-        }
-    }
+pub fn page_view_forms_of(session: &Session) -> Vec<PageViewForms> {
     // Events by page view (they are in time order within the session).
     let mut by_page: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, e) in session.events.iter().enumerate() {
-        if keep(e.page as usize) {
-            by_page.entry(e.page).or_default().push(i);
-        }
+        by_page.entry(e.page).or_default().push(i);
     }
-    let mut merged: Vec<FormVisit> = Vec::new();
+    let mut out = Vec::new();
     for (page_index, events) in by_page {
         let Some(view) = session.pages.get(page_index as usize) else {
             continue;
         };
         let label = page_label(&view.url);
-        for visit in page_view_forms(
+        let forms = page_view_forms(
             session,
             &events,
             view.left_at_ms,
             &label,
             view.entered_at_ms,
-        ) {
+        );
+        if !forms.is_empty() {
+            out.push(PageViewForms {
+                url: view.url.clone(),
+                forms,
+            });
+        }
+    }
+    out
+}
+
+/// A session's [`SessionForms`] from its page URLs (any order, repeats allowed) and its
+/// [`page_view_forms_of`]; with `page`, only page views whose URL matches it count. The page
+/// views' forms are merged per page and form as [`session_forms`] does.
+#[must_use]
+pub fn assemble_session_forms<'a>(
+    session_id: &str,
+    device: DeviceClass,
+    channel: Channel,
+    page_urls: impl IntoIterator<Item = &'a str>,
+    views: &[PageViewForms],
+    page: Option<&UrlPattern>,
+) -> SessionForms {
+    let keep = |url: &str| page.is_none_or(|pat| pat.matches(url));
+    let mut out = SessionForms {
+        session_id: session_id.to_owned(),
+        device,
+        channel,
+        pages: Vec::new(),
+        forms: Vec::new(),
+    };
+    for url in page_urls {
+        if keep(url) {
+            let label = page_label(url);
+            if !out.pages.contains(&label) {
+                out.pages.push(label);
+            }
+        }
+    }
+    let mut merged: Vec<FormVisit> = Vec::new();
+    for view in views.iter().filter(|v| keep(&v.url)) {
+        for visit in &view.forms {
             match merged
                 .iter_mut()
                 .find(|m| m.page == visit.page && m.form == visit.form)
             {
-                Some(m) => merge_visit(m, visit),
-                None => merged.push(visit),
+                Some(m) => merge_visit(m, visit.clone()),
+                None => merged.push(visit.clone()),
             }
         }
     }
     out.forms = merged;
     out
+}
+
+/// The form facts of `session`; with `page`, only page views whose URL matches it count.
+#[must_use]
+pub fn session_forms(session: &Session, page: Option<&UrlPattern>) -> SessionForms {
+    assemble_session_forms(
+        &session.session_id,
+        session.device,
+        session.source.channel(),
+        session.pages.iter().map(|p| p.url.as_str()),
+        &page_view_forms_of(session),
+        page,
+    )
 }
 
 fn merge_visit(into: &mut FormVisit, visit: FormVisit) {
@@ -624,6 +665,11 @@ pub struct FormTable {
     pub page: String,
     /// The form's identity on the page.
     pub form: String,
+    /// The name the user gave it ([`FormName`]), if any.
+    pub name: Option<String>,
+    /// The forms merged into this one under its name, this one first (empty when it has no
+    /// name).
+    pub members: Vec<FormRef>,
     /// The most fields the reader counted in the form (0 when unknown).
     pub form_fields: u32,
     /// Sessions that viewed the page.
@@ -671,15 +717,145 @@ pub struct FormsReport {
     pub folded_forms: usize,
 }
 
+/// A form: its page label and its identity on the page.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FormRef {
+    /// The page label ([`FormVisit::page`]).
+    pub page: String,
+    /// The form ([`FormVisit::form`]).
+    pub form: String,
+}
+
+impl std::fmt::Display for FormRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} on {}", self.form, self.page)
+    }
+}
+
+/// A name the user gave a form. Forms given the same name are merged: their sessions, fields
+/// and counts form one table, listed under the first of them (by page, then form).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FormName {
+    /// The form's page label ([`FormVisit::page`]).
+    pub page: String,
+    /// The form's identity on the page ([`FormVisit::form`]).
+    pub form: String,
+    /// The name shown for it.
+    pub name: String,
+}
+
+/// Longest form name, characters.
+pub const MAX_FORM_NAME_CHARS: usize = 80;
+
+/// Checks a name for a form: not empty once trimmed, at most [`MAX_FORM_NAME_CHARS`], no
+/// control characters. Returns the trimmed name.
+///
+/// # Errors
+/// A message saying what is wrong with it.
+pub fn valid_form_name(name: &str) -> Result<&str, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a form name cannot be empty".to_owned());
+    }
+    if name.chars().count() > MAX_FORM_NAME_CHARS {
+        return Err(format!(
+            "a form name has at most {MAX_FORM_NAME_CHARS} characters ({} given)",
+            name.chars().count()
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("a form name cannot contain control characters".to_owned());
+    }
+    Ok(name)
+}
+
+/// The form tables of `sessions` with `names` applied: each named form carries its name, and
+/// forms sharing a name are merged into the first of them (by page, then form): a session's
+/// uses of them become one use, and a session that viewed any of their pages viewed it.
+#[must_use]
+pub fn forms_named(sessions: &[SessionForms], names: &[FormName]) -> FormsReport {
+    if names.is_empty() {
+        return aggregate(sessions, &HashMap::new());
+    }
+    // Members of each name, sorted; the first is where the others go.
+    let mut groups: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for n in names {
+        groups
+            .entry(n.name.as_str())
+            .or_default()
+            .push((n.page.as_str(), n.form.as_str()));
+    }
+    let mut target: HashMap<(&str, &str), (&str, &str)> = HashMap::new();
+    let mut named: HashMap<(&str, &str), Named<'_>> = HashMap::new();
+    for (name, members) in &mut groups {
+        members.sort_unstable();
+        members.dedup();
+        let first = members[0];
+        for &m in members.iter() {
+            target.insert(m, first);
+        }
+        named.insert(
+            first,
+            Named {
+                name,
+                members: members.clone(),
+            },
+        );
+    }
+    let renamed: Vec<SessionForms> = sessions
+        .iter()
+        .map(|s| {
+            let mut out = SessionForms {
+                session_id: s.session_id.clone(),
+                device: s.device,
+                channel: s.channel,
+                pages: s.pages.clone(),
+                forms: Vec::with_capacity(s.forms.len()),
+            };
+            for visit in &s.forms {
+                let mut visit = visit.clone();
+                if let Some(&(page, form)) = target.get(&(visit.page.as_str(), visit.form.as_str()))
+                {
+                    page.clone_into(&mut visit.page);
+                    form.clone_into(&mut visit.form);
+                }
+                match out
+                    .forms
+                    .iter_mut()
+                    .find(|m| m.page == visit.page && m.form == visit.form)
+                {
+                    Some(m) => merge_visit(m, visit),
+                    None => out.forms.push(visit),
+                }
+            }
+            out
+        })
+        .collect();
+    aggregate(&renamed, &named)
+}
+
 /// One session's use of one form, with its segment.
 struct Use<'a> {
     session: &'a SessionForms,
     visit: &'a FormVisit,
 }
 
+/// A named form (the first of the forms given that name) and every form merged into it.
+struct Named<'a> {
+    name: &'a str,
+    /// (page, form) of each member, this one first.
+    members: Vec<(&'a str, &'a str)>,
+}
+
 /// Aggregates the facts of `sessions` into form tables.
 #[must_use]
 pub fn forms(sessions: &[SessionForms]) -> FormsReport {
+    aggregate(sessions, &HashMap::new())
+}
+
+/// [`forms`], with the forms in `named` carrying their name and counting as viewed by the
+/// sessions that viewed any of their members' pages.
+fn aggregate(sessions: &[SessionForms], named: &HashMap<(&str, &str), Named<'_>>) -> FormsReport {
     let mut groups: BTreeMap<(&str, &str), Vec<Use<'_>>> = BTreeMap::new();
     for s in sessions {
         for v in &s.forms {
@@ -692,22 +868,29 @@ pub fn forms(sessions: &[SessionForms]) -> FormsReport {
                 });
         }
     }
-    let mut viewed: HashMap<&str, u64> = HashMap::new();
-    for s in sessions {
-        for p in &s.pages {
-            *viewed.entry(p.as_str()).or_default() += 1;
-        }
-    }
     let mut tables: Vec<FormTable> = groups
         .into_iter()
         .map(|((page, form), uses)| {
-            table(
-                page,
-                form,
-                &uses,
-                viewed.get(page).copied().unwrap_or(0),
-                sessions,
-            )
+            let named = named.get(&(page, form));
+            let mut viewer_pages: Vec<&str> = named.map_or_else(
+                || vec![page],
+                |n| n.members.iter().map(|&(p, _)| p).collect(),
+            );
+            viewer_pages.sort_unstable();
+            viewer_pages.dedup();
+            let mut t = table(page, form, &uses, &viewer_pages, sessions);
+            if let Some(n) = named {
+                t.name = Some(n.name.to_owned());
+                t.members = n
+                    .members
+                    .iter()
+                    .map(|&(page, form)| FormRef {
+                        page: page.to_owned(),
+                        form: form.to_owned(),
+                    })
+                    .collect();
+            }
+            t
         })
         .collect();
     tables.sort_by(|a, b| {
@@ -786,9 +969,11 @@ fn table(
     page: &str,
     form: &str,
     uses: &[Use<'_>],
-    viewed: u64,
+    viewer_pages: &[&str],
     sessions: &[SessionForms],
 ) -> FormTable {
+    let viewed_page = |s: &SessionForms| s.pages.iter().any(|p| viewer_pages.contains(&p.as_str()));
+    let viewed = sessions.iter().filter(|s| viewed_page(s)).count() as u64;
     let order = field_order(uses);
     // Row of each field key: the first MAX_FIELDS fields have their own, the rest share one.
     let folded_fields = order.len().saturating_sub(MAX_FIELDS);
@@ -831,10 +1016,7 @@ fn table(
             ("source", s.channel.as_str().to_owned()),
         ]
     };
-    for s in sessions
-        .iter()
-        .filter(|s| s.pages.iter().any(|p| p == page))
-    {
+    for s in sessions.iter().filter(|s| viewed_page(s)) {
         for (dimension, label) in segment_keys(s) {
             let i = match segments
                 .iter()

@@ -16,7 +16,11 @@ use crate::store::open_store;
 
 /// `forms`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct FormsArgs {
+    /// Name forms, merge them, list names.
+    #[command(subcommand)]
+    pub command: Option<FormsCommand>,
     /// Session filters. `--page` also limits the forms to the page views whose URL matches it
     /// (exact URL or pattern like `/checkout*`).
     #[command(flatten)]
@@ -29,8 +33,47 @@ pub struct FormsArgs {
     pub csv: bool,
 }
 
+/// `forms name`, `forms unname`, `forms names`.
+#[derive(Debug, clap::Subcommand)]
+pub enum FormsCommand {
+    /// Give a form a name; forms given the same name are merged into one table (say, the
+    /// checkout form of the desktop and of the mobile site).
+    ///
+    /// Example: `sessionlens forms name --page /checkout.html --form '#checkout-form' Checkout`
+    Name {
+        /// The form's page, as the form table lists it (a URL path).
+        #[arg(long)]
+        page: String,
+        /// The form, as the form table lists it (`#id`, `form[name=…]` or its selector).
+        #[arg(long)]
+        form: String,
+        /// The name (up to 80 characters).
+        name: String,
+    },
+    /// Remove a form's name (it is no longer merged with the forms of that name).
+    ///
+    /// Example: `sessionlens forms unname --page /checkout.html --form '#checkout-form'`
+    Unname {
+        /// The form's page, as the form table lists it.
+        #[arg(long)]
+        page: String,
+        /// The form, as the form table lists it.
+        #[arg(long)]
+        form: String,
+    },
+    /// List the names given to forms (page, form, name; tab-separated, or `--json`).
+    Names {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 /// Runs `forms`.
 pub fn run(library_path: &Path, args: &FormsArgs) -> anyhow::Result<ExitCode> {
+    if let Some(command) = &args.command {
+        return run_names(library_path, command);
+    }
     let filter = session_filter(&args.filter)?;
     let page = args.filter.page.as_deref().map(UrlPattern::new);
     let library = open_store(library_path)
@@ -54,6 +97,54 @@ pub fn run(library_path: &Path, args: &FormsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_names(library_path: &Path, command: &FormsCommand) -> anyhow::Result<ExitCode> {
+    let library = open_store(library_path)
+        .with_context(|| format!("opening the library {}", library_path.display()))?;
+    match command {
+        FormsCommand::Name { page, form, name } => {
+            library
+                .set_form_name(page, form, Some(name))
+                .with_context(|| format!("naming the form {form} on {page}"))?;
+            let names = library.form_names()?;
+            let merged: Vec<String> = names
+                .iter()
+                .filter(|n| n.name == name.trim() && !(n.page == *page && n.form == *form))
+                .map(|n| format!("{} on {}", n.form, n.page))
+                .collect();
+            if merged.is_empty() {
+                outln!("{form} on {page} is now named {:?}", name.trim());
+            } else {
+                outln!(
+                    "{form} on {page} is now named {:?}, merged with {}",
+                    name.trim(),
+                    merged.join(", ")
+                );
+            }
+        }
+        FormsCommand::Unname { page, form } => {
+            if library
+                .set_form_name(page, form, None)
+                .with_context(|| format!("removing the name of the form {form} on {page}"))?
+            {
+                outln!("{form} on {page} has no name now");
+            } else {
+                anyhow::bail!("{form} on {page} has no name (see `sessionlens forms names`)");
+            }
+        }
+        FormsCommand::Names { json } => {
+            let names = library.form_names()?;
+            if *json {
+                outln!("{}", serde_json::to_string_pretty(&names)?);
+            } else {
+                for n in &names {
+                    outln!("{}\t{}\t{}", n.page, n.form, n.name);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
@@ -68,12 +159,13 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 
 fn print_csv(report: &FormsReport) -> anyhow::Result<()> {
     outln!(
-        "row,page,form,segment,field_index,field,kind,viewed,started,submitted,reached,interacted,changed,time_median_ms,time_p90_ms,refills,refill_sessions,errors,error_sessions,abandoned_here"
+        "row,page,form,segment,field_index,field,kind,viewed,started,submitted,reached,interacted,changed,time_median_ms,time_p90_ms,refills,refill_sessions,errors,error_sessions,abandoned_here,form_name"
     );
     for t in &report.forms {
         let (page, form) = (csv_field(&t.page), csv_field(&t.form));
+        let name = csv_field(t.name.as_deref().unwrap_or(""));
         outln!(
-            "form,{page},{form},all,,,,{},{},{},,,,,,,,,,{}",
+            "form,{page},{form},all,,,,{},{},{},,,,,,,,,,{},{name}",
             t.viewed,
             t.started,
             t.submitted,
@@ -81,7 +173,7 @@ fn print_csv(report: &FormsReport) -> anyhow::Result<()> {
         );
         for (i, r) in t.fields.iter().enumerate() {
             outln!(
-                "field,{page},{form},all,{},{},{},,,,{},{},{},{},{},{},{},{},{},{}",
+                "field,{page},{form},all,{},{},{},,,,{},{},{},{},{},{},{},{},{},{},{name}",
                 i + 1,
                 csv_field(&r.key),
                 csv_field(&r.kind),
@@ -100,14 +192,14 @@ fn print_csv(report: &FormsReport) -> anyhow::Result<()> {
         for g in &t.segments {
             let segment = csv_field(&format!("{}={}", g.dimension, g.label));
             outln!(
-                "form,{page},{form},{segment},,,,{},{},{},,,,,,,,,,",
+                "form,{page},{form},{segment},,,,{},{},{},,,,,,,,,,,{name}",
                 g.viewed,
                 g.started,
                 g.submitted
             );
             for (i, (r, c)) in t.fields.iter().zip(&g.fields).enumerate() {
                 outln!(
-                    "field,{page},{form},{segment},{},{},{},,,,{},{},,,,,,,{},{}",
+                    "field,{page},{form},{segment},{},{},{},,,,{},{},,,,,,,{},{},{name}",
                     i + 1,
                     csv_field(&r.key),
                     csv_field(&r.kind),
@@ -148,10 +240,15 @@ fn field_line(i: usize, r: &FieldRow, started: u64) -> String {
 }
 
 fn print_form(t: &FormTable) -> anyhow::Result<()> {
+    let title = match &t.name {
+        Some(name) => {
+            let members: Vec<String> = t.members.iter().map(ToString::to_string).collect();
+            format!("{name:?}: {}", members.join(" + "))
+        }
+        None => format!("{} on {}", t.form, t.page),
+    };
     outln!(
-        "\nForm {} on {}{}",
-        t.form,
-        t.page,
+        "\nForm {title}{}",
         if t.form_fields > 0 {
             format!(" ({} fields in the form)", t.form_fields)
         } else {

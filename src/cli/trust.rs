@@ -70,13 +70,14 @@ pub fn library(command: &LibraryCommand) -> anyhow::Result<ExitCode> {
     } else {
         writeln!(
             out,
-            "{} → {}: {} sessions copied ({} already there), {} definitions, {} sections, {} notes, {} screenshots{}{}",
+            "{} → {}: {} sessions copied ({} already there), {} definitions, {} sections, {} form names, {} notes, {} screenshots{}{}",
             source.location(),
             target.location(),
             summary.sessions_copied,
             summary.sessions_skipped,
             summary.definitions,
             summary.sections,
+            summary.form_names,
             summary.notes,
             summary.screenshots,
             if summary.goal_set {

@@ -22,7 +22,7 @@ use super::{HeatmapError, Library, SessionFilter, SessionQueries, SessionSort, S
 use crate::analysis::conversions::{
     self, ConversionGoal, EventDefinition, Facts, Funnel, Kpis, Lift,
 };
-use crate::analysis::forms::{self, FormsReport, SessionForms};
+use crate::analysis::forms::{self, FormName, FormsReport, SessionForms};
 use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
 use crate::analysis::journeys::{self, JourneyComparison, JourneyQuery, Journeys, SessionPath};
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
@@ -276,15 +276,24 @@ pub trait Store: SessionQueries {
         }
         Ok(out)
     }
-    /// The form tables of the sessions matching `filter` on the pages matching `page`
-    /// (aggregation-shaped).
+    /// The form tables of the sessions matching `filter` on the pages matching `page`, with
+    /// the names given to forms applied (aggregation-shaped).
     fn forms(
         &self,
         filter: &SessionFilter,
         page: Option<&UrlPattern>,
     ) -> Result<FormsReport, StoreError> {
-        Ok(forms::forms(&self.form_facts(filter, page)?))
+        let names = self.form_names()?;
+        Ok(forms::forms_named(&self.form_facts(filter, page)?, &names))
     }
+
+    /// The names given to forms (forms sharing a name are merged), by page then form.
+    fn form_names(&self) -> Result<Vec<FormName>, StoreError>;
+
+    /// Names the form `form` of page `page` (as the form table lists them), or removes its name
+    /// with `None`. Returns false when removing a name the form did not have.
+    fn set_form_name(&self, page: &str, form: &str, name: Option<&str>)
+    -> Result<bool, StoreError>;
 
     // Sections.
 
@@ -482,6 +491,25 @@ impl Store for Library {
     fn journey_paths(&self, filter: &SessionFilter) -> Result<Vec<SessionPath>, StoreError> {
         Self::journey_paths(self, filter)
     }
+    fn form_facts(
+        &self,
+        filter: &SessionFilter,
+        page: Option<&UrlPattern>,
+    ) -> Result<Vec<SessionForms>, StoreError> {
+        Self::form_facts(self, filter, page)
+    }
+    fn form_names(&self) -> Result<Vec<FormName>, StoreError> {
+        Self::form_names(self)
+    }
+    fn set_form_name(
+        &self,
+        page: &str,
+        form: &str,
+        name: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        Self::set_form_name(self, page, form, name)
+    }
+
     fn define_section(&self, section: &Section) -> Result<(), StoreError> {
         Self::define_section(self, section)
     }

@@ -5,9 +5,9 @@
 //! other. Settings come first (signal thresholds, event definitions, the conversion goal,
 //! screenshots), so that every session stored afterwards gets its derived rows (signals, event
 //! hits, conversion) computed in the target exactly as the source computed them; then the
-//! sessions, in batches, each with the recording it came from; then sections and notes. A copy
+//! sessions, in batches, each with the recording it came from; then sections, form names and notes. A copy
 //! may be run again: sessions already in the target are skipped (by id and content), and so are
-//! definitions, sections, notes and screenshots the target already holds unchanged.
+//! definitions, sections, form names, notes and screenshots the target already holds unchanged.
 
 use std::collections::HashSet;
 
@@ -30,6 +30,8 @@ pub struct CopySummary {
     pub definitions: usize,
     /// Sections written.
     pub sections: usize,
+    /// Form names written.
+    pub form_names: usize,
     /// Notes written.
     pub notes: usize,
     /// Screenshots written.
@@ -125,6 +127,13 @@ pub fn copy_library(
         if !target_sections.contains(&section) {
             to.define_section(&section)?;
             summary.sections += 1;
+        }
+    }
+    let target_names = to.form_names()?;
+    for n in from.form_names()? {
+        if !target_names.contains(&n) {
+            to.set_form_name(&n.page, &n.form, Some(&n.name))?;
+            summary.form_names += 1;
         }
     }
     let target_notes: HashSet<(String, i64, String)> = to

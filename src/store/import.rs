@@ -426,6 +426,12 @@ impl Library {
                 let derived = derive(session, &inputs);
                 super::signals::write_signals(&tx, rowid, &derived.signals)?;
                 super::conversions::insert_hits(&tx, rowid, &derived.event_hits, &definitions)?;
+                super::forms::write_form_facts(
+                    &tx,
+                    rowid,
+                    &session.session_id,
+                    &derived.form_views,
+                )?;
                 session_ids.push(session.session_id.clone());
             } else {
                 duplicate_ids.push(session.session_id.clone());

@@ -325,6 +325,13 @@ impl SessionIndex {
         self.duration_ms[position]
     }
 
+    /// The distinct page URLs of the session at a position.
+    pub(crate) fn page_urls(&self, position: usize) -> impl Iterator<Item = &str> {
+        self.page_urls[self.page_starts[position]..self.page_starts[position + 1]]
+            .iter()
+            .filter_map(|&u| self.urls.get(u as usize).map(String::as_str))
+    }
+
     pub(crate) fn facts(&self, position: usize) -> (DeviceClass, Channel, bool) {
         (
             self.device[position],

@@ -14,6 +14,7 @@ pub mod clickhouse;
 mod conversions;
 mod copy;
 mod error;
+mod forms;
 mod heatmap;
 mod import;
 mod index;

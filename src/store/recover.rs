@@ -46,6 +46,7 @@ const SALVAGED_TABLES: &[(&str, &[&str])] = &[
         "sections",
         &["name", "page", "top_px", "bottom_px", "created_at_ms"],
     ),
+    ("form_names", &["page", "form", "name"]),
     (
         "notes",
         &[
@@ -135,6 +136,18 @@ fn salvage_rows(
     let mut rows = Vec::new();
     let mut stmt = match old.prepare(&sql) {
         Ok(stmt) => stmt,
+        // A table newer than the damaged library (`form_names` in a schema-8 file): nothing
+        // to salvage, unless the schema itself is unreadable (then every table says so).
+        Err(e)
+            if e.to_string().starts_with("no such table")
+                && old
+                    .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .is_ok() =>
+        {
+            return rows;
+        }
         Err(e) => {
             unreadable.push(format!("{table}: {e}"));
             return rows;

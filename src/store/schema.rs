@@ -209,6 +209,22 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (session_rowid, page_index, kind)
     ) WITHOUT ROWID;
     ",
+    // 9: the forms of each page view of a session (`store::forms`), derived at import, so a
+    // form table is read without session bodies (sessions imported before have no row and are
+    // derived from their body when read); and the names users give forms (same name: merged).
+    r"
+    CREATE TABLE form_facts (
+        session_rowid INTEGER PRIMARY KEY REFERENCES sessions(session_rowid) ON DELETE CASCADE,
+        version       INTEGER NOT NULL,
+        body          BLOB NOT NULL
+    );
+    CREATE TABLE form_names (
+        page TEXT NOT NULL,
+        form TEXT NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (page, form)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// Data a migration derives from stored session bodies, run right after its SQL in the same

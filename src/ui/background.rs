@@ -138,6 +138,8 @@ pub enum Query {
         /// Only the forms on pages matching this.
         page: Option<crate::model::UrlPattern>,
     },
+    /// Name forms or remove their names (a write).
+    NameForms(Vec<crate::ui::forms_view::FormNameChange>),
     /// KPIs, funnel, droppers, lift and definitions for the conversions view.
     Conversions {
         /// Answers to older generations are dropped.
@@ -299,6 +301,8 @@ pub enum JobResult {
     },
     /// An event was defined or deleted: the line to show, or why it failed.
     EventDefinitionChanged(Result<String, String>),
+    /// Forms were named (what changed) or the change failed.
+    FormsNamed(Result<String, String>),
     /// The conversion goal in force (sent when the library opens and after every change).
     Goal(Box<conv::ConversionGoal>),
     /// Recomputing every session's conversion for a new goal: (done, total) sessions.
@@ -1176,6 +1180,22 @@ fn answer(
                 .map(Box::new)
                 .map_err(|e| format!("forms: {e}")),
         },
+        Query::NameForms(changes) => JobResult::FormsNamed(
+            (|| -> Result<String, StoreError> {
+                for c in &changes {
+                    library.set_form_name(&c.page, &c.form, c.name.as_deref())?;
+                }
+                let named: Vec<&str> = changes.iter().filter_map(|c| c.name.as_deref()).collect();
+                Ok(match named.first() {
+                    Some(name) if changes.len() > 1 => {
+                        format!("{} forms named {name:?} (merged)", changes.len())
+                    }
+                    Some(name) => format!("form named {name:?}"),
+                    None => format!("name removed from {} form(s)", changes.len()),
+                })
+            })()
+            .map_err(|e| format!("naming forms: {e}")),
+        ),
         Query::Conversions {
             generation,
             filter,
@@ -1286,6 +1306,7 @@ fn lane_of(query: &Query) -> (bool, Option<JobKind>) {
         | Query::AddNote { .. }
         | Query::DeleteNote { .. }
         | Query::DefineEvent(_)
+        | Query::NameForms(_)
         | Query::DeleteEventDefinition(_)
         | Query::SetConversionGoal(_) => (true, None),
     }

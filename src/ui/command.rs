@@ -166,6 +166,10 @@ pub enum Command {
     ShowForm(usize),
     /// Select a cell of the form table (or nothing): its sessions are listed.
     PickFormCell(Option<super::forms_view::FormPick>),
+    /// Start, edit or stop editing the shown form's name (`None`: not editing).
+    SetFormNameDraft(Option<String>),
+    /// Give forms names or remove them (same name: merged), then show the tables again.
+    NameForms(Vec<super::forms_view::FormNameChange>),
     /// List the droppers of this funnel step (0-based).
     SetDropperStep(usize),
     /// Store an event definition and find it in every session (in the background).

@@ -65,6 +65,69 @@ pub struct FormPick {
     pub kind: CellKind,
 }
 
+/// A change of a form's name: `name` `None` removes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormNameChange {
+    /// The form's page label.
+    pub page: String,
+    /// The form's identity on the page.
+    pub form: String,
+    /// The new name.
+    pub name: Option<String>,
+}
+
+/// The changes that merge form `from` into form `into` of a report: `from` takes `into`'s
+/// name, or both take `into`'s label (`form on page`) when it has none.
+#[must_use]
+pub fn merge_changes(into: &FormTable, from: &FormTable) -> Vec<FormNameChange> {
+    let name = into
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{} on {}", into.form, into.page));
+    let mut changes = Vec::new();
+    if into.name.is_none() {
+        changes.push(FormNameChange {
+            page: into.page.clone(),
+            form: into.form.clone(),
+            name: Some(name.clone()),
+        });
+    }
+    // Every member of `from` (a merged form brings its members along).
+    let members = member_forms(from);
+    for (page, form) in members {
+        changes.push(FormNameChange {
+            page,
+            form,
+            name: Some(name.clone()),
+        });
+    }
+    changes
+}
+
+/// The (page, form) of every form a table gathers: its members when named, else itself.
+#[must_use]
+pub fn member_forms(t: &FormTable) -> Vec<(String, String)> {
+    if t.members.is_empty() {
+        return vec![(t.page.clone(), t.form.clone())];
+    }
+    t.members
+        .iter()
+        .map(|m| (m.page.clone(), m.form.clone()))
+        .collect()
+}
+
+/// How a form is titled: its name and members, or `form on page`.
+#[must_use]
+pub fn form_title(t: &FormTable) -> String {
+    match &t.name {
+        Some(name) => {
+            let members: Vec<String> = t.members.iter().map(ToString::to_string).collect();
+            format!("{name} ({})", members.join(" + "))
+        }
+        None => format!("{} on {}", t.form, t.page),
+    }
+}
+
 /// State of the forms view.
 #[derive(Default)]
 pub struct FormsView {
@@ -86,6 +149,12 @@ pub struct FormsView {
     pub picked: Option<FormPick>,
     /// The tables have been asked for.
     pub requested: bool,
+    /// The shown form's name being edited.
+    pub name_draft: Option<String>,
+    /// A name is being written.
+    pub naming: bool,
+    /// What the last naming did.
+    pub message: Option<String>,
 }
 
 /// The sessions behind a pick.
@@ -157,12 +226,17 @@ pub fn forms_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
                 }
             ));
             let current = view.form.min(report.forms.len() - 1);
-            let name = |t: &FormTable| format!("{} on {}", t.form, t.page);
             egui::ComboBox::from_id_salt("forms_pick")
-                .selected_text(report.forms.get(current).map(name).unwrap_or_default())
+                .selected_text(
+                    report
+                        .forms
+                        .get(current)
+                        .map(form_title)
+                        .unwrap_or_default(),
+                )
                 .show_ui(ui, |ui| {
                     for (i, t) in report.forms.iter().enumerate() {
-                        if ui.selectable_label(i == current, name(t)).clicked() {
+                        if ui.selectable_label(i == current, form_title(t)).clicked() {
                             out.push(Command::ShowForm(i));
                         }
                     }
@@ -176,6 +250,17 @@ pub fn forms_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
             return;
         };
         summary_ui(table, index, view.picked, ui, &mut out);
+        naming_ui(
+            report,
+            index,
+            view.name_draft.as_ref(),
+            view.naming,
+            ui,
+            &mut out,
+        );
+        if let Some(message) = &view.message {
+            ui.weak(message);
+        }
         egui::ScrollArea::vertical()
             .id_salt("forms_main_scroll")
             .show(ui, |ui| {
@@ -197,7 +282,7 @@ fn summary_ui(
     out: &mut Vec<Command>,
 ) {
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(format!("{} on {}", t.form, t.page)).strong());
+        ui.label(RichText::new(form_title(t)).strong());
         if t.form_fields > 0 {
             ui.label(format!("({} fields in the form)", t.form_fields));
         }
@@ -236,6 +321,103 @@ fn summary_ui(
             ),
         );
     }
+}
+
+/// Name the shown form, remove its name, or merge another form into it.
+fn naming_ui(
+    report: &FormsReport,
+    index: usize,
+    draft: Option<&String>,
+    naming: bool,
+    ui: &mut egui::Ui,
+    out: &mut Vec<Command>,
+) {
+    let Some(t) = report.forms.get(index) else {
+        return;
+    };
+    ui.horizontal_wrapped(|ui| {
+        if let Some(draft) = draft {
+            let mut text = draft.clone();
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut text)
+                    .hint_text("a name, e.g. Checkout")
+                    .desired_width(220.0),
+            );
+            if text != *draft {
+                out.push(Command::SetFormNameDraft(Some(text.clone())));
+            }
+            let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let valid = crate::analysis::forms::valid_form_name(&text);
+            let save = ui.add_enabled(valid.is_ok() && !naming, egui::Button::new("Save name"));
+            if (save.clicked() || (enter && valid.is_ok())) && !naming {
+                out.push(Command::NameForms(
+                    member_forms(t)
+                        .into_iter()
+                        .map(|(page, form)| FormNameChange {
+                            page,
+                            form,
+                            name: Some(text.trim().to_owned()),
+                        })
+                        .collect(),
+                ));
+            }
+            if ui.button("Cancel").clicked() {
+                out.push(Command::SetFormNameDraft(None));
+            }
+            if let Err(e) = valid
+                && !text.is_empty()
+            {
+                ui.colored_label(theme::ERROR_ON_PANEL, e);
+            }
+        } else {
+            let label = if t.name.is_some() {
+                "Rename…"
+            } else {
+                "Name this form…"
+            };
+            if ui
+                .add_enabled(!naming, egui::Button::new(label))
+                .on_hover_text("Forms given the same name are merged into one table")
+                .clicked()
+            {
+                out.push(Command::SetFormNameDraft(Some(
+                    t.name.clone().unwrap_or_default(),
+                )));
+            }
+            if t.name.is_some()
+                && ui
+                    .add_enabled(!naming, egui::Button::new("Remove name"))
+                    .on_hover_text("Show its members as separate forms again")
+                    .clicked()
+            {
+                out.push(Command::NameForms(
+                    member_forms(t)
+                        .into_iter()
+                        .map(|(page, form)| FormNameChange {
+                            page,
+                            form,
+                            name: None,
+                        })
+                        .collect(),
+                ));
+            }
+            if report.forms.len() > 1 {
+                egui::ComboBox::from_id_salt("forms_merge")
+                    .selected_text("Merge another form into this one…")
+                    .show_ui(ui, |ui| {
+                        for (i, other) in report.forms.iter().enumerate() {
+                            if i != index && ui.selectable_label(false, form_title(other)).clicked()
+                            {
+                                out.push(Command::NameForms(merge_changes(t, other)));
+                            }
+                        }
+                    });
+            }
+            if naming {
+                ui.spinner();
+            }
+        }
+    });
 }
 
 /// Short name of a field for the chart's axis.
@@ -479,6 +661,57 @@ fn side_ui(view: &FormsView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
 mod tests {
     use super::*;
     use crate::analysis::forms::FormTable;
+
+    #[test]
+    fn merging_names_both_forms_or_joins_the_named_one() {
+        use crate::analysis::forms::FormRef;
+        let table = |page: &str, form: &str| FormTable {
+            page: page.to_owned(),
+            form: form.to_owned(),
+            ..FormTable::default()
+        };
+        let (a, b) = (table("/a", "#x"), table("/b", "#y"));
+        let changes = merge_changes(&a, &b);
+        let names: Vec<_> = changes
+            .iter()
+            .map(|c| (c.page.as_str(), c.form.as_str(), c.name.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("/a", "#x", Some("#x on /a")),
+                ("/b", "#y", Some("#x on /a"))
+            ]
+        );
+        // Into a named form: only the other form changes; a merged form brings its members.
+        let mut named = a.clone();
+        named.name = Some("Checkout".to_owned());
+        named.members = vec![FormRef {
+            page: "/a".to_owned(),
+            form: "#x".to_owned(),
+        }];
+        let mut merged = b.clone();
+        merged.name = Some("Old".to_owned());
+        merged.members = vec![
+            FormRef {
+                page: "/b".to_owned(),
+                form: "#y".to_owned(),
+            },
+            FormRef {
+                page: "/c".to_owned(),
+                form: "#z".to_owned(),
+            },
+        ];
+        let changes = merge_changes(&named, &merged);
+        assert_eq!(changes.len(), 2);
+        assert!(
+            changes
+                .iter()
+                .all(|c| c.name.as_deref() == Some("Checkout"))
+        );
+        assert_eq!(form_title(&named), "Checkout (#x on /a)");
+        assert_eq!(form_title(&b), "#y on /b");
+    }
 
     #[test]
     fn the_choice_gives_the_filter_and_page_and_picks_find_their_sessions() {

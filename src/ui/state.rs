@@ -657,6 +657,17 @@ impl AppState {
                         }
                     }
                 }
+                JobResult::FormsNamed(result) => {
+                    self.forms.naming = false;
+                    match result {
+                        Ok(line) => {
+                            self.forms.name_draft = None;
+                            self.forms.message = Some(line);
+                            self.query_forms();
+                        }
+                        Err(e) => self.forms.error = Some(e),
+                    }
+                }
                 JobResult::Forms { generation, result } => {
                     let view = &mut self.forms;
                     if generation == view.generation {
@@ -1140,8 +1151,18 @@ impl AppState {
                 Command::ShowForm(index) => {
                     self.forms.form = index;
                     self.forms.picked = None;
+                    self.forms.name_draft = None;
                 }
                 Command::PickFormCell(pick) => self.forms.picked = pick,
+                Command::SetFormNameDraft(draft) => self.forms.name_draft = draft,
+                Command::NameForms(changes) => {
+                    if !changes.is_empty() {
+                        self.forms.naming = true;
+                        self.forms.error = None;
+                        self.forms.message = None;
+                        self.effects.query(Query::NameForms(changes));
+                    }
+                }
                 Command::SetDropperStep(step) => self.conversions.dropper_step = step,
                 Command::DefineEvent(def) => {
                     self.conversions.defining = true;
@@ -1939,6 +1960,45 @@ mod tests {
             timestamp_ms: moment.at_ms,
         });
         assert_eq!(s.prefs.view, MainView::Sessions);
+    }
+
+    #[test]
+    fn naming_a_form_writes_then_shows_the_tables_again() {
+        use crate::ui::forms_view::FormNameChange;
+        let mut s = state();
+        s.apply(Command::SetFormNameDraft(Some("Check".to_owned())));
+        assert_eq!(s.forms.name_draft.as_deref(), Some("Check"));
+        // Nothing to change: nothing written.
+        assert!(s.apply(Command::NameForms(Vec::new())).is_empty());
+        let change = FormNameChange {
+            page: "/checkout.html".to_owned(),
+            form: "#checkout-form".to_owned(),
+            name: Some("Checkout".to_owned()),
+        };
+        let effects = s.apply(Command::NameForms(vec![change.clone()]));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Query(Query::NameForms(c))] if *c == [change]),
+            "{effects:?}"
+        );
+        assert!(s.forms.naming);
+        // A failure keeps the draft and says why.
+        let effects = s.on_result(JobResult::FormsNamed(Err("read-only".to_owned())));
+        assert!(effects.is_empty());
+        assert!(!s.forms.naming);
+        assert_eq!(s.forms.error.as_deref(), Some("read-only"));
+        assert_eq!(s.forms.name_draft.as_deref(), Some("Check"));
+        // Success: the draft closes and the tables are asked for again.
+        let effects = s.on_result(JobResult::FormsNamed(Ok("form named".to_owned())));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Query(Query::Forms { .. })]),
+            "{effects:?}"
+        );
+        assert!(s.forms.name_draft.is_none() && s.forms.loading);
+        assert_eq!(s.forms.message.as_deref(), Some("form named"));
+        // Showing another form closes an open draft.
+        s.apply(Command::SetFormNameDraft(Some("x".to_owned())));
+        s.apply(Command::ShowForm(1));
+        assert!(s.forms.name_draft.is_none());
     }
 
     #[test]

@@ -472,3 +472,78 @@ fn typed_values_never_reach_the_facts() {
     let json = serde_json::to_string(&forms(&[facts])).unwrap();
     assert!(!json.contains("secret"));
 }
+
+#[test]
+fn forms_given_one_name_merge_into_one_table() {
+    let desktop = B::new()
+        .type_into(1, 5)
+        .submit(200)
+        .session("d", DeviceClass::Desktop, None);
+    let mut mobile = B::new()
+        .type_into(1, 3)
+        .session("m", DeviceClass::Mobile, None);
+    mobile.pages[0].url = "https://m.shop.test/m/checkout".to_owned();
+    // Viewed the mobile checkout without using it.
+    let mut viewer = B::new().session("v", DeviceClass::Mobile, None);
+    viewer.pages[0].url = "https://m.shop.test/m/checkout".to_owned();
+    let facts: Vec<SessionForms> = [&desktop, &mobile, &viewer]
+        .iter()
+        .map(|s| session_forms(s, None))
+        .collect();
+    let plain = forms(&facts);
+    assert_eq!(plain.forms.len(), 2);
+    assert!(
+        plain
+            .forms
+            .iter()
+            .all(|t| t.name.is_none() && t.members.is_empty())
+    );
+    let form = plain.forms[0].form.clone();
+    let names = [
+        FormName {
+            page: "/m/checkout".to_owned(),
+            form: form.clone(),
+            name: "Checkout".to_owned(),
+        },
+        FormName {
+            page: "/checkout.html".to_owned(),
+            form: form.clone(),
+            name: "Checkout".to_owned(),
+        },
+    ];
+    let named = forms_named(&facts, &names);
+    assert_eq!(named.forms.len(), 1);
+    let t = &named.forms[0];
+    assert_eq!(t.name.as_deref(), Some("Checkout"));
+    // Listed under the first member by page, then form.
+    assert_eq!(
+        (t.page.as_str(), t.form.as_str()),
+        ("/checkout.html", form.as_str())
+    );
+    let members: Vec<String> = t.members.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        members,
+        [
+            format!("{form} on /checkout.html"),
+            format!("{form} on /m/checkout")
+        ]
+    );
+    assert_eq!(
+        (t.viewed, t.started, t.submitted, t.abandoned),
+        (3, 2, 1, 1)
+    );
+    let mobile_segment = t
+        .segments
+        .iter()
+        .find(|g| g.dimension == "device" && g.label == "mobile")
+        .unwrap();
+    assert_eq!((mobile_segment.viewed, mobile_segment.started), (2, 1));
+    // One name alone only labels its form.
+    let one = forms_named(&facts, &names[..1]);
+    assert_eq!(one.forms.len(), 2);
+    let labelled = one.forms.iter().find(|t| t.page == "/m/checkout").unwrap();
+    assert_eq!(labelled.name.as_deref(), Some("Checkout"));
+    assert_eq!(labelled.viewed, 2);
+    assert!(valid_form_name(" ok ").is_ok_and(|n| n == "ok"));
+    assert!(valid_form_name("\t").is_err());
+}

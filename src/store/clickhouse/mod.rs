@@ -11,6 +11,7 @@
 
 mod conversions;
 mod error;
+mod forms;
 mod heatmap;
 mod http;
 mod import;

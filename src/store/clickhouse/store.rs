@@ -12,6 +12,7 @@ use super::rowbinary::{RowReader, RowWriter, quote};
 use super::state::{SIGNAL_VERSION_KEY, next_version};
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::conversions::{ConversionGoal, EventDefinition, Facts, Kpis};
+use crate::analysis::forms::FormName;
 use crate::analysis::journeys::{PathStep, SessionPath};
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::analysis::signals::{SignalKind, SignalSettings};
@@ -436,6 +437,17 @@ impl Store for ClickHouseLibrary {
     }
     fn journey_paths(&self, filter: &SessionFilter) -> Result<Vec<SessionPath>, StoreError> {
         Ok(Self::journey_paths(self, filter)?)
+    }
+    fn form_names(&self) -> Result<Vec<FormName>, StoreError> {
+        Ok(Self::form_names(self)?)
+    }
+    fn set_form_name(
+        &self,
+        page: &str,
+        form: &str,
+        name: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        Ok(Self::set_form_name(self, page, form, name)?)
     }
     fn define_section(&self, section: &Section) -> Result<(), StoreError> {
         self.writable()?;

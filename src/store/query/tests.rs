@@ -300,7 +300,8 @@ fn schema_4_backfills_custom_events_of_older_libraries() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE page_points_recent; DROP TABLE sections; DROP TABLE event_hits;
-             DROP TABLE event_defs; DROP TABLE custom_events;
+             DROP TABLE event_defs; DROP TABLE custom_events; DROP TABLE form_facts;
+             DROP TABLE form_names;
              PRAGMA user_version = 3;",
         )
         .unwrap();
