@@ -420,10 +420,11 @@ fn naming_ui(
     });
 }
 
-/// Short name of a field for the chart's axis.
+/// Short name of a field for the chart's axis (ten characters fit a bar's slot of a 15-field
+/// form at the default window width).
 fn short(r: &FieldRow) -> String {
-    let s: String = r.key.chars().take(14).collect();
-    if r.key.chars().count() > 14 {
+    let s: String = r.key.chars().take(9).collect();
+    if r.key.chars().count() > 10 {
         format!("{s}…")
     } else {
         s
