@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 /// The server binary: `SESSIONLENS_CLICKHOUSE_SERVER` (absent when that is not a file), else
@@ -35,12 +36,29 @@ fn required() -> bool {
     std::env::var("SESSIONLENS_REQUIRE_CLICKHOUSE").is_ok_and(|v| v == "1")
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; the server binds it a moment later).
+/// Ports handed out so far by this process.
+static PORTS_GIVEN: AtomicU16 = AtomicU16::new(0);
+/// Ports each test process may hand out (three per server).
+const PORTS_PER_PROCESS: u16 = 500;
+
+/// A TCP port on 127.0.0.1 that is free when asked (the server binds it a moment later) and
+/// that this process never handed out before: tests start servers on parallel threads, and
+/// asking the system for any free port can give two of them the same one before either binds
+/// it. Each process takes its ports from a range of its own (by process id), checking each.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
+    let range = u16::try_from(std::process::id() % 90).unwrap_or(0);
+    let base = 15_000 + range * PORTS_PER_PROCESS;
+    loop {
+        let n = PORTS_GIVEN.fetch_add(1, Ordering::Relaxed);
+        assert!(
+            n < PORTS_PER_PROCESS,
+            "more than {PORTS_PER_PROCESS} ports asked for by one test process"
+        );
+        let port = base + n;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// One shard of a cluster the server knows (`remote_servers`), by TCP port on 127.0.0.1.
@@ -137,7 +155,21 @@ impl ClickHouseServer {
         Some(Self::start(&binary, clusters))
     }
 
+    /// Starts a server; a port taken by another process between the check and the server's
+    /// bind makes the server exit at once, and it is started again on new ports (3 tries).
     fn start(binary: &Path, clusters: &[Cluster]) -> Self {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Self::try_start(binary, clusters) {
+                Ok(server) => return server,
+                Err(logs) if logs.contains("Address already in use") => last = logs,
+                Err(logs) => panic!("clickhouse-server did not start:\n{logs}"),
+            }
+        }
+        panic!("clickhouse-server found its ports taken three times:\n{last}");
+    }
+
+    fn try_start(binary: &Path, clusters: &[Cluster]) -> Result<Self, String> {
         let dir = tempfile::Builder::new()
             .prefix("sessionlens-clickhouse-")
             .tempdir()
@@ -208,13 +240,13 @@ impl ClickHouseServer {
             http_port,
             tcp_port,
         };
-        server.wait_ready();
-        server
+        server.wait_ready()?;
+        Ok(server)
     }
 
-    /// Waits until `GET /ping` answers `Ok.`; fails the test with the server's error log when
-    /// the process exits or 60 s pass.
-    fn wait_ready(&mut self) {
+    /// Waits until `GET /ping` answers `Ok.`; the server's error log when the process exits or
+    /// 60 s pass.
+    fn wait_ready(&mut self) -> Result<(), String> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(2)))
             .build()
@@ -228,19 +260,20 @@ impl ClickHouseServer {
                     .read_to_string()
                     .is_ok_and(|b| b.starts_with("Ok."))
             {
-                return;
+                return Ok(());
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
+                return Err(format!(
                     "clickhouse-server exited ({status}) before it was ready:\n{}",
                     self.logs()
-                );
+                ));
             }
-            assert!(
-                Instant::now() < deadline,
-                "clickhouse-server not ready after 60 s:\n{}",
-                self.logs()
-            );
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "clickhouse-server not ready after 60 s:\n{}",
+                    self.logs()
+                ));
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
