@@ -115,35 +115,52 @@ impl Library {
         // the row is of another version).
         let mut stored: Vec<Option<(String, Option<Vec<PageViewForms>>)>> =
             vec![None; positions.len()];
-        let mut stmt = self.conn.prepare(
-            "SELECT f.session_rowid, s.session_id, f.version, f.body
-             FROM form_facts f JOIN sessions s ON s.session_rowid = f.session_rowid",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let Some(&slot) = wanted.get(&row.get::<_, i64>(0)?) else {
-                continue;
+        let decode = |session_id: &str, version: i64, body: rusqlite::types::ValueRef<'_>| {
+            if version != FORM_FACTS_VERSION {
+                return Ok(None);
+            }
+            let failed = |detail: String| StoreError::Decode {
+                session_id: session_id.to_owned(),
+                detail: format!("form facts: {detail}"),
             };
-            let session_id: String = row.get(1)?;
-            let version: i64 = row.get(2)?;
-            let views = if version == FORM_FACTS_VERSION {
-                let body = row.get_ref(3)?.as_blob().map_err(|e| StoreError::Decode {
-                    session_id: session_id.clone(),
-                    detail: format!("form facts: {e}"),
-                })?;
-                Some(
-                    postcard::from_bytes::<Vec<PageViewForms>>(body).map_err(|e| {
-                        StoreError::Decode {
-                            session_id: session_id.clone(),
-                            detail: format!("form facts: {e}"),
-                        }
-                    })?,
-                )
-            } else {
-                None
-            };
-            if let Some(entry) = stored.get_mut(slot) {
-                *entry = Some((session_id, views));
+            let body = body.as_blob().map_err(|e| failed(e.to_string()))?;
+            postcard::from_bytes::<Vec<PageViewForms>>(body)
+                .map(Some)
+                .map_err(|e| failed(e.to_string()))
+        };
+        if positions.len() * 4 < index.len() {
+            // A few of the sessions (a page's visitors): one lookup each.
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT s.session_id, f.version, f.body
+                 FROM form_facts f JOIN sessions s ON s.session_rowid = f.session_rowid
+                 WHERE f.session_rowid = ?1",
+            )?;
+            for (slot, &position) in positions.iter().enumerate() {
+                let mut rows = stmt.query([index.rowid(position)])?;
+                if let Some(row) = rows.next()? {
+                    let session_id: String = row.get(0)?;
+                    let views = decode(&session_id, row.get(1)?, row.get_ref(2)?)?;
+                    if let Some(entry) = stored.get_mut(slot) {
+                        *entry = Some((session_id, views));
+                    }
+                }
+            }
+        } else {
+            // Most of them: one pass over the table.
+            let mut stmt = self.conn.prepare(
+                "SELECT f.session_rowid, s.session_id, f.version, f.body
+                 FROM form_facts f JOIN sessions s ON s.session_rowid = f.session_rowid",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let Some(&slot) = wanted.get(&row.get::<_, i64>(0)?) else {
+                    continue;
+                };
+                let session_id: String = row.get(1)?;
+                let views = decode(&session_id, row.get(2)?, row.get_ref(3)?)?;
+                if let Some(entry) = stored.get_mut(slot) {
+                    *entry = Some((session_id, views));
+                }
             }
         }
         let mut out = Vec::with_capacity(positions.len());
