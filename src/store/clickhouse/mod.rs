@@ -15,6 +15,7 @@ mod heatmap;
 mod http;
 mod import;
 mod notes;
+mod pushdown;
 mod read;
 mod rowbinary;
 mod schema;
