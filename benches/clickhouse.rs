@@ -136,6 +136,10 @@ fn library(server: &Server, sessions: usize) -> Box<dyn Store> {
     let mut library = open_store(Path::new(&url)).expect("open the bench library");
     let have = library.num_sessions().expect("count") as usize;
     if have >= sessions {
+        // Filled before (or by `sessionlens import` of `demo generate --seed 1` files).
+        library
+            .ensure_standard_definitions()
+            .expect("standard definitions");
         return library;
     }
     let options = GenerateOptions {

@@ -460,6 +460,19 @@ impl ClickHouseLibrary {
             }
             limit = limit.saturating_mul(2);
         };
+        // Only a hotspot's first samples are read by `label_hotspots` (later clicks in its box
+        // are passed over): keep those, so few page views and sessions are read.
+        let mut taken = vec![0usize; hotspots.len()];
+        let candidates: Vec<Placed> = candidates
+            .into_iter()
+            .filter(|p| match in_box(p.pos) {
+                Some(i) if taken[i] < SAMPLES_PER_HOTSPOT => {
+                    taken[i] += 1;
+                    true
+                }
+                _ => false,
+            })
+            .collect();
         // The page views behind those clicks, in their order.
         let mut keys: Vec<(&(String, u64), u32)> = Vec::new();
         for p in &candidates {
