@@ -30,7 +30,7 @@ use sessionlens::render::{RgbaImage, decode_png};
 use sessionlens::store::{Store, open_store};
 
 /// The page of the heatmap: the demo shop's home page, as a desktop layout.
-const PAGE: &str = "/";
+const PAGE: &str = "http://shop.test/";
 /// Sessions generated and imported at once.
 const CHUNK: usize = 20_000;
 
@@ -136,6 +136,10 @@ fn library(server: &Server, sessions: usize) -> Box<dyn Store> {
     let mut library = open_store(Path::new(&url)).expect("open the bench library");
     let have = library.num_sessions().expect("count") as usize;
     if have >= sessions {
+        // Filled before (or by `sessionlens import` of `demo generate --seed 1` files).
+        library
+            .ensure_standard_definitions()
+            .expect("standard definitions");
         return library;
     }
     let options = GenerateOptions {
@@ -218,11 +222,30 @@ fn clickhouse(c: &mut Criterion) {
     query.filter = desktop;
     let shot = screenshot();
     let settings = RenderSettings::for_kind(HeatmapKind::Click);
-    let result = library.heatmap(&query).expect("heatmap");
+    // One run of each answer, timed, before the repeated runs.
+    let t = Instant::now();
+    let result = library.heatmap_figures(&query).expect("heatmap");
+    let png = render_heatmap(&result, &shot, &settings);
     eprintln!(
-        "heatmap of {PAGE}: {} sessions, {} page views, {} clicks",
-        result.sessions, result.page_views, result.points
+        "heatmap of {PAGE} (desktop sessions), server-binned: {} sessions, {} page views, {} clicks, {} hotspots, {:.0} ms with render ({}x{})",
+        result.sessions,
+        result.page_views,
+        result.points,
+        result.hotspots.len(),
+        t.elapsed().as_secs_f64() * 1000.0,
+        png.width,
+        png.height
     );
+    let t = Instant::now();
+    let portable = library.heatmap(&query).expect("heatmap");
+    eprintln!(
+        "the same map composed on the client from every click (Store::heatmap): {:.0} ms, figures equal: {}",
+        t.elapsed().as_secs_f64() * 1000.0,
+        portable.density == result.density
+            && portable.hotspots == result.hotspots
+            && portable.points == result.points
+    );
+    drop(portable);
     let all = SessionFilter::default();
     let steps: Vec<String> = [
         "view_item",
@@ -233,14 +256,35 @@ fn clickhouse(c: &mut Criterion) {
     ]
     .map(str::to_owned)
     .to_vec();
+    let t = Instant::now();
+    let kpis = library.kpis(&all).expect("kpis");
+    eprintln!(
+        "kpis: {:.0} ms: {kpis:?}",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    let t = Instant::now();
     let funnel = library.funnel(&all, &steps, None).expect("funnel");
-    eprintln!("funnel: {funnel:?}");
+    eprintln!(
+        "funnel: {:.0} ms: {:?}, {} droppers",
+        t.elapsed().as_secs_f64() * 1000.0,
+        funnel.steps,
+        funnel.droppers.len()
+    );
+    let t = Instant::now();
+    let facts = library.conversion_facts(&all, &steps).expect("facts");
+    let portable = sessionlens::analysis::conversions::funnel(&facts, &steps, None);
+    eprintln!(
+        "the same funnel from every session's facts on the client: {:.0} ms, steps equal: {}",
+        t.elapsed().as_secs_f64() * 1000.0,
+        portable.steps == funnel.steps
+    );
+    drop((facts, portable));
 
     let mut group = c.benchmark_group(format!("clickhouse_{sessions}"));
     group.sample_size(10);
     group.bench_function("heatmap_click_one_page_desktop_query_and_render", |b| {
         b.iter(|| {
-            let result = library.heatmap(black_box(&query)).expect("heatmap");
+            let result = library.heatmap_figures(black_box(&query)).expect("heatmap");
             render_heatmap(&result, &shot, &settings)
         });
     });

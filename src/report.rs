@@ -434,7 +434,7 @@ pub fn write_report(
             }
             let css_per_px = shot.layout_width as f32 / screenshot.width.max(1) as f32;
             query.page_height_px = Some((screenshot.height as f32 * css_per_px).ceil() as u32);
-            let result = crate::store::aggregate_heatmap(library, &query)?;
+            let result = library.heatmap_figures(&query)?;
             let mut settings = RenderSettings::for_kind(kind);
             settings.caption = scope.clone();
             let image = crate::render::heatmap::render_heatmap(&result, &screenshot, &settings);

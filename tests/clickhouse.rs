@@ -13,7 +13,7 @@ use clickhouse_support::ClickHouseServer;
 use sessionlens::analysis::conversions::{
     DefinitionKind, EventDefinition, Kpis, default_funnel, kpis,
 };
-use sessionlens::analysis::heatmap::{HeatmapKind, HeatmapQuery};
+use sessionlens::analysis::heatmap::{CountMode, FixedMode, HeatmapKind, HeatmapQuery};
 use sessionlens::analysis::signals::hotspots::HotspotSort;
 use sessionlens::model::{DeviceClass, Session, SessionFilter};
 use sessionlens::store::clickhouse::{
@@ -574,6 +574,19 @@ fn two_shards_behind_distributed_tables_answer_as_one_server() {
         }
     }
     assert!(binned > 10, "{binned}");
+    // Click maps binned by the shards and added up by the router.
+    for page in &pages {
+        for filter in [&filters[0], &filters[1]] {
+            let mut query = HeatmapQuery::new(page, HeatmapKind::Click, 1440);
+            query.filter = filter.clone();
+            query.viewport_widths = None;
+            let a = Store::heatmap_figures(&router, &query).unwrap();
+            assert!(
+                a == Store::heatmap_figures(&single, &query).unwrap(),
+                "{page} {filter:?}"
+            );
+        }
+    }
 }
 
 /// What `for_each_point_blob` calls for each page view with points.
@@ -1210,6 +1223,23 @@ fn assert_same_answers(sqlite: &dyn Store, ch: &dyn Store, what: &str) {
         d
     };
     assert_eq!(droppers(sqlite, &fa), droppers(ch, &fb), "{what}");
+    // The funnel the server walks, under filters, windows and an undefined step.
+    let mut with_undefined = steps.clone();
+    with_undefined.insert(1, "never_defined".to_owned());
+    for filter in &filters {
+        for window_ms in [None, Some(60_000), Some(0), Some(-1)] {
+            for steps in [&steps, &with_undefined, &steps[1..].to_vec()] {
+                let (fa, fb) = (
+                    sqlite.funnel(filter, steps, window_ms).unwrap(),
+                    ch.funnel(filter, steps, window_ms).unwrap(),
+                );
+                let at = format!("{what}: funnel {steps:?} {filter:?} {window_ms:?}");
+                assert_eq!(fa.steps, fb.steps, "{at}");
+                assert_eq!(droppers(sqlite, &fa), droppers(ch, &fb), "{at}");
+            }
+        }
+    }
+    step("funnels done");
     assert_eq!(
         sqlite.lift(&all, &steps, &["rage_click"]).unwrap(),
         ch.lift(&all, &steps, &["rage_click"]).unwrap(),
@@ -1285,6 +1315,17 @@ fn assert_same_answers(sqlite: &dyn Store, ch: &dyn Store, what: &str) {
                     (b.average_fold_px, b.page_height_px, b.date_range_ms),
                     "{at}"
                 );
+                // The figures alone (a click map binned by the server) equal the SQLite ones.
+                let (fa, fb) = (
+                    sqlite.heatmap_figures(&query).unwrap(),
+                    ch.heatmap_figures(&query).unwrap(),
+                );
+                assert!(fa == fb, "{at}: the figures differ");
+                assert_eq!(
+                    (fa.sessions, fa.points, &fa.hotspots),
+                    (a.sessions, a.points, &a.hotspots),
+                    "{at}"
+                );
                 if page_rank == 0 && width == 1440 {
                     let settings = sessionlens::render::heatmap::RenderSettings::for_kind(kind);
                     let png = |r| {
@@ -1294,12 +1335,57 @@ fn assert_same_answers(sqlite: &dyn Store, ch: &dyn Store, what: &str) {
                         .unwrap()
                     };
                     assert!(png(&a) == png(&b), "{at}: the PNGs differ");
+                    assert!(png(&a) == png(&fb), "{at}: the server-binned PNG differs");
                 }
                 drawn += usize::from(a.points > 0);
             }
         }
     }
     step("heatmaps done");
+    // Filtered click maps of the most viewed page, every fixed-click mode and count mode.
+    if let Some(group) = groups.first() {
+        for filter in &filters {
+            for fixed_mode in [
+                FixedMode::ShowFixed,
+                FixedMode::ShowScrolled,
+                FixedMode::Hide,
+            ] {
+                for count_mode in [CountMode::Total, CountMode::UniqueSessions] {
+                    for (width, widths) in [(1440, None), (390, Some((300, 500)))] {
+                        let mut query = HeatmapQuery::new(&group.url, HeatmapKind::Click, width);
+                        query.filter = filter.clone();
+                        query.fixed_mode = fixed_mode;
+                        query.count_mode = count_mode;
+                        if widths.is_some() {
+                            query.viewport_widths = widths;
+                            query.page_height_px = Some(1200);
+                        }
+                        let (a, b) = (
+                            sqlite.heatmap_figures(&query).unwrap(),
+                            ch.heatmap_figures(&query).unwrap(),
+                        );
+                        assert!(a == b, "{what}: {query:?}: the figures differ");
+                    }
+                }
+            }
+        }
+    }
+    // Dates: a filter on the start time keeps some sessions out.
+    if let Some(group) = groups.first() {
+        let mut starts: Vec<i64> = by_id(sqlite, &all)
+            .iter()
+            .map(|r| r.started_at_ms)
+            .collect();
+        starts.sort_unstable();
+        let mut query = HeatmapQuery::new(&group.url, HeatmapKind::Click, 1440);
+        query.filter.started_from_ms = starts.get(starts.len() / 2).copied();
+        let (a, b) = (
+            sqlite.heatmap_figures(&query).unwrap(),
+            ch.heatmap_figures(&query).unwrap(),
+        );
+        assert!(a == b, "{what}: {query:?}: the figures differ");
+    }
+    step("filtered heatmaps done");
     assert!(drawn > 5, "{what}: only {drawn} maps had points");
 }
 
@@ -1645,4 +1731,94 @@ fn library_copy_to_clickhouse_and_back_keeps_everything() {
         );
         assert_same_answers(original.as_ref(), copy.as_ref(), what);
     }
+}
+
+#[test]
+fn server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library",
+    ) else {
+        return;
+    };
+    // Simulated sessions with every third element `position: fixed`, so that clicks on them
+    // are also stored at their viewport position.
+    let options = sessionlens::demo::GenerateOptions {
+        sessions: 300,
+        seed: 5,
+        ..sessionlens::demo::GenerateOptions::default()
+    };
+    let sessions: Vec<Session> = (0..options.sessions)
+        .map(|i| {
+            let mut s = sessionlens::demo::generate_session(&options, i);
+            for (k, t) in s.targets.iter_mut().enumerate() {
+                t.fixed = k % 3 == 0;
+            }
+            s
+        })
+        .collect();
+    let loaded = sessionlens::format::Loaded {
+        sessions,
+        ..sessionlens::format::Loaded::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut sqlite = open_store(&dir.path().join("library.sqlite")).unwrap();
+    let mut ch = open_store(std::path::Path::new(
+        &server.library_url("default", "fixed"),
+    ))
+    .unwrap();
+    for store in [&mut sqlite, &mut ch] {
+        store.insert_loaded("simulated", &loaded).unwrap();
+        store.ensure_standard_definitions().unwrap();
+    }
+    let all = SessionFilter::default();
+    let groups = sqlite.page_groups(&all).unwrap();
+    let filters = [
+        all.clone(),
+        SessionFilter {
+            device: Some(DeviceClass::Desktop),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            converted: Some(false),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            source: Some("google".to_owned()),
+            ..SessionFilter::default()
+        },
+    ];
+    let mut moved = 0;
+    for group in groups.iter().take(3) {
+        for filter in &filters {
+            let mut by_mode = Vec::new();
+            for fixed_mode in [
+                FixedMode::ShowFixed,
+                FixedMode::ShowScrolled,
+                FixedMode::Hide,
+            ] {
+                let mut query = HeatmapQuery::new(&group.url, HeatmapKind::Click, 1440);
+                query.filter = filter.clone();
+                query.fixed_mode = fixed_mode;
+                let (a, b) = (
+                    sqlite.heatmap_figures(&query).unwrap(),
+                    ch.heatmap_figures(&query).unwrap(),
+                );
+                assert!(a == b, "{query:?}: the figures differ");
+                by_mode.push(b);
+            }
+            // Fixed clicks were there to move (or hide).
+            moved += usize::from(by_mode[0].density != by_mode[1].density);
+            assert!(by_mode[2].points <= by_mode[1].points);
+        }
+        // The funnel under each filter, walked by the server.
+        let steps = default_funnel(&sqlite.conversion_goal().unwrap().name);
+        for filter in &filters {
+            assert_eq!(
+                sqlite.funnel(filter, &steps, None).unwrap().steps,
+                ch.funnel(filter, &steps, None).unwrap().steps,
+                "{filter:?}"
+            );
+        }
+    }
+    assert!(moved > 3, "only {moved} maps had fixed clicks");
 }

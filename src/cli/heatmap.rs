@@ -468,7 +468,8 @@ fn export_one(
 ) -> anyhow::Result<HeatmapResult> {
     let screenshot = load_screenshot(library, shot)?;
     let query = build_query(args, kind, page, shot, &screenshot)?;
-    let result = crate::store::aggregate_heatmap(library, &query)?;
+    // A picture and its figures: no moments behind spots needed (a server bins the points).
+    let result = library.heatmap_figures(&query)?;
     let mut settings = settings.clone();
     settings.caption = caption(args);
     let image = render_heatmap(&result, &screenshot, &settings);

@@ -114,6 +114,16 @@ pub trait Store: SessionQueries {
     fn heatmap(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
         super::aggregate::compose(self, query)
     }
+    /// One map to draw or report: every figure of [`Store::heatmap`] (counts, grid, hotspots
+    /// with their elements, reach, fold, dates) with `views` and `point_refs` left empty, so
+    /// a server that bins points itself never sends them. The moments behind a spot and the
+    /// cell tests of a comparison need [`Store::heatmap`].
+    fn heatmap_figures(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
+        let mut result = self.heatmap(query)?;
+        result.views = Vec::new();
+        result.point_refs = Vec::new();
+        Ok(result)
+    }
 
     // Screenshots.
 

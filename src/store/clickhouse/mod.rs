@@ -16,6 +16,7 @@ mod heatmap;
 mod http;
 mod import;
 mod notes;
+mod pushdown;
 mod read;
 mod rowbinary;
 mod schema;

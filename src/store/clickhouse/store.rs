@@ -11,8 +11,9 @@ use std::sync::atomic::AtomicBool;
 use super::rowbinary::{RowReader, RowWriter, quote};
 use super::state::{SIGNAL_VERSION_KEY, next_version};
 use super::{ClickHouseError, ClickHouseLibrary};
-use crate::analysis::conversions::{ConversionGoal, EventDefinition, Facts, Kpis};
+use crate::analysis::conversions::{ConversionGoal, EventDefinition, Facts, Funnel, Kpis};
 use crate::analysis::forms::FormName;
+use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
 use crate::analysis::journeys::{PathStep, SessionPath};
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::analysis::signals::{SignalKind, SignalSettings};
@@ -20,9 +21,9 @@ use crate::format::{Loaded, ReadOptions};
 use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind};
 use crate::model::{Note, Session, SessionFilter};
 use crate::store::{
-    Defined, FileOutcome, FileStatus, GoalStatus, ImportProgress, ImportSummary, RecomputeSummary,
-    SIGNAL_SETTINGS_KEY, ScreenshotInfo, Section, SectionReach, SignalQuery, Store, StoreError,
-    StoredSignal, WorkStep,
+    Defined, FileOutcome, FileStatus, GoalStatus, HeatmapError, ImportProgress, ImportSummary,
+    RecomputeSummary, SIGNAL_SETTINGS_KEY, ScreenshotInfo, Section, SectionReach, SignalQuery,
+    Store, StoreError, StoredSignal, WorkStep,
 };
 
 /// Signals written per insert while recomputing (bytes of RowBinary).
@@ -430,6 +431,29 @@ impl Store for ClickHouseLibrary {
         names: &[String],
     ) -> Result<Facts, StoreError> {
         Ok(Self::conversion_facts(self, filter, names)?)
+    }
+    /// Pushed down: walked by the server ([`ClickHouseLibrary::funnel`]).
+    fn funnel(
+        &self,
+        filter: &SessionFilter,
+        steps: &[String],
+        window_ms: Option<i64>,
+    ) -> Result<Funnel, StoreError> {
+        Ok(Self::funnel(self, filter, steps, window_ms)?)
+    }
+    /// Pushed down: click maps binned by the server
+    /// ([`ClickHouseLibrary::click_heatmap_figures`]); other maps composed from the finer reads.
+    fn heatmap_figures(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
+        if !super::pushdown::pushed_down(query) {
+            let mut result = crate::store::aggregate_heatmap_from(self, query)?;
+            result.views = Vec::new();
+            result.point_refs = Vec::new();
+            return Ok(result);
+        }
+        crate::analysis::heatmap::check(query)?;
+        Ok(self
+            .click_heatmap_figures(query)
+            .map_err(StoreError::from)?)
     }
     /// Pushed down: counted by the server ([`ClickHouseLibrary::kpis`]).
     fn kpis(&self, filter: &SessionFilter) -> Result<Kpis, StoreError> {

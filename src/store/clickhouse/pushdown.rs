@@ -1,0 +1,718 @@
+//! Aggregation pushed down to the server: the click map of one page binned per CSS pixel by
+//! ClickHouse, and the funnel walked by ClickHouse, each equal to what the portable
+//! composition (`store::aggregate`, `analysis::conversions::funnel`) makes of the same rows.
+//!
+//! The click map ([`ClickHouseLibrary::click_heatmap_figures`]) reads:
+//!
+//! 1. `page_views` of the page (one range of its `(url, …)` key) of the filtered sessions:
+//!    counts, tallest page, folds, dates, and the page views per 10 px band of their deepest
+//!    viewport bottom (scroll reach);
+//! 2. `points` of the page's clicks (one range of its `(url, kind, …)` key) of the filtered
+//!    sessions, counted per CSS pixel of the page (`GROUP BY` the pixel): the density grid
+//!    arrives as one row per pixel with clicks, never as the clicks;
+//! 3. the few clicks that a `position: fixed` click of the same page view and moment moves to
+//!    its viewport position (fixed mode "show fixed" or "hide"), which are placed here as
+//!    `analysis::heatmap::PointAccumulator::add_clicks` places them;
+//! 4. for the hotspots found in the grid, the first clicks (in page view order) inside their
+//!    boxes and the bodies of a few of their sessions, to name the element clicked.
+//!
+//! The result has every figure of `Store::heatmap` but no `views` and `point_refs` (see
+//! `Store::heatmap_figures`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::rowbinary::{RowReader, quote};
+use super::{ClickHouseError, ClickHouseLibrary};
+use crate::analysis::conversions::{Dropper, Funnel, FunnelStep};
+use crate::analysis::heatmap::{
+    self, BAND_PX, CELL_PX, CountMode, DensityGrid, FixedMode, HeatmapKind, HeatmapQuery,
+    HeatmapResult, MAX_PAGE_HEIGHT_PX, PointRef, WeightUnit,
+};
+use crate::model::points::{HeatmapPageView, PointKind};
+use crate::model::{PagePos, Session, SizePx};
+use crate::store::StoreError;
+
+/// Clicks inside the hotspots' boxes read at first to name their elements (doubled while a
+/// hotspot has fewer than it needs).
+const FIRST_CANDIDATES: u64 = 4_096;
+/// Clicks per hotspot `analysis::heatmap::label_hotspots` samples.
+const SAMPLES_PER_HOTSPOT: usize = 12;
+
+/// A click: its session `(session_id, batch_id)`, page view, order in the page view, final
+/// position and time.
+#[derive(Clone, Debug)]
+struct Placed {
+    session: Arc<(String, u64)>,
+    session_rowid: i64,
+    page_index: u32,
+    seq: u32,
+    pos: PagePos,
+    t_ms: u32,
+}
+
+/// What the page views of a map tell: counts, tallest page (document or deepest viewport
+/// bottom), summed viewport heights, first and last start, and page views per scroll band.
+struct PageViewFigures {
+    page_views: u64,
+    sessions: u64,
+    tallest: u32,
+    heights: u64,
+    first_ms: i64,
+    last_ms: i64,
+    bands: Vec<(u64, u64)>,
+}
+
+impl Placed {
+    fn key(&self) -> (i64, u32, u32) {
+        (self.session_rowid, self.page_index, self.seq)
+    }
+}
+
+/// True when a query's map can be binned by the server: total clicks. Other kinds and the
+/// unique-sessions count take the portable composition.
+#[must_use]
+pub(crate) fn pushed_down(query: &HeatmapQuery) -> bool {
+    query.kind == HeatmapKind::Click && query.count_mode == CountMode::Total
+}
+
+impl ClickHouseLibrary {
+    /// The click map of `query` (see [`pushed_down`]) binned by the server; `views` and
+    /// `point_refs` are left empty.
+    pub fn click_heatmap_figures(
+        &self,
+        query: &HeatmapQuery,
+    ) -> Result<HeatmapResult, ClickHouseError> {
+        let state = self.state()?;
+        let visible = self.visible_sessions_in(&query.filter, &state);
+        let url_cond = super::read::url_condition("url", &query.page);
+        let widths = query.viewport_widths.map_or_else(String::new, |(lo, hi)| {
+            format!(" AND viewport_width BETWEEN {lo} AND {hi}")
+        });
+        let views_where = format!("{url_cond}{widths} AND (session_id, batch_id) IN ({visible})",);
+        let width = query.layout_width_px;
+        let points_where = |kind: PointKind| {
+            format!(
+                "{url_cond} AND kind = {}{widths} AND (session_id, batch_id) IN ({visible})",
+                kind.code()
+            )
+        };
+        // Every fixed click's page view and moment on the page, of any session: a click of
+        // a visible session matching one is placed on the client (step 3), where only the
+        // visible session's own fixed clicks move it.
+        let moved_keys = (query.fixed_mode != FixedMode::ShowScrolled).then(|| {
+            format!(
+                "SELECT session_rowid, page_index, t_ms FROM {} WHERE {url_cond} AND kind = {}{widths}",
+                self.table("points"),
+                PointKind::FixedClick.code()
+            )
+        });
+        let not_moved = moved_keys.as_ref().map_or_else(String::new, |keys| {
+            format!(" AND (session_rowid, page_index, t_ms) NOT IN ({keys})")
+        });
+        // 1.–3. Three reads at once, each on a connection of its own: the page views'
+        // figures, the clicks per pixel, and the clicks fixed clicks move.
+        let place = || match &moved_keys {
+            Some(keys) => self.place_fixed_clicks(query, &views_where, keys),
+            None => Ok(Vec::new()),
+        };
+        let (figures, bins, placed) = std::thread::scope(|scope| {
+            let figures = std::thread::Builder::new()
+                .name("clickhouse-heatmap-views".to_owned())
+                .spawn_scoped(scope, || self.page_view_figures(&views_where));
+            let placed = std::thread::Builder::new()
+                .name("clickhouse-heatmap-fixed".to_owned())
+                .spawn_scoped(scope, place);
+            let bins = self.click_bins(&points_where(PointKind::Click), &not_moved, width);
+            let failed = || self.client.decode_error("a heatmap reader thread panicked");
+            // A thread that could not start: its read runs here.
+            let figures = match figures {
+                Ok(h) => h.join().unwrap_or_else(|_| Err(failed())),
+                Err(_) => self.page_view_figures(&views_where),
+            };
+            let placed = match placed {
+                Ok(h) => h.join().unwrap_or_else(|_| Err(failed())),
+                Err(_) => place(),
+            };
+            (figures, bins, placed)
+        });
+        let figures = figures?;
+        let (bins, mut placed) = (bins?, placed?);
+        let PageViewFigures {
+            page_views,
+            sessions,
+            tallest,
+            heights,
+            first_ms,
+            last_ms,
+            bands,
+        } = figures;
+        let page_height_px = query
+            .page_height_px
+            .unwrap_or(if page_views == 0 { 0 } else { tallest })
+            .clamp(1, MAX_PAGE_HEIGHT_PX);
+        // Scroll reach from the page views per band of their deepest viewport bottom: each
+        // band stands for its page views at its top, which falls in the same band.
+        let last_band = u64::from(page_height_px.div_ceil(BAND_PX));
+        let mut depths: Vec<f32> = Vec::with_capacity(usize::try_from(page_views).unwrap_or(0));
+        for (band, n) in bands {
+            let top = band.min(last_band) as f32 * BAND_PX as f32;
+            depths.extend(std::iter::repeat_n(top, usize::try_from(n).unwrap_or(0)));
+        }
+        let mut result = HeatmapResult {
+            query: query.clone(),
+            sessions,
+            page_views,
+            points: 0,
+            points_outside_page: 0,
+            density: DensityGrid::new(width, page_height_px),
+            unit: WeightUnit::Clicks,
+            hotspots: Vec::new(),
+            scroll_reach: heatmap::scroll_reach(&depths, page_height_px),
+            average_fold_px: if page_views == 0 {
+                0.0
+            } else {
+                (heights as f64 / page_views as f64) as f32
+            },
+            attention_secs: Vec::new(),
+            page_height_px,
+            date_range_ms: (page_views > 0).then_some((first_ms, last_ms)),
+            views: Vec::new(),
+            point_refs: Vec::new(),
+        };
+        if page_views == 0 {
+            return Ok(result);
+        }
+        // 2. Clicks per pixel (x already checked against the width; y against the height here).
+        // Counts are whole numbers: each cell is the count rounded to f32 once, as the
+        // portable path rounds its f64 sum of ones.
+        let mut server_counts: HashMap<usize, u64> = HashMap::new();
+        for (px, py, n) in bins {
+            match (usize::try_from(px), u32::try_from(py)) {
+                (Ok(px), Ok(py)) if py < page_height_px => {
+                    let i = py as usize * width as usize + px;
+                    if let Some(cell) = result.density.cells.get_mut(i) {
+                        *cell = n as f32;
+                    }
+                    if !placed.is_empty() {
+                        server_counts.insert(i, n);
+                    }
+                    result.points += n;
+                }
+                _ => result.points_outside_page += n,
+            }
+        }
+        // 3. The clicks fixed clicks move, placed as `PointAccumulator::add_clicks` does.
+        let mut placed_counts: BTreeMap<usize, u64> = BTreeMap::new();
+        for p in &placed {
+            match result.density.cell_index(p.pos) {
+                Some(i) => {
+                    *placed_counts.entry(i).or_default() += 1;
+                    result.points += 1;
+                }
+                None => result.points_outside_page += 1,
+            }
+        }
+        placed.retain(|p| result.density.cell_index(p.pos).is_some());
+        for (i, n) in placed_counts {
+            let total = n + server_counts.get(&i).copied().unwrap_or(0);
+            if let Some(cell) = result.density.cells.get_mut(i) {
+                *cell = total as f32;
+            }
+        }
+        result.hotspots = heatmap::find_hotspots(&result.density, query.max_hotspots);
+
+        // 4. Name the hotspots' elements.
+        if !result.hotspots.is_empty() {
+            self.label_click_hotspots(
+                &mut result,
+                &points_where(PointKind::Click),
+                &not_moved,
+                &placed,
+            )?;
+        }
+        Ok(result)
+    }
+
+    /// The figures of the page views matching `views_where` (a condition on `page_views`).
+    fn page_view_figures(&self, views_where: &str) -> Result<PageViewFigures, ClickHouseError> {
+        // Depths as the f32 the client holds; a band is `floor(depth / BAND_PX)`, the same
+        // in f64 as in f32 (the quotient never rounds across a whole number).
+        let depth = "toFloat32(max_depth_px)";
+        let answer = self.client.query(&format!(
+            "SELECT count(), uniqExact(session_rowid),
+                    max(if(isNaN({depth}) OR {depth} <= 0, 0, toUInt64(least(ceil({depth}), 4294967295)))),
+                    max(doc_height), sum(toUInt64(viewport_height)),
+                    min(entered_at_ms), max(entered_at_ms),
+                    sumMap([toUInt64(if(isFinite({depth}) AND {depth} >= 0,
+                                        least(floor({depth} / {BAND_PX}), 4294967295), 0))],
+                           [toUInt64(1)])
+             FROM {} WHERE {views_where} FORMAT RowBinary",
+            self.table("page_views"),
+        ))?;
+        let mut r = RowReader::new(&answer);
+        let figures = (|| {
+            let page_views = r.u64()?;
+            let sessions = r.u64()?;
+            let deepest = r.u64()?;
+            let doc_height = r.u32()?;
+            let heights = r.u64()?;
+            let first_ms = r.i64()?;
+            let last_ms = r.i64()?;
+            let n = usize::try_from(r.varint()?).ok()?;
+            let mut keys = Vec::with_capacity(n.min(1 << 16));
+            for _ in 0..n {
+                keys.push(r.u64()?);
+            }
+            let m = usize::try_from(r.varint()?).ok()?;
+            let mut bands = Vec::with_capacity(m.min(1 << 16));
+            for key in keys.iter().take(m) {
+                bands.push((*key, r.u64()?));
+            }
+            Some(PageViewFigures {
+                page_views,
+                sessions,
+                tallest: u32::try_from(deepest).unwrap_or(u32::MAX).max(doc_height),
+                heights,
+                first_ms,
+                last_ms,
+                bands,
+            })
+        })();
+        figures.ok_or_else(|| self.client.decode_error("heatmap page views"))
+    }
+
+    /// Clicks matching `clicks_where` (and `not_moved`) per CSS pixel `(x, y, count)`: the
+    /// clicks left of the page, above it or right of `width` (or beyond the tallest grid)
+    /// counted in one row `(-1, -1, n)`.
+    fn click_bins(
+        &self,
+        clicks_where: &str,
+        not_moved: &str,
+        width: u32,
+    ) -> Result<Vec<(i32, i32, u64)>, ClickHouseError> {
+        let inside = format!("x >= 0. AND y >= 0. AND x < {width}. AND y < {MAX_PAGE_HEIGHT_PX}.");
+        let answer = self.client.query(&format!(
+            "SELECT if({inside}, toInt32(floor(x)), -1) AS px, if({inside}, toInt32(floor(y)), -1) AS py,
+                    count()
+             FROM {} WHERE {clicks_where}{not_moved} GROUP BY px, py FORMAT RowBinary",
+            self.table("points"),
+        ))?;
+        RowReader::new(&answer)
+            .rows(|r| Some((r.i32()?, r.i32()?, r.u64()?)))
+            .ok_or_else(|| self.client.decode_error("click bins"))
+    }
+
+    /// The clicks of the page views matching `views_where` whose page view and moment are
+    /// among `moved_keys` (a fixed click's), with their final position (hidden ones left
+    /// out), in page view and click order: as `PointAccumulator::add_clicks` places them,
+    /// matched with the page view's fixed clicks at the same moment.
+    fn place_fixed_clicks(
+        &self,
+        query: &HeatmapQuery,
+        views_where: &str,
+        moved_keys: &str,
+    ) -> Result<Vec<Placed>, ClickHouseError> {
+        let answer = self.client.query(&format!(
+            "SELECT session_id, batch_id, session_rowid, page_index, kind, seq, x, y, t_ms FROM {}
+             WHERE {views_where} AND ((kind = {click} AND (session_rowid, page_index, t_ms) IN ({moved_keys}))
+                                      OR kind = {fixed})
+             ORDER BY session_rowid, page_index, kind, seq FORMAT RowBinary",
+            self.table("points"),
+            click = PointKind::Click.code(),
+            fixed = PointKind::FixedClick.code(),
+        ))?;
+        let rows = RowReader::new(&answer)
+            .rows(|r| {
+                Some((
+                    (r.string()?, r.u64()?),
+                    r.i64()?,
+                    r.u32()?,
+                    r.u8()?,
+                    r.u32()?,
+                    r.f32()?,
+                    r.f32()?,
+                    r.u32()?,
+                ))
+            })
+            .ok_or_else(|| self.client.decode_error("fixed clicks"))?;
+        let fixed_code = u8::try_from(PointKind::FixedClick.code()).unwrap_or(u8::MAX);
+        let mut out = Vec::new();
+        for group in rows.chunk_by(|a, b| (a.1, a.2) == (b.1, b.2)) {
+            // The page view's fixed clicks, (t, viewport x, viewport y) in click order.
+            let mut fixed: Vec<(u32, f32, f32)> = group
+                .iter()
+                .filter(|r| r.3 == fixed_code)
+                .map(|r| (r.7, r.5, r.6))
+                .collect();
+            let session: Arc<(String, u64)> = Arc::new(group[0].0.clone());
+            for &(_, rowid, page_index, kind, seq, x, y, t) in group {
+                if kind == fixed_code {
+                    continue;
+                }
+                let mut pos = PagePos { x, y };
+                if let Some(k) = fixed.iter().position(|f| f.0 == t) {
+                    let (_, vx, vy) = fixed.swap_remove(k);
+                    if query.fixed_mode == FixedMode::Hide {
+                        continue;
+                    }
+                    pos = PagePos { x: vx, y: vy };
+                }
+                out.push(Placed {
+                    session: Arc::clone(&session),
+                    session_rowid: rowid,
+                    page_index,
+                    seq,
+                    pos,
+                    t_ms: t,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Names the hotspots of a click map as `analysis::heatmap::label_hotspots` does over every
+    /// click: it is given the clicks inside the hotspots' boxes in page view order, as far as
+    /// every hotspot has its sample (the server's clicks with those `placed` here merged in),
+    /// and the page views and sessions behind them.
+    fn label_click_hotspots(
+        &self,
+        result: &mut HeatmapResult,
+        clicks_where: &str,
+        not_moved: &str,
+        placed: &[Placed],
+    ) -> Result<(), ClickHouseError> {
+        // A box of 1.5 cells each side of a hotspot, one pixel wider here: the exact test (in
+        // f32, as the client makes it) is `label_hotspots`'s own.
+        let half = 1.5 * CELL_PX as f32;
+        let boxes: Vec<String> = result
+            .hotspots
+            .iter()
+            .map(|h| {
+                let (x, y) = (f64::from(h.pos_in_page.x), f64::from(h.pos_in_page.y));
+                let m = f64::from(half) + 1.0;
+                format!(
+                    "(x BETWEEN {:?} AND {:?} AND y BETWEEN {:?} AND {:?})",
+                    x - m,
+                    x + m,
+                    y - m,
+                    y + m
+                )
+            })
+            .collect();
+        let hotspots = result.hotspots.clone();
+        let in_box = |p: PagePos| {
+            hotspots.iter().position(|h| {
+                (p.x - h.pos_in_page.x).abs() <= half && (p.y - h.pos_in_page.y).abs() <= half
+            })
+        };
+        let (width, height) = (result.density.width, result.density.height);
+        let mut limit = FIRST_CANDIDATES;
+        let candidates = loop {
+            let answer = self.client.query(&format!(
+                "SELECT session_id, batch_id, session_rowid, page_index, seq, x, y, t_ms FROM {}
+                 WHERE {clicks_where}{not_moved}
+                   AND x >= 0. AND y >= 0. AND x < {width}. AND y < {height}. AND ({})
+                 ORDER BY session_rowid, page_index, seq LIMIT {limit} FORMAT RowBinary",
+                self.table("points"),
+                boxes.join(" OR "),
+            ))?;
+            let server = RowReader::new(&answer)
+                .rows(|r| {
+                    Some(Placed {
+                        session: Arc::new((r.string()?, r.u64()?)),
+                        session_rowid: r.i64()?,
+                        page_index: r.u32()?,
+                        seq: r.u32()?,
+                        pos: PagePos {
+                            x: r.f32()?,
+                            y: r.f32()?,
+                        },
+                        t_ms: r.u32()?,
+                    })
+                })
+                .ok_or_else(|| self.client.decode_error("hotspot clicks"))?;
+            let truncated = server.len() as u64 >= limit;
+            let until = server.last().map(Placed::key);
+            let mut merged: Vec<Placed> = server;
+            merged.extend(
+                placed
+                    .iter()
+                    .filter(|p| {
+                        in_box(p.pos).is_some()
+                            && (!truncated || until.is_some_and(|u| p.key() < u))
+                    })
+                    .cloned(),
+            );
+            merged.sort_by_key(Placed::key);
+            if !truncated {
+                break merged;
+            }
+            // Enough when every hotspot has its sample among the clicks read so far.
+            let mut per_hotspot = vec![0usize; hotspots.len()];
+            for p in &merged {
+                if let Some(i) = in_box(p.pos) {
+                    per_hotspot[i] += 1;
+                }
+            }
+            if per_hotspot.iter().all(|&n| n >= SAMPLES_PER_HOTSPOT) {
+                break merged;
+            }
+            limit = limit.saturating_mul(2);
+        };
+        // Only a hotspot's first samples are read by `label_hotspots` (later clicks in its box
+        // are passed over): keep those, so few page views and sessions are read.
+        let mut taken = vec![0usize; hotspots.len()];
+        let candidates: Vec<Placed> = candidates
+            .into_iter()
+            .filter(|p| match in_box(p.pos) {
+                Some(i) if taken[i] < SAMPLES_PER_HOTSPOT => {
+                    taken[i] += 1;
+                    true
+                }
+                _ => false,
+            })
+            .collect();
+        // The page views behind those clicks, in their order.
+        let mut keys: Vec<(&(String, u64), u32)> = Vec::new();
+        for p in &candidates {
+            let key = (&*p.session, p.page_index);
+            if keys.last() != Some(&key) {
+                keys.push(key);
+            }
+        }
+        let views = self.views_by_key(&result.query, &keys)?;
+        let index_of: HashMap<(i64, u32), u32> = views
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    (v.session_rowid, v.page_index),
+                    u32::try_from(i).unwrap_or(u32::MAX),
+                )
+            })
+            .collect();
+        result.point_refs = candidates
+            .iter()
+            .filter_map(|p| {
+                Some(PointRef {
+                    pos_in_page: p.pos,
+                    view: *index_of.get(&(p.session_rowid, p.page_index))?,
+                    t_ms: p.t_ms,
+                })
+            })
+            .collect();
+        // The bodies `label_hotspots` may read, in one query.
+        let mut sessions: Vec<&(String, u64)> = keys.iter().map(|(s, _)| *s).collect();
+        sessions.sort_unstable();
+        sessions.dedup();
+        let bodies = self.sessions_by_key(&sessions)?;
+        let labelled = heatmap::label_hotspots(result, &views, &[], |rowid| {
+            Ok::<_, ClickHouseError>(bodies.get(&rowid).cloned().flatten())
+        });
+        result.point_refs = Vec::new();
+        labelled
+    }
+
+    /// The page views `(session_id, batch_id, page_index)` of `keys` on the query's page, in
+    /// `(session_rowid, page_index)` order (only the fields hotspot labels read are filled).
+    fn views_by_key(
+        &self,
+        query: &HeatmapQuery,
+        keys: &[(&(String, u64), u32)],
+    ) -> Result<Vec<HeatmapPageView>, ClickHouseError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = keys
+            .iter()
+            .map(|((id, batch), page)| format!("({}, {batch}, {page})", quote(id)))
+            .collect();
+        let answer = self.client.query(&format!(
+            "SELECT session_rowid, page_index, entered_at_ms FROM {} WHERE {}
+               AND (session_id, batch_id, page_index) IN ({})
+             ORDER BY session_rowid, page_index FORMAT RowBinary",
+            self.table("page_views"),
+            super::read::url_condition("url", &query.page),
+            list.join(","),
+        ))?;
+        let url: Arc<str> = Arc::from(query.page.as_str());
+        RowReader::new(&answer)
+            .rows(|r| {
+                Some(HeatmapPageView {
+                    url: Arc::clone(&url),
+                    session_rowid: r.i64()?,
+                    page_index: r.u32()?,
+                    viewport: SizePx {
+                        width: 0,
+                        height: 0,
+                    },
+                    max_depth_px: 0.0,
+                    duration_ms: 0,
+                    doc_height_px: 0,
+                    entered_at_ms: r.i64()?,
+                    num_clicks: 0,
+                })
+            })
+            .ok_or_else(|| self.client.decode_error("hotspot page views"))
+    }
+
+    /// The sessions `(session_id, batch_id)` of `keys` by row id, decoded (`None` for a body
+    /// that cannot be read, which then names nothing, as in the portable composition).
+    fn sessions_by_key(
+        &self,
+        keys: &[&(String, u64)],
+    ) -> Result<HashMap<i64, Option<Session>>, ClickHouseError> {
+        let mut out = HashMap::new();
+        if keys.is_empty() {
+            return Ok(out);
+        }
+        let list: Vec<String> = keys
+            .iter()
+            .map(|(id, batch)| format!("({}, {batch})", quote(id)))
+            .collect();
+        let answer = self.client.query(&format!(
+            "SELECT session_id, encoding, compression, body FROM {}
+             WHERE (session_id, batch_id) IN ({}) FORMAT RowBinary",
+            self.table("session_bodies"),
+            list.join(","),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        while !reader.is_empty() {
+            let (Some(id), Some(encoding), Some(compression), Some(body)) =
+                (reader.string(), reader.u16(), reader.u8(), reader.bytes())
+            else {
+                return Err(self.client.decode_error("session bodies"));
+            };
+            let session = match super::conversions::decode_body(&id, encoding, compression, body) {
+                Ok(s) => Some(s),
+                Err(StoreError::Decode { .. }) => None,
+                Err(e) => return Err(e.into()),
+            };
+            out.insert(super::import::session_rowid(&id), session);
+        }
+        Ok(out)
+    }
+
+    /// The funnel of `steps` (definition names) over the sessions matching `filter`, walked by
+    /// the server: per session with hits, its hit times of each step (sorted), then the
+    /// earliest hit of each step at or after the previous step's (within `window_ms` of the
+    /// first step's). The client receives one row per session that reached the first step.
+    /// Droppers are in session id order; their `position` is their place among those rows.
+    pub fn funnel(
+        &self,
+        filter: &crate::model::SessionFilter,
+        steps: &[String],
+        window_ms: Option<i64>,
+    ) -> Result<Funnel, ClickHouseError> {
+        let state = self.state()?;
+        let mut reached = vec![0usize; steps.len()];
+        let mut droppers = Vec::new();
+        let versions: Vec<(usize, u64)> = steps
+            .iter()
+            .enumerate()
+            .filter_map(|(k, name)| state.def_version(name).map(|v| (k, v)))
+            .collect();
+        // An undefined first step: nobody enters the funnel.
+        if !steps.is_empty() && versions.first().is_some_and(|(k, _)| *k == 0) {
+            let pairs: Vec<String> = versions
+                .iter()
+                .map(|(k, v)| format!("({}, {v})", quote(&steps[*k])))
+                .collect();
+            // Per step: its sorted hit times (empty for an undefined step).
+            let arrays: Vec<String> = steps
+                .iter()
+                .enumerate()
+                .map(|(k, name)| {
+                    let version = state.def_version(name);
+                    match version {
+                        Some(v) => format!(
+                            "arraySort(groupArrayIf(timestamp_ms, name = {} AND def_version = {v})) AS s{k}",
+                            quote(name)
+                        ),
+                        None => format!("emptyArrayInt64() AS s{k}"),
+                    }
+                })
+                .collect();
+            // The walk, one subquery per step (so that no expression repeats the ones before
+            // it): l_k the steps reached so far, t_k the time of the last one, r0 the start.
+            let window = |time: &str| {
+                window_ms.map_or_else(String::new, |w| format!(" AND {time} - r0 <= {w}"))
+            };
+            let rest = |from: usize| -> String {
+                (from..steps.len()).map(|k| format!(", s{k}")).collect()
+            };
+            let mut sql = format!(
+                "SELECT session_id, {} FROM {} WHERE (name, def_version) IN ({}) AND (session_id, batch_id) IN ({})
+                 GROUP BY session_id",
+                arrays.join(", "),
+                self.table("event_hits"),
+                pairs.join(", "),
+                self.visible_sessions_in(filter, &state),
+            );
+            sql = format!(
+                "SELECT session_id{}, s0[1] AS r0, if(length(s0) > 0{}, 1, 0) AS l0, r0 AS t0 FROM ({sql})",
+                rest(1),
+                window("r0"),
+            );
+            for k in 1..steps.len() {
+                let p = k - 1;
+                sql = format!(
+                    "SELECT session_id{}, r0,
+                            if(l{p} = {k}, arrayFirstIndex(x -> x >= t{p}, s{k}), 0) AS f{k},
+                            if(f{k} > 0{}, {}, l{p}) AS l{k},
+                            if(f{k} > 0{}, s{k}[f{k}], t{p}) AS t{k}
+                     FROM ({sql})",
+                    rest(k + 1),
+                    window(&format!("s{k}[f{k}]")),
+                    k + 1,
+                    window(&format!("s{k}[f{k}]")),
+                );
+            }
+            let last = steps.len() - 1;
+            let answer = self.client.query(&format!(
+                "SELECT session_id, toUInt32(l{last}), toInt64(t{last}) FROM ({sql})
+                 WHERE l{last} > 0 ORDER BY session_id FORMAT RowBinary"
+            ))?;
+            let mut reader = RowReader::new(&answer);
+            let mut position = 0usize;
+            while !reader.is_empty() {
+                let (Some(id), Some(level), Some(at_ms)) =
+                    (reader.string(), reader.u32(), reader.i64())
+                else {
+                    return Err(self.client.decode_error("funnel"));
+                };
+                let level = level as usize;
+                for n in reached.iter_mut().take(level) {
+                    *n += 1;
+                }
+                if level < steps.len() {
+                    droppers.push(Dropper {
+                        position,
+                        session_rowid: super::import::session_rowid(&id),
+                        reached: level - 1,
+                        at_ms,
+                    });
+                }
+                position += 1;
+            }
+        }
+        let ratio = |a: usize, b: usize| (b > 0).then(|| a as f64 / b as f64);
+        let first = reached.first().copied().unwrap_or(0);
+        let steps = steps
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let previous = if k == 0 { reached[0] } else { reached[k - 1] };
+                FunnelStep {
+                    name: name.clone(),
+                    sessions: reached[k],
+                    conversion_from_previous: ratio(reached[k], previous),
+                    conversion_from_start: ratio(reached[k], first),
+                    dropped: if k == 0 { 0 } else { previous - reached[k] },
+                }
+            })
+            .collect();
+        Ok(Funnel { steps, droppers })
+    }
+}
