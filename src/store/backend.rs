@@ -22,6 +22,9 @@ use super::{HeatmapError, Library, SessionFilter, SessionQueries, SessionSort, S
 use crate::analysis::conversions::{
     self, ConversionGoal, EventDefinition, Facts, Funnel, Kpis, Lift,
 };
+use crate::analysis::elements::{
+    self, ElementComparison, ElementInput, ElementMap, ElementMeasure, ElementQuery,
+};
 use crate::analysis::forms::{self, FormsReport, SessionForms};
 use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
 use crate::analysis::journeys::{self, JourneyComparison, JourneyQuery, Journeys, SessionPath};
@@ -113,6 +116,39 @@ pub trait Store: SessionQueries {
     /// ([`super::aggregate_heatmap_from`]); a server that bins points itself overrides it.
     fn heatmap(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
         super::aggregate::compose(self, query)
+    }
+
+    // Element maps.
+
+    /// What an element map of `query` is computed from: its page views, each click with its
+    /// target element, and their rage, dead and error click signals. The default reads the
+    /// bodies of the sessions behind the page views ([`super::elements::compose_input`]).
+    fn element_input(&self, query: &ElementQuery) -> Result<ElementInput, StoreError> {
+        super::elements::compose_input(self, query)
+    }
+    /// The element map of `query`, ranked by `measure` (aggregation-shaped).
+    fn elements(
+        &self,
+        query: &ElementQuery,
+        measure: ElementMeasure,
+    ) -> Result<ElementMap, StoreError> {
+        Ok(elements::element_map(&self.element_input(query)?, measure))
+    }
+    /// A against B per element, each tested, Benjamini–Hochberg at `fdr` over the elements
+    /// (aggregation-shaped).
+    fn compare_elements(
+        &self,
+        (label_a, query_a): (&str, &ElementQuery),
+        (label_b, query_b): (&str, &ElementQuery),
+        fdr: f64,
+    ) -> Result<ElementComparison, StoreError> {
+        let a = self.element_input(query_a)?;
+        let b = self.element_input(query_b)?;
+        Ok(elements::compare_elements(
+            (label_a, &a),
+            (label_b, &b),
+            fdr,
+        ))
     }
 
     // Screenshots.
@@ -387,6 +423,10 @@ impl Store for Library {
     /// The portable composition, in one read transaction (one snapshot, file locks taken once).
     fn heatmap(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
         self.read_snapshot(|| super::aggregate::compose(self, query))
+    }
+    /// The portable composition, in one read transaction.
+    fn element_input(&self, query: &ElementQuery) -> Result<ElementInput, StoreError> {
+        self.read_snapshot(|| super::elements::compose_input(self, query))
     }
     fn add_screenshot(
         &mut self,
