@@ -1109,7 +1109,7 @@ fn element_mode_ranks_elements_draws_boxes_and_opens_a_session_at_its_click() {
 
     // Pick the top element from the table: its sessions are listed; the first opens the
     // replay at its click on the element.
-    h.get_by_label(&first.selector.chars().take(34).collect::<String>())
+    h.get_by_label(&sessionlens::ui::short_selector(&first.selector, 34))
         .click();
     h.run_steps(2);
     assert_eq!(

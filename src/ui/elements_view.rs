@@ -135,6 +135,18 @@ pub fn elements_side_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Com
     }
 }
 
+/// A selector cut to `max` characters for the table: its end, which names the element itself
+/// (`… > article.card:nth-of-type(1) > a.card-link`), after an ellipsis.
+#[must_use]
+pub fn short_selector(selector: &str, max: usize) -> String {
+    let n = selector.chars().count();
+    if n <= max {
+        return selector.to_owned();
+    }
+    let tail: String = selector.chars().skip(n + 1 - max).collect();
+    format!("…{tail}")
+}
+
 /// Menu label of a measure.
 #[must_use]
 pub fn measure_label(m: ElementMeasure) -> &'static str {
@@ -187,7 +199,7 @@ fn map_table(map: &ElementMap, selected: Option<&str>, ui: &mut egui::Ui, out: &
                     ui.end_row();
                     for (i, e) in map.elements.iter().enumerate() {
                         ui.label((i + 1).to_string());
-                        let short: String = e.selector.chars().take(34).collect();
+                        let short = short_selector(&e.selector, 34);
                         let picked = selected == Some(e.selector.as_str());
                         if ui
                             .selectable_label(picked, short)
@@ -275,7 +287,7 @@ fn compare_table(
                     }
                     ui.end_row();
                     for e in &cmp.elements {
-                        let short: String = e.selector.chars().take(30).collect();
+                        let short = short_selector(&e.selector, 30);
                         let picked = selected == Some(e.selector.as_str());
                         let text = if e.significant {
                             RichText::new(short).strong()
@@ -433,5 +445,23 @@ fn hover_text(answer: &ElementsAnswer, selector: &str) -> String {
                     if e.significant { " (significant)" } else { "" }
                 )
             }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_selectors_keep_their_end() {
+        assert_eq!(super::short_selector("#buy", 10), "#buy");
+        assert_eq!(
+            super::short_selector("main > div > a.card-link", 10),
+            "…card-link"
+        );
+        assert_eq!(
+            super::short_selector("main > div > a.card-link", 10)
+                .chars()
+                .count(),
+            10
+        );
     }
 }

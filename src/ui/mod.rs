@@ -26,7 +26,7 @@ pub use app::LoadedSession;
 pub use app::{App, Prefs};
 pub use command::{Command, MainView};
 pub use conversions_view::{ConversionReport, ConversionsChoice, ConversionsView, DropperRow};
-pub use elements_view::{ElementsAnswer, ElementsPane, ElementsResult};
+pub use elements_view::{ElementsAnswer, ElementsPane, ElementsResult, short_selector};
 pub use file_dialog::{DialogPurpose, FileBrowser};
 pub use forms_view::{CellKind, FormPick, FormsChoice, FormsView};
 pub use heatmap_view::{HeatmapChoice, HeatmapView};
