@@ -649,6 +649,54 @@ mod tests {
     }
 
     #[test]
+    fn an_element_map_through_the_trait_places_every_click_of_the_page_once() {
+        use crate::analysis::elements::{ElementMeasure, ElementQuery};
+        let store = demo_store(150);
+        let all = SessionFilter::default();
+        let page = store
+            .page_groups(&all)
+            .unwrap()
+            .first()
+            .unwrap()
+            .url
+            .clone();
+        let query = ElementQuery {
+            page: page.clone(),
+            ..ElementQuery::default()
+        };
+        let views = store.heatmap_page_views(&all, &page, None).unwrap();
+        let clicks: u64 = views.iter().map(|v| u64::from(v.num_clicks)).sum();
+        let map = store.elements(&query, ElementMeasure::Clicks).unwrap();
+        assert_eq!(map.page_views, views.len() as u64);
+        assert!(!map.elements.is_empty());
+        // Each click of the page's views is in one row, or counted as without an element.
+        assert_eq!(map.clicks + map.clicks_without_element, clicks);
+        assert_eq!(
+            map.elements.iter().map(|e| e.clicks).sum::<u64>(),
+            map.clicks
+        );
+        // Conversion comes from the goal in force: the page's rate is the facts' rate.
+        let facts = store
+            .conversion_facts(
+                &SessionFilter {
+                    url: Some(page.clone()),
+                    ..SessionFilter::default()
+                },
+                &[],
+            )
+            .unwrap();
+        let converted = facts.sessions.iter().filter(|s| s.converted).count() as u64;
+        assert_eq!(map.converted_sessions, converted);
+        assert_eq!(map.sessions, facts.sessions.len() as u64);
+        // The default composition and SQLite's (in a read snapshot) agree.
+        let portable = crate::analysis::elements::element_map(
+            &super::super::compose_element_input(store.as_ref(), &query).unwrap(),
+            ElementMeasure::Clicks,
+        );
+        assert_eq!(portable, map);
+    }
+
+    #[test]
     fn open_store_opens_a_sqlite_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lib.sqlite");
