@@ -1149,4 +1149,27 @@ fn element_mode_ranks_elements_draws_boxes_and_opens_a_session_at_its_click() {
         panic!("one map expected");
     };
     assert!(map.elements.windows(2).all(|w| w[0].rage >= w[1].rage));
+
+    // Compare mode: converted against not, per element, tested.
+    h.get_by_value("Off").click();
+    h.run_steps(2);
+    h.get_by_label("Converted vs not").click();
+    step_until(&mut h, "the element comparison", |app| {
+        let pane = &app.heatmap.elements;
+        !pane.loading
+            && pane
+                .answer
+                .as_ref()
+                .is_some_and(|(a, _, _)| matches!(a.as_ref(), ElementsAnswer::Compare(_)))
+    });
+    let (answer, _, _) = h.state().heatmap.elements.answer.clone().unwrap();
+    let ElementsAnswer::Compare(cmp) = answer.as_ref() else {
+        panic!("a comparison expected");
+    };
+    assert_eq!(
+        (cmp.label_a.as_str(), cmp.label_b.as_str()),
+        ("converted", "not converted")
+    );
+    assert!(!cmp.elements.is_empty());
+    h.get_by_label_contains("elements differ");
 }
