@@ -272,7 +272,8 @@ fn clicks_with_views(seed: u64, first_rowid: i64, moved: bool) -> HeatmapResult 
             .collect()
     };
     if moved {
-        ctas[0].1 += 400.0;
+        // CTA 1 (CTA 0 gets no clicks: its clicks would fall on the noise fifth).
+        ctas[1].1 += 400.0;
     }
     let mut result = one_million_clicks();
     result.density = DensityGrid::new(w, h);
