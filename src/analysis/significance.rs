@@ -141,6 +141,62 @@ fn per_cell(cell_views: &[(u32, u32, u32)]) -> Vec<((u32, u32), u64)> {
     out
 }
 
+/// Most cells of the counting path (larger pages sort instead).
+const MAX_COUNTED_CELLS: u64 = 1 << 24;
+
+/// Per cell (row, column), in row order: page views with a point there, skipping `skip` views.
+/// Linear: points are bucketed by page view, then each cell remembers the last view it counted.
+fn views_per_cell(r: &HeatmapResult, cell_px: u32, skip: &HashSet<u32>) -> Vec<((u32, u32), u64)> {
+    let kept = |p: &&super::heatmap::PointRef| {
+        p.pos_in_page.x >= 0.0
+            && p.pos_in_page.y >= 0.0
+            && (skip.is_empty() || !skip.contains(&p.view))
+    };
+    let (mut cols, mut rows, mut views) = (0u32, 0u32, 0usize);
+    for p in r.point_refs.iter().filter(kept) {
+        cols = cols.max(p.pos_in_page.x as u32 / cell_px + 1);
+        rows = rows.max(p.pos_in_page.y as u32 / cell_px + 1);
+        views = views.max(p.view as usize + 1);
+    }
+    let cells = u64::from(cols) * u64::from(rows);
+    if cells > MAX_COUNTED_CELLS {
+        return per_cell(&cell_views(r, cell_px, skip));
+    }
+    // Counting sort of the points by page view.
+    let mut start = vec![0usize; views + 1];
+    for p in r.point_refs.iter().filter(kept) {
+        start[p.view as usize + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut next = start.clone();
+    let mut cell_of = vec![0u32; start[views]];
+    for p in r.point_refs.iter().filter(kept) {
+        let slot = &mut next[p.view as usize];
+        cell_of[*slot] =
+            (p.pos_in_page.y as u32 / cell_px) * cols + p.pos_in_page.x as u32 / cell_px;
+        *slot += 1;
+    }
+    let mut last = vec![u32::MAX; cells as usize];
+    let mut count = vec![0u64; cells as usize];
+    for v in 0..views {
+        for &c in &cell_of[start[v]..start[v + 1]] {
+            let c = c as usize;
+            if last[c] != v as u32 {
+                last[c] = v as u32;
+                count[c] += 1;
+            }
+        }
+    }
+    count
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(c, n)| (((c as u32) / cols, (c as u32) % cols), *n))
+        .collect()
+}
+
 /// Tests every cell with a point in `a` or `b` (results of the same page, kind and layout).
 #[must_use]
 pub fn test_cells(a: &HeatmapResult, b: &HeatmapResult, cell_px: u32, fdr: f64) -> CellTests {
@@ -159,8 +215,8 @@ pub fn test_cells(a: &HeatmapResult, b: &HeatmapResult, cell_px: u32, fdr: f64) 
         .collect();
     let n_a = a.views.len() as u64;
     let n_b = (b.views.len() - b_also_a.len()) as u64;
-    let ca = per_cell(&cell_views(a, cell_px, &HashSet::new()));
-    let cb = per_cell(&cell_views(b, cell_px, &b_also_a));
+    let ca = views_per_cell(a, cell_px, &HashSet::new());
+    let cb = views_per_cell(b, cell_px, &b_also_a);
     let tester = ShareTester::new(n_a + n_b);
 
     // Merge the two sorted lists of cells.

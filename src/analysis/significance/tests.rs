@@ -296,3 +296,32 @@ fn hotspots_of_a_comparison_are_tested_in_their_window() {
     );
     assert_eq!(tests.places[2].from, "b");
 }
+
+#[test]
+fn counting_views_per_cell_agrees_with_sorting_them() {
+    let mut rng = Rng::new(5);
+    let points: Vec<(u32, f32, f32)> = (0..20_000)
+        .map(|i| {
+            (
+                (rng.unit() * 500.0) as u32,
+                (rng.unit() * 900.0) as f32 - 20.0,
+                if i % 97 == 0 {
+                    -1.0
+                } else {
+                    (rng.unit() * 3_000.0) as f32
+                },
+            )
+        })
+        .collect();
+    let r = result(0, 500, &points);
+    for skip in [HashSet::new(), (0..250).collect::<HashSet<u32>>()] {
+        for cell_px in [16, 7] {
+            assert_eq!(
+                views_per_cell(&r, cell_px, &skip),
+                per_cell(&cell_views(&r, cell_px, &skip)),
+                "{cell_px} px, {} skipped",
+                skip.len()
+            );
+        }
+    }
+}
