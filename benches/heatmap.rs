@@ -218,7 +218,8 @@ fn library_10m_clicks() -> Library {
 }
 
 fn aggregation(c: &mut Criterion) {
-    let library = library_10m_clicks();
+    // Built (or opened) only when an aggregation benchmark is selected.
+    let library: std::cell::OnceCell<Library> = std::cell::OnceCell::new();
     let desktop = SessionFilter {
         device: Some(DeviceClass::Desktop),
         ..SessionFilter::default()
@@ -229,23 +230,119 @@ fn aggregation(c: &mut Criterion) {
     let mut every_page = HeatmapQuery::new("*", HeatmapKind::Click, 1440);
     every_page.filter = desktop;
     every_page.page_height_px = Some(3000);
-    for (q, name) in [(&home, "home"), (&every_page, "every page")] {
-        let r = aggregate(&library, q).expect("aggregate");
-        eprintln!(
-            "{name}: {} sessions, {} page views, {} clicks aggregated",
-            r.sessions, r.page_views, r.points
-        );
-    }
+    let open = || {
+        library.get_or_init(|| {
+            let library = library_10m_clicks();
+            for (q, name) in [(&home, "home"), (&every_page, "every page")] {
+                let r = aggregate(&library, q).expect("aggregate");
+                eprintln!(
+                    "{name}: {} sessions, {} page views, {} clicks aggregated",
+                    r.sessions, r.page_views, r.points
+                );
+            }
+            library
+        })
+    };
     let mut group = c.benchmark_group("heatmap");
     group.sample_size(10);
     group.bench_function("aggregate_100k_10m_desktop_home", |b| {
-        b.iter(|| aggregate(&library, black_box(&home)).expect("aggregate"));
+        let library = open();
+        b.iter(|| aggregate(library, black_box(&home)).expect("aggregate"));
     });
     group.bench_function("aggregate_100k_10m_desktop_every_page", |b| {
-        b.iter(|| aggregate(&library, black_box(&every_page)).expect("aggregate"));
+        let library = open();
+        b.iter(|| aggregate(library, black_box(&every_page)).expect("aggregate"));
     });
     group.finish();
 }
 
-criterion_group!(benches, render, aggregation);
+/// Two sets of 1 M clicks over 100,000 page views each (the clicks of `one_million_clicks`'
+/// kind, with their page views), B with one call to action moved: what a tested difference
+/// map adds to a comparison.
+fn clicks_with_views(seed: u64, first_rowid: i64, moved: bool) -> HeatmapResult {
+    use sessionlens::analysis::heatmap::PointRef;
+    use sessionlens::model::points::HeatmapPageView;
+    let (w, h) = (1440u32, 6000u32);
+    let views_n = 100_000u32;
+    let mut rng = Rng::new(seed);
+    let mut ctas: Vec<(f32, f32)> = {
+        let mut fixed = Rng::new(42);
+        (0..30)
+            .map(|_| (fixed.unit() * 1300.0 + 70.0, fixed.unit() * 5800.0 + 100.0))
+            .collect()
+    };
+    if moved {
+        // CTA 1 (CTA 0 gets no clicks: its clicks would fall on the noise fifth).
+        ctas[1].1 += 400.0;
+    }
+    let mut result = one_million_clicks();
+    result.density = DensityGrid::new(w, h);
+    let url: std::sync::Arc<str> = std::sync::Arc::from(HOME);
+    result.views = (0..views_n)
+        .map(|i| HeatmapPageView {
+            url: std::sync::Arc::clone(&url),
+            session_rowid: first_rowid + i64::from(i),
+            page_index: 0,
+            viewport: SizePx {
+                width: 1440,
+                height: 900,
+            },
+            max_depth_px: 3000.0,
+            duration_ms: 30_000,
+            doc_height_px: h,
+            entered_at_ms: 0,
+            num_clicks: 10,
+        })
+        .collect();
+    result.point_refs = (0..1_000_000u32)
+        .map(|i| {
+            let (x, y) = if i % 5 == 0 {
+                (rng.unit() * w as f32, rng.unit() * h as f32)
+            } else {
+                let (cx, cy) = ctas[(i as usize * 7) % ctas.len()];
+                let spread = |r: &mut Rng| (r.unit() + r.unit() + r.unit() - 1.5) * 40.0;
+                (cx + spread(&mut rng), cy + spread(&mut rng) * 0.5)
+            };
+            let pos = PagePos { x, y };
+            result.density.add(pos, 1.0);
+            PointRef {
+                pos_in_page: pos,
+                view: i % views_n,
+                t_ms: i / views_n * 1000,
+            }
+        })
+        .collect();
+    result
+}
+
+fn significance(c: &mut Criterion) {
+    use sessionlens::analysis::significance::{DEFAULT_FDR, test_cells};
+    use sessionlens::render::compare::{CompareLayout, render_comparison};
+    let a = clicks_with_views(1, 0, false);
+    let b = clicks_with_views(2, 1_000_000, true);
+    let tests = test_cells(&a, &b, 16, DEFAULT_FDR);
+    eprintln!("{}", tests.describe());
+    let shot = screenshot_1440x6000();
+    let settings = RenderSettings::for_kind(HeatmapKind::Click);
+    let mut group = c.benchmark_group("heatmap");
+    group.sample_size(10);
+    group.bench_function("cell_tests_2x1m", |bench| {
+        bench.iter(|| test_cells(black_box(&a), black_box(&b), 16, DEFAULT_FDR));
+    });
+    group.bench_function("compare_difference_2x1m", |bench| {
+        bench.iter(|| {
+            render_comparison(
+                black_box(&a),
+                &b,
+                &shot,
+                &settings,
+                ("A", "B"),
+                CompareLayout::Difference,
+            )
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, render, aggregation, significance);
 criterion_main!(benches);

@@ -1078,3 +1078,98 @@ fn journeys_view_draws_the_map_and_opens_a_session_at_its_step() {
         );
     }
 }
+
+#[test]
+fn element_mode_ranks_elements_draws_boxes_and_opens_a_session_at_its_click() {
+    use sessionlens::ui::{Command, ElementsAnswer};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path().join("library.sqlite"), Vec::new());
+    settle(&mut h);
+    h.get_by_label("Heatmaps").click();
+    wait_for_map(&mut h);
+    let (_, shot) = h.state().heatmap.result.clone().unwrap();
+    h.get_by_label("Elements").click();
+    step_until(&mut h, "the element map", |app| {
+        let pane = &app.heatmap.elements;
+        pane.on && !pane.loading && pane.answer.is_some()
+    });
+    let (answer, layout_width, image) = h.state().heatmap.elements.answer.clone().unwrap();
+    assert_eq!(layout_width, h.state().heatmap.choice.layout_width);
+    // The picture is the screenshot at 1:1 with the legend strip, as the CLI's PNG.
+    assert_eq!(image.width, shot.width);
+    assert!(image.height > shot.height);
+    let ElementsAnswer::Map(map) = answer.as_ref() else {
+        panic!("one map expected");
+    };
+    assert!(map.elements.len() >= 3);
+    assert!(map.elements.windows(2).all(|w| w[0].clicks >= w[1].clicks));
+    let first = map.elements[0].clone();
+    h.get_by_label("Rank by");
+    h.run_steps(2);
+
+    // Pick the top element from the table: its sessions are listed; the first opens the
+    // replay at its click on the element.
+    h.get_by_label(&sessionlens::ui::short_selector(&first.selector, 34))
+        .click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().heatmap.elements.selected.as_deref(),
+        Some(first.selector.as_str())
+    );
+    let moment = first.moments[0].clone();
+    h.get_all_by_label_contains(&moment.session_id)
+        .next()
+        .unwrap()
+        .click();
+    settle(&mut h);
+    step_until(&mut h, "the replay", |app| app.replay.is_some());
+    assert_eq!(
+        h.state().session.as_ref().unwrap().session_id,
+        moment.session_id
+    );
+    assert_eq!(clock_ms(&h), moment.timestamp_ms);
+
+    // Rank by rage: a new answer, ranked by rage clicks.
+    h.state_mut()
+        .commands
+        .push(Command::SetView(sessionlens::ui::MainView::Heatmaps));
+    h.state_mut().commands.push(Command::SetElementMeasure(
+        sessionlens::analysis::elements::ElementMeasure::Rage,
+    ));
+    step_until(&mut h, "the rage ranking", |app| {
+        let pane = &app.heatmap.elements;
+        !pane.loading
+            && pane.answer.as_ref().is_some_and(|(a, _, _)| {
+                matches!(a.as_ref(), ElementsAnswer::Map(m) if m.measure
+                    == sessionlens::analysis::elements::ElementMeasure::Rage)
+            })
+    });
+    let (answer, _, _) = h.state().heatmap.elements.answer.clone().unwrap();
+    let ElementsAnswer::Map(map) = answer.as_ref() else {
+        panic!("one map expected");
+    };
+    assert!(map.elements.windows(2).all(|w| w[0].rage >= w[1].rage));
+
+    // Compare mode: converted against not, per element, tested.
+    h.get_by_value("Off").click();
+    h.run_steps(2);
+    h.get_by_label("Converted vs not").click();
+    step_until(&mut h, "the element comparison", |app| {
+        let pane = &app.heatmap.elements;
+        !pane.loading
+            && pane
+                .answer
+                .as_ref()
+                .is_some_and(|(a, _, _)| matches!(a.as_ref(), ElementsAnswer::Compare(_)))
+    });
+    let (answer, _, _) = h.state().heatmap.elements.answer.clone().unwrap();
+    let ElementsAnswer::Compare(cmp) = answer.as_ref() else {
+        panic!("a comparison expected");
+    };
+    assert_eq!(
+        (cmp.label_a.as_str(), cmp.label_b.as_str()),
+        ("converted", "not converted")
+    );
+    assert!(!cmp.elements.is_empty());
+    h.get_by_label_contains("elements differ");
+}

@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod conversions;
 pub mod derive;
+pub mod elements;
 pub mod forms;
 pub mod heatmap;
 pub mod journeys;

@@ -141,6 +141,62 @@ fn per_cell(cell_views: &[(u32, u32, u32)]) -> Vec<((u32, u32), u64)> {
     out
 }
 
+/// Most cells of the counting path (larger pages sort instead).
+const MAX_COUNTED_CELLS: u64 = 1 << 24;
+
+/// Per cell (row, column), in row order: page views with a point there, skipping `skip` views.
+/// Linear: points are bucketed by page view, then each cell remembers the last view it counted.
+fn views_per_cell(r: &HeatmapResult, cell_px: u32, skip: &HashSet<u32>) -> Vec<((u32, u32), u64)> {
+    let kept = |p: &&super::heatmap::PointRef| {
+        p.pos_in_page.x >= 0.0
+            && p.pos_in_page.y >= 0.0
+            && (skip.is_empty() || !skip.contains(&p.view))
+    };
+    let (mut cols, mut rows, mut views) = (0u32, 0u32, 0usize);
+    for p in r.point_refs.iter().filter(kept) {
+        cols = cols.max(p.pos_in_page.x as u32 / cell_px + 1);
+        rows = rows.max(p.pos_in_page.y as u32 / cell_px + 1);
+        views = views.max(p.view as usize + 1);
+    }
+    let cells = u64::from(cols) * u64::from(rows);
+    if cells > MAX_COUNTED_CELLS {
+        return per_cell(&cell_views(r, cell_px, skip));
+    }
+    // Counting sort of the points by page view.
+    let mut start = vec![0usize; views + 1];
+    for p in r.point_refs.iter().filter(kept) {
+        start[p.view as usize + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut next = start.clone();
+    let mut cell_of = vec![0u32; start[views]];
+    for p in r.point_refs.iter().filter(kept) {
+        let slot = &mut next[p.view as usize];
+        cell_of[*slot] =
+            (p.pos_in_page.y as u32 / cell_px) * cols + p.pos_in_page.x as u32 / cell_px;
+        *slot += 1;
+    }
+    let mut last = vec![u32::MAX; cells as usize];
+    let mut count = vec![0u64; cells as usize];
+    for v in 0..views {
+        for &c in &cell_of[start[v]..start[v + 1]] {
+            let c = c as usize;
+            if last[c] != v as u32 {
+                last[c] = v as u32;
+                count[c] += 1;
+            }
+        }
+    }
+    count
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(c, n)| (((c as u32) / cols, (c as u32) % cols), *n))
+        .collect()
+}
+
 /// Tests every cell with a point in `a` or `b` (results of the same page, kind and layout).
 #[must_use]
 pub fn test_cells(a: &HeatmapResult, b: &HeatmapResult, cell_px: u32, fdr: f64) -> CellTests {
@@ -159,9 +215,9 @@ pub fn test_cells(a: &HeatmapResult, b: &HeatmapResult, cell_px: u32, fdr: f64) 
         .collect();
     let n_a = a.views.len() as u64;
     let n_b = (b.views.len() - b_also_a.len()) as u64;
-    let ca = per_cell(&cell_views(a, cell_px, &HashSet::new()));
-    let cb = per_cell(&cell_views(b, cell_px, &b_also_a));
-    let ln_fact = LnFactorials::up_to(n_a + n_b);
+    let ca = views_per_cell(a, cell_px, &HashSet::new());
+    let cb = views_per_cell(b, cell_px, &b_also_a);
+    let tester = ShareTester::new(n_a + n_b);
 
     // Merge the two sorted lists of cells.
     let mut cells = Vec::with_capacity(ca.len().max(cb.len()));
@@ -187,30 +243,24 @@ pub fn test_cells(a: &HeatmapResult, b: &HeatmapResult, cell_px: u32, fdr: f64) 
             }
             (None, None) => break,
         };
-        let (p_value, exact) = two_sided_p(xa, n_a, xb, n_b, &ln_fact);
-        let share = |x: u64, n: u64| if n == 0 { 0.0 } else { x as f64 / n as f64 };
-        let (sa, sb) = (share(xa, n_a), share(xb, n_b));
-        let (la, ua) = wilson95(xa, n_a);
-        let (lb, ub) = wilson95(xb, n_b);
-        let d = sa - sb;
-        let interval95 = (
-            d - ((sa - la).powi(2) + (ub - sb).powi(2)).sqrt(),
-            d + ((ua - sa).powi(2) + (sb - lb).powi(2)).sqrt(),
-        );
+        let t = tester.test(xa, n_a, xb, n_b);
         cells.push(CellTest {
             cell_x: key.1,
             cell_y: key.0,
             views_a: xa,
             views_b: xb,
-            share_a: sa,
-            share_b: sb,
-            interval95,
-            p_value,
-            exact,
+            share_a: t.share_a,
+            share_b: t.share_b,
+            interval95: t.interval95,
+            p_value: t.p_value,
+            exact: t.exact,
             significant: false,
         });
     }
-    benjamini_hochberg(&mut cells, fdr);
+    let p_values: Vec<f64> = cells.iter().map(|c| c.p_value).collect();
+    for (cell, significant) in cells.iter_mut().zip(benjamini_hochberg(&p_values, fdr)) {
+        cell.significant = significant;
+    }
     CellTests {
         cell_px,
         page_views_a: n_a,
@@ -219,6 +269,172 @@ pub fn test_cells(a: &HeatmapResult, b: &HeatmapResult, cell_px: u32, fdr: f64) 
         fdr,
         cells,
     }
+}
+
+/// Band height of the scroll-reach tests, CSS px (PostHog's scroll depth buckets).
+pub const REACH_BAND_PX: u32 = 100;
+
+/// A two-sample test of one place of a comparison: a scroll depth, or a hotspot's window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaceTest {
+    /// Depth from the page top (a scroll band), or the hotspot's centre `(x, y)`, CSS px.
+    pub place: (f32, f32),
+    /// Which map's hotspot it is (`a` or `b`); empty for scroll bands.
+    pub from: &'static str,
+    /// A's page views that reached the depth (or had a point in the window).
+    pub views_a: u64,
+    /// B's page views (not also A's) that did.
+    pub views_b: u64,
+    /// The test of the two shares.
+    pub test: ShareTest,
+    /// Different after the Benjamini–Hochberg correction over the list.
+    pub significant: bool,
+}
+
+/// The tests of a list of places (the scroll bands of a page, or the hotspots of a comparison),
+/// Benjamini–Hochberg over the list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlaceTests {
+    /// Page views of A.
+    pub page_views_a: u64,
+    /// Page views of B that are not also A's.
+    pub page_views_b: u64,
+    /// The false-discovery rate controlled.
+    pub fdr: f64,
+    /// One test per place.
+    pub places: Vec<PlaceTest>,
+}
+
+impl PlaceTests {
+    /// Places found to differ.
+    #[must_use]
+    pub fn significant(&self) -> usize {
+        self.places.iter().filter(|p| p.significant).count()
+    }
+}
+
+/// A's views, and the indexes of B's views that are also A's.
+fn split_views(a: &HeatmapResult, b: &HeatmapResult) -> HashSet<u32> {
+    let a_views: HashSet<(i64, u32)> = a
+        .views
+        .iter()
+        .map(|v| (v.session_rowid, v.page_index))
+        .collect();
+    b.views
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| a_views.contains(&(v.session_rowid, v.page_index)))
+        .filter_map(|(i, _)| u32::try_from(i).ok())
+        .collect()
+}
+
+fn finish(mut places: Vec<PlaceTest>, n_a: u64, n_b: u64, fdr: f64) -> PlaceTests {
+    let p_values: Vec<f64> = places.iter().map(|p| p.test.p_value).collect();
+    for (place, significant) in places.iter_mut().zip(benjamini_hochberg(&p_values, fdr)) {
+        place.significant = significant;
+    }
+    PlaceTests {
+        page_views_a: n_a,
+        page_views_b: n_b,
+        fdr,
+        places,
+    }
+}
+
+/// Tests scroll reach every `band_px` (0: [`REACH_BAND_PX`]) down to the deepest page view of A
+/// or B: the share of page views whose deepest viewport bottom is at or below each depth, A
+/// against B (B's page views that are also A's left out), two-sided, Benjamini–Hochberg over
+/// the bands.
+#[must_use]
+pub fn test_scroll_reach(
+    a: &HeatmapResult,
+    b: &HeatmapResult,
+    band_px: u32,
+    fdr: f64,
+) -> PlaceTests {
+    let band_px = if band_px == 0 { REACH_BAND_PX } else { band_px };
+    let skip = split_views(a, b);
+    let depths = |r: &HeatmapResult, skip: &HashSet<u32>| -> Vec<f32> {
+        let mut d: Vec<f32> = r
+            .views
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| u32::try_from(*i).is_ok_and(|i| !skip.contains(&i)))
+            .map(|(_, v)| v.max_depth_px)
+            .filter(|d| d.is_finite())
+            .collect();
+        d.sort_by(f32::total_cmp);
+        d
+    };
+    let da = depths(a, &HashSet::new());
+    let db = depths(b, &skip);
+    let (n_a, n_b) = (da.len() as u64, db.len() as u64);
+    let deepest = da.iter().chain(&db).copied().fold(0.0f32, f32::max);
+    let tester = ShareTester::new(n_a + n_b);
+    // Page views at or below `depth`: those past the first smaller depth in sorted order.
+    let reached = |d: &[f32], depth: f32| (d.len() - d.partition_point(|x| *x < depth)) as u64;
+    let mut places = Vec::new();
+    let mut depth = band_px;
+    while (depth as f32) <= deepest {
+        let (xa, xb) = (reached(&da, depth as f32), reached(&db, depth as f32));
+        places.push(PlaceTest {
+            place: (0.0, depth as f32),
+            from: "",
+            views_a: xa,
+            views_b: xb,
+            test: tester.test(xa, n_a, xb, n_b),
+            significant: false,
+        });
+        depth = depth.saturating_add(band_px);
+    }
+    finish(places, n_a, n_b, fdr)
+}
+
+/// Tests each hotspot of A and of B: the share of page views with a point inside its window
+/// (the [`CELL_PX`] × 3 square the hotspot was found in), A against B (B's page views that are
+/// also A's left out), two-sided, Benjamini–Hochberg over the hotspots of both.
+#[must_use]
+pub fn test_hotspots(a: &HeatmapResult, b: &HeatmapResult, fdr: f64) -> PlaceTests {
+    let skip = split_views(a, b);
+    let n_a = a.views.len() as u64;
+    let n_b = (b.views.len() - skip.len()) as u64;
+    let half = 1.5 * CELL_PX as f32;
+    let views_in = |r: &HeatmapResult, skip: &HashSet<u32>, c: crate::model::PagePos| -> u64 {
+        let views: HashSet<u32> = r
+            .point_refs
+            .iter()
+            .filter(|p| {
+                !skip.contains(&p.view)
+                    && (p.pos_in_page.x - c.x).abs() <= half
+                    && (p.pos_in_page.y - c.y).abs() <= half
+            })
+            .map(|p| p.view)
+            .collect();
+        views.len() as u64
+    };
+    let tester = ShareTester::new(n_a + n_b);
+    let none = HashSet::new();
+    let places = a
+        .hotspots
+        .iter()
+        .map(|h| ("a", h))
+        .chain(b.hotspots.iter().map(|h| ("b", h)))
+        .map(|(from, h)| {
+            let (xa, xb) = (
+                views_in(a, &none, h.pos_in_page),
+                views_in(b, &skip, h.pos_in_page),
+            );
+            PlaceTest {
+                place: (h.pos_in_page.x, h.pos_in_page.y),
+                from,
+                views_a: xa,
+                views_b: xb,
+                test: tester.test(xa, n_a, xb, n_b),
+                significant: false,
+            }
+        })
+        .collect();
+    finish(places, n_a, n_b, fdr)
 }
 
 /// Wilson's 95 % score interval of `x` of `n` (0 to 1 when `n` is 0).
@@ -234,20 +450,77 @@ fn wilson95(x: u64, n: u64) -> (f64, f64) {
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
-/// Marks the cells whose p-values pass the Benjamini–Hochberg step-up rule at `fdr`.
-fn benjamini_hochberg(cells: &mut [CellTest], fdr: f64) {
-    let m = cells.len();
+/// Which of `p_values` pass the Benjamini–Hochberg step-up rule at false-discovery rate `fdr`
+/// (one flag per p-value, in the same order).
+#[must_use]
+pub fn benjamini_hochberg(p_values: &[f64], fdr: f64) -> Vec<bool> {
+    let m = p_values.len();
     let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&x, &y| cells[x].p_value.total_cmp(&cells[y].p_value));
+    order.sort_by(|&x, &y| p_values[x].total_cmp(&p_values[y]));
     let mut cutoff = None;
     for (rank, &i) in order.iter().enumerate() {
-        if cells[i].p_value <= (rank + 1) as f64 / m as f64 * fdr {
+        if p_values[i] <= (rank + 1) as f64 / m as f64 * fdr {
             cutoff = Some(rank);
         }
     }
+    let mut flags = vec![false; m];
     if let Some(last) = cutoff {
         for &i in order.iter().take(last + 1) {
-            cells[i].significant = true;
+            flags[i] = true;
+        }
+    }
+    flags
+}
+
+/// The two-sample test of two shares (`x_a` of `n_a` against `x_b` of `n_b`), as every cell of
+/// a difference map is tested; also used per element (`analysis::elements`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShareTest {
+    /// `x_a / n_a` (0 when `n_a` is 0).
+    pub share_a: f64,
+    /// `x_b / n_b`.
+    pub share_b: f64,
+    /// Newcombe's hybrid score 95 % interval of `share_a − share_b`.
+    pub interval95: (f64, f64),
+    /// Two-sided p-value.
+    pub p_value: f64,
+    /// Fisher's exact test (a smallest expected count below 5) rather than the z-test.
+    pub exact: bool,
+}
+
+/// Tests two shares: Fisher's exact test or the pooled two-proportion z-test, two-sided, with
+/// the difference's Newcombe interval. Holds `ln(k!)` up to the largest total it will see.
+pub struct ShareTester {
+    ln_fact: LnFactorials,
+}
+
+impl ShareTester {
+    /// A tester for samples whose sizes add up to at most `max_total`.
+    #[must_use]
+    pub fn new(max_total: u64) -> Self {
+        Self {
+            ln_fact: LnFactorials::up_to(max_total),
+        }
+    }
+
+    /// Tests `x_a` of `n_a` against `x_b` of `n_b` (`n_a + n_b` at most the tester's total).
+    #[must_use]
+    pub fn test(&self, x_a: u64, n_a: u64, x_b: u64, n_b: u64) -> ShareTest {
+        let (p_value, exact) = two_sided_p(x_a, n_a, x_b, n_b, &self.ln_fact);
+        let share = |x: u64, n: u64| if n == 0 { 0.0 } else { x as f64 / n as f64 };
+        let (sa, sb) = (share(x_a, n_a), share(x_b, n_b));
+        let (la, ua) = wilson95(x_a, n_a);
+        let (lb, ub) = wilson95(x_b, n_b);
+        let d = sa - sb;
+        ShareTest {
+            share_a: sa,
+            share_b: sb,
+            interval95: (
+                d - ((sa - la).powi(2) + (ub - sb).powi(2)).sqrt(),
+                d + ((ua - sa).powi(2) + (sb - lb).powi(2)).sqrt(),
+            ),
+            p_value,
+            exact,
         }
     }
 }

@@ -13,7 +13,9 @@ use crate::analysis::compare::ComparePreset;
 use crate::analysis::heatmap::{
     CELL_PX, CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult, width_range,
 };
-use crate::analysis::significance::{DEFAULT_FDR, test_cells};
+use crate::analysis::significance::{
+    DEFAULT_FDR, PlaceTests, REACH_BAND_PX, test_cells, test_hotspots, test_scroll_reach,
+};
 use crate::model::DeviceClass;
 use crate::render::compare::{CompareLayout, render_comparison};
 use crate::render::heatmap::{Colormap, RenderSettings, render_heatmap};
@@ -355,6 +357,24 @@ fn pick_screenshot<'a>(
     page: &str,
     args: &HeatmapArgs,
 ) -> anyhow::Result<&'a ScreenshotInfo> {
+    pick_screenshot_for(
+        screenshots,
+        page,
+        args.width,
+        args.width_tolerance,
+        device(args),
+    )
+}
+
+/// [`pick_screenshot`] from its parts: the layout width asked for (within
+/// `width_tolerance_percent`), or the device class, else the widest.
+pub(super) fn pick_screenshot_for<'a>(
+    screenshots: &'a [ScreenshotInfo],
+    page: &str,
+    width: Option<u32>,
+    width_tolerance_percent: f32,
+    device_class: Option<DeviceClass>,
+) -> anyhow::Result<&'a ScreenshotInfo> {
     let exact = page.split_once('#').map_or(page, |(u, _)| u);
     let mut candidates: Vec<&ScreenshotInfo> =
         screenshots.iter().filter(|s| s.url == exact).collect();
@@ -373,7 +393,7 @@ fn pick_screenshot<'a>(
     if candidates.is_empty() {
         bail!(
             "no screenshot for {page}: the library has none for a URL it matches; {}",
-            how_to_add(args.width)
+            how_to_add(width)
         );
     }
     let available = || {
@@ -383,8 +403,8 @@ fn pick_screenshot<'a>(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if let Some(w) = args.width {
-        let (lo, hi) = width_range(w, args.width_tolerance / 100.0);
+    if let Some(w) = width {
+        let (lo, hi) = width_range(w, width_tolerance_percent / 100.0);
         return candidates
             .iter()
             .copied()
@@ -398,7 +418,7 @@ fn pick_screenshot<'a>(
                 )
             });
     }
-    if let Some(d) = device(args) {
+    if let Some(d) = device_class {
         return candidates
             .iter()
             .copied()
@@ -447,7 +467,7 @@ fn build_query(
     Ok(query)
 }
 
-fn load_screenshot(
+pub(super) fn load_screenshot(
     library: &dyn Store,
     shot: &ScreenshotInfo,
 ) -> anyhow::Result<crate::render::RgbaImage> {
@@ -516,6 +536,9 @@ fn export_comparison(
     let bytes = encode_png(&image).context("encoding the PNG")?;
     std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
     let tests = test_cells(&a, &b, CELL_PX, DEFAULT_FDR);
+    let reach = (kind == HeatmapKind::Scroll)
+        .then(|| test_scroll_reach(&a, &b, REACH_BAND_PX, DEFAULT_FDR));
+    let spots = test_hotspots(&a, &b, DEFAULT_FDR);
     let mut stdout = std::io::stdout().lock();
     if args.json {
         let differing: Vec<Value> = tests
@@ -553,6 +576,8 @@ fn export_comparison(
                 "significant": differing.len(),
                 "cells": differing,
             },
+            "hotspot_tests": place_tests_json(&spots, "hotspot"),
+            "scroll_band_tests": reach.as_ref().map(|r| place_tests_json(r, "band")),
         });
         serde_json::to_writer_pretty(&mut stdout, &out)?;
         writeln!(stdout)?;
@@ -573,8 +598,70 @@ fn export_comparison(
             b.points
         )?;
         writeln!(stdout, "{}", tests.describe())?;
+        if let Some(r) = &reach {
+            writeln!(
+                stdout,
+                "{} of {} scroll depths ({REACH_BAND_PX} px apart) differ in the share of page views that reached them (same test and correction)",
+                r.significant(),
+                r.places.len()
+            )?;
+        }
+        if !spots.places.is_empty() {
+            writeln!(
+                stdout,
+                "{} of {} hotspots differ in the share of page views with a point in their window (same test and correction):",
+                spots.significant(),
+                spots.places.len()
+            )?;
+            for p in &spots.places {
+                writeln!(
+                    stdout,
+                    "  {}'s spot at ({:.0}, {:.0}) px: A {:.1} %, B {:.1} %, p = {:.2e}{}",
+                    p.from.to_uppercase(),
+                    p.place.0,
+                    p.place.1,
+                    p.test.share_a * 100.0,
+                    p.test.share_b * 100.0,
+                    p.test.p_value,
+                    if p.significant { " *" } else { "" }
+                )?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The tests of scroll bands or hotspots, for `--json`.
+fn place_tests_json(tests: &PlaceTests, what: &str) -> Value {
+    json!({
+        "test": "share of page views: Fisher exact below an expected count of 5, else two-proportion z-test; two-sided",
+        "correction": "Benjamini-Hochberg",
+        "fdr": tests.fdr,
+        "page_views_a": tests.page_views_a,
+        "page_views_b": tests.page_views_b,
+        "significant": tests.significant(),
+        "places": tests.places.iter().map(|p| {
+            let mut v = json!({
+                "views_a": p.views_a,
+                "views_b": p.views_b,
+                "share_a": p.test.share_a,
+                "share_b": p.test.share_b,
+                "difference": p.test.share_a - p.test.share_b,
+                "interval95": [p.test.interval95.0, p.test.interval95.1],
+                "p_value": p.test.p_value,
+                "exact": p.test.exact,
+                "significant": p.significant,
+            });
+            if what == "band" {
+                v["depth_px"] = json!(p.place.1);
+            } else {
+                v["from"] = json!(p.from);
+                v["x"] = json!(p.place.0);
+                v["y"] = json!(p.place.1);
+            }
+            v
+        }).collect::<Vec<_>>(),
+    })
 }
 
 /// The filters, for the caption.

@@ -26,6 +26,7 @@ macro_rules! out {
 mod clip;
 mod commands;
 mod conversions;
+mod elements;
 mod forms;
 mod heatmap;
 mod journeys;
@@ -119,6 +120,13 @@ pub enum Command {
     ///
     /// Example: `sessionlens hotspots --sort loss --limit 20`
     Hotspots(HotspotsArgs),
+    /// Element map of a page: every clicked element grouped by its CSS selector path (so the
+    /// counts survive layout changes), ranked by clicks, rage, dead or error clicks, sessions or
+    /// the conversion of the sessions that clicked it; optionally drawn as boxes over the page
+    /// screenshot, or A against B per element with a significance test (`--compare`).
+    ///
+    /// Example: `sessionlens elements --page http://shop.test/ --by rage --png home-elements.png`
+    Elements(elements::ElementsArgs),
     /// Recompute every session's signals with the stored thresholds, or reset them to the
     /// defaults (`--defaults`) or to Sentry's strict rage preset (`--strict-rage`).
     RecomputeSignals(RecomputeArgs),

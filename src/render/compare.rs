@@ -293,7 +293,7 @@ fn difference_caption(
 }
 
 /// Colour and alpha of a difference `v` in −1..1 (positive: A denser).
-fn diverging(v: f32, opacity: f32) -> ([u8; 3], f32) {
+pub(crate) fn diverging(v: f32, opacity: f32) -> ([u8; 3], f32) {
     // RdBu runs red (0) through white (0.5) to blue (1); A more is red. Small differences
     // keep a clear hue (never the white middle) and fade through alpha instead.
     let t = 0.5 - v.signum() * (0.3 + 0.2 * v.abs());

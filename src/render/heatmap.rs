@@ -868,7 +868,7 @@ fn composite_density(
 
 /// Blends `rgb` with alpha `a` over the RGB of one RGBA pixel.
 #[inline]
-fn blend(px: &mut [u8], rgb: [u8; 3], a: f32) {
+pub(crate) fn blend(px: &mut [u8], rgb: [u8; 3], a: f32) {
     for (p, c) in px.iter_mut().zip(rgb) {
         *p = (f32::from(*p) + (f32::from(c) - f32::from(*p)) * a) as u8;
     }

@@ -8,6 +8,7 @@
 pub mod chart;
 pub mod chromium;
 pub mod compare;
+pub mod elements;
 pub mod heatmap;
 pub mod journeys;
 pub mod placeholder;

@@ -22,6 +22,9 @@ use super::{HeatmapError, Library, SessionFilter, SessionQueries, SessionSort, S
 use crate::analysis::conversions::{
     self, ConversionGoal, EventDefinition, Facts, Funnel, Kpis, Lift,
 };
+use crate::analysis::elements::{
+    self, ElementComparison, ElementInput, ElementMap, ElementMeasure, ElementQuery,
+};
 use crate::analysis::forms::{self, FormName, FormsReport, SessionForms};
 use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
 use crate::analysis::journeys::{self, JourneyComparison, JourneyQuery, Journeys, SessionPath};
@@ -123,6 +126,39 @@ pub trait Store: SessionQueries {
         result.views = Vec::new();
         result.point_refs = Vec::new();
         Ok(result)
+    }
+
+    // Element maps.
+
+    /// What an element map of `query` is computed from: its page views, each click with its
+    /// target element, and their rage, dead and error click signals. The default reads the
+    /// bodies of the sessions behind the page views ([`super::elements::compose_input`]).
+    fn element_input(&self, query: &ElementQuery) -> Result<ElementInput, StoreError> {
+        super::elements::compose_input(self, query)
+    }
+    /// The element map of `query`, ranked by `measure` (aggregation-shaped).
+    fn elements(
+        &self,
+        query: &ElementQuery,
+        measure: ElementMeasure,
+    ) -> Result<ElementMap, StoreError> {
+        Ok(elements::element_map(&self.element_input(query)?, measure))
+    }
+    /// A against B per element, each tested, Benjamini–Hochberg at `fdr` over the elements
+    /// (aggregation-shaped).
+    fn compare_elements(
+        &self,
+        (label_a, query_a): (&str, &ElementQuery),
+        (label_b, query_b): (&str, &ElementQuery),
+        fdr: f64,
+    ) -> Result<ElementComparison, StoreError> {
+        let a = self.element_input(query_a)?;
+        let b = self.element_input(query_b)?;
+        Ok(elements::compare_elements(
+            (label_a, &a),
+            (label_b, &b),
+            fdr,
+        ))
     }
 
     // Screenshots.
@@ -407,6 +443,10 @@ impl Store for Library {
     fn heatmap(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
         self.read_snapshot(|| super::aggregate::compose(self, query))
     }
+    /// The portable composition, in one read transaction.
+    fn element_input(&self, query: &ElementQuery) -> Result<ElementInput, StoreError> {
+        self.read_snapshot(|| super::elements::compose_input(self, query))
+    }
     fn add_screenshot(
         &mut self,
         url: &str,
@@ -644,6 +684,54 @@ mod tests {
             .heatmap(&HeatmapQuery::new(page, HeatmapKind::Click, 1440))
             .unwrap();
         assert!(clicks.points > 0);
+    }
+
+    #[test]
+    fn an_element_map_through_the_trait_places_every_click_of_the_page_once() {
+        use crate::analysis::elements::{ElementMeasure, ElementQuery};
+        let store = demo_store(150);
+        let all = SessionFilter::default();
+        let page = store
+            .page_groups(&all)
+            .unwrap()
+            .first()
+            .unwrap()
+            .url
+            .clone();
+        let query = ElementQuery {
+            page: page.clone(),
+            ..ElementQuery::default()
+        };
+        let views = store.heatmap_page_views(&all, &page, None).unwrap();
+        let clicks: u64 = views.iter().map(|v| u64::from(v.num_clicks)).sum();
+        let map = store.elements(&query, ElementMeasure::Clicks).unwrap();
+        assert_eq!(map.page_views, views.len() as u64);
+        assert!(!map.elements.is_empty());
+        // Each click of the page's views is in one row, or counted as without an element.
+        assert_eq!(map.clicks + map.clicks_without_element, clicks);
+        assert_eq!(
+            map.elements.iter().map(|e| e.clicks).sum::<u64>(),
+            map.clicks
+        );
+        // Conversion comes from the goal in force: the page's rate is the facts' rate.
+        let facts = store
+            .conversion_facts(
+                &SessionFilter {
+                    url: Some(page.clone()),
+                    ..SessionFilter::default()
+                },
+                &[],
+            )
+            .unwrap();
+        let converted = facts.sessions.iter().filter(|s| s.converted).count() as u64;
+        assert_eq!(map.converted_sessions, converted);
+        assert_eq!(map.sessions, facts.sessions.len() as u64);
+        // The default composition and SQLite's (in a read snapshot) agree.
+        let portable = crate::analysis::elements::element_map(
+            &super::super::compose_element_input(store.as_ref(), &query).unwrap(),
+            ElementMeasure::Clicks,
+        );
+        assert_eq!(portable, map);
     }
 
     #[test]

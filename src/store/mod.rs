@@ -13,6 +13,7 @@ mod body;
 pub mod clickhouse;
 mod conversions;
 mod copy;
+mod elements;
 mod error;
 mod forms;
 mod heatmap;
@@ -34,6 +35,7 @@ pub use aggregate::{HeatmapError, aggregate_heatmap, compose as aggregate_heatma
 pub use backend::{Store, is_server_location, open_store};
 pub use conversions::{Defined, GOAL_KEY, GoalStatus, WorkStep};
 pub use copy::{CopySummary, copy_library};
+pub use elements::compose_input as compose_element_input;
 pub use error::StoreError;
 pub use heatmap::url_matches;
 pub use import::{FileOutcome, FileStatus, ImportProgress, ImportSummary, collect_inputs};

@@ -129,6 +129,19 @@ pub enum Query {
         /// Two segments of `filter` side by side, or one map.
         compare: Option<crate::analysis::compare::ComparePreset>,
     },
+    /// The element map (or comparison) of the heatmap view's element mode, drawn.
+    Elements {
+        /// Answers to older generations are dropped.
+        generation: u64,
+        /// Page, filters, widths.
+        query: Box<crate::analysis::elements::ElementQuery>,
+        /// The layout width whose screenshot the boxes are drawn over.
+        layout_width: u32,
+        /// What the elements are ranked by.
+        measure: crate::analysis::elements::ElementMeasure,
+        /// A against B per element, or one map.
+        compare: Option<crate::analysis::compare::ComparePreset>,
+    },
     /// The form tables of the forms view.
     Forms {
         /// Answers to older generations are dropped.
@@ -284,6 +297,14 @@ pub enum JobResult {
         generation: u64,
         /// The map, or the two maps of a comparison.
         result: Result<Box<super::journeys_view::JourneysAnswer>, String>,
+    },
+    /// The element mode's answer with the layout width of its boxes and its picture, or why
+    /// there is none.
+    Elements {
+        /// The generation asked for.
+        generation: u64,
+        /// The answer.
+        result: Result<super::elements_view::ElementsResult, String>,
     },
     /// The form tables, or why there are none.
     Forms {
@@ -1169,6 +1190,23 @@ fn answer(
                 result: answer.map(Box::new).map_err(|e| format!("journeys: {e}")),
             }
         }
+        Query::Elements {
+            generation,
+            query,
+            layout_width,
+            measure,
+            compare,
+        } => JobResult::Elements {
+            generation,
+            result: elements_answer(
+                library,
+                &query,
+                layout_width,
+                measure,
+                compare.as_ref(),
+                images,
+            ),
+        },
         Query::Forms {
             generation,
             filter,
@@ -1295,6 +1333,7 @@ fn lane_of(query: &Query) -> (bool, Option<JobKind>) {
         Query::Conversions { .. } => (false, Some(JobKind::Conversions)),
         Query::Journeys { .. } => (false, Some(JobKind::Journeys)),
         Query::Forms { .. } => (false, Some(JobKind::Forms)),
+        Query::Elements { .. } => (false, Some(JobKind::Elements)),
         Query::Sections {
             define: None,
             delete: None,
@@ -1579,6 +1618,74 @@ fn heatmap(
     query.layout_width_px = shot.layout_width;
     let result = crate::store::aggregate_heatmap(library, &query).map_err(|e| e.to_string())?;
     Ok((Arc::new(result), Arc::new(image.image.clone())))
+}
+
+/// The element mode's answer: the map (or A against B) of `query`, drawn over the page's
+/// screenshot nearest `layout_width` by `render::elements`, as `sessionlens elements --png`
+/// draws it.
+fn elements_answer(
+    library: &dyn Store,
+    query: &crate::analysis::elements::ElementQuery,
+    layout_width: u32,
+    measure: crate::analysis::elements::ElementMeasure,
+    compare: Option<&crate::analysis::compare::ComparePreset>,
+    images: &mut ImageCache,
+) -> Result<super::elements_view::ElementsResult, String> {
+    use super::elements_view::ElementsAnswer;
+    use crate::analysis::elements::ElementQuery;
+    use crate::render::elements::{
+        ElementRenderSettings, render_element_comparison, render_element_map,
+    };
+    let shots = library.screenshots().map_err(|e| e.to_string())?;
+    let shot = shots
+        .iter()
+        .filter(|s| super::heatmap_view::page_matches(&query.page, &s.url))
+        .min_by_key(|s| s.layout_width.abs_diff(layout_width))
+        .ok_or_else(|| {
+            format!(
+                "no screenshot of {} in the library; add one with `sessionlens screenshot add --url URL --width {layout_width} FILE.png`",
+                query.page
+            )
+        })?;
+    let image = match images.get(library, shot) {
+        Backdrop::Screenshot(page) => page,
+        Backdrop::Missing => return Err(format!("the screenshot of {} is missing", shot.url)),
+        Backdrop::Broken(e) => return Err(e),
+    };
+    let settings = ElementRenderSettings {
+        layout_width_px: shot.layout_width,
+        legend: true,
+        caption: String::new(),
+    };
+    let e = |e: crate::store::StoreError| format!("elements: {e}");
+    let (answer, picture) = match compare {
+        None => {
+            let map = library.elements(query, measure).map_err(e)?;
+            let picture = render_element_map(&map, &image.image, &settings);
+            (ElementsAnswer::Map(map), picture)
+        }
+        Some(preset) => {
+            let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&query.filter);
+            let qa = ElementQuery {
+                filter: filter_a,
+                ..query.clone()
+            };
+            let qb = ElementQuery {
+                filter: filter_b,
+                ..query.clone()
+            };
+            let cmp = library
+                .compare_elements(
+                    (label_a.as_str(), &qa),
+                    (label_b.as_str(), &qb),
+                    crate::analysis::significance::DEFAULT_FDR,
+                )
+                .map_err(e)?;
+            let picture = render_element_comparison(&cmp, &image.image, &settings);
+            (ElementsAnswer::Compare(cmp), picture)
+        }
+    };
+    Ok((Arc::new(answer), shot.layout_width, Arc::new(picture)))
 }
 
 /// Everything the conversions view shows: KPIs and funnel of all sessions and of each segment,

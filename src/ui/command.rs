@@ -133,6 +133,14 @@ pub enum Command {
     ExportHeatmap,
     /// Switch to the heatmap view with this choice.
     ShowHeatmap(Box<HeatmapChoice>),
+    /// Show the heatmap view's element mode (true) or its map (false).
+    SetElementMode(bool),
+    /// Rank and colour the elements by this measure (re-queries).
+    SetElementMeasure(crate::analysis::elements::ElementMeasure),
+    /// Pick an element of the element mode (by selector), or none.
+    SelectElement(Option<String>),
+    /// Save the element mode's picture as PNG (save dialog on a background thread).
+    ExportElements,
     /// Change what the hotspot table shows (re-queries).
     SetHotspotChoice(Box<HotspotChoice>),
     /// Select a row of the hotspot table (loads its signals).

@@ -228,6 +228,8 @@ pub struct HeatmapView {
     pub band_start_y: Option<f32>,
     /// A drag on the map draws a section band (instead of Shift+drag).
     pub band_mode: bool,
+    /// The element mode (`elements_view`).
+    pub elements: super::elements_view::ElementsPane,
 }
 
 /// A section being named: a band of the page, page CSS px.
@@ -264,6 +266,7 @@ impl Default for HeatmapView {
             section_draft: SectionDraft::default(),
             band_start_y: None,
             band_mode: false,
+            elements: super::elements_view::ElementsPane::default(),
         }
     }
 }
@@ -315,7 +318,13 @@ pub fn heatmap_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
                 .show(ui, |ui| controls_ui(view, ui, &mut out));
         });
     let textures = &mut *app.map_textures;
-    egui::CentralPanel::default_margins().show(ui, |ui| map_ui(view, textures, ui, &mut out));
+    egui::CentralPanel::default_margins().show(ui, |ui| {
+        if view.elements.on {
+            super::elements_view::elements_map_ui(view, textures, ui, &mut out);
+        } else {
+            map_ui(view, textures, ui, &mut out);
+        }
+    });
     app.state.commands.extend(out);
 }
 
@@ -323,7 +332,31 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     let mut choice = view.choice.clone();
     let mut settings = view.settings.clone();
     ui.add_space(4.0);
-    ui.heading("Heatmap");
+    ui.horizontal(|ui| {
+        ui.heading(if view.elements.on {
+            "Elements"
+        } else {
+            "Heatmap"
+        });
+        ui.add_space(12.0);
+        for (on, label, hint) in [
+            (false, "Map", "The heatmap of the page"),
+            (
+                true,
+                "Elements",
+                "Every clicked element, grouped by its selector: a table and boxes over the page",
+            ),
+        ] {
+            if ui
+                .selectable_label(view.elements.on == on, label)
+                .on_hover_text(hint)
+                .clicked()
+                && view.elements.on != on
+            {
+                out.push(Command::SetElementMode(on));
+            }
+        }
+    });
     egui::Grid::new("heatmap_choice")
         .num_columns(2)
         .spacing([8.0, 6.0])
@@ -560,6 +593,13 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
             }
         });
     ui.separator();
+    if view.elements.on {
+        super::elements_view::elements_side_ui(view, ui, out);
+        if choice != view.choice {
+            out.push(Command::SetHeatmapChoice(Box::new(choice)));
+        }
+        return;
+    }
     egui::Grid::new("heatmap_render")
         .num_columns(2)
         .spacing([8.0, 6.0])
@@ -819,6 +859,26 @@ pub struct MapTextures {
     /// The image the tiles show.
     image: Option<Arc<RgbaImage>>,
     tiles: Vec<Tile>,
+    /// Images uploaded so far (names each upload's textures).
+    uploads: u64,
+}
+
+impl MapTextures {
+    /// The tiles of `image`, uploaded when it is not the image shown last (the element mode's
+    /// picture; the map uploads its own in `map_ui`).
+    pub(super) fn tiles_for(
+        &mut self,
+        ctx: &egui::Context,
+        name: &str,
+        image: &Arc<RgbaImage>,
+    ) -> &[Tile] {
+        if !self.image.as_ref().is_some_and(|i| Arc::ptr_eq(i, image)) {
+            self.uploads += 1;
+            self.tiles = upload_tiles(ctx, &format!("{name}-{}", self.uploads), image);
+            self.image = Some(Arc::clone(image));
+        }
+        &self.tiles
+    }
 }
 
 fn map_ui(
@@ -1071,18 +1131,27 @@ pub fn caption(result: &HeatmapResult) -> String {
 #[must_use]
 pub fn export_name(result: &HeatmapResult) -> String {
     let q = &result.query;
-    let page: String = q
-        .page
-        .split_once("://")
-        .map_or(q.page.as_str(), |(_, rest)| rest)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let page = page.trim_matches('-');
     format!(
         "heatmap-{}-{}-{}.png",
         q.kind.as_str(),
-        if page.is_empty() { "page" } else { page },
+        export_slug(&q.page),
         q.layout_width_px
     )
+}
+
+/// A file-name-safe form of a page URL or pattern (`page` when nothing is left).
+#[must_use]
+pub fn export_slug(page: &str) -> String {
+    let slug: String = page
+        .split_once("://")
+        .map_or(page, |(_, rest)| rest)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() {
+        "page".to_owned()
+    } else {
+        slug.to_owned()
+    }
 }

@@ -19,6 +19,8 @@ pub enum JobKind {
     Load,
     /// The heatmap aggregated.
     Heatmap,
+    /// The element map of the heatmap view's element mode.
+    Elements,
     /// The moments behind a heatmap spot.
     SpotMoments,
     /// The hotspot table.

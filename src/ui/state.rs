@@ -589,6 +589,22 @@ impl AppState {
                         }
                     }
                 }
+                JobResult::Elements { generation, result } => {
+                    let pane = &mut self.heatmap.elements;
+                    if generation == pane.generation {
+                        pane.loading = false;
+                        match result {
+                            Ok(answer) => {
+                                pane.error = None;
+                                pane.answer = Some(answer);
+                            }
+                            Err(e) => {
+                                pane.error = Some(e);
+                                pane.answer = None;
+                            }
+                        }
+                    }
+                }
                 JobResult::HeatmapImage { generation, image } => {
                     self.heatmap.set_image(generation, image);
                 }
@@ -1041,6 +1057,8 @@ impl AppState {
                     let view = &mut self.heatmap;
                     view.choice = *choice;
                     view.spot = None;
+                    self.query_elements();
+                    let view = &mut self.heatmap;
                     if !view.choice.page.trim().is_empty() {
                         view.generation += 1;
                         view.aggregating = true;
@@ -1074,6 +1092,30 @@ impl AppState {
                         self.effects.dialog(DialogPurpose::ExportHeatmap {
                             image: Arc::clone(image),
                             file_name: name,
+                        });
+                    }
+                }
+                Command::SetElementMode(on) => {
+                    self.heatmap.elements.on = on;
+                    if on && self.heatmap.elements.answer.is_none() {
+                        self.query_elements();
+                    }
+                }
+                Command::SetElementMeasure(measure) => {
+                    self.heatmap.elements.measure = measure;
+                    self.query_elements();
+                }
+                Command::SelectElement(selector) => self.heatmap.elements.selected = selector,
+                Command::ExportElements => {
+                    if let Some((answer, _, image)) = &self.heatmap.elements.answer {
+                        let by = match answer.as_ref() {
+                            super::elements_view::ElementsAnswer::Map(m) => m.measure.as_str(),
+                            super::elements_view::ElementsAnswer::Compare(_) => "compare",
+                        };
+                        let page = super::heatmap_view::export_slug(&self.heatmap.choice.page);
+                        self.effects.dialog(DialogPurpose::ExportHeatmap {
+                            image: Arc::clone(image),
+                            file_name: format!("{page}-elements-{by}.png"),
                         });
                     }
                 }
@@ -1413,6 +1455,35 @@ impl AppState {
             segment_by: choice.segment_by,
             steps: choice.steps.clone(),
             window_ms: choice.window_minutes.map(|m| i64::from(m) * 60_000),
+        });
+    }
+
+    /// Asks for the element mode's answer for the heatmap view's choice (only while the mode
+    /// is shown; switching to it asks then).
+    fn query_elements(&mut self) {
+        let view = &mut self.heatmap;
+        let pane = &mut view.elements;
+        if !pane.on || view.choice.page.trim().is_empty() {
+            pane.answer = None;
+            return;
+        }
+        let heatmap = view.choice.query();
+        pane.generation += 1;
+        pane.loading = true;
+        pane.selected = None;
+        let query = crate::analysis::elements::ElementQuery {
+            page: heatmap.page.clone(),
+            filter: heatmap.filter.clone(),
+            // Every width counts: elements are grouped by selector, not position.
+            viewport_widths: None,
+            layout_widths: heatmap.viewport_widths,
+        };
+        self.effects.query(Query::Elements {
+            generation: pane.generation,
+            query: Box::new(query),
+            layout_width: view.choice.layout_width,
+            measure: pane.measure,
+            compare: view.choice.compare_preset(),
         });
     }
 

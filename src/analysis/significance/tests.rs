@@ -198,3 +198,130 @@ fn empty_sets_and_odd_points_are_not_significant() {
     assert_eq!(one_sided.cells.len(), 1);
     assert!(!one_sided.cells[0].significant);
 }
+
+/// `result` with each page view's deepest viewport bottom from `depth(view)`.
+fn with_depths(mut r: HeatmapResult, depth: impl Fn(u32) -> f32) -> HeatmapResult {
+    for (i, v) in r.views.iter_mut().enumerate() {
+        v.max_depth_px = depth(i as u32);
+    }
+    r
+}
+
+#[test]
+fn scroll_reach_bands_find_a_real_difference_and_not_a_shared_one() {
+    // Everyone reaches 800 px; below, A's page views reach 2,000 px half of the time, B's a
+    // tenth of the time.
+    let a = with_depths(result(0, 200, &[]), |v| {
+        if v % 2 == 0 { 2_000.0 } else { 800.0 }
+    });
+    let b = with_depths(result(1_000, 200, &[]), |v| {
+        if v % 10 == 0 { 2_000.0 } else { 800.0 }
+    });
+    let tests = test_scroll_reach(&a, &b, 100, DEFAULT_FDR);
+    assert_eq!(tests.places.len(), 20);
+    for band in &tests.places {
+        let depth = band.place.1;
+        if depth <= 800.0 {
+            assert_eq!((band.views_a, band.views_b), (200, 200));
+            assert!(!band.significant, "{band:?}");
+        } else {
+            assert_eq!((band.views_a, band.views_b), (100, 20));
+            assert!(band.significant, "{band:?}");
+            assert!((band.test.share_a - band.test.share_b - 0.4).abs() < 1e-12);
+        }
+    }
+    assert_eq!(tests.significant(), 12);
+}
+
+#[test]
+fn scroll_reach_without_a_difference_flags_at_most_the_expected_share() {
+    let mut rng = Rng::new(11);
+    let mut flagged = 0;
+    let mut tested = 0;
+    for round in 0..20 {
+        let depths_a: Vec<f32> = (0..300)
+            .map(|_| 600.0 + 3_000.0 * rng.unit() as f32)
+            .collect();
+        let depths_b: Vec<f32> = (0..300)
+            .map(|_| 600.0 + 3_000.0 * rng.unit() as f32)
+            .collect();
+        let a = with_depths(result(0, 300, &[]), |v| depths_a[v as usize]);
+        let b = with_depths(result(10_000 * (round + 1), 300, &[]), |v| {
+            depths_b[v as usize]
+        });
+        let tests = test_scroll_reach(&a, &b, 0, DEFAULT_FDR);
+        tested += tests.places.len();
+        flagged += usize::from(tests.significant() > 0);
+    }
+    assert!(tested >= 20 * 30);
+    // The chance of any false band in a comparison is at most 5 %: over 20, a few at most.
+    assert!(flagged <= 3, "{flagged} of 20 comparisons flagged a band");
+}
+
+#[test]
+fn hotspots_of_a_comparison_are_tested_in_their_window() {
+    use crate::analysis::heatmap::Hotspot;
+    // A's spot at (100, 100): 80 of 200 page views click there, B's 20 of 200. A spot at
+    // (400, 400) both click alike.
+    let mut pa = Vec::new();
+    let mut pb = Vec::new();
+    for v in 0..80 {
+        pa.push((v, 100.0 + (v % 5) as f32, 100.0));
+    }
+    for v in 0..20 {
+        pb.push((v, 102.0, 98.0));
+    }
+    for v in 100..160 {
+        pa.push((v, 400.0, 400.0));
+        pb.push((v, 401.0, 400.0));
+    }
+    let mut a = result(0, 200, &pa);
+    let mut b = result(1_000, 200, &pb);
+    let spot = |x: f32, y: f32| Hotspot {
+        pos_in_page: PagePos { x, y },
+        count: 1.0,
+        target: None,
+    };
+    a.hotspots = vec![spot(100.0, 100.0), spot(400.0, 400.0)];
+    b.hotspots = vec![spot(400.0, 400.0)];
+    let tests = test_hotspots(&a, &b, DEFAULT_FDR);
+    assert_eq!(tests.places.len(), 3);
+    let first = &tests.places[0];
+    assert_eq!((first.from, first.views_a, first.views_b), ("a", 80, 20));
+    assert!(first.significant);
+    assert!(
+        tests.places[1..]
+            .iter()
+            .all(|p| !p.significant && p.views_a == 60)
+    );
+    assert_eq!(tests.places[2].from, "b");
+}
+
+#[test]
+fn counting_views_per_cell_agrees_with_sorting_them() {
+    let mut rng = Rng::new(5);
+    let points: Vec<(u32, f32, f32)> = (0..20_000)
+        .map(|i| {
+            (
+                (rng.unit() * 500.0) as u32,
+                (rng.unit() * 900.0) as f32 - 20.0,
+                if i % 97 == 0 {
+                    -1.0
+                } else {
+                    (rng.unit() * 3_000.0) as f32
+                },
+            )
+        })
+        .collect();
+    let r = result(0, 500, &points);
+    for skip in [HashSet::new(), (0..250).collect::<HashSet<u32>>()] {
+        for cell_px in [16, 7] {
+            assert_eq!(
+                views_per_cell(&r, cell_px, &skip),
+                per_cell(&cell_views(&r, cell_px, &skip)),
+                "{cell_px} px, {} skipped",
+                skip.len()
+            );
+        }
+    }
+}
