@@ -653,22 +653,32 @@ pub fn funnel(facts: &Facts, names: &[String], window_ms: Option<i64>) -> Funnel
             });
         }
     }
+    Funnel {
+        steps: funnel_steps(names, &reached),
+        droppers,
+    }
+}
+
+/// The steps of a funnel from the sessions that reached each step (`reached[k]` for
+/// `names[k]`, never rising): conversion from the previous step and from the start, drop-off.
+#[must_use]
+pub fn funnel_steps(names: &[String], reached: &[usize]) -> Vec<FunnelStep> {
     let first = reached.first().copied().unwrap_or(0);
-    let steps = names
+    names
         .iter()
+        .zip(reached)
         .enumerate()
-        .map(|(k, name)| {
-            let previous = if k == 0 { reached[0] } else { reached[k - 1] };
+        .map(|(k, (name, &sessions))| {
+            let previous = if k == 0 { sessions } else { reached[k - 1] };
             FunnelStep {
                 name: name.clone(),
-                sessions: reached[k],
-                conversion_from_previous: ratio(reached[k], previous),
-                conversion_from_start: ratio(reached[k], first),
-                dropped: if k == 0 { 0 } else { previous - reached[k] },
+                sessions,
+                conversion_from_previous: ratio(sessions, previous),
+                conversion_from_start: ratio(sessions, first),
+                dropped: previous.saturating_sub(sessions),
             }
         })
-        .collect();
-    Funnel { steps, droppers }
+        .collect()
 }
 
 /// Purchase rate of sessions with a behaviour against those without it.

@@ -85,6 +85,34 @@ pub struct ElementQuery {
     pub layout_widths: Option<(u32, u32)>,
 }
 
+impl ElementQuery {
+    /// The two queries of compare mode, with their labels: this query with the session filter
+    /// split by `preset` (`analysis::compare`).
+    #[must_use]
+    pub fn split(
+        &self,
+        preset: &super::compare::ComparePreset,
+    ) -> ((String, Self), (String, Self)) {
+        let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&self.filter);
+        (
+            (
+                label_a,
+                Self {
+                    filter: filter_a,
+                    ..self.clone()
+                },
+            ),
+            (
+                label_b,
+                Self {
+                    filter: filter_b,
+                    ..self.clone()
+                },
+            ),
+        )
+    }
+}
+
 /// One page view in scope.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ElementView {

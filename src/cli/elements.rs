@@ -132,15 +132,7 @@ pub fn run(library_path: &Path, args: &ElementsArgs) -> anyhow::Result<ExitCode>
     let caption = caption(args);
     if let Some(preset) = &args.compare {
         let preset = ComparePreset::parse(preset).map_err(|e| anyhow::anyhow!("--compare {e}"))?;
-        let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&query.filter);
-        let qa = ElementQuery {
-            filter: filter_a,
-            ..query.clone()
-        };
-        let qb = ElementQuery {
-            filter: filter_b,
-            ..query.clone()
-        };
+        let ((label_a, qa), (label_b, qb)) = query.split(&preset);
         let cmp = library
             .compare_elements(
                 (label_a.as_str(), &qa),

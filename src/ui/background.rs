@@ -1632,7 +1632,6 @@ fn elements_answer(
     images: &mut ImageCache,
 ) -> Result<super::elements_view::ElementsResult, String> {
     use super::elements_view::ElementsAnswer;
-    use crate::analysis::elements::ElementQuery;
     use crate::render::elements::{
         ElementRenderSettings, render_element_comparison, render_element_map,
     };
@@ -1665,15 +1664,7 @@ fn elements_answer(
             (ElementsAnswer::Map(map), picture)
         }
         Some(preset) => {
-            let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&query.filter);
-            let qa = ElementQuery {
-                filter: filter_a,
-                ..query.clone()
-            };
-            let qb = ElementQuery {
-                filter: filter_b,
-                ..query.clone()
-            };
+            let ((label_a, qa), (label_b, qb)) = query.split(preset);
             let cmp = library
                 .compare_elements(
                     (label_a.as_str(), &qa),

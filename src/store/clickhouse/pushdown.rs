@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use super::rowbinary::{RowReader, quote};
 use super::{ClickHouseError, ClickHouseLibrary};
-use crate::analysis::conversions::{Dropper, Funnel, FunnelStep};
+use crate::analysis::conversions::{Dropper, Funnel, funnel_steps};
 use crate::analysis::heatmap::{
     self, BAND_PX, CELL_PX, CountMode, DensityGrid, FixedMode, HeatmapKind, HeatmapQuery,
     HeatmapResult, MAX_PAGE_HEIGHT_PX, PointRef, WeightUnit,
@@ -697,22 +697,7 @@ impl ClickHouseLibrary {
                 position += 1;
             }
         }
-        let ratio = |a: usize, b: usize| (b > 0).then(|| a as f64 / b as f64);
-        let first = reached.first().copied().unwrap_or(0);
-        let steps = steps
-            .iter()
-            .enumerate()
-            .map(|(k, name)| {
-                let previous = if k == 0 { reached[0] } else { reached[k - 1] };
-                FunnelStep {
-                    name: name.clone(),
-                    sessions: reached[k],
-                    conversion_from_previous: ratio(reached[k], previous),
-                    conversion_from_start: ratio(reached[k], first),
-                    dropped: if k == 0 { 0 } else { previous - reached[k] },
-                }
-            })
-            .collect();
+        let steps = funnel_steps(steps, &reached);
         Ok(Funnel { steps, droppers })
     }
 }
