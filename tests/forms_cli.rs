@@ -37,6 +37,18 @@ fn ok(library: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Imports the three form recordings into `library`.
+fn import_recordings(library: &Path) {
+    let mut args = vec!["import".to_owned()];
+    args.extend(
+        RECORDINGS
+            .iter()
+            .map(|n| fixture(&format!("{n}.json")).to_str().unwrap().to_owned()),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(library, &args);
+}
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/rrweb")
@@ -437,14 +449,7 @@ fn field_metrics_match_the_truth_and_a_recount_of_the_raw_files() {
 fn text_and_csv_outputs_and_segments() {
     let dir = tempfile::tempdir().unwrap();
     let library = dir.path().join("all.sqlite");
-    let mut args = vec!["import".to_owned()];
-    args.extend(
-        RECORDINGS
-            .iter()
-            .map(|n| fixture(&format!("{n}.json")).to_str().unwrap().to_owned()),
-    );
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    ok(&library, &args);
+    import_recordings(&library);
     let text = ok(&library, &["forms", "--page", "/checkout*"]);
     assert!(
         text.contains("Form #checkout-form on /checkout.html"),
@@ -482,14 +487,7 @@ fn text_and_csv_outputs_and_segments() {
 fn forms_are_named_merged_and_unnamed_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let library = dir.path().join("names.sqlite");
-    let mut args = vec!["import".to_owned()];
-    args.extend(
-        RECORDINGS
-            .iter()
-            .map(|n| fixture(&format!("{n}.json")).to_str().unwrap().to_owned()),
-    );
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    ok(&library, &args);
+    import_recordings(&library);
     let before: Value = serde_json::from_str(&ok(&library, &["forms", "--json"])).unwrap();
     let tables = before["report"]["forms"].as_array().unwrap().clone();
     let checkout = tables

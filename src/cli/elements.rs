@@ -141,17 +141,9 @@ pub fn run(library_path: &Path, args: &ElementsArgs) -> anyhow::Result<ExitCode>
             )
             .context("comparing the elements")?;
         if let (Some(out), Some(shot)) = (&args.png, shot) {
-            let screenshot = load_screenshot(&*library, shot)?;
-            let image = render_element_comparison(
-                &cmp,
-                &screenshot,
-                &ElementRenderSettings {
-                    layout_width_px: shot.layout_width,
-                    legend: true,
-                    caption,
-                },
-            );
-            write_png(out, &image)?;
+            write_drawing(&*library, shot, caption, out, |screenshot, settings| {
+                render_element_comparison(&cmp, screenshot, settings)
+            })?;
         }
         print_comparison(&page, layout_width, &cmp, args)?;
         return Ok(ExitCode::SUCCESS);
@@ -160,20 +152,32 @@ pub fn run(library_path: &Path, args: &ElementsArgs) -> anyhow::Result<ExitCode>
         .elements(&query, args.by.0)
         .context("computing the element map")?;
     if let (Some(out), Some(shot)) = (&args.png, shot) {
-        let screenshot = load_screenshot(&*library, shot)?;
-        let image = render_element_map(
-            &map,
-            &screenshot,
-            &ElementRenderSettings {
-                layout_width_px: shot.layout_width,
-                legend: true,
-                caption,
-            },
-        );
-        write_png(out, &image)?;
+        write_drawing(&*library, shot, caption, out, |screenshot, settings| {
+            render_element_map(&map, screenshot, settings)
+        })?;
     }
     print_map(&query, layout_width, &map, args)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Draws on the screenshot `shot` (with a legend and `caption`) and writes the PNG.
+fn write_drawing(
+    library: &dyn crate::store::Store,
+    shot: &ScreenshotInfo,
+    caption: String,
+    out: &Path,
+    draw: impl FnOnce(&crate::render::RgbaImage, &ElementRenderSettings) -> crate::render::RgbaImage,
+) -> anyhow::Result<()> {
+    let screenshot = load_screenshot(library, shot)?;
+    let image = draw(
+        &screenshot,
+        &ElementRenderSettings {
+            layout_width_px: shot.layout_width,
+            legend: true,
+            caption,
+        },
+    );
+    write_png(out, &image)
 }
 
 fn write_png(out: &Path, image: &crate::render::RgbaImage) -> anyhow::Result<()> {

@@ -959,17 +959,7 @@ fn map_ui(
             let (rect, response) = ui.allocate_exact_size(size, sense);
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Heatmap"));
             let painter = ui.painter_at(ui.clip_rect());
-            for tile in tiles {
-                let r = tile.rect(rect.min, scale);
-                if painter.clip_rect().intersects(r) {
-                    painter.image(
-                        tile.texture.id(),
-                        r,
-                        Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
-                        Color32::WHITE,
-                    );
-                }
-            }
+            super::replay::paint_tiles(&painter, tiles, rect.min, scale);
             let page_of = |p: Pos2| PagePos {
                 x: (p.x - rect.left()) / scale / px_per_css,
                 y: (p.y - rect.top()) / scale / px_per_css,

@@ -213,6 +213,22 @@ impl Tile {
     }
 }
 
+/// Paints the tiles of an image whose top-left pixel is at `origin` and whose pixels are
+/// `scale` points wide, skipping tiles outside the painter's clip.
+pub(super) fn paint_tiles(painter: &egui::Painter, tiles: &[Tile], origin: Pos2, scale: f32) {
+    for tile in tiles {
+        let r = tile.rect(origin, scale);
+        if painter.clip_rect().intersects(r) {
+            painter.image(
+                tile.texture.id(),
+                r,
+                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                egui::Color32::WHITE,
+            );
+        }
+    }
+}
+
 impl TextureCache {
     /// Textures of `page`, uploading them in tiles on first use.
     fn tiles(&mut self, ctx: &egui::Context, page: &PageImage) -> &[Tile] {
