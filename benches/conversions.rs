@@ -3,47 +3,22 @@
 //! simulator (seed 1), with the standard event definitions.
 
 use std::hint::black_box;
-use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+
+mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sessionlens::analysis::conversions::{Kpis, funnel, kpis, lift};
 use sessionlens::analysis::journeys::{JourneyQuery, journeys};
 use sessionlens::analysis::signals::SignalKind;
-use sessionlens::demo::{GenerateOptions, fill_library};
 use sessionlens::store::{Library, SessionFilter};
 
 const SESSIONS: usize = 100_000;
-
-fn library_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/conversions-100k.sqlite")
-}
+const LIBRARY: &str = "conversions-100k.sqlite";
 
 fn library_100k() -> Library {
-    let path = library_path();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).expect("bench dir");
-    }
-    if let Ok(library) = Library::open(&path)
-        && library.num_sessions().unwrap_or(0) == SESSIONS as u64
-        && !library.event_definitions().unwrap_or_default().is_empty()
-    {
-        return library;
-    }
-    let _ = std::fs::remove_file(&path);
-    let mut library = Library::open(&path).expect("open");
-    let options = GenerateOptions {
-        sessions: SESSIONS,
-        seed: 1,
-        ..GenerateOptions::default()
-    };
-    fill_library(
-        &mut library,
-        &options,
-        &AtomicBool::new(false),
-        &mut |_, _| {},
-    )
-    .expect("fill");
+    let mut library = support::simulated_library(LIBRARY, SESSIONS, |l, _| {
+        !l.event_definitions().unwrap_or_default().is_empty()
+    });
     library.ensure_standard_definitions().expect("definitions");
     library
 }
@@ -116,7 +91,7 @@ fn conversions(c: &mut Criterion) {
     // definition's hits; the app pays this once per open library (and after each change).
     group.bench_function("kpis_100k_first_after_open", |b| {
         b.iter_batched(
-            || Library::open(&library_path()).expect("open"),
+            || Library::open(&support::bench_data(LIBRARY)).expect("open"),
             |library| kpis_of(&library, &all),
             criterion::BatchSize::PerIteration,
         );

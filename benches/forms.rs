@@ -8,23 +8,19 @@
 //! - `forms_table_100k_analysis_only`: the aggregation alone on facts already read.
 
 use std::hint::black_box;
-use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::path::Path;
+
+mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sessionlens::analysis::forms::forms;
-use sessionlens::demo::{GenerateOptions, fill_library};
 use sessionlens::model::UrlPattern;
 use sessionlens::store::{Library, SessionFilter, Store};
 
 const SESSIONS: usize = 100_000;
 
-fn library_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/forms-100k.sqlite")
-}
-
 /// Stored form-facts rows of a library (every session imported by this build has one).
-fn form_fact_rows(path: &PathBuf) -> u64 {
+fn form_fact_rows(path: &Path) -> u64 {
     rusqlite::Connection::open(path)
         .and_then(|c| {
             c.query_row("SELECT count(*) FROM form_facts", [], |r| {
@@ -35,35 +31,9 @@ fn form_fact_rows(path: &PathBuf) -> u64 {
 }
 
 fn library_100k() -> Library {
-    let path = library_path();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).expect("bench dir");
-    }
-    if let Ok(library) = Library::open(&path)
-        && library.num_sessions().unwrap_or(0) == SESSIONS as u64
-        && form_fact_rows(&path) == SESSIONS as u64
-    {
-        return library;
-    }
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = path.clone().into_os_string();
-        name.push(suffix);
-        let _ = std::fs::remove_file(name);
-    }
-    let mut library = Library::open(&path).expect("open");
-    let options = GenerateOptions {
-        sessions: SESSIONS,
-        seed: 1,
-        ..GenerateOptions::default()
-    };
-    fill_library(
-        &mut library,
-        &options,
-        &AtomicBool::new(false),
-        &mut |_, _| {},
-    )
-    .expect("fill");
-    library
+    support::simulated_library("forms-100k.sqlite", SESSIONS, |_, path| {
+        form_fact_rows(path) == SESSIONS as u64
+    })
 }
 
 fn bench(c: &mut Criterion) {

@@ -293,6 +293,22 @@ pub fn assemble_session_forms<'a>(
     out
 }
 
+/// The sessions whose form facts a form table over `page` reads: `filter`, narrowed to the
+/// sessions that visited `page` when the filter names no URL of its own.
+#[must_use]
+pub fn sessions_for_page(
+    filter: &crate::model::SessionFilter,
+    page: Option<&UrlPattern>,
+) -> crate::model::SessionFilter {
+    let mut narrowed = filter.clone();
+    if let Some(page) = page
+        && narrowed.url.is_none()
+    {
+        narrowed.url = Some(page.as_str().to_owned());
+    }
+    narrowed
+}
+
 /// The form facts of `session`; with `page`, only page views whose URL matches it count.
 #[must_use]
 pub fn session_forms(session: &Session, page: Option<&UrlPattern>) -> SessionForms {

@@ -59,6 +59,25 @@ pub struct HeatmapPageView {
     pub num_clicks: u32,
 }
 
+/// The index ranges of `views` that belong to one session each, in order. Stores list a
+/// heatmap's page views grouped by session, so a per-session read (a body, a session's
+/// signals) is done once per range.
+pub fn session_runs(
+    views: &[HeatmapPageView],
+) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let first = views.get(start)?;
+        let len = views[start..]
+            .iter()
+            .take_while(|v| v.session_rowid == first.session_rowid)
+            .count();
+        let run = start..start + len;
+        start += len;
+        Some(run)
+    })
+}
+
 /// The columns of one point blob, borrowed from SQLite: page (or viewport, for
 /// [`PointKind::FixedClick`]) CSS px and ms since the page view was entered.
 #[derive(Clone, Copy, Debug)]

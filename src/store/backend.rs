@@ -308,12 +308,7 @@ pub trait Store: SessionQueries {
         filter: &SessionFilter,
         page: Option<&UrlPattern>,
     ) -> Result<Vec<SessionForms>, StoreError> {
-        let mut narrowed = filter.clone();
-        if let Some(page) = page
-            && narrowed.url.is_none()
-        {
-            narrowed.url = Some(page.as_str().to_owned());
-        }
+        let narrowed = forms::sessions_for_page(filter, page);
         let rows = self.list_sessions(&narrowed, SessionSort::OldestFirst, 0, u64::MAX)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {

@@ -11,6 +11,7 @@ use super::{Store, StoreError};
 use crate::analysis::elements::{
     ELEMENT_SIGNALS, ElementInput, ElementQuery, ElementSignal, ElementView,
 };
+use crate::model::points::session_runs;
 
 /// The input of an element map: every page view of `query` with its clicks and signals.
 pub fn compose_input<S: Store + ?Sized>(
@@ -36,14 +37,8 @@ pub fn compose_input<S: Store + ?Sized>(
         ..ElementInput::default()
     };
     // Page views arrive grouped by session: read each body once.
-    let mut start = 0;
-    while start < views.len() {
-        let rowid = views[start].session_rowid;
-        let end = start
-            + views[start..]
-                .iter()
-                .take_while(|v| v.session_rowid == rowid)
-                .count();
+    for run in session_runs(&views) {
+        let rowid = views[run.start].session_rowid;
         let session = match store.load_session_by_rowid(rowid) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -51,7 +46,7 @@ pub fn compose_input<S: Store + ?Sized>(
                 None
             }
         };
-        for v in &views[start..end] {
+        for v in &views[run] {
             let index = input.views.len();
             input.views.push(ElementView {
                 session_rowid: rowid,
@@ -67,7 +62,6 @@ pub fn compose_input<S: Store + ?Sized>(
                 input.add_clicks(index, s);
             }
         }
-        start = end;
     }
     for kind in ELEMENT_SIGNALS {
         for s in store.page_signals(&views, kind.as_str())? {

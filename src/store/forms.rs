@@ -97,12 +97,7 @@ impl Library {
         filter: &SessionFilter,
         page: Option<&UrlPattern>,
     ) -> Result<Vec<SessionForms>, StoreError> {
-        let mut narrowed = filter.clone();
-        if let Some(page) = page
-            && narrowed.url.is_none()
-        {
-            narrowed.url = Some(page.as_str().to_owned());
-        }
+        let narrowed = crate::analysis::forms::sessions_for_page(filter, page);
         let index = self.session_index()?;
         let mut positions = index.matching(&narrowed);
         index.sort(&mut positions, SessionSort::OldestFirst);
@@ -211,10 +206,7 @@ mod tests {
         filter: &SessionFilter,
         page: Option<&UrlPattern>,
     ) -> Vec<SessionForms> {
-        let mut narrowed = filter.clone();
-        if let Some(page) = page {
-            narrowed.url = Some(page.as_str().to_owned());
-        }
+        let narrowed = crate::analysis::forms::sessions_for_page(filter, page);
         library
             .list_sessions(&narrowed, SessionSort::OldestFirst, 0, u64::MAX)
             .unwrap()

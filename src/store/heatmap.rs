@@ -13,7 +13,7 @@ use rusqlite::types::Value;
 
 use super::query::SessionFilter;
 use super::{Library, StoreError};
-use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind};
+use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind, session_runs};
 use crate::model::{PagePos, Session, SizePx};
 
 /// True when `url` (fragment ignored) matches `pattern` as heatmap and list filters match page
@@ -238,20 +238,15 @@ impl Library {
              ORDER BY start_ms",
         )?;
         let mut out = Vec::new();
-        let mut start = 0;
-        while start < views.len() {
-            // Page views arrive grouped by session: one query per session.
-            let rowid = views[start].session_rowid;
-            let end = start
-                + views[start..]
-                    .iter()
-                    .take_while(|v| v.session_rowid == rowid)
-                    .count();
+        // Page views arrive grouped by session: one query per session.
+        for run in session_runs(views) {
+            let rowid = views[run.start].session_rowid;
             let mut rows = stmt.query(rusqlite::params![rowid, kind])?;
             while let Some(r) = rows.next()? {
                 let page_index: i64 = r.get(0)?;
-                let Some(view) =
-                    (start..end).find(|&i| i64::from(views[i].page_index) == page_index)
+                let Some(view) = run
+                    .clone()
+                    .find(|&i| i64::from(views[i].page_index) == page_index)
                 else {
                     continue;
                 };
@@ -265,7 +260,6 @@ impl Library {
                     target: r.get(4)?,
                 });
             }
-            start = end;
         }
         Ok(out)
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::rowbinary::{RowReader, quote};
 use super::{ClickHouseError, ClickHouseLibrary};
-use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind};
+use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind, session_runs};
 use crate::model::{PagePos, Session, SessionFilter, SizePx};
 
 /// x, y and time bytes of one page view's points, in the blob layout.
@@ -193,18 +193,12 @@ impl ClickHouseLibrary {
             }
         }
         let mut out = Vec::new();
-        let mut start = 0;
-        while start < views.len() {
-            let rowid = views[start].session_rowid;
-            let end = start
-                + views[start..]
-                    .iter()
-                    .take_while(|v| v.session_rowid == rowid)
-                    .count();
+        for run in session_runs(views) {
+            let rowid = views[run.start].session_rowid;
             for (page_index, x, y, start_ms, target) in
                 by_session.get(&rowid).map(Vec::as_slice).unwrap_or(&[])
             {
-                let Some(view) = (start..end).find(|&i| views[i].page_index == *page_index) else {
+                let Some(view) = run.clone().find(|&i| views[i].page_index == *page_index) else {
                     continue;
                 };
                 out.push(PageSignal {
@@ -217,7 +211,6 @@ impl ClickHouseLibrary {
                     target: target.clone(),
                 });
             }
-            start = end;
         }
         Ok(out)
     }
