@@ -1,6 +1,6 @@
 // One recorded visit: launches Chromium, injects rrweb + console plugin +
 // truth logger into every page, runs a scripted visitor, writes
-// tests/fixtures/rrweb/<name>.json and <name>.truth.json.
+// tests/fixtures/rrweb/<name>.json and <name>.truth.json (or into `outDir`).
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, ORIGIN, REPO, HERE, sleep } from './lib.mjs';
@@ -20,7 +20,9 @@ export const MOBILE = {
   userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36',
 };
 
-export async function runSession(port, spec) {
+/** `spec.setup(context)`, when given, runs before the first page (e.g. routes of an A/B
+ * test's redirect); `outDir` replaces tests/fixtures/rrweb. */
+export async function runSession(port, spec, { outDir = OUT_DIR } = {}) {
   const { name, device = 'desktop', seed = 1, checkoutEveryNth = null, seedCart = null, script } = spec;
   const ctxOpts = device === 'mobile' ? MOBILE : DESKTOP;
   const { context, close } = await launch(port, { ...ctxOpts, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
@@ -46,6 +48,7 @@ export async function runSession(port, spec) {
   await context.addInitScript({ content: RRWEB_UMD });
   await context.addInitScript({ content: CONSOLE_UMD });
   await context.addInitScript({ content: RECORDER });
+  if (spec.setup) await spec.setup(context);
 
   const page = context.pages()[0] || await context.newPage();
   const cdp = device === 'mobile' ? await context.newCDPSession(page) : null;
@@ -89,7 +92,7 @@ export async function runSession(port, spec) {
   await sleep(1300); // let rrweb flush the last mouse-move batch
   await close();
 
-  if (!fs.existsSync(OUT_DIR)) fs.mkdirSync(OUT_DIR, { recursive: true });
+  if (!fs.existsSync(outDir)) fs.mkdirSync(outDir, { recursive: true });
   const vp = ctxOpts.viewport;
   const truth = {
     recording: `${name}.json`,
@@ -109,7 +112,7 @@ export async function runSession(port, spec) {
     idle_gaps: idle,
     converted: state.converted || customs.some((c) => c.name === 'purchase'),
   };
-  fs.writeFileSync(path.join(OUT_DIR, `${name}.json`), JSON.stringify(events));
-  fs.writeFileSync(path.join(OUT_DIR, `${name}.truth.json`), JSON.stringify(truth, null, 1) + '\n');
+  fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(events));
+  fs.writeFileSync(path.join(outDir, `${name}.truth.json`), JSON.stringify(truth, null, 1) + '\n');
   return { name, events: events.length, clicks: clicks.length, pages: loads.length, errors: errors.length, customs: customs.length, secs: Math.round((Date.now() - t0) / 1000) };
 }

@@ -144,11 +144,78 @@
     });
   }
 
+  // ---------- product-page experiment "pdp-layout" (only with ?exp=A|B) ----------
+  // One A/B test on one product page. The variant comes from the URL parameter `exp`
+  // (A = today's page, B = size picker + "Add to cart" moved into a panel above the gallery
+  // with a new trust box). Without a valid `exp` nothing here runs, so the page is unchanged.
+  // Runs synchronously while the page loads (this script sits at the end of <body>), so the
+  // DOM is restructured before rrweb's first FullSnapshot (taken at `load`).
+  // Both variants also get content that changes on every visit without changing the variant:
+  // a "N people are viewing this" line with a random element id (`rec-<random>`) and a
+  // "Recently viewed" list of 2–4 items of identical structure.
+  var EXPERIMENT = { name: 'pdp-layout', slug: 'trail-runner', param: 'exp' };
+  function experimentVariant(slug) {
+    if (page !== 'product' || slug !== EXPERIMENT.slug) return null;
+    var m = new RegExp('[?&]' + EXPERIMENT.param + '=([^&#]*)').exec(location.search);
+    var v = m ? decodeURIComponent(m[1]).toUpperCase() : '';
+    return v === 'A' || v === 'B' ? v : null;
+  }
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    (children || []).forEach(function (c) { e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+    return e;
+  }
+  function randomInt(lo, hi) { return lo + Math.floor(Math.random() * (hi - lo + 1)); }
+  function applyExperiment(slug, variant) {
+    var buybox = $('.buybox');
+    // per-visit content, both variants
+    var viewers = el('p', { 'class': 'exp-viewers', id: 'rec-' + Math.random().toString(36).slice(2, 10) },
+      [el('span', { 'class': 'exp-pulse', 'aria-hidden': 'true' }), el('strong', {}, [String(randomInt(3, 48))]), ' people are viewing this right now']);
+    buybox.insertBefore(viewers, $('.tax-note', buybox).nextSibling);
+    var others = Object.keys(CATALOG).filter(function (s) { return s !== slug; });
+    var picks = [];
+    for (var n = randomInt(2, 4); picks.length < n;) picks.push(others.splice(randomInt(0, others.length - 1), 1)[0]);
+    var recent = el('section', { 'class': 'pdp-section exp-recent', id: 'recently-viewed' }, [
+      el('h2', {}, ['Recently viewed']),
+      el('ul', { 'class': 'exp-recent-list' }, picks.map(function (s) {
+        return el('li', { 'class': 'exp-recent-item' }, [
+          el('img', { src: '/img/' + s + '.svg', alt: '', width: '120', height: '90' }),
+          el('span', { 'class': 'exp-recent-name' }, [CATALOG[s].name]),
+          el('span', { 'class': 'exp-recent-price' }, [eur(CATALOG[s].price)]),
+        ]);
+      })),
+    ]);
+    $('#product').insertBefore(recent, $('#related'));
+    if (variant !== 'B') return;
+    // variant B: size picker, "Add to cart" and stock line in a panel above the gallery,
+    // next to a new trust box; the perks list goes away.
+    var trust = el('aside', { 'class': 'exp-trust', id: 'trust-box' }, [
+      el('h2', {}, ['Shop with confidence']),
+      el('ul', {}, [
+        el('li', {}, [el('strong', {}, ['Free returns']), el('span', {}, ['30 days, label in the parcel'])]),
+        el('li', {}, [el('strong', {}, ['Secure payment']), el('span', {}, ['Card or invoice, 3-D Secure'])]),
+        el('li', {}, [el('strong', {}, ['Lifetime repairs']), el('span', {}, ['In our workshop in Tromsø'])]),
+      ]),
+    ]);
+    var action = el('div', { 'class': 'exp-buy-action' }, [$('#add-to-cart'), $('.stock', buybox)]);
+    var panel = el('section', { 'class': 'exp-buy-panel', id: 'buy-panel', 'aria-label': 'Buy' }, [$('#size-picker'), action, trust]);
+    var perks = $('.perks', buybox);
+    if (perks) perks.parentNode.removeChild(perks);
+    var pdp = $('.pdp');
+    pdp.parentNode.insertBefore(panel, pdp);
+  }
+
   // ---------- product ----------
   if (page === 'product') {
     var slug = $('#product').getAttribute('data-slug');
     var prod = CATALOG[slug];
     var selectedSize = null;
+    var variant = experimentVariant(slug);
+    if (variant) {
+      applyExperiment(slug, variant);
+      track('experiment', { experiment: EXPERIMENT.name, variant: variant });
+    }
     track('view_item', { item_id: slug, item_name: prod.name, value: prod.price, currency: 'EUR' });
     // TRAP no_zoom_image: #main-image shows a zoom-in cursor and a
     // "Click to zoom" badge, but clicking it does nothing.
