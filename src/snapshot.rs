@@ -201,6 +201,34 @@ pub fn page_in_recording(
     })
 }
 
+/// Renders the page as page view `example` (`(session row id, page index)`, the first page
+/// view of a variant in `sessionlens variants`) showed it at its entry, and keeps it in the
+/// library as the screenshot of `filter`'s variant of `page`
+/// ([`crate::model::variant::screenshot_key`]), where heatmaps and element maps of that
+/// variant are drawn on it. Returns the PNG and its layout width.
+pub fn render_variant_screenshot(
+    library: &mut dyn Store,
+    chromium: &Chromium,
+    access: &Access,
+    page: &str,
+    filter: &crate::model::VariantFilter,
+    example: (i64, u32),
+) -> Result<(Vec<u8>, u32), SnapshotError> {
+    let (rowid, page_index) = example;
+    let session = library.load_session_by_rowid(rowid)?;
+    let file = library
+        .source_file(&session.session_id)?
+        .ok_or_else(|| SnapshotError::NoRecording(session.session_id.clone()))?;
+    let recording = read_recording(&file, &Limits::default())?;
+    let (at_ms, _) = entry_moment(&session, page_index as usize)
+        .ok_or_else(|| SnapshotError::NoPage(session.session_id.clone()))?;
+    let moment = page_in_recording(&recording, &file, &session, at_ms - session.started_at_ms)?;
+    let rendered = render_moment(chromium, &moment, access)?;
+    let key = crate::model::variant::screenshot_key(page, filter);
+    library.add_screenshot(&key, moment.layout_width, rendered.png.clone(), "snapshot")?;
+    Ok((rendered.png, moment.layout_width))
+}
+
 /// Renders a page moment with Chromium: the PNG, its page height (CSS px) and the number of
 /// files served from the assets folder.
 pub fn render_moment(

@@ -15,13 +15,13 @@ use sessionlens::model::Session;
 use sessionlens::store::Library;
 
 /// A session as an old reader saw it: the form facts (family `form`, recorded since schema 8)
-/// left out, and targets named by their descriptors (the form elements a fresh import adds to
-/// `targets` move the indices of later ones).
+/// and page-variant events (family `variant`) left out, and targets named by their descriptors
+/// (the form elements a fresh import adds to `targets` move the indices of later ones).
 fn without_form_facts(session: &Session) -> (Session, Vec<String>) {
     let events: Vec<String> = session
         .events
         .iter()
-        .filter(|e| e.kind.family() != "form")
+        .filter(|e| !matches!(e.kind.family(), "form" | "variant"))
         .map(|e| {
             format!(
                 "{} {} {}",
@@ -37,12 +37,13 @@ fn without_form_facts(session: &Session) -> (Session, Vec<String>) {
     (rest, events)
 }
 
-/// The number of form-fact events of a session.
+/// The number of events of a session that readers of schema 8's time did not make: form facts
+/// (docs/FORMS.md) and page-variant events (docs/VARIANTS.md).
 fn form_facts(session: &Session) -> i64 {
     session
         .events
         .iter()
-        .filter(|e| e.kind.family() == "form")
+        .filter(|e| matches!(e.kind.family(), "form" | "variant"))
         .count() as i64
 }
 

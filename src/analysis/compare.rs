@@ -1,7 +1,7 @@
 //! Compare mode: one filter set split into two (A and B) that differ in one respect.
 
 use crate::model::time;
-use crate::model::{DeviceClass, SessionFilter};
+use crate::model::{DeviceClass, SessionFilter, VariantFilter, VariantSource};
 
 /// What A and B differ in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,15 +20,36 @@ pub enum ComparePreset {
     /// A: sessions from the first traffic source (a channel such as `paid_social`, or a
     /// `utm_source`); B: from the second, or all sessions when none is named.
     Source(String, Option<String>),
+    /// A: page views of one variant; B: of another (docs/VARIANTS.md). Splits page views, not
+    /// sessions: [`ComparePreset::variants`].
+    Variant(VariantSource, String, String),
 }
 
 impl ComparePreset {
     /// Parses `converted`, `before:YYYY-MM-DD`, `signal:KIND`, `event:NAME`,
-    /// `device:A,B` (e.g. `device:mobile,desktop`) or `source:A[,B]`.
+    /// `device:A,B` (e.g. `device:mobile,desktop`), `source:A[,B]` or `variant:SOURCE=A,B`
+    /// (e.g. `variant:param:exp=A,B`, `variant:dom=dom-1a2b3c4d,dom-5e6f7a8b`).
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text == "converted" {
             return Ok(Self::Converted);
+        }
+        if let Some(rest) = text.strip_prefix("variant:") {
+            let bad = || {
+                format!(
+                    "{text:?}: expected variant:SOURCE=A,B with SOURCE dom, event:NAME or \
+                     param:NAME and two different variants"
+                )
+            };
+            let (source, pair) = rest.rsplit_once('=').ok_or_else(bad)?;
+            let source = VariantSource::parse(source).map_err(|e| format!("{text:?}: {e}"))?;
+            let parts: Vec<&str> = pair.split(',').map(str::trim).collect();
+            return match parts.as_slice() {
+                [a, b] if !a.is_empty() && !b.is_empty() && a != b => {
+                    Ok(Self::Variant(source, (*a).to_owned(), (*b).to_owned()))
+                }
+                _ => Err(bad()),
+            };
         }
         match text.split_once(':') {
             Some(("before", day)) => crate::model::filter::day_start_ms(day)
@@ -69,7 +90,7 @@ impl ComparePreset {
             }
             _ => Err(format!(
                 "{text:?}: expected converted, before:YYYY-MM-DD, signal:KIND, event:NAME, \
-                 device:A,B or source:A[,B]"
+                 device:A,B, source:A[,B] or variant:SOURCE=A,B"
             )),
         }
     }
@@ -120,8 +141,45 @@ impl ComparePreset {
                         .map_or_else(|| "all sessions".to_owned(), |s| format!("from {s}")),
                 )
             }
+            Self::Variant(_, va, vb) => (format!("variant {va}"), format!("variant {vb}")),
         };
         ((labels.0, a), (labels.1, b))
+    }
+
+    /// A and B of a query whose page views may be narrowed to a variant: each side's label,
+    /// session filter and variant (for [`ComparePreset::Variant`] the two variants, otherwise
+    /// `variant` on both sides).
+    #[must_use]
+    pub fn split_views(
+        &self,
+        base: &SessionFilter,
+        variant: Option<&VariantFilter>,
+    ) -> [(String, SessionFilter, Option<VariantFilter>); 2] {
+        let ((label_a, a), (label_b, b)) = self.split(base);
+        let (va, vb) = match self.variants() {
+            Some((va, vb)) => (Some(va), Some(vb)),
+            None => (variant.cloned(), variant.cloned()),
+        };
+        [(label_a, a, va), (label_b, b, vb)]
+    }
+
+    /// The page-view filters of A and B for [`ComparePreset::Variant`] (the session filters
+    /// of [`ComparePreset::split`] are then the base filter for both).
+    #[must_use]
+    pub fn variants(&self) -> Option<(VariantFilter, VariantFilter)> {
+        match self {
+            Self::Variant(source, a, b) => Some((
+                VariantFilter {
+                    source: source.clone(),
+                    variant: a.clone(),
+                },
+                VariantFilter {
+                    source: source.clone(),
+                    variant: b.clone(),
+                },
+            )),
+            _ => None,
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::signals::SignalKind;
 use super::significance::{ShareTester, benjamini_hochberg};
-use crate::model::{EventKind, PagePos, Session};
+use crate::model::{EventKind, PagePos, Session, SessionFilter, VariantFilter};
 
 /// Padding around the bounding box of an element's clicks, CSS px on each side, so an element
 /// clicked once is still a visible box.
@@ -83,6 +83,8 @@ pub struct ElementQuery {
     /// Boxes are drawn from the clicks of page views whose viewport width lies in this range
     /// (the layout of the screenshot drawn on); `None`: from every click.
     pub layout_widths: Option<(u32, u32)>,
+    /// Only page views of this variant (docs/VARIANTS.md); `None`: every page view.
+    pub variant: Option<crate::model::VariantFilter>,
 }
 
 impl ElementQuery {
@@ -93,23 +95,18 @@ impl ElementQuery {
         &self,
         preset: &super::compare::ComparePreset,
     ) -> ((String, Self), (String, Self)) {
-        let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&self.filter);
-        (
+        let [a, b] = preset.split_views(&self.filter, self.variant.as_ref());
+        let side = |(label, filter, variant): (String, SessionFilter, Option<VariantFilter>)| {
             (
-                label_a,
+                label,
                 Self {
-                    filter: filter_a,
+                    filter,
+                    variant,
                     ..self.clone()
                 },
-            ),
-            (
-                label_b,
-                Self {
-                    filter: filter_b,
-                    ..self.clone()
-                },
-            ),
-        )
+            )
+        };
+        (side(a), side(b))
     }
 }
 

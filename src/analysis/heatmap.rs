@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::points::{HeatmapPageView, PageSignal, PointColumns};
-use crate::model::{EventKind, PagePos, Session, SessionFilter};
+use crate::model::{EventKind, PagePos, Session, SessionFilter, VariantFilter};
 
 /// PostHog's default viewport accuracy of 0.9: page views within ±10 % of the layout width count.
 pub const DEFAULT_WIDTH_TOLERANCE: f32 = 0.10;
@@ -153,6 +153,8 @@ pub struct HeatmapQuery {
     pub attention_idle_cap_ms: u32,
     /// How many hottest spots to report.
     pub max_hotspots: usize,
+    /// Only page views of this variant (docs/VARIANTS.md); `None`: every page view.
+    pub variant: Option<crate::model::VariantFilter>,
 }
 
 impl HeatmapQuery {
@@ -172,7 +174,29 @@ impl HeatmapQuery {
             move_dwell_cap_ms: DEFAULT_MOVE_DWELL_CAP_MS,
             attention_idle_cap_ms: DEFAULT_ATTENTION_IDLE_CAP_MS,
             max_hotspots: 10,
+            variant: None,
         }
+    }
+
+    /// The two queries of compare mode, with their labels: the session filter split by
+    /// `preset` (`analysis::compare`), or for a variant preset, the page views split.
+    #[must_use]
+    pub fn split(
+        &self,
+        preset: &super::compare::ComparePreset,
+    ) -> ((String, Self), (String, Self)) {
+        let [a, b] = preset.split_views(&self.filter, self.variant.as_ref());
+        let side = |(label, filter, variant): (String, SessionFilter, Option<VariantFilter>)| {
+            (
+                label,
+                Self {
+                    filter,
+                    variant,
+                    ..self.clone()
+                },
+            )
+        };
+        (side(a), side(b))
     }
 }
 

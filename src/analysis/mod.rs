@@ -12,6 +12,7 @@ pub mod journeys;
 
 pub mod signals;
 pub mod significance;
+pub mod variants;
 
 use std::collections::BTreeMap;
 

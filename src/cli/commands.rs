@@ -48,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Journeys(args) => super::journeys::run(&library_path, &args),
         Command::Forms(args) => super::forms::run(&library_path, &args),
         Command::Elements(args) => super::elements::run(&library_path, &args),
+        Command::Variants(args) => super::variants::run(&library_path, &args),
         Command::Lift(args) => super::conversions::lift(&library_path, &args),
         Command::Intent(args) => super::conversions::intent(&library_path, &args),
         Command::Section(command) => super::conversions::section(&library_path, &command),

@@ -81,6 +81,9 @@ pub struct ElementsArgs {
     /// Also draw the elements as boxes over the page screenshot into this PNG.
     #[arg(long, value_name = "FILE.png")]
     pub png: Option<PathBuf>,
+    /// One page variant only.
+    #[command(flatten)]
+    pub variant: super::variants::VariantArgs,
 }
 
 /// What `boxes` mean, for the JSON output and docs.
@@ -98,12 +101,18 @@ pub fn run(library_path: &Path, args: &ElementsArgs) -> anyhow::Result<ExitCode>
         );
     }
     let filter = session_filter(&args.filter)?;
+    let variant = args.variant.filter()?;
     let library = open_store(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
     let screenshots = library.screenshots()?;
     let device = args.filter.device.map(super::DeviceArg::class);
     // The screenshot: required for a PNG, else only used to place the boxes.
-    let shot: Option<&ScreenshotInfo> = if args.png.is_some() {
+    let variant_shot = variant
+        .as_ref()
+        .and_then(|v| super::variants::variant_screenshot(&screenshots, &page, v, args.width));
+    let shot: Option<&ScreenshotInfo> = if variant_shot.is_some() {
+        variant_shot
+    } else if args.png.is_some() {
         Some(pick_screenshot_for(
             &screenshots,
             &page,
@@ -128,6 +137,7 @@ pub fn run(library_path: &Path, args: &ElementsArgs) -> anyhow::Result<ExitCode>
         filter,
         viewport_widths: args.width.map(|w| width_range(w, tolerance)),
         layout_widths: layout_width.map(|w| width_range(w, tolerance)),
+        variant,
     };
     let caption = caption(args);
     if let Some(preset) = &args.compare {

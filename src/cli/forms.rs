@@ -145,13 +145,7 @@ fn run_names(library_path: &Path, command: &FormsCommand) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
+use crate::format::csv::field as csv_field;
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or(String::new(), |v| v.to_string())

@@ -17,7 +17,7 @@ use crate::analysis::significance::{
     DEFAULT_FDR, PlaceTests, REACH_BAND_PX, test_cells, test_hotspots, test_scroll_reach,
 };
 use crate::model::DeviceClass;
-use crate::render::compare::{CompareLayout, render_comparison};
+use crate::render::compare::{CompareLayout, render_comparison_on};
 use crate::render::heatmap::{Colormap, RenderSettings, render_heatmap};
 use crate::render::{decode_png, encode_png};
 use crate::store::{ScreenshotInfo, Store, open_store, url_matches};
@@ -166,6 +166,10 @@ pub struct HeatmapArgs {
     /// Print what was aggregated as JSON (one object per map with `--all-pages`).
     #[arg(long)]
     pub json: bool,
+    /// One page variant only, drawn over that variant's screenshot when
+    /// `sessionlens variants --screenshots` kept one.
+    #[command(flatten)]
+    pub variant: super::variants::VariantArgs,
 }
 
 /// Runs `heatmap`.
@@ -265,9 +269,49 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
         });
     }
     let page = args.page.as_deref().unwrap_or_default();
-    let shot = pick_screenshot(&screenshots, page, args)?;
-    if let Some(preset) = &args.compare {
-        return export_comparison(&*library, args, kind, page, shot, &settings, preset);
+    let preset = args
+        .compare
+        .as_deref()
+        .map(ComparePreset::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--compare {e}"))?;
+    // Comparing two variants draws A over A's screenshot (and B over B's, below).
+    let variant = match preset.as_ref().and_then(ComparePreset::variants) {
+        Some((a, _)) => Some(a),
+        None => args.variant.filter()?,
+    };
+    let shot = match variant
+        .as_ref()
+        .and_then(|v| super::variants::variant_screenshot(&screenshots, page, v, args.width))
+    {
+        Some(shot) => shot,
+        None => {
+            if let Some(v) = &variant {
+                eprintln!(
+                    "note: no screenshot of variant {} kept; drawn over the page's (render it with `sessionlens variants --page {page} --variant-from {} --screenshots`)",
+                    v.variant,
+                    v.source.as_text()
+                );
+            }
+            pick_screenshot(&screenshots, page, args)?
+        }
+    };
+    if let Some(preset) = &preset {
+        let shot_b = preset
+            .variants()
+            .and_then(|(_, b)| {
+                super::variants::variant_screenshot(&screenshots, page, &b, args.width)
+            })
+            .unwrap_or(shot);
+        return export_comparison(
+            &*library,
+            args,
+            kind,
+            page,
+            (shot, shot_b),
+            &settings,
+            preset,
+        );
     }
     let result = export_one(&*library, args, kind, page, shot, &settings, &args.out)?;
     if args.json {
@@ -381,7 +425,9 @@ pub(super) fn pick_screenshot_for<'a>(
     if candidates.is_empty() {
         candidates = screenshots
             .iter()
-            .filter(|s| url_matches(page, &s.url))
+            .filter(|s| {
+                !crate::model::variant::is_screenshot_key(&s.url) && url_matches(page, &s.url)
+            })
             .collect();
     }
     let how_to_add = |width: Option<u32>| {
@@ -448,6 +494,7 @@ fn build_query(
 ) -> anyhow::Result<HeatmapQuery> {
     let mut query = HeatmapQuery::new(page, kind, shot.layout_width);
     query.filter = session_filter(&filter_args(args))?;
+    query.variant = args.variant.filter()?;
     query.viewport_widths = if device(args).is_some() {
         None
     } else {
@@ -504,35 +551,41 @@ fn export_comparison(
     args: &HeatmapArgs,
     kind: HeatmapKind,
     page: &str,
-    shot: &ScreenshotInfo,
+    (shot, shot_b): (&ScreenshotInfo, &ScreenshotInfo),
     settings: &RenderSettings,
-    preset: &str,
+    preset: &ComparePreset,
 ) -> anyhow::Result<ExitCode> {
-    let preset = ComparePreset::parse(preset).map_err(|e| anyhow::anyhow!("--compare {e}"))?;
     let layout = match args.compare_layout {
         CompareLayoutArg::Difference => CompareLayout::Difference,
         CompareLayoutArg::SideBySide => CompareLayout::SideBySide,
     };
     let screenshot = load_screenshot(library, shot)?;
     let base = build_query(args, kind, page, shot, &screenshot)?;
-    let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&base.filter);
-    let a = crate::store::aggregate_heatmap(
-        library,
-        &HeatmapQuery {
-            filter: filter_a,
-            ..base.clone()
-        },
-    )?;
-    let b = crate::store::aggregate_heatmap(
-        library,
-        &HeatmapQuery {
-            filter: filter_b,
-            ..base
-        },
-    )?;
+    let ((label_a, query_a), (label_b, mut query_b)) = base.split(preset);
+    let screenshot_b = if shot_b.hash == shot.hash {
+        None
+    } else {
+        let image = load_screenshot(library, shot_b)?;
+        query_b.page_height_px = build_query(args, kind, page, shot_b, &image)?.page_height_px;
+        Some(image)
+    };
+    if screenshot_b.is_some() && layout == CompareLayout::Difference {
+        eprintln!(
+            "note: the two variants have screenshots of their own; the difference map compares cells at one position and is drawn over A's (the side-by-side layout or `sessionlens elements --compare` follow each layout)"
+        );
+    }
+    let a = crate::store::aggregate_heatmap(library, &query_a)?;
+    let b = crate::store::aggregate_heatmap(library, &query_b)?;
     let mut settings = settings.clone();
     settings.caption = caption(args);
-    let image = render_comparison(&a, &b, &screenshot, &settings, (&label_a, &label_b), layout);
+    let image = render_comparison_on(
+        &a,
+        &b,
+        (&screenshot, screenshot_b.as_ref().unwrap_or(&screenshot)),
+        &settings,
+        (&label_a, &label_b),
+        layout,
+    );
     let bytes = encode_png(&image).context("encoding the PNG")?;
     std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
     let tests = test_cells(&a, &b, CELL_PX, DEFAULT_FDR);
@@ -563,7 +616,7 @@ fn export_comparison(
         let out = json!({
             "layout": layout.as_str(),
             "a": {"label": label_a, "map": result_json(&a, shot, &args.out)},
-            "b": {"label": label_b, "map": result_json(&b, shot, &args.out)},
+            "b": {"label": label_b, "map": result_json(&b, shot_b, &args.out)},
             "cell_tests": {
                 "test": "share of page views with a point per cell: Fisher exact below an expected count of 5, else two-proportion z-test; two-sided",
                 "correction": "Benjamini-Hochberg",
@@ -717,6 +770,10 @@ fn result_json(result: &HeatmapResult, shot: &ScreenshotInfo, out: &Path) -> Val
         "width": result.query.layout_width_px,
         "viewport_widths": result.query.viewport_widths.map(|(lo, hi)| [lo, hi]),
         "screenshot_url": shot.url,
+        "variant": result.query.variant.as_ref().map(|v| json!({
+            "from": v.source.as_text(),
+            "variant": v.variant,
+        })),
         "sessions": result.sessions,
         "page_views": result.page_views,
         "points": result.points,

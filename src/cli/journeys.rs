@@ -301,13 +301,7 @@ fn print_json(map: &Journeys, query: &JourneyQuery, goal: &str) -> anyhow::Resul
     Ok(())
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
+use crate::format::csv::field as csv_field;
 
 /// CSV rows of `map`; with `segment`, each row starts with the segment's label (a comparison).
 fn print_csv(map: &Journeys, segment: Option<&str>, header: bool) -> anyhow::Result<()> {

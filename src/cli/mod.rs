@@ -33,6 +33,7 @@ mod journeys;
 mod output;
 mod snapshot;
 mod trust;
+mod variants;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -127,6 +128,15 @@ pub enum Command {
     ///
     /// Example: `sessionlens elements --page http://shop.test/ --by rage --png home-elements.png`
     Elements(elements::ElementsArgs),
+    /// The variants of a page side by side: page views grouped by the structure of the
+    /// recorded page (`--variant-from dom`, blind to text, ids and repeated items), by an
+    /// experiment event (`event:NAME`) or by a URL parameter (`param:NAME`); per variant its
+    /// page views, sessions, conversion tested against the control, clicks, rage and dead
+    /// clicks, scroll depth and time on the page. `--screenshots` renders each variant's page
+    /// with Chromium for `heatmap` and `elements` with `--variant`.
+    ///
+    /// Example: `sessionlens variants --page 'http://shop.test/product/*' --variant-from param:exp --screenshots`
+    Variants(variants::VariantsArgs),
     /// Recompute every session's signals with the stored thresholds, or reset them to the
     /// defaults (`--defaults`) or to Sentry's strict rage preset (`--strict-rage`).
     RecomputeSignals(RecomputeArgs),

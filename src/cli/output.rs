@@ -171,6 +171,17 @@ pub fn event_json(session: &Session, reveal_typed_values: bool) -> Vec<Value> {
             EventKind::FormSubmit { form, control } => {
                 json!({"kind": "form_submit", "target": target_json(*control), "form": target_json(*form)})
             }
+            EventKind::PageStructure { signature } => {
+                json!({"kind": "page_structure", "signature": format!("{signature:016x}"),
+                "variant": crate::model::variant::dom_label(*signature)})
+            }
+            EventKind::Experiment {
+                event,
+                experiment,
+                variant,
+            } => {
+                json!({"kind": "experiment", "name": event, "experiment": experiment, "variant": variant})
+            }
         };
         if let (Some(map), Value::Object(extra)) = (value.as_object_mut(), fields) {
             map.extend(extra);

@@ -457,6 +457,8 @@ enum KindCode {
     FieldError,
     FieldErrorCleared,
     FormSubmit,
+    PageStructure,
+    Experiment,
     Unknown(String),
 }
 
@@ -491,6 +493,8 @@ impl<'de> Deserialize<'de> for KindCode {
                     "fe" => KindCode::FieldError,
                     "fc" => KindCode::FieldErrorCleared,
                     "fs" => KindCode::FormSubmit,
+                    "v" => KindCode::PageStructure,
+                    "xv" => KindCode::Experiment,
                     other => KindCode::Unknown(other.chars().take(40).collect()),
                 })
             }
@@ -604,6 +608,20 @@ impl<'de> Visitor<'de> for EventSeed<'_> {
             KindCode::FormSubmit => Some(EventKind::FormSubmit {
                 form: target(&mut seq)?,
                 control: target(&mut seq)?,
+            }),
+            KindCode::PageStructure => {
+                let hex: String = req(&mut seq, "signature")?;
+                let signature = u64::from_str_radix(&hex, 16).map_err(|_| {
+                    de::Error::custom(format!(
+                        "signature {hex:?}: expected up to 16 hexadecimal digits"
+                    ))
+                })?;
+                Some(EventKind::PageStructure { signature })
+            }
+            KindCode::Experiment => Some(EventKind::Experiment {
+                event: req(&mut seq, "name")?,
+                experiment: opt(&mut seq)?,
+                variant: req(&mut seq, "variant")?,
             }),
             KindCode::Unknown(kind) => {
                 self.state.unknown = Some(kind);
@@ -802,6 +820,14 @@ impl Serialize for EventOut<'_> {
             EventKind::FormSubmit { form, control } => {
                 (t, "fs", target_code(*form), target_code(*control)).serialize(serializer)
             }
+            EventKind::PageStructure { signature } => {
+                (t, "v", format!("{signature:016x}")).serialize(serializer)
+            }
+            EventKind::Experiment {
+                event,
+                experiment,
+                variant,
+            } => (t, "xv", event, experiment, variant).serialize(serializer),
         }
     }
 }

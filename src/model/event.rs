@@ -135,6 +135,26 @@ pub enum EventKind {
         /// The control clicked, when known.
         control: Option<u32>,
     },
+    /// The structure of the page's DOM when the recorder took a full snapshot of it: a
+    /// signature of element tags, stable classes and visibility, blind to text, ids and how
+    /// many times a repeated element occurs (see docs/VARIANTS.md). Page views of one URL
+    /// with different signatures show different page variants.
+    PageStructure {
+        /// The signature (a stable 64-bit hash).
+        signature: u64,
+    },
+    /// The site said which variant of an experiment the visitor sees: a custom event whose
+    /// payload names a `variant` (and optionally its `experiment`), e.g. rrweb
+    /// `addCustomEvent('experiment', {experiment: 'pdp-layout', variant: 'B'})`. The custom
+    /// event itself is kept too.
+    Experiment {
+        /// The custom event's name (rrweb custom event `tag`).
+        event: String,
+        /// The experiment or flag named in the payload, when it names one.
+        experiment: Option<String>,
+        /// The variant.
+        variant: String,
+    },
 }
 
 impl EventKind {
@@ -154,6 +174,7 @@ impl EventKind {
             | Self::FieldError { .. }
             | Self::FieldErrorCleared { .. }
             | Self::FormSubmit { .. } => "form",
+            Self::PageStructure { .. } | Self::Experiment { .. } => "variant",
         }
     }
 
@@ -253,6 +274,17 @@ impl EventKind {
                 Some(_) => format!("submit{}{}", target(control), target(form)),
                 None => format!("submit{}", target(control)),
             },
+            Self::PageStructure { signature } => {
+                format!("page structure {}", super::variant::dom_label(*signature))
+            }
+            Self::Experiment {
+                event,
+                experiment,
+                variant,
+            } => match experiment {
+                Some(x) => format!("{event}: {x} variant {variant}"),
+                None => format!("{event}: variant {variant}"),
+            },
         }
     }
 
@@ -269,6 +301,8 @@ impl EventKind {
                 | Self::FieldError { .. }
                 | Self::FieldErrorCleared { .. }
                 | Self::FormSubmit { .. }
+                | Self::PageStructure { .. }
+                | Self::Experiment { .. }
         )
     }
 }

@@ -21,6 +21,7 @@ mod session;
 mod source;
 pub mod time;
 mod validate;
+pub mod variant;
 
 pub use device::DeviceClass;
 pub use event::{ClickKind, ElementDescriptor, Event, EventKind, MouseButton, PointerType};
@@ -30,3 +31,4 @@ pub use note::Note;
 pub use session::{CONVERSION_EVENT_NAMES, PageStats, PageView, Session};
 pub use source::{Channel, TrafficSource};
 pub use validate::{Limits, ModelError};
+pub use variant::{VariantFilter, VariantSource};

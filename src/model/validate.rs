@@ -255,6 +255,20 @@ impl Session {
                         "longer than the string limit",
                     ));
                 }
+                EventKind::Experiment {
+                    event,
+                    experiment,
+                    variant,
+                } if [Some(event), experiment.as_ref(), Some(variant)]
+                    .into_iter()
+                    .flatten()
+                    .any(|t| t.len() > limits.max_string_bytes) =>
+                {
+                    return Err(invalid(
+                        format!("events[{i}].variant"),
+                        "longer than the string limit",
+                    ));
+                }
                 EventKind::Custom { value: Some(v), .. } if !v.is_finite() => {
                     return Err(invalid(
                         format!("events[{i}].value"),

@@ -288,7 +288,9 @@ impl FrameIndex {
                 EventKind::ElementScroll { .. }
                 | EventKind::DomChange
                 | EventKind::FormField { .. }
-                | EventKind::FieldErrorCleared { .. } => {}
+                | EventKind::FieldErrorCleared { .. }
+                | EventKind::PageStructure { .. }
+                | EventKind::Experiment { .. } => {}
             }
         }
         notable.extend(session.pages.iter().map(|p| p.entered_at_ms));

@@ -54,9 +54,24 @@ pub fn render_comparison(
     labels: (&str, &str),
     layout: CompareLayout,
 ) -> RgbaImage {
+    render_comparison_on(a, b, (screenshot, screenshot), settings, labels, layout)
+}
+
+/// [`render_comparison`] with a screenshot for each side: A drawn over the first, B over the
+/// second (two page variants, each over its own layout). The difference map is drawn over the
+/// first: it compares cells at one position, so it means most on one layout.
+#[must_use]
+pub fn render_comparison_on(
+    a: &HeatmapResult,
+    b: &HeatmapResult,
+    screenshots: (&RgbaImage, &RgbaImage),
+    settings: &RenderSettings,
+    labels: (&str, &str),
+    layout: CompareLayout,
+) -> RgbaImage {
     match layout {
-        CompareLayout::SideBySide => render_side_by_side(a, b, screenshot, settings, labels),
-        CompareLayout::Difference => render_difference(a, b, screenshot, settings, labels),
+        CompareLayout::SideBySide => render_side_by_side(a, b, screenshots, settings, labels),
+        CompareLayout::Difference => render_difference(a, b, screenshots.0, settings, labels),
     }
 }
 
@@ -64,10 +79,10 @@ pub fn render_comparison(
 fn shared_top(
     a: &HeatmapResult,
     b: &HeatmapResult,
-    screenshot: &RgbaImage,
+    (screenshot_a, screenshot_b): (&RgbaImage, &RgbaImage),
     settings: &RenderSettings,
 ) -> f32 {
-    let top = |r: &HeatmapResult| {
+    let top = |r: &HeatmapResult, screenshot: &RgbaImage| {
         let s = ImageFromPage::new(screenshot.width, r.query.layout_width_px).image_px_per_css_px;
         let body_h = screenshot
             .height
@@ -80,7 +95,7 @@ fn shared_top(
         );
         scale_of(&values, settings.normalise)
     };
-    top(a).max(top(b))
+    top(a, screenshot_a).max(top(b, screenshot_b))
 }
 
 fn with_caption(settings: &RenderSettings, label: &str) -> RenderSettings {
@@ -98,22 +113,22 @@ fn with_caption(settings: &RenderSettings, label: &str) -> RenderSettings {
 fn render_side_by_side(
     a: &HeatmapResult,
     b: &HeatmapResult,
-    screenshot: &RgbaImage,
+    screenshots: (&RgbaImage, &RgbaImage),
     settings: &RenderSettings,
     (label_a, label_b): (&str, &str),
 ) -> RgbaImage {
     let mut shared = settings.clone();
     if a.query.kind.is_density() {
-        shared.normalise = Normalise::Fixed(shared_top(a, b, screenshot, settings));
+        shared.normalise = Normalise::Fixed(shared_top(a, b, screenshots, settings));
     }
     let left = render_heatmap(
         a,
-        screenshot,
+        screenshots.0,
         &with_caption(&shared, &format!("A: {label_a}")),
     );
     let right = render_heatmap(
         b,
-        screenshot,
+        screenshots.1,
         &with_caption(&shared, &format!("B: {label_b}")),
     );
     let width = left.width + SIDE_BY_SIDE_GAP_PX + right.width;

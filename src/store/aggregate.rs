@@ -39,7 +39,10 @@ pub fn compose<S: Store + ?Sized>(
 ) -> Result<HeatmapResult, HeatmapError> {
     // A bad query fails before anything is read.
     heatmap::check(query)?;
-    let views = store.heatmap_page_views(&query.filter, &query.page, query.viewport_widths)?;
+    let mut views = store.heatmap_page_views(&query.filter, &query.page, query.viewport_widths)?;
+    if let Some(variant) = &query.variant {
+        views = super::variants::keep_variant(store, views, variant)?;
+    }
     let mut result = heatmap::begin(query, &views)?;
     match query.kind {
         HeatmapKind::Scroll => {}

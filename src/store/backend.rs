@@ -32,7 +32,7 @@ use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::analysis::signals::{SignalKind, SignalSettings};
 use crate::format::{Loaded, ReadOptions};
 use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind};
-use crate::model::{Note, Session, UrlPattern};
+use crate::model::{Note, Session, UrlPattern, VariantSource};
 
 /// A session library, whatever holds it. Lists, counts and page groups come from
 /// [`SessionQueries`].
@@ -112,6 +112,16 @@ pub trait Store: SessionQueries {
         views: &[HeatmapPageView],
         kind: &str,
     ) -> Result<Vec<PageSignal>, StoreError>;
+    /// The variant of each of `views` under `source` (`None`: none), in their order. The
+    /// default reads URL parameters from the page views and everything else from the bodies
+    /// of the sessions behind them ([`super::variants::from_bodies`]).
+    fn page_view_variants(
+        &self,
+        views: &[HeatmapPageView],
+        source: &VariantSource,
+    ) -> Result<Vec<Option<String>>, StoreError> {
+        super::variants::from_bodies(self, views, source)
+    }
     /// One whole map. The default streams the point columns into `analysis::heatmap`
     /// ([`super::aggregate_heatmap_from`]); a server that bins points itself overrides it.
     fn heatmap(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {

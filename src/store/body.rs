@@ -300,6 +300,15 @@ pub(crate) mod v1 {
             form: Option<u32>,
             control: Option<u32>,
         },
+        // Appended for page variants (docs/VARIANTS.md).
+        PageStructure {
+            signature: u64,
+        },
+        Experiment {
+            event: Cow<'a, str>,
+            experiment: Option<Cow<'a, str>>,
+            variant: Cow<'a, str>,
+        },
         // Append new variants here (and in `from_model`/`into_model` below).
     }
 
@@ -564,6 +573,18 @@ pub(crate) mod v1 {
                     form: *form,
                     control: *control,
                 },
+                M::PageStructure { signature } => EventKind::PageStructure {
+                    signature: *signature,
+                },
+                M::Experiment {
+                    event,
+                    experiment,
+                    variant,
+                } => EventKind::Experiment {
+                    event: borrowed(event),
+                    experiment: borrowed_opt(experiment),
+                    variant: borrowed(variant),
+                },
             };
             Self {
                 timestamp_ms: e.timestamp_ms,
@@ -669,6 +690,16 @@ pub(crate) mod v1 {
                 EventKind::FieldError { field } => M::FieldError { field },
                 EventKind::FieldErrorCleared { field } => M::FieldErrorCleared { field },
                 EventKind::FormSubmit { form, control } => M::FormSubmit { form, control },
+                EventKind::PageStructure { signature } => M::PageStructure { signature },
+                EventKind::Experiment {
+                    event,
+                    experiment,
+                    variant,
+                } => M::Experiment {
+                    event: owned(event),
+                    experiment: owned_opt(experiment),
+                    variant: owned(variant),
+                },
             };
             model::Event {
                 timestamp_ms: self.timestamp_ms,

@@ -18,7 +18,10 @@ pub fn compose_input<S: Store + ?Sized>(
     store: &S,
     query: &ElementQuery,
 ) -> Result<ElementInput, StoreError> {
-    let views = store.heatmap_page_views(&query.filter, &query.page, query.viewport_widths)?;
+    let mut views = store.heatmap_page_views(&query.filter, &query.page, query.viewport_widths)?;
+    if let Some(variant) = &query.variant {
+        views = super::variants::keep_variant(store, views, variant)?;
+    }
     let mut narrowed = query.filter.clone();
     if narrowed.url.is_none() {
         narrowed.url = Some(query.page.clone());

@@ -29,6 +29,7 @@ mod recover;
 mod schema;
 mod sections;
 mod signals;
+pub mod variants;
 
 pub use crate::model::points::{HeatmapPageView, PageSignal, PointColumns};
 pub use aggregate::{HeatmapError, aggregate_heatmap, compose as aggregate_heatmap_from};

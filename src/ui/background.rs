@@ -34,6 +34,23 @@ const READ_WORKERS: usize = 2;
 /// A question for the library workers.
 #[derive(Clone, Debug)]
 pub enum Query {
+    /// Renders each variant's screenshot from its first page view with Chromium and keeps it
+    /// in the library (a write).
+    RenderVariantScreenshots {
+        /// The page (URL or pattern) the variants are of.
+        page: String,
+        /// Where variants come from.
+        source: crate::model::VariantSource,
+        /// Each variant with its first page view `(session row id, page index)`.
+        examples: Vec<(String, (i64, u32))>,
+    },
+    /// The variants of the heatmap's page side by side (docs/VARIANTS.md).
+    Variants {
+        /// Generation (newer answers win).
+        generation: u64,
+        /// What the table covers.
+        query: Box<crate::store::variants::VariantQuery>,
+    },
     /// The named sections of a page with their reach over the sessions in `filter`; with
     /// `define` or `delete`, that change is made first.
     Sections {
@@ -125,7 +142,7 @@ pub enum Query {
         /// Sessions in scope.
         filter: SessionFilter,
         /// Anchor, steps and grouping.
-        query: crate::analysis::journeys::JourneyQuery,
+        query: Box<crate::analysis::journeys::JourneyQuery>,
         /// Two segments of `filter` side by side, or one map.
         compare: Option<crate::analysis::compare::ComparePreset>,
     },
@@ -187,6 +204,16 @@ pub enum JobResult {
         fresh: bool,
         /// What the rebuild did, or why it failed.
         result: Result<crate::store::RebuildReport, String>,
+    },
+    /// Variant screenshots were rendered: how many, and the variants that failed with why
+    /// (or why none could be).
+    VariantScreenshots(Result<(usize, Vec<String>), String>),
+    /// The variants of the heatmap's page (or why they could not be read).
+    Variants {
+        /// The generation asked for.
+        generation: u64,
+        /// The table.
+        result: Result<crate::analysis::variants::VariantTable, String>,
     },
     /// The sections of the heatmap's page with their reach (or why they could not be read).
     Sections(Result<Vec<crate::store::SectionReach>, String>),
@@ -435,6 +462,8 @@ pub struct Compared {
     pub labels: (String, String),
     /// Set B.
     pub b: Arc<HeatmapResult>,
+    /// The screenshot B is drawn over: A's, or a page variant's own.
+    pub b_screenshot: Arc<RgbaImage>,
 }
 
 impl Background {
@@ -879,14 +908,16 @@ impl Background {
                                 );
                                 out
                             }
-                            Some((compared, layout)) => crate::render::compare::render_comparison(
-                                &job.result,
-                                &compared.b,
-                                &job.screenshot,
-                                &job.settings,
-                                (&compared.labels.0, &compared.labels.1),
-                                *layout,
-                            ),
+                            Some((compared, layout)) => {
+                                crate::render::compare::render_comparison_on(
+                                    &job.result,
+                                    &compared.b,
+                                    (&job.screenshot, &compared.b_screenshot),
+                                    &job.settings,
+                                    (&compared.labels.0, &compared.labels.1),
+                                    *layout,
+                                )
+                            }
                         };
                         let image = Arc::new(image);
                         sent.push(Arc::clone(&image));
@@ -1123,22 +1154,15 @@ fn answer(
             query,
             compare: Some(preset),
         } => {
-            let ((label_a, filter_a), (label_b, filter_b)) = preset.split(&query.filter);
-            let a = HeatmapQuery {
-                filter: filter_a,
-                ..(*query).clone()
-            };
-            let b = HeatmapQuery {
-                filter: filter_b,
-                ..*query
-            };
+            let ((label_a, a), (label_b, b)) = query.split(&preset);
             match (heatmap(library, &a, images), heatmap(library, &b, images)) {
-                (Ok(a), Ok((b, _))) => JobResult::Heatmap {
+                (Ok(a), Ok((b, b_screenshot))) => JobResult::Heatmap {
                     generation,
                     result: Ok(a),
                     compared: Some(Compared {
                         labels: (label_a, label_b),
                         b,
+                        b_screenshot,
                     }),
                 },
                 (Err(e), _) | (_, Err(e)) => JobResult::Heatmap {
@@ -1278,6 +1302,40 @@ fn answer(
                 })
                 .map_err(|e| e.to_string()),
         ),
+        Query::RenderVariantScreenshots {
+            page,
+            source,
+            examples,
+        } => JobResult::VariantScreenshots(
+            crate::render::chromium::Chromium::find()
+                .map_err(|e| e.to_string())
+                .map(|chromium| {
+                    let mut rendered = 0;
+                    let mut failed = Vec::new();
+                    for (variant, example) in examples {
+                        let filter = crate::model::VariantFilter {
+                            source: source.clone(),
+                            variant,
+                        };
+                        match crate::snapshot::render_variant_screenshot(
+                            library,
+                            &chromium,
+                            &crate::render::chromium::Access::default(),
+                            &page,
+                            &filter,
+                            example,
+                        ) {
+                            Ok(_) => rendered += 1,
+                            Err(e) => failed.push(format!("{}: {e}", filter.variant)),
+                        }
+                    }
+                    (rendered, failed)
+                }),
+        ),
+        Query::Variants { generation, query } => JobResult::Variants {
+            generation,
+            result: crate::store::variants::variants(library, &query).map_err(|e| e.to_string()),
+        },
         Query::Sections {
             page,
             filter,
@@ -1334,6 +1392,7 @@ fn lane_of(query: &Query) -> (bool, Option<JobKind>) {
         Query::Journeys { .. } => (false, Some(JobKind::Journeys)),
         Query::Forms { .. } => (false, Some(JobKind::Forms)),
         Query::Elements { .. } => (false, Some(JobKind::Elements)),
+        Query::Variants { .. } => (false, Some(JobKind::Variants)),
         Query::Sections {
             define: None,
             delete: None,
@@ -1345,6 +1404,7 @@ fn lane_of(query: &Query) -> (bool, Option<JobKind>) {
         | Query::AddNote { .. }
         | Query::DeleteNote { .. }
         | Query::DefineEvent(_)
+        | Query::RenderVariantScreenshots { .. }
         | Query::NameForms(_)
         | Query::DeleteEventDefinition(_)
         | Query::SetConversionGoal(_) => (true, None),
@@ -1593,22 +1653,50 @@ fn load_session(
 
 /// Aggregates a heatmap and finds the screenshot to draw it over (the chosen page's, or for a
 /// pattern the first matching page's, at the layout width closest to the query's).
+/// The screenshot a map of `page` is drawn over, nearest `layout_width`: a chosen variant's own
+/// when one was rendered (`sessionlens variants --screenshots`, "Render each variant's
+/// screenshot"), else the page's.
+fn screenshot_for<'a>(
+    shots: &'a [ScreenshotInfo],
+    page: &str,
+    variant: Option<&crate::model::VariantFilter>,
+    layout_width: u32,
+) -> Result<&'a ScreenshotInfo, String> {
+    use crate::model::variant;
+    let nearest = |key: &dyn Fn(&str) -> bool| {
+        shots
+            .iter()
+            .filter(|s| key(&s.url))
+            .min_by_key(|s| s.layout_width.abs_diff(layout_width))
+    };
+    let variant_key = variant.map(|v| variant::screenshot_key(page, v));
+    variant_key
+        .as_deref()
+        .and_then(|k| nearest(&|url| url == k))
+        .or_else(|| {
+            nearest(&|url| {
+                !variant::is_screenshot_key(url) && super::heatmap_view::page_matches(page, url)
+            })
+        })
+        .ok_or_else(|| {
+            format!(
+                "no screenshot of {page} in the library; add one with `sessionlens screenshot add --url URL --width {layout_width} FILE.png`"
+            )
+        })
+}
+
 fn heatmap(
     library: &dyn Store,
     query: &HeatmapQuery,
     images: &mut ImageCache,
 ) -> Result<(Arc<HeatmapResult>, Arc<RgbaImage>), String> {
     let shots = library.screenshots().map_err(|e| e.to_string())?;
-    let shot = shots
-        .iter()
-        .filter(|s| super::heatmap_view::page_matches(&query.page, &s.url))
-        .min_by_key(|s| s.layout_width.abs_diff(query.layout_width_px))
-        .ok_or_else(|| {
-            format!(
-                "no screenshot of {} in the library; add one with `sessionlens screenshot add --url URL --width {} FILE.png`",
-                query.page, query.layout_width_px
-            )
-        })?;
+    let shot = screenshot_for(
+        &shots,
+        &query.page,
+        query.variant.as_ref(),
+        query.layout_width_px,
+    )?;
     let image = match images.get(library, shot) {
         Backdrop::Screenshot(page) => page,
         Backdrop::Missing => return Err(format!("the screenshot of {} is missing", shot.url)),
@@ -1636,16 +1724,7 @@ fn elements_answer(
         ElementRenderSettings, render_element_comparison, render_element_map,
     };
     let shots = library.screenshots().map_err(|e| e.to_string())?;
-    let shot = shots
-        .iter()
-        .filter(|s| super::heatmap_view::page_matches(&query.page, &s.url))
-        .min_by_key(|s| s.layout_width.abs_diff(layout_width))
-        .ok_or_else(|| {
-            format!(
-                "no screenshot of {} in the library; add one with `sessionlens screenshot add --url URL --width {layout_width} FILE.png`",
-                query.page
-            )
-        })?;
+    let shot = screenshot_for(&shots, &query.page, query.variant.as_ref(), layout_width)?;
     let image = match images.get(library, shot) {
         Backdrop::Screenshot(page) => page,
         Backdrop::Missing => return Err(format!("the screenshot of {} is missing", shot.url)),

@@ -125,6 +125,9 @@ pub enum Command {
     LoadHeatmapPages,
     /// Change what the heatmap aggregates (re-aggregates).
     SetHeatmapChoice(Box<HeatmapChoice>),
+    /// Render each listed page variant's screenshot with Chromium and keep it in the library
+    /// (then draw the map again).
+    RenderVariantScreenshots,
     /// Change how the heatmap is drawn (re-renders only).
     SetHeatmapSettings(Box<RenderSettings>),
     /// List the moments behind a spot of the heatmap (page CSS px).

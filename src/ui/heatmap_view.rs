@@ -60,6 +60,10 @@ pub struct HeatmapChoice {
     pub count_mode: CountMode,
     /// Fixed-element clicks.
     pub fixed_mode: FixedMode,
+    /// Where page variants come from (`dom`, `event:NAME`, `param:NAME`; empty: no variants).
+    pub variant_from: String,
+    /// The variant drawn (empty: every variant).
+    pub variant: String,
 }
 
 impl Default for HeatmapChoice {
@@ -81,6 +85,8 @@ impl Default for HeatmapChoice {
             compare_with: String::new(),
             count_mode: CountMode::Total,
             fixed_mode: FixedMode::ShowFixed,
+            variant_from: String::new(),
+            variant: String::new(),
         }
     }
 }
@@ -101,17 +107,21 @@ pub enum CompareMode {
     Event,
     /// Sessions from one traffic source versus all.
     Source,
+    /// The page views of one page variant versus another's ([`HeatmapChoice::compare_with`]
+    /// holds `A,B`).
+    Variants,
 }
 
 impl CompareMode {
     /// Every mode, in menu order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Off,
         Self::Converted,
         Self::BeforeAfter,
         Self::Signal,
         Self::Event,
         Self::Source,
+        Self::Variants,
     ];
 
     /// Menu label.
@@ -124,6 +134,7 @@ impl CompareMode {
             Self::Signal => "With a signal vs all",
             Self::Event => "Did an event vs all",
             Self::Source => "A source vs all",
+            Self::Variants => "Variant A vs B",
         }
     }
 }
@@ -146,7 +157,23 @@ impl HeatmapChoice {
             CompareMode::Source => {
                 (!with.is_empty()).then(|| ComparePreset::Source(with.to_owned(), None))
             }
+            CompareMode::Variants => {
+                let source = crate::model::VariantSource::parse(&self.variant_from).ok()?;
+                let (a, b) = with.split_once(',')?;
+                (!a.is_empty() && !b.is_empty() && a != b)
+                    .then(|| ComparePreset::Variant(source, a.to_owned(), b.to_owned()))
+            }
         }
+    }
+
+    /// The page-view filter of the chosen variant, when one is chosen.
+    #[must_use]
+    pub fn variant_filter(&self) -> Option<crate::model::VariantFilter> {
+        let source = crate::model::VariantSource::parse(&self.variant_from).ok()?;
+        (!self.variant.is_empty()).then(|| crate::model::VariantFilter {
+            source,
+            variant: self.variant.clone(),
+        })
     }
 
     /// The aggregation query.
@@ -171,6 +198,7 @@ impl HeatmapChoice {
         query.filter = text.parse_lenient();
         query.count_mode = self.count_mode;
         query.fixed_mode = self.fixed_mode;
+        query.variant = self.variant_filter();
         query
     }
 }
@@ -230,6 +258,8 @@ pub struct HeatmapView {
     pub band_mode: bool,
     /// The element mode (`elements_view`).
     pub elements: super::elements_view::ElementsPane,
+    /// The page's variants (`variants_view`).
+    pub variants: super::variants_view::VariantsPane,
 }
 
 /// A section being named: a band of the page, page CSS px.
@@ -267,6 +297,7 @@ impl Default for HeatmapView {
             band_start_y: None,
             band_mode: false,
             elements: super::elements_view::ElementsPane::default(),
+            variants: super::variants_view::VariantsPane::default(),
         }
     }
 }
@@ -509,6 +540,7 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                 ui.selectable_value(&mut choice.fixed_mode, FixedMode::Hide, "Hide");
             });
             ui.end_row();
+            super::variants_view::choice_rows_ui(view, &mut choice, ui);
             ui.label("Compare").on_hover_text(
                 "Two sets of sessions on one colour scale: A and B differ in one respect, every \
                  other filter applies to both",
@@ -570,6 +602,9 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                     );
                     ui.end_row();
                 }
+                CompareMode::Variants => {
+                    super::variants_view::compare_rows_ui(view, &mut choice, ui);
+                }
                 CompareMode::Off | CompareMode::Converted => {}
             }
             if choice.compare != CompareMode::Off {
@@ -592,6 +627,7 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                 ui.end_row();
             }
         });
+    super::variants_view::table_ui(view, ui, out);
     ui.separator();
     if view.elements.on {
         super::elements_view::elements_side_ui(view, ui, out);

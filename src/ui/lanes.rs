@@ -35,6 +35,8 @@ pub enum JobKind {
     Forms,
     /// The sections of the heatmap's page (read only).
     Sections,
+    /// The variants of the heatmap's page.
+    Variants,
     /// Recomputing every session's signals (a write; cancelled only when asked).
     Recompute,
 }

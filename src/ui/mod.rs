@@ -21,6 +21,7 @@ mod replay;
 mod signals_view;
 mod state;
 mod theme;
+mod variants_view;
 
 pub use app::LoadedSession;
 pub use app::{App, Prefs};

@@ -783,6 +783,34 @@ impl AppState {
                     }
                 }
                 JobResult::Error(e) => self.errors.push(e),
+                JobResult::VariantScreenshots(result) => {
+                    let pane = &mut self.heatmap.variants;
+                    pane.rendering = false;
+                    pane.render_message = Some(match &result {
+                        Ok((rendered, failed)) if failed.is_empty() => {
+                            format!("{rendered} variant screenshots rendered")
+                        }
+                        Ok((rendered, failed)) => format!(
+                            "{rendered} variant screenshots rendered; failed: {}",
+                            failed.join("; ")
+                        ),
+                        Err(e) => format!("No screenshots rendered: {e}"),
+                    });
+                    if matches!(&result, Ok((rendered, _)) if *rendered > 0) {
+                        // The new screenshots: list them, and draw the map over its variant's.
+                        self.effects.query(Query::HeatmapPages);
+                        let choice = self.heatmap.choice.clone();
+                        self.commands
+                            .push(Command::SetHeatmapChoice(Box::new(choice)));
+                    }
+                }
+                JobResult::Variants { generation, result } => {
+                    let pane = &mut self.heatmap.variants;
+                    if generation == pane.generation {
+                        pane.loading = false;
+                        pane.table = Some(result);
+                    }
+                }
                 JobResult::Sections(result) => match result {
                     Ok(sections) => self.heatmap.sections = sections,
                     Err(e) => self.errors.push(format!("sections: {e}")),
@@ -856,6 +884,42 @@ impl AppState {
             }
         }
         self.effects.take()
+    }
+
+    /// Asks for the variant table of the heatmap's page when where variants come from, the
+    /// page, its widths or the filter changed; forgets it when variants are off.
+    fn query_variants(&mut self) {
+        let view = &mut self.heatmap;
+        let source = crate::model::VariantSource::parse(&view.choice.variant_from);
+        let pane = &mut view.variants;
+        let Some(source) = source.ok().filter(|_| !view.choice.page.trim().is_empty()) else {
+            pane.asked = None;
+            pane.table = None;
+            pane.loading = false;
+            return;
+        };
+        let query = view.choice.query();
+        let key = (
+            query.page.clone(),
+            query.viewport_widths,
+            query.filter.clone(),
+            view.choice.variant_from.clone(),
+        );
+        if pane.asked.as_ref() == Some(&key) {
+            return;
+        }
+        pane.asked = Some(key);
+        pane.generation += 1;
+        pane.loading = true;
+        self.effects.query(Query::Variants {
+            generation: pane.generation,
+            query: Box::new(crate::store::variants::VariantQuery {
+                page: query.page,
+                filter: query.filter,
+                viewport_widths: query.viewport_widths,
+                source,
+            }),
+        });
     }
 
     /// Asks for the sections of the heatmap's page and their reach over the map's sessions,
@@ -1049,6 +1113,28 @@ impl AppState {
                         self.commands.push(Command::SelectSession(session_id));
                     }
                 }
+                Command::RenderVariantScreenshots => {
+                    let view = &mut self.heatmap;
+                    let source = crate::model::VariantSource::parse(&view.choice.variant_from);
+                    if let (Ok(source), Some(Ok(table))) = (source, &view.variants.table) {
+                        let examples: Vec<(String, (i64, u32))> = table
+                            .rows
+                            .iter()
+                            .filter(|r| r.variant != crate::model::variant::NO_VARIANT)
+                            .map(|r| (r.variant.clone(), r.example))
+                            .collect();
+                        view.variants.rendering = true;
+                        view.variants.render_message = Some(format!(
+                            "Rendering {} variant screenshots with Chromium…",
+                            examples.len()
+                        ));
+                        self.effects.query(Query::RenderVariantScreenshots {
+                            page: view.choice.query().page,
+                            source,
+                            examples,
+                        });
+                    }
+                }
                 Command::LoadHeatmapPages => {
                     self.heatmap.pages_requested = true;
                     self.effects.query(Query::HeatmapPages);
@@ -1058,6 +1144,7 @@ impl AppState {
                     view.choice = *choice;
                     view.spot = None;
                     self.query_elements();
+                    self.query_variants();
                     let view = &mut self.heatmap;
                     if !view.choice.page.trim().is_empty() {
                         view.generation += 1;
@@ -1419,7 +1506,7 @@ impl AppState {
         self.effects.query(Query::Journeys {
             generation: view.generation,
             filter: view.choice.filter(),
-            query: view.choice.query(),
+            query: Box::new(view.choice.query()),
             compare,
         });
     }
@@ -1477,6 +1564,7 @@ impl AppState {
             // Every width counts: elements are grouped by selector, not position.
             viewport_widths: None,
             layout_widths: heatmap.viewport_widths,
+            variant: heatmap.variant.clone(),
         };
         self.effects.query(Query::Elements {
             generation: pane.generation,
@@ -1841,6 +1929,101 @@ mod tests {
             [Effect::CompleteDialog { purpose: DialogPurpose::OpenFiles, answer: Some(a) }] if a.len() == 1
         ));
         assert!(s.file_browser.is_none());
+    }
+
+    #[test]
+    fn variants_are_asked_for_once_per_source_and_a_chosen_variant_narrows_the_map() {
+        use super::super::heatmap_view::{CompareMode, HeatmapChoice};
+        use crate::analysis::variants::{VariantView, variant_table};
+        use crate::model::{VariantFilter, VariantSource};
+        let mut s = state();
+        let mut choice = HeatmapChoice {
+            page: "http://shop.test/product/mug.html".to_owned(),
+            ..Default::default()
+        };
+        let effects = s.apply(Command::SetHeatmapChoice(Box::new(choice.clone())));
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::Query(Query::Variants { .. }))),
+            "no variants asked while they are off"
+        );
+        choice.variant_from = "param:exp".to_owned();
+        let effects = s.apply(Command::SetHeatmapChoice(Box::new(choice.clone())));
+        let Some((generation, query)) = effects.iter().find_map(|e| match e {
+            Effect::Query(Query::Variants { generation, query }) => Some((*generation, query)),
+            _ => None,
+        }) else {
+            panic!("no variants asked: {effects:?}");
+        };
+        assert_eq!(query.source, VariantSource::Param("exp".to_owned()));
+        assert_eq!(query.page, choice.page);
+        // A stale answer is dropped, the current one kept.
+        let view = |variant: &str, session: i64| VariantView {
+            variant: Some(variant.to_owned()),
+            session_rowid: session,
+            page_index: 0,
+            converted: false,
+            clicks: 1,
+            rage_clicks: 0,
+            dead_clicks: 0,
+            depth_share: None,
+            duration_ms: 0,
+        };
+        let table = variant_table(&[view("A", 1), view("B", 2)]);
+        s.on_result(JobResult::Variants {
+            generation: generation - 1,
+            result: Err("old".to_owned()),
+        });
+        assert!(s.heatmap.variants.loading && s.heatmap.variants.table.is_none());
+        s.on_result(JobResult::Variants {
+            generation,
+            result: Ok(table),
+        });
+        assert!(!s.heatmap.variants.loading);
+        // Choosing a variant or a map kind does not ask again; the map is narrowed.
+        choice.variant = "B".to_owned();
+        choice.kind = crate::analysis::heatmap::HeatmapKind::Move;
+        let effects = s.apply(Command::SetHeatmapChoice(Box::new(choice.clone())));
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::Query(Query::Variants { .. })))
+        );
+        let Some(Effect::Query(Query::Heatmap { query, compare, .. })) = effects
+            .iter()
+            .find(|e| matches!(e, Effect::Query(Query::Heatmap { .. })))
+        else {
+            panic!("no map asked: {effects:?}");
+        };
+        let b = VariantFilter {
+            source: VariantSource::Param("exp".to_owned()),
+            variant: "B".to_owned(),
+        };
+        assert_eq!(query.variant.as_ref(), Some(&b));
+        assert!(compare.is_none());
+        // Comparing two variants splits the page views.
+        choice.compare = CompareMode::Variants;
+        choice.compare_with = "A,B".to_owned();
+        let effects = s.apply(Command::SetHeatmapChoice(Box::new(choice.clone())));
+        let Some(Effect::Query(Query::Heatmap {
+            query,
+            compare: Some(preset),
+            ..
+        })) = effects
+            .iter()
+            .find(|e| matches!(e, Effect::Query(Query::Heatmap { .. })))
+        else {
+            panic!("no comparison asked: {effects:?}");
+        };
+        let ((_, a), (_, b_query)) = query.split(preset);
+        assert_eq!(a.variant.map(|v| v.variant).as_deref(), Some("A"));
+        assert_eq!(b_query.variant, Some(b));
+        // Turning variants off forgets the table.
+        choice.variant_from.clear();
+        choice.compare = CompareMode::Off;
+        s.apply(Command::SetHeatmapChoice(Box::new(choice)));
+        assert!(s.heatmap.variants.table.is_none());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! derived from it for click, input and scroll targets.
 
 mod forms;
+mod signature;
 
 pub use self::forms::ErrorChanges;
 

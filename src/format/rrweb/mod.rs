@@ -1171,7 +1171,12 @@ impl Converter<'_> {
     ) -> Result<(), FormatError> {
         self.page(tab, t);
         match &data.node.0 {
-            Some(node) => tab.mirror.load_snapshot(node, &mut tab.issues),
+            Some(node) => {
+                tab.mirror.load_snapshot(node, &mut tab.issues);
+                if let Some(signature) = tab.mirror.structure_signature() {
+                    self.push(tab, t, EventKind::PageStructure { signature })?;
+                }
+            }
             None => {
                 self.warnings.add(warn::NO_SNAPSHOT, || place(e));
                 tab.mirror = Mirror::default();
@@ -1581,6 +1586,27 @@ impl Converter<'_> {
             }
         }
         let name = self.limit_text(tag);
+        if let Some(variant) = payload
+            .and_then(|p| p.variant.get())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            let variant = self.limit_text(variant);
+            let experiment = payload
+                .and_then(|p| p.experiment.get())
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(|x| self.limit_text(x));
+            self.push(
+                tab,
+                t,
+                EventKind::Experiment {
+                    event: name.clone(),
+                    experiment,
+                    variant,
+                },
+            )?;
+        }
         let value = payload.and_then(|p| p.value.0).filter(|v| v.is_finite());
         let currency = payload
             .and_then(|p| p.currency.get())

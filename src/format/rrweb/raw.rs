@@ -657,6 +657,12 @@ pub struct Payload<'a> {
     /// `rrweb/network@1` requests.
     #[serde(borrow)]
     pub requests: List<super::recorders::Request<'a>>,
+    /// An experiment assignment's variant (`slTrack('experiment', {experiment, variant})`).
+    #[serde(borrow)]
+    pub variant: Str<'a>,
+    /// The experiment a variant belongs to.
+    #[serde(borrow)]
+    pub experiment: Str<'a>,
 }
 
 /// The `data` of any rrweb event: the fields of every event shape, merged, all optional. The

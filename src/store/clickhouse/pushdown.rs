@@ -73,7 +73,9 @@ impl Placed {
 /// unique-sessions count take the portable composition.
 #[must_use]
 pub(crate) fn pushed_down(query: &HeatmapQuery) -> bool {
-    query.kind == HeatmapKind::Click && query.count_mode == CountMode::Total
+    query.kind == HeatmapKind::Click
+        && query.count_mode == CountMode::Total
+        && query.variant.is_none()
 }
 
 impl ClickHouseLibrary {
