@@ -435,6 +435,8 @@ pub struct Compared {
     pub labels: (String, String),
     /// Set B.
     pub b: Arc<HeatmapResult>,
+    /// The tests of A against B, computed when the comparison arrived.
+    pub tests: Arc<super::heatmap_view::CompareTests>,
 }
 
 impl Background {
@@ -1135,11 +1137,12 @@ fn answer(
             match (heatmap(library, &a, images), heatmap(library, &b, images)) {
                 (Ok(a), Ok((b, _))) => JobResult::Heatmap {
                     generation,
-                    result: Ok(a),
                     compared: Some(Compared {
                         labels: (label_a, label_b),
+                        tests: Arc::new(super::heatmap_view::CompareTests::new(&a.0, &b)),
                         b,
                     }),
+                    result: Ok(a),
                 },
                 (Err(e), _) | (_, Err(e)) => JobResult::Heatmap {
                     generation,
