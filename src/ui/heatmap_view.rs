@@ -661,7 +661,7 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
             ui.separator();
             compare_tests_ui(
                 &compared.tests,
-                result.query.kind,
+                (result, &compared.b),
                 view.all_band_tests,
                 ui,
                 out,
@@ -1451,8 +1451,45 @@ pub fn hotspot_rows(tests: &CompareTests) -> Vec<[String; 6]> {
         .collect()
 }
 
-/// A table of test rows (in the side panel's own scrolling); rows that differ in bold.
-fn tests_grid(id: &str, first: &str, rows: &[[String; 6]], ui: &mut egui::Ui) {
+/// How a list of places was tested, for the line above its table.
+fn places_legend(tests: &PlaceTests, what: &str) -> String {
+    format!(
+        "share of page views, Fisher exact / two-proportion z-test, Benjamini–Hochberg FDR {:.0} % \
+         over the {what}",
+        tests.fdr * 100.0
+    )
+}
+
+/// What each tested hotspot is (its element, when the recordings tell), from the map it
+/// belongs to, for the rows' hover text.
+fn hotspot_targets(tests: &PlaceTests, (a, b): (&HeatmapResult, &HeatmapResult)) -> Vec<String> {
+    tests
+        .places
+        .iter()
+        .map(|p| {
+            let map = if p.from == "b" { b } else { a };
+            let target = map
+                .hotspots
+                .iter()
+                .find(|h| (h.pos_in_page.x, h.pos_in_page.y) == p.place)
+                .and_then(|h| h.target.clone())
+                .unwrap_or_else(|| "no element recorded".to_owned());
+            format!(
+                "{target}\npage views with a point in its window: A {} of {}, B {} of {}\np = {} ({})",
+                p.views_a,
+                tests.page_views_a,
+                p.views_b,
+                tests.page_views_b,
+                p_text(p.test.p_value),
+                test_name(p.test.exact)
+            )
+        })
+        .collect()
+}
+
+/// A table of test rows (in the side panel's own scrolling); rows that differ in bold; the
+/// first cell of a row shows `hovers[row]` when hovered.
+fn tests_grid(id: &str, first: &str, rows: &[[String; 6]], hovers: &[String], ui: &mut egui::Ui) {
     egui::Grid::new(id)
         .num_columns(6)
         .striped(true)
@@ -1462,11 +1499,16 @@ fn tests_grid(id: &str, first: &str, rows: &[[String; 6]], ui: &mut egui::Ui) {
                 ui.label(RichText::new(h).color(theme::MUTED));
             }
             ui.end_row();
-            for row in rows {
+            for (i, row) in rows.iter().enumerate() {
                 let differs = row[5] == "yes";
-                for cell in row {
+                for (j, cell) in row.iter().enumerate() {
                     let text = RichText::new(cell);
-                    ui.label(if differs { text.strong() } else { text });
+                    let label = ui.label(if differs { text.strong() } else { text });
+                    if j == 0
+                        && let Some(hover) = hovers.get(i)
+                    {
+                        label.on_hover_text(hover);
+                    }
                 }
                 ui.end_row();
             }
@@ -1477,7 +1519,7 @@ fn tests_grid(id: &str, first: &str, rows: &[[String; 6]], ui: &mut egui::Ui) {
 /// tests (the numbers of `sessionlens heatmap --compare --json`).
 fn compare_tests_ui(
     tests: &CompareTests,
-    kind: HeatmapKind,
+    (a, b): (&HeatmapResult, &HeatmapResult),
     all_bands: bool,
     ui: &mut egui::Ui,
     out: &mut Vec<Command>,
@@ -1485,6 +1527,7 @@ fn compare_tests_ui(
     let muted = |ui: &mut egui::Ui, text: &str| {
         ui.label(RichText::new(text).color(theme::MUTED));
     };
+    let kind = a.query.kind;
     ui.strong("Tests of A against B");
     if kind.is_density() {
         ui.label(cells_legend(&tests.cells));
@@ -1516,9 +1559,10 @@ fn compare_tests_ui(
         Some(bands) => {
             ui.label(format!(
                 "{} of {} bands ({REACH_BAND_PX} px) differ in the share of page views that \
-                 reached their bottom (same test and correction)",
+                 reached their bottom: {}",
                 bands.significant(),
-                bands.places.len()
+                bands.places.len(),
+                places_legend(bands, "bands")
             ));
             let mut all = all_bands;
             if ui
@@ -1532,7 +1576,7 @@ fn compare_tests_ui(
             if rows.is_empty() {
                 muted(ui, "No band differs.");
             } else {
-                tests_grid("heatmap_band_tests", "Band", &rows, ui);
+                tests_grid("heatmap_band_tests", "Band", &rows, &[], ui);
             }
         }
     }
@@ -1544,12 +1588,14 @@ fn compare_tests_ui(
     } else {
         ui.label(format!(
             "{} of {} hotspots differ in the share of page views with a point in their {} px \
-             window (same test and correction)",
+             window: {}",
             tests.hotspots.significant(),
             rows.len(),
-            3 * CELL_PX
+            3 * CELL_PX,
+            places_legend(&tests.hotspots, "hotspots")
         ));
-        tests_grid("heatmap_hotspot_tests", "Hotspot", &rows, ui);
+        let targets = hotspot_targets(&tests.hotspots, (a, b));
+        tests_grid("heatmap_hotspot_tests", "Hotspot", &rows, &targets, ui);
     }
 }
 
@@ -1797,6 +1843,22 @@ pub(super) mod tests {
         assert_eq!(rows[1][5], "no");
         assert_eq!(rows[2][0], "B's spot at 400, 400");
         assert_eq!(tests.hotspots, test_hotspots(&a, &b, DEFAULT_FDR));
+        // A row's hover names its hotspot's element, from the map the hotspot belongs to.
+        let mut a = a;
+        a.hotspots[1].target = Some("#buy \"Buy\"".to_owned());
+        let targets = hotspot_targets(&tests.hotspots, (&a, &b));
+        assert_eq!(targets.len(), 3);
+        assert!(targets[0].starts_with("no element recorded\n"));
+        assert!(targets[1].starts_with("#buy \"Buy\"\n"), "{}", targets[1]);
+        assert!(
+            targets[2].starts_with("no element recorded\n"),
+            "B's own spot"
+        );
+        assert!(
+            targets[0].contains("A 80 of 200, B 20 of 200"),
+            "{}",
+            targets[0]
+        );
 
         let (a, b) = known_difference(HeatmapKind::Scroll);
         let tests = CompareTests::new(&a, &b);
