@@ -1,7 +1,9 @@
 //! The heatmap view: pick a page, layout, kind and filters; the map is aggregated on the query
 //! thread, rendered on the `heatmap-render` thread by the same code as the PNG export
 //! (`render::heatmap::render_heatmap`), and shown zoomable and pannable. Hover shows the local
-//! count; a click lists the moments behind the spot, each opening the replay there.
+//! count; a click lists the moments behind the spot, each opening the replay there. In compare
+//! mode, hover reads out the test of the cell (or scroll band) under the pointer and the side
+//! panel lists the band and hotspot tests ([`CompareTests`], computed with the comparison).
 
 use std::sync::Arc;
 
