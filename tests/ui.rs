@@ -1173,3 +1173,202 @@ fn element_mode_ranks_elements_draws_boxes_and_opens_a_session_at_its_click() {
     assert!(!cmp.elements.is_empty());
     h.get_by_label_contains("elements differ");
 }
+
+/// `sessionlens heatmap --compare converted --json` on the app's library, for `page` at `width`.
+fn cli_comparison(
+    library: &std::path::Path,
+    page: &str,
+    width: u32,
+    kind: &str,
+) -> serde_json::Value {
+    let out_png = library.with_file_name(format!("compare-{kind}.png"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sessionlens"))
+        .arg("--library")
+        .arg(library)
+        .args(["heatmap", "--page", page, "--kind", kind, "--width"])
+        .arg(width.to_string())
+        .args(["--compare", "converted", "--json", "--out"])
+        .arg(&out_png)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The app's place tests equal the command line's `places`, number for number.
+fn same_places(app: &sessionlens::analysis::significance::PlaceTests, cli: &serde_json::Value) {
+    let places = cli["places"].as_array().unwrap();
+    assert_eq!(app.places.len(), places.len());
+    for (a, c) in app.places.iter().zip(places) {
+        assert_eq!(a.views_a, c["views_a"].as_u64().unwrap());
+        assert_eq!(a.views_b, c["views_b"].as_u64().unwrap());
+        assert_eq!(a.test.share_a, c["share_a"].as_f64().unwrap());
+        assert_eq!(a.test.share_b, c["share_b"].as_f64().unwrap());
+        assert_eq!(a.test.interval95.0, c["interval95"][0].as_f64().unwrap());
+        assert_eq!(a.test.p_value, c["p_value"].as_f64().unwrap());
+        assert_eq!(a.significant, c["significant"].as_bool().unwrap());
+    }
+}
+
+#[test]
+fn heatmap_compare_mode_shows_its_tests_as_the_command_line_and_reads_out_a_cell() {
+    use sessionlens::analysis::heatmap::HeatmapKind;
+    use sessionlens::render::compare::CompareLayout;
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("library.sqlite");
+    let mut h = harness(library.clone(), Vec::new());
+    settle(&mut h);
+    h.get_by_label("Heatmaps").click();
+    wait_for_map(&mut h);
+    let single_width = h.state().heatmap.image.as_ref().unwrap().width;
+    h.get_by_value("Off").click();
+    h.run_steps(2);
+    h.get_by_label("Converted vs not").click();
+    step_until(&mut h, "the comparison", |app| {
+        let view = &app.heatmap;
+        !view.aggregating
+            && view.compared.is_some()
+            && view.image.as_ref().is_some_and(|i| i.width > single_width)
+    });
+    let view = &h.state().heatmap;
+    let compared = view.compared.clone().unwrap();
+    let (a, shot) = view.result.clone().unwrap();
+    let (page, width) = (view.choice.page.clone(), view.choice.layout_width);
+    let tests = compared.tests.clone();
+    assert_eq!(
+        *tests,
+        sessionlens::ui::CompareTests::new(&a, &compared.b),
+        "the tests are those of the two maps shown"
+    );
+
+    // The legend of the cell tests and the hotspot table are shown under the figures.
+    h.get_by_label("Tests of A against B");
+    h.get_by_label(&sessionlens::ui::cells_legend(&tests.cells));
+    h.get_by_label("Hotspot tests");
+    let rows = sessionlens::ui::hotspot_rows(&tests);
+    assert!(!rows.is_empty(), "the sample home page has hotspots");
+    for cell in &rows[0][..5] {
+        assert!(
+            h.get_all_by_label(cell).next().is_some(),
+            "{cell} not shown"
+        );
+    }
+    h.get_by_label_contains("Scroll reach is tested per band");
+
+    // The same numbers as `heatmap --compare --json`.
+    let cli = cli_comparison(&library, &page, width, "click");
+    same_places(&tests.hotspots, &cli["hotspot_tests"]);
+    assert_eq!(
+        tests.cells.cells.len() as u64,
+        cli["cell_tests"]["tested"].as_u64().unwrap()
+    );
+    assert_eq!(
+        tests.cells.significant() as u64,
+        cli["cell_tests"]["significant"].as_u64().unwrap()
+    );
+    assert!(cli["scroll_band_tests"].is_null());
+
+    // The difference map: hovering a tested cell reads out its test.
+    h.get_by_label("Difference").click();
+    step_until(&mut h, "the difference map", |app| {
+        app.heatmap.compare_layout == CompareLayout::Difference
+            && app
+                .heatmap
+                .image
+                .as_ref()
+                .is_some_and(|i| i.width == single_width)
+    });
+    let map = h
+        .get_by_role_and_label(egui::accesskit::Role::Image, "Heatmap")
+        .rect();
+    let image = h.state().heatmap.image.clone().unwrap();
+    let scale = map.width() / image.width as f32;
+    let px_per_css = shot.width as f32 / a.query.layout_width_px as f32;
+    let cell_px = tests.cells.cell_px as f32;
+    // A tested cell on screen, a significant one if any is.
+    let on_screen = |c: &&sessionlens::analysis::significance::CellTest| {
+        let y = map.top() + (c.cell_y as f32 + 0.5) * cell_px * px_per_css * scale;
+        y > map.top() + 5.0 && y < 850.0
+    };
+    let cell = tests
+        .cells
+        .cells
+        .iter()
+        .filter(on_screen)
+        .find(|c| c.significant)
+        .or_else(|| tests.cells.cells.iter().find(on_screen))
+        .expect("a tested cell on screen");
+    let pos_in_page = sessionlens::model::PagePos {
+        x: (cell.cell_x as f32 + 0.5) * cell_px,
+        y: (cell.cell_y as f32 + 0.5) * cell_px,
+    };
+    h.hover_at(map.min + egui::vec2(pos_in_page.x, pos_in_page.y) * px_per_css * scale);
+    h.run_steps(4);
+    let readout = sessionlens::ui::cell_readout(
+        &tests,
+        (&compared.labels.0, &compared.labels.1),
+        pos_in_page,
+        CompareLayout::Difference,
+    );
+    assert!(readout.contains(&format!(
+        "({} of {})",
+        cell.views_a, tests.cells.page_views_a
+    )));
+    h.get_by_label(&readout);
+
+    // Scroll reach: the band table, with the command line's numbers.
+    h.get_by_value("Clicks").click();
+    h.run_steps(2);
+    h.get_by_label("Scroll reach").click();
+    step_until(&mut h, "the scroll comparison", |app| {
+        let view = &app.heatmap;
+        !view.aggregating
+            && view
+                .compared
+                .as_ref()
+                .is_some_and(|c| c.b.query.kind == HeatmapKind::Scroll)
+    });
+    let tests = h.state().heatmap.compared.clone().unwrap().tests;
+    let bands = tests.bands.clone().expect("bands on the scroll map");
+    assert!(!bands.places.is_empty());
+    h.get_by_label("Scroll-reach band tests");
+    h.get_by_label_contains(&format!(
+        "{} of {} bands (100 px) differ",
+        bands.significant(),
+        bands.places.len()
+    ));
+    // Below the fold of the side panel: clicked through accessibility.
+    h.get_by_label("Every band").click_accesskit();
+    h.run_steps(2);
+    assert!(h.state().heatmap.all_band_tests);
+    let rows = sessionlens::ui::band_rows(&tests, true);
+    assert_eq!(rows.len(), bands.places.len());
+    assert!(h.get_all_by_label(&rows[0][0]).next().is_some());
+    // Hovering the scroll map reads out the band there.
+    let map = h
+        .get_by_role_and_label(egui::accesskit::Role::Image, "Heatmap")
+        .rect();
+    let image = h.state().heatmap.image.clone().unwrap();
+    let scale = map.width() / image.width as f32;
+    let pos_in_page = sessionlens::model::PagePos { x: 300.0, y: 150.0 };
+    h.hover_at(map.min + egui::vec2(pos_in_page.x, pos_in_page.y) * px_per_css * scale);
+    h.run_steps(4);
+    let readout = sessionlens::ui::hover_readout(
+        &tests,
+        (&compared.labels.0, &compared.labels.1),
+        HeatmapKind::Scroll,
+        pos_in_page,
+        CompareLayout::Difference,
+    )
+    .unwrap();
+    assert!(readout.text.starts_with("Band 100–200 px"));
+    h.get_by_label(&readout.text);
+    let cli = cli_comparison(&library, &page, width, "scroll");
+    same_places(&bands, &cli["scroll_band_tests"]);
+    same_places(&tests.hotspots, &cli["hotspot_tests"]);
+}

@@ -87,14 +87,20 @@ impl CellTests {
     /// The test of the cell holding page position (`x`, `y`), if it was tested.
     #[must_use]
     pub fn at(&self, x_px: f32, y_px: f32) -> Option<&CellTest> {
-        if x_px < 0.0 || y_px < 0.0 || self.cell_px == 0 {
+        self.index_at(x_px, y_px).and_then(|i| self.cells.get(i))
+    }
+
+    /// Where in [`Self::cells`] the test of the cell holding page position (`x`, `y`) is, if it
+    /// was tested (for lists kept beside the cells, such as their q-values).
+    #[must_use]
+    pub fn index_at(&self, x_px: f32, y_px: f32) -> Option<usize> {
+        if !(x_px >= 0.0 && y_px >= 0.0) || self.cell_px == 0 {
             return None;
         }
         let key = (y_px as u32 / self.cell_px, x_px as u32 / self.cell_px);
         self.cells
             .binary_search_by(|c| (c.cell_y, c.cell_x).cmp(&key))
             .ok()
-            .and_then(|i| self.cells.get(i))
     }
 
     /// One line for a legend: the test, the correction, the level and the outcome.
@@ -470,6 +476,25 @@ pub fn benjamini_hochberg(p_values: &[f64], fdr: f64) -> Vec<bool> {
         }
     }
     flags
+}
+
+/// Benjamini–Hochberg adjusted p-values (q-values), one per p-value in the same order: the
+/// smallest false-discovery rate at which [`benjamini_hochberg`] would pass it, `min over j
+/// ranked at or after it of p(j) · m / rank(j)`, at most 1. A p-value passes at level `fdr`
+/// when its q-value is at most `fdr` (the same step-up rule, up to rounding at the boundary).
+#[must_use]
+pub fn benjamini_hochberg_q(p_values: &[f64]) -> Vec<f64> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&x, &y| p_values[x].total_cmp(&p_values[y]));
+    let mut q = vec![1.0; m];
+    let mut smallest = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        smallest = smallest.min(p_values[i] * m as f64 / (rank + 1) as f64);
+        // Never below its own p-value (`m / rank` is at least 1; rounding could say otherwise).
+        q[i] = smallest.max(p_values[i]);
+    }
+    q
 }
 
 /// The two-sample test of two shares (`x_a` of `n_a` against `x_b` of `n_b`), as every cell of

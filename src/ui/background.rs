@@ -464,6 +464,8 @@ pub struct Compared {
     pub b: Arc<HeatmapResult>,
     /// The screenshot B is drawn over: A's, or a page variant's own.
     pub b_screenshot: Arc<RgbaImage>,
+    /// The tests of A against B, computed when the comparison arrived.
+    pub tests: Arc<super::heatmap_view::CompareTests>,
 }
 
 impl Background {
@@ -1158,12 +1160,13 @@ fn answer(
             match (heatmap(library, &a, images), heatmap(library, &b, images)) {
                 (Ok(a), Ok((b, b_screenshot))) => JobResult::Heatmap {
                     generation,
-                    result: Ok(a),
                     compared: Some(Compared {
                         labels: (label_a, label_b),
+                        tests: Arc::new(super::heatmap_view::CompareTests::new(&a.0, &b)),
                         b,
                         b_screenshot,
                     }),
+                    result: Ok(a),
                 },
                 (Err(e), _) | (_, Err(e)) => JobResult::Heatmap {
                     generation,

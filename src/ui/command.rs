@@ -121,6 +121,8 @@ pub enum Command {
     },
     /// Draw a comparison side by side or as a difference map (re-renders only).
     SetCompareLayout(crate::render::compare::CompareLayout),
+    /// List every scroll band's test under a comparison, or only the bands that differ.
+    ShowAllBandTests(bool),
     /// Ask for the pages and screenshots the heatmap view offers.
     LoadHeatmapPages,
     /// Change what the heatmap aggregates (re-aggregates).

@@ -1,7 +1,9 @@
 //! The heatmap view: pick a page, layout, kind and filters; the map is aggregated on the query
 //! thread, rendered on the `heatmap-render` thread by the same code as the PNG export
 //! (`render::heatmap::render_heatmap`), and shown zoomable and pannable. Hover shows the local
-//! count; a click lists the moments behind the spot, each opening the replay there.
+//! count; a click lists the moments behind the spot, each opening the replay there. In compare
+//! mode, hover reads out the test of the cell (or scroll band) under the pointer and the side
+//! panel lists the band and hotspot tests ([`CompareTests`], computed with the comparison).
 
 use std::sync::Arc;
 
@@ -13,8 +15,14 @@ use super::command::Command;
 use super::replay::{Tile, upload_tiles};
 use super::theme;
 use crate::analysis::compare::ComparePreset;
-use crate::analysis::heatmap::{CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult};
-use crate::model::{DeviceClass, FilterText, PagePos};
+use crate::analysis::heatmap::{
+    CELL_PX, CountMode, FixedMode, HeatmapKind, HeatmapQuery, HeatmapResult,
+};
+use crate::analysis::significance::{
+    CellTest, CellTests, DEFAULT_FDR, PlaceTests, REACH_BAND_PX, benjamini_hochberg_q, test_cells,
+    test_hotspots, test_scroll_reach,
+};
+use crate::model::{DeviceClass, FilterText, ImageFromPage, ImagePos, PagePos};
 use crate::render::RgbaImage;
 use crate::render::compare::CompareLayout;
 use crate::render::heatmap::{Colormap, RenderSettings};
@@ -260,6 +268,8 @@ pub struct HeatmapView {
     pub elements: super::elements_view::ElementsPane,
     /// The page's variants (`variants_view`).
     pub variants: super::variants_view::VariantsPane,
+    /// Under a comparison, list every scroll band's test (not only the bands that differ).
+    pub all_band_tests: bool,
 }
 
 /// A section being named: a band of the page, page CSS px.
@@ -298,6 +308,7 @@ impl Default for HeatmapView {
             band_mode: false,
             elements: super::elements_view::ElementsPane::default(),
             variants: super::variants_view::VariantsPane::default(),
+            all_band_tests: false,
         }
     }
 }
@@ -685,6 +696,14 @@ fn controls_ui(view: &HeatmapView, ui: &mut egui::Ui, out: &mut Vec<Command>) {
             ui.separator();
             ui.strong(format!("B: {}", compared.labels.1));
             ui.push_id("figures_b", |ui| figures_ui(&compared.b, ui, out));
+            ui.separator();
+            compare_tests_ui(
+                &compared.tests,
+                (result, &compared.b),
+                view.all_band_tests,
+                ui,
+                out,
+            );
         } else {
             figures_ui(result, ui, out);
         }
@@ -966,7 +985,8 @@ fn map_ui(
     let size = Vec2::new(image.width as f32, image.height as f32) * scale;
     let tiles = &textures.tiles;
     let spot = view.spot.as_ref().map(|(p, _)| *p);
-    let comparing = view.compared.is_some();
+    let compared = view.compared.clone();
+    let compare_layout = view.compare_layout;
     let band_start = view.band_start_y;
     let band_mode = view.band_mode;
     let sections: Vec<(String, f32, f32)> = view
@@ -1055,8 +1075,54 @@ fn map_ui(
                     Stroke::new(2.0, Color32::WHITE),
                 );
             }
-            if comparing {
-                // Two maps (or a difference) share the image: spots belong to neither.
+            if let Some(compared) = &compared {
+                // Two maps (or a difference) share the image: spots belong to neither. Hover
+                // reads out the test of the cell under the pointer.
+                if let Some(pos) = response.hover_pos() {
+                    // Screen points to image px of the rendered map (the view's zoom), then
+                    // to page CSS px (the screenshot's scale) in `page_pos_in_map`.
+                    let pos_in_image = ImagePos {
+                        x: (pos.x - rect.left()) / scale,
+                        y: (pos.y - rect.top()) / scale,
+                    };
+                    let page_h = result.page_height_px.max(compared.b.page_height_px);
+                    if let Some((p, map_left_px)) = page_pos_in_map(
+                        pos_in_image,
+                        shot.width,
+                        result.query.layout_width_px,
+                        Some(compare_layout),
+                    ) && p.y <= page_h as f32
+                        && let Some(readout) = hover_readout(
+                            &compared.tests,
+                            (&compared.labels.0, &compared.labels.1),
+                            result.query.kind,
+                            p,
+                            compare_layout,
+                        )
+                    {
+                        // Outline the cell or band read out: page CSS px to image px (the
+                        // screenshot's scale) to screen points (the view's zoom).
+                        let to_image = ImageFromPage::new(shot.width, result.query.layout_width_px);
+                        let on_screen = |p: PagePos| {
+                            let i = to_image.apply(p);
+                            rect.min + Vec2::new(map_left_px + i.x, i.y) * scale
+                        };
+                        let right = PagePos {
+                            x: readout
+                                .bottom_right
+                                .x
+                                .min(result.query.layout_width_px as f32),
+                            ..readout.bottom_right
+                        };
+                        painter.rect_stroke(
+                            Rect::from_min_max(on_screen(readout.top_left), on_screen(right)),
+                            0.0,
+                            Stroke::new(1.5, Color32::BLACK),
+                            egui::StrokeKind::Outside,
+                        );
+                        response.clone().on_hover_text_at_pointer(readout.text);
+                    }
+                }
                 return;
             }
             if let Some(pos) = response.hover_pos() {
@@ -1102,6 +1168,472 @@ fn hover_text(result: &HeatmapResult, p: PagePos, radius: u32) -> String {
             p.x,
             p.y
         ),
+    }
+}
+
+/// The tests of a comparison as the app shows them: the difference map's cells, the scroll
+/// bands and the hotspots, with each test's Benjamini–Hochberg q-value. Computed once on the
+/// query thread when the comparison arrives (`background::Compared`), by the calls `sessionlens
+/// heatmap --compare --json` makes (cells of [`CELL_PX`], scroll bands of [`REACH_BAND_PX`] on
+/// scroll maps only, hotspots, all at [`DEFAULT_FDR`]); the difference map's render runs the same
+/// pure test on the same two results, so what is drawn and what is read out agree.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompareTests {
+    /// One test per cell with a point in A or B.
+    pub cells: CellTests,
+    /// The q-value of each of `cells.cells`, same order.
+    pub cell_q: Vec<f64>,
+    /// Scroll reach per band (the scroll-reach map only, as the command line).
+    pub bands: Option<PlaceTests>,
+    /// The q-value of each band, same order.
+    pub band_q: Vec<f64>,
+    /// One test per hotspot of A and of B.
+    pub hotspots: PlaceTests,
+    /// The q-value of each hotspot, same order.
+    pub hotspot_q: Vec<f64>,
+}
+
+impl CompareTests {
+    /// Tests `a` against `b` (results of the same page, kind and layout).
+    #[must_use]
+    pub fn new(a: &HeatmapResult, b: &HeatmapResult) -> Self {
+        let cells = test_cells(a, b, CELL_PX, DEFAULT_FDR);
+        let bands = (a.query.kind == HeatmapKind::Scroll)
+            .then(|| test_scroll_reach(a, b, REACH_BAND_PX, DEFAULT_FDR));
+        let hotspots = test_hotspots(a, b, DEFAULT_FDR);
+        let places_q = |t: &PlaceTests| {
+            benjamini_hochberg_q(&t.places.iter().map(|p| p.test.p_value).collect::<Vec<_>>())
+        };
+        Self {
+            cell_q: benjamini_hochberg_q(
+                &cells.cells.iter().map(|c| c.p_value).collect::<Vec<_>>(),
+            ),
+            band_q: bands.as_ref().map(places_q).unwrap_or_default(),
+            hotspot_q: places_q(&hotspots),
+            cells,
+            bands,
+            hotspots,
+        }
+    }
+
+    /// The test of the cell holding `pos_in_page` and its q-value, if the cell was tested.
+    #[must_use]
+    pub fn cell_at(&self, pos_in_page: PagePos) -> Option<(&CellTest, f64)> {
+        let i = self.cells.index_at(pos_in_page.x, pos_in_page.y)?;
+        Some((self.cells.cells.get(i)?, self.cell_q.get(i).copied()?))
+    }
+}
+
+/// The page position under a point of the map shown, and the left edge (image px) of the map
+/// it is on. `pos_in_image` is in image px of the rendered map (the pointer's offset from the
+/// map's top-left corner on screen divided by the view's zoom scale); the screenshot's
+/// [`ImageFromPage`] turns it into page CSS px. Side by side, B's map starts a screenshot width
+/// plus [`crate::render::compare::SIDE_BY_SIDE_GAP_PX`] to the right, so both halves give the
+/// same page position. None left of or above the map, in the gap and right of the map.
+#[must_use]
+pub fn page_pos_in_map(
+    pos_in_image: ImagePos,
+    shot_width_px: u32,
+    layout_width_css_px: u32,
+    layout: Option<CompareLayout>,
+) -> Option<(PagePos, f32)> {
+    let width = shot_width_px as f32;
+    let map_left_px = if layout == Some(CompareLayout::SideBySide) && pos_in_image.x >= width {
+        width + crate::render::compare::SIDE_BY_SIDE_GAP_PX as f32
+    } else {
+        0.0
+    };
+    let x = pos_in_image.x - map_left_px;
+    if !(x >= 0.0 && x < width && pos_in_image.y >= 0.0) {
+        return None;
+    }
+    let pos_in_page = ImageFromPage::new(shot_width_px, layout_width_css_px).inverse(ImagePos {
+        x,
+        y: pos_in_image.y,
+    });
+    Some((pos_in_page, map_left_px))
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1} %", share * 100.0)
+}
+
+/// A difference of shares in percentage points with its 95 % interval.
+fn points_with_interval(difference: f64, interval95: (f64, f64)) -> String {
+    format!(
+        "{:+.1} [{:+.1}, {:+.1}]",
+        difference * 100.0,
+        interval95.0 * 100.0,
+        interval95.1 * 100.0
+    )
+}
+
+/// A p- or q-value: three decimals, or two significant digits below 0.001.
+fn p_text(p: f64) -> String {
+    if p >= 0.001 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
+fn test_name(exact: bool) -> &'static str {
+    if exact {
+        "Fisher exact"
+    } else {
+        "two-proportion z-test"
+    }
+}
+
+/// What hovering a cell of a comparison says: the cell, both rates per page view, the
+/// difference and its interval, p and q, and whether it differs at the level.
+#[must_use]
+pub fn cell_readout(
+    tests: &CompareTests,
+    (label_a, label_b): (&str, &str),
+    pos_in_page: PagePos,
+    layout: CompareLayout,
+) -> String {
+    let cell_px = tests.cells.cell_px.max(1);
+    let (x0, y0) = (
+        pos_in_page.x.max(0.0) as u32 / cell_px * cell_px,
+        pos_in_page.y.max(0.0) as u32 / cell_px * cell_px,
+    );
+    let head = format!("Cell {x0}–{} × {y0}–{} px", x0 + cell_px, y0 + cell_px);
+    let Some((c, q)) = tests.cell_at(pos_in_page) else {
+        return format!("{head}\nNo point of A or B here: not tested");
+    };
+    let level = format!("FDR {:.0} %", tests.cells.fdr * 100.0);
+    let outcome = match (c.significant, layout) {
+        (true, CompareLayout::Difference) => format!(
+            "Differs at {level}: drawn {}",
+            if c.difference() > 0.0 {
+                "red (A more)"
+            } else {
+                "blue (B more)"
+            }
+        ),
+        (true, CompareLayout::SideBySide) => format!("Differs at {level}"),
+        (false, CompareLayout::Difference) => {
+            format!("No difference at {level} (could be chance): drawn neutral")
+        }
+        (false, CompareLayout::SideBySide) => {
+            format!("No difference at {level} (could be chance)")
+        }
+    };
+    format!(
+        "{head}\nA ({label_a}): {} of page views ({} of {})\nB ({label_b}): {} of page views ({} of {})\nA − B: {:+.1} points, 95 % interval [{:+.1}, {:+.1}]\np = {} ({}), q = {} (Benjamini–Hochberg over {} cells)\n{outcome}",
+        percent(c.share_a),
+        c.views_a,
+        tests.cells.page_views_a,
+        percent(c.share_b),
+        c.views_b,
+        tests.cells.page_views_b,
+        c.difference() * 100.0,
+        c.interval95.0 * 100.0,
+        c.interval95.1 * 100.0,
+        p_text(c.p_value),
+        test_name(c.exact),
+        p_text(q),
+        tests.cells.cells.len(),
+    )
+}
+
+/// What hovering a comparison says about one place of the page, and that place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Readout {
+    /// The text.
+    pub text: String,
+    /// Top-left corner of the place read out, page CSS px.
+    pub top_left: PagePos,
+    /// Bottom-right corner, page CSS px (`f32::MAX` wide for a band across the page).
+    pub bottom_right: PagePos,
+}
+
+/// What hovering a comparison of `kind` at `pos_in_page` reads out: the test of the cell there
+/// on point maps, the test of the scroll band there on scroll-reach maps, nothing on
+/// attention maps (they are not tested).
+#[must_use]
+pub fn hover_readout(
+    tests: &CompareTests,
+    labels: (&str, &str),
+    kind: HeatmapKind,
+    pos_in_page: PagePos,
+    layout: CompareLayout,
+) -> Option<Readout> {
+    if kind.is_density() {
+        let cell_px = tests.cells.cell_px.max(1) as f32;
+        let top_left = PagePos {
+            x: (pos_in_page.x.max(0.0) / cell_px).floor() * cell_px,
+            y: (pos_in_page.y.max(0.0) / cell_px).floor() * cell_px,
+        };
+        return Some(Readout {
+            text: cell_readout(tests, labels, pos_in_page, layout),
+            top_left,
+            bottom_right: PagePos {
+                x: top_left.x + cell_px,
+                y: top_left.y + cell_px,
+            },
+        });
+    }
+    if kind != HeatmapKind::Scroll {
+        return None;
+    }
+    let bands = tests.bands.as_ref()?;
+    let i = bands
+        .places
+        .iter()
+        .position(|p| p.place.1 >= pos_in_page.y)?;
+    let (band, q) = (bands.places.get(i)?, *tests.band_q.get(i)?);
+    let (top, bottom) = ((band.place.1 - REACH_BAND_PX as f32).max(0.0), band.place.1);
+    let level = format!("FDR {:.0} %", bands.fdr * 100.0);
+    let (label_a, label_b) = labels;
+    let t = &band.test;
+    let text = format!(
+        "Band {top:.0}–{bottom:.0} px: page views whose deepest viewport bottom reached {bottom:.0} px\nA ({label_a}): {} ({} of {})\nB ({label_b}): {} ({} of {})\nA − B: {:+.1} points, 95 % interval [{:+.1}, {:+.1}]\np = {} ({}), q = {} (Benjamini–Hochberg over {} bands)\n{}",
+        percent(t.share_a),
+        band.views_a,
+        bands.page_views_a,
+        percent(t.share_b),
+        band.views_b,
+        bands.page_views_b,
+        (t.share_a - t.share_b) * 100.0,
+        t.interval95.0 * 100.0,
+        t.interval95.1 * 100.0,
+        p_text(t.p_value),
+        test_name(t.exact),
+        p_text(q),
+        bands.places.len(),
+        if band.significant {
+            format!("Differs at {level}")
+        } else {
+            format!("No difference at {level} (could be chance)")
+        }
+    );
+    Some(Readout {
+        text,
+        top_left: PagePos { x: 0.0, y: top },
+        bottom_right: PagePos {
+            x: f32::MAX,
+            y: bottom,
+        },
+    })
+}
+
+/// The legend of the cell tests, as the exported difference map's caption says it.
+#[must_use]
+pub fn cells_legend(cells: &CellTests) -> String {
+    let mut line = cells.describe();
+    if cells.overlap > 0 {
+        line.push_str(&format!(
+            "; A against the other {} page views of B",
+            cells.page_views_b
+        ));
+    }
+    line
+}
+
+/// The rows of the scroll-band table: band, reach A, reach B, A − B with its interval, q,
+/// whether it differs. Every band with `all`, else those that differ.
+#[must_use]
+pub fn band_rows(tests: &CompareTests, all: bool) -> Vec<[String; 6]> {
+    let Some(bands) = &tests.bands else {
+        return Vec::new();
+    };
+    bands
+        .places
+        .iter()
+        .zip(&tests.band_q)
+        .filter(|(p, _)| all || p.significant)
+        .map(|(p, q)| {
+            let bottom = p.place.1;
+            [
+                format!(
+                    "{:.0}–{bottom:.0} px",
+                    (bottom - REACH_BAND_PX as f32).max(0.0)
+                ),
+                percent(p.test.share_a),
+                percent(p.test.share_b),
+                points_with_interval(p.test.share_a - p.test.share_b, p.test.interval95),
+                p_text(*q),
+                if p.significant { "yes" } else { "no" }.to_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// The rows of the hotspot table: hotspot, rate A, rate B, A − B with its interval, q,
+/// whether it differs.
+#[must_use]
+pub fn hotspot_rows(tests: &CompareTests) -> Vec<[String; 6]> {
+    tests
+        .hotspots
+        .places
+        .iter()
+        .zip(&tests.hotspot_q)
+        .map(|(p, q)| {
+            [
+                format!(
+                    "{}'s spot at {:.0}, {:.0}",
+                    p.from.to_uppercase(),
+                    p.place.0,
+                    p.place.1
+                ),
+                percent(p.test.share_a),
+                percent(p.test.share_b),
+                points_with_interval(p.test.share_a - p.test.share_b, p.test.interval95),
+                p_text(*q),
+                if p.significant { "yes" } else { "no" }.to_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// How a list of places was tested, for the line above its table.
+fn places_legend(tests: &PlaceTests, what: &str) -> String {
+    format!(
+        "share of page views, Fisher exact / two-proportion z-test, Benjamini–Hochberg FDR {:.0} % \
+         over the {what}",
+        tests.fdr * 100.0
+    )
+}
+
+/// What each tested hotspot is (its element, when the recordings tell), from the map it
+/// belongs to, for the rows' hover text.
+fn hotspot_targets(tests: &PlaceTests, (a, b): (&HeatmapResult, &HeatmapResult)) -> Vec<String> {
+    tests
+        .places
+        .iter()
+        .map(|p| {
+            let map = if p.from == "b" { b } else { a };
+            let target = map
+                .hotspots
+                .iter()
+                .find(|h| (h.pos_in_page.x, h.pos_in_page.y) == p.place)
+                .and_then(|h| h.target.clone())
+                .unwrap_or_else(|| "no element recorded".to_owned());
+            format!(
+                "{target}\npage views with a point in its window: A {} of {}, B {} of {}\np = {} ({})",
+                p.views_a,
+                tests.page_views_a,
+                p.views_b,
+                tests.page_views_b,
+                p_text(p.test.p_value),
+                test_name(p.test.exact)
+            )
+        })
+        .collect()
+}
+
+/// A table of test rows (in the side panel's own scrolling); rows that differ in bold; the
+/// first cell of a row shows `hovers[row]` when hovered.
+fn tests_grid(id: &str, first: &str, rows: &[[String; 6]], hovers: &[String], ui: &mut egui::Ui) {
+    egui::Grid::new(id)
+        .num_columns(6)
+        .striped(true)
+        .spacing([8.0, 2.0])
+        .show(ui, |ui| {
+            for h in [first, "A", "B", "A − B, points (95 %)", "q", "Differs"] {
+                ui.label(RichText::new(h).color(theme::MUTED));
+            }
+            ui.end_row();
+            for (i, row) in rows.iter().enumerate() {
+                let differs = row[5] == "yes";
+                for (j, cell) in row.iter().enumerate() {
+                    let text = RichText::new(cell);
+                    let label = ui.label(if differs { text.strong() } else { text });
+                    if j == 0
+                        && let Some(hover) = hovers.get(i)
+                    {
+                        label.on_hover_text(hover);
+                    }
+                }
+                ui.end_row();
+            }
+        });
+}
+
+/// Under a comparison's figures: the cell tests' legend, the scroll-band tests and the hotspot
+/// tests (the numbers of `sessionlens heatmap --compare --json`).
+fn compare_tests_ui(
+    tests: &CompareTests,
+    (a, b): (&HeatmapResult, &HeatmapResult),
+    all_bands: bool,
+    ui: &mut egui::Ui,
+    out: &mut Vec<Command>,
+) {
+    let muted = |ui: &mut egui::Ui, text: &str| {
+        ui.label(RichText::new(text).color(theme::MUTED));
+    };
+    let kind = a.query.kind;
+    ui.strong("Tests of A against B");
+    if kind.is_density() {
+        ui.label(cells_legend(&tests.cells));
+        muted(
+            ui,
+            "Hover a cell of the map: both rates per page view, the difference with its 95 % \
+             interval (Newcombe), p and the Benjamini–Hochberg q.",
+        );
+    } else if kind == HeatmapKind::Scroll {
+        muted(
+            ui,
+            "Hover the map for the test of the band there: both reach rates, the difference \
+             with its 95 % interval (Newcombe), p and the Benjamini–Hochberg q.",
+        );
+    } else {
+        muted(
+            ui,
+            "Attention is not tested; cells are tested on point maps, bands on the \
+             scroll-reach map.",
+        );
+    }
+    ui.add_space(4.0);
+    ui.strong("Scroll-reach band tests");
+    match &tests.bands {
+        None => muted(
+            ui,
+            "Scroll reach is tested per band on the scroll-reach map (Kind: Scroll reach).",
+        ),
+        Some(bands) => {
+            ui.label(format!(
+                "{} of {} bands ({REACH_BAND_PX} px) differ in the share of page views that \
+                 reached their bottom: {}",
+                bands.significant(),
+                bands.places.len(),
+                places_legend(bands, "bands")
+            ));
+            let mut all = all_bands;
+            if ui
+                .checkbox(&mut all, "Every band")
+                .on_hover_text("List every band, not only those that differ")
+                .changed()
+            {
+                out.push(Command::ShowAllBandTests(all));
+            }
+            let rows = band_rows(tests, all_bands);
+            if rows.is_empty() {
+                muted(ui, "No band differs.");
+            } else {
+                tests_grid("heatmap_band_tests", "Band", &rows, &[], ui);
+            }
+        }
+    }
+    ui.add_space(4.0);
+    ui.strong("Hotspot tests");
+    let rows = hotspot_rows(tests);
+    if rows.is_empty() {
+        muted(ui, "No hotspot in A or B.");
+    } else {
+        ui.label(format!(
+            "{} of {} hotspots differ in the share of page views with a point in their {} px \
+             window: {}",
+            tests.hotspots.significant(),
+            rows.len(),
+            3 * CELL_PX,
+            places_legend(&tests.hotspots, "hotspots")
+        ));
+        let targets = hotspot_targets(&tests.hotspots, (a, b));
+        tests_grid("heatmap_hotspot_tests", "Hotspot", &rows, &targets, ui);
     }
 }
 
@@ -1179,5 +1711,336 @@ pub fn export_slug(page: &str) -> String {
         "page".to_owned()
     } else {
         slug.to_owned()
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::analysis::heatmap::{DensityGrid, Hotspot, PointRef, WeightUnit};
+    use crate::model::SizePx;
+    use crate::model::points::HeatmapPageView;
+
+    /// A result of `kind` with `views` page views of sessions `first_session..`, each scrolled to
+    /// `depth(view)` px, with a point at each `(view, x, y)`.
+    pub(in crate::ui) fn result_of(
+        kind: HeatmapKind,
+        first_session: i64,
+        views: u32,
+        depth: impl Fn(u32) -> f32,
+        points: &[(u32, f32, f32)],
+    ) -> HeatmapResult {
+        let url: Arc<str> = Arc::from("http://shop.test/");
+        HeatmapResult {
+            query: HeatmapQuery::new("http://shop.test/", kind, 800),
+            sessions: u64::from(views),
+            page_views: u64::from(views),
+            points: points.len() as u64,
+            points_outside_page: 0,
+            density: DensityGrid::new(800, 800),
+            unit: WeightUnit::Clicks,
+            hotspots: Vec::new(),
+            scroll_reach: Vec::new(),
+            average_fold_px: 800.0,
+            attention_secs: Vec::new(),
+            page_height_px: 800,
+            date_range_ms: None,
+            views: (0..views)
+                .map(|i| HeatmapPageView {
+                    url: Arc::clone(&url),
+                    session_rowid: first_session + i64::from(i),
+                    page_index: 0,
+                    viewport: SizePx {
+                        width: 800,
+                        height: 800,
+                    },
+                    max_depth_px: depth(i),
+                    duration_ms: 1_000,
+                    doc_height_px: 800,
+                    entered_at_ms: 0,
+                    num_clicks: 0,
+                })
+                .collect(),
+            point_refs: points
+                .iter()
+                .map(|&(view, x, y)| PointRef {
+                    pos_in_page: PagePos { x, y },
+                    view,
+                    t_ms: 0,
+                })
+                .collect(),
+        }
+    }
+
+    /// A: 80 of 200 page views click at (100, 100), B: 20 of 200; both 60 at (400, 400). A's
+    /// page views all reach 800 px, half of B's stop at 300 px.
+    pub(in crate::ui) fn known_difference(kind: HeatmapKind) -> (HeatmapResult, HeatmapResult) {
+        let mut pa: Vec<(u32, f32, f32)> = (0..80).map(|v| (v, 100.0, 100.0)).collect();
+        let mut pb: Vec<(u32, f32, f32)> = (0..20).map(|v| (v, 102.0, 98.0)).collect();
+        for v in 100..160 {
+            pa.push((v, 400.0, 400.0));
+            pb.push((v, 401.0, 400.0));
+        }
+        let mut a = result_of(kind, 0, 200, |_| 800.0, &pa);
+        let mut b = result_of(
+            kind,
+            1_000,
+            200,
+            |v| if v % 2 == 0 { 300.0 } else { 800.0 },
+            &pb,
+        );
+        let spot = |x: f32, y: f32| Hotspot {
+            pos_in_page: PagePos { x, y },
+            count: 1.0,
+            target: None,
+        };
+        a.hotspots = vec![spot(100.0, 100.0), spot(400.0, 400.0)];
+        b.hotspots = vec![spot(400.0, 400.0)];
+        (a, b)
+    }
+
+    #[test]
+    fn the_readout_comes_from_the_tests_the_map_is_drawn_from() {
+        let (a, b) = known_difference(HeatmapKind::Click);
+        let tests = CompareTests::new(&a, &b);
+        // The difference map's render calls exactly this on the same two results.
+        assert_eq!(tests.cells, test_cells(&a, &b, CELL_PX, DEFAULT_FDR));
+        assert_eq!(tests.cells.cells.len(), 2);
+        assert_eq!(tests.cell_q.len(), 2);
+
+        let (cell, q) = tests.cell_at(PagePos { x: 97.0, y: 110.0 }).unwrap();
+        assert_eq!((cell.cell_x, cell.cell_y), (6, 6));
+        assert!(cell.significant && q <= DEFAULT_FDR && q >= cell.p_value);
+        let text = cell_readout(
+            &tests,
+            ("converted", "not converted"),
+            PagePos { x: 97.0, y: 110.0 },
+            CompareLayout::Difference,
+        );
+        for part in [
+            "Cell 96–112 × 96–112 px",
+            "A (converted): 40.0 % of page views (80 of 200)",
+            "B (not converted): 10.0 % of page views (20 of 200)",
+            "A − B: +30.0 points, 95 % interval [+",
+            &format!("q = {} (Benjamini–Hochberg over 2 cells)", p_text(q)),
+            "Differs at FDR 5 %: drawn red (A more)",
+        ] {
+            assert!(text.contains(part), "{part:?} not in {text}");
+        }
+
+        // The cell both sets click alike: tested, not different, drawn neutral.
+        let text = cell_readout(
+            &tests,
+            ("converted", "not converted"),
+            PagePos { x: 401.0, y: 401.0 },
+            CompareLayout::Difference,
+        );
+        assert!(text.contains("30.0 % of page views (60 of 200)"), "{text}");
+        assert!(text.contains("No difference at FDR 5 % (could be chance): drawn neutral"));
+        let text = cell_readout(
+            &tests,
+            ("converted", "not converted"),
+            PagePos { x: 401.0, y: 401.0 },
+            CompareLayout::SideBySide,
+        );
+        assert!(!text.contains("drawn"), "{text}");
+        // A cell without points was not tested.
+        let text = cell_readout(
+            &tests,
+            ("a", "b"),
+            PagePos { x: 10.0, y: 700.0 },
+            CompareLayout::Difference,
+        );
+        assert_eq!(
+            text,
+            "Cell 0–16 × 688–704 px\nNo point of A or B here: not tested"
+        );
+        assert!(cells_legend(&tests.cells).starts_with("1 of 2 cells (16 px) differ"));
+        assert!(cells_legend(&tests.cells).contains("Benjamini–Hochberg FDR 5 %"));
+    }
+
+    #[test]
+    fn bands_are_tested_on_scroll_maps_and_hotspots_on_every_map() {
+        let (a, b) = known_difference(HeatmapKind::Click);
+        let tests = CompareTests::new(&a, &b);
+        assert!(tests.bands.is_none() && tests.band_q.is_empty());
+        assert!(band_rows(&tests, true).is_empty());
+        let rows = hotspot_rows(&tests);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows[0][..3],
+            [
+                "A's spot at 100, 100".to_owned(),
+                "40.0 %".to_owned(),
+                "10.0 %".to_owned()
+            ]
+        );
+        assert_eq!(rows[0][5], "yes");
+        assert_eq!(rows[1][5], "no");
+        assert_eq!(rows[2][0], "B's spot at 400, 400");
+        assert_eq!(tests.hotspots, test_hotspots(&a, &b, DEFAULT_FDR));
+        // A row's hover names its hotspot's element, from the map the hotspot belongs to.
+        let mut a = a;
+        a.hotspots[1].target = Some("#buy \"Buy\"".to_owned());
+        let targets = hotspot_targets(&tests.hotspots, (&a, &b));
+        assert_eq!(targets.len(), 3);
+        assert!(targets[0].starts_with("no element recorded\n"));
+        assert!(targets[1].starts_with("#buy \"Buy\"\n"), "{}", targets[1]);
+        assert!(
+            targets[2].starts_with("no element recorded\n"),
+            "B's own spot"
+        );
+        assert!(
+            targets[0].contains("A 80 of 200, B 20 of 200"),
+            "{}",
+            targets[0]
+        );
+
+        let (a, b) = known_difference(HeatmapKind::Scroll);
+        let tests = CompareTests::new(&a, &b);
+        let bands = tests.bands.clone().unwrap();
+        assert_eq!(bands, test_scroll_reach(&a, &b, REACH_BAND_PX, DEFAULT_FDR));
+        assert_eq!(bands.places.len(), 8);
+        assert_eq!(tests.band_q.len(), 8);
+        // Every view of both reached 100–300 px; from 400 px half of B's are missing.
+        let every = band_rows(&tests, true);
+        assert_eq!(every.len(), 8);
+        assert_eq!(every[0][0], "0–100 px");
+        assert_eq!(every[0][5], "no");
+        let differing = band_rows(&tests, false);
+        assert_eq!(differing.len(), 5);
+        assert_eq!(
+            differing[0],
+            [
+                "300–400 px".to_owned(),
+                "100.0 %".to_owned(),
+                "50.0 %".to_owned(),
+                differing[0][3].clone(),
+                differing[0][4].clone(),
+                "yes".to_owned()
+            ]
+        );
+        assert!(differing[0][3].starts_with("+50.0 ["));
+    }
+
+    #[test]
+    fn hovering_reads_out_a_cell_on_point_maps_and_a_band_on_scroll_maps() {
+        let labels = ("converted", "not converted");
+        let at = PagePos { x: 97.0, y: 350.0 };
+        let (a, b) = known_difference(HeatmapKind::Click);
+        let tests = CompareTests::new(&a, &b);
+        let cell = hover_readout(
+            &tests,
+            labels,
+            HeatmapKind::Click,
+            at,
+            CompareLayout::Difference,
+        )
+        .unwrap();
+        assert_eq!(
+            (cell.top_left, cell.bottom_right),
+            (
+                PagePos { x: 96.0, y: 336.0 },
+                PagePos { x: 112.0, y: 352.0 }
+            )
+        );
+        assert_eq!(
+            cell.text,
+            cell_readout(&tests, labels, at, CompareLayout::Difference)
+        );
+
+        let (a, b) = known_difference(HeatmapKind::Scroll);
+        let tests = CompareTests::new(&a, &b);
+        let band = hover_readout(
+            &tests,
+            labels,
+            HeatmapKind::Scroll,
+            at,
+            CompareLayout::Difference,
+        )
+        .unwrap();
+        assert_eq!((band.top_left.y, band.bottom_right.y), (300.0, 400.0));
+        for part in [
+            "Band 300–400 px: page views whose deepest viewport bottom reached 400 px",
+            "A (converted): 100.0 % (200 of 200)",
+            "B (not converted): 50.0 % (100 of 200)",
+            "A − B: +50.0 points, 95 % interval [+",
+            "(Benjamini–Hochberg over 8 bands)",
+            "Differs at FDR 5 %",
+        ] {
+            assert!(band.text.contains(part), "{part:?} not in {}", band.text);
+        }
+        let top = hover_readout(
+            &tests,
+            labels,
+            HeatmapKind::Scroll,
+            PagePos { x: 5.0, y: 0.0 },
+            CompareLayout::SideBySide,
+        )
+        .unwrap();
+        assert!(top.text.starts_with("Band 0–100 px"), "{}", top.text);
+        assert!(
+            top.text
+                .ends_with("No difference at FDR 5 % (could be chance)")
+        );
+        // Below the deepest band, and on attention maps, there is nothing to read out.
+        let below = PagePos { x: 5.0, y: 801.0 };
+        assert!(
+            hover_readout(
+                &tests,
+                labels,
+                HeatmapKind::Scroll,
+                below,
+                CompareLayout::Difference
+            )
+            .is_none()
+        );
+        assert!(
+            hover_readout(
+                &tests,
+                labels,
+                HeatmapKind::Attention,
+                at,
+                CompareLayout::Difference
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn the_pointer_is_placed_on_the_page_through_the_screenshot_scale() {
+        // A retina screenshot: 2 image px per CSS px.
+        let at = |x: f32, y: f32, layout| page_pos_in_map(ImagePos { x, y }, 2880, 1440, layout);
+        assert_eq!(
+            at(200.0, 400.0, Some(CompareLayout::Difference)),
+            Some((PagePos { x: 100.0, y: 200.0 }, 0.0))
+        );
+        assert_eq!(
+            at(200.0, 400.0, None),
+            Some((PagePos { x: 100.0, y: 200.0 }, 0.0))
+        );
+        assert_eq!(at(2880.0, 10.0, Some(CompareLayout::Difference)), None);
+        assert_eq!(at(-1.0, 10.0, Some(CompareLayout::Difference)), None);
+        assert_eq!(at(10.0, -1.0, None), None);
+        // Side by side: B's map starts after A's and the gap, same page positions.
+        let gap = crate::render::compare::SIDE_BY_SIDE_GAP_PX as f32;
+        assert_eq!(
+            at(2880.0 + gap + 200.0, 400.0, Some(CompareLayout::SideBySide)),
+            Some((PagePos { x: 100.0, y: 200.0 }, 2880.0 + gap))
+        );
+        assert_eq!(
+            at(200.0, 400.0, Some(CompareLayout::SideBySide)),
+            Some((PagePos { x: 100.0, y: 200.0 }, 0.0))
+        );
+        assert_eq!(
+            at(2880.0 + 1.0, 400.0, Some(CompareLayout::SideBySide)),
+            None
+        );
+        assert_eq!(
+            at(2.0 * 2880.0 + gap, 400.0, Some(CompareLayout::SideBySide)),
+            None
+        );
     }
 }

@@ -30,7 +30,10 @@ pub use conversions_view::{ConversionReport, ConversionsChoice, ConversionsView,
 pub use elements_view::{ElementsAnswer, ElementsPane, ElementsResult, short_selector};
 pub use file_dialog::{DialogPurpose, FileBrowser};
 pub use forms_view::{CellKind, FormPick, FormsChoice, FormsView};
-pub use heatmap_view::{HeatmapChoice, HeatmapView};
+pub use heatmap_view::{
+    CompareTests, HeatmapChoice, HeatmapView, Readout, band_rows, cell_readout, cells_legend,
+    hotspot_rows, hover_readout,
+};
 pub use journeys_view::{
     AnchorChoice, CompareChoice, JourneyPick, JourneysAnswer, JourneysChoice, JourneysView,
     Segment, sankey_ui,

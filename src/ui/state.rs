@@ -1160,6 +1160,7 @@ impl AppState {
                     self.heatmap.compare_layout = layout;
                     self.render_heatmap();
                 }
+                Command::ShowAllBandTests(all) => self.heatmap.all_band_tests = all,
                 Command::SetHeatmapSettings(settings) => {
                     self.heatmap.settings = *settings;
                     self.render_heatmap();
@@ -2024,6 +2025,91 @@ mod tests {
         choice.compare = CompareMode::Off;
         s.apply(Command::SetHeatmapChoice(Box::new(choice)));
         assert!(s.heatmap.variants.table.is_none());
+    }
+
+    #[test]
+    fn a_comparison_keeps_its_tests_through_layouts_and_lists_every_band_on_demand() {
+        use super::super::heatmap_view::tests::known_difference;
+        use super::super::heatmap_view::{CompareMode, CompareTests, HeatmapChoice, band_rows};
+        use crate::analysis::heatmap::HeatmapKind;
+        let mut s = state();
+        let choice = HeatmapChoice {
+            page: "http://shop.test/".to_owned(),
+            kind: HeatmapKind::Scroll,
+            compare: CompareMode::Converted,
+            ..Default::default()
+        };
+        let effects = s.apply(Command::SetHeatmapChoice(Box::new(choice)));
+        let Some(Effect::Query(Query::Heatmap {
+            generation,
+            compare: Some(_),
+            ..
+        })) = effects.first()
+        else {
+            panic!("no comparison asked: {effects:?}");
+        };
+        let generation = *generation;
+        let (a, b) = known_difference(HeatmapKind::Scroll);
+        let tests = Arc::new(CompareTests::new(&a, &b));
+        let shot = Arc::new(RgbaImage {
+            width: 800,
+            height: 800,
+            pixels: vec![255; 800 * 800 * 4],
+        });
+        let effects = s.on_result(JobResult::Heatmap {
+            generation,
+            result: Ok((Arc::new(a), Arc::clone(&shot))),
+            compared: Some(Compared {
+                labels: ("converted".to_owned(), "not converted".to_owned()),
+                b: Arc::new(b),
+                b_screenshot: shot,
+                tests: Arc::clone(&tests),
+            }),
+        });
+        // The map is drawn from the results the tests were computed from.
+        let rendered = |effects: &[Effect]| {
+            effects.iter().find_map(|e| match e {
+                Effect::RenderHeatmap {
+                    compare: Some((c, layout)),
+                    ..
+                } => Some((Arc::clone(&c.tests), *layout)),
+                _ => None,
+            })
+        };
+        let (drawn, layout) = rendered(&effects).expect("a render");
+        assert!(Arc::ptr_eq(&drawn, &tests));
+        assert_eq!(layout, CompareLayout::SideBySide);
+        // Another layout re-renders with the same tests, no new aggregation.
+        let effects = s.apply(Command::SetCompareLayout(CompareLayout::Difference));
+        let (drawn, layout) = rendered(&effects).expect("a render");
+        assert!(Arc::ptr_eq(&drawn, &tests));
+        assert_eq!(layout, CompareLayout::Difference);
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Query(_))));
+        // Only the bands that differ, then every band.
+        let shown = |s: &AppState| {
+            let compared = s.heatmap.compared.as_ref().unwrap();
+            band_rows(&compared.tests, s.heatmap.all_band_tests).len()
+        };
+        assert_eq!(shown(&s), 5);
+        assert!(s.apply(Command::ShowAllBandTests(true)).is_empty());
+        assert_eq!(shown(&s), 8);
+        s.apply(Command::ShowAllBandTests(false));
+        assert_eq!(shown(&s), 5);
+        // A failed aggregation drops the comparison and its tests.
+        let choice = HeatmapChoice {
+            kind: HeatmapKind::Click,
+            ..s.heatmap.choice.clone()
+        };
+        let effects = s.apply(Command::SetHeatmapChoice(Box::new(choice)));
+        let Some(Effect::Query(Query::Heatmap { generation, .. })) = effects.first() else {
+            panic!("no aggregation asked: {effects:?}");
+        };
+        s.on_result(JobResult::Heatmap {
+            generation: *generation,
+            result: Err("gone".to_owned()),
+            compared: None,
+        });
+        assert!(s.heatmap.compared.is_none());
     }
 
     #[test]

@@ -325,3 +325,57 @@ fn counting_views_per_cell_agrees_with_sorting_them() {
         }
     }
 }
+
+#[test]
+fn q_values_match_r_and_pass_exactly_where_the_step_up_rule_does() {
+    // R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "BH") = 0.02 0.04 0.04 0.02.
+    let q = benjamini_hochberg_q(&[0.01, 0.04, 0.03, 0.005]);
+    for (got, want) in q.iter().zip([0.02, 0.04, 0.04, 0.02]) {
+        assert!((got - want).abs() < 1e-12, "{q:?}");
+    }
+    // Capped at 1, ties share their q-value, empty in, empty out.
+    assert_eq!(benjamini_hochberg_q(&[0.9, 0.9, 1.0]), vec![1.0, 1.0, 1.0]);
+    assert_eq!(benjamini_hochberg_q(&[0.2, 0.2]), vec![0.2, 0.2]);
+    assert!(benjamini_hochberg_q(&[]).is_empty());
+    let mut rng = Rng::new(11);
+    for round in 0..50 {
+        let m = 1 + round * 7;
+        // A mix of small (real) and uniform (null) p-values.
+        let p: Vec<f64> = (0..m)
+            .map(|_| {
+                if rng.chance(0.2) {
+                    rng.unit() * 1e-3
+                } else {
+                    rng.unit()
+                }
+            })
+            .collect();
+        let q = benjamini_hochberg_q(&p);
+        for fdr in [0.01, DEFAULT_FDR, 0.1] {
+            let passed = benjamini_hochberg(&p, fdr);
+            for ((q, passed), p) in q.iter().zip(&passed).zip(&p) {
+                assert_eq!(*q <= fdr, *passed, "p {p}, q {q}, fdr {fdr}");
+                assert!(q >= p);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_cell_is_found_by_any_page_position_inside_it() {
+    let a = result(0, 40, &[(0, 20.0, 40.0), (1, 20.0, 40.0), (2, 300.0, 5.0)]);
+    let b = result(1_000, 40, &[(0, 31.0, 47.0)]);
+    let tests = test_cells(&a, &b, CELL_PX, DEFAULT_FDR);
+    let i = tests.index_at(16.0, 32.0).unwrap();
+    assert_eq!((tests.cells[i].cell_x, tests.cells[i].cell_y), (1, 2));
+    assert_eq!((tests.cells[i].views_a, tests.cells[i].views_b), (2, 1));
+    assert_eq!(tests.index_at(31.9, 47.9), Some(i));
+    assert_eq!(tests.at(31.9, 47.9), tests.cells.get(i));
+    assert_eq!(
+        tests.index_at(32.0, 47.0),
+        None,
+        "the next cell has no point"
+    );
+    assert_eq!(tests.index_at(-1.0, 40.0), None);
+    assert_eq!(tests.index_at(f32::NAN, 40.0), None);
+}
