@@ -1372,3 +1372,89 @@ fn heatmap_compare_mode_shows_its_tests_as_the_command_line_and_reads_out_a_cell
     same_places(&bands, &cli["scroll_band_tests"]);
     same_places(&tests.hotspots, &cli["hotspot_tests"]);
 }
+
+#[test]
+fn variants_split_the_map_and_each_variant_is_drawn_over_its_own_page() {
+    use sessionlens::ui::{Command, HeatmapChoice};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/abtest");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("ab-") && !name.ends_with(".truth.json")
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 12);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.sqlite");
+    // The page as variant A shows it (the recording tool's screenshot) is the page's screenshot.
+    sessionlens::store::Library::open(&path)
+        .unwrap()
+        .add_screenshot(
+            "http://shop.test/product/trail-runner.html?exp=A",
+            1440,
+            std::fs::read(fixtures.join("screenshots/product-trail-runner-A-1440.png")).unwrap(),
+            "attached",
+        )
+        .unwrap();
+    let mut h = harness(path, files);
+    settle(&mut h);
+    h.get_by_label("Heatmaps").click();
+    settle(&mut h);
+    let choice = HeatmapChoice {
+        page: "http://shop.test/product/trail-runner.html*".to_owned(),
+        layout_width: 1440,
+        variant_from: "event:experiment".to_owned(),
+        ..HeatmapChoice::default()
+    };
+    h.state_mut()
+        .commands
+        .push(Command::SetHeatmapChoice(Box::new(choice)));
+    step_until(&mut h, "the variant table", |app| {
+        let pane = &app.heatmap.variants;
+        !pane.loading && matches!(&pane.table, Some(Ok(t)) if t.rows.len() == 2)
+    });
+    wait_for_map(&mut h);
+    let (all, _) = h.state().heatmap.result.clone().unwrap();
+    // The table: A (the control) and B, 12 page views between them.
+    h.get_by_label_contains("Conversion of the sessions with a page view of each variant");
+    let views: u64 = match &h.state().heatmap.variants.table {
+        Some(Ok(t)) => t.rows.iter().map(|r| r.page_views).sum(),
+        _ => unreachable!(),
+    };
+    assert_eq!(views, all.page_views);
+    // Picking B in the table narrows the map to B's page views.
+    h.get_by_label("B").click();
+    h.run_steps(2);
+    assert_eq!(h.state().heatmap.choice.variant, "B");
+    wait_for_map(&mut h);
+    let (b, shot_before) = h.state().heatmap.result.clone().unwrap();
+    assert_eq!(b.page_views, 6);
+    assert_eq!(b.query.variant.as_ref().unwrap().variant, "B");
+    assert!(b.points < all.points);
+    // With Chromium, each variant's page is rendered and B's map drawn over B's own page.
+    if std::env::var_os("SESSIONLENS_REQUIRE_CHROMIUM").is_none()
+        && sessionlens::render::chromium::Chromium::find().is_err()
+    {
+        return;
+    }
+    h.get_by_label("Render each variant's screenshot").click();
+    step_until(&mut h, "the variant screenshots", |app| {
+        let pane = &app.heatmap.variants;
+        !pane.rendering && pane.render_message.is_some()
+    });
+    let message = h.state().heatmap.variants.render_message.clone().unwrap();
+    assert_eq!(message, "2 variant screenshots rendered", "{message}");
+    step_until(&mut h, "B over its own page", |app| {
+        !app.heatmap.aggregating
+            && app
+                .heatmap
+                .result
+                .as_ref()
+                .is_some_and(|(_, shot)| !std::sync::Arc::ptr_eq(shot, &shot_before))
+    });
+    let (_, shot_after) = h.state().heatmap.result.clone().unwrap();
+    assert_ne!(shot_after.pixels, shot_before.pixels);
+}
