@@ -146,21 +146,21 @@ impl ComparePreset {
         ((labels.0, a), (labels.1, b))
     }
 
-    /// A and B of a query whose page views may be narrowed to a variant: each side's label,
-    /// session filter and variant (for [`ComparePreset::Variant`] the two variants, otherwise
-    /// `variant` on both sides).
-    #[must_use]
-    pub fn split_views(
+    /// A and B of a query whose page views may be narrowed to a variant, each with its label:
+    /// `make` builds a side's query from its session filter and variant (for
+    /// [`ComparePreset::Variant`] the two variants, otherwise `variant` on both sides).
+    pub fn split_with<Q>(
         &self,
         base: &SessionFilter,
         variant: Option<&VariantFilter>,
-    ) -> [(String, SessionFilter, Option<VariantFilter>); 2] {
+        make: impl Fn(SessionFilter, Option<VariantFilter>) -> Q,
+    ) -> ((String, Q), (String, Q)) {
         let ((label_a, a), (label_b, b)) = self.split(base);
         let (va, vb) = match self.variants() {
             Some((va, vb)) => (Some(va), Some(vb)),
             None => (variant.cloned(), variant.cloned()),
         };
-        [(label_a, a, va), (label_b, b, vb)]
+        ((label_a, make(a, va)), (label_b, make(b, vb)))
     }
 
     /// The page-view filters of A and B for [`ComparePreset::Variant`] (the session filters

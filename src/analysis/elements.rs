@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::signals::SignalKind;
 use super::significance::{ShareTester, benjamini_hochberg};
-use crate::model::{EventKind, PagePos, Session, SessionFilter, VariantFilter};
+use crate::model::{EventKind, PagePos, Session};
 
 /// Padding around the bounding box of an element's clicks, CSS px on each side, so an element
 /// clicked once is still a visible box.
@@ -95,18 +95,13 @@ impl ElementQuery {
         &self,
         preset: &super::compare::ComparePreset,
     ) -> ((String, Self), (String, Self)) {
-        let [a, b] = preset.split_views(&self.filter, self.variant.as_ref());
-        let side = |(label, filter, variant): (String, SessionFilter, Option<VariantFilter>)| {
-            (
-                label,
-                Self {
-                    filter,
-                    variant,
-                    ..self.clone()
-                },
-            )
-        };
-        (side(a), side(b))
+        preset.split_with(&self.filter, self.variant.as_ref(), |filter, variant| {
+            Self {
+                filter,
+                variant,
+                ..self.clone()
+            }
+        })
     }
 }
 

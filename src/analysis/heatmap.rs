@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::points::{HeatmapPageView, PageSignal, PointColumns};
-use crate::model::{EventKind, PagePos, Session, SessionFilter, VariantFilter};
+use crate::model::{EventKind, PagePos, Session, SessionFilter};
 
 /// PostHog's default viewport accuracy of 0.9: page views within ±10 % of the layout width count.
 pub const DEFAULT_WIDTH_TOLERANCE: f32 = 0.10;
@@ -185,18 +185,13 @@ impl HeatmapQuery {
         &self,
         preset: &super::compare::ComparePreset,
     ) -> ((String, Self), (String, Self)) {
-        let [a, b] = preset.split_views(&self.filter, self.variant.as_ref());
-        let side = |(label, filter, variant): (String, SessionFilter, Option<VariantFilter>)| {
-            (
-                label,
-                Self {
-                    filter,
-                    variant,
-                    ..self.clone()
-                },
-            )
-        };
-        (side(a), side(b))
+        preset.split_with(&self.filter, self.variant.as_ref(), |filter, variant| {
+            Self {
+                filter,
+                variant,
+                ..self.clone()
+            }
+        })
     }
 }
 

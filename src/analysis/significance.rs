@@ -641,4 +641,4 @@ fn normal_upper_tail(z: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

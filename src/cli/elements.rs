@@ -12,7 +12,6 @@ use serde_json::json;
 use super::FilterArgs;
 use super::commands::session_filter;
 use super::heatmap::{load_screenshot, pick_screenshot_for};
-use crate::analysis::compare::ComparePreset;
 use crate::analysis::elements::{
     self, ElementComparison, ElementMap, ElementMeasure, ElementQuery,
 };
@@ -140,8 +139,7 @@ pub fn run(library_path: &Path, args: &ElementsArgs) -> anyhow::Result<ExitCode>
         variant,
     };
     let caption = caption(args);
-    if let Some(preset) = &args.compare {
-        let preset = ComparePreset::parse(preset).map_err(|e| anyhow::anyhow!("--compare {e}"))?;
+    if let Some(preset) = super::compare_preset(args.compare.as_deref())? {
         let ((label_a, qa), (label_b, qb)) = query.split(&preset);
         let cmp = library
             .compare_elements(

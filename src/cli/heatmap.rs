@@ -269,12 +269,7 @@ pub fn run(library_path: &Path, args: &HeatmapArgs) -> anyhow::Result<ExitCode> 
         });
     }
     let page = args.page.as_deref().unwrap_or_default();
-    let preset = args
-        .compare
-        .as_deref()
-        .map(ComparePreset::parse)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--compare {e}"))?;
+    let preset = super::compare_preset(args.compare.as_deref())?;
     // Comparing two variants draws A over A's screenshot (and B over B's, below).
     let variant = match preset.as_ref().and_then(ComparePreset::variants) {
         Some((a, _)) => Some(a),

@@ -8,7 +8,6 @@ use serde_json::json;
 
 use super::FilterArgs;
 use super::commands::session_filter;
-use crate::analysis::compare::ComparePreset;
 use crate::analysis::journeys::{
     Anchor, GroupBy, JourneyComparison, JourneyQuery, Journeys, MAX_STEPS, StepMoment, Templates,
     percent,
@@ -146,12 +145,7 @@ fn write_png(path: &Path, image: &crate::render::RgbaImage) -> anyhow::Result<()
 pub fn run(library_path: &Path, args: &JourneysArgs) -> anyhow::Result<ExitCode> {
     let query = journey_query(args)?;
     let filter = session_filter(&args.filter)?;
-    let preset = args
-        .compare
-        .as_deref()
-        .map(ComparePreset::parse)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--compare {e}"))?;
+    let preset = super::compare_preset(args.compare.as_deref())?;
     let library = open_store(library_path)
         .with_context(|| format!("opening the library {}", library_path.display()))?;
     let goal = library.conversion_goal()?.name;

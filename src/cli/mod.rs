@@ -714,6 +714,15 @@ pub struct OpenArgs {
     pub at: Option<i64>,
 }
 
+/// Parses `--compare PRESET` (of `heatmap`, `elements`, `journeys`).
+fn compare_preset(
+    text: Option<&str>,
+) -> anyhow::Result<Option<crate::analysis::compare::ComparePreset>> {
+    text.map(crate::analysis::compare::ComparePreset::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--compare {e}"))
+}
+
 /// Parses `--at` (of `open` and `snapshot`).
 fn parse_at(text: &str) -> Result<i64, String> {
     crate::model::time::parse_offset_ms(text).ok_or_else(|| {

@@ -1447,19 +1447,29 @@ pub fn band_rows(tests: &CompareTests, all: bool) -> Vec<[String; 6]> {
         .filter(|(p, _)| all || p.significant)
         .map(|(p, q)| {
             let bottom = p.place.1;
-            [
+            place_row(
                 format!(
                     "{:.0}–{bottom:.0} px",
                     (bottom - REACH_BAND_PX as f32).max(0.0)
                 ),
-                percent(p.test.share_a),
-                percent(p.test.share_b),
-                points_with_interval(p.test.share_a - p.test.share_b, p.test.interval95),
-                p_text(*q),
-                if p.significant { "yes" } else { "no" }.to_owned(),
-            ]
+                p,
+                *q,
+            )
         })
         .collect()
+}
+
+/// One row of a place table: the place, rate A, rate B, A − B with its interval, q, whether
+/// it differs.
+fn place_row(place: String, p: &crate::analysis::significance::PlaceTest, q: f64) -> [String; 6] {
+    [
+        place,
+        percent(p.test.share_a),
+        percent(p.test.share_b),
+        points_with_interval(p.test.share_a - p.test.share_b, p.test.interval95),
+        p_text(q),
+        if p.significant { "yes" } else { "no" }.to_owned(),
+    ]
 }
 
 /// The rows of the hotspot table: hotspot, rate A, rate B, A − B with its interval, q,
@@ -1472,19 +1482,16 @@ pub fn hotspot_rows(tests: &CompareTests) -> Vec<[String; 6]> {
         .iter()
         .zip(&tests.hotspot_q)
         .map(|(p, q)| {
-            [
+            place_row(
                 format!(
                     "{}'s spot at {:.0}, {:.0}",
                     p.from.to_uppercase(),
                     p.place.0,
                     p.place.1
                 ),
-                percent(p.test.share_a),
-                percent(p.test.share_b),
-                points_with_interval(p.test.share_a - p.test.share_b, p.test.interval95),
-                p_text(*q),
-                if p.significant { "yes" } else { "no" }.to_owned(),
-            ]
+                p,
+                *q,
+            )
         })
         .collect()
 }
@@ -1716,63 +1723,10 @@ pub fn export_slug(page: &str) -> String {
 
 #[cfg(test)]
 pub(super) mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::analysis::heatmap::{DensityGrid, Hotspot, PointRef, WeightUnit};
-    use crate::model::SizePx;
-    use crate::model::points::HeatmapPageView;
+    use crate::analysis::heatmap::Hotspot;
 
-    /// A result of `kind` with `views` page views of sessions `first_session..`, each scrolled to
-    /// `depth(view)` px, with a point at each `(view, x, y)`.
-    pub(in crate::ui) fn result_of(
-        kind: HeatmapKind,
-        first_session: i64,
-        views: u32,
-        depth: impl Fn(u32) -> f32,
-        points: &[(u32, f32, f32)],
-    ) -> HeatmapResult {
-        let url: Arc<str> = Arc::from("http://shop.test/");
-        HeatmapResult {
-            query: HeatmapQuery::new("http://shop.test/", kind, 800),
-            sessions: u64::from(views),
-            page_views: u64::from(views),
-            points: points.len() as u64,
-            points_outside_page: 0,
-            density: DensityGrid::new(800, 800),
-            unit: WeightUnit::Clicks,
-            hotspots: Vec::new(),
-            scroll_reach: Vec::new(),
-            average_fold_px: 800.0,
-            attention_secs: Vec::new(),
-            page_height_px: 800,
-            date_range_ms: None,
-            views: (0..views)
-                .map(|i| HeatmapPageView {
-                    url: Arc::clone(&url),
-                    session_rowid: first_session + i64::from(i),
-                    page_index: 0,
-                    viewport: SizePx {
-                        width: 800,
-                        height: 800,
-                    },
-                    max_depth_px: depth(i),
-                    duration_ms: 1_000,
-                    doc_height_px: 800,
-                    entered_at_ms: 0,
-                    num_clicks: 0,
-                })
-                .collect(),
-            point_refs: points
-                .iter()
-                .map(|&(view, x, y)| PointRef {
-                    pos_in_page: PagePos { x, y },
-                    view,
-                    t_ms: 0,
-                })
-                .collect(),
-        }
-    }
+    pub(in crate::ui) use crate::analysis::significance::tests::result_of;
 
     /// A: 80 of 200 page views click at (100, 100), B: 20 of 200; both 60 at (400, 400). A's
     /// page views all reach 800 px, half of B's stop at 300 px.

@@ -25,12 +25,18 @@ impl Rng {
     }
 }
 
-/// A result of `views` page views of sessions `first_session..`, with a point at each
-/// `(view, x, y)`.
-fn result(first_session: i64, views: u32, points: &[(u32, f32, f32)]) -> HeatmapResult {
+/// A result of `kind` with `views` page views of sessions `first_session..`, each scrolled to
+/// `depth(view)` px, with a point at each `(view, x, y)` (also the app's compare-mode tests).
+pub(crate) fn result_of(
+    kind: HeatmapKind,
+    first_session: i64,
+    views: u32,
+    depth: impl Fn(u32) -> f32,
+    points: &[(u32, f32, f32)],
+) -> HeatmapResult {
     let url: Arc<str> = Arc::from("http://shop.test/");
     HeatmapResult {
-        query: HeatmapQuery::new("http://shop.test/", HeatmapKind::Click, 800),
+        query: HeatmapQuery::new("http://shop.test/", kind, 800),
         sessions: u64::from(views),
         page_views: u64::from(views),
         points: points.len() as u64,
@@ -52,7 +58,7 @@ fn result(first_session: i64, views: u32, points: &[(u32, f32, f32)]) -> Heatmap
                     width: 800,
                     height: 800,
                 },
-                max_depth_px: 800.0,
+                max_depth_px: depth(i),
                 duration_ms: 1_000,
                 doc_height_px: 800,
                 entered_at_ms: 0,
@@ -68,6 +74,12 @@ fn result(first_session: i64, views: u32, points: &[(u32, f32, f32)]) -> Heatmap
             })
             .collect(),
     }
+}
+
+/// A click result of `views` page views of sessions `first_session..`, each reaching 800 px,
+/// with a point at each `(view, x, y)`.
+fn result(first_session: i64, views: u32, points: &[(u32, f32, f32)]) -> HeatmapResult {
+    result_of(HeatmapKind::Click, first_session, views, |_| 800.0, points)
 }
 
 #[test]

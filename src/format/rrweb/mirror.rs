@@ -126,6 +126,16 @@ pub struct Mirror {
 }
 
 impl Mirror {
+    /// A mirror loaded from a FullSnapshot node tree written as JSON (tests of the mirror's
+    /// parts).
+    #[cfg(test)]
+    pub(crate) fn from_snapshot_json(json: &str) -> Self {
+        let node: Node<'_> = serde_json::from_str(json).expect("a node tree");
+        let mut m = Self::default();
+        m.load_snapshot(&node, &mut MirrorIssues::default());
+        m
+    }
+
     /// True when the mirror has a node with this id.
     pub fn contains(&self, id: i64) -> bool {
         self.nodes.contains_key(&id)

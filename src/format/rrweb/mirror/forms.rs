@@ -383,14 +383,10 @@ impl Mirror {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::raw::Node;
     use super::*;
 
     fn mirror(json: &str) -> Mirror {
-        let node: Node<'_> = serde_json::from_str(json).unwrap();
-        let mut m = Mirror::default();
-        m.load_snapshot(&node, &mut MirrorIssues::default());
-        m
+        Mirror::from_snapshot_json(json)
     }
 
     fn el(id: i64, tag: &str, attrs: &str, children: &str) -> String {

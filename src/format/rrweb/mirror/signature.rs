@@ -184,16 +184,10 @@ fn element_hash(node: &super::MNode, children: &[u64]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::MirrorIssues;
     use super::*;
-    use crate::format::rrweb::raw::Node;
 
-    /// A mirror loaded from a FullSnapshot node tree written as JSON.
     fn mirror(json: &str) -> Mirror {
-        let node: Node<'_> = serde_json::from_str(json).unwrap();
-        let mut m = Mirror::default();
-        m.load_snapshot(&node, &mut MirrorIssues::default());
-        m
+        Mirror::from_snapshot_json(json)
     }
 
     /// A document: `html > (head > script, body > BODY)`, node ids from 1.
