@@ -84,13 +84,32 @@ fn rrweb_array(target_bytes: usize) -> Vec<u8> {
         })
         .collect();
     names.sort();
-    let bodies: Vec<String> = names
+    let recordings: Vec<(i64, String)> = names
         .iter()
         .map(|p| {
             let text = std::fs::read_to_string(p).expect("fixture");
+            let events: Vec<serde_json::Value> = serde_json::from_str(&text).expect("events");
+            let start = events
+                .iter()
+                .filter_map(|e| e["timestamp"].as_i64())
+                .min()
+                .expect("timestamps");
             let text = text.trim();
-            text[1..text.len() - 1].to_owned()
+            (start, text[1..text.len() - 1].to_owned())
         })
+        .collect();
+    // One session may span at most 7 days: the recordings made within 6 days of the earliest
+    // (the first recording run; later ones were made days after), as
+    // tools/bench/rrweb-vs-node.sh takes them.
+    let earliest = recordings
+        .iter()
+        .map(|(t, _)| *t)
+        .min()
+        .expect("recordings");
+    let bodies: Vec<String> = recordings
+        .into_iter()
+        .filter(|(t, _)| t - earliest < 6 * 86_400_000)
+        .map(|(_, body)| body)
         .collect();
     let mut out = b"[".to_vec();
     'fill: loop {
