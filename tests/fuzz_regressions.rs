@@ -34,6 +34,7 @@ fn options() -> ReadOptions {
             ..Limits::default()
         },
         keep_typed_values: true,
+        ..ReadOptions::default()
     }
 }
 

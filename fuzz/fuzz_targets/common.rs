@@ -34,6 +34,7 @@ pub fn options() -> ReadOptions {
     ReadOptions {
         limits: limits(),
         keep_typed_values: true,
+        ..ReadOptions::default()
     }
 }
 

@@ -1,7 +1,9 @@
 //! The rrweb importer on arbitrary bytes (JSON array, wrapper object, PostHog JSON Lines,
 //! PostHog-compressed events, JS wrapper). Every session it returns must satisfy the model's
 //! invariants, and the reader that defers each event's `data` until it is converted must give
-//! exactly what the eager reader gives (sessions, warnings, errors).
+//! exactly what the eager reader gives (sessions, warnings, errors). An input of several lines
+//! is also read from a file in pieces (JSON Lines one group of sessions at a time), which must
+//! give what reading the same file whole gives.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -20,6 +22,9 @@ fuzz_target!(|data: &[u8]| {
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
         _ => panic!("one reader failed, the other did not: {result:?} / {eager:?}"),
     }
+    if data.contains(&b'\n') {
+        pieces_match_whole(data);
+    }
     match result {
         Ok((sessions, _warnings)) => {
             for session in &sessions {
@@ -31,3 +36,33 @@ fuzz_target!(|data: &[u8]| {
         Err(error) => common::check_error(&error, FILE),
     }
 });
+
+/// `load_path_in_pieces` (every file read in pieces) against `load_path` on the same file.
+fn pieces_match_whole(data: &[u8]) {
+    let path = std::env::temp_dir().join(format!("sessionlens-fuzz-{}.jsonl", std::process::id()));
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let whole_options = common::options();
+    let piece_options = sessionlens::format::ReadOptions {
+        read_in_pieces_above_bytes: Some(0),
+        ..common::options()
+    };
+    let whole = sessionlens::format::load_path(&path, &whole_options);
+    let mut pieces = Vec::new();
+    let read = sessionlens::format::load_path_in_pieces(&path, &piece_options, &mut |piece| {
+        pieces.push(piece);
+        true
+    });
+    match (whole, read) {
+        (Ok(whole), Ok(_)) => {
+            let mut got: Vec<_> = pieces.into_iter().flat_map(|p| p.sessions).collect();
+            let mut expected = whole.sessions;
+            got.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+            expected.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+            assert!(got == expected, "reading in pieces and whole differ");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (whole, read) => panic!("one way failed, the other did not: {whole:?} / {read:?}"),
+    }
+}

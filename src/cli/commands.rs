@@ -151,6 +151,7 @@ fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let read_options = ReadOptions {
         keep_typed_values: args.keep_typed_values,
         limits: args.limits.limits(),
+        ..ReadOptions::default()
     };
     let summary = library.import_paths(
         &args.paths,

@@ -73,6 +73,13 @@ pub enum FormatError {
         /// What the file is, and what was expected.
         message: String,
     },
+    /// Reading a file in pieces stopped before its end because the consumer of the pieces
+    /// stopped taking them (the import was cancelled or failed).
+    #[error("{file}: reading stopped before the end of the file")]
+    Stopped {
+        /// The file.
+        file: String,
+    },
     /// A bundle whose structure is broken (missing manifest, unsafe paths, hash mismatch).
     #[error("{file}: {entry}: {message}")]
     Bundle {
@@ -132,6 +139,15 @@ impl Warnings {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty()
+    }
+
+    /// Each kind with its number of occurrences, without the examples.
+    #[must_use]
+    pub fn counts(&self) -> Vec<(&str, u64)> {
+        self.counts
+            .iter()
+            .map(|(kind, (count, _))| (kind.as_str(), *count))
+            .collect()
     }
 
     /// Total number of occurrences.

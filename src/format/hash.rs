@@ -5,7 +5,26 @@ use sha2::{Digest as _, Sha256};
 /// Lower-case hex SHA-256 of `bytes`.
 #[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    hex_of(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex SHA-256 of everything `reader` yields, read in 1 MiB pieces (a file of any
+/// size hashed in fixed memory).
+pub fn sha256_hex_of_reader(mut reader: impl std::io::Read) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0_u8; 1 << 20];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Ok(hex_of(&hasher.finalize())),
+            Ok(n) => hasher.update(buffer.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Lower-case hex of a digest.
+pub(crate) fn hex_of(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for b in digest.iter() {
         out.push(char::from(HEX[usize::from(b >> 4)]));
@@ -36,5 +55,15 @@ mod tests {
         );
         assert!(is_sha256_hex(&sha256_hex(b"")));
         assert!(!is_sha256_hex("../etc/passwd"));
+    }
+
+    #[test]
+    fn reader_digest_equals_slice_digest() {
+        let bytes: Vec<u8> = (0..3_000_000_u32).map(|i| (i % 251) as u8).collect();
+        assert_eq!(
+            sha256_hex_of_reader(&bytes[..]).unwrap(),
+            sha256_hex(&bytes)
+        );
+        assert_eq!(sha256_hex_of_reader(&b""[..]).unwrap(), sha256_hex(b""));
     }
 }

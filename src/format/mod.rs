@@ -19,6 +19,7 @@ mod sniff;
 pub use error::{FormatError, Warnings};
 pub use sniff::{InputKind, is_posthog_capture, is_sentry_segment, read_limited, sniff_bytes};
 
+use std::io::Read as _;
 use std::path::Path;
 
 use crate::model::{Limits, Session};
@@ -47,9 +48,16 @@ pub struct Loaded {
     pub warnings: Warnings,
 }
 
+/// JSON Lines files larger than this are read one group of sessions at a time
+/// ([`load_path_in_pieces`]); smaller files are read whole.
+pub const READ_IN_PIECES_ABOVE_BYTES: u64 = 64 << 20;
+
 /// Options for reading inputs.
 #[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
+    /// Files larger than this are read by [`load_path_in_pieces`] (`None`:
+    /// [`READ_IN_PIECES_ABOVE_BYTES`]).
+    pub read_in_pieces_above_bytes: Option<u64>,
     /// Size, count and coordinate limits.
     pub limits: Limits,
     /// Keep typed values that a recording carried unmasked (off by default: only their length
@@ -81,6 +89,16 @@ fn mask_typed_values(loaded: &mut Loaded, keep_typed_values: bool) {
 /// Reads any supported input: a native session file (optionally gzip-compressed), or a bundle
 /// (zip file or folder). The kind is detected from the content, not the file name.
 pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatError> {
+    load_path_hashed(path, options).map(|(loaded, _)| loaded)
+}
+
+/// [`load_path`], and the SHA-256 of the file's bytes as read (`None` for a folder): hashed on a
+/// second thread while they are parsed, so an import records a file's hash without reading it
+/// twice.
+pub fn load_path_hashed(
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<(Loaded, Option<String>), FormatError> {
     let file_name = path.display().to_string();
     let metadata = std::fs::symlink_metadata(path).map_err(|error| FormatError::Io {
         file: file_name.clone(),
@@ -89,7 +107,7 @@ pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatErr
     if metadata.is_dir() {
         let mut loaded = bundle::read_bundle_dir(path, options)?;
         mask_typed_values(&mut loaded, options.keep_typed_values);
-        return Ok(loaded);
+        return Ok((loaded, None));
     }
     // A file larger than the limit is refused before a byte of it is read.
     if metadata.len() > options.limits.max_inflated_bytes {
@@ -109,7 +127,92 @@ pub fn load_path(path: &Path, options: &ReadOptions) -> Result<Loaded, FormatErr
         &file_name,
         metadata.len(),
     )?;
-    load_bytes(bytes, &file_name, options)
+    std::thread::scope(|scope| {
+        let hashing = std::thread::Builder::new()
+            .name("import-hash".to_owned())
+            .spawn_scoped(scope, || hash::sha256_hex(&bytes));
+        let loaded = load_slice(&bytes, &file_name, options);
+        // Without a thread (none could be started), the hash is taken here.
+        let sha256 = match hashing {
+            Ok(handle) => handle.join().ok(),
+            Err(_) => Some(hash::sha256_hex(&bytes)),
+        };
+        loaded.map(|loaded| (loaded, sha256))
+    })
+}
+
+/// True when an import unit is one regular file large enough to be read by
+/// [`load_path_in_pieces`].
+#[must_use]
+pub fn reads_in_pieces(paths: &[std::path::PathBuf], options: &ReadOptions) -> bool {
+    let [path] = paths else { return false };
+    let threshold = options
+        .read_in_pieces_above_bytes
+        .unwrap_or(READ_IN_PIECES_ABOVE_BYTES);
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > threshold)
+}
+
+/// Reads one file in pieces: JSON Lines (PostHog capture batches, exports of many sessions) one
+/// group of sessions at a time, so memory holds one group, not the file, and the limit on input
+/// size applies to each group's lines, not to the file; anything else whole, as one piece (see
+/// [`load_path_hashed`]). Each piece goes to `on_piece` (false: stop, [`FormatError::Stopped`]).
+/// The pieces are final only when this returns `Ok`, with the SHA-256 of the file; on an error a
+/// file within the size limit is read again whole, for the error as [`load_path`] gives it.
+pub fn load_path_in_pieces(
+    path: &Path,
+    options: &ReadOptions,
+    on_piece: &mut (dyn FnMut(Loaded) -> bool + Send),
+) -> Result<Option<String>, FormatError> {
+    let file_name = path.display().to_string();
+    let io = |error| FormatError::Io {
+        file: file_name.clone(),
+        error,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let mut head = Vec::with_capacity(4096);
+    std::io::Read::by_ref(&mut file)
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    std::io::Seek::rewind(&mut file).map_err(io)?;
+    let by_lines = !is_sentry_segment(&head) && sniff_bytes(&head) == InputKind::OtherJson;
+    let read = if by_lines {
+        rrweb::read_json_lines_in_groups(
+            &mut file,
+            &file_name,
+            &options.limits,
+            &mut |sessions, warnings| {
+                let mut loaded = Loaded {
+                    sessions,
+                    screenshots: Vec::new(),
+                    warnings,
+                };
+                mask_typed_values(&mut loaded, options.keep_typed_values);
+                on_piece(loaded)
+            },
+        )
+    } else {
+        Ok(None)
+    };
+    match read {
+        Ok(Some(sha256)) => Ok(Some(sha256)),
+        Ok(None) => {
+            drop(file);
+            let (loaded, sha256) = load_path_hashed(path, options)?;
+            if on_piece(loaded) {
+                Ok(sha256)
+            } else {
+                Err(FormatError::Stopped { file: file_name })
+            }
+        }
+        Err(FormatError::Stopped { file }) => Err(FormatError::Stopped { file }),
+        Err(e) if size <= options.limits.max_inflated_bytes => {
+            drop(file);
+            load_path_hashed(path, options).and(Err(e))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Reads an import unit (see `store::collect_inputs`): one file or bundle folder, or the segment
@@ -118,13 +221,22 @@ pub fn load_unit(
     paths: &[std::path::PathBuf],
     options: &ReadOptions,
 ) -> Result<Loaded, FormatError> {
+    load_unit_hashed(paths, options).map(|(loaded, _)| loaded)
+}
+
+/// [`load_unit`], and the SHA-256 of a single file's bytes as read (see [`load_path_hashed`]);
+/// `None` for a folder or a group of files.
+pub fn load_unit_hashed(
+    paths: &[std::path::PathBuf],
+    options: &ReadOptions,
+) -> Result<(Loaded, Option<String>), FormatError> {
     let [first, rest @ ..] = paths else {
         return Err(FormatError::Empty {
             file: "(no files)".to_owned(),
         });
     };
     if rest.is_empty() {
-        return load_path(first, options);
+        return load_path_hashed(first, options);
     }
     let mut files = Vec::with_capacity(paths.len());
     let mut budget = options.limits.max_inflated_bytes;
@@ -152,7 +264,7 @@ pub fn load_unit(
             joined.extend_from_slice(bytes);
             joined.push(b'\n');
         }
-        return load_bytes(joined, &folder, options);
+        return load_bytes(joined, &folder, options).map(|loaded| (loaded, None));
     }
     let refs: Vec<&Path> = paths.iter().map(std::path::PathBuf::as_path).collect();
     let name = rrweb::sentry::replay_name(&refs);
@@ -163,7 +275,7 @@ pub fn load_unit(
         warnings,
     };
     mask_typed_values(&mut loaded, options.keep_typed_values);
-    Ok(loaded)
+    Ok((loaded, None))
 }
 
 /// Reads a file whole, inflating it if it is gzip-compressed, within `limits` (for re-reading
@@ -192,6 +304,11 @@ pub fn load_bytes(
     file_name: &str,
     options: &ReadOptions,
 ) -> Result<Loaded, FormatError> {
+    load_slice(&bytes, file_name, options)
+}
+
+/// [`load_bytes`] over borrowed bytes.
+fn load_slice(bytes: &[u8], file_name: &str, options: &ReadOptions) -> Result<Loaded, FormatError> {
     let mut loaded = load_bytes_unmasked(bytes, file_name, options, Nesting::TopLevel)?;
     mask_typed_values(&mut loaded, options.keep_typed_values);
     Ok(loaded)
@@ -205,7 +322,7 @@ pub(crate) fn load_bundle_entry(
     file_name: &str,
     options: &ReadOptions,
 ) -> Result<Loaded, FormatError> {
-    let mut loaded = load_bytes_unmasked(bytes, file_name, options, Nesting::InBundle)?;
+    let mut loaded = load_bytes_unmasked(&bytes, file_name, options, Nesting::InBundle)?;
     mask_typed_values(&mut loaded, options.keep_typed_values);
     Ok(loaded)
 }
@@ -218,14 +335,14 @@ enum Nesting {
 }
 
 fn load_bytes_unmasked(
-    bytes: Vec<u8>,
+    bytes: &[u8],
     file_name: &str,
     options: &ReadOptions,
     nesting: Nesting,
 ) -> Result<Loaded, FormatError> {
-    if sniff::is_sentry_segment(&bytes) {
+    if sniff::is_sentry_segment(bytes) {
         let name = rrweb::sentry::replay_name(&[Path::new(file_name)]);
-        let files = [(file_name.to_owned(), bytes)];
+        let files = [(file_name.to_owned(), bytes.to_vec())];
         let (sessions, warnings) = rrweb::sentry::read_segments(&files, &name, &options.limits)?;
         return Ok(Loaded {
             sessions,
@@ -233,13 +350,13 @@ fn load_bytes_unmasked(
             warnings,
         });
     }
-    match sniff_bytes(&bytes) {
+    match sniff_bytes(bytes) {
         InputKind::Empty => Err(FormatError::Empty {
             file: file_name.to_owned(),
         }),
         InputKind::Gzip => {
             let inflated = read_limited(
-                flate2::read::MultiGzDecoder::new(&bytes[..]),
+                flate2::read::MultiGzDecoder::new(bytes),
                 options.limits.max_inflated_bytes,
                 file_name,
             )?;
@@ -249,7 +366,7 @@ fn load_bytes_unmasked(
                     message: "gzip inside gzip is not supported".to_owned(),
                 });
             }
-            load_bytes_unmasked(inflated, file_name, options, nesting)
+            load_bytes_unmasked(&inflated, file_name, options, nesting)
         }
         InputKind::Zip if nesting == Nesting::InBundle => Err(FormatError::Unsupported {
             file: file_name.to_owned(),
@@ -258,16 +375,16 @@ fn load_bytes_unmasked(
         InputKind::Zip => bundle::read_bundle_zip(std::io::Cursor::new(bytes), file_name, options),
         InputKind::NativeSession => {
             let (session, warnings) =
-                native::read_session_slice(&bytes, file_name, &options.limits)?;
+                native::read_session_slice(bytes, file_name, &options.limits)?;
             Ok(Loaded {
                 sessions: vec![session],
                 screenshots: Vec::new(),
                 warnings,
             })
         }
-        InputKind::OtherJson => read_rrweb_loaded(&bytes, file_name, options),
-        InputKind::Unknown if rrweb::looks_like_js_wrapper(&bytes) => {
-            read_rrweb_loaded(&bytes, file_name, options)
+        InputKind::OtherJson => read_rrweb_loaded(bytes, file_name, options),
+        InputKind::Unknown if rrweb::looks_like_js_wrapper(bytes) => {
+            read_rrweb_loaded(bytes, file_name, options)
         }
         InputKind::Unknown => Err(FormatError::Unsupported {
             file: file_name.to_owned(),

@@ -228,6 +228,8 @@ const FOLD_EVERY_SESSIONS: usize = 2_000;
 /// WAL pages between automatic checkpoints during an import (32 MiB of 4 KiB pages), and
 /// SQLite's default, restored after it.
 const IMPORT_CHECKPOINT_PAGES: i64 = 8_192;
+/// Page cache while a file read in pieces is written, KiB.
+const PIECES_CACHE_KIB: i64 = 8_192;
 const DEFAULT_CHECKPOINT_PAGES: i64 = 1_000;
 
 impl Library {
@@ -263,10 +265,7 @@ impl Library {
         self.conn
             .pragma_update(None, "wal_autocheckpoint", IMPORT_CHECKPOINT_PAGES)?;
         let scoped = std::thread::scope(|scope| -> Result<(), StoreError> {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<(
-                usize,
-                Result<Loaded, format::FormatError>,
-            )>(workers * 2);
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Unit)>(workers * 2);
             for worker in 0..workers {
                 let sender = sender.clone();
                 let (next, inputs, cancel_workers) = (&next, &inputs, &cancel_workers);
@@ -281,8 +280,26 @@ impl Library {
                             }
                             let index = next.fetch_add(1, Ordering::Relaxed);
                             let Some(path) = inputs.get(index) else { break };
-                            let loaded = format::load_unit(path, options);
-                            if sender.send((index, loaded)).is_err() {
+                            if let (true, Some(file)) =
+                                (format::reads_in_pieces(path, options), path.first())
+                            {
+                                // A large file goes to the writer piece by piece, through a
+                                // channel of its own that the writer drains before it takes
+                                // the next unit.
+                                let (piece_sender, pieces) = std::sync::mpsc::sync_channel(1);
+                                if sender.send((index, Unit::Pieces(pieces))).is_err() {
+                                    break;
+                                }
+                                let end = format::load_path_in_pieces(file, options, &mut |part| {
+                                    !cancel.load(Ordering::Relaxed)
+                                        && piece_sender.send(Piece::Part(part)).is_ok()
+                                });
+                                // A writer that stopped taking pieces needs no end.
+                                let _ = piece_sender.send(Piece::End(end));
+                                continue;
+                            }
+                            let loaded = format::load_unit_hashed(path, options);
+                            if sender.send((index, Unit::Whole(loaded))).is_err() {
                                 break;
                             }
                         }
@@ -293,7 +310,7 @@ impl Library {
                     })?;
             }
             drop(sender);
-            for (index, loaded) in receiver {
+            for (index, read) in receiver {
                 let Some(unit) = inputs.get(index) else {
                     continue;
                 };
@@ -332,9 +349,27 @@ impl Library {
                         manifest_warning = Some(e.to_string());
                     }
                 }
-                let mut outcome = match loaded {
-                    Ok(loaded) => match self.insert_loaded(&source, &loaded) {
-                        Ok(outcome) => FileOutcome { file, ..outcome },
+                let mut file_sha256 = None;
+                let mut outcome = match read {
+                    Unit::Pieces(pieces) => match self.insert_pieces(&source, &pieces) {
+                        Ok(Ok((outcome, sha256))) => {
+                            file_sha256 = sha256;
+                            FileOutcome { file, ..outcome }
+                        }
+                        Ok(Err(e)) => failed(&file, e),
+                        Err(e) if e.is_library_fault() => {
+                            cancel_workers.store(true, Ordering::Relaxed);
+                            library_fault = Some(super::library::classify_store(&self.path, e));
+                            break;
+                        }
+                        Err(e) => failed(&file, e.to_string()),
+                    },
+                    Unit::Whole(Ok((loaded, sha256))) => match self.insert_loaded(&source, &loaded)
+                    {
+                        Ok(outcome) => {
+                            file_sha256 = sha256;
+                            FileOutcome { file, ..outcome }
+                        }
                         Err(e) if e.is_library_fault() => {
                             // Stop the parsers and report the library's problem, not the file's.
                             cancel_workers.store(true, Ordering::Relaxed);
@@ -343,12 +378,17 @@ impl Library {
                         }
                         Err(e) => failed(&file, e.to_string()),
                     },
-                    Err(e) => failed(&file, e.to_string()),
+                    Unit::Whole(Err(e)) => failed(&file, e.to_string()),
                 };
                 if let Some(manifest) = manifest.as_mut()
                     && !outcome.session_ids.is_empty()
-                    && let Err(e) =
-                        manifest.record_import(path, &source, &outcome.session_ids, now_ms())
+                    && let Err(e) = manifest.record_import(
+                        path,
+                        &source,
+                        &outcome.session_ids,
+                        file_sha256,
+                        now_ms(),
+                    )
                 {
                     manifest_warning = Some(e.to_string());
                 }
@@ -415,32 +455,104 @@ impl Library {
             signal_settings: &signal_settings,
             definitions: &definitions,
         };
-        let mut session_ids = Vec::new();
-        let mut duplicate_ids = Vec::new();
+        let mut inserted = Inserted::default();
+        Self::insert_into(&tx, file, loaded, now, &inputs, &mut inserted)?;
+        tx.commit()?;
+        self.invalidate_index();
+        Ok(inserted.outcome(file))
+    }
+
+    /// Inserts a file read in pieces (`format::load_path_in_pieces`) in one transaction, piece
+    /// by piece as they come: all of its sessions or, when a piece fails, none. `Ok(Err(..))`
+    /// is the file's failure (nothing of it stored), with the hash of a file read to its end.
+    fn insert_pieces(
+        &mut self,
+        file: &str,
+        pieces: &std::sync::mpsc::Receiver<Piece>,
+    ) -> Result<Result<(FileOutcome, Option<String>), String>, StoreError> {
+        let now = now_ms();
+        let signal_settings = super::signals::read_settings(&self.conn)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let definitions = super::conversions::definitions_in(&tx)?;
+        let inputs = DeriveInputs {
+            signal_settings: &signal_settings,
+            definitions: &definitions,
+        };
+        let mut inserted = Inserted::default();
+        let mut unfolded_until = 0;
+        // A smaller page cache while one transaction writes a file of any size: the pages it
+        // writes are not read again, and memory stays that of one piece.
+        tx.pragma_update(None, "cache_size", -PIECES_CACHE_KIB)?;
+        let result = loop {
+            match pieces.recv() {
+                Ok(Piece::Part(loaded)) => {
+                    Self::insert_into(&tx, file, &loaded, now, &inputs, &mut inserted)?;
+                    // Folded as the import of many files folds them, every few thousand
+                    // sessions: each sort of the waiting points stays as small.
+                    if inserted.session_ids.len() >= unfolded_until + FOLD_EVERY_SESSIONS {
+                        Self::fold_recent_points_in(&tx)?;
+                        unfolded_until = inserted.session_ids.len();
+                    }
+                }
+                Ok(Piece::End(Ok(sha256))) => break Ok(sha256),
+                Ok(Piece::End(Err(e))) => break Err(e.to_string()),
+                Err(_) => break Err("the reader stopped before the end of the file".to_owned()),
+            }
+        };
+        let done = match result {
+            Ok(sha256) => tx.commit().map(|()| Ok((inserted.outcome(file), sha256))),
+            // Dropping the transaction rolls the pieces back.
+            Err(e) => {
+                drop(tx);
+                Ok(Err(e))
+            }
+        };
+        self.conn
+            .pragma_update(None, "cache_size", -super::library::CACHE_KIB)?;
+        self.invalidate_index();
+        Ok(done?)
+    }
+
+    /// Inserts the sessions and screenshots of `loaded` in `tx`, adding to `inserted`.
+    fn insert_into(
+        tx: &rusqlite::Transaction<'_>,
+        file: &str,
+        loaded: &Loaded,
+        now: i64,
+        inputs: &DeriveInputs<'_>,
+        inserted: &mut Inserted,
+    ) -> Result<(), StoreError> {
         for session in &loaded.sessions {
-            if Self::insert_session(&tx, session, file, now)? {
+            if Self::insert_session(tx, session, file, now)? {
                 let rowid: i64 = tx
                     .prepare_cached("SELECT session_rowid FROM sessions WHERE session_id = ?1")?
                     .query_row([&session.session_id], |r| r.get(0))?;
                 // The registered derivations (analysis::derive) compute; the store persists.
-                let derived = derive(session, &inputs);
-                super::signals::write_signals(&tx, rowid, &derived.signals)?;
-                super::conversions::insert_hits(&tx, rowid, &derived.event_hits, &definitions)?;
+                let derived = derive(session, inputs);
+                super::signals::write_signals(tx, rowid, &derived.signals)?;
+                super::conversions::insert_hits(
+                    tx,
+                    rowid,
+                    &derived.event_hits,
+                    inputs.definitions,
+                )?;
                 super::forms::write_form_facts(
-                    &tx,
+                    tx,
                     rowid,
                     &session.session_id,
                     &derived.form_views,
                 )?;
-                session_ids.push(session.session_id.clone());
+                inserted.session_ids.push(session.session_id.clone());
             } else {
-                duplicate_ids.push(session.session_id.clone());
+                inserted.duplicate_ids.push(session.session_id.clone());
             }
         }
         for shot in &loaded.screenshots {
-            Self::insert_screenshot(&tx, shot, "bundle", now)?;
+            Self::insert_screenshot(tx, shot, "bundle", now)?;
         }
-        let mut warnings = loaded.warnings.clone();
+        inserted.warnings.merge(loaded.warnings.clone());
         for session in &loaded.sessions {
             for (index, page) in session.pages.iter().enumerate() {
                 let Some(hash) = &page.screenshot else {
@@ -450,28 +562,56 @@ impl Library {
                     .prepare_cached("SELECT EXISTS (SELECT 1 FROM screenshots WHERE hash = ?1)")?
                     .query_row([hash], |r| r.get(0))?;
                 if !known {
-                    warnings.add("missing screenshots", || {
+                    inserted.warnings.add("missing screenshots", || {
                         format!("session {}: pages[{index}].screenshot {hash} is neither in the file nor in the library; the page is shown without it", session.session_id)
                     });
                 }
             }
         }
-        tx.commit()?;
-        self.invalidate_index();
-        let status = if session_ids.is_empty() && !duplicate_ids.is_empty() {
+        Ok(())
+    }
+}
+
+/// What a file's transaction has inserted so far.
+#[derive(Default)]
+struct Inserted {
+    session_ids: Vec<String>,
+    duplicate_ids: Vec<String>,
+    warnings: format::Warnings,
+}
+
+impl Inserted {
+    fn outcome(self, file: &str) -> FileOutcome {
+        let status = if self.session_ids.is_empty() && !self.duplicate_ids.is_empty() {
             FileStatus::Duplicate
         } else {
             FileStatus::Imported
         };
-        Ok(FileOutcome {
+        FileOutcome {
             file: file.to_owned(),
             status,
-            session_ids,
-            duplicate_ids,
+            session_ids: self.session_ids,
+            duplicate_ids: self.duplicate_ids,
             error: None,
-            warnings: warnings.lines(),
-        })
+            warnings: self.warnings.lines(),
+        }
     }
+}
+
+/// What a parse worker hands the writer for one import unit.
+enum Unit {
+    /// The unit read whole, with the SHA-256 of a single file.
+    Whole(Result<(Loaded, Option<String>), format::FormatError>),
+    /// A file read in pieces: its pieces come through this channel.
+    Pieces(std::sync::mpsc::Receiver<Piece>),
+}
+
+/// One message of a file read in pieces.
+enum Piece {
+    /// Sessions read so far.
+    Part(Loaded),
+    /// The end of the file: its SHA-256, or why it failed.
+    End(Result<Option<String>, format::FormatError>),
 }
 
 fn failed(file: &str, error: String) -> FileOutcome {
@@ -482,5 +622,91 @@ fn failed(file: &str, error: String) -> FileOutcome {
         duplicate_ids: Vec::new(),
         error: Some(error),
         warnings: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn import(library: &mut Library, path: &Path, options: &ReadOptions) -> ImportSummary {
+        library
+            .import_paths(
+                &[path.to_path_buf()],
+                options,
+                &AtomicBool::new(false),
+                &mut |_, _| {},
+            )
+            .unwrap()
+    }
+
+    /// A JSON Lines file read in pieces imports the sessions a whole read imports, in one
+    /// transaction: a broken line at its end leaves nothing of it in the library.
+    #[test]
+    fn a_file_read_in_pieces_imports_like_a_whole_file_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("three.capture.jsonl");
+        let text = crate::format::rrweb::tests::interleaved_capture_lines();
+        std::fs::write(&file, &text).unwrap();
+        let in_pieces = ReadOptions {
+            read_in_pieces_above_bytes: Some(0),
+            ..ReadOptions::default()
+        };
+
+        let mut whole = Library::open(&dir.path().join("whole.sqlite")).unwrap();
+        let expected = import(&mut whole, &file, &ReadOptions::default());
+        let mut pieces = Library::open(&dir.path().join("pieces.sqlite")).unwrap();
+        let got = import(&mut pieces, &file, &in_pieces);
+        assert_eq!(expected.sessions_imported, 3);
+        let sorted = |s: &ImportSummary| {
+            let mut ids = s.files[0].session_ids.clone();
+            ids.sort();
+            ids
+        };
+        assert_eq!(sorted(&got), sorted(&expected));
+        for id in sorted(&expected) {
+            assert!(
+                pieces.load_session(&id).unwrap() == whole.load_session(&id).unwrap(),
+                "{id}"
+            );
+        }
+        // The manifest has the file's hash, taken while it was read.
+        let manifest =
+            std::fs::read_to_string(dir.path().join("pieces.sqlite.manifest.jsonl")).unwrap();
+        assert!(manifest.contains(&crate::format::hash::sha256_hex(text.as_bytes())));
+        // Again: every session a duplicate.
+        let again = import(&mut pieces, &file, &in_pieces);
+        assert_eq!(again.files[0].status, FileStatus::Duplicate);
+        assert_eq!(again.sessions_duplicate, 3);
+
+        // The last group's session (the longest) over the event limit: the two sessions of
+        // the groups before it were inserted when it fails, and are rolled back with it.
+        let counts: Vec<usize> = sorted(&expected)
+            .iter()
+            .map(|id| whole.load_session(id).unwrap().events.len())
+            .collect();
+        let longest = counts.iter().copied().max().unwrap();
+        assert_eq!(counts.iter().filter(|&&c| c == longest).count(), 1);
+        let strict = ReadOptions {
+            limits: crate::model::Limits {
+                max_events: longest - 1,
+                ..crate::model::Limits::default()
+            },
+            ..in_pieces.clone()
+        };
+        let mut fresh = Library::open(&dir.path().join("strict.sqlite")).unwrap();
+        let failed = import(&mut fresh, &file, &strict);
+        assert_eq!(failed.files_failed, 1, "{failed:?}");
+        assert_eq!(fresh.num_sessions().unwrap(), 0);
+
+        let broken = dir.path().join("broken.capture.jsonl");
+        std::fs::write(&broken, format!("{text}{{\"batch\": [}}\n")).unwrap();
+        let mut fresh = Library::open(&dir.path().join("fresh.sqlite")).unwrap();
+        let failed = import(&mut fresh, &broken, &in_pieces);
+        assert_eq!(failed.files_failed, 1);
+        let error = failed.files[0].error.clone().unwrap();
+        let last_line = text.lines().count() + 1;
+        assert!(error.contains(&format!("line {last_line}")), "{error}");
+        assert_eq!(fresh.num_sessions().unwrap(), 0);
     }
 }

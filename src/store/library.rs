@@ -11,6 +11,9 @@ use crate::format::{ScreenshotBlob, hash};
 use crate::model::PageView;
 use crate::model::Session;
 
+/// The page cache of a library's connection, KiB.
+pub(crate) const CACHE_KIB: i64 = 65_536;
+
 /// The platform default library file: `<data dir>/sessionlens/library.sqlite`.
 #[must_use]
 pub fn default_library_path() -> PathBuf {
@@ -106,7 +109,7 @@ impl Library {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             // 64 MiB of page cache (the default is 2 MiB): repeated heatmap and conversion
             // queries over a large library read their blobs from memory.
-            conn.pragma_update(None, "cache_size", -65_536)?;
+            conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
             Ok(())
         };
         configure(&conn).map_err(|e| classify(&path, e))?;
@@ -328,6 +331,13 @@ impl Library {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let moved = Self::fold_recent_points_in(&tx)?;
+        tx.commit()?;
+        Ok(moved)
+    }
+
+    /// [`Library::fold_recent_points`] inside the caller's transaction.
+    pub(crate) fn fold_recent_points_in(tx: &Transaction<'_>) -> Result<usize, StoreError> {
         let moved = tx.execute(
             "INSERT OR REPLACE INTO page_points
                 (url, kind, session_rowid, page_index, num_points, data)
@@ -337,7 +347,6 @@ impl Library {
             [],
         )?;
         tx.execute("DELETE FROM page_points_recent", [])?;
-        tx.commit()?;
         Ok(moved)
     }
 

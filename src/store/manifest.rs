@@ -97,23 +97,29 @@ impl ManifestWriter {
         }
     }
 
-    /// Appends the line of one imported file.
+    /// Appends the line of one imported file. `sha256` is the hash of the file's bytes as the
+    /// import read them, when it has it; a file without one is hashed here, piece by piece.
     pub(crate) fn record_import(
         &mut self,
         given: &Path,
         absolute: &str,
         session_ids: &[String],
+        sha256: Option<String>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let meta = std::fs::metadata(given).map_err(|e| self.io(e))?;
-        let (size, sha256) = if meta.is_file() {
-            let bytes = std::fs::read(given).map_err(|error| StoreError::Io {
-                path: given.display().to_string(),
-                error,
-            })?;
-            (meta.len(), Some(crate::format::hash::sha256_hex(&bytes)))
-        } else {
-            (0, None)
+        let (size, sha256) = match sha256 {
+            _ if !meta.is_file() => (0, None),
+            Some(sha256) => (meta.len(), Some(sha256)),
+            None => {
+                let io = |error| StoreError::Io {
+                    path: given.display().to_string(),
+                    error,
+                };
+                let file = std::fs::File::open(given).map_err(io)?;
+                let sha256 = crate::format::hash::sha256_hex_of_reader(file).map_err(io)?;
+                (meta.len(), Some(sha256))
+            }
         };
         self.append(&Line::Import {
             file: absolute.to_owned(),
@@ -237,13 +243,19 @@ mod tests {
         std::fs::write(&recording, b"[1,2,3]").unwrap();
         let mut writer = ManifestWriter::for_library(library.to_str().unwrap()).unwrap();
         writer
-            .record_import(&recording, "/abs/a.json", &["s1".to_owned()], 7)
+            .record_import(&recording, "/abs/a.json", &["s1".to_owned()], None, 7)
             .unwrap();
         writer
-            .record_import(dir.path(), "/abs/folder", &["s2".to_owned()], 8)
+            .record_import(dir.path(), "/abs/folder", &["s2".to_owned()], None, 8)
             .unwrap();
         writer
-            .record_import(&recording, "/abs/a.json", &["s3".to_owned()], 9)
+            .record_import(
+                &recording,
+                "/abs/a.json",
+                &["s3".to_owned()],
+                Some("given".to_owned()),
+                9,
+            )
             .unwrap();
         writer
             .append(&Line::Delete {
@@ -271,6 +283,12 @@ mod tests {
                 imported_at_ms: 7,
             }
         );
+        // A hash the import took is kept as given; a folder has none.
+        assert!(matches!(
+            &clean.imports[1],
+            Line::Import { sha256: None, .. }
+        ));
+        assert!(matches!(&clean.imports[2], Line::Import { sha256: Some(h), .. } if h == "given"));
         // The folder's only session is deleted; the file imported twice is listed once.
         assert_eq!(clean.files(), vec!["/abs/a.json".to_owned()]);
 

@@ -66,7 +66,7 @@ done
 echo "node, the same under /usr/bin/time -v (process start included, for its peak memory):"
 timed node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$big"
 
-bin=target/release/sessionlens
+bin="${SESSIONLENS_BIN:-target/release/sessionlens}"
 [ -x "$bin" ] || cargo build --release --no-default-features
 echo "sessionlens convert (read + parse + convert to the model + validate + write native), $runs runs:"
 for _ in $(seq "$runs"); do

@@ -14,12 +14,13 @@
 
 mod forms;
 pub mod html;
+pub mod lines;
 mod mirror;
 mod raw;
 mod recorders;
 pub mod sentry;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod wrapper_tests;
 
@@ -120,6 +121,42 @@ pub fn read_rrweb(
         // gives every error its place in the file (see `Sink::defer_data`).
         read_rrweb_on_this_thread(bytes, file_name, limits, true)
             .or_else(|_| read_rrweb_on_this_thread(bytes, file_name, limits, false))
+    })
+}
+
+/// Reads a JSON Lines recording from `file` one group of sessions at a time (see [`lines`]),
+/// handing each group's sessions and warnings to `on_group` (false: stop). Returns the file's
+/// SHA-256, or `None` when the file is not JSON Lines (it is to be read whole); an error names
+/// the file, line and column as [`read_rrweb`] does.
+pub fn read_json_lines_in_groups(
+    file: &mut std::fs::File,
+    file_name: &str,
+    limits: &Limits,
+    on_group: &mut (dyn FnMut(Vec<Session>, Warnings) -> bool + Send),
+) -> Result<Option<String>, FormatError> {
+    let io = |error| FormatError::Io {
+        file: file_name.to_owned(),
+        error,
+    };
+    let several_lines =
+        lines::has_second_line(std::io::BufReader::with_capacity(1 << 20, &mut *file));
+    if !several_lines.map_err(io)? {
+        return Ok(None);
+    }
+    std::io::Seek::rewind(file).map_err(io)?;
+    on_parse_thread(file_name, || {
+        raw::set_dom_depth_limit(limits.max_dom_depth);
+        let reader = std::io::BufReader::with_capacity(1 << 20, &mut *file);
+        let Some(lines) = lines::index_json_lines(reader, file_name, limits)? else {
+            return Ok(None);
+        };
+        if !lines::read_groups(file, &lines, file_name, limits, on_group)? {
+            return Err(FormatError::Unsupported {
+                file: file_name.to_owned(),
+                message: format!("JSON Lines without rrweb events. {ACCEPTED}"),
+            });
+        }
+        Ok(Some(lines.sha256))
     })
 }
 

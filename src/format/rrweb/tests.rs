@@ -1755,3 +1755,118 @@ fn deferred_segments_match_eager_segments() {
     }
     assert!(compared >= 3, "only {compared} segments compared");
 }
+
+/// JSON Lines of the three recorded posthog-js capture dumps (three sessions), their lines
+/// dealt round-robin: every session's lines interleaved with the others'.
+pub(crate) fn interleaved_capture_lines() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/posthog");
+    let files: Vec<String> = [
+        "ph-spa-purchase.capture.jsonl",
+        "ph-mpa-purchase.capture.jsonl",
+        // The longest session last (the import test fails it on the event limit).
+        "ph-spa-browse-no-purchase.capture.jsonl",
+    ]
+    .iter()
+    .map(|f| std::fs::read_to_string(root.join(f)).unwrap())
+    .collect();
+    let lines: Vec<Vec<&str>> = files.iter().map(|f| f.lines().collect()).collect();
+    let mut out = String::new();
+    for i in 0..lines.iter().map(Vec::len).max().unwrap_or(0) {
+        for file in &lines {
+            if let Some(line) = file.get(i) {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        // A blank line now and then, as hand-joined files have.
+        if i % 7 == 3 {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Reading a file in pieces (JSON Lines one group of sessions at a time, anything else whole)
+/// gives what reading it whole gives: the same sessions, the same warnings (kinds and counts),
+/// or the same error,
+/// on every file the repository ships and on JSON Lines of three recorded sessions whose lines
+/// are interleaved.
+#[test]
+fn reading_in_pieces_matches_reading_whole() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests/fixtures", "sample_sessions", "tests/hostile"] {
+        files_under(&root.join(dir), &mut files);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let interleaved = dir.path().join("three-sessions.capture.jsonl");
+    std::fs::write(&interleaved, interleaved_capture_lines()).unwrap();
+    // The same with a broken line near the end: an error with its line, whichever way.
+    let broken = dir.path().join("broken.capture.jsonl");
+    let mut text = interleaved_capture_lines();
+    text.push_str("{\"batch\": [}\n");
+    std::fs::write(&broken, text).unwrap();
+    files.push(interleaved.clone());
+    files.push(broken);
+    let whole_options = ReadOptions::default();
+    let piece_options = ReadOptions {
+        read_in_pieces_above_bytes: Some(0),
+        ..ReadOptions::default()
+    };
+    let (mut compared, mut grouped, mut errors) = (0, 0, 0);
+    for path in &files {
+        let name = path.display().to_string();
+        let whole = load_path(path, &whole_options);
+        let mut pieces = Vec::new();
+        let read = crate::format::load_path_in_pieces(path, &piece_options, &mut |piece| {
+            pieces.push(piece);
+            true
+        });
+        match (whole, read) {
+            (Ok(whole), Ok(sha256)) => {
+                let mut sessions: Vec<_> = pieces.iter().flat_map(|p| p.sessions.clone()).collect();
+                let mut expected = whole.sessions.clone();
+                sessions.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+                expected.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+                assert!(sessions == expected, "{name}: the sessions differ");
+                let mut warnings = crate::format::Warnings::default();
+                for piece in &pieces {
+                    warnings.merge(piece.warnings.clone());
+                }
+                // The same kinds and counts; the examples of a kind may be other ones.
+                assert_eq!(warnings.counts(), whole.warnings.counts(), "{name}");
+                assert_eq!(
+                    sha256,
+                    Some(crate::format::hash::sha256_hex(
+                        &std::fs::read(path).unwrap()
+                    )),
+                    "{name}"
+                );
+                if pieces.len() > 1 {
+                    grouped += 1;
+                }
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{name}");
+                errors += 1;
+            }
+            (whole, pieces) => panic!(
+                "{name}: whole {:?}, in pieces {:?}",
+                whole.err(),
+                pieces.err()
+            ),
+        }
+        compared += 1;
+    }
+    assert!(compared >= 80, "only {compared} files compared");
+    // The interleaved file came in three groups, one per session.
+    let mut groups = 0;
+    crate::format::load_path_in_pieces(&interleaved, &piece_options, &mut |_| {
+        groups += 1;
+        true
+    })
+    .unwrap();
+    assert_eq!(groups, 3);
+    assert!(grouped >= 1, "no file was read in more than one piece");
+    assert!(errors >= 5, "only {errors} failing files compared");
+}
