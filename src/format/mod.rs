@@ -48,6 +48,11 @@ pub struct Loaded {
     pub warnings: Warnings,
 }
 
+/// Files at least this large are hashed on a thread of their own while they are parsed
+/// ([`load_path_hashed`]); smaller ones are hashed first (a few microseconds, less than starting
+/// a thread).
+const HASH_ON_A_THREAD_ABOVE_BYTES: usize = 1 << 20;
+
 /// JSON Lines files larger than this are read one group of sessions at a time
 /// ([`load_path_in_pieces`]); smaller files are read whole.
 pub const READ_IN_PIECES_ABOVE_BYTES: u64 = 64 << 20;
@@ -127,6 +132,10 @@ pub fn load_path_hashed(
         &file_name,
         metadata.len(),
     )?;
+    if bytes.len() < HASH_ON_A_THREAD_ABOVE_BYTES {
+        let sha256 = hash::sha256_hex(&bytes);
+        return load_slice(&bytes, &file_name, options).map(|loaded| (loaded, Some(sha256)));
+    }
     std::thread::scope(|scope| {
         let hashing = std::thread::Builder::new()
             .name("import-hash".to_owned())

@@ -15,6 +15,7 @@ trap 'rm -rf "$work"' EXIT
 for mb in "${sizes[@]}"; do
   file="$work/sessions-$mb.jsonl"
   node tools/bench/jsonl-sessions.js "$file" "$mb"
+  sync # the file written out before timing (see rrweb-vs-node.sh)
   size=$(stat -c %s "$file")
   /usr/bin/time -v "$bin" --library "$work/lib-$mb.sqlite" import "$file" > "$work/out.txt" 2> "$work/time.txt" \
     || { cat "$work/time.txt"; exit 1; }
