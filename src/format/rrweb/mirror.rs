@@ -198,7 +198,7 @@ impl Mirror {
                 parent,
                 children: Vec::with_capacity(node.child_nodes.0.len()),
                 text: if kind == Kind::Text {
-                    node.text_content.get().unwrap_or("").to_owned()
+                    self.kept_text(parent, node.text_content.get().unwrap_or(""))
                 } else {
                     String::new()
                 },
@@ -306,9 +306,14 @@ impl Mirror {
             }
         }
         for change in texts {
-            match change.id.as_id().and_then(|id| self.nodes.get_mut(&id)) {
-                Some(node) => change.value.get().unwrap_or("").clone_into(&mut node.text),
-                None => issues.unknown_nodes += 1,
+            let Some(id) = change.id.as_id().filter(|id| self.nodes.contains_key(id)) else {
+                issues.unknown_nodes += 1;
+                continue;
+            };
+            let parent = self.nodes.get(&id).and_then(|n| n.parent);
+            let text = self.kept_text(parent, change.value.get().unwrap_or(""));
+            if let Some(node) = self.nodes.get_mut(&id) {
+                node.text = text;
             }
         }
         for change in attributes {
@@ -436,6 +441,30 @@ impl Mirror {
         .take(MAX_ANCESTORS)
     }
 
+    /// What the mirror keeps of a text node's text: nothing under the elements
+    /// [`Mirror::visible_text`] skips (inline stylesheets and scripts), else the text up to its
+    /// `MAX_TEXT_CHARS + 1`-th character that is not white space: all that `visible_text` can
+    /// read of it, as it stops at [`MAX_TEXT_CHARS`]. Long texts are not copied whole.
+    fn kept_text(&self, parent: Option<i64>, text: &str) -> String {
+        let hidden = parent
+            .and_then(|p| self.nodes.get(&p))
+            .is_some_and(|p| p.kind == Kind::Element && never_visible(&p.tag));
+        if hidden {
+            return String::new();
+        }
+        let mut seen = 0usize;
+        for (at, c) in text.char_indices() {
+            if c.is_whitespace() {
+                continue;
+            }
+            seen += 1;
+            if seen > MAX_TEXT_CHARS {
+                return text.get(..at + c.len_utf8()).unwrap_or(text).to_owned();
+            }
+        }
+        text.to_owned()
+    }
+
     /// Visible text of the element: its descendant text (not of script/style), whitespace
     /// collapsed, trimmed, at most [`MAX_TEXT_CHARS`] characters.
     fn visible_text(&self, id: i64) -> Option<String> {
@@ -471,11 +500,7 @@ impl Mirror {
                         chars += 1;
                     }
                 }
-                Kind::Element
-                    if matches!(
-                        node.tag.as_str(),
-                        "script" | "style" | "noscript" | "template"
-                    ) => {}
+                Kind::Element if never_visible(&node.tag) => {}
                 _ => stack.extend(node.children.iter().rev()),
             }
         }
@@ -529,6 +554,11 @@ impl Mirror {
     }
 }
 
+/// Elements whose descendant text is never visible text.
+fn never_visible(tag: &str) -> bool {
+    matches!(tag, "script" | "style" | "noscript" | "template")
+}
+
 /// Truncates text to [`MAX_TEXT_CHARS`] characters, collapsing white space.
 fn truncate_text(text: &str) -> String {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -553,4 +583,49 @@ fn css_escape(ident: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Long texts are kept only as far as the visible text can read them, and the text of
+    /// inline stylesheets not at all; the visible text is the same as from the whole texts.
+    #[test]
+    fn texts_are_kept_as_far_as_the_visible_text_reads_them() {
+        let long = "word ".repeat(10_000);
+        let css = "body { color: red; } ".repeat(1_000);
+        let json = format!(
+            r#"{{"type":0,"id":1,"childNodes":[
+                {{"type":2,"id":2,"tagName":"div","attributes":{{}},"childNodes":[
+                    {{"type":2,"id":3,"tagName":"style","attributes":{{}},"childNodes":[{{"type":3,"id":4,"textContent":"{css}"}}]}},
+                    {{"type":3,"id":5,"textContent":"  Buy   now "}},
+                    {{"type":2,"id":6,"tagName":"p","attributes":{{}},"childNodes":[{{"type":3,"id":7,"textContent":"{long}"}}]}}
+                ]}}
+            ]}}"#
+        );
+        let mirror = Mirror::from_snapshot_json(&json);
+        let kept = |id| mirror.nodes.get(&id).map(|n| n.text.len()).unwrap();
+        assert_eq!(kept(4), 0);
+        assert_eq!(kept(5), "  Buy   now ".len());
+        assert!(kept(7) < 500, "{}", kept(7));
+        let expected: String = format!("Buy now {long}")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(MAX_TEXT_CHARS)
+            .collect();
+        assert_eq!(mirror.visible_text(2).as_deref(), Some(expected.trim_end()));
+        assert_eq!(
+            mirror.visible_text(6).as_deref(),
+            Some(
+                long.trim()
+                    .chars()
+                    .take(MAX_TEXT_CHARS)
+                    .collect::<String>()
+                    .trim_end()
+            )
+        );
+    }
 }
