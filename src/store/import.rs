@@ -470,6 +470,27 @@ impl Library {
         file: &str,
         pieces: &std::sync::mpsc::Receiver<Piece>,
     ) -> Result<Result<(FileOutcome, Option<String>), String>, StoreError> {
+        // A smaller page cache while one transaction writes a file of any size: the pages it
+        // writes are not read again, and memory stays that of one piece. Restored whatever
+        // happens.
+        self.conn
+            .pragma_update(None, "cache_size", -PIECES_CACHE_KIB)?;
+        let done = self.insert_pieces_in_one_transaction(file, pieces);
+        let restored = self
+            .conn
+            .pragma_update(None, "cache_size", -super::library::CACHE_KIB);
+        self.invalidate_index();
+        let done = done?;
+        restored?;
+        Ok(done)
+    }
+
+    /// [`Library::insert_pieces`] without the page cache setting.
+    fn insert_pieces_in_one_transaction(
+        &mut self,
+        file: &str,
+        pieces: &std::sync::mpsc::Receiver<Piece>,
+    ) -> Result<Result<(FileOutcome, Option<String>), String>, StoreError> {
         let now = now_ms();
         let signal_settings = super::signals::read_settings(&self.conn)?;
         let tx = self
@@ -482,9 +503,6 @@ impl Library {
         };
         let mut inserted = Inserted::default();
         let mut unfolded_until = 0;
-        // A smaller page cache while one transaction writes a file of any size: the pages it
-        // writes are not read again, and memory stays that of one piece.
-        tx.pragma_update(None, "cache_size", -PIECES_CACHE_KIB)?;
         let result = loop {
             match pieces.recv() {
                 Ok(Piece::Part(loaded)) => {
@@ -501,18 +519,14 @@ impl Library {
                 Err(_) => break Err("the reader stopped before the end of the file".to_owned()),
             }
         };
-        let done = match result {
-            Ok(sha256) => tx.commit().map(|()| Ok((inserted.outcome(file), sha256))),
-            // Dropping the transaction rolls the pieces back.
-            Err(e) => {
-                drop(tx);
-                Ok(Err(e))
+        match result {
+            Ok(sha256) => {
+                tx.commit()?;
+                Ok(Ok((inserted.outcome(file), sha256)))
             }
-        };
-        self.conn
-            .pragma_update(None, "cache_size", -super::library::CACHE_KIB)?;
-        self.invalidate_index();
-        Ok(done?)
+            // Dropping the transaction rolls the pieces back.
+            Err(e) => Ok(Err(e)),
+        }
     }
 
     /// Inserts the sessions and screenshots of `loaded` in `tx`, adding to `inserted`.
