@@ -112,7 +112,21 @@ impl Library {
             conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
             Ok(())
         };
-        configure(&conn).map_err(|e| classify(&path, e))?;
+        // Switching a new file to WAL takes an exclusive lock, and SQLite answers "busy" at
+        // once, without the busy handler, when another connection opening the same new file
+        // holds it: try again for as long as the busy timeout would have waited.
+        let mut attempts = 0;
+        loop {
+            match configure(&conn) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && attempts < 1_500 =>
+                {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.map_err(|e| classify(&path, e))?,
+            }
+        }
         schema::migrate(&mut conn, &path).map_err(|e| match e {
             StoreError::Sqlite(inner) => classify(&path, inner),
             other => other,
