@@ -356,6 +356,9 @@ impl Library {
                             file_sha256 = sha256;
                             FileOutcome { file, ..outcome }
                         }
+                        // A file the user's cancel stopped midway is not done (nothing of it
+                        // was kept): the import reports itself cancelled, not the file failed.
+                        Ok(Err(_)) if cancel.load(Ordering::Relaxed) => continue,
                         Ok(Err(e)) => failed(&file, e),
                         Err(e) if e.is_library_fault() => {
                             cancel_workers.store(true, Ordering::Relaxed);
