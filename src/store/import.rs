@@ -448,6 +448,26 @@ impl Library {
         file: &str,
         loaded: &Loaded,
     ) -> Result<FileOutcome, StoreError> {
+        let done = self.in_import_transaction(|tx, inputs, now| {
+            let mut inserted = Inserted::default();
+            Self::insert_into(tx, file, loaded, now, inputs, &mut inserted)?;
+            Ok(Ok::<_, std::convert::Infallible>(inserted.outcome(file)))
+        })?;
+        self.invalidate_index();
+        Ok(done.unwrap_or_else(|never| match never {}))
+    }
+
+    /// Runs `body` in one import transaction (`IMMEDIATE`), with the signal settings and event
+    /// definitions in force and the import's time: committed when `body` answers `Ok(Ok(..))`,
+    /// rolled back when it answers `Ok(Err(..))` or fails.
+    fn in_import_transaction<T, R>(
+        &mut self,
+        body: impl FnOnce(
+            &rusqlite::Transaction<'_>,
+            &DeriveInputs<'_>,
+            i64,
+        ) -> Result<Result<T, R>, StoreError>,
+    ) -> Result<Result<T, R>, StoreError> {
         let now = now_ms();
         let signal_settings = super::signals::read_settings(&self.conn)?;
         let tx = self
@@ -458,11 +478,12 @@ impl Library {
             signal_settings: &signal_settings,
             definitions: &definitions,
         };
-        let mut inserted = Inserted::default();
-        Self::insert_into(&tx, file, loaded, now, &inputs, &mut inserted)?;
-        tx.commit()?;
-        self.invalidate_index();
-        Ok(inserted.outcome(file))
+        let done = body(&tx, &inputs, now)?;
+        if done.is_ok() {
+            tx.commit()?;
+        }
+        // Otherwise dropping the transaction rolls it back.
+        Ok(done)
     }
 
     /// Inserts a file read in pieces (`format::load_path_in_pieces`) in one transaction, piece
@@ -494,42 +515,32 @@ impl Library {
         file: &str,
         pieces: &std::sync::mpsc::Receiver<Piece>,
     ) -> Result<Result<(FileOutcome, Option<String>), String>, StoreError> {
-        let now = now_ms();
-        let signal_settings = super::signals::read_settings(&self.conn)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let definitions = super::conversions::definitions_in(&tx)?;
-        let inputs = DeriveInputs {
-            signal_settings: &signal_settings,
-            definitions: &definitions,
-        };
-        let mut inserted = Inserted::default();
-        let mut unfolded_until = 0;
-        let result = loop {
-            match pieces.recv() {
-                Ok(Piece::Part(loaded)) => {
-                    Self::insert_into(&tx, file, &loaded, now, &inputs, &mut inserted)?;
-                    // Folded as the import of many files folds them, every few thousand
-                    // sessions: each sort of the waiting points stays as small.
-                    if inserted.session_ids.len() >= unfolded_until + FOLD_EVERY_SESSIONS {
-                        Self::fold_recent_points_in(&tx)?;
-                        unfolded_until = inserted.session_ids.len();
+        self.in_import_transaction(|tx, inputs, now| {
+            let mut inserted = Inserted::default();
+            let mut unfolded_until = 0;
+            loop {
+                match pieces.recv() {
+                    Ok(Piece::Part(loaded)) => {
+                        Self::insert_into(tx, file, &loaded, now, inputs, &mut inserted)?;
+                        // Folded as the import of many files folds them, every few thousand
+                        // sessions: each sort of the waiting points stays as small.
+                        if inserted.session_ids.len() >= unfolded_until + FOLD_EVERY_SESSIONS {
+                            Self::fold_recent_points_in(tx)?;
+                            unfolded_until = inserted.session_ids.len();
+                        }
+                    }
+                    Ok(Piece::End(Ok(sha256))) => {
+                        break Ok(Ok((inserted.outcome(file), sha256)));
+                    }
+                    Ok(Piece::End(Err(e))) => break Ok(Err(e.to_string())),
+                    Err(_) => {
+                        break Ok(Err(
+                            "the reader stopped before the end of the file".to_owned()
+                        ));
                     }
                 }
-                Ok(Piece::End(Ok(sha256))) => break Ok(sha256),
-                Ok(Piece::End(Err(e))) => break Err(e.to_string()),
-                Err(_) => break Err("the reader stopped before the end of the file".to_owned()),
             }
-        };
-        match result {
-            Ok(sha256) => {
-                tx.commit()?;
-                Ok(Ok((inserted.outcome(file), sha256)))
-            }
-            // Dropping the transaction rolls the pieces back.
-            Err(e) => Ok(Err(e)),
-        }
+        })
     }
 
     /// Inserts the sessions and screenshots of `loaded` in `tx`, adding to `inserted`.
