@@ -54,13 +54,15 @@ pub struct Loaded {
 const HASH_ON_A_THREAD_ABOVE_BYTES: usize = 1 << 20;
 
 /// JSON Lines files larger than this are read one group of sessions at a time
-/// ([`load_path_in_pieces`]); smaller files are read whole.
+/// ([`load_path_in_pieces`]), JSON arrays as they stream ([`rrweb::stream`]); smaller files are
+/// read whole.
 pub const READ_IN_PIECES_ABOVE_BYTES: u64 = 64 << 20;
 
 /// Options for reading inputs.
 #[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
-    /// Files larger than this are read by [`load_path_in_pieces`] (`None`:
+    /// Files larger than this are read by [`load_path_in_pieces`] when they are JSON Lines, and
+    /// as they stream ([`rrweb::stream`]) when they are a JSON array of objects (`None`:
     /// [`READ_IN_PIECES_ABOVE_BYTES`]).
     pub read_in_pieces_above_bytes: Option<u64>,
     /// Size, count and coordinate limits.
@@ -122,6 +124,14 @@ pub fn load_path_hashed(
             limit: format!("{} bytes", options.limits.max_inflated_bytes),
         });
     }
+    let threshold = options
+        .read_in_pieces_above_bytes
+        .unwrap_or(READ_IN_PIECES_ABOVE_BYTES);
+    if metadata.len() > threshold
+        && let Some(streamed) = load_array_streamed(path, &file_name, options)?
+    {
+        return Ok(streamed);
+    }
     let file = std::fs::File::open(path).map_err(|error| FormatError::Io {
         file: file_name.clone(),
         error,
@@ -148,6 +158,44 @@ pub fn load_path_hashed(
         };
         loaded.map(|loaded| (loaded, sha256))
     })
+}
+
+/// A large JSON array of rrweb events read as it streams from the file
+/// ([`rrweb::stream`]): the file is not held in memory. `None` when the file is something else
+/// or does not read that way: the caller reads it whole.
+fn load_array_streamed(
+    path: &Path,
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<Option<(Loaded, Option<String>)>, FormatError> {
+    let io = |error| FormatError::Io {
+        file: file_name.to_owned(),
+        error,
+    };
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    if !rrweb::stream::opens_array_of_objects(&head) {
+        return Ok(None);
+    }
+    let streamed = rrweb::stream::read_array_streamed(
+        path,
+        file_name,
+        &options.limits,
+        rrweb::stream::CHUNK_BYTES,
+    )?;
+    Ok(streamed.map(|(sessions, warnings, sha256)| {
+        let mut loaded = Loaded {
+            sessions,
+            screenshots: Vec::new(),
+            warnings,
+        };
+        mask_typed_values(&mut loaded, options.keep_typed_values);
+        (loaded, Some(sha256))
+    }))
 }
 
 /// True when an import unit is one regular file large enough to be read by

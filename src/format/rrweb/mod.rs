@@ -19,6 +19,7 @@ mod mirror;
 mod raw;
 mod recorders;
 pub mod sentry;
+pub mod stream;
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
@@ -307,7 +308,18 @@ fn convert_sink(
     sink: &Sink<'_>,
     file_name: &str,
     limits: &Limits,
+    warnings: Warnings,
+) -> Result<(Vec<Session>, Warnings), FormatError> {
+    convert_sink_from(sink, file_name, limits, warnings, None)
+}
+
+/// [`convert_sink`], reading `data` kept by its place ([`Data::InFile`]) from `source`.
+fn convert_sink_from(
+    sink: &Sink<'_>,
+    file_name: &str,
+    limits: &Limits,
     mut warnings: Warnings,
+    source: Option<&stream::DataFile>,
 ) -> Result<(Vec<Session>, Warnings), FormatError> {
     if sink.too_deep > 0 {
         warnings.add_count(warn::TOO_DEEP, sink.too_deep, || {
@@ -325,6 +337,7 @@ fn convert_sink(
         warnings,
         inflated: 0,
         converted_events: 0,
+        source,
     };
     let mut sessions = converter.convert(&sink.events, file_name)?;
     for session in &mut sessions {
@@ -609,6 +622,8 @@ struct Converter<'l> {
     inflated: u64,
     /// Model events produced so far (checked against `limits.max_events`).
     converted_events: usize,
+    /// Where `data` kept by its place ([`Data::InFile`]) is read back from.
+    source: Option<&'l stream::DataFile>,
 }
 
 /// Per-session state: targets and the time span.
@@ -838,7 +853,8 @@ impl Converter<'_> {
                 self.warnings.add(warn::NOT_EVENT, || place(e));
                 continue;
             }
-            let Some(t) = event_time_ms(e).map_err(|err| deferred_error(file_name, e, &err))?
+            let Some(t) =
+                event_time_ms(e, self.source).map_err(|err| deferred_error(file_name, e, &err))?
             else {
                 self.check_deferred(e, &Prepared::NotRead)?;
                 self.warnings.add(warn::BAD_TIME, || place(e));
@@ -961,45 +977,71 @@ impl Converter<'_> {
             .iter()
             .map(|(_, e)| match &e.data {
                 Data::Deferred(text) => text.len(),
+                Data::InFile { len, .. } => *len,
                 _ => 0,
             })
             .sum();
         if deferred_bytes < READ_AHEAD_MIN_BYTES {
             for &(t, e) in list {
                 state.saw(t);
-                self.process(tab, state, e, t, Prepared::NotRead)?;
+                self.process(tab, state, e, t, &Prepared::NotRead)?;
             }
             return Ok(());
         }
         let limit = self.limits.max_dom_depth;
+        let source = self.source;
         std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_BATCHES);
+            // Converted batches go back to the read-ahead thread, which frees them: memory is
+            // then freed by the thread that allocated it (glibc's arenas lock when another
+            // thread frees into them), and what it frees it reuses for the next batches.
+            let (spent_sender, spent) = std::sync::mpsc::channel();
             let reader = std::thread::Builder::new()
                 .name("rrweb-read-ahead".to_owned())
                 .stack_size(PARSE_STACK_BYTES)
-                .spawn_scoped(scope, move || read_ahead(list, limit, &sender));
+                .spawn_scoped(scope, move || {
+                    let ahead = Ahead {
+                        sender: &sender,
+                        spent: &spent,
+                    };
+                    match source {
+                        Some(source) => read_ahead_from_file(list, source, limit, &ahead),
+                        None => read_ahead(list, limit, &ahead),
+                    }
+                    // Frees the rest as the conversion hands it back.
+                    drop(sender);
+                    for batch in spent.iter() {
+                        drop(batch);
+                    }
+                });
             if reader.is_err() {
                 // No second thread: read each event's `data` where it is converted.
                 for &(t, e) in list {
                     state.saw(t);
-                    self.process(tab, state, e, t, Prepared::NotRead)?;
+                    self.process(tab, state, e, t, &Prepared::NotRead)?;
                 }
                 return Ok(());
             }
             let mut events = list.iter();
             for batch in receiver {
-                for prepared in batch {
+                let more = batch.for_each(|prepared| {
                     let Some(&(t, e)) = events.next() else {
-                        return Ok(());
+                        return Ok(false);
                     };
                     state.saw(t);
                     self.process(tab, state, e, t, prepared)?;
+                    Ok(true)
+                })?;
+                // Dropped here if the read-ahead thread is gone.
+                let _ = spent_sender.send(batch);
+                if !more {
+                    return Ok(());
                 }
             }
             // The reader stopped early only if it could not send, which needs this side gone.
             for &(t, e) in events {
                 state.saw(t);
-                self.process(tab, state, e, t, Prepared::NotRead)?;
+                self.process(tab, state, e, t, &Prepared::NotRead)?;
             }
             Ok(())
         })
@@ -1013,6 +1055,11 @@ impl Converter<'_> {
             (Prepared::NotRead, Data::Deferred(text)) => parse_deferred(text)
                 .map(drop)
                 .map_err(|err| deferred_error(self.file, e, &err)),
+            (Prepared::NotRead, Data::InFile { offset, len }) => {
+                read_back(self.source, *offset, *len)
+                    .and_then(|text| parse_deferred(&text).map(drop))
+                    .map_err(|err| deferred_error(self.file, e, &err))
+            }
             _ => Ok(()),
         }
     }
@@ -1024,19 +1071,19 @@ impl Converter<'_> {
         state: &mut SessionState,
         e: &RawEvent<'_>,
         t: i64,
-        prepared: Prepared<'_>,
+        prepared: &Prepared<'_>,
     ) -> Result<(), FormatError> {
         let Some(kind) = e.kind.as_id() else {
             return Ok(());
         };
         self.settle_carry(tab, Some(t))?;
         if matches!(kind, 0 | 1) {
-            self.check_deferred(e, &prepared)?;
+            self.check_deferred(e, prepared)?;
             tab.load_since_meta = true;
             return Ok(());
         }
         if !matches!(kind, 2..=7) {
-            self.check_deferred(e, &prepared)?;
+            self.check_deferred(e, prepared)?;
             self.warnings.add(warn::UNKNOWN_TYPE, || {
                 format!("type {kind} at {}", place(e))
             });
@@ -1045,20 +1092,31 @@ impl Converter<'_> {
         let empty = EventData::default();
         let inflated;
         let unpacked;
+        let read_back_text;
         let deferred;
         let data: &EventData<'_> = match &e.data {
             Data::Plain(d) => d,
             Data::Missing => &empty,
-            Data::Deferred(text) => {
-                deferred = match prepared {
-                    Prepared::Read(data) => *data,
-                    Prepared::Failed(err) => return Err(deferred_error(self.file, e, &err)),
-                    Prepared::NotRead => {
-                        parse_deferred(text).map_err(|err| deferred_error(self.file, e, &err))?
-                    }
-                };
-                &deferred
-            }
+            Data::Deferred(text) => match prepared {
+                Prepared::Read(data) => data,
+                Prepared::Failed(err) => return Err(deferred_error(self.file, e, err)),
+                Prepared::NotRead => {
+                    deferred =
+                        parse_deferred(text).map_err(|err| deferred_error(self.file, e, &err))?;
+                    &deferred
+                }
+            },
+            Data::InFile { offset, len } => match prepared {
+                Prepared::Read(data) => data,
+                Prepared::Failed(err) => return Err(deferred_error(self.file, e, err)),
+                Prepared::NotRead => {
+                    read_back_text = read_back(self.source, *offset, *len)
+                        .map_err(|err| deferred_error(self.file, e, &err))?;
+                    deferred = parse_deferred(&read_back_text)
+                        .map_err(|err| deferred_error(self.file, e, &err))?;
+                    &deferred
+                }
+            },
             Data::Packed(s) => {
                 let Some(bytes) = self.inflate(s, e, "data")? else {
                     return Ok(());
@@ -1806,7 +1864,10 @@ const SECONDS_BELOW: f64 = 1.0e11;
 
 /// An event's epoch-ms time. Sentry's performance spans (custom events tagged
 /// `performanceSpan`) carry their time in seconds (a float): converted to ms.
-fn event_time_ms(e: &RawEvent<'_>) -> Result<Option<i64>, serde_json::Error> {
+fn event_time_ms(
+    e: &RawEvent<'_>,
+    source: Option<&stream::DataFile>,
+) -> Result<Option<i64>, serde_json::Error> {
     let mut timestamp = e.timestamp;
     if e.kind.as_id() == Some(5)
         && let Some(v) = timestamp.0
@@ -1815,6 +1876,10 @@ fn event_time_ms(e: &RawEvent<'_>) -> Result<Option<i64>, serde_json::Error> {
         let span = match &e.data {
             Data::Plain(data) => data.tag.get() == Some("performanceSpan"),
             Data::Deferred(text) => parse_deferred(text)?.tag.get() == Some("performanceSpan"),
+            Data::InFile { offset, len } => {
+                let text = read_back(source, *offset, *len)?;
+                parse_deferred(&text)?.tag.get() == Some("performanceSpan")
+            }
             Data::Missing | Data::Packed(_) => false,
         };
         if span {
@@ -1826,9 +1891,11 @@ fn event_time_ms(e: &RawEvent<'_>) -> Result<Option<i64>, serde_json::Error> {
 
 /// Deferred `data` (in bytes) in one tab below which it is read where it is converted; above
 /// it, a second thread reads it ahead ([`read_ahead`]).
-const READ_AHEAD_MIN_BYTES: usize = 4 << 20;
+/// (Unit tests use 1 KiB and batches of 16 events, so the recordings they read, all small, go
+/// through the read-ahead and its batch boundaries, and the smallest through the other way.)
+const READ_AHEAD_MIN_BYTES: usize = if cfg!(test) { 1 << 10 } else { 4 << 20 };
 /// Most events in a batch the read-ahead thread hands over.
-const READ_AHEAD_BATCH: usize = 256;
+const READ_AHEAD_BATCH: usize = if cfg!(test) { 16 } else { 256 };
 /// Most deferred JSON text in a batch, bytes (its parsed trees are several times larger).
 const READ_AHEAD_BATCH_BYTES: usize = 1 << 20;
 /// Batches the read-ahead thread may be ahead of the conversion.
@@ -1844,13 +1911,192 @@ enum Prepared<'a> {
     Failed(serde_json::Error),
 }
 
+/// A batch of events' `data` as the read-ahead thread hands it over.
+enum Batch<'a> {
+    /// Read from the input in memory.
+    InMemory(Vec<Prepared<'a>>),
+    /// Read back from the file ([`Data::InFile`]).
+    FromFile(ReadBack),
+}
+
+self_cell::self_cell!(
+    /// `data` objects read back from the file, one after another, and what they read as.
+    struct ReadBack {
+        owner: Vec<u8>,
+        #[not_covariant]
+        dependent: PreparedList,
+    }
+);
+
+type PreparedList<'a> = Vec<Prepared<'a>>;
+
+impl Batch<'_> {
+    /// Hands each event's `data` to `each` in order until it answers `false`; `false` then.
+    fn for_each(
+        &self,
+        mut each: impl FnMut(&Prepared<'_>) -> Result<bool, FormatError>,
+    ) -> Result<bool, FormatError> {
+        let mut all = |list: &[Prepared<'_>]| {
+            for prepared in list {
+                if !each(prepared)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        match self {
+            Batch::InMemory(list) => all(list),
+            Batch::FromFile(read) => read.with_dependent(|_, list| all(list)),
+        }
+    }
+}
+
+/// The text of a `data` object kept by its place, read back from `source`.
+fn read_back(
+    source: Option<&stream::DataFile>,
+    offset: u64,
+    len: usize,
+) -> Result<String, serde_json::Error> {
+    match source {
+        Some(source) => source.text(offset, len),
+        None => Err(serde::de::Error::custom(
+            "data kept by its place in a file that is not open",
+        )),
+    }
+}
+
+/// Where the read-ahead thread sends batches, and gets them back converted, to free them.
+struct Ahead<'c, 'a> {
+    sender: &'c std::sync::mpsc::SyncSender<Batch<'a>>,
+    spent: &'c std::sync::mpsc::Receiver<Batch<'a>>,
+}
+
+impl<'a> Ahead<'_, 'a> {
+    /// Frees the batches converted so far, then sends `batch`; false when the conversion
+    /// stopped.
+    fn send(&self, batch: Batch<'a>) -> bool {
+        while let Ok(spent) = self.spent.try_recv() {
+            drop(spent);
+        }
+        self.sender.send(batch).is_ok()
+    }
+}
+
+/// [`read_ahead`] for `data` kept by its place ([`Data::InFile`]): each batch's objects are
+/// read back from `source` into one buffer and read from there.
+fn read_ahead_from_file(
+    list: &[(i64, &RawEvent<'_>)],
+    source: &stream::DataFile,
+    dom_depth_limit: u32,
+    ahead: &Ahead<'_, '_>,
+) {
+    raw::set_dom_depth_limit(dom_depth_limit);
+    let mut rest = list;
+    while !rest.is_empty() {
+        // The batch: up to READ_AHEAD_BATCH events or READ_AHEAD_BATCH_BYTES of `data`.
+        let mut bytes = 0;
+        let mut count = 0;
+        for (_, e) in rest {
+            if count >= READ_AHEAD_BATCH || bytes >= READ_AHEAD_BATCH_BYTES {
+                break;
+            }
+            if let Data::InFile { len, .. } = e.data {
+                bytes += len;
+            }
+            count += 1;
+        }
+        let (batch, after) = rest.split_at(count);
+        rest = after;
+        let (owner, spans) = read_back_batch(batch, source, bytes);
+        let read = ReadBack::new(owner, |owner| {
+            spans
+                .iter()
+                .map(|span| match span {
+                    None => Prepared::NotRead,
+                    Some(Err(error)) => Prepared::Failed(stream::read_back_error(error)),
+                    Some(Ok((start, end))) => {
+                        match owner.get(*start..*end).map(std::str::from_utf8) {
+                            Some(Ok(text)) => match parse_deferred(text) {
+                                Ok(data) => Prepared::Read(Box::new(data)),
+                                Err(err) => Prepared::Failed(err),
+                            },
+                            _ => Prepared::Failed(stream::not_text_error()),
+                        }
+                    }
+                })
+                .collect()
+        });
+        if !ahead.send(Batch::FromFile(read)) {
+            return;
+        }
+    }
+}
+
+/// Most bytes between two `data` objects read back with one call (the bytes between are read
+/// and not used).
+const READ_BACK_GAP_BYTES: u64 = 16 << 10;
+
+/// Where an object read back is in its batch's buffer (start and end), or why it is not.
+type ReadSpan = Result<(usize, usize), std::io::Error>;
+
+/// Reads back the `data` kept by place of `batch`'s events into one buffer: the buffer, and
+/// where each event's object is in it (`None` for an event with nothing to read). Objects
+/// close to each other in the file are read with one call, in file order.
+fn read_back_batch(
+    batch: &[(i64, &RawEvent<'_>)],
+    source: &stream::DataFile,
+    bytes: usize,
+) -> (Vec<u8>, Vec<Option<ReadSpan>>) {
+    let place = |i: usize| match batch.get(i).map(|(_, e)| &e.data) {
+        Some(Data::InFile { offset, len }) => Some((*offset, *len as u64)),
+        _ => None,
+    };
+    let mut order: Vec<(u64, u64, usize)> = (0..batch.len())
+        .filter_map(|i| place(i).map(|(offset, len)| (offset, len, i)))
+        .collect();
+    order.sort_unstable();
+    let mut owner = Vec::with_capacity(bytes);
+    let mut spans: Vec<Option<ReadSpan>> = (0..batch.len()).map(|_| None).collect();
+    let mut rest = order.as_slice();
+    while let Some(&(first, first_len, _)) = rest.first() {
+        // A run of objects each starting at most READ_BACK_GAP_BYTES after the run's end.
+        let mut end = first + first_len;
+        let mut count = 1;
+        for &(offset, len, _) in rest.iter().skip(1) {
+            if offset > end + READ_BACK_GAP_BYTES {
+                break;
+            }
+            end = end.max(offset + len);
+            count += 1;
+        }
+        let (run, after) = rest.split_at(count);
+        rest = after;
+        let base = owner.len();
+        let read = usize::try_from(end - first)
+            .map_err(std::io::Error::other)
+            .and_then(|len| source.read_onto(first, len, &mut owner));
+        for &(offset, len, i) in run {
+            let span = match &read {
+                Ok(()) => {
+                    let start = base + (offset - first) as usize;
+                    Ok((start, start + len as usize))
+                }
+                Err(error) => Err(std::io::Error::new(error.kind(), error.to_string())),
+            };
+            if let Some(slot) = spans.get_mut(i) {
+                *slot = Some(span);
+            }
+        }
+        if read.is_err() {
+            owner.truncate(base);
+        }
+    }
+    (owner, spans)
+}
+
 /// Reads the deferred `data` of `list`'s events in order, in batches, on the calling thread
 /// (a second one: the conversion runs on the first). Stops when the receiver is gone.
-fn read_ahead<'a>(
-    list: &[(i64, &RawEvent<'a>)],
-    dom_depth_limit: u32,
-    sender: &std::sync::mpsc::SyncSender<Vec<Prepared<'a>>>,
-) {
+fn read_ahead<'a>(list: &[(i64, &RawEvent<'a>)], dom_depth_limit: u32, ahead: &Ahead<'_, 'a>) {
     raw::set_dom_depth_limit(dom_depth_limit);
     let mut batch = Vec::with_capacity(READ_AHEAD_BATCH);
     let mut batch_bytes = 0;
@@ -1868,14 +2114,14 @@ fn read_ahead<'a>(
         if batch.len() >= READ_AHEAD_BATCH || batch_bytes >= READ_AHEAD_BATCH_BYTES {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_AHEAD_BATCH));
             batch_bytes = 0;
-            if sender.send(full).is_err() {
+            if !ahead.send(Batch::InMemory(full)) {
                 return;
             }
         }
     }
     if !batch.is_empty() {
         // Nothing to do when the receiver is gone: it stopped at an error of its own.
-        let _ = sender.send(batch);
+        let _ = ahead.send(Batch::InMemory(batch));
     }
 }
 

@@ -737,6 +737,10 @@ pub enum Data<'a> {
     /// An object not read yet: its JSON text in the input, read into [`EventData`] when the
     /// event is converted (see [`Sink::defer_data`]).
     Deferred(&'a str),
+    /// An object not read yet whose JSON text is not kept either: where it is in the file
+    /// (byte offset and length), read back from there when the event is converted (large
+    /// arrays read as they stream from the file, see `stream`).
+    InFile { offset: u64, len: usize },
     /// A latin-1 string holding gzip-compressed JSON (PostHog `"cv": "2024-10"`).
     Packed(Cow<'a, str>),
 }
@@ -758,6 +762,41 @@ pub struct RawEvent<'a> {
     pub window: Option<Cow<'a, str>>,
     /// Session id, from the event or an enclosing wrapper.
     pub session: Option<Cow<'a, str>>,
+}
+
+impl RawEvent<'_> {
+    /// The event without borrows from the text it was read from, `text` starting at byte
+    /// `offset` of the file: a deferred `data` becomes its place in the file
+    /// ([`Data::InFile`]), strings are copied. `None` for `data` already read into a tree (not
+    /// made by a deferring [`Sink`]) or a deferred slice outside `text`.
+    #[must_use]
+    pub fn detach(self, text: &str, offset: u64) -> Option<RawEvent<'static>> {
+        let data = match self.data {
+            Data::Missing => Data::Missing,
+            Data::Deferred(slice) => {
+                let start = (slice.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+                if start + slice.len() > text.len() {
+                    return None;
+                }
+                Data::InFile {
+                    offset: offset + start as u64,
+                    len: slice.len(),
+                }
+            }
+            Data::InFile { offset, len } => Data::InFile { offset, len },
+            Data::Packed(packed) => Data::Packed(Cow::Owned(packed.into_owned())),
+            Data::Plain(_) => return None,
+        };
+        Some(RawEvent {
+            index: self.index,
+            line: self.line,
+            kind: self.kind,
+            timestamp: self.timestamp,
+            data,
+            window: self.window.map(|w| Cow::Owned(w.into_owned())),
+            session: self.session.map(|s| Cow::Owned(s.into_owned())),
+        })
+    }
 }
 
 /// Collects events from a document while it is parsed.
@@ -795,6 +834,17 @@ impl<'a> Sink<'a> {
             defer_data,
             ..Self::default()
         }
+    }
+
+    /// True when nothing but events was found: no wrapper nested too deeply, no skipped
+    /// capture event, no PostHog export keys.
+    #[must_use]
+    pub fn only_events(&self) -> bool {
+        self.too_deep == 0
+            && self.skipped_capture == 0
+            && self.export_version.is_none()
+            && !self.export_data
+            && self.export_id.is_none()
     }
 
     fn push_non_event(&mut self) {

@@ -1646,7 +1646,7 @@ mod real_sdk {
 }
 
 /// Every file under `dir`, recursively, sorted.
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -1869,4 +1869,99 @@ fn reading_in_pieces_matches_reading_whole() {
     assert_eq!(groups, 3);
     assert!(grouped >= 1, "no file was read in more than one piece");
     assert!(errors >= 5, "only {errors} failing files compared");
+}
+
+/// A JSON array read as it streams ([`stream::read_array_streamed`]) gives what reading it whole
+/// gives: the same sessions and warnings and the file's SHA-256, with chunks small enough to
+/// cut items, characters and the byte order mark anywhere; anything it does not read that way
+/// (not an array of objects, or broken) is left to the whole reader. Runs on every file the
+/// repository ships and on arrays built from the recordings: several recordings one after the
+/// other (so out of time order), with a byte order mark and CRLF line ends, pretty-printed.
+#[test]
+fn reading_an_array_as_it_streams_matches_reading_it_whole() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests/fixtures", "sample_sessions", "tests/hostile"] {
+        files_under(&root.join(dir), &mut files);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let recordings: Vec<serde_json::Value> = [
+        "convert-desktop.json",
+        "calm-help-desktop.json",
+        "mobile-browse-taps.json",
+    ]
+    .iter()
+    .map(|f| {
+        let text = std::fs::read_to_string(root.join("tests/fixtures/rrweb").join(f)).unwrap();
+        serde_json::from_str(&text).unwrap()
+    })
+    .collect();
+    let mut joined: Vec<serde_json::Value> = Vec::new();
+    for recording in recordings.iter().rev() {
+        joined.extend(recording.as_array().unwrap().iter().cloned());
+    }
+    let compact = serde_json::to_string(&joined).unwrap();
+    let made = [
+        ("appended.json", compact.clone()),
+        (
+            "bom-crlf.json",
+            format!(
+                "\u{feff}\r\n{}\r\n",
+                compact.replace("},{\"type\"", "},\r\n{\"type\"")
+            ),
+        ),
+        (
+            "pretty.json",
+            serde_json::to_string_pretty(&joined).unwrap(),
+        ),
+        // Broken: the whole reader's error, whichever way.
+        ("truncated.json", compact[..compact.len() / 2].to_owned()),
+        ("two-lines.json", format!("{compact}\n{compact}\n")),
+    ];
+    for (name, text) in &made {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        files.push(path);
+    }
+    let limits = crate::model::Limits::default();
+    let (mut streamed, mut left) = (0, 0);
+    for path in &files {
+        let name = path.display().to_string();
+        let size = std::fs::metadata(path).unwrap().len();
+        let bytes = std::fs::read(path).unwrap();
+        let whole = read_rrweb(&bytes, &name, &limits);
+        for chunk in [4093, 65_536, stream::CHUNK_BYTES] {
+            if size > 400_000 && chunk < 65_536 {
+                continue;
+            }
+            match stream::read_array_streamed(path, &name, &limits, chunk).unwrap() {
+                Some((sessions, warnings, sha256)) => {
+                    let (whole_sessions, whole_warnings) = whole.as_ref().unwrap_or_else(|e| {
+                        panic!("{name}: streamed in chunks of {chunk}, but whole: {e}")
+                    });
+                    assert!(
+                        sessions == *whole_sessions,
+                        "{name}, chunks of {chunk}: sessions differ"
+                    );
+                    assert_eq!(warnings, *whole_warnings, "{name}, chunks of {chunk}");
+                    assert_eq!(sha256, crate::format::hash::sha256_hex(&bytes), "{name}");
+                    streamed += 1;
+                    assert!(!name.ends_with("truncated.json") && !name.ends_with("two-lines.json"));
+                }
+                None => {
+                    left += 1;
+                    for made in ["appended.json", "bom-crlf.json", "pretty.json"] {
+                        assert!(!name.ends_with(made), "{name} was not streamed");
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{streamed} reads streamed, {left} left to the whole reader");
+    // Every rrweb array the repository ships and the three made ones read as they stream.
+    assert!(
+        streamed >= 3 * 25,
+        "{streamed} streamed, {left} left to the whole reader"
+    );
+    assert!(left > 0);
 }
