@@ -990,41 +990,81 @@ impl Converter<'_> {
         }
         let limit = self.limits.max_dom_depth;
         let source = self.source;
+        let ranges = batch_ranges(list);
+        // The next batch nobody reads yet: the read-ahead thread takes them in order, and so
+        // does the conversion whenever it would otherwise wait.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let claim = || next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_BATCHES);
             // Converted batches go back to the read-ahead thread, which frees them: memory is
             // then freed by the thread that allocated it (glibc's arenas lock when another
             // thread frees into them), and what it frees it reuses for the next batches.
-            let (spent_sender, spent) = std::sync::mpsc::channel();
+            let (spent_sender, spent) = std::sync::mpsc::channel::<Batch<'_>>();
+            let (ranges, claim) = (&ranges, &claim);
             let reader = std::thread::Builder::new()
                 .name("rrweb-read-ahead".to_owned())
                 .stack_size(PARSE_STACK_BYTES)
                 .spawn_scoped(scope, move || {
-                    let ahead = Ahead {
-                        sender: &sender,
-                        spent: &spent,
-                    };
-                    match source {
-                        Some(source) => read_ahead_from_file(list, source, limit, &ahead),
-                        None => read_ahead(list, limit, &ahead),
+                    raw::set_dom_depth_limit(limit);
+                    while let Some(range) = ranges.get(claim()) {
+                        let batch =
+                            prepare_batch(list.get(range.clone()).unwrap_or_default(), source);
+                        while let Ok(converted) = spent.try_recv() {
+                            drop(converted);
+                        }
+                        if sender.send((range.start, batch)).is_err() {
+                            break;
+                        }
                     }
-                    // Frees the rest as the conversion hands it back.
                     drop(sender);
-                    for batch in spent.iter() {
-                        drop(batch);
+                    // Frees the rest as the conversion hands it back.
+                    for converted in spent.iter() {
+                        drop(converted);
                     }
                 });
-            if reader.is_err() {
-                // No second thread: read each event's `data` where it is converted.
-                for &(t, e) in list {
-                    state.saw(t);
-                    self.process(tab, state, e, t, &Prepared::NotRead)?;
-                }
-                return Ok(());
-            }
-            let mut events = list.iter();
-            for batch in receiver {
-                let more = batch.for_each(|prepared| {
+            let mut reader_gone = reader.is_err();
+            // Batches read and not converted yet, by first event, and whether read here.
+            let mut ready: HashMap<usize, (Batch<'_>, bool)> = HashMap::new();
+            for range in ranges {
+                let (batch, read_here) = loop {
+                    if let Some(found) = ready.remove(&range.start) {
+                        break found;
+                    }
+                    if !reader_gone {
+                        match receiver.try_recv() {
+                            Ok((start, batch)) => {
+                                ready.insert(start, (batch, false));
+                                continue;
+                            }
+                            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+                            Err(std::sync::mpsc::TryRecvError::Disconnected) => reader_gone = true,
+                        }
+                    }
+                    // Nothing to convert: read the next batch here rather than wait.
+                    if (reader_gone || ready.len() < READ_AHEAD_BATCHES)
+                        && let Some(other) = ranges.get(claim())
+                    {
+                        let batch =
+                            prepare_batch(list.get(other.clone()).unwrap_or_default(), source);
+                        ready.insert(other.start, (batch, true));
+                        continue;
+                    }
+                    if reader_gone {
+                        // Not sent by a reader that stopped: read here.
+                        let batch =
+                            prepare_batch(list.get(range.clone()).unwrap_or_default(), source);
+                        break (batch, true);
+                    }
+                    match receiver.recv() {
+                        Ok((start, batch)) => {
+                            ready.insert(start, (batch, false));
+                        }
+                        Err(_) => reader_gone = true,
+                    }
+                };
+                let mut events = list.get(range.clone()).unwrap_or_default().iter();
+                batch.for_each(|prepared| {
                     let Some(&(t, e)) = events.next() else {
                         return Ok(false);
                     };
@@ -1032,16 +1072,10 @@ impl Converter<'_> {
                     self.process(tab, state, e, t, prepared)?;
                     Ok(true)
                 })?;
-                // Dropped here if the read-ahead thread is gone.
-                let _ = spent_sender.send(batch);
-                if !more {
-                    return Ok(());
+                if !read_here {
+                    // Dropped here if the read-ahead thread is gone.
+                    let _ = spent_sender.send(batch);
                 }
-            }
-            // The reader stopped early only if it could not send, which needs this side gone.
-            for &(t, e) in events {
-                state.saw(t);
-                self.process(tab, state, e, t, &Prepared::NotRead)?;
             }
             Ok(())
         })
@@ -1965,71 +1999,74 @@ fn read_back(
     }
 }
 
-/// Where the read-ahead thread sends batches, and gets them back converted, to free them.
-struct Ahead<'c, 'a> {
-    sender: &'c std::sync::mpsc::SyncSender<Batch<'a>>,
-    spent: &'c std::sync::mpsc::Receiver<Batch<'a>>,
+/// The batches a tab's events are read ahead in: runs of up to [`READ_AHEAD_BATCH`] events
+/// holding up to [`READ_AHEAD_BATCH_BYTES`] of deferred `data`.
+fn batch_ranges(list: &[(i64, &RawEvent<'_>)]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, (_, e)) in list.iter().enumerate() {
+        bytes += match &e.data {
+            Data::Deferred(text) => text.len(),
+            Data::InFile { len, .. } => *len,
+            _ => 0,
+        };
+        if i + 1 - start >= READ_AHEAD_BATCH || bytes >= READ_AHEAD_BATCH_BYTES {
+            ranges.push(start..i + 1);
+            (start, bytes) = (i + 1, 0);
+        }
+    }
+    if start < list.len() {
+        ranges.push(start..list.len());
+    }
+    ranges
 }
 
-impl<'a> Ahead<'_, 'a> {
-    /// Frees the batches converted so far, then sends `batch`; false when the conversion
-    /// stopped.
-    fn send(&self, batch: Batch<'a>) -> bool {
-        while let Ok(spent) = self.spent.try_recv() {
-            drop(spent);
-        }
-        self.sender.send(batch).is_ok()
+/// A deferred `data` object read, or why it does not read.
+fn read_deferred(text: &str) -> Prepared<'_> {
+    match parse_deferred(text) {
+        Ok(data) => Prepared::Read(Box::new(data)),
+        Err(err) => Prepared::Failed(err),
     }
 }
 
-/// [`read_ahead`] for `data` kept by its place ([`Data::InFile`]): each batch's objects are
-/// read back from `source` into one buffer and read from there.
-fn read_ahead_from_file(
-    list: &[(i64, &RawEvent<'_>)],
-    source: &stream::DataFile,
-    dom_depth_limit: u32,
-    ahead: &Ahead<'_, '_>,
-) {
-    raw::set_dom_depth_limit(dom_depth_limit);
-    let mut rest = list;
-    while !rest.is_empty() {
-        // The batch: up to READ_AHEAD_BATCH events or READ_AHEAD_BATCH_BYTES of `data`.
-        let mut bytes = 0;
-        let mut count = 0;
-        for (_, e) in rest {
-            if count >= READ_AHEAD_BATCH || bytes >= READ_AHEAD_BATCH_BYTES {
-                break;
-            }
-            if let Data::InFile { len, .. } = e.data {
-                bytes += len;
-            }
-            count += 1;
-        }
-        let (batch, after) = rest.split_at(count);
-        rest = after;
-        let (owner, spans) = read_back_batch(batch, source, bytes);
-        let read = ReadBack::new(owner, |owner| {
-            spans
+/// Reads the deferred `data` of one batch of events: from the input in memory, or back from
+/// `source` for `data` kept by its place (one buffer for the batch).
+fn prepare_batch<'a>(
+    batch: &[(i64, &RawEvent<'a>)],
+    source: Option<&stream::DataFile>,
+) -> Batch<'a> {
+    let Some(source) = source else {
+        return Batch::InMemory(
+            batch
                 .iter()
-                .map(|span| match span {
-                    None => Prepared::NotRead,
-                    Some(Err(error)) => Prepared::Failed(stream::read_back_error(error)),
-                    Some(Ok((start, end))) => {
-                        match owner.get(*start..*end).map(std::str::from_utf8) {
-                            Some(Ok(text)) => match parse_deferred(text) {
-                                Ok(data) => Prepared::Read(Box::new(data)),
-                                Err(err) => Prepared::Failed(err),
-                            },
-                            _ => Prepared::Failed(stream::not_text_error()),
-                        }
-                    }
+                .map(|(_, e)| match &e.data {
+                    Data::Deferred(text) => read_deferred(text),
+                    _ => Prepared::NotRead,
                 })
-                .collect()
-        });
-        if !ahead.send(Batch::FromFile(read)) {
-            return;
-        }
-    }
+                .collect(),
+        );
+    };
+    let bytes = batch
+        .iter()
+        .map(|(_, e)| match e.data {
+            Data::InFile { len, .. } => len,
+            _ => 0,
+        })
+        .sum();
+    let (owner, spans) = read_back_batch(batch, source, bytes);
+    Batch::FromFile(ReadBack::new(owner, |owner| {
+        spans
+            .iter()
+            .map(|span| match span {
+                None => Prepared::NotRead,
+                Some(Err(error)) => Prepared::Failed(stream::read_back_error(error)),
+                Some(Ok((start, end))) => match owner.get(*start..*end).map(std::str::from_utf8) {
+                    Some(Ok(text)) => read_deferred(text),
+                    _ => Prepared::Failed(stream::not_text_error()),
+                },
+            })
+            .collect()
+    }))
 }
 
 /// Most bytes between two `data` objects read back with one call (the bytes between are read
@@ -2092,37 +2129,6 @@ fn read_back_batch(
         }
     }
     (owner, spans)
-}
-
-/// Reads the deferred `data` of `list`'s events in order, in batches, on the calling thread
-/// (a second one: the conversion runs on the first). Stops when the receiver is gone.
-fn read_ahead<'a>(list: &[(i64, &RawEvent<'a>)], dom_depth_limit: u32, ahead: &Ahead<'_, 'a>) {
-    raw::set_dom_depth_limit(dom_depth_limit);
-    let mut batch = Vec::with_capacity(READ_AHEAD_BATCH);
-    let mut batch_bytes = 0;
-    for (_, e) in list {
-        batch.push(match &e.data {
-            Data::Deferred(text) => {
-                batch_bytes += text.len();
-                match parse_deferred(text) {
-                    Ok(data) => Prepared::Read(Box::new(data)),
-                    Err(err) => Prepared::Failed(err),
-                }
-            }
-            _ => Prepared::NotRead,
-        });
-        if batch.len() >= READ_AHEAD_BATCH || batch_bytes >= READ_AHEAD_BATCH_BYTES {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_AHEAD_BATCH));
-            batch_bytes = 0;
-            if !ahead.send(Batch::InMemory(full)) {
-                return;
-            }
-        }
-    }
-    if !batch.is_empty() {
-        // Nothing to do when the receiver is gone: it stopped at an error of its own.
-        let _ = ahead.send(Batch::InMemory(batch));
-    }
 }
 
 /// A deferred `data` object that does not read (see [`raw::Sink::defer_data`]): the caller
