@@ -6,8 +6,8 @@
 //! in that order (recordings appended to one another, a merged export). So the file is read
 //! twice, as the JSON Lines reader in pieces does ([`super::lines`]):
 //!
-//! - First pass: a reader thread reads the file in chunks through a few reused buffers and
-//!   hashes them; this thread walks each chunk as it arrives, reading each item with its `data`
+//! - First pass: a reader thread reads the file in chunks through a few reused buffers, hashes
+//!   them and checks that they are UTF-8; this thread walks each chunk as it arrives, reading each item with its `data`
 //!   deferred ([`Sink::defer_data`]) and keeping of a deferred `data` only its place in the file
 //!   ([`Data::InFile`]). An item cut by a chunk's end is finished on a copy of its start
 //!   joined with the next chunk's first bytes. What stays in memory is a few words per event.
@@ -177,48 +177,67 @@ fn walk_file(
     })
 }
 
-/// The reader thread: sends the file's chunks with their offsets, reusing the buffers the walk
-/// hands back, and gives the file's SHA-256; `None` when the walk stopped listening or the
-/// file grew past `max_bytes`.
+/// The reader thread: sends the file's chunks as text with their offsets, reusing the buffers
+/// the walk hands back, and gives the file's SHA-256; `None` when the walk stopped listening,
+/// the file grew past `max_bytes` or is not UTF-8. (Checking UTF-8 here takes it off the walk,
+/// which is the slower of the two.)
 fn read_chunks(
     mut file: std::fs::File,
     chunk_bytes: usize,
     max_bytes: u64,
-    full: &SyncSender<(u64, Vec<u8>)>,
+    full: &SyncSender<(u64, String)>,
     empty: &Receiver<Vec<u8>>,
 ) -> std::io::Result<Option<String>> {
     let mut hasher = Sha256::new();
     let mut offset = 0u64;
+    // The start of a character cut by the previous chunk's end.
+    let mut cut: Vec<u8> = Vec::new();
     loop {
         let mut buf = empty
             .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(chunk_bytes));
+            .unwrap_or_else(|_| Vec::with_capacity(chunk_bytes + 4));
         buf.clear();
-        Read::by_ref(&mut file)
+        buf.extend_from_slice(&cut);
+        let read = Read::by_ref(&mut file)
             .take(chunk_bytes as u64)
             .read_to_end(&mut buf)?;
-        if buf.is_empty() {
-            return Ok(Some(crate::format::hash::hex_of(&hasher.finalize())));
+        if read == 0 {
+            let sha256 = crate::format::hash::hex_of(&hasher.finalize());
+            return Ok(cut.is_empty().then_some(sha256));
         }
-        hasher.update(&buf);
-        let len = buf.len() as u64;
-        if offset + len > max_bytes || full.send((offset, buf)).is_err() {
+        hasher.update(buf.get(cut.len()..).unwrap_or_default());
+        let chunk_offset = offset - cut.len() as u64;
+        offset += read as u64;
+        cut.clear();
+        let text = match String::from_utf8(buf) {
+            Ok(text) => text,
+            Err(e) if e.utf8_error().error_len().is_none() => {
+                let valid = e.utf8_error().valid_up_to();
+                let mut bytes = e.into_bytes();
+                cut = bytes.split_off(valid);
+                match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(_) => return Ok(None),
+                }
+            }
+            Err(_) => return Ok(None),
+        };
+        if offset > max_bytes || full.send((chunk_offset, text)).is_err() {
             return Ok(None);
         }
-        offset += len;
     }
 }
 
 /// Walks the chunks as they come; `None` as soon as the file shows it is not a plain array of
 /// event objects, and at the end unless the array closed with only white space after it.
 fn walk_chunks(
-    full: &Receiver<(u64, Vec<u8>)>,
+    full: &Receiver<(u64, String)>,
     empty: &SyncSender<Vec<u8>>,
 ) -> Option<Sink<'static>> {
     let mut walk = Walk::default();
-    // The unread bytes before the current chunk (an item cut by the chunk's end) and the
-    // offset of their first byte.
-    let mut carry: Vec<u8> = Vec::new();
+    // The unread text before the current chunk (an item cut by the chunk's end) and the
+    // offset of its first byte.
+    let mut carry = String::new();
     let mut carry_offset = 0u64;
     for (offset, chunk) in full {
         let mut start = 0;
@@ -226,9 +245,12 @@ fn walk_chunks(
             // Joining less than the carry holds would read it again too many times.
             let mut take = JOIN_FIRST_BYTES.max(carry.len()).min(chunk.len());
             loop {
-                let mut joined = Vec::with_capacity(carry.len() + take);
-                joined.extend_from_slice(&carry);
-                joined.extend_from_slice(chunk.get(..take)?);
+                take = (take..=chunk.len())
+                    .find(|&i| chunk.is_char_boundary(i))
+                    .unwrap_or(chunk.len());
+                let mut joined = String::with_capacity(carry.len() + take);
+                joined.push_str(&carry);
+                joined.push_str(chunk.get(..take)?);
                 let used = walk.step(&joined, carry_offset)?;
                 if used > carry.len() {
                     start = used - carry.len();
@@ -248,13 +270,13 @@ fn walk_chunks(
         if start < chunk.len() {
             let rest = chunk.get(start..)?;
             let used = walk.step(rest, offset + start as u64)?;
-            carry = rest.get(used..)?.to_vec();
+            carry = rest.get(used..)?.to_owned();
             carry_offset = offset + (start + used) as u64;
         }
         // The reader makes a new buffer when none comes back.
-        let _ = empty.try_send(chunk);
+        let _ = empty.try_send(chunk.into_bytes());
     }
-    let closed = walk.expect == Expect::Nothing && carry.iter().all(u8::is_ascii_whitespace);
+    let closed = walk.expect == Expect::Nothing && carry.trim_ascii().is_empty();
     closed.then_some(walk.sink)
 }
 
@@ -279,18 +301,10 @@ struct Walk {
 }
 
 impl Walk {
-    /// Walks `bytes`, which start at byte `offset` of the file, as far as they hold whole
+    /// Walks `text`, which starts at byte `offset` of the file, as far as it holds whole
     /// items; the bytes used (the rest begin an item cut by the end). `None` when they are not
     /// part of a plain array of event objects.
-    fn step(&mut self, bytes: &[u8], offset: u64) -> Option<usize> {
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => text,
-            // A character cut by the end: the bytes before it.
-            Err(e) if e.error_len().is_none() => {
-                std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()?
-            }
-            Err(_) => return None,
-        };
+    fn step(&mut self, text: &str, offset: u64) -> Option<usize> {
         let mut pos = 0;
         if offset == 0 && self.expect == Expect::Open && text.starts_with('\u{feff}') {
             // A byte order mark, which the whole reader skips too.

@@ -1900,6 +1900,20 @@ fn reading_an_array_as_it_streams_matches_reading_it_whole() {
     for recording in recordings.iter().rev() {
         joined.extend(recording.as_array().unwrap().iter().cloned());
     }
+    // Text of several bytes a character, for chunks to cut characters.
+    let mut multibyte = recordings[1].as_array().unwrap().clone();
+    let last = multibyte
+        .last()
+        .and_then(|e| e["timestamp"].as_i64())
+        .unwrap();
+    for i in 0..40_i64 {
+        let text = "Größe wählen · 日本語のテキスト ✓ 🛒".repeat((i % 7 + 1) as usize);
+        multibyte.push(serde_json::json!({
+            "type": 5,
+            "data": {"tag": "note", "payload": {"text": text}},
+            "timestamp": last + i,
+        }));
+    }
     let compact = serde_json::to_string(&joined).unwrap();
     let made = [
         ("appended.json", compact.clone()),
@@ -1914,6 +1928,7 @@ fn reading_an_array_as_it_streams_matches_reading_it_whole() {
             "pretty.json",
             serde_json::to_string_pretty(&joined).unwrap(),
         ),
+        ("multibyte.json", serde_json::to_string(&multibyte).unwrap()),
         // Broken: the whole reader's error, whichever way.
         ("truncated.json", compact[..compact.len() / 2].to_owned()),
         ("two-lines.json", format!("{compact}\n{compact}\n")),
@@ -1950,7 +1965,12 @@ fn reading_an_array_as_it_streams_matches_reading_it_whole() {
                 }
                 None => {
                     left += 1;
-                    for made in ["appended.json", "bom-crlf.json", "pretty.json"] {
+                    for made in [
+                        "appended.json",
+                        "bom-crlf.json",
+                        "pretty.json",
+                        "multibyte.json",
+                    ] {
                         assert!(!name.ends_with(made), "{name} was not streamed");
                     }
                 }
