@@ -133,6 +133,19 @@ fn open_library(path: &Path) -> anyhow::Result<Box<dyn Store>> {
     open_store(path).with_context(|| format!("opening the library {}", path.display()))
 }
 
+/// The import's progress after the bar: sessions imported, and those read so far from a large
+/// file being read in pieces.
+fn progress_text(p: &crate::store::ImportProgress) -> String {
+    if p.sessions_in_file > 0 {
+        format!(
+            "{} sessions imported · {} read from the current file",
+            p.sessions_imported, p.sessions_in_file
+        )
+    } else {
+        format!("{} sessions imported", p.sessions_imported)
+    }
+}
+
 fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let mut library = open_library(library_path)?;
     let progress = std::io::stderr().is_terminal().then(|| {
@@ -161,8 +174,9 @@ fn import(library_path: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
             if let Some(bar) = &progress {
                 bar.set_length(p.files_total as u64);
                 bar.set_position(p.files_done as u64);
-                bar.set_message(format!("{} sessions imported", p.sessions_imported));
+                bar.set_message(progress_text(p));
             }
+            let Some(outcome) = outcome else { return };
             // Results on standard output (one JSON object per file with --json); in text mode a
             // failed file is a diagnostic and goes to standard error, like its warnings.
             if args.json {

@@ -133,6 +133,7 @@ pub fn rebuild(library_path: &Path, args: &RebuildArgs) -> anyhow::Result<ExitCo
         ..ReadOptions::default()
     };
     let report = rebuild_library(library_path, &options, &mut |progress, outcome| {
+        let Some(outcome) = outcome else { return };
         if let Some(error) = &outcome.error {
             eprintln!("failed: {error}");
         } else if !args.json {

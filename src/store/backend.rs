@@ -79,7 +79,7 @@ pub trait Store: SessionQueries {
         paths: &[PathBuf],
         options: &ReadOptions,
         cancel: &AtomicBool,
-        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+        on_progress: &mut dyn FnMut(&ImportProgress, Option<&FileOutcome>),
     ) -> Result<ImportSummary, StoreError>;
     /// Stores already-read sessions (the demo generator, tests) as one import unit named `file`.
     fn insert_loaded(&mut self, file: &str, loaded: &Loaded) -> Result<FileOutcome, StoreError>;
@@ -411,9 +411,9 @@ impl Store for Library {
         paths: &[PathBuf],
         options: &ReadOptions,
         cancel: &AtomicBool,
-        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+        on_progress: &mut dyn FnMut(&ImportProgress, Option<&FileOutcome>),
     ) -> Result<ImportSummary, StoreError> {
-        Self::import_paths(self, paths, options, cancel, on_file)
+        Self::import_paths(self, paths, options, cancel, on_progress)
     }
     fn insert_loaded(&mut self, file: &str, loaded: &Loaded) -> Result<FileOutcome, StoreError> {
         Self::insert_loaded(self, file, loaded)

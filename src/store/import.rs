@@ -58,7 +58,8 @@ pub struct ImportSummary {
     pub cancelled: bool,
 }
 
-/// Progress reported after each file.
+/// Progress of an import: reported when it starts, after each file and while a large file is
+/// read in pieces.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ImportProgress {
     /// Files handled so far.
@@ -67,6 +68,9 @@ pub struct ImportProgress {
     pub files_total: usize,
     /// Sessions imported so far.
     pub sessions_imported: usize,
+    /// Sessions written so far from the file being read in pieces: kept only when the whole
+    /// file imports, then counted in `sessions_imported`.
+    pub sessions_in_file: usize,
 }
 
 fn is_candidate_file(path: &Path) -> bool {
@@ -234,14 +238,15 @@ const DEFAULT_CHECKPOINT_PAGES: i64 = 1_000;
 
 impl Library {
     /// Imports the files (see [`collect_inputs`] for folders, [`group_inputs`] for Sentry
-    /// segments). `on_file` is called after each file (or segment group); setting `cancel` stops
-    /// after the file in progress.
+    /// segments). `on_progress` is called when the import starts, after each file (or segment
+    /// group) with its outcome, and after each piece of a file read in pieces; setting `cancel`
+    /// stops after the file in progress.
     pub fn import_paths(
         &mut self,
         paths: &[PathBuf],
         options: &ReadOptions,
         cancel: &AtomicBool,
-        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+        on_progress: &mut dyn FnMut(&ImportProgress, Option<&FileOutcome>),
     ) -> Result<ImportSummary, StoreError> {
         let inputs = group_inputs(collect_inputs(paths)?);
         let total = inputs.len();
@@ -255,6 +260,7 @@ impl Library {
             files_total: total,
             ..ImportProgress::default()
         };
+        on_progress(&progress, None);
         let cancel_workers = AtomicBool::new(false);
         let mut library_fault = None;
         let mut unfolded_sessions = 0;
@@ -351,7 +357,10 @@ impl Library {
                 }
                 let mut file_sha256 = None;
                 let mut outcome = match read {
-                    Unit::Pieces(pieces) => match self.insert_pieces(&source, &pieces) {
+                    Unit::Pieces(pieces) => match self.insert_pieces(&source, &pieces, &mut |n| {
+                        progress.sessions_in_file = n;
+                        on_progress(&progress, None);
+                    }) {
                         Ok(Ok((outcome, sha256))) => {
                             file_sha256 = sha256;
                             FileOutcome { file, ..outcome }
@@ -402,8 +411,9 @@ impl Library {
                 }
                 progress.files_done += 1;
                 progress.sessions_imported += outcome.session_ids.len();
+                progress.sessions_in_file = 0;
                 unfolded_sessions += outcome.session_ids.len();
-                on_file(&progress, &outcome);
+                on_progress(&progress, Some(&outcome));
                 if let Some(slot) = outcomes.get_mut(index) {
                     *slot = Some(outcome);
                 }
@@ -489,17 +499,19 @@ impl Library {
     /// Inserts a file read in pieces (`format::load_path_in_pieces`) in one transaction, piece
     /// by piece as they come: all of its sessions or, when a piece fails, none. `Ok(Err(..))`
     /// is the file's failure (nothing of it stored), with the hash of a file read to its end.
+    /// `on_piece` gets the number of sessions written so far after each piece.
     fn insert_pieces(
         &mut self,
         file: &str,
         pieces: &std::sync::mpsc::Receiver<Piece>,
+        on_piece: &mut dyn FnMut(usize),
     ) -> Result<Result<(FileOutcome, Option<String>), String>, StoreError> {
         // A smaller page cache while one transaction writes a file of any size: the pages it
         // writes are not read again, and memory stays that of one piece. Restored whatever
         // happens.
         self.conn
             .pragma_update(None, "cache_size", -PIECES_CACHE_KIB)?;
-        let done = self.insert_pieces_in_one_transaction(file, pieces);
+        let done = self.insert_pieces_in_one_transaction(file, pieces, on_piece);
         let restored = self
             .conn
             .pragma_update(None, "cache_size", -super::library::CACHE_KIB);
@@ -514,6 +526,7 @@ impl Library {
         &mut self,
         file: &str,
         pieces: &std::sync::mpsc::Receiver<Piece>,
+        on_piece: &mut dyn FnMut(usize),
     ) -> Result<Result<(FileOutcome, Option<String>), String>, StoreError> {
         self.in_import_transaction(|tx, inputs, now| {
             let mut inserted = Inserted::default();
@@ -528,6 +541,7 @@ impl Library {
                             Self::fold_recent_points_in(tx)?;
                             unfolded_until = inserted.session_ids.len();
                         }
+                        on_piece(inserted.session_ids.len());
                     }
                     Ok(Piece::End(Ok(sha256))) => {
                         break Ok(Ok((inserted.outcome(file), sha256)));
@@ -684,8 +698,39 @@ mod tests {
         let mut whole = Library::open(&dir.path().join("whole.sqlite")).unwrap();
         let expected = import(&mut whole, &file, &ReadOptions::default());
         let mut pieces = Library::open(&dir.path().join("pieces.sqlite")).unwrap();
-        let got = import(&mut pieces, &file, &in_pieces);
+        let mut reports: Vec<(ImportProgress, bool)> = Vec::new();
+        let got = pieces
+            .import_paths(
+                std::slice::from_ref(&file),
+                &in_pieces,
+                &AtomicBool::new(false),
+                &mut |progress, outcome| reports.push((*progress, outcome.is_some())),
+            )
+            .unwrap();
         assert_eq!(expected.sessions_imported, 3);
+        // Progress: the start, then the sessions written after each piece (one a group here),
+        // then the file's outcome.
+        let at = |done, imported, in_file, outcome| {
+            (
+                ImportProgress {
+                    files_done: done,
+                    files_total: 1,
+                    sessions_imported: imported,
+                    sessions_in_file: in_file,
+                },
+                outcome,
+            )
+        };
+        assert_eq!(
+            reports,
+            [
+                at(0, 0, 0, false),
+                at(0, 0, 1, false),
+                at(0, 0, 2, false),
+                at(0, 0, 3, false),
+                at(1, 3, 0, true)
+            ]
+        );
         let sorted = |s: &ImportSummary| {
             let mut ids = s.files[0].session_ids.clone();
             ids.sort();

@@ -185,11 +185,11 @@ fn salvage_rows(
 
 /// Rebuilds the library at `path`: moves the damaged file (and its `-wal`/`-shm` companions)
 /// aside, salvages what it can, creates a new library at `path` and imports the original
-/// recordings again. `on_file` reports the import's progress.
+/// recordings again. `on_progress` reports the import's progress.
 pub fn rebuild_library(
     path: &Path,
     options: &ReadOptions,
-    on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+    on_progress: &mut dyn FnMut(&ImportProgress, Option<&FileOutcome>),
 ) -> Result<RebuildReport, StoreError> {
     let kept = set_library_aside(path)?;
     let mut report = RebuildReport {
@@ -270,7 +270,8 @@ pub fn rebuild_library(
     report.files_missing = missing;
     let paths: Vec<PathBuf> = present.iter().map(PathBuf::from).collect();
     if !paths.is_empty() {
-        let summary = library.import_paths(&paths, options, &AtomicBool::new(false), on_file)?;
+        let summary =
+            library.import_paths(&paths, options, &AtomicBool::new(false), on_progress)?;
         report.files_reimported = summary.files.len() - summary.files_failed;
         report.files_failed = summary
             .files

@@ -213,10 +213,17 @@ fn left_status_ui(app: &ViewContext<'_>, ui: &mut egui::Ui) {
         progress(
             ui,
             fraction,
-            format!(
-                "Importing {}/{} files · {} sessions",
-                p.files_done, p.files_total, p.sessions_imported
-            ),
+            if p.sessions_in_file > 0 {
+                format!(
+                    "Importing {}/{} files · {} sessions · {} read from the current file",
+                    p.files_done, p.files_total, p.sessions_imported, p.sessions_in_file
+                )
+            } else {
+                format!(
+                    "Importing {}/{} files · {} sessions",
+                    p.files_done, p.files_total, p.sessions_imported
+                )
+            },
         );
     } else if let Some(text) = &app.state.last_import {
         line(ui, RichText::new(text));

@@ -381,8 +381,8 @@ impl ClickHouseLibrary {
     }
 
     /// Imports files and folders as the SQLite library does ([`collect_inputs`]; Sentry
-    /// segments and capture bodies of one folder are one unit), reporting each unit to
-    /// `on_file`. The sessions of several units are written together, in batches of about
+    /// segments and capture bodies of one folder are one unit), reporting the start and each
+    /// unit to `on_progress`. The sessions of several units are written together, in batches of about
     /// [`BATCH_SESSIONS`], each published at once; a unit that cannot be read fails alone. A
     /// server fault stops the import with the error: the batches published before it stay, the
     /// one in flight is invisible. Setting `cancel` stops after the unit in progress (its
@@ -392,7 +392,7 @@ impl ClickHouseLibrary {
         paths: &[PathBuf],
         options: &ReadOptions,
         cancel: &AtomicBool,
-        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+        on_progress: &mut dyn FnMut(&ImportProgress, Option<&FileOutcome>),
     ) -> Result<ImportSummary, ClickHouseError> {
         self.writable()?;
         let inputs = group_inputs(collect_inputs(paths)?);
@@ -401,6 +401,7 @@ impl ClickHouseLibrary {
             files_total: inputs.len(),
             ..ImportProgress::default()
         };
+        on_progress(&progress, None);
         // Units read but not yet written: their outcome so far and their sessions.
         let mut pending: Vec<PendingUnit> = Vec::new();
         let mut pending_sessions = 0usize;
@@ -460,11 +461,11 @@ impl ClickHouseLibrary {
                 }
             }
             if pending_sessions >= BATCH_SESSIONS || index + 1 == inputs.len() {
-                self.flush_units(&mut pending, &mut summary, &mut progress, on_file)?;
+                self.flush_units(&mut pending, &mut summary, &mut progress, on_progress)?;
                 pending_sessions = 0;
             }
         }
-        self.flush_units(&mut pending, &mut summary, &mut progress, on_file)?;
+        self.flush_units(&mut pending, &mut summary, &mut progress, on_progress)?;
         Ok(summary)
     }
 
@@ -474,7 +475,7 @@ impl ClickHouseLibrary {
         pending: &mut Vec<PendingUnit>,
         summary: &mut ImportSummary,
         progress: &mut ImportProgress,
-        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+        on_progress: &mut dyn FnMut(&ImportProgress, Option<&FileOutcome>),
     ) -> Result<(), ClickHouseError> {
         let items: Vec<(&Session, &str)> = pending
             .iter()
@@ -504,7 +505,7 @@ impl ClickHouseLibrary {
                 progress.sessions_imported += outcome.session_ids.len();
             }
             progress.files_done += 1;
-            on_file(progress, &outcome);
+            on_progress(progress, Some(&outcome));
             summary.files.push(outcome);
         }
         Ok(())

@@ -300,9 +300,15 @@ impl Store for ClickHouseLibrary {
         paths: &[PathBuf],
         options: &ReadOptions,
         cancel: &AtomicBool,
-        on_file: &mut dyn FnMut(&ImportProgress, &FileOutcome),
+        on_progress: &mut dyn FnMut(&ImportProgress, Option<&FileOutcome>),
     ) -> Result<ImportSummary, StoreError> {
-        Ok(Self::import_paths(self, paths, options, cancel, on_file)?)
+        Ok(Self::import_paths(
+            self,
+            paths,
+            options,
+            cancel,
+            on_progress,
+        )?)
     }
     fn insert_loaded(&mut self, file: &str, loaded: &Loaded) -> Result<FileOutcome, StoreError> {
         Ok(Self::insert_loaded(self, file, loaded)?)
