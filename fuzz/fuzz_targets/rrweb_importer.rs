@@ -3,7 +3,9 @@
 //! invariants, and the reader that defers each event's `data` until it is converted must give
 //! exactly what the eager reader gives (sessions, warnings, errors). An input of several lines
 //! is also read from a file in pieces (JSON Lines one group of sessions at a time), which must
-//! give what reading the same file whole gives.
+//! give what reading the same file whole gives, and an input that opens a JSON array of objects
+//! is also read as it streams from a file (in chunks small enough to cut its items), which must give
+//! what the whole read gives or leave the file to it.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -24,6 +26,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if data.contains(&b'\n') {
         pieces_match_whole(data);
+    }
+    if rrweb::stream::opens_array_of_objects(data) {
+        stream_matches_whole(data, &result);
     }
     match result {
         Ok((sessions, _warnings)) => {
@@ -64,5 +69,37 @@ fn pieces_match_whole(data: &[u8]) {
         }
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
         (whole, read) => panic!("one way failed, the other did not: {whole:?} / {read:?}"),
+    }
+}
+
+/// `rrweb::stream::read_array_streamed` on the input written to a file, in chunks of 61 to 253
+/// bytes, against the whole read of the same bytes.
+fn stream_matches_whole(
+    data: &[u8],
+    whole: &Result<
+        (
+            Vec<sessionlens::model::Session>,
+            sessionlens::format::Warnings,
+        ),
+        sessionlens::format::FormatError,
+    >,
+) {
+    let path = std::env::temp_dir().join(format!("sessionlens-fuzz-{}.json", std::process::id()));
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let chunk = 61 + data.len() % 193;
+    let streamed = rrweb::stream::read_array_streamed(&path, FILE, &common::limits(), chunk);
+    match (streamed, whole) {
+        (Ok(None), _) => {}
+        (Ok(Some((sessions, warnings, _))), Ok((expected, expected_warnings))) => {
+            assert!(
+                sessions == *expected,
+                "reading as it streams and whole differ"
+            );
+            assert_eq!(warnings, *expected_warnings);
+        }
+        (Ok(Some(_)), Err(e)) => panic!("streamed, but the whole read failed: {e}"),
+        (Err(e), _) => panic!("reading as it streams failed on a file just written: {e}"),
     }
 }

@@ -153,10 +153,10 @@ fn status_bar_ui(app: &mut ViewContext<'_>, ui: &mut egui::Ui) {
                 }
                 ui.separator();
             }
-            let sessions = app
-                .state
-                .library_sessions
-                .map_or_else(|| "opening…".to_owned(), |n| format!("{n} sessions"));
+            let sessions = app.state.library_sessions.map_or_else(
+                || "opening…".to_owned(),
+                |n| format!("{n} session{}", if n == 1 { "" } else { "s" }),
+            );
             // A server library shows its whole URL (it names no file, and has no password).
             let name = if crate::store::is_server_location(&app.state.library_path) {
                 app.state.library_path.display().to_string()

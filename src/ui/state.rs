@@ -443,12 +443,15 @@ impl AppState {
                     // New pages, screenshots and event names: ask again when next shown.
                     self.heatmap.pages_requested = false;
                     self.conversions.requested = false;
+                    let count = |n: usize, one: &str, many: &str| {
+                        format!("{n} {}", if n == 1 { one } else { many })
+                    };
                     let mut line = format!(
-                        "Imported {} sessions from {} files ({} duplicates skipped, {} files failed)",
-                        summary.sessions_imported,
-                        summary.files.len(),
-                        summary.sessions_duplicate,
-                        summary.files_failed
+                        "Imported {} from {} ({} skipped, {} failed)",
+                        count(summary.sessions_imported, "session", "sessions"),
+                        count(summary.files.len(), "file", "files"),
+                        count(summary.sessions_duplicate, "duplicate", "duplicates"),
+                        count(summary.files_failed, "file", "files"),
                     );
                     if simulated > 0 {
                         line.push_str(&format!(", {simulated} simulated sessions generated"));
