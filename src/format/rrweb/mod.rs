@@ -966,7 +966,8 @@ impl Converter<'_> {
     }
 
     /// Converts the events of one tab, in time order. The deferred `data` of a long list is
-    /// read on a second thread, a batch ahead of the conversion ([`read_ahead`]).
+    /// read a batch ahead of the conversion ([`prepare_batch`]) on a second thread, and on
+    /// this one whenever it would otherwise wait.
     fn process_tab(
         &mut self,
         tab: &mut Tab,
@@ -1924,7 +1925,7 @@ fn event_time_ms(
 }
 
 /// Deferred `data` (in bytes) in one tab below which it is read where it is converted; above
-/// it, a second thread reads it ahead ([`read_ahead`]).
+/// it, a second thread reads it ahead ([`prepare_batch`]).
 /// (Unit tests use 1 KiB and batches of 16 events, so the recordings they read, all small, go
 /// through the read-ahead and its batch boundaries, and the smallest through the other way.)
 const READ_AHEAD_MIN_BYTES: usize = if cfg!(test) { 1 << 10 } else { 4 << 20 };

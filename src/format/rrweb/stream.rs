@@ -12,7 +12,7 @@
 //!   ([`Data::InFile`]). An item cut by a chunk's end is finished on a copy of its start
 //!   joined with the next chunk's first bytes. What stays in memory is a few words per event.
 //! - Second pass: the conversion reads each event's `data` back from the file where it is
-//!   converted, or ahead of it on a second thread ([`super::read_ahead`]).
+//!   converted, or ahead of it on a second thread (`Converter::process_tab`).
 //!
 //! Peak memory is then the events' list, the model being built and the read-ahead, not the
 //! file. Anything that is not a plain array of event objects (a wrapper, a PostHog export or
@@ -152,11 +152,11 @@ fn walk_file(
             .name("rrweb-read".to_owned())
             .spawn_scoped(scope, move || {
                 read_chunks(file, chunk_bytes, max_bytes, &full_sender, &empty)
-            })
-            .map_err(|error| FormatError::Io {
-                file: file_name.to_owned(),
-                error,
-            })?;
+            });
+        // No thread to be had: the file is read whole instead.
+        let Ok(reader) = reader else {
+            return Ok(None);
+        };
         let walked = walk_chunks(&full, &empty_sender);
         // Unblocks a reader still sending (the walk stopped early).
         drop(full);
