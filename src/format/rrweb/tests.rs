@@ -1873,7 +1873,7 @@ fn reading_in_pieces_matches_reading_whole() {
 
 /// A JSON array read as it streams ([`stream::read_array_streamed`]) gives what reading it whole
 /// gives: the same sessions and warnings and the file's SHA-256, with chunks small enough to
-/// cut items, characters and the byte order mark anywhere; anything it does not read that way
+/// cut items and characters of several bytes; anything it does not read that way
 /// (not an array of objects, or broken) is left to the whole reader. Runs on every file the
 /// repository ships and on arrays built from the recordings: several recordings one after the
 /// other (so out of time order), with a byte order mark and CRLF line ends, pretty-printed.
