@@ -1646,7 +1646,18 @@ mod real_sdk {
 }
 
 /// Every file under `dir`, recursively, sorted.
-pub(crate) fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file the repository ships as input: the fixtures, the sample sessions and the hostile
+/// corpus, in path order.
+fn shipped_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests/fixtures", "sample_sessions", "tests/hostile"] {
+        files_under(&root.join(dir), &mut files);
+    }
+    files
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -1666,11 +1677,7 @@ pub(crate) fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 /// ships: the fixtures, the sample sessions and the hostile corpus.
 #[test]
 fn deferred_reader_matches_eager_reader_on_every_fixture() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in ["tests/fixtures", "sample_sessions", "tests/hostile"] {
-        files_under(&root.join(dir), &mut files);
-    }
+    let files = shipped_files();
     let limits = Limits::default();
     let mut compared = 0;
     let mut sessions_seen = 0;
@@ -1793,11 +1800,7 @@ pub(crate) fn interleaved_capture_lines() -> String {
 /// are interleaved.
 #[test]
 fn reading_in_pieces_matches_reading_whole() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in ["tests/fixtures", "sample_sessions", "tests/hostile"] {
-        files_under(&root.join(dir), &mut files);
-    }
+    let mut files = shipped_files();
     let dir = tempfile::tempdir().unwrap();
     let interleaved = dir.path().join("three-sessions.capture.jsonl");
     std::fs::write(&interleaved, interleaved_capture_lines()).unwrap();
@@ -1880,10 +1883,7 @@ fn reading_in_pieces_matches_reading_whole() {
 #[test]
 fn reading_an_array_as_it_streams_matches_reading_it_whole() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in ["tests/fixtures", "sample_sessions", "tests/hostile"] {
-        files_under(&root.join(dir), &mut files);
-    }
+    let mut files = shipped_files();
     let dir = tempfile::tempdir().unwrap();
     let recordings: Vec<serde_json::Value> = [
         "convert-desktop.json",
