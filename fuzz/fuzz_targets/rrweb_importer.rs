@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     if data.contains(&b'\n') {
         pieces_match_whole(data);
     }
-    if rrweb::stream::opens_array_of_objects(data) {
+    if rrweb::stream::FirstPass::for_head(data).is_some() {
         stream_matches_whole(data, &result);
     }
     match result {
@@ -72,8 +72,9 @@ fn pieces_match_whole(data: &[u8]) {
     }
 }
 
-/// `rrweb::stream::read_array_streamed` on the input written to a file, in chunks of 61 to 253
-/// bytes, against the whole read of the same bytes.
+/// `rrweb::stream::read_streamed` (an array item by item, objects through a hollow copy) on
+/// the input written to a file, in chunks of 61 to 253 bytes, against the whole read of the
+/// same bytes.
 fn stream_matches_whole(
     data: &[u8],
     whole: &Result<
@@ -89,7 +90,7 @@ fn stream_matches_whole(
         return;
     }
     let chunk = 61 + data.len() % 193;
-    let streamed = rrweb::stream::read_array_streamed(&path, FILE, &common::limits(), chunk);
+    let streamed = rrweb::stream::read_streamed(&path, FILE, &common::limits(), chunk);
     match (streamed, whole) {
         (Ok(None), _) => {}
         (Ok(Some((sessions, warnings, _))), Ok((expected, expected_warnings))) => {

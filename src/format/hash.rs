@@ -23,6 +23,34 @@ pub fn sha256_hex_of_reader(mut reader: impl std::io::Read) -> std::io::Result<S
     }
 }
 
+/// A reader that hashes the bytes read through it (SHA-256).
+pub(crate) struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R> HashingReader<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The lower-case hex SHA-256 of the bytes read so far.
+    pub(crate) fn hex_so_far(&self) -> String {
+        hex_of(&self.hasher.clone().finalize())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
 /// Lower-case hex of a digest.
 pub(crate) fn hex_of(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);

@@ -19,7 +19,7 @@ mod sniff;
 pub use error::{FormatError, Warnings};
 pub use sniff::{InputKind, is_posthog_capture, is_sentry_segment, read_limited, sniff_bytes};
 
-use std::io::Read as _;
+use std::io::Read;
 use std::path::Path;
 
 use crate::model::{Limits, Session};
@@ -127,9 +127,7 @@ pub fn load_path_hashed(
     let threshold = options
         .read_in_pieces_above_bytes
         .unwrap_or(READ_IN_PIECES_ABOVE_BYTES);
-    if metadata.len() > threshold
-        && let Some(streamed) = load_array_streamed(path, &file_name, options)?
-    {
+    if let Some(streamed) = load_streamed(path, &file_name, metadata.len(), threshold, options)? {
         return Ok(streamed);
     }
     let file = std::fs::File::open(path).map_err(|error| FormatError::Io {
@@ -160,12 +158,16 @@ pub fn load_path_hashed(
     })
 }
 
-/// A large JSON array of rrweb events read as it streams from the file
-/// ([`rrweb::stream`]): the file is not held in memory. `None` when the file is something else
-/// or does not read that way: the caller reads it whole.
-fn load_array_streamed(
+/// A large rrweb recording read as it streams from the file ([`rrweb::stream`]): the file is
+/// not held in memory. A gzip file is inflated into an unnamed temporary file as it is read
+/// (the second pass takes the events' `data` back by their place: [`read_gzip_streamed`]).
+/// `None` when the file is small, something else, or does not read that way: the caller reads
+/// it whole.
+fn load_streamed(
     path: &Path,
     file_name: &str,
+    size: u64,
+    threshold: u64,
     options: &ReadOptions,
 ) -> Result<Option<(Loaded, Option<String>)>, FormatError> {
     let io = |error| FormatError::Io {
@@ -178,15 +180,16 @@ fn load_array_streamed(
         .take(4096)
         .read_to_end(&mut head)
         .map_err(io)?;
-    if !rrweb::stream::opens_array_of_objects(&head) {
-        return Ok(None);
-    }
-    let streamed = rrweb::stream::read_array_streamed(
-        path,
-        file_name,
-        &options.limits,
-        rrweb::stream::CHUNK_BYTES,
-    )?;
+    let streamed = if sniff_bytes(&head) == InputKind::Gzip {
+        if size < GZIP_STREAMED_FROM_BYTES.min(threshold) {
+            return Ok(None);
+        }
+        read_gzip_streamed(path, file_name, options)?
+    } else if size > threshold {
+        rrweb::stream::read_streamed(path, file_name, &options.limits, rrweb::stream::CHUNK_BYTES)?
+    } else {
+        None
+    };
     Ok(streamed.map(|(sessions, warnings, sha256)| {
         let mut loaded = Loaded {
             sessions,
@@ -196,6 +199,87 @@ fn load_array_streamed(
         mask_typed_values(&mut loaded, options.keep_typed_values);
         (loaded, Some(sha256))
     }))
+}
+
+/// Gzip files at least this large (compressed) are read as they stream
+/// ([`read_gzip_streamed`]); smaller ones are read whole (at rrweb JSON's usual compression of
+/// 5 to 20 times, 4 MiB inflate to 20 to 80 MiB).
+const GZIP_STREAMED_FROM_BYTES: u64 = 4 << 20;
+
+/// A large gzip file read as it streams: inflated on the reader thread, which writes what it
+/// inflates into an unnamed temporary file (in the system's temporary folder) as the first
+/// pass walks it; the second pass reads the `data` objects back from that file. The SHA-256 is
+/// of the compressed file. `None` when it is something else, gzip inside gzip, or does not
+/// inflate or read: a whole read then gives the result or the error as it always did.
+fn read_gzip_streamed(
+    path: &Path,
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<Option<(Vec<Session>, Warnings, String)>, FormatError> {
+    let io = |error| FormatError::Io {
+        file: file_name.to_owned(),
+        error,
+    };
+    let open = || std::fs::File::open(path).map_err(io);
+    let mut head = Vec::with_capacity(4096);
+    if flate2::read::MultiGzDecoder::new(open()?)
+        .take(4096)
+        .read_to_end(&mut head)
+        .is_err()
+        || sniff_bytes(&head) == InputKind::Gzip
+    {
+        return Ok(None);
+    }
+    let Some(first_pass) = rrweb::stream::FirstPass::for_head(&head) else {
+        return Ok(None);
+    };
+    let temporary = tempfile::tempfile().map_err(io)?;
+    let data = temporary.try_clone().map_err(io)?;
+    let compressed_sha256 = std::sync::Arc::new(std::sync::OnceLock::new());
+    let spill = Spill {
+        decoder: flate2::read::MultiGzDecoder::new(hash::HashingReader::new(
+            std::io::BufReader::with_capacity(1 << 20, open()?),
+        )),
+        out: temporary,
+        sha256: std::sync::Arc::clone(&compressed_sha256),
+    };
+    // An error inflating or writing the temporary file: the whole read reports it, or reads
+    // the file in memory after all.
+    let Ok(streamed) = rrweb::stream::read_streamed_file(
+        spill,
+        data,
+        first_pass,
+        file_name,
+        &options.limits,
+        rrweb::stream::CHUNK_BYTES,
+    ) else {
+        return Ok(None);
+    };
+    Ok(streamed.and_then(|(sessions, warnings, _inflated_sha256)| {
+        Some((sessions, warnings, compressed_sha256.get()?.clone()))
+    }))
+}
+
+/// Inflates a gzip file, writing what it yields into `out` too; at the end, the compressed
+/// bytes' SHA-256 goes to `sha256`.
+struct Spill<R> {
+    decoder: flate2::read::MultiGzDecoder<hash::HashingReader<R>>,
+    out: std::fs::File,
+    sha256: std::sync::Arc<std::sync::OnceLock<String>>,
+}
+
+impl<R: Read> Read for Spill<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.decoder.read(buf)?;
+        if n == 0 {
+            let hashing = self.decoder.get_mut();
+            // Whatever follows the last member (nothing, in a well-formed file) is hashed too.
+            std::io::copy(hashing, &mut std::io::sink())?;
+            let _ = self.sha256.set(hashing.hex_so_far());
+        }
+        std::io::Write::write_all(&mut self.out, buf.get(..n).unwrap_or_default())?;
+        Ok(n)
+    }
 }
 
 /// True when an import unit is one regular file large enough to be read by

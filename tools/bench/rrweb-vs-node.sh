@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Import throughput on a large rrweb file, side by side with Node's JSON.parse on the same file:
 # node (read + parse), `sessionlens convert`, and `sessionlens import` into a new library, each
-# with its peak memory (maximum resident set size from /usr/bin/time -v).
+# with its peak memory (maximum resident set size from /usr/bin/time -v); then the import of
+# the same events in a wrapper object and gzip-compressed.
 # Usage: tools/bench/rrweb-vs-node.sh [TARGET_MB] [RUNS]   (default 200 MB, 3 runs; needs node,
 # GNU time and a release build: `cargo build --release --no-default-features` is enough)
 set -euo pipefail
@@ -80,4 +81,20 @@ echo "sessionlens import into a new library (read + parse + convert + signals + 
 for i in $(seq "$runs"); do
   timed "$bin" --library "$work/lib-$i.sqlite" import "$big"
   rm -f "$work/lib-$i.sqlite"*
+done
+
+# The same events in the other shapes that stream: a wrapper object (read through a hollow
+# copy), and the array and the wrapper gzip-compressed (inflated into a temporary file).
+wrapped="$work/wrapped.json"
+{ printf '{"sessionId":"big","events":'; cat "$big"; printf '}'; } > "$wrapped"
+gzip -1 -c "$big" > "$big.gz"
+gzip -1 -c "$wrapped" > "$wrapped.gz"
+sync
+for file in "$wrapped" "$big.gz" "$wrapped.gz"; do
+  size=$(stat -c %s "$file")
+  echo "sessionlens import of $(basename "$file") ($((size / 1000000)) MB), $runs runs:"
+  for i in $(seq "$runs"); do
+    timed "$bin" --library "$work/lib-$i.sqlite" import "$file"
+    rm -f "$work/lib-$i.sqlite"*
+  done
 done

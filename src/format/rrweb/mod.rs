@@ -13,6 +13,7 @@
 //! The mapping from rrweb types to the model is described in docs/RRWEB.md.
 
 mod forms;
+mod hollow;
 pub mod html;
 pub mod lines;
 mod mirror;

@@ -771,17 +771,24 @@ impl RawEvent<'_> {
     /// made by a deferring [`Sink`]) or a deferred slice outside `text`.
     #[must_use]
     pub fn detach(self, text: &str, offset: u64) -> Option<RawEvent<'static>> {
+        self.detach_with(|slice| {
+            let start = (slice.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+            (start + slice.len() <= text.len()).then_some((offset + start as u64, slice.len()))
+        })
+    }
+
+    /// The event without borrows, a deferred `data` at the place in the file `place` gives for
+    /// its text (offset and length; `None`: the event cannot be detached). `None` also for
+    /// `data` already read into a tree.
+    pub fn detach_with(
+        self,
+        mut place: impl FnMut(&str) -> Option<(u64, usize)>,
+    ) -> Option<RawEvent<'static>> {
         let data = match self.data {
             Data::Missing => Data::Missing,
             Data::Deferred(slice) => {
-                let start = (slice.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
-                if start + slice.len() > text.len() {
-                    return None;
-                }
-                Data::InFile {
-                    offset: offset + start as u64,
-                    len: slice.len(),
-                }
+                let (offset, len) = place(slice)?;
+                Data::InFile { offset, len }
             }
             Data::InFile { offset, len } => Data::InFile { offset, len },
             Data::Packed(packed) => Data::Packed(Cow::Owned(packed.into_owned())),
@@ -845,6 +852,28 @@ impl<'a> Sink<'a> {
             && self.export_version.is_none()
             && !self.export_data
             && self.export_id.is_none()
+    }
+
+    /// The sink without borrows: its events detached with `place` (see
+    /// [`RawEvent::detach_with`]), with what the conversion reads of the rest. `None` when an
+    /// event cannot be detached.
+    pub fn detach_with(
+        self,
+        mut place: impl FnMut(&str) -> Option<(u64, usize)>,
+    ) -> Option<Sink<'static>> {
+        let mut events = Vec::with_capacity(self.events.len());
+        for event in self.events {
+            events.push(event.detach_with(&mut place)?);
+        }
+        Some(Sink {
+            events,
+            line: self.line,
+            too_deep: self.too_deep,
+            skipped_capture: self.skipped_capture,
+            skipped_capture_names: self.skipped_capture_names,
+            defer_data: self.defer_data,
+            ..Sink::default()
+        })
     }
 
     fn push_non_event(&mut self) {

@@ -1,5 +1,5 @@
-//! Large JSON arrays of rrweb events read as they stream from the file, without holding the
-//! file in memory.
+//! Large rrweb recordings (JSON arrays of events, and JSON objects wrapping them) read as they
+//! stream from the file, without holding the file in memory.
 //!
 //! A plain recording (`[{"type": …, "data": {…}, "timestamp": …}, …]`) cannot be converted
 //! while it is read: the events of a tab are converted in time order, and the file need not be
@@ -15,9 +15,12 @@
 //!   converted, or ahead of it on a second thread (`Converter::process_tab`).
 //!
 //! Peak memory is then the events' list, the model being built and the read-ahead, not the
-//! file. Anything that is not a plain array of event objects (a wrapper, a PostHog export or
-//! capture batch, invalid UTF-8, a syntax error, a file that changes while it is read) makes
-//! the caller read the file whole instead, so results and errors are the whole reader's.
+//! file. A file that opens an object (a wrapper, a PostHog export, capture batches one a line)
+//! takes a different first pass, through a hollow copy of the document ([`super::hollow`]);
+//! the second pass is the same. Anything else (a JS wrapper, a native session), and anything
+//! that does not read this way (invalid UTF-8, a syntax error, a `data` the whole reader would
+//! not defer, a failed conversion, a file that changes while it is read) makes the caller read
+//! the file whole instead, so results and errors are the whole reader's.
 
 use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -25,6 +28,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use serde::{Deserialize, Deserializer};
 use sha2::{Digest as _, Sha256};
 
+use super::hollow::{Hollow, Hollower};
 use super::raw::{ItemSeed, Sink};
 use super::{FormatError, Warnings, convert_sink_from};
 use crate::model::{Limits, Session};
@@ -94,7 +98,7 @@ fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> s
 }
 
 /// True when `head` (a file's first bytes) opens a JSON array whose first item is an object:
-/// the shape [`read_array_streamed`] reads.
+/// the shape the first pass walks item by item.
 #[must_use]
 pub fn opens_array_of_objects(head: &[u8]) -> bool {
     let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
@@ -102,11 +106,42 @@ pub fn opens_array_of_objects(head: &[u8]) -> bool {
     tokens.next() == Some(&b'[') && tokens.next() == Some(&b'{')
 }
 
-/// Reads the file at `path`, a JSON array of rrweb events, as it streams (see the module's
-/// documentation), in chunks of `chunk_bytes`. `Ok(None)`: not a plain array of events, or it
-/// does not read or convert: the caller reads the file whole, which gives the result or the
-/// error as it always was. `Ok(Some)` has the sessions, the warnings and the file's SHA-256.
-pub fn read_array_streamed(
+/// How the first pass reads a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstPass {
+    /// A JSON array of event objects, item by item.
+    Items,
+    /// Anything else of JSON objects (a wrapper, a PostHog export, capture batches one a
+    /// line): through a hollow copy ([`super::hollow`]).
+    Hollow,
+}
+
+impl FirstPass {
+    /// The first pass for a file whose first bytes are `head`; `None` for files read whole
+    /// (a JS wrapper, a native session, a Sentry segment, anything not JSON).
+    #[must_use]
+    pub fn for_head(head: &[u8]) -> Option<Self> {
+        if opens_array_of_objects(head) {
+            return Some(Self::Items);
+        }
+        let opens_object = head
+            .strip_prefix(b"\xef\xbb\xbf")
+            .unwrap_or(head)
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            == Some(&b'{');
+        (opens_object
+            && crate::format::sniff_bytes(head) == crate::format::InputKind::OtherJson
+            && !crate::format::is_sentry_segment(head))
+        .then_some(Self::Hollow)
+    }
+}
+
+/// Reads the file at `path` as it streams (see the module's documentation), in chunks of
+/// `chunk_bytes`. `Ok(None)`: the file is not of a shape read this way, or it does not read or
+/// convert: the caller reads the file whole, which gives the result or the error as it always
+/// was. `Ok(Some)` has the sessions, the warnings and the file's SHA-256.
+pub fn read_streamed(
     path: &std::path::Path,
     file_name: &str,
     limits: &Limits,
@@ -116,13 +151,44 @@ pub fn read_array_streamed(
         file: file_name.to_owned(),
         error,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let data = DataFile {
-        file: std::fs::File::open(path).map_err(io)?,
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = Vec::with_capacity(4096);
+    Read::by_ref(&mut file)
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    let Some(first_pass) = FirstPass::for_head(&head) else {
+        return Ok(None);
     };
+    std::io::Seek::rewind(&mut file).map_err(io)?;
+    let data = std::fs::File::open(path).map_err(io)?;
+    read_streamed_file(file, data, first_pass, file_name, limits, chunk_bytes)
+}
+
+/// [`read_streamed`] of the bytes `file` yields, their `data` objects read back through `data`
+/// (a handle on a file holding the same bytes, written by the time `file` ends: see
+/// `format::load_streamed` for gzip files). The SHA-256 is of the bytes `file` yields.
+pub fn read_streamed_file(
+    file: impl Read + Send,
+    data: std::fs::File,
+    first_pass: FirstPass,
+    file_name: &str,
+    limits: &Limits,
+    chunk_bytes: usize,
+) -> Result<Option<(Vec<Session>, Warnings, String)>, FormatError> {
+    let data = DataFile { file: data };
     super::on_parse_thread(file_name, || {
         super::raw::set_dom_depth_limit(limits.max_dom_depth);
-        let Some((sink, sha256)) = walk_file(file, file_name, limits, chunk_bytes.max(1))? else {
+        let walked = match first_pass {
+            FirstPass::Items => {
+                walk_file(file, file_name, limits, chunk_bytes.max(1), walk_chunks)?
+            }
+            FirstPass::Hollow => {
+                walk_file(file, file_name, limits, chunk_bytes.max(1), hollow_chunks)?
+                    .and_then(|(hollow, sha256)| Some((read_hollow(&hollow, file_name)?, sha256)))
+            }
+        };
+        let Some((sink, sha256)) = walked else {
             return Ok(None);
         };
         if !sink.events.iter().any(|e| e.kind.as_id().is_some()) {
@@ -136,14 +202,19 @@ pub fn read_array_streamed(
     })
 }
 
-/// The first pass: the file's events with their `data` kept by place, and its SHA-256; `None`
-/// when the file is not a plain array of event objects or does not read as JSON.
-fn walk_file(
-    file: std::fs::File,
+/// A first pass over the chunks the reader thread sends (text and offset), handing each
+/// buffer back when done with it; `None` when it gives up.
+type FirstPassFn<T> = fn(&Receiver<(u64, String)>, &SyncSender<Vec<u8>>) -> Option<T>;
+
+/// The first pass: what `walk` makes of the file's chunks, and the file's SHA-256; `None`
+/// when the walk gave up (the file is not of its shape or does not read as JSON).
+fn walk_file<T: Send>(
+    file: impl Read + Send,
     file_name: &str,
     limits: &Limits,
     chunk_bytes: usize,
-) -> Result<Option<(Sink<'static>, String)>, FormatError> {
+    walk: FirstPassFn<T>,
+) -> Result<Option<(T, String)>, FormatError> {
     std::thread::scope(|scope| {
         let (full_sender, full) = sync_channel(CHUNKS_AHEAD);
         let (empty_sender, empty) = sync_channel(CHUNKS_AHEAD + 2);
@@ -157,7 +228,7 @@ fn walk_file(
         let Ok(reader) = reader else {
             return Ok(None);
         };
-        let walked = walk_chunks(&full, &empty_sender);
+        let walked = walk(&full, &empty_sender);
         // Unblocks a reader still sending (the walk stopped early).
         drop(full);
         let read = reader.join().unwrap_or_else(|_| {
@@ -170,11 +241,38 @@ fn walk_file(
                 file: file_name.to_owned(),
                 error,
             }),
-            (Ok(Some(sha256)), Some(sink)) => Ok(Some((sink, sha256))),
+            (Ok(Some(sha256)), Some(walked)) => Ok(Some((walked, sha256))),
             // Over the size limit, or the walk stopped: read whole.
             (Ok(_), _) => Ok(None),
         }
     })
+}
+
+/// The hollow copy of the file made of its chunks as they come ([`super::hollow`]); `None`
+/// when a `data` object in it is not valid JSON or the file ends inside one.
+fn hollow_chunks(full: &Receiver<(u64, String)>, empty: &SyncSender<Vec<u8>>) -> Option<Hollow> {
+    let mut hollower = Hollower::default();
+    for (offset, chunk) in full {
+        hollower.step(&chunk, offset)?;
+        let _ = empty.try_send(chunk.into_bytes());
+    }
+    hollower.finish()
+}
+
+/// The events of a hollow copy, read by the whole reader's parser, their `data` kept by place;
+/// `None` when the copy does not read, is a PostHog export of a version the whole reader
+/// refuses, or its `data` objects were not all deferred as stand-ins.
+fn read_hollow(hollow: &Hollow, file_name: &str) -> Option<Sink<'static>> {
+    let text = hollow.text.as_bytes();
+    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+    let sink = super::parse_document(text, file_name, true).ok()?;
+    if let Some(version) = &sink.export_version
+        && sink.export_data
+        && !super::POSTHOG_EXPORT_VERSIONS.contains(&version.as_ref())
+    {
+        return None;
+    }
+    hollow.detach(sink)
 }
 
 /// The reader thread: sends the file's chunks as text with their offsets, reusing the buffers
@@ -182,7 +280,7 @@ fn walk_file(
 /// the file grew past `max_bytes` or is not UTF-8. (Checking UTF-8 here takes it off the walk,
 /// which is the slower of the two.)
 fn read_chunks(
-    mut file: std::fs::File,
+    mut file: impl Read,
     chunk_bytes: usize,
     max_bytes: u64,
     full: &SyncSender<(u64, String)>,

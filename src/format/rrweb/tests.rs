@@ -1874,7 +1874,8 @@ fn reading_in_pieces_matches_reading_whole() {
     assert!(errors >= 5, "only {errors} failing files compared");
 }
 
-/// A JSON array read as it streams ([`stream::read_array_streamed`]) gives what reading it whole
+/// A JSON document read as it streams ([`stream::read_streamed`]: an array item by item, an
+/// object through a hollow copy) gives what reading it whole
 /// gives: the same sessions and warnings and the file's SHA-256, with chunks small enough to
 /// cut items and characters of several bytes; anything it does not read that way
 /// (not an array of objects, or broken) is left to the whole reader. Runs on every file the
@@ -1932,6 +1933,72 @@ fn reading_an_array_as_it_streams_matches_reading_it_whole() {
         // Broken: the whole reader's error, whichever way.
         ("truncated.json", compact[..compact.len() / 2].to_owned()),
         ("two-lines.json", format!("{compact}\n{compact}\n")),
+        // Objects, read through a hollow copy.
+        (
+            "made-wrapped.json",
+            serde_json::json!({"sessionId": "s-1", "events": joined}).to_string(),
+        ),
+        (
+            "made-wrapped-pretty.json",
+            serde_json::to_string_pretty(&serde_json::json!({"events": joined})).unwrap(),
+        ),
+        (
+            "made-export-v2.json",
+            serde_json::json!({"version": "2023-04-28", "data": {
+                "id": "0193-export", "person": {"name": "a"},
+                "snapshots": recordings[0].as_array().unwrap().iter().map(|e| {
+                    let mut e = e.clone();
+                    e["windowId"] = serde_json::json!("w-1");
+                    e
+                }).collect::<Vec<_>>()}})
+            .to_string(),
+        ),
+        (
+            "made-export-v1.json",
+            serde_json::json!({"version": "2022-12-02", "data": {"snapshotsByWindowId": {
+                "w-1": recordings[0], "w-2": recordings[2]}}})
+            .to_string(),
+        ),
+        (
+            "made-capture-lines.json",
+            recordings[1]
+                .as_array()
+                .unwrap()
+                .chunks(20)
+                .map(|events| {
+                    serde_json::json!({"event": "$snapshot", "properties": {
+                        "$session_id": "s-2", "$window_id": "w-1", "$snapshot_data": events}})
+                    .to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        // Left to the whole reader: a `data` below the top read eagerly (a single event at the
+        // top level) or skipped (under `person`), a broken `data`, an unknown export version.
+        (
+            "made-top-event.json",
+            r#"{"type":5,"data":{"tag":"t","payload":{"list":[{"data":{"x":1}}]}},"timestamp":1700000000000}"#
+                .to_owned(),
+        ),
+        (
+            "made-person-data.json",
+            serde_json::json!({"version": "2023-04-28", "data": {"id": "p",
+                "person": {"properties": [{"data": {"x": 1}}]},
+                "snapshots": recordings[2]}})
+            .to_string(),
+        ),
+        (
+            "made-broken-data.json",
+            serde_json::json!({"events": joined})
+                .to_string()
+                .replacen("\"data\":{", "\"data\":{\"x\":1,,", 3),
+        ),
+        (
+            "made-export-v9.json",
+            serde_json::json!({"version": "2099-01-01", "data": {"id": "p",
+                "snapshots": recordings[2]}})
+            .to_string(),
+        ),
     ];
     for (name, text) in &made {
         let path = dir.path().join(name);
@@ -1949,7 +2016,7 @@ fn reading_an_array_as_it_streams_matches_reading_it_whole() {
             if size > 400_000 && chunk < 65_536 {
                 continue;
             }
-            match stream::read_array_streamed(path, &name, &limits, chunk).unwrap() {
+            match stream::read_streamed(path, &name, &limits, chunk).unwrap() {
                 Some((sessions, warnings, sha256)) => {
                     let (whole_sessions, whole_warnings) = whole.as_ref().unwrap_or_else(|e| {
                         panic!("{name}: streamed in chunks of {chunk}, but whole: {e}")
@@ -1961,7 +2028,16 @@ fn reading_an_array_as_it_streams_matches_reading_it_whole() {
                     assert_eq!(warnings, *whole_warnings, "{name}, chunks of {chunk}");
                     assert_eq!(sha256, crate::format::hash::sha256_hex(&bytes), "{name}");
                     streamed += 1;
-                    assert!(!name.ends_with("truncated.json") && !name.ends_with("two-lines.json"));
+                    for left in [
+                        "truncated.json",
+                        "two-lines.json",
+                        "made-top-event.json",
+                        "made-person-data.json",
+                        "made-broken-data.json",
+                        "made-export-v9.json",
+                    ] {
+                        assert!(!name.ends_with(left), "{name} was streamed");
+                    }
                 }
                 None => {
                     left += 1;
@@ -1970,6 +2046,11 @@ fn reading_an_array_as_it_streams_matches_reading_it_whole() {
                         "bom-crlf.json",
                         "pretty.json",
                         "multibyte.json",
+                        "made-wrapped.json",
+                        "made-wrapped-pretty.json",
+                        "made-export-v2.json",
+                        "made-export-v1.json",
+                        "made-capture-lines.json",
                     ] {
                         assert!(!name.ends_with(made), "{name} was not streamed");
                     }
@@ -1984,4 +2065,62 @@ fn reading_an_array_as_it_streams_matches_reading_it_whole() {
         "{streamed} streamed, {left} left to the whole reader"
     );
     assert!(left > 0);
+}
+
+/// A gzip file that inflates to more than the threshold is inflated into a temporary file and
+/// read as it streams: the same sessions and warnings as the whole read, and the hash of the
+/// compressed file. A broken one gives the whole read's error.
+#[test]
+fn a_large_gzip_file_streams_from_a_temporary_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let recording = std::fs::read(root.join("tests/fixtures/rrweb/convert-desktop.json")).unwrap();
+    let mut wrapped = b"{\"events\":".to_vec();
+    wrapped.extend_from_slice(&recording);
+    wrapped.push(b'}');
+    let gzip = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let whole = ReadOptions::default();
+    let streamed = ReadOptions {
+        read_in_pieces_above_bytes: Some(1000),
+        ..ReadOptions::default()
+    };
+    for (name, plain) in [("array.json.gz", &recording), ("wrapped.json.gz", &wrapped)] {
+        let path = dir.path().join(name);
+        let compressed = gzip(plain);
+        std::fs::write(&path, &compressed).unwrap();
+        let (a, hash_a) = crate::format::load_path_hashed(&path, &whole).unwrap();
+        let (b, hash_b) = crate::format::load_path_hashed(&path, &streamed).unwrap();
+        assert!(a.sessions == b.sessions, "{name}: sessions differ");
+        assert_eq!(a.warnings, b.warnings, "{name}");
+        assert_eq!(hash_a, hash_b, "{name}");
+        assert_eq!(
+            hash_b.as_deref(),
+            Some(crate::format::hash::sha256_hex(&compressed).as_str())
+        );
+        // It did stream (no whole read behind the equal results).
+        let file_name = path.display().to_string();
+        let (sessions, _, sha256) = crate::format::read_gzip_streamed(&path, &file_name, &streamed)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name} was not streamed"));
+        let mut loaded = crate::format::Loaded {
+            sessions,
+            ..Default::default()
+        };
+        crate::format::mask_typed_values(&mut loaded, false);
+        assert!(
+            loaded.sessions == b.sessions && Some(sha256) == hash_b,
+            "{name}"
+        );
+    }
+    // Cut short: the whole read's error, from either.
+    let path = dir.path().join("cut.json.gz");
+    let compressed = gzip(&recording);
+    std::fs::write(&path, &compressed[..compressed.len() / 2]).unwrap();
+    let a = crate::format::load_path_hashed(&path, &whole).unwrap_err();
+    let b = crate::format::load_path_hashed(&path, &streamed).unwrap_err();
+    assert_eq!(a.to_string(), b.to_string());
 }
