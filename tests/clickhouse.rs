@@ -1368,6 +1368,17 @@ fn assert_same_answers(sqlite: &dyn Store, ch: &dyn Store, what: &str) {
                     }
                 }
             }
+            // Scroll maps, answered by the server too.
+            for (width, widths) in [(1440, None), (390, Some((300, 500)))] {
+                let mut query = HeatmapQuery::new(&group.url, HeatmapKind::Scroll, width);
+                query.filter = filter.clone();
+                query.viewport_widths = widths;
+                let (a, b) = (
+                    sqlite.heatmap_figures(&query).unwrap(),
+                    ch.heatmap_figures(&query).unwrap(),
+                );
+                assert!(a == b, "{what}: {query:?}: the scroll figures differ");
+            }
         }
     }
     // Dates: a filter on the start time keeps some sessions out.

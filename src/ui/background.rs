@@ -1707,7 +1707,14 @@ fn heatmap(
     };
     let mut query = query.clone();
     query.layout_width_px = shot.layout_width;
-    let result = crate::store::aggregate_heatmap(library, &query).map_err(|e| e.to_string())?;
+    // Scroll maps have no spots, so no moments to list behind one: their figures alone do,
+    // which a server library answers without sending a page view.
+    let result = if query.kind == crate::analysis::heatmap::HeatmapKind::Scroll {
+        library.heatmap_figures(&query)
+    } else {
+        crate::store::aggregate_heatmap(library, &query)
+    }
+    .map_err(|e| e.to_string())?;
     Ok((Arc::new(result), Arc::new(image.image.clone())))
 }
 

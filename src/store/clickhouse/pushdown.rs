@@ -1,5 +1,6 @@
 //! Aggregation pushed down to the server: the click map of one page binned per CSS pixel by
-//! ClickHouse, and the funnel walked by ClickHouse, each equal to what the portable
+//! ClickHouse, its scroll map counted per band by ClickHouse, and the funnel walked by
+//! ClickHouse, each equal to what the portable
 //! composition (`store::aggregate`, `analysis::conversions::funnel`) makes of the same rows.
 //!
 //! The click map ([`ClickHouseLibrary::click_heatmap_figures`]) reads:
@@ -69,29 +70,69 @@ impl Placed {
     }
 }
 
-/// True when a query's map can be binned by the server: total clicks. Other kinds and the
-/// unique-sessions count take the portable composition.
+/// True when a query's map is answered by the server: total clicks (binned per pixel) and
+/// scroll maps (page views per band of their deepest viewport bottom). Other kinds, the
+/// unique-sessions count of clicks and maps of one variant take the portable composition.
 #[must_use]
 pub(crate) fn pushed_down(query: &HeatmapQuery) -> bool {
-    query.kind == HeatmapKind::Click
-        && query.count_mode == CountMode::Total
-        && query.variant.is_none()
+    let kind = match query.kind {
+        HeatmapKind::Click => query.count_mode == CountMode::Total,
+        HeatmapKind::Scroll => true,
+        _ => false,
+    };
+    kind && query.variant.is_none()
+}
+
+/// The conditions of a map's reads: the page, the viewport widths, the visible sessions (a
+/// subquery), and the three together for `page_views`.
+struct MapConditions {
+    url_cond: String,
+    widths: String,
+    visible: String,
+    views_where: String,
 }
 
 impl ClickHouseLibrary {
-    /// The click map of `query` (see [`pushed_down`]) binned by the server; `views` and
-    /// `point_refs` are left empty.
-    pub fn click_heatmap_figures(
-        &self,
-        query: &HeatmapQuery,
-    ) -> Result<HeatmapResult, ClickHouseError> {
+    /// The conditions of `query`'s reads.
+    fn map_conditions(&self, query: &HeatmapQuery) -> Result<MapConditions, ClickHouseError> {
         let state = self.state()?;
         let visible = self.visible_sessions_in(&query.filter, &state);
         let url_cond = super::read::url_condition("url", &query.page);
         let widths = query.viewport_widths.map_or_else(String::new, |(lo, hi)| {
             format!(" AND viewport_width BETWEEN {lo} AND {hi}")
         });
-        let views_where = format!("{url_cond}{widths} AND (session_id, batch_id) IN ({visible})",);
+        let views_where = format!("{url_cond}{widths} AND (session_id, batch_id) IN ({visible})");
+        Ok(MapConditions {
+            url_cond,
+            widths,
+            visible,
+            views_where,
+        })
+    }
+
+    /// The scroll map of `query` (see [`pushed_down`]): the page views' figures, their scroll
+    /// reach from the page views per 10 px band of their deepest viewport bottom, counted by
+    /// the server; `views` is left empty.
+    pub fn scroll_heatmap_figures(
+        &self,
+        query: &HeatmapQuery,
+    ) -> Result<HeatmapResult, ClickHouseError> {
+        let MapConditions { views_where, .. } = self.map_conditions(query)?;
+        Ok(figures_result(query, self.page_view_figures(&views_where)?))
+    }
+
+    /// The click map of `query` (see [`pushed_down`]) binned by the server; `views` and
+    /// `point_refs` are left empty.
+    pub fn click_heatmap_figures(
+        &self,
+        query: &HeatmapQuery,
+    ) -> Result<HeatmapResult, ClickHouseError> {
+        let MapConditions {
+            url_cond,
+            widths,
+            visible,
+            views_where,
+        } = self.map_conditions(query)?;
         let width = query.layout_width_px;
         let points_where = |kind: PointKind| {
             format!(
@@ -140,48 +181,10 @@ impl ClickHouseLibrary {
         });
         let figures = figures?;
         let (bins, mut placed) = (bins?, placed?);
-        let PageViewFigures {
-            page_views,
-            sessions,
-            tallest,
-            heights,
-            first_ms,
-            last_ms,
-            bands,
-        } = figures;
-        let page_height_px = query
-            .page_height_px
-            .unwrap_or(if page_views == 0 { 0 } else { tallest })
-            .clamp(1, MAX_PAGE_HEIGHT_PX);
-        // Scroll reach from the page views per band of their deepest viewport bottom: each
-        // band stands for its page views at its top, which falls in the same band.
-        let last_band = u64::from(page_height_px.div_ceil(BAND_PX));
-        let mut depths: Vec<f32> = Vec::with_capacity(usize::try_from(page_views).unwrap_or(0));
-        for (band, n) in bands {
-            let top = band.min(last_band) as f32 * BAND_PX as f32;
-            depths.extend(std::iter::repeat_n(top, usize::try_from(n).unwrap_or(0)));
-        }
-        let mut result = HeatmapResult {
-            query: query.clone(),
-            sessions,
-            page_views,
-            points: 0,
-            points_outside_page: 0,
-            density: DensityGrid::new(width, page_height_px),
-            unit: WeightUnit::Clicks,
-            hotspots: Vec::new(),
-            scroll_reach: heatmap::scroll_reach(&depths, page_height_px),
-            average_fold_px: if page_views == 0 {
-                0.0
-            } else {
-                (heights as f64 / page_views as f64) as f32
-            },
-            attention_secs: Vec::new(),
-            page_height_px,
-            date_range_ms: (page_views > 0).then_some((first_ms, last_ms)),
-            views: Vec::new(),
-            point_refs: Vec::new(),
-        };
+        let page_views = figures.page_views;
+        let mut result = figures_result(query, figures);
+        result.density = DensityGrid::new(width, result.page_height_px);
+        let page_height_px = result.page_height_px;
         if page_views == 0 {
             return Ok(result);
         }
@@ -701,5 +704,56 @@ impl ClickHouseLibrary {
         }
         let steps = funnel_steps(steps, &reached);
         Ok(Funnel { steps, droppers })
+    }
+}
+
+/// The figures of a map that its page views give (counts, page height, scroll reach, fold,
+/// dates), as `analysis::heatmap::begin` makes them: a scroll map is only these.
+fn figures_result(query: &HeatmapQuery, figures: PageViewFigures) -> HeatmapResult {
+    let PageViewFigures {
+        page_views,
+        sessions,
+        tallest,
+        heights,
+        first_ms,
+        last_ms,
+        bands,
+    } = figures;
+    let page_height_px = query
+        .page_height_px
+        .unwrap_or(if page_views == 0 { 0 } else { tallest })
+        .clamp(1, MAX_PAGE_HEIGHT_PX);
+    // Scroll reach from the page views per band of their deepest viewport bottom: each
+    // band stands for its page views at its top, which falls in the same band.
+    let last_band = u64::from(page_height_px.div_ceil(BAND_PX));
+    let mut depths: Vec<f32> = Vec::with_capacity(usize::try_from(page_views).unwrap_or(0));
+    for (band, n) in bands {
+        let top = band.min(last_band) as f32 * BAND_PX as f32;
+        depths.extend(std::iter::repeat_n(top, usize::try_from(n).unwrap_or(0)));
+    }
+    HeatmapResult {
+        query: query.clone(),
+        sessions,
+        page_views,
+        points: 0,
+        points_outside_page: 0,
+        density: DensityGrid::default(),
+        unit: if query.count_mode == CountMode::UniqueSessions {
+            WeightUnit::Sessions
+        } else {
+            WeightUnit::Clicks
+        },
+        hotspots: Vec::new(),
+        scroll_reach: heatmap::scroll_reach(&depths, page_height_px),
+        average_fold_px: if page_views == 0 {
+            0.0
+        } else {
+            (heights as f64 / page_views as f64) as f32
+        },
+        attention_secs: Vec::new(),
+        page_height_px,
+        date_range_ms: (page_views > 0).then_some((first_ms, last_ms)),
+        views: Vec::new(),
+        point_refs: Vec::new(),
     }
 }

@@ -448,7 +448,9 @@ impl Store for ClickHouseLibrary {
         Ok(Self::funnel(self, filter, steps, window_ms)?)
     }
     /// Pushed down: click maps binned by the server
-    /// ([`ClickHouseLibrary::click_heatmap_figures`]); other maps composed from the finer reads.
+    /// ([`ClickHouseLibrary::click_heatmap_figures`]) and scroll maps counted by it
+    /// ([`ClickHouseLibrary::scroll_heatmap_figures`]); other maps composed from the finer
+    /// reads.
     fn heatmap_figures(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
         if !super::pushdown::pushed_down(query) {
             let mut result = crate::store::aggregate_heatmap_from(self, query)?;
@@ -457,9 +459,12 @@ impl Store for ClickHouseLibrary {
             return Ok(result);
         }
         crate::analysis::heatmap::check(query)?;
-        Ok(self
-            .click_heatmap_figures(query)
-            .map_err(StoreError::from)?)
+        let figures = if query.kind == crate::analysis::heatmap::HeatmapKind::Scroll {
+            self.scroll_heatmap_figures(query)
+        } else {
+            self.click_heatmap_figures(query)
+        };
+        Ok(figures.map_err(StoreError::from)?)
     }
     /// Pushed down: counted by the server ([`ClickHouseLibrary::kpis`]).
     fn kpis(&self, filter: &SessionFilter) -> Result<Kpis, StoreError> {
