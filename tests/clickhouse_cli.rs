@@ -264,3 +264,37 @@ fn the_cli_on_a_clickhouse_library_answers_as_on_sqlite() {
     );
     let _ = Path::new(sqlite);
 }
+
+/// Listing more sessions than one query may name: the page URLs, signal counts and
+/// conversions of the rows are read a bounded number of sessions at a time (the keys are in the
+/// query's text, which the server caps at 256 KiB: about 6,500 sessions).
+#[test]
+fn listing_thousands_of_sessions_reads_their_pages_in_pieces() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "listing_thousands_of_sessions_reads_their_pages_in_pieces",
+    ) else {
+        return;
+    };
+    let ch = server.library_url("default", "many");
+    ok_on(
+        &ch,
+        &["demo", "generate", "--sessions", "7000", "--into-library"],
+    );
+    let rows = listed(&ch);
+    assert_eq!(rows.len(), 7000);
+    let without_pages = rows
+        .iter()
+        .filter(|r| r["pages"].as_array().is_none_or(Vec::is_empty))
+        .count();
+    assert_eq!(without_pages, 0, "every simulated session has a page");
+    // A goal other than the standard one: conversions come from the conversions table, in
+    // the same pieces.
+    ok_on(&ch, &["kpis"]);
+    ok_on(&ch, &["goal", "set", "add_to_cart"]);
+    let rows = listed(&ch);
+    let converted = rows.iter().filter(|r| r["converted"] == true).count();
+    assert!(
+        converted > 0 && converted < 7000,
+        "{converted} of 7000 converted"
+    );
+}

@@ -424,6 +424,13 @@ pub fn list(library_path: &Path, json_out: bool) -> anyhow::Result<ExitCode> {
 
 /// Loads the facts for `filter` after making sure the standard definitions exist.
 fn facts(library_path: &Path, filter: &FilterArgs, names: &[String]) -> anyhow::Result<Facts> {
+    let library = open_with_events(library_path, names)?;
+    Ok(library.conversion_facts(&session_filter(filter)?, names)?)
+}
+
+/// The library, with the standard events defined, once every one of `names` is known to be a
+/// defined event.
+fn open_with_events(library_path: &Path, names: &[String]) -> anyhow::Result<Box<dyn Store>> {
     let mut library = open(library_path)?;
     library.ensure_standard_definitions()?;
     let known: Vec<String> = library
@@ -439,7 +446,7 @@ fn facts(library_path: &Path, filter: &FilterArgs, names: &[String]) -> anyhow::
             );
         }
     }
-    Ok(library.conversion_facts(&session_filter(filter)?, names)?)
+    Ok(library)
 }
 
 fn kpi_lines(label: &str, k: &Kpis) -> Vec<String> {
@@ -486,17 +493,22 @@ fn kpi_lines(label: &str, k: &Kpis) -> Vec<String> {
 }
 
 pub fn kpis(library_path: &Path, args: &KpiArgs) -> anyhow::Result<ExitCode> {
-    let facts = facts(library_path, &args.filter, &[])?;
-    let goal = open(library_path)?.conversion_goal()?;
-    let all = conv::kpis(&facts);
-    let segments: Vec<(String, Kpis)> = segment_by(args.by)
-        .map(|by| {
+    let mut library = open(library_path)?;
+    library.ensure_standard_definitions()?;
+    let goal = library.conversion_goal()?;
+    // The store answers the KPIs of all the filtered sessions (a server library counts them
+    // itself); segments are split on the client from every session's facts.
+    let all = library.kpis(&session_filter(&args.filter)?)?;
+    let segments: Vec<(String, Kpis)> = match segment_by(args.by) {
+        Some(by) => {
+            let facts = facts(library_path, &args.filter, &[])?;
             conv::segments(&facts, by)
                 .into_iter()
                 .map(|(name, f)| (name, conv::kpis(&f)))
                 .collect()
-        })
-        .unwrap_or_default();
+        }
+        None => Vec::new(),
+    };
     if args.json {
         let segs: serde_json::Map<String, serde_json::Value> = segments
             .iter()
@@ -527,17 +539,31 @@ pub fn funnel(library_path: &Path, args: &FunnelArgs) -> anyhow::Result<ExitCode
     if args.steps.len() < 2 {
         bail!("a funnel needs at least two --step");
     }
-    let facts = facts(library_path, &args.filter, &args.steps)?;
     let window = args.within_minutes.map(|m| i64::from(m) * 60_000);
-    let all = conv::funnel(&facts, &args.steps, window);
-    let segments: Vec<(String, conv::Funnel)> = segment_by(args.by)
-        .map(|by| {
-            conv::segments(&facts, by)
+    // Without segments the store walks the funnel (a server library walks it itself);
+    // segments are split on the client from every session's facts.
+    let (all, sessions, segments) = match segment_by(args.by) {
+        None => {
+            let library = open_with_events(library_path, &args.steps)?;
+            let filter = session_filter(&args.filter)?;
+            let all = library.funnel(&filter, &args.steps, window)?;
+            let sessions = library.count_sessions(&filter)?;
+            (
+                all,
+                usize::try_from(sessions).unwrap_or(usize::MAX),
+                Vec::new(),
+            )
+        }
+        Some(by) => {
+            let facts = facts(library_path, &args.filter, &args.steps)?;
+            let all = conv::funnel(&facts, &args.steps, window);
+            let segments: Vec<(String, conv::Funnel)> = conv::segments(&facts, by)
                 .into_iter()
                 .map(|(name, f)| (name, conv::funnel(&f, &args.steps, window)))
-                .collect()
-        })
-        .unwrap_or_default();
+                .collect();
+            (all, facts.sessions.len(), segments)
+        }
+    };
     if args.json {
         let library = open(library_path)?;
         let mut droppers = Vec::new();
@@ -560,7 +586,7 @@ pub fn funnel(library_path: &Path, args: &FunnelArgs) -> anyhow::Result<ExitCode
                 "segments": segs,
                 "by": args.by.map(SegmentByArg::as_str),
                 "within_minutes": args.within_minutes,
-                "sessions": facts.sessions.len(),
+                "sessions": sessions,
                 "droppers": droppers,
             }))?
         );
@@ -588,10 +614,7 @@ pub fn funnel(library_path: &Path, args: &FunnelArgs) -> anyhow::Result<ExitCode
         }
         Ok(())
     };
-    print(
-        &format!("all sessions ({} in the filter)", facts.sessions.len()),
-        &all,
-    )?;
+    print(&format!("all sessions ({sessions} in the filter)"), &all)?;
     for (name, f) in &segments {
         outln!();
         print(name, f)?;

@@ -326,6 +326,14 @@ impl ClickHouseLibrary {
     /// defined yet; returns their names.
     pub fn ensure_standard_definitions(&self) -> Result<Vec<String>, ClickHouseError> {
         let defined = self.event_definitions()?;
+        // Which custom events the sessions sent is read only when a standard event is
+        // undefined (a pass over every custom event: 0.9 s at a million sessions).
+        if STANDARD_EVENTS
+            .iter()
+            .all(|(name, _, _)| defined.iter().any(|d| d.name == *name))
+        {
+            return Ok(Vec::new());
+        }
         let present: std::collections::HashSet<String> = self
             .custom_event_names()?
             .into_iter()

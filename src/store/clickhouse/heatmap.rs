@@ -16,8 +16,9 @@ type ColumnBytes = (Vec<u8>, Vec<u8>, Vec<u8>);
 /// A positioned signal of a session: page index, x, y, start ms, target.
 type SignalAt = (u32, f64, f64, i64, Option<String>);
 
-/// Page views per points query (their keys are listed in the query).
-const VIEWS_PER_QUERY: usize = 2_000;
+/// Page views (or sessions) per query that lists their keys in its text (the server caps a
+/// query's text at `max_query_size`, 256 KiB by default).
+pub(super) const VIEWS_PER_QUERY: usize = 2_000;
 
 impl ClickHouseLibrary {
     /// `SELECT session_id, batch_id` of every visible session (published, `FINAL`).

@@ -84,7 +84,8 @@ pub(crate) fn pushed_down(query: &HeatmapQuery) -> bool {
 }
 
 /// The conditions of a map's reads: the page, the viewport widths, the visible sessions (a
-/// subquery), and the three together for `page_views`.
+/// subquery of their keys `(session_rowid, batch_id)`), and the three together for
+/// `page_views`.
 struct MapConditions {
     url_cond: String,
     widths: String,
@@ -96,12 +97,13 @@ impl ClickHouseLibrary {
     /// The conditions of `query`'s reads.
     fn map_conditions(&self, query: &HeatmapQuery) -> Result<MapConditions, ClickHouseError> {
         let state = self.state()?;
-        let visible = self.visible_sessions_in(&query.filter, &state);
+        let visible = self.visible_rowids_in(&query.filter, &state);
         let url_cond = super::read::url_condition("url", &query.page);
         let widths = query.viewport_widths.map_or_else(String::new, |(lo, hi)| {
             format!(" AND viewport_width BETWEEN {lo} AND {hi}")
         });
-        let views_where = format!("{url_cond}{widths} AND (session_id, batch_id) IN ({visible})");
+        let views_where =
+            format!("{url_cond}{widths} AND (session_rowid, batch_id) IN ({visible})");
         Ok(MapConditions {
             url_cond,
             widths,
@@ -136,7 +138,7 @@ impl ClickHouseLibrary {
         let width = query.layout_width_px;
         let points_where = |kind: PointKind| {
             format!(
-                "{url_cond} AND kind = {}{widths} AND (session_id, batch_id) IN ({visible})",
+                "{url_cond} AND kind = {}{widths} AND (session_rowid, batch_id) IN ({visible})",
                 kind.code()
             )
         };
@@ -639,45 +641,46 @@ impl ClickHouseLibrary {
                     }
                 })
                 .collect();
-            // The walk, one subquery per step (so that no expression repeats the ones before
-            // it): l_k the steps reached so far, t_k the time of the last one, r0 the start.
+            // The walk, in one SELECT whose aliases build on each other (the server computes
+            // each once): l_k the steps reached so far, t_k the time of the last one, r0 the
+            // start. (One subquery per step, as before, took twice as long.)
             let window = |time: &str| {
                 window_ms.map_or_else(String::new, |w| format!(" AND {time} - r0 <= {w}"))
             };
-            let rest = |from: usize| -> String {
-                (from..steps.len()).map(|k| format!(", s{k}")).collect()
-            };
-            let mut sql = format!(
-                "SELECT session_id, {} FROM {} WHERE (name, def_version) IN ({}) AND (session_id, batch_id) IN ({})
-                 GROUP BY session_id",
+            let mut walk = vec![
+                "s0[1] AS r0".to_owned(),
+                format!("if(length(s0) > 0{}, 1, 0) AS l0", window("r0")),
+                "r0 AS t0".to_owned(),
+            ];
+            for k in 1..steps.len() {
+                let p = k - 1;
+                let at = window(&format!("s{k}[f{k}]"));
+                walk.push(format!(
+                    "if(l{p} = {k}, arrayFirstIndex(x -> x >= t{p}, s{k}), 0) AS f{k}"
+                ));
+                walk.push(format!("if(f{k} > 0{at}, {}, l{p}) AS l{k}", k + 1));
+                walk.push(format!("if(f{k} > 0{at}, s{k}[f{k}], t{p}) AS t{k}"));
+            }
+            // The published sessions of the filter by `(cityHash64(session_id), batch_id)`:
+            // integers, a set built and probed in half the time of the strings' (`event_hits`
+            // has no `session_rowid`; a collision has the odds of one of row ids).
+            let visible = format!(
+                "SELECT cityHash64(session_id), batch_id FROM {} FINAL WHERE {}",
+                self.table("sessions"),
+                self.session_conditions_in(filter, Some(&state)),
+            );
+            let last = steps.len() - 1;
+            let answer = self.client.query(&format!(
+                "SELECT session_id, toUInt32(l{last}), toInt64(t{last}) FROM (
+                   SELECT session_id, {} FROM (
+                     SELECT session_id, {} FROM {}
+                     WHERE (name, def_version) IN ({}) AND (cityHash64(session_id), batch_id) IN ({visible})
+                     GROUP BY session_id))
+                 WHERE l{last} > 0 ORDER BY session_id FORMAT RowBinary",
+                walk.join(", "),
                 arrays.join(", "),
                 self.table("event_hits"),
                 pairs.join(", "),
-                self.visible_sessions_in(filter, &state),
-            );
-            sql = format!(
-                "SELECT session_id{}, s0[1] AS r0, if(length(s0) > 0{}, 1, 0) AS l0, r0 AS t0 FROM ({sql})",
-                rest(1),
-                window("r0"),
-            );
-            for k in 1..steps.len() {
-                let p = k - 1;
-                sql = format!(
-                    "SELECT session_id{}, r0,
-                            if(l{p} = {k}, arrayFirstIndex(x -> x >= t{p}, s{k}), 0) AS f{k},
-                            if(f{k} > 0{}, {}, l{p}) AS l{k},
-                            if(f{k} > 0{}, s{k}[f{k}], t{p}) AS t{k}
-                     FROM ({sql})",
-                    rest(k + 1),
-                    window(&format!("s{k}[f{k}]")),
-                    k + 1,
-                    window(&format!("s{k}[f{k}]")),
-                );
-            }
-            let last = steps.len() - 1;
-            let answer = self.client.query(&format!(
-                "SELECT session_id, toUInt32(l{last}), toInt64(t{last}) FROM ({sql})
-                 WHERE l{last} > 0 ORDER BY session_id FORMAT RowBinary"
             ))?;
             let mut reader = RowReader::new(&answer);
             let mut position = 0usize;

@@ -164,6 +164,17 @@ impl ClickHouseLibrary {
         ))
     }
 
+    /// SQL: the keys `(session_rowid, batch_id)` of the published sessions matching `filter`:
+    /// two integers, a set the server builds and probes faster than [`Self::visible_sessions_in`]'s
+    /// strings (the heatmap reads of a million sessions build it three times per map).
+    pub(super) fn visible_rowids_in(&self, filter: &SessionFilter, state: &LibState) -> String {
+        format!(
+            "SELECT session_rowid, batch_id FROM {} FINAL WHERE {}",
+            self.table("sessions"),
+            self.session_conditions_in(filter, Some(state))
+        )
+    }
+
     /// [`Self::visible_sessions`] with the state already read.
     pub(super) fn visible_sessions_in(&self, filter: &SessionFilter, state: &LibState) -> String {
         format!(
@@ -250,12 +261,33 @@ impl ClickHouseLibrary {
         if rows.is_empty() {
             return Ok(rows);
         }
+        // The rows' pages, signal counts and conversions, a bounded number of sessions a query
+        // (the keys are in the query's text, which the server caps: `max_query_size`). `keys`
+        // are in the order of `rows`.
+        let mut start = 0;
+        for keys in keys.chunks(super::heatmap::VIEWS_PER_QUERY) {
+            let end = start + keys.len();
+            if let Some(rows) = rows.get_mut(start..end) {
+                self.complete_rows(rows, &keys.join(","), &state)?;
+            }
+            start = end;
+        }
+        Ok(rows)
+    }
+
+    /// Fills in `rows`, whose keys `(session_id, batch_id)` are `keys`: page URLs, signal
+    /// counts and, for a goal other than the standard one, conversion and revenue.
+    fn complete_rows(
+        &self,
+        rows: &mut [SessionRow],
+        keys: &str,
+        state: &LibState,
+    ) -> Result<(), ClickHouseError> {
         let position: HashMap<String, usize> = rows
             .iter()
             .enumerate()
             .map(|(i, r)| (r.session_id.clone(), i))
             .collect();
-        let keys = keys.join(",");
         let answer = self.client.query(&format!(
             "SELECT session_id, full_url FROM {} WHERE (session_id, batch_id) IN ({keys})
              ORDER BY session_id, page_index FORMAT RowBinary",
@@ -301,14 +333,14 @@ impl ClickHouseLibrary {
         }
         if !state.goal.is_standard() {
             // Conversion for the goal in force, not the standard one stored with the session.
-            let conversions = self.conversions_of(&state, &keys)?;
-            for row in &mut rows {
+            let conversions = self.conversions_of(state, keys)?;
+            for row in rows.iter_mut() {
                 let found = conversions.get(&row.session_id);
                 row.converted = found.is_some();
                 row.revenue = found.copied().flatten();
             }
         }
-        Ok(rows)
+        Ok(())
     }
 
     /// Page URLs viewed by the sessions matching `filter`, most viewed first (ties by URL), with

@@ -79,7 +79,7 @@ const TABLES_V1: &[&str] = &[
         encoding UInt16,
         compression UInt8,
         body String
-    ) ENGINE = MergeTree ORDER BY (session_id, batch_id)",
+    ) ENGINE = MergeTree ORDER BY (session_id, batch_id) SETTINGS index_granularity = 256",
     "CREATE TABLE IF NOT EXISTS {db}.points (
         url String,
         kind UInt8,
