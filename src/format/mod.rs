@@ -233,8 +233,13 @@ fn read_gzip_streamed(
     let Some(first_pass) = rrweb::stream::FirstPass::for_head(&head) else {
         return Ok(None);
     };
-    let temporary = tempfile::tempfile().map_err(io)?;
-    let data = temporary.try_clone().map_err(io)?;
+    // No temporary file to be had (a read-only or full temporary folder): read whole.
+    let Some((temporary, data)) = tempfile::tempfile()
+        .and_then(|t| t.try_clone().map(|data| (t, data)))
+        .ok()
+    else {
+        return Ok(None);
+    };
     let compressed_sha256 = std::sync::Arc::new(std::sync::OnceLock::new());
     let spill = Spill {
         decoder: flate2::read::MultiGzDecoder::new(hash::HashingReader::new(

@@ -111,7 +111,7 @@ pub fn opens_array_of_objects(head: &[u8]) -> bool {
 pub enum FirstPass {
     /// A JSON array of event objects, item by item.
     Items,
-    /// Anything else of JSON objects (a wrapper, a PostHog export, capture batches one a
+    /// A document that opens an object (a wrapper, a PostHog export, capture batches one a
     /// line): through a hollow copy ([`super::hollow`]).
     Hollow,
 }
@@ -167,7 +167,7 @@ pub fn read_streamed(
 
 /// [`read_streamed`] of the bytes `file` yields, their `data` objects read back through `data`
 /// (a handle on a file holding the same bytes, written by the time `file` ends: see
-/// `format::load_streamed` for gzip files). The SHA-256 is of the bytes `file` yields.
+/// `format::read_gzip_streamed` for gzip files). The SHA-256 is of the bytes `file` yields.
 pub fn read_streamed_file(
     file: impl Read + Send,
     data: std::fs::File,
