@@ -6,7 +6,9 @@
 //! starts its own server on 127.0.0.1 with its data in `target/bench-data/clickhouse/` (kept
 //! between runs: building the 1 M library takes a while) and stops it at the end.
 //!
-//! `SESSIONLENS_BENCH_SESSIONS` (default 100000) picks the library size; each size is a
+//! `SESSIONLENS_BENCH_CLICKHOUSE_PORT` uses a server already running on 127.0.0.1 at that HTTP
+//! port (user `default`, no password) instead. `SESSIONLENS_BENCH_SESSIONS` (default 100000)
+//! picks the library size; each size is a
 //! database of its own (`bench_100000`, …), filled once from the visitor simulator (seed 1)
 //! through the library's own import, with the standard event definitions.
 //!
@@ -34,16 +36,19 @@ const PAGE: &str = "http://shop.test/";
 /// Sessions generated and imported at once.
 const CHUNK: usize = 20_000;
 
-/// A `clickhouse-server` on its own folder, killed when dropped.
+/// A `clickhouse-server` on its own folder, killed when dropped (`child`), or one already
+/// running.
 struct Server {
-    child: Child,
+    child: Option<Child>,
     http_port: u16,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -113,7 +118,10 @@ fn start_server(root: &Path) -> Server {
         .stderr(log)
         .spawn()
         .expect("starting clickhouse-server (apt-get install clickhouse-server)");
-    let server = Server { child, http_port };
+    let server = Server {
+        child: Some(child),
+        http_port,
+    };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(2)))
         .build()
@@ -208,8 +216,20 @@ fn clickhouse(c: &mut Criterion) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/clickhouse");
-    let server = start_server(&root);
+    // A server already running (its HTTP port; user `default` without a password), or one of
+    // the bench's own.
+    let server = match std::env::var("SESSIONLENS_BENCH_CLICKHOUSE_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+    {
+        Some(http_port) => Server {
+            child: None,
+            http_port,
+        },
+        None => start_server(
+            &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/clickhouse"),
+        ),
+    };
     let library = library(&server, sessions);
     let n = library.num_sessions().expect("count");
     eprintln!("library: {n} sessions");
