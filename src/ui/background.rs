@@ -1148,7 +1148,7 @@ fn answer(
             compare: None,
         } => JobResult::Heatmap {
             generation,
-            result: heatmap(library, &query, images),
+            result: heatmap(library, &query, images, Moments::NotNeeded),
             compared: None,
         },
         Query::Heatmap {
@@ -1157,7 +1157,11 @@ fn answer(
             compare: Some(preset),
         } => {
             let ((label_a, a), (label_b, b)) = query.split(&preset);
-            match (heatmap(library, &a, images), heatmap(library, &b, images)) {
+            // A comparison tests cells and bands over every page view of A and B.
+            match (
+                heatmap(library, &a, images, Moments::Needed),
+                heatmap(library, &b, images, Moments::Needed),
+            ) {
                 (Ok(a), Ok((b, b_screenshot))) => JobResult::Heatmap {
                     generation,
                     compared: Some(Compared {
@@ -1688,10 +1692,19 @@ fn screenshot_for<'a>(
         })
 }
 
+/// Whether a map's page views (`HeatmapResult::views`) are needed: for the moments behind a
+/// spot, and for a comparison's tests.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Moments {
+    Needed,
+    NotNeeded,
+}
+
 fn heatmap(
     library: &dyn Store,
     query: &HeatmapQuery,
     images: &mut ImageCache,
+    moments: Moments,
 ) -> Result<(Arc<HeatmapResult>, Arc<RgbaImage>), String> {
     let shots = library.screenshots().map_err(|e| e.to_string())?;
     let shot = screenshot_for(
@@ -1707,9 +1720,11 @@ fn heatmap(
     };
     let mut query = query.clone();
     query.layout_width_px = shot.layout_width;
-    // Scroll maps have no spots, so no moments to list behind one: their figures alone do,
-    // which a server library answers without sending a page view.
-    let result = if query.kind == crate::analysis::heatmap::HeatmapKind::Scroll {
+    // A scroll map has no spots, so no moments to list behind one: outside a comparison its
+    // figures alone do, which a server library answers without sending a page view.
+    let result = if query.kind == crate::analysis::heatmap::HeatmapKind::Scroll
+        && moments == Moments::NotNeeded
+    {
         library.heatmap_figures(&query)
     } else {
         crate::store::aggregate_heatmap(library, &query)
