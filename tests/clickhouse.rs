@@ -468,6 +468,60 @@ fn faults_name_the_server_and_what_to_do() {
 }
 
 #[test]
+fn a_query_out_of_time_names_the_server_and_a_retry_answers() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("a_query_out_of_time_names_the_server_and_a_retry_answers")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let url = LibraryUrl::parse(&server.library_url("default", "slow")).unwrap();
+    let library = ClickHouseLibrary::open_with_timeout(&url, None, 1).unwrap();
+    library.import_sessions(&sessions, "sample").unwrap();
+    let page = library
+        .page_groups(&SessionFilter::default())
+        .unwrap()
+        .first()
+        .unwrap()
+        .url
+        .clone();
+    let query = HeatmapQuery::new(&page, HeatmapKind::Scroll, 1440);
+    let before = library.scroll_heatmap_figures(&query).unwrap();
+    assert!(before.page_views > 0);
+
+    // The server turns slow: the page views become a view that reads billions of rows.
+    server.sql("RENAME TABLE slow.page_views TO slow.page_views_kept");
+    server.sql(
+        "CREATE VIEW slow.page_views AS SELECT * FROM numbers(100000000000) CROSS JOIN slow.page_views_kept",
+    );
+    let started = std::time::Instant::now();
+    let e = library.scroll_heatmap_figures(&query).unwrap_err();
+    assert!(
+        matches!(e, ClickHouseError::Timeout { seconds: 1, .. }),
+        "{e:?}"
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!("127.0.0.1:{}", server.http_port))
+            && text.contains("longer than 1 s"),
+        "{text}"
+    );
+    // Stopped by the server's limit, not left to hang.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // The server recovers; asked again, the same library answers as before.
+    server.sql("DROP TABLE slow.page_views");
+    server.sql("RENAME TABLE slow.page_views_kept TO slow.page_views");
+    let after = library.scroll_heatmap_figures(&query).unwrap();
+    assert!(before == after);
+}
+
+#[test]
 fn two_shards_behind_distributed_tables_answer_as_one_server() {
     let Some(shard_b) = ClickHouseServer::start_or_skip(
         "two_shards_behind_distributed_tables_answer_as_one_server",
@@ -574,17 +628,26 @@ fn two_shards_behind_distributed_tables_answer_as_one_server() {
         }
     }
     assert!(binned > 10, "{binned}");
-    // Click maps binned by the shards and added up by the router.
+    // Maps binned by the shards and added up by the router: clicks, moves (both count
+    // modes) and attention.
     for page in &pages {
         for filter in [&filters[0], &filters[1]] {
-            let mut query = HeatmapQuery::new(page, HeatmapKind::Click, 1440);
-            query.filter = filter.clone();
-            query.viewport_widths = None;
-            let a = Store::heatmap_figures(&router, &query).unwrap();
-            assert!(
-                a == Store::heatmap_figures(&single, &query).unwrap(),
-                "{page} {filter:?}"
-            );
+            for (kind, count_mode) in [
+                (HeatmapKind::Click, CountMode::Total),
+                (HeatmapKind::Move, CountMode::Total),
+                (HeatmapKind::Move, CountMode::UniqueSessions),
+                (HeatmapKind::Attention, CountMode::Total),
+            ] {
+                let mut query = HeatmapQuery::new(page, kind, 1440);
+                query.filter = filter.clone();
+                query.viewport_widths = None;
+                query.count_mode = count_mode;
+                let a = Store::heatmap_figures(&router, &query).unwrap();
+                assert!(
+                    a == Store::heatmap_figures(&single, &query).unwrap(),
+                    "{page} {filter:?} {kind:?} {count_mode:?}"
+                );
+            }
         }
     }
 }
@@ -1368,16 +1431,34 @@ fn assert_same_answers(sqlite: &dyn Store, ch: &dyn Store, what: &str) {
                     }
                 }
             }
-            // Scroll maps, answered by the server too.
-            for (width, widths) in [(1440, None), (390, Some((300, 500)))] {
-                let mut query = HeatmapQuery::new(&group.url, HeatmapKind::Scroll, width);
-                query.filter = filter.clone();
-                query.viewport_widths = widths;
-                let (a, b) = (
-                    sqlite.heatmap_figures(&query).unwrap(),
-                    ch.heatmap_figures(&query).unwrap(),
-                );
-                assert!(a == b, "{what}: {query:?}: the scroll figures differ");
+            // Scroll, attention and move maps, answered by the server too (moves in both
+            // count modes, and with a shorter dwell cap; attention with a shorter idle cap).
+            for (kind, count_mode, cap_ms) in [
+                (HeatmapKind::Scroll, CountMode::Total, None),
+                (HeatmapKind::Attention, CountMode::Total, None),
+                (HeatmapKind::Attention, CountMode::Total, Some(2_000)),
+                (HeatmapKind::Move, CountMode::Total, None),
+                (HeatmapKind::Move, CountMode::Total, Some(250)),
+                (HeatmapKind::Move, CountMode::UniqueSessions, None),
+            ] {
+                for (width, widths) in [(1440, None), (390, Some((300, 500)))] {
+                    let mut query = HeatmapQuery::new(&group.url, kind, width);
+                    query.filter = filter.clone();
+                    query.viewport_widths = widths;
+                    query.count_mode = count_mode;
+                    if let Some(cap_ms) = cap_ms {
+                        query.move_dwell_cap_ms = cap_ms;
+                        query.attention_idle_cap_ms = cap_ms;
+                    }
+                    if widths.is_some() {
+                        query.page_height_px = Some(1200);
+                    }
+                    let (a, b) = (
+                        sqlite.heatmap_figures(&query).unwrap(),
+                        ch.heatmap_figures(&query).unwrap(),
+                    );
+                    assert!(a == b, "{what}: {query:?}: the figures differ");
+                }
             }
         }
     }
@@ -1820,6 +1901,25 @@ fn server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library() {
             // Fixed clicks were there to move (or hide).
             moved += usize::from(by_mode[0].density != by_mode[1].density);
             assert!(by_mode[2].points <= by_mode[1].points);
+            // Move and attention maps of many sessions: dwell sums and first samples per
+            // session and cell, binned by the server.
+            for (kind, count_mode) in [
+                (HeatmapKind::Move, CountMode::Total),
+                (HeatmapKind::Move, CountMode::UniqueSessions),
+                (HeatmapKind::Attention, CountMode::Total),
+            ] {
+                let mut query = HeatmapQuery::new(&group.url, kind, 1440);
+                query.filter = filter.clone();
+                query.count_mode = count_mode;
+                let (a, b) = (
+                    sqlite.heatmap_figures(&query).unwrap(),
+                    ch.heatmap_figures(&query).unwrap(),
+                );
+                assert!(a == b, "{query:?}: the figures differ");
+                if kind == HeatmapKind::Move {
+                    assert!(b.points > 100, "{query:?}: {} moves", b.points);
+                }
+            }
         }
         // The funnel under each filter, walked by the server.
         let steps = default_funnel(&sqlite.conversion_goal().unwrap().name);

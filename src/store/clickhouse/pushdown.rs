@@ -70,17 +70,45 @@ impl Placed {
     }
 }
 
-/// True when a query's map is answered by the server: total clicks (binned per pixel) and
-/// scroll maps (page views per band of their deepest viewport bottom). Other kinds, the
-/// unique-sessions count of clicks and maps of one variant take the portable composition.
+/// True when a query's map is answered by the server: total clicks (binned per pixel), moves
+/// (dwell time or sessions per pixel), scroll maps (page views per band of their deepest
+/// viewport bottom) and attention maps (visible time per span of bands). Rage and dead click
+/// maps, the unique-sessions count of clicks and maps of one variant take the portable
+/// composition.
 #[must_use]
 pub(crate) fn pushed_down(query: &HeatmapQuery) -> bool {
     let kind = match query.kind {
         HeatmapKind::Click => query.count_mode == CountMode::Total,
-        HeatmapKind::Scroll => true,
-        _ => false,
+        HeatmapKind::Move | HeatmapKind::Scroll | HeatmapKind::Attention => true,
+        HeatmapKind::Rage | HeatmapKind::Dead => false,
     };
     kind && query.variant.is_none()
+}
+
+/// A page view's duration as `analysis::heatmap::dwell_weights_ms` and `add_attention` take
+/// it: `left_at_ms - entered_at_ms` clamped to `0..=u32::MAX`, as a `UInt32`.
+const VIEW_END_MS: &str =
+    "toUInt32(least(greatest(left_at_ms - entered_at_ms, 0), 4294967295)) AS end_ms";
+
+/// Runs `side` on a thread named `name` while `main` runs here; when no thread can be started,
+/// `side` runs here after `main`.
+fn beside<A: Send, B>(
+    name: &str,
+    side: impl Fn() -> Result<A, ClickHouseError> + Sync,
+    main: impl FnOnce() -> B,
+    panicked: impl Fn() -> ClickHouseError,
+) -> (Result<A, ClickHouseError>, B) {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn_scoped(scope, &side);
+        let b = main();
+        let a = match handle {
+            Ok(h) => h.join().unwrap_or_else(|_| Err(panicked())),
+            Err(_) => side(),
+        };
+        (a, b)
+    })
 }
 
 /// The conditions of a map's reads: the page, the viewport widths, the visible sessions (a
@@ -121,6 +149,228 @@ impl ClickHouseLibrary {
     ) -> Result<HeatmapResult, ClickHouseError> {
         let MapConditions { views_where, .. } = self.map_conditions(query)?;
         Ok(figures_result(query, self.page_view_figures(&views_where)?))
+    }
+
+    /// The move map of `query` (see [`pushed_down`]) binned by the server: per CSS pixel, the
+    /// summed dwell seconds of its samples (total) or the sessions whose first sample in a
+    /// 16 px cell lies there (unique sessions), as `PointAccumulator::add_moves` weighs and
+    /// counts them. Move maps name no elements; `views` is left empty.
+    pub fn move_heatmap_figures(
+        &self,
+        query: &HeatmapQuery,
+    ) -> Result<HeatmapResult, ClickHouseError> {
+        let MapConditions {
+            url_cond,
+            widths,
+            visible,
+            views_where,
+        } = self.map_conditions(query)?;
+        let moves_where = format!(
+            "{url_cond} AND kind = {}{widths} AND (session_rowid, batch_id) IN ({visible})",
+            PointKind::Move.code()
+        );
+        let width = query.layout_width_px;
+        let (figures, bins) = beside(
+            "clickhouse-heatmap-views",
+            || self.page_view_figures(&views_where),
+            || self.move_bins(query, &moves_where, &views_where),
+            || self.client.decode_error("a heatmap reader thread panicked"),
+        );
+        let (figures, bins) = (figures?, bins?);
+        let page_views = figures.page_views;
+        let mut result = figures_result(query, figures);
+        result.density = DensityGrid::new(width, result.page_height_px);
+        if page_views == 0 {
+            return Ok(result);
+        }
+        let page_height_px = result.page_height_px;
+        for (px, py, weight, n) in bins {
+            match (usize::try_from(px), u32::try_from(py)) {
+                (Ok(px), Ok(py)) if py < page_height_px => {
+                    let i = py as usize * width as usize + px;
+                    if let Some(cell) = result.density.cells.get_mut(i) {
+                        // The exact f64 sum rounded once, as `PointAccumulator` rounds it.
+                        *cell = weight as f32;
+                    }
+                    result.points += n;
+                }
+                _ => result.points_outside_page += n,
+            }
+        }
+        result.hotspots = heatmap::find_hotspots(&result.density, query.max_hotspots);
+        Ok(result)
+    }
+
+    /// Move samples matching `moves_where` per CSS pixel `(x, y, weight, samples)`, those left
+    /// of the page, above it or right of the layout (or beyond the tallest grid) in one row
+    /// `(-1, -1, …)`.
+    ///
+    /// Total: a sample's weight is its dwell, the time to the page view's next sample (in
+    /// recording order) or to its end, capped (the lambdas take every value as an argument:
+    /// ClickHouse 18.16 drops a subquery's column that a lambda alone reads), in seconds as the
+    /// f32 the client computes
+    /// (`toFloat32(w) / 1000` rounded to f32 once more is the f32 quotient: a quotient of
+    /// two f32 values rounded from f64 is never rounded twice wrongly). Summed in f64, exactly
+    /// (see `PointAccumulator::into_grid`), so the order of the sum does not matter.
+    ///
+    /// Unique sessions: each session counts once per 16 px cell, at the position of its first
+    /// sample there (page view, then recording order); a sample left of or above the page is
+    /// never deduplicated and counts outside.
+    fn move_bins(
+        &self,
+        query: &HeatmapQuery,
+        moves_where: &str,
+        views_where: &str,
+    ) -> Result<Vec<(i32, i32, f64, u64)>, ClickHouseError> {
+        let width = query.layout_width_px;
+        let inside = format!("x >= 0. AND y >= 0. AND x < {width}. AND y < {MAX_PAGE_HEIGHT_PX}.");
+        let points = self.table("points");
+        let unique = query.count_mode == CountMode::UniqueSessions;
+        // Each counted sample weighs 1 in unique mode (counted, not summed: a constant column
+        // in a `UNION ALL` fails over `Distributed` tables on 18.16).
+        let weight = if unique {
+            "toFloat64(count())"
+        } else {
+            "sum(w)"
+        };
+        let samples = if unique {
+            let cell =
+                |v: &str| format!("intDiv(toUInt32(least(floor({v}), 4294967295.)), {CELL_PX})");
+            format!(
+                "SELECT x, y FROM {points}
+                 WHERE {moves_where} AND NOT (x >= 0. AND y >= 0.)
+                 UNION ALL
+                 SELECT argMin(sx, o) AS x, argMin(sy, o) AS y FROM (
+                   SELECT session_rowid, x AS sx, y AS sy, toUInt64(page_index) * 4294967296 + seq AS o
+                   FROM {points} WHERE {moves_where} AND x >= 0. AND y >= 0.)
+                 GROUP BY session_rowid, {}, {}",
+                cell("sx"),
+                cell("sy"),
+            )
+        } else {
+            let cap = query.move_dwell_cap_ms;
+            format!(
+                "SELECT tupleElement(p, 3) AS x, tupleElement(p, 4) AS y,
+                        toFloat64(toFloat32(toFloat32(dwell) / 1000)) AS w
+                 FROM (
+                   SELECT ps, arrayMap(p -> tupleElement(p, 2), ps) AS ts,
+                          arrayMap((t, next) -> toUInt32(least(toInt64(greatest(next, t)) - toInt64(t), {cap})),
+                                   ts, arrayPopFront(arrayPushBack(ts, end_ms))) AS ws
+                   FROM (
+                     SELECT ps, end_ms FROM (
+                       SELECT session_rowid, page_index, arraySort(groupArray((seq, t_ms, x, y))) AS ps
+                       FROM {points} WHERE {moves_where} GROUP BY session_rowid, page_index
+                     ) ANY INNER JOIN (
+                       SELECT session_rowid, page_index, {VIEW_END_MS}
+                       FROM {} WHERE {views_where}
+                     ) USING (session_rowid, page_index))
+                 ) ARRAY JOIN ps AS p, ws AS dwell",
+                self.table("page_views"),
+            )
+        };
+        let answer = self.client.query(&format!(
+            "SELECT if({inside}, toInt32(floor(x)), -1) AS px, if({inside}, toInt32(floor(y)), -1) AS py,
+                    {weight}, count()
+             FROM ({samples}) GROUP BY px, py FORMAT RowBinary"
+        ))?;
+        RowReader::new(&answer)
+            .rows(|r| Some((r.i32()?, r.i32()?, r.f64()?, r.u64()?)))
+            .ok_or_else(|| self.client.decode_error("move bins"))
+    }
+
+    /// The attention map of `query` (see [`pushed_down`]): the server walks each page view's
+    /// scroll offsets (recording order, from a hold at the top when it was entered) and sums
+    /// the held milliseconds per span of 10 px bands a hold shows; the client spreads the
+    /// spans over the bands as `analysis::heatmap::add_attention` does. Whole milliseconds,
+    /// summed exactly; `views` is left empty.
+    pub fn attention_heatmap_figures(
+        &self,
+        query: &HeatmapQuery,
+    ) -> Result<HeatmapResult, ClickHouseError> {
+        let MapConditions {
+            url_cond,
+            widths,
+            visible,
+            views_where,
+        } = self.map_conditions(query)?;
+        let scrolls_where = format!(
+            "{url_cond} AND kind = {}{widths} AND (session_rowid, batch_id) IN ({visible})",
+            PointKind::Scroll.code()
+        );
+        let (figures, spans) = beside(
+            "clickhouse-heatmap-views",
+            || self.page_view_figures(&views_where),
+            || self.attention_spans(query, &scrolls_where, &views_where),
+            || self.client.decode_error("a heatmap reader thread panicked"),
+        );
+        let (figures, spans) = (figures?, spans?);
+        let page_views = figures.page_views;
+        let mut result = figures_result(query, figures);
+        let n = result.page_height_px.div_ceil(BAND_PX) as usize;
+        let mut diff = vec![0.0f64; n + 1];
+        for (top, bottom, ms) in spans {
+            let top = usize::try_from(top).unwrap_or(usize::MAX).min(n);
+            let bottom = usize::try_from(bottom).unwrap_or(usize::MAX).min(n);
+            if top < bottom {
+                diff[top] += ms as f64;
+                diff[bottom] -= ms as f64;
+            }
+        }
+        let views = page_views.max(1) as f64;
+        let mut running = 0.0f64;
+        result.attention_secs = diff[..n]
+            .iter()
+            .map(|d| {
+                running += d;
+                (running / views / 1000.0) as f32
+            })
+            .collect();
+        Ok(result)
+    }
+
+    /// Held milliseconds per span of bands `(top, bottom, ms)`, unclamped: per page view, the
+    /// holds are the top at its start and then each scroll offset, each held until the next
+    /// (or the page view's end), capped at the query's idle cap; a hold at `y` shows bands
+    /// `[floor(max(y, 0) / 10), ceil((max(y, 0) + viewport height) / 10))`, computed in f32 as
+    /// the client does (a sum or quotient of f32 values rounded from f64 is the f32 one).
+    fn attention_spans(
+        &self,
+        query: &HeatmapQuery,
+        scrolls_where: &str,
+        views_where: &str,
+    ) -> Result<Vec<(u64, u64, u64)>, ClickHouseError> {
+        let cap = query.attention_idle_cap_ms;
+        let y0 = "greatest(tupleElement(h, 2), toFloat32(0))";
+        let answer = self.client.query(&format!(
+            "SELECT band_top, band_bottom, sum(dt) FROM (
+               SELECT toUInt64(least(floor(toFloat32({y0} / {BAND_PX})), 4294967295.)) AS band_top,
+                      toUInt64(least(ceil(toFloat32(toFloat32({y0} + toFloat32(vh)) / {BAND_PX})),
+                                     4294967295.)) AS band_bottom,
+                      dt
+               FROM (
+                 SELECT arrayConcat([(toUInt32(0), toFloat32(0))],
+                                    arrayMap(p -> (tupleElement(p, 2), tupleElement(p, 3)), ps)) AS hs,
+                        arrayMap(h -> tupleElement(h, 1), hs) AS ts,
+                        arrayMap((t, next) -> toUInt32(least(toInt64(greatest(next, t)) - toInt64(t), {cap})),
+                                 ts, arrayPopFront(arrayPushBack(ts, end_ms))) AS dts,
+                        vh
+                 FROM (
+                   SELECT end_ms, vh, ps FROM (
+                     SELECT session_rowid, page_index, {VIEW_END_MS}, viewport_height AS vh
+                     FROM {} WHERE {views_where}
+                   ) ANY LEFT JOIN (
+                     SELECT session_rowid, page_index, arraySort(groupArray((seq, t_ms, y))) AS ps
+                     FROM {} WHERE {scrolls_where} GROUP BY session_rowid, page_index
+                   ) USING (session_rowid, page_index))
+               ) ARRAY JOIN hs AS h, dts AS dt
+               WHERE dt > 0 AND isFinite(tupleElement(h, 2)))
+             GROUP BY band_top, band_bottom FORMAT RowBinary",
+            self.table("page_views"),
+            self.table("points"),
+        ))?;
+        RowReader::new(&answer)
+            .rows(|r| Some((r.u64()?, r.u64()?, r.u64()?)))
+            .ok_or_else(|| self.client.decode_error("attention spans"))
     }
 
     /// The click map of `query` (see [`pushed_down`]) binned by the server; `views` and
@@ -741,10 +991,10 @@ fn figures_result(query: &HeatmapQuery, figures: PageViewFigures) -> HeatmapResu
         points: 0,
         points_outside_page: 0,
         density: DensityGrid::default(),
-        unit: if query.count_mode == CountMode::UniqueSessions {
-            WeightUnit::Sessions
-        } else {
-            WeightUnit::Clicks
+        unit: match (query.count_mode, query.kind) {
+            (CountMode::UniqueSessions, _) => WeightUnit::Sessions,
+            (CountMode::Total, HeatmapKind::Move) => WeightUnit::Seconds,
+            _ => WeightUnit::Clicks,
         },
         hotspots: Vec::new(),
         scroll_reach: heatmap::scroll_reach(&depths, page_height_px),
@@ -758,5 +1008,42 @@ fn figures_result(query: &HeatmapQuery, figures: PageViewFigures) -> HeatmapResu
         date_range_ms: (page_views > 0).then_some((first_ms, last_ms)),
         views: Vec::new(),
         point_refs: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The server computes in f64 what the client computes in f32; the SQL of the move and
+    /// attention maps relies on an f64 sum or quotient of f32 values rounded to f32 being the
+    /// f32 sum or quotient.
+    #[test]
+    fn f32_arithmetic_done_in_f64_and_rounded_once_is_the_f32_result() {
+        // Dwell seconds: every whole ms up to an hour, and a spread of larger ones.
+        for w in (0u32..3_600_000).chain((0..100_000).map(|k| k * 40_009 + 7)) {
+            let client = w as f32 / 1000.0;
+            let server = ((w as f32 as f64) / 1000.0) as f32;
+            assert_eq!(client.to_bits(), server.to_bits(), "{w} ms");
+        }
+        // Band edges: scroll offsets (fractional, as browsers report them) plus a viewport
+        // height, over 10 px bands.
+        let mut y = 0.0f32;
+        while y < 70_000.0 {
+            for vh in [1u32, 390, 667, 844, 900, 1_080, 16_777_215] {
+                let client_top = (y / 10.0).floor();
+                let server_top = (f64::from(y) / 10.0) as f32;
+                assert_eq!(client_top.to_bits(), server_top.floor().to_bits(), "{y}");
+                let client_sum = y + vh as f32;
+                let server_sum = (f64::from(y) + f64::from(vh as f32)) as f32;
+                assert_eq!(client_sum.to_bits(), server_sum.to_bits(), "{y} + {vh}");
+                let client_bottom = (client_sum / 10.0).ceil();
+                let server_bottom = ((f64::from(server_sum) / 10.0) as f32).ceil();
+                assert_eq!(
+                    client_bottom.to_bits(),
+                    server_bottom.to_bits(),
+                    "{y} + {vh}"
+                );
+            }
+            y += 0.333_333_34;
+        }
     }
 }

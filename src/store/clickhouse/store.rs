@@ -13,7 +13,7 @@ use super::state::{SIGNAL_VERSION_KEY, next_version};
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::conversions::{ConversionGoal, EventDefinition, Facts, Funnel, Kpis};
 use crate::analysis::forms::FormName;
-use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
+use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery, HeatmapResult};
 use crate::analysis::journeys::{PathStep, SessionPath};
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::analysis::signals::{SignalKind, SignalSettings};
@@ -447,10 +447,12 @@ impl Store for ClickHouseLibrary {
     ) -> Result<Funnel, StoreError> {
         Ok(Self::funnel(self, filter, steps, window_ms)?)
     }
-    /// Pushed down: click maps binned by the server
-    /// ([`ClickHouseLibrary::click_heatmap_figures`]) and scroll maps counted by it
-    /// ([`ClickHouseLibrary::scroll_heatmap_figures`]); other maps composed from the finer
-    /// reads.
+    /// Pushed down: click and move maps binned by the server
+    /// ([`ClickHouseLibrary::click_heatmap_figures`],
+    /// [`ClickHouseLibrary::move_heatmap_figures`]), scroll and attention maps counted by it
+    /// ([`ClickHouseLibrary::scroll_heatmap_figures`],
+    /// [`ClickHouseLibrary::attention_heatmap_figures`]); other maps (see
+    /// `pushdown::pushed_down`) composed from the finer reads.
     fn heatmap_figures(&self, query: &HeatmapQuery) -> Result<HeatmapResult, HeatmapError> {
         if !super::pushdown::pushed_down(query) {
             let mut result = crate::store::aggregate_heatmap_from(self, query)?;
@@ -459,10 +461,11 @@ impl Store for ClickHouseLibrary {
             return Ok(result);
         }
         crate::analysis::heatmap::check(query)?;
-        let figures = if query.kind == crate::analysis::heatmap::HeatmapKind::Scroll {
-            self.scroll_heatmap_figures(query)
-        } else {
-            self.click_heatmap_figures(query)
+        let figures = match query.kind {
+            HeatmapKind::Scroll => self.scroll_heatmap_figures(query),
+            HeatmapKind::Attention => self.attention_heatmap_figures(query),
+            HeatmapKind::Move => self.move_heatmap_figures(query),
+            _ => self.click_heatmap_figures(query),
         };
         Ok(figures.map_err(StoreError::from)?)
     }
