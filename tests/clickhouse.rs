@@ -1303,11 +1303,17 @@ fn assert_same_answers(sqlite: &dyn Store, ch: &dyn Store, what: &str) {
         }
     }
     step("funnels done");
-    assert_eq!(
-        sqlite.lift(&all, &steps, &["rage_click"]).unwrap(),
-        ch.lift(&all, &steps, &["rage_click"]).unwrap(),
-        "{what}"
-    );
+    // Lift of events (one never defined) and signal kinds (one never seen), counted by the
+    // server under each filter.
+    let kinds = ["rage_click", "dead_click", "error_click", "no_such_signal"];
+    for filter in &filters {
+        let (la, lb) = (
+            sqlite.lift(filter, &with_undefined, &kinds).unwrap(),
+            ch.lift(filter, &with_undefined, &kinds).unwrap(),
+        );
+        assert_eq!(la, lb, "{what}: lift {filter:?}");
+        assert_eq!(la.len(), with_undefined.len() + kinds.len());
+    }
     step("let signals = |store: &dyn Sto");
     let signals = |store: &dyn Store| {
         let mut s = store.signals(&SignalQuery::default()).unwrap();

@@ -724,17 +724,49 @@ pub fn risk_ratio(a: usize, n1: usize, c: usize, n2: usize) -> (Option<f64>, Opt
 }
 
 fn lift_row(facts: &Facts, name: &str, what: &'static str, with: &[bool]) -> Lift {
-    let n = facts.sessions.len();
-    let count = |have: bool, converted: bool| {
+    let count = |converted: bool| {
         facts
             .sessions
             .iter()
             .zip(with)
-            .filter(|(s, w)| **w == have && (!converted || s.converted))
+            .filter(|(s, w)| **w && (!converted || s.converted))
             .count()
     };
-    let (n1, a) = (count(true, false), count(true, true));
-    let (n2, c) = (count(false, false), count(false, true));
+    let converted = facts.sessions.iter().filter(|s| s.converted).count();
+    lift_from_counts(
+        name,
+        what,
+        LiftCounts {
+            sessions: facts.sessions.len(),
+            converted,
+            with: count(false),
+            with_converted: count(true),
+        },
+    )
+}
+
+/// What a lift row is computed from: sessions, and how many converted, in all and among those
+/// with the event or signal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiftCounts {
+    /// Sessions analysed.
+    pub sessions: usize,
+    /// Of them, converted.
+    pub converted: usize,
+    /// Sessions with the event or signal.
+    pub with: usize,
+    /// Of them, converted.
+    pub with_converted: usize,
+}
+
+/// The lift row of `name` (`what`: `event` or `signal`) from its counts, as [`lift`] makes it
+/// (a store that counts on its server gives the counts alone).
+#[must_use]
+pub fn lift_from_counts(name: &str, what: &'static str, counts: LiftCounts) -> Lift {
+    let n = counts.sessions;
+    let (n1, a) = (counts.with, counts.with_converted);
+    let n2 = n.saturating_sub(n1);
+    let c = counts.converted.saturating_sub(a);
     let (ratio_value, ci) = risk_ratio(a, n1, c, n2);
     Lift {
         name: name.to_owned(),

@@ -9,7 +9,9 @@ use super::import::COMPRESSION_ZLIB;
 use super::rowbinary::{RowReader, quote};
 use super::state::LibState;
 use super::{ClickHouseError, ClickHouseLibrary};
-use crate::analysis::conversions::{ADD_TO_CART, BEGIN_CHECKOUT, Kpis};
+use crate::analysis::conversions::{
+    ADD_TO_CART, BEGIN_CHECKOUT, Kpis, Lift, LiftCounts, lift_from_counts,
+};
 use crate::model::{Channel, DeviceClass, Session, SessionFilter, UrlPattern};
 use crate::store::{
     PageGroup, PagePoints, PointKind, SessionQueries, SessionRow, SessionSort, StoreError,
@@ -547,6 +549,75 @@ impl ClickHouseLibrary {
             })
             .ok_or_else(|| self.client.decode_error("heatmap bins"))?;
         Ok(bins)
+    }
+
+    /// Conversion lift of the sessions matching `filter` that hit each definition of `names`
+    /// or had each signal kind of `signal_kinds` (the published signals), counted by the
+    /// server in one pass over the sessions: per row, sessions and converted ones with it, as
+    /// `analysis::conversions::lift` counts them.
+    pub fn lift(
+        &self,
+        filter: &SessionFilter,
+        names: &[String],
+        signal_kinds: &[&str],
+    ) -> Result<Vec<Lift>, ClickHouseError> {
+        let state = self.state()?;
+        let converted = self.converted_condition(&state, true);
+        let mut rows: Vec<(&str, &'static str, String)> = Vec::new();
+        for name in names {
+            rows.push((name, "event", self.hit_keys(&state, name)));
+        }
+        for kind in signal_kinds {
+            rows.push((
+                kind,
+                "signal",
+                format!(
+                    "SELECT session_id, batch_id FROM {} WHERE signal_version = {} AND kind = {}",
+                    self.table("signals"),
+                    state.signal_version,
+                    quote(kind)
+                ),
+            ));
+        }
+        let mut columns = vec![
+            "count()".to_owned(),
+            format!("toUInt64(countIf({converted}))"),
+        ];
+        for (k, (_, _, keys)) in rows.iter().enumerate() {
+            columns.push(format!(
+                "toUInt64(countIf((session_id, batch_id) IN ({keys}) AS with{k})),
+                 toUInt64(countIf(with{k} AND {converted}))"
+            ));
+        }
+        let answer = self.client.query(&format!(
+            "SELECT {} FROM {} FINAL WHERE {} FORMAT RowBinary",
+            columns.join(", "),
+            self.table("sessions"),
+            self.session_conditions_in(filter, Some(&state)),
+        ))?;
+        let mut reader = RowReader::new(&answer);
+        let mut next = || {
+            reader
+                .u64()
+                .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+                .ok_or_else(|| self.client.decode_error("lift"))
+        };
+        let (sessions, converted) = (next()?, next()?);
+        let mut out = Vec::with_capacity(rows.len());
+        for (name, what, _) in rows {
+            let (with, with_converted) = (next()?, next()?);
+            out.push(lift_from_counts(
+                name,
+                what,
+                LiftCounts {
+                    sessions,
+                    converted,
+                    with,
+                    with_converted,
+                },
+            ));
+        }
+        Ok(out)
     }
 
     /// The KPIs of the sessions matching `filter` for the conversion goal in force, with

@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 use super::rowbinary::{RowReader, RowWriter, quote};
 use super::state::{SIGNAL_VERSION_KEY, next_version};
 use super::{ClickHouseError, ClickHouseLibrary};
-use crate::analysis::conversions::{ConversionGoal, EventDefinition, Facts, Funnel, Kpis};
+use crate::analysis::conversions::{ConversionGoal, EventDefinition, Facts, Funnel, Kpis, Lift};
 use crate::analysis::forms::FormName;
 use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery, HeatmapResult};
 use crate::analysis::journeys::{PathStep, SessionPath};
@@ -468,6 +468,15 @@ impl Store for ClickHouseLibrary {
             _ => self.click_heatmap_figures(query),
         };
         Ok(figures.map_err(StoreError::from)?)
+    }
+    /// Pushed down: counted by the server ([`ClickHouseLibrary::lift`]).
+    fn lift(
+        &self,
+        filter: &SessionFilter,
+        names: &[String],
+        signal_kinds: &[&str],
+    ) -> Result<Vec<Lift>, StoreError> {
+        Ok(Self::lift(self, filter, names, signal_kinds)?)
     }
     /// Pushed down: counted by the server ([`ClickHouseLibrary::kpis`]).
     fn kpis(&self, filter: &SessionFilter) -> Result<Kpis, StoreError> {
