@@ -637,6 +637,8 @@ fn two_shards_behind_distributed_tables_answer_as_one_server() {
                 (HeatmapKind::Move, CountMode::Total),
                 (HeatmapKind::Move, CountMode::UniqueSessions),
                 (HeatmapKind::Attention, CountMode::Total),
+                (HeatmapKind::Rage, CountMode::Total),
+                (HeatmapKind::Dead, CountMode::UniqueSessions),
             ] {
                 let mut query = HeatmapQuery::new(page, kind, 1440);
                 query.filter = filter.clone();
@@ -1446,6 +1448,10 @@ fn assert_same_answers(sqlite: &dyn Store, ch: &dyn Store, what: &str) {
                 (HeatmapKind::Move, CountMode::Total, None),
                 (HeatmapKind::Move, CountMode::Total, Some(250)),
                 (HeatmapKind::Move, CountMode::UniqueSessions, None),
+                (HeatmapKind::Rage, CountMode::Total, None),
+                (HeatmapKind::Rage, CountMode::UniqueSessions, None),
+                (HeatmapKind::Dead, CountMode::Total, None),
+                (HeatmapKind::Dead, CountMode::UniqueSessions, None),
             ] {
                 for (width, widths) in [(1440, None), (390, Some((300, 500)))] {
                     let mut query = HeatmapQuery::new(&group.url, kind, width);
@@ -1907,12 +1913,16 @@ fn server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library() {
             // Fixed clicks were there to move (or hide).
             moved += usize::from(by_mode[0].density != by_mode[1].density);
             assert!(by_mode[2].points <= by_mode[1].points);
-            // Move and attention maps of many sessions: dwell sums and first samples per
-            // session and cell, binned by the server.
+            // Move, attention, rage and dead click maps of many sessions: dwell sums, first
+            // samples per session and cell, signals, binned by the server.
             for (kind, count_mode) in [
                 (HeatmapKind::Move, CountMode::Total),
                 (HeatmapKind::Move, CountMode::UniqueSessions),
                 (HeatmapKind::Attention, CountMode::Total),
+                (HeatmapKind::Rage, CountMode::Total),
+                (HeatmapKind::Rage, CountMode::UniqueSessions),
+                (HeatmapKind::Dead, CountMode::Total),
+                (HeatmapKind::Dead, CountMode::UniqueSessions),
             ] {
                 let mut query = HeatmapQuery::new(&group.url, kind, 1440);
                 query.filter = filter.clone();

@@ -71,16 +71,19 @@ impl Placed {
 }
 
 /// True when a query's map is answered by the server: total clicks (binned per pixel), moves
-/// (dwell time or sessions per pixel), scroll maps (page views per band of their deepest
-/// viewport bottom) and attention maps (visible time per span of bands). Rage and dead click
-/// maps, the unique-sessions count of clicks and maps of one variant take the portable
-/// composition.
+/// (dwell time or sessions per pixel), rage and dead clicks (signals or sessions per pixel),
+/// scroll maps (page views per band of their deepest viewport bottom) and attention maps
+/// (visible time per span of bands). The unique-sessions count of clicks and maps of one
+/// variant take the portable composition.
 #[must_use]
 pub(crate) fn pushed_down(query: &HeatmapQuery) -> bool {
     let kind = match query.kind {
         HeatmapKind::Click => query.count_mode == CountMode::Total,
-        HeatmapKind::Move | HeatmapKind::Scroll | HeatmapKind::Attention => true,
-        HeatmapKind::Rage | HeatmapKind::Dead => false,
+        HeatmapKind::Move
+        | HeatmapKind::Scroll
+        | HeatmapKind::Attention
+        | HeatmapKind::Rage
+        | HeatmapKind::Dead => true,
     };
     kind && query.variant.is_none()
 }
@@ -276,6 +279,143 @@ impl ClickHouseLibrary {
         RowReader::new(&answer)
             .rows(|r| Some((r.i32()?, r.i32()?, r.f64()?, r.u64()?)))
             .ok_or_else(|| self.client.decode_error("move bins"))
+    }
+
+    /// The rage or dead click map of `query` (see [`pushed_down`]) binned by the server: the
+    /// published signals of that kind with a position on the map's page views, counted per CSS
+    /// pixel (total) or once per session and 16 px cell at its first signal there (unique
+    /// sessions, by start time), as `PointAccumulator::add_signals` counts them. Hotspots are
+    /// named by the targets of the counted signals inside them, which the server counts per
+    /// position and target; `views` is left empty.
+    pub fn signal_heatmap_figures(
+        &self,
+        query: &HeatmapQuery,
+    ) -> Result<HeatmapResult, ClickHouseError> {
+        let kind = query.kind.signal_kind().unwrap_or("");
+        let signal_version = self.signal_version()?;
+        let MapConditions {
+            visible,
+            views_where,
+            ..
+        } = self.map_conditions(query)?;
+        let signals = format!(
+            "SELECT toFloat32(assumeNotNull(x)) AS sx, toFloat32(assumeNotNull(y)) AS sy, target,
+                    session_rowid, (start_ms, signal_index) AS o
+             FROM {} WHERE kind = {} AND signal_version = {signal_version}
+               AND isNotNull(x) AND isNotNull(y) AND (session_rowid, batch_id) IN ({visible})
+               AND (session_rowid, page_index) IN (SELECT session_rowid, page_index FROM {} WHERE {views_where})",
+            self.table("signals"),
+            quote(kind),
+            self.table("page_views"),
+        );
+        // The counted signals `(sx, sy, target)`: every one, or in unique mode each session's
+        // first in each cell (a signal left of or above the page is never deduplicated).
+        let counted = if query.count_mode == CountMode::UniqueSessions {
+            let cell =
+                |v: &str| format!("intDiv(toUInt32(least(floor({v}), 4294967295.)), {CELL_PX})");
+            format!(
+                "SELECT sx, sy, target FROM ({signals}) WHERE NOT (sx >= 0. AND sy >= 0.)
+                 UNION ALL
+                 SELECT tupleElement(win, 1) AS sx, tupleElement(win, 2) AS sy, tupleElement(win, 3) AS target
+                 FROM (SELECT argMin((sx, sy, target), o) AS win FROM ({signals})
+                       WHERE sx >= 0. AND sy >= 0. GROUP BY session_rowid, {}, {})",
+                cell("sx"),
+                cell("sy"),
+            )
+        } else {
+            format!("SELECT sx, sy, target FROM ({signals})")
+        };
+        let width = query.layout_width_px;
+        let inside =
+            format!("sx >= 0. AND sy >= 0. AND sx < {width}. AND sy < {MAX_PAGE_HEIGHT_PX}.");
+        let bins = || -> Result<Vec<(i32, i32, u64)>, ClickHouseError> {
+            let answer = self.client.query(&format!(
+                "SELECT if({inside}, toInt32(floor(sx)), -1) AS px, if({inside}, toInt32(floor(sy)), -1) AS py,
+                        count()
+                 FROM ({counted}) GROUP BY px, py FORMAT RowBinary"
+            ))?;
+            RowReader::new(&answer)
+                .rows(|r| Some((r.i32()?, r.i32()?, r.u64()?)))
+                .ok_or_else(|| self.client.decode_error("signal bins"))
+        };
+        let (figures, bins) = beside(
+            "clickhouse-heatmap-views",
+            || self.page_view_figures(&views_where),
+            bins,
+            || self.client.decode_error("a heatmap reader thread panicked"),
+        );
+        let (figures, bins) = (figures?, bins?);
+        let page_views = figures.page_views;
+        let mut result = figures_result(query, figures);
+        result.density = DensityGrid::new(width, result.page_height_px);
+        if page_views == 0 {
+            return Ok(result);
+        }
+        let page_height_px = result.page_height_px;
+        for (px, py, n) in bins {
+            match (usize::try_from(px), u32::try_from(py)) {
+                (Ok(px), Ok(py)) if py < page_height_px => {
+                    let i = py as usize * width as usize + px;
+                    if let Some(cell) = result.density.cells.get_mut(i) {
+                        *cell = n as f32;
+                    }
+                    result.points += n;
+                }
+                _ => result.points_outside_page += n,
+            }
+        }
+        result.hotspots = heatmap::find_hotspots(&result.density, query.max_hotspots);
+        if result.hotspots.is_empty() {
+            return Ok(result);
+        }
+        // The targets of the counted signals near the hotspots, per position and target; each
+        // stands for as many point references as signals there, which `label_hotspots` votes
+        // with (signal maps read no page view or session).
+        let half = 1.5 * CELL_PX as f32;
+        let m = f64::from(half) + 1.0;
+        let boxes: Vec<String> = result
+            .hotspots
+            .iter()
+            .map(|h| {
+                let (x, y) = (f64::from(h.pos_in_page.x), f64::from(h.pos_in_page.y));
+                format!(
+                    "(sx BETWEEN {:?} AND {:?} AND sy BETWEEN {:?} AND {:?})",
+                    x - m,
+                    x + m,
+                    y - m,
+                    y + m
+                )
+            })
+            .collect();
+        let answer = self.client.query(&format!(
+            "SELECT sx, sy, assumeNotNull(target), count() FROM ({counted})
+             WHERE isNotNull(target) AND ({}) GROUP BY sx, sy, target FORMAT RowBinary",
+            boxes.join(" OR "),
+        ))?;
+        let near = RowReader::new(&answer)
+            .rows(|r| Some((r.f32()?, r.f32()?, r.string()?, r.u64()?)))
+            .ok_or_else(|| self.client.decode_error("signal targets"))?;
+        let mut targets = Vec::new();
+        for (x, y, target, n) in near {
+            let pos_in_page = PagePos { x, y };
+            if result.density.cell_index(pos_in_page).is_none() {
+                continue;
+            }
+            for _ in 0..n {
+                result.point_refs.push(PointRef {
+                    pos_in_page,
+                    view: 0,
+                    t_ms: 0,
+                });
+                targets.push(Some(target.clone()));
+            }
+        }
+        let labelled = heatmap::label_hotspots(&mut result, &[], &targets, |_| {
+            Ok::<_, ClickHouseError>(None)
+        });
+        result.point_refs = Vec::new();
+        labelled?;
+        Ok(result)
     }
 
     /// The attention map of `query` (see [`pushed_down`]): the server walks each page view's

@@ -447,9 +447,10 @@ impl Store for ClickHouseLibrary {
     ) -> Result<Funnel, StoreError> {
         Ok(Self::funnel(self, filter, steps, window_ms)?)
     }
-    /// Pushed down: click and move maps binned by the server
+    /// Pushed down: click, move, rage and dead click maps binned by the server
     /// ([`ClickHouseLibrary::click_heatmap_figures`],
-    /// [`ClickHouseLibrary::move_heatmap_figures`]), scroll and attention maps counted by it
+    /// [`ClickHouseLibrary::move_heatmap_figures`],
+    /// [`ClickHouseLibrary::signal_heatmap_figures`]), scroll and attention maps counted by it
     /// ([`ClickHouseLibrary::scroll_heatmap_figures`],
     /// [`ClickHouseLibrary::attention_heatmap_figures`]); other maps (see
     /// `pushdown::pushed_down`) composed from the finer reads.
@@ -465,7 +466,8 @@ impl Store for ClickHouseLibrary {
             HeatmapKind::Scroll => self.scroll_heatmap_figures(query),
             HeatmapKind::Attention => self.attention_heatmap_figures(query),
             HeatmapKind::Move => self.move_heatmap_figures(query),
-            _ => self.click_heatmap_figures(query),
+            HeatmapKind::Rage | HeatmapKind::Dead => self.signal_heatmap_figures(query),
+            HeatmapKind::Click => self.click_heatmap_figures(query),
         };
         Ok(figures.map_err(StoreError::from)?)
     }
