@@ -124,6 +124,76 @@ struct MapConditions {
     views_where: String,
 }
 
+impl MapConditions {
+    /// The condition on `points` of the map's points of `kind`.
+    fn points_where(&self, kind: PointKind) -> String {
+        format!(
+            "{} AND kind = {}{} AND (session_rowid, batch_id) IN ({})",
+            self.url_cond,
+            kind.code(),
+            self.widths,
+            self.visible
+        )
+    }
+}
+
+/// The figures of the page views (read on a thread of its own) and what `main` reads beside.
+fn beside_views<B>(
+    library: &ClickHouseLibrary,
+    views_where: &str,
+    main: impl FnOnce() -> B,
+) -> (Result<PageViewFigures, ClickHouseError>, B) {
+    beside(
+        "clickhouse-heatmap-views",
+        || library.page_view_figures(views_where),
+        main,
+        || {
+            library
+                .client
+                .decode_error("a heatmap reader thread panicked")
+        },
+    )
+}
+
+/// Adds the server's bins `(x, y, weight, points)` to `result`'s grid (already sized): a bin
+/// inside the grid sets its pixel to the weight (an exact sum rounded to f32 once, as
+/// `PointAccumulator` rounds it) and counts its points; the rest count outside the page.
+fn fill_grid(result: &mut HeatmapResult, bins: impl IntoIterator<Item = (i32, i32, f64, u64)>) {
+    let (width, page_height_px) = (result.density.width, result.page_height_px);
+    for (px, py, weight, n) in bins {
+        match (usize::try_from(px), u32::try_from(py)) {
+            (Ok(px), Ok(py)) if py < page_height_px => {
+                let i = py as usize * width as usize + px;
+                if let Some(cell) = result.density.cells.get_mut(i) {
+                    *cell = weight as f32;
+                }
+                result.points += n;
+            }
+            _ => result.points_outside_page += n,
+        }
+    }
+}
+
+/// SQL: `x_col`, `y_col` within the box of 1.5 cells each side of any of `hotspots`, one pixel
+/// wider (the exact test, in f32 as the client makes it, is `label_hotspots`'s own).
+fn hotspot_boxes(hotspots: &[heatmap::Hotspot], x_col: &str, y_col: &str) -> String {
+    let m = 1.5 * f64::from(CELL_PX) + 1.0;
+    let boxes: Vec<String> = hotspots
+        .iter()
+        .map(|h| {
+            let (x, y) = (f64::from(h.pos_in_page.x), f64::from(h.pos_in_page.y));
+            format!(
+                "({x_col} BETWEEN {:?} AND {:?} AND {y_col} BETWEEN {:?} AND {:?})",
+                x - m,
+                x + m,
+                y - m,
+                y + m
+            )
+        })
+        .collect();
+    boxes.join(" OR ")
+}
+
 impl ClickHouseLibrary {
     /// The conditions of `query`'s reads.
     fn map_conditions(&self, query: &HeatmapQuery) -> Result<MapConditions, ClickHouseError> {
@@ -162,44 +232,20 @@ impl ClickHouseLibrary {
         &self,
         query: &HeatmapQuery,
     ) -> Result<HeatmapResult, ClickHouseError> {
-        let MapConditions {
-            url_cond,
-            widths,
-            visible,
-            views_where,
-        } = self.map_conditions(query)?;
-        let moves_where = format!(
-            "{url_cond} AND kind = {}{widths} AND (session_rowid, batch_id) IN ({visible})",
-            PointKind::Move.code()
-        );
-        let width = query.layout_width_px;
-        let (figures, bins) = beside(
-            "clickhouse-heatmap-views",
-            || self.page_view_figures(&views_where),
-            || self.move_bins(query, &moves_where, &views_where),
-            || self.client.decode_error("a heatmap reader thread panicked"),
-        );
+        let conditions = self.map_conditions(query)?;
+        let moves_where = conditions.points_where(PointKind::Move);
+        let views_where = &conditions.views_where;
+        let (figures, bins) = beside_views(self, views_where, || {
+            self.move_bins(query, &moves_where, views_where)
+        });
         let (figures, bins) = (figures?, bins?);
         let page_views = figures.page_views;
         let mut result = figures_result(query, figures);
-        result.density = DensityGrid::new(width, result.page_height_px);
+        result.density = DensityGrid::new(query.layout_width_px, result.page_height_px);
         if page_views == 0 {
             return Ok(result);
         }
-        let page_height_px = result.page_height_px;
-        for (px, py, weight, n) in bins {
-            match (usize::try_from(px), u32::try_from(py)) {
-                (Ok(px), Ok(py)) if py < page_height_px => {
-                    let i = py as usize * width as usize + px;
-                    if let Some(cell) = result.density.cells.get_mut(i) {
-                        // The exact f64 sum rounded once, as `PointAccumulator` rounds it.
-                        *cell = weight as f32;
-                    }
-                    result.points += n;
-                }
-                _ => result.points_outside_page += n,
-            }
-        }
+        fill_grid(&mut result, bins);
         result.hotspots = heatmap::find_hotspots(&result.density, query.max_hotspots);
         Ok(result)
     }
@@ -338,12 +384,7 @@ impl ClickHouseLibrary {
                 .rows(|r| Some((r.i32()?, r.i32()?, r.u64()?)))
                 .ok_or_else(|| self.client.decode_error("signal bins"))
         };
-        let (figures, bins) = beside(
-            "clickhouse-heatmap-views",
-            || self.page_view_figures(&views_where),
-            bins,
-            || self.client.decode_error("a heatmap reader thread panicked"),
-        );
+        let (figures, bins) = beside_views(self, &views_where, bins);
         let (figures, bins) = (figures?, bins?);
         let page_views = figures.page_views;
         let mut result = figures_result(query, figures);
@@ -351,19 +392,10 @@ impl ClickHouseLibrary {
         if page_views == 0 {
             return Ok(result);
         }
-        let page_height_px = result.page_height_px;
-        for (px, py, n) in bins {
-            match (usize::try_from(px), u32::try_from(py)) {
-                (Ok(px), Ok(py)) if py < page_height_px => {
-                    let i = py as usize * width as usize + px;
-                    if let Some(cell) = result.density.cells.get_mut(i) {
-                        *cell = n as f32;
-                    }
-                    result.points += n;
-                }
-                _ => result.points_outside_page += n,
-            }
-        }
+        fill_grid(
+            &mut result,
+            bins.into_iter().map(|(x, y, n)| (x, y, n as f64, n)),
+        );
         result.hotspots = heatmap::find_hotspots(&result.density, query.max_hotspots);
         if result.hotspots.is_empty() {
             return Ok(result);
@@ -371,26 +403,10 @@ impl ClickHouseLibrary {
         // The targets of the counted signals near the hotspots, per position and target; each
         // stands for as many point references as signals there, which `label_hotspots` votes
         // with (signal maps read no page view or session).
-        let half = 1.5 * CELL_PX as f32;
-        let m = f64::from(half) + 1.0;
-        let boxes: Vec<String> = result
-            .hotspots
-            .iter()
-            .map(|h| {
-                let (x, y) = (f64::from(h.pos_in_page.x), f64::from(h.pos_in_page.y));
-                format!(
-                    "(sx BETWEEN {:?} AND {:?} AND sy BETWEEN {:?} AND {:?})",
-                    x - m,
-                    x + m,
-                    y - m,
-                    y + m
-                )
-            })
-            .collect();
         let answer = self.client.query(&format!(
             "SELECT sx, sy, assumeNotNull(target), count() FROM ({counted})
              WHERE isNotNull(target) AND ({}) GROUP BY sx, sy, target FORMAT RowBinary",
-            boxes.join(" OR "),
+            hotspot_boxes(&result.hotspots, "sx", "sy"),
         ))?;
         let near = RowReader::new(&answer)
             .rows(|r| Some((r.f32()?, r.f32()?, r.string()?, r.u64()?)))
@@ -427,22 +443,12 @@ impl ClickHouseLibrary {
         &self,
         query: &HeatmapQuery,
     ) -> Result<HeatmapResult, ClickHouseError> {
-        let MapConditions {
-            url_cond,
-            widths,
-            visible,
-            views_where,
-        } = self.map_conditions(query)?;
-        let scrolls_where = format!(
-            "{url_cond} AND kind = {}{widths} AND (session_rowid, batch_id) IN ({visible})",
-            PointKind::Scroll.code()
-        );
-        let (figures, spans) = beside(
-            "clickhouse-heatmap-views",
-            || self.page_view_figures(&views_where),
-            || self.attention_spans(query, &scrolls_where, &views_where),
-            || self.client.decode_error("a heatmap reader thread panicked"),
-        );
+        let conditions = self.map_conditions(query)?;
+        let scrolls_where = conditions.points_where(PointKind::Scroll);
+        let views_where = &conditions.views_where;
+        let (figures, spans) = beside_views(self, views_where, || {
+            self.attention_spans(query, &scrolls_where, views_where)
+        });
         let (figures, spans) = (figures?, spans?);
         let page_views = figures.page_views;
         let mut result = figures_result(query, figures);
@@ -519,19 +525,15 @@ impl ClickHouseLibrary {
         &self,
         query: &HeatmapQuery,
     ) -> Result<HeatmapResult, ClickHouseError> {
+        let conditions = self.map_conditions(query)?;
         let MapConditions {
             url_cond,
             widths,
-            visible,
             views_where,
-        } = self.map_conditions(query)?;
+            ..
+        } = &conditions;
         let width = query.layout_width_px;
-        let points_where = |kind: PointKind| {
-            format!(
-                "{url_cond} AND kind = {}{widths} AND (session_rowid, batch_id) IN ({visible})",
-                kind.code()
-            )
-        };
+        let points_where = |kind: PointKind| conditions.points_where(kind);
         // Every fixed click's page view and moment on the page, of any session: a click of
         // a visible session matching one is placed on the client (step 3), where only the
         // visible session's own fixed clicks move it.
@@ -548,13 +550,13 @@ impl ClickHouseLibrary {
         // 1.–3. Three reads at once, each on a connection of its own: the page views'
         // figures, the clicks per pixel, and the clicks fixed clicks move.
         let place = || match &moved_keys {
-            Some(keys) => self.place_fixed_clicks(query, &views_where, keys),
+            Some(keys) => self.place_fixed_clicks(query, views_where, keys),
             None => Ok(Vec::new()),
         };
         let (figures, bins, placed) = std::thread::scope(|scope| {
             let figures = std::thread::Builder::new()
                 .name("clickhouse-heatmap-views".to_owned())
-                .spawn_scoped(scope, || self.page_view_figures(&views_where));
+                .spawn_scoped(scope, || self.page_view_figures(views_where));
             let placed = std::thread::Builder::new()
                 .name("clickhouse-heatmap-fixed".to_owned())
                 .spawn_scoped(scope, place);
@@ -563,7 +565,7 @@ impl ClickHouseLibrary {
             // A thread that could not start: its read runs here.
             let figures = match figures {
                 Ok(h) => h.join().unwrap_or_else(|_| Err(failed())),
-                Err(_) => self.page_view_figures(&views_where),
+                Err(_) => self.page_view_figures(views_where),
             };
             let placed = match placed {
                 Ok(h) => h.join().unwrap_or_else(|_| Err(failed())),
@@ -779,24 +781,8 @@ impl ClickHouseLibrary {
         not_moved: &str,
         placed: &[Placed],
     ) -> Result<(), ClickHouseError> {
-        // A box of 1.5 cells each side of a hotspot, one pixel wider here: the exact test (in
-        // f32, as the client makes it) is `label_hotspots`'s own.
+        let boxes = hotspot_boxes(&result.hotspots, "x", "y");
         let half = 1.5 * CELL_PX as f32;
-        let boxes: Vec<String> = result
-            .hotspots
-            .iter()
-            .map(|h| {
-                let (x, y) = (f64::from(h.pos_in_page.x), f64::from(h.pos_in_page.y));
-                let m = f64::from(half) + 1.0;
-                format!(
-                    "(x BETWEEN {:?} AND {:?} AND y BETWEEN {:?} AND {:?})",
-                    x - m,
-                    x + m,
-                    y - m,
-                    y + m
-                )
-            })
-            .collect();
         let hotspots = result.hotspots.clone();
         let in_box = |p: PagePos| {
             hotspots.iter().position(|h| {
@@ -812,7 +798,7 @@ impl ClickHouseLibrary {
                    AND x >= 0. AND y >= 0. AND x < {width}. AND y < {height}. AND ({})
                  ORDER BY session_rowid, page_index, seq LIMIT {limit} FORMAT RowBinary",
                 self.table("points"),
-                boxes.join(" OR "),
+                boxes,
             ))?;
             let server = RowReader::new(&answer)
                 .rows(|r| {
