@@ -1,6 +1,6 @@
-//! The team library on ClickHouse at scale (issue 20): a filtered full-page click heatmap of one
-//! page, end to end (query plus render), the KPIs and a 5-step funnel over 100,000 and
-//! 1,000,000 simulated sessions in one local server.
+//! The team library on ClickHouse at scale (issue 20): a filtered full-page click, move and
+//! attention heatmap of one page, end to end (query plus render), the KPIs, lift and a 5-step
+//! funnel over 100,000 and 1,000,000 simulated sessions in one local server.
 //!
 //! Needs `clickhouse-server` (Debian's package, or `SESSIONLENS_CLICKHOUSE_SERVER`). The bench
 //! starts its own server on 127.0.0.1 with its data in `target/bench-data/clickhouse/` (kept
@@ -306,6 +306,26 @@ fn clickhouse(c: &mut Criterion) {
         b.iter(|| {
             let result = library.heatmap_figures(black_box(&query)).expect("heatmap");
             render_heatmap(&result, &shot, &settings)
+        });
+    });
+    // Move and attention maps of the same page and filter, binned by the server.
+    for kind in [HeatmapKind::Move, HeatmapKind::Attention] {
+        let mut query = query.clone();
+        query.kind = kind;
+        let settings = RenderSettings::for_kind(kind);
+        let name = format!("heatmap_{kind:?}_one_page_desktop_query_and_render").to_lowercase();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let result = library.heatmap_figures(black_box(&query)).expect("heatmap");
+                render_heatmap(&result, &shot, &settings)
+            });
+        });
+    }
+    group.bench_function("lift_5_events_2_signals", |b| {
+        b.iter(|| {
+            library
+                .lift(black_box(&all), &steps, &["rage_click", "dead_click"])
+                .expect("lift")
         });
     });
     group.bench_function("kpis", |b| {
