@@ -15,7 +15,7 @@ use sessionlens::analysis::conversions::{
 };
 use sessionlens::analysis::heatmap::{CountMode, FixedMode, HeatmapKind, HeatmapQuery};
 use sessionlens::analysis::signals::hotspots::HotspotSort;
-use sessionlens::model::{DeviceClass, Session, SessionFilter};
+use sessionlens::model::{DeviceClass, PagePos, Session, SessionFilter};
 use sessionlens::store::clickhouse::{
     BIN_PX, ClickHouseError, ClickHouseLibrary, HeatmapBin, LibraryUrl, Password, SCHEMA_VERSION,
 };
@@ -634,6 +634,7 @@ fn two_shards_behind_distributed_tables_answer_as_one_server() {
         for filter in [&filters[0], &filters[1]] {
             for (kind, count_mode) in [
                 (HeatmapKind::Click, CountMode::Total),
+                (HeatmapKind::Click, CountMode::UniqueSessions),
                 (HeatmapKind::Move, CountMode::Total),
                 (HeatmapKind::Move, CountMode::UniqueSessions),
                 (HeatmapKind::Attention, CountMode::Total),
@@ -1837,6 +1838,110 @@ fn library_copy_to_clickhouse_and_back_keeps_everything() {
     }
 }
 
+/// The moments behind a few spots of `query`'s map (its first hotspots and a corner), as a
+/// library finds them (`Store::heatmap_moments`, which ClickHouse composes over the sessions
+/// near the spot alone), equal those of its whole map in order, and as a set SQLite's; returns
+/// how many were found.
+fn assert_same_moments(sqlite: &dyn Store, ch: &dyn Store, query: &HeatmapQuery) -> usize {
+    let whole = Store::heatmap(ch, query).unwrap();
+    let whole_sqlite = Store::heatmap(sqlite, query).unwrap();
+    let mut spots: Vec<PagePos> = whole
+        .hotspots
+        .iter()
+        .take(3)
+        .map(|h| h.pos_in_page)
+        .collect();
+    spots.push(PagePos { x: 4.0, y: 4.0 });
+    let named = |store: &dyn Store, moments: Vec<sessionlens::analysis::heatmap::Moment>| {
+        let mut out: Vec<(String, u32, i64)> = moments
+            .into_iter()
+            .map(|m| {
+                let id = store.session_id_of_rowid(m.session_rowid).unwrap().unwrap();
+                (id, m.page_index, m.timestamp_ms)
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let mut found = 0;
+    for spot in spots {
+        for limit in [3, 200] {
+            let moments = ch.heatmap_moments(query, spot, 15.0, limit).unwrap();
+            assert_eq!(
+                moments,
+                whole.moments_near(spot, 15.0, limit),
+                "{query:?} at {spot:?}, {limit}"
+            );
+            found += moments.len();
+        }
+        assert_eq!(
+            named(
+                ch,
+                ch.heatmap_moments(query, spot, 15.0, usize::MAX).unwrap()
+            ),
+            named(sqlite, whole_sqlite.moments_near(spot, 15.0, usize::MAX)),
+            "{query:?} at {spot:?}"
+        );
+    }
+    found
+}
+
+/// Adds a click on no fixed element at the page position where `session`'s first click on a
+/// fixed element is drawn (its viewport position) in the same page view, 1 ms `after` it or
+/// with the event before it: a unique-sessions map counts the session once there, at the
+/// earlier of the two.
+fn second_click_where_a_fixed_one_is_drawn(session: &mut Session, after: bool) {
+    use sessionlens::model::{Event, EventKind};
+    let fixed = |e: &Event| {
+        matches!(&e.kind, EventKind::Click { target: Some(t), .. }
+            if session.targets.get(*t as usize).is_some_and(|t| t.fixed))
+    };
+    let Some(at) = session.events.iter().position(fixed) else {
+        return;
+    };
+    let click = session.events[at].clone();
+    let EventKind::Click {
+        pos_in_viewport,
+        kind,
+        pointer,
+        ..
+    } = click.kind
+    else {
+        return;
+    };
+    let (index, timestamp_ms) = if after {
+        let t = click.timestamp_ms + 1;
+        match session.events.get(at + 1) {
+            Some(next) if next.timestamp_ms < t => return,
+            _ => (at + 1, t),
+        }
+    } else {
+        match at.checked_sub(1).map(|i| &session.events[i]) {
+            Some(prev) if prev.page == click.page && prev.timestamp_ms < click.timestamp_ms => {
+                (at, prev.timestamp_ms)
+            }
+            _ => return,
+        }
+    };
+    session.events.insert(
+        index,
+        Event {
+            timestamp_ms,
+            page: click.page,
+            kind: EventKind::Click {
+                pos_in_page: PagePos {
+                    x: pos_in_viewport.x,
+                    y: pos_in_viewport.y,
+                },
+                pos_in_viewport,
+                kind,
+                pointer,
+                target: None,
+            },
+        },
+    );
+}
+
 #[test]
 fn server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library() {
     let Some(server) = ClickHouseServer::start_or_skip(
@@ -1857,6 +1962,7 @@ fn server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library() {
             for (k, t) in s.targets.iter_mut().enumerate() {
                 t.fixed = k % 3 == 0;
             }
+            second_click_where_a_fixed_one_is_drawn(&mut s, i % 2 == 0);
             s
         })
         .collect();
@@ -1892,6 +1998,7 @@ fn server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library() {
         },
     ];
     let mut moved = 0;
+    let mut moments = 0;
     for group in groups.iter().take(3) {
         for filter in &filters {
             let mut by_mode = Vec::new();
@@ -1913,6 +2020,27 @@ fn server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library() {
             // Fixed clicks were there to move (or hide).
             moved += usize::from(by_mode[0].density != by_mode[1].density);
             assert!(by_mode[2].points <= by_mode[1].points);
+            // Each session once per cell, at its first click there: moved fixed clicks take
+            // part, before or after the session's other clicks in their cell.
+            for fixed_mode in [
+                FixedMode::ShowFixed,
+                FixedMode::ShowScrolled,
+                FixedMode::Hide,
+            ] {
+                let mut query = HeatmapQuery::new(&group.url, HeatmapKind::Click, 1440);
+                query.filter = filter.clone();
+                query.fixed_mode = fixed_mode;
+                query.count_mode = CountMode::UniqueSessions;
+                let (a, b) = (
+                    sqlite.heatmap_figures(&query).unwrap(),
+                    ch.heatmap_figures(&query).unwrap(),
+                );
+                assert!(a == b, "{query:?}: the figures differ");
+                assert!(b.points > 0 && b.points <= by_mode[0].points);
+                if std::ptr::eq(group, &groups[0]) && std::ptr::eq(filter, &filters[0]) {
+                    moments += assert_same_moments(sqlite.as_ref(), ch.as_ref(), &query);
+                }
+            }
             // Move, attention, rage and dead click maps of many sessions: dwell sums, first
             // samples per session and cell, signals, binned by the server.
             for (kind, count_mode) in [
@@ -1935,6 +2063,9 @@ fn server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library() {
                 if kind == HeatmapKind::Move {
                     assert!(b.points > 100, "{query:?}: {} moves", b.points);
                 }
+                if std::ptr::eq(group, &groups[0]) && std::ptr::eq(filter, &filters[0]) {
+                    moments += assert_same_moments(sqlite.as_ref(), ch.as_ref(), &query);
+                }
             }
         }
         // The funnel under each filter, walked by the server.
@@ -1948,4 +2079,5 @@ fn server_binned_click_maps_with_fixed_clicks_equal_the_sqlite_library() {
         }
     }
     assert!(moved > 3, "only {moved} maps had fixed clicks");
+    assert!(moments > 100, "only {moments} moments behind the spots");
 }

@@ -9,7 +9,7 @@ use crate::analysis::heatmap::{
     self, Attention, FixedClicks, HeatmapKind, HeatmapQuery, HeatmapQueryError, HeatmapResult,
     PointAccumulator,
 };
-use crate::model::points::PointKind;
+use crate::model::points::{HeatmapPageView, PointKind};
 
 /// Errors of heatmap aggregation.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,26 @@ pub fn compose<S: Store + ?Sized>(
     if let Some(variant) = &query.variant {
         views = super::variants::keep_variant(store, views, variant)?;
     }
+    compose_views(store, query, views, Labels::Named)
+}
+
+/// Whether [`compose_views`] names the hotspots' elements (reading a few sessions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Labels {
+    /// Named, as [`compose`] does.
+    Named,
+    /// Left unnamed: the points are all the caller wants.
+    Unnamed,
+}
+
+/// The map of `query` over `views` (the chosen page views, in `(session_rowid, page_index)`
+/// order): the part of [`compose`] after choosing them.
+pub fn compose_views<S: Store + ?Sized>(
+    store: &S,
+    query: &HeatmapQuery,
+    views: Vec<HeatmapPageView>,
+    labels: Labels,
+) -> Result<HeatmapResult, HeatmapError> {
     let mut result = heatmap::begin(query, &views)?;
     match query.kind {
         HeatmapKind::Scroll => {}
@@ -84,6 +104,10 @@ pub fn compose<S: Store + ?Sized>(
                 }
             }
             points.finish(&mut result);
+            if labels == Labels::Unnamed {
+                result.views = views;
+                return Ok(result);
+            }
             heatmap::label_hotspots(&mut result, &views, &signal_targets, |rowid| {
                 match store.load_session_by_rowid(rowid) {
                     Ok(s) => Ok(Some(s)),

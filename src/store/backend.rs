@@ -26,13 +26,13 @@ use crate::analysis::elements::{
     self, ElementComparison, ElementInput, ElementMap, ElementMeasure, ElementQuery,
 };
 use crate::analysis::forms::{self, FormName, FormsReport, SessionForms};
-use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult};
+use crate::analysis::heatmap::{HeatmapQuery, HeatmapResult, Moment};
 use crate::analysis::journeys::{self, JourneyComparison, JourneyQuery, Journeys, SessionPath};
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::analysis::signals::{SignalKind, SignalSettings};
 use crate::format::{Loaded, ReadOptions};
 use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind};
-use crate::model::{Note, Session, UrlPattern, VariantSource};
+use crate::model::{Note, PagePos, Session, UrlPattern, VariantSource};
 
 /// A session library, whatever holds it. Lists, counts and page groups come from
 /// [`SessionQueries`].
@@ -136,6 +136,27 @@ pub trait Store: SessionQueries {
         result.views = Vec::new();
         result.point_refs = Vec::new();
         Ok(result)
+    }
+    /// The moments behind a spot of `query`'s map: those of its counted points within
+    /// `radius_px` of `pos_in_page`, at most `limit`, in session order
+    /// ([`HeatmapResult::moments_near`] of [`Store::heatmap`], which the default takes).
+    fn heatmap_moments(
+        &self,
+        query: &HeatmapQuery,
+        pos_in_page: PagePos,
+        radius_px: f32,
+        limit: usize,
+    ) -> Result<Vec<Moment>, HeatmapError> {
+        Ok(self
+            .heatmap(query)?
+            .moments_near(pos_in_page, radius_px, limit))
+    }
+    /// True when [`Store::heatmap_figures`] and [`Store::heatmap_moments`] cost far less than
+    /// [`Store::heatmap`] (a server that bins points itself): the app then draws a map from
+    /// its figures and asks for a spot's moments when one is picked, instead of holding every
+    /// point of the map.
+    fn prefers_figures(&self) -> bool {
+        false
     }
 
     // Element maps.

@@ -109,6 +109,14 @@ pub enum Query {
     },
     /// Resolve the moments behind a heatmap spot to session ids.
     Moments(Vec<Moment>),
+    /// Find the moments behind a spot of a map drawn from its figures alone (whose result
+    /// holds no points: see `Store::prefers_figures`) and resolve them to session ids.
+    MomentsNear {
+        /// The map's query, as aggregated.
+        query: Box<HeatmapQuery>,
+        /// The spot.
+        pos_in_page: crate::model::PagePos,
+    },
     /// The ranked hotspot table.
     Hotspots {
         /// Answers to older generations are dropped.
@@ -1179,27 +1187,20 @@ fn answer(
                 },
             }
         }
-        Query::Moments(moments) => {
-            let found: Result<Vec<Option<SpotMoment>>, StoreError> = moments
-                .iter()
-                .map(|m| {
-                    Ok(library
-                        .session_id_of_rowid(m.session_rowid)?
-                        .map(|id| SpotMoment {
-                            session_id: id,
-                            timestamp_ms: m.timestamp_ms,
-                            page_index: m.page_index,
-                        }))
-                })
-                .collect();
-            match found {
-                // A moment whose session was deleted since is left out.
-                Ok(found) => JobResult::SpotMoments(found.into_iter().flatten().collect()),
+        Query::MomentsNear { query, pos_in_page } => {
+            match library.heatmap_moments(
+                &query,
+                pos_in_page,
+                super::heatmap_view::SPOT_RADIUS_PX,
+                super::heatmap_view::MAX_MOMENTS,
+            ) {
+                Ok(moments) => spot_moments(library, &moments),
                 Err(e) => {
-                    JobResult::Error(format!("finding the sessions behind a heatmap spot: {e}"))
+                    JobResult::Error(format!("finding the moments behind a heatmap spot: {e}"))
                 }
             }
         }
+        Query::Moments(moments) => spot_moments(library, &moments),
         Query::Journeys {
             generation,
             filter,
@@ -1392,7 +1393,7 @@ fn lane_of(query: &Query) -> (bool, Option<JobKind>) {
         Query::List { .. } => (false, Some(JobKind::List)),
         Query::Load(_) => (false, Some(JobKind::Load)),
         Query::Heatmap { .. } => (false, Some(JobKind::Heatmap)),
-        Query::Moments(_) => (false, Some(JobKind::SpotMoments)),
+        Query::Moments(_) | Query::MomentsNear { .. } => (false, Some(JobKind::SpotMoments)),
         Query::Hotspots { .. } => (false, Some(JobKind::Hotspots)),
         Query::HotspotSignals { .. } => (false, Some(JobKind::HotspotSignals)),
         Query::Conversions { .. } => (false, Some(JobKind::Conversions)),
@@ -1692,6 +1693,27 @@ fn screenshot_for<'a>(
         })
 }
 
+/// The sessions behind `moments` (a heatmap spot's), by id; a moment whose session was
+/// deleted since is left out.
+fn spot_moments(library: &dyn Store, moments: &[Moment]) -> JobResult {
+    let found: Result<Vec<Option<SpotMoment>>, StoreError> = moments
+        .iter()
+        .map(|m| {
+            Ok(library
+                .session_id_of_rowid(m.session_rowid)?
+                .map(|id| SpotMoment {
+                    session_id: id,
+                    timestamp_ms: m.timestamp_ms,
+                    page_index: m.page_index,
+                }))
+        })
+        .collect();
+    match found {
+        Ok(found) => JobResult::SpotMoments(found.into_iter().flatten().collect()),
+        Err(e) => JobResult::Error(format!("finding the sessions behind a heatmap spot: {e}")),
+    }
+}
+
 /// Whether a map's page views (`HeatmapResult::views`) are needed: for the moments behind a
 /// spot, and for a comparison's tests.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1720,10 +1742,12 @@ fn heatmap(
     };
     let mut query = query.clone();
     query.layout_width_px = shot.layout_width;
-    // A scroll map has no spots, so no moments to list behind one: outside a comparison its
-    // figures alone do, which a server library answers without sending a page view.
-    let result = if query.kind == crate::analysis::heatmap::HeatmapKind::Scroll
-        && moments == Moments::NotNeeded
+    // Outside a comparison a map's figures alone draw it, which a server library answers
+    // without sending a point: the moments behind a spot are then asked for when one is
+    // picked (`Query::MomentsNear`). A scroll map has no spots at all.
+    let result = if moments == Moments::NotNeeded
+        && (query.kind == crate::analysis::heatmap::HeatmapKind::Scroll
+            || library.prefers_figures())
     {
         library.heatmap_figures(&query)
     } else {

@@ -29,9 +29,9 @@ use crate::render::heatmap::{Colormap, RenderSettings};
 use crate::store::{PageGroup, ScreenshotInfo};
 
 /// Points within this distance of a click are the moments behind a spot (PostHog's 15 px).
-const SPOT_RADIUS_PX: f32 = 15.0;
+pub const SPOT_RADIUS_PX: f32 = 15.0;
 /// Most moments listed for a spot.
-const MAX_MOMENTS: usize = 200;
+pub const MAX_MOMENTS: usize = 200;
 
 /// What the user chose (everything that needs a new aggregation).
 #[derive(Clone, Debug, PartialEq)]

@@ -1170,9 +1170,18 @@ impl AppState {
                 }
                 Command::HeatmapSpot(pos) => {
                     if let Some((result, _)) = &self.heatmap.result {
-                        let moments = super::heatmap_view::moments_near(result, pos);
                         self.heatmap.spot = Some((pos, None));
-                        self.effects.query(Query::Moments(moments));
+                        // A map drawn from its figures holds no points: the library finds
+                        // the moments behind the spot.
+                        if result.views.is_empty() && result.points > 0 {
+                            self.effects.query(Query::MomentsNear {
+                                query: Box::new(result.query.clone()),
+                                pos_in_page: pos,
+                            });
+                        } else {
+                            let moments = super::heatmap_view::moments_near(result, pos);
+                            self.effects.query(Query::Moments(moments));
+                        }
                     }
                 }
                 Command::ExportHeatmap => {
@@ -2028,6 +2037,93 @@ mod tests {
         choice.compare = CompareMode::Off;
         s.apply(Command::SetHeatmapChoice(Box::new(choice)));
         assert!(s.heatmap.variants.table.is_none());
+    }
+
+    #[test]
+    fn a_spot_on_a_map_drawn_from_its_figures_asks_the_library_for_its_moments() {
+        use super::super::heatmap_view::HeatmapChoice;
+        use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery, PointRef, begin};
+        use crate::model::points::HeatmapPageView;
+        use crate::model::{PagePos, SizePx};
+        let mut s = state();
+        let choice = HeatmapChoice {
+            page: "http://shop.test/".to_owned(),
+            kind: HeatmapKind::Click,
+            ..Default::default()
+        };
+        let effects = s.apply(Command::SetHeatmapChoice(Box::new(choice)));
+        let Some(Effect::Query(Query::Heatmap { generation, .. })) = effects.first() else {
+            panic!("no map asked: {effects:?}");
+        };
+        let generation = *generation;
+        let shot = Arc::new(RgbaImage {
+            width: 100,
+            height: 100,
+            pixels: vec![255; 100 * 100 * 4],
+        });
+        let query = HeatmapQuery::new("http://shop.test/", HeatmapKind::Click, 1280);
+        let views: Vec<HeatmapPageView> = (0..2)
+            .map(|i| HeatmapPageView {
+                url: Arc::from("http://shop.test/"),
+                session_rowid: i + 1,
+                page_index: 0,
+                viewport: SizePx {
+                    width: 1280,
+                    height: 800,
+                },
+                max_depth_px: 1600.0,
+                duration_ms: 30_000,
+                doc_height_px: 2000,
+                entered_at_ms: 1_000_000 * (i + 1),
+                num_clicks: 1,
+            })
+            .collect();
+        let spot = PagePos { x: 300.0, y: 400.0 };
+        let refs: Vec<PointRef> = (0..2)
+            .map(|view| PointRef {
+                pos_in_page: PagePos {
+                    x: 300.0 + 4.0 * view as f32,
+                    y: 400.0,
+                },
+                view,
+                t_ms: 2_500,
+            })
+            .collect();
+        // A whole map (every point and page view): the moments are listed from it.
+        let mut whole = begin(&query, &views).unwrap();
+        whole.points = refs.len() as u64;
+        whole.point_refs = refs.clone();
+        whole.views = views;
+        s.on_result(JobResult::Heatmap {
+            generation,
+            result: Ok((Arc::new(whole.clone()), Arc::clone(&shot))),
+            compared: None,
+        });
+        let effects = s.apply(Command::HeatmapSpot(spot));
+        let listed = effects.iter().find_map(|e| match e {
+            Effect::Query(Query::Moments(m)) => Some(m.clone()),
+            _ => None,
+        });
+        assert_eq!(listed, Some(whole.moments_near(spot, 15.0, 200)));
+        assert!(!listed.unwrap().is_empty());
+        // The same map's figures alone (a server library's): the library is asked.
+        let mut figures = whole;
+        figures.views = Vec::new();
+        figures.point_refs = Vec::<PointRef>::new();
+        s.on_result(JobResult::Heatmap {
+            generation,
+            result: Ok((Arc::new(figures.clone()), shot)),
+            compared: None,
+        });
+        let effects = s.apply(Command::HeatmapSpot(spot));
+        let asked = effects.iter().find_map(|e| match e {
+            Effect::Query(Query::MomentsNear { query, pos_in_page }) => {
+                Some(((**query).clone(), *pos_in_page))
+            }
+            _ => None,
+        });
+        assert_eq!(asked, Some((figures.query, spot)));
+        assert_eq!(s.heatmap.spot, Some((spot, None)));
     }
 
     #[test]

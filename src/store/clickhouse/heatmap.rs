@@ -39,13 +39,25 @@ impl ClickHouseLibrary {
         page: &str,
         viewport_widths: Option<(u32, u32)>,
     ) -> Result<Vec<HeatmapPageView>, ClickHouseError> {
+        self.heatmap_page_views_where(filter, page, viewport_widths, "")
+    }
+
+    /// [`Self::heatmap_page_views`] of the page views that also meet `and` (SQL on
+    /// `page_views` starting with ` AND`, or empty).
+    pub(super) fn heatmap_page_views_where(
+        &self,
+        filter: &SessionFilter,
+        page: &str,
+        viewport_widths: Option<(u32, u32)>,
+        and: &str,
+    ) -> Result<Vec<HeatmapPageView>, ClickHouseError> {
         let widths = viewport_widths.map_or_else(String::new, |(lo, hi)| {
             format!(" AND viewport_width BETWEEN {lo} AND {hi}")
         });
         let answer = self.client.query(&format!(
             "SELECT session_rowid, page_index, viewport_width, viewport_height, max_depth_px,
                     left_at_ms - entered_at_ms, doc_height, entered_at_ms, url, num_clicks
-             FROM {} WHERE {}{widths} AND (session_id, batch_id) IN ({})
+             FROM {} WHERE {}{widths}{and} AND (session_id, batch_id) IN ({})
              ORDER BY session_rowid, page_index FORMAT RowBinary",
             self.table("page_views"),
             super::read::url_condition("url", page),

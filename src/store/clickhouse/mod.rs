@@ -15,6 +15,7 @@ mod forms;
 mod heatmap;
 mod http;
 mod import;
+mod moments;
 mod notes;
 mod pushdown;
 mod read;

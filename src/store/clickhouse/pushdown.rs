@@ -20,7 +20,7 @@
 //! The result has every figure of `Store::heatmap` but no `views` and `point_refs` (see
 //! `Store::heatmap_figures`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::rowbinary::{RowReader, quote};
@@ -54,10 +54,10 @@ struct Placed {
 
 /// What the page views of a map tell: counts, tallest page (document or deepest viewport
 /// bottom), summed viewport heights, first and last start, and page views per scroll band.
-struct PageViewFigures {
+pub(super) struct PageViewFigures {
     page_views: u64,
     sessions: u64,
-    tallest: u32,
+    pub(super) tallest: u32,
     heights: u64,
     first_ms: i64,
     last_ms: i64,
@@ -70,16 +70,15 @@ impl Placed {
     }
 }
 
-/// True when a query's map is answered by the server: total clicks (binned per pixel), moves
-/// (dwell time or sessions per pixel), rage and dead clicks (signals or sessions per pixel),
-/// scroll maps (page views per band of their deepest viewport bottom) and attention maps
-/// (visible time per span of bands). The unique-sessions count of clicks and maps of one
-/// variant take the portable composition.
+/// True when a query's map is answered by the server: clicks (clicks or sessions per pixel),
+/// moves (dwell time or sessions per pixel), rage and dead clicks (signals or sessions per
+/// pixel), scroll maps (page views per band of their deepest viewport bottom) and attention
+/// maps (visible time per span of bands). Maps of one variant take the portable composition.
 #[must_use]
 pub(crate) fn pushed_down(query: &HeatmapQuery) -> bool {
     let kind = match query.kind {
-        HeatmapKind::Click => query.count_mode == CountMode::Total,
-        HeatmapKind::Move
+        HeatmapKind::Click
+        | HeatmapKind::Move
         | HeatmapKind::Scroll
         | HeatmapKind::Attention
         | HeatmapKind::Rage
@@ -117,16 +116,16 @@ fn beside<A: Send, B>(
 /// The conditions of a map's reads: the page, the viewport widths, the visible sessions (a
 /// subquery of their keys `(session_rowid, batch_id)`), and the three together for
 /// `page_views`.
-struct MapConditions {
-    url_cond: String,
-    widths: String,
-    visible: String,
-    views_where: String,
+pub(super) struct MapConditions {
+    pub(super) url_cond: String,
+    pub(super) widths: String,
+    pub(super) visible: String,
+    pub(super) views_where: String,
 }
 
 impl MapConditions {
     /// The condition on `points` of the map's points of `kind`.
-    fn points_where(&self, kind: PointKind) -> String {
+    pub(super) fn points_where(&self, kind: PointKind) -> String {
         format!(
             "{} AND kind = {}{} AND (session_rowid, batch_id) IN ({})",
             self.url_cond,
@@ -174,6 +173,19 @@ fn fill_grid(result: &mut HeatmapResult, bins: impl IntoIterator<Item = (i32, i3
     }
 }
 
+/// SQL: the 16 px cell of the coordinate `v` (at least 0) in which unique-sessions maps count a
+/// session once, as `PointAccumulator` finds it (`v as u32 / CELL_PX`).
+fn cell_of(v: &str) -> String {
+    format!("intDiv(toUInt32(least(floor({v}), 4294967295.)), {CELL_PX})")
+}
+
+/// The cell `(session_rowid, x, y)` in which a unique-sessions map counts `click`'s session
+/// once (`None` left of or above the page, where nothing is deduplicated).
+fn unique_cell(click: &Placed) -> Option<(i64, u32, u32)> {
+    let PagePos { x, y } = click.pos;
+    (x >= 0.0 && y >= 0.0).then_some((click.session_rowid, x as u32 / CELL_PX, y as u32 / CELL_PX))
+}
+
 /// SQL: `x_col`, `y_col` within the box of 1.5 cells each side of any of `hotspots`, one pixel
 /// wider (the exact test, in f32 as the client makes it, is `label_hotspots`'s own).
 fn hotspot_boxes(hotspots: &[heatmap::Hotspot], x_col: &str, y_col: &str) -> String {
@@ -196,7 +208,10 @@ fn hotspot_boxes(hotspots: &[heatmap::Hotspot], x_col: &str, y_col: &str) -> Str
 
 impl ClickHouseLibrary {
     /// The conditions of `query`'s reads.
-    fn map_conditions(&self, query: &HeatmapQuery) -> Result<MapConditions, ClickHouseError> {
+    pub(super) fn map_conditions(
+        &self,
+        query: &HeatmapQuery,
+    ) -> Result<MapConditions, ClickHouseError> {
         let state = self.state()?;
         let visible = self.visible_rowids_in(&query.filter, &state);
         let url_cond = super::read::url_condition("url", &query.page);
@@ -283,8 +298,6 @@ impl ClickHouseLibrary {
             "sum(w)"
         };
         let samples = if unique {
-            let cell =
-                |v: &str| format!("intDiv(toUInt32(least(floor({v}), 4294967295.)), {CELL_PX})");
             format!(
                 "SELECT x, y FROM {points}
                  WHERE {moves_where} AND NOT (x >= 0. AND y >= 0.)
@@ -293,8 +306,8 @@ impl ClickHouseLibrary {
                    SELECT session_rowid, x AS sx, y AS sy, toUInt64(page_index) * 4294967296 + seq AS o
                    FROM {points} WHERE {moves_where} AND x >= 0. AND y >= 0.)
                  GROUP BY session_rowid, {}, {}",
-                cell("sx"),
-                cell("sy"),
+                cell_of("sx"),
+                cell_of("sy"),
             )
         } else {
             let cap = query.move_dwell_cap_ms;
@@ -357,16 +370,14 @@ impl ClickHouseLibrary {
         // The counted signals `(sx, sy, target)`: every one, or in unique mode each session's
         // first in each cell (a signal left of or above the page is never deduplicated).
         let counted = if query.count_mode == CountMode::UniqueSessions {
-            let cell =
-                |v: &str| format!("intDiv(toUInt32(least(floor({v}), 4294967295.)), {CELL_PX})");
             format!(
                 "SELECT sx, sy, target FROM ({signals}) WHERE NOT (sx >= 0. AND sy >= 0.)
                  UNION ALL
                  SELECT tupleElement(win, 1) AS sx, tupleElement(win, 2) AS sy, tupleElement(win, 3) AS target
                  FROM (SELECT argMin((sx, sy, target), o) AS win FROM ({signals})
                        WHERE sx >= 0. AND sy >= 0. GROUP BY session_rowid, {}, {})",
-                cell("sx"),
-                cell("sy"),
+                cell_of("sx"),
+                cell_of("sy"),
             )
         } else {
             format!("SELECT sx, sy, target FROM ({signals})")
@@ -519,8 +530,10 @@ impl ClickHouseLibrary {
             .ok_or_else(|| self.client.decode_error("attention spans"))
     }
 
-    /// The click map of `query` (see [`pushed_down`]) binned by the server; `views` and
-    /// `point_refs` are left empty.
+    /// The click map of `query` (see [`pushed_down`]) binned by the server: per CSS pixel, the
+    /// clicks (total) or the sessions whose first click in a 16 px cell lies there (unique
+    /// sessions), as `PointAccumulator::add_clicks` counts them; `views` and `point_refs` are
+    /// left empty.
     pub fn click_heatmap_figures(
         &self,
         query: &HeatmapQuery,
@@ -533,7 +546,7 @@ impl ClickHouseLibrary {
             ..
         } = &conditions;
         let width = query.layout_width_px;
-        let points_where = |kind: PointKind| conditions.points_where(kind);
+        let unique = query.count_mode == CountMode::UniqueSessions;
         // Every fixed click's page view and moment on the page, of any session: a click of
         // a visible session matching one is placed on the client (step 3), where only the
         // visible session's own fixed clicks move it.
@@ -547,94 +560,160 @@ impl ClickHouseLibrary {
         let not_moved = moved_keys.as_ref().map_or_else(String::new, |keys| {
             format!(" AND (session_rowid, page_index, t_ms) NOT IN ({keys})")
         });
+        let clicks_where = format!("{}{not_moved}", conditions.points_where(PointKind::Click));
         // 1.–3. Three reads at once, each on a connection of its own: the page views'
-        // figures, the clicks per pixel, and the clicks fixed clicks move.
+        // figures, the clicks per pixel, and the clicks fixed clicks move (in unique mode
+        // with the first clicks per cell of their sessions that stay, which they may precede).
         let place = || match &moved_keys {
-            Some(keys) => self.place_fixed_clicks(query, views_where, keys),
-            None => Ok(Vec::new()),
+            Some(keys) => {
+                let placed = self.place_fixed_clicks(query, views_where, keys)?;
+                if !unique || placed.is_empty() {
+                    return Ok((placed, Vec::new()));
+                }
+                let firsts = self.read_clicks(&format!(
+                    "SELECT * FROM ({}) ORDER BY session_rowid, page_index, seq",
+                    self.first_clicks(&format!(
+                        "{clicks_where} AND session_rowid IN (SELECT session_rowid FROM {} WHERE {views_where}
+                           AND kind = {} AND (session_rowid, page_index, t_ms) IN ({keys}))",
+                        self.table("points"),
+                        PointKind::Click.code(),
+                    ))
+                ))?;
+                Ok((placed, firsts))
+            }
+            None => Ok((Vec::new(), Vec::new())),
         };
-        let (figures, bins, placed) = std::thread::scope(|scope| {
-            let figures = std::thread::Builder::new()
-                .name("clickhouse-heatmap-views".to_owned())
-                .spawn_scoped(scope, || self.page_view_figures(views_where));
-            let placed = std::thread::Builder::new()
-                .name("clickhouse-heatmap-fixed".to_owned())
-                .spawn_scoped(scope, place);
-            let bins = self.click_bins(&points_where(PointKind::Click), &not_moved, width);
-            let failed = || self.client.decode_error("a heatmap reader thread panicked");
-            // A thread that could not start: its read runs here.
-            let figures = match figures {
-                Ok(h) => h.join().unwrap_or_else(|_| Err(failed())),
-                Err(_) => self.page_view_figures(views_where),
-            };
-            let placed = match placed {
-                Ok(h) => h.join().unwrap_or_else(|_| Err(failed())),
-                Err(_) => place(),
-            };
-            (figures, bins, placed)
+        let (figures, (placed, bins)) = beside_views(self, views_where, || {
+            beside(
+                "clickhouse-heatmap-fixed",
+                place,
+                || self.click_bins(&clicks_where, width, unique),
+                || self.client.decode_error("a heatmap reader thread panicked"),
+            )
         });
         let figures = figures?;
-        let (bins, mut placed) = (bins?, placed?);
+        let (bins, (placed, firsts)) = (bins?, placed?);
         let page_views = figures.page_views;
         let mut result = figures_result(query, figures);
         result.density = DensityGrid::new(width, result.page_height_px);
-        let page_height_px = result.page_height_px;
         if page_views == 0 {
             return Ok(result);
         }
-        // 2. Clicks per pixel (x already checked against the width; y against the height here).
-        // Counts are whole numbers: each cell is the count rounded to f32 once, as the
-        // portable path rounds its f64 sum of ones.
-        let mut server_counts: HashMap<usize, u64> = HashMap::new();
-        for (px, py, n) in bins {
-            match (usize::try_from(px), u32::try_from(py)) {
-                (Ok(px), Ok(py)) if py < page_height_px => {
-                    let i = py as usize * width as usize + px;
-                    if let Some(cell) = result.density.cells.get_mut(i) {
-                        *cell = n as f32;
+        // 2. Clicks per pixel. Counts are whole numbers: each cell is the count rounded to f32
+        // once, as the portable path rounds its f64 sum of ones.
+        fill_grid(
+            &mut result,
+            bins.into_iter().map(|(x, y, n)| (x, y, n as f64, n)),
+        );
+        // 3. The clicks fixed clicks move, placed as `PointAccumulator::add_clicks` does; in
+        // unique mode one of them counts in place of its session's first click in a cell
+        // that stays when it comes before it, and not at all when it comes after.
+        let mut firsts: HashMap<(i64, u32, u32), (Placed, bool)> = firsts
+            .into_iter()
+            .filter_map(|p| Some((unique_cell(&p)?, (p, true))))
+            .collect();
+        let mut replaced: HashSet<(i64, u32, u32)> = HashSet::new();
+        let mut change: BTreeMap<usize, i64> = BTreeMap::new();
+        let mut counted = Vec::new();
+        for p in placed {
+            if unique && let Some(cell) = unique_cell(&p) {
+                match firsts.get(&cell) {
+                    Some((first, true)) if p.key() < first.key() => {
+                        match result.density.cell_index(first.pos) {
+                            Some(i) => {
+                                *change.entry(i).or_default() -= 1;
+                                result.points -= 1;
+                            }
+                            None => result.points_outside_page -= 1,
+                        }
+                        replaced.insert(first.key());
                     }
-                    if !placed.is_empty() {
-                        server_counts.insert(i, n);
-                    }
-                    result.points += n;
+                    Some(_) => continue,
+                    None => {}
                 }
-                _ => result.points_outside_page += n,
+                firsts.insert(cell, (p.clone(), false));
             }
-        }
-        // 3. The clicks fixed clicks move, placed as `PointAccumulator::add_clicks` does.
-        let mut placed_counts: BTreeMap<usize, u64> = BTreeMap::new();
-        for p in &placed {
             match result.density.cell_index(p.pos) {
                 Some(i) => {
-                    *placed_counts.entry(i).or_default() += 1;
+                    *change.entry(i).or_default() += 1;
                     result.points += 1;
+                    counted.push(p);
                 }
                 None => result.points_outside_page += 1,
             }
         }
-        placed.retain(|p| result.density.cell_index(p.pos).is_some());
-        for (i, n) in placed_counts {
-            let total = n + server_counts.get(&i).copied().unwrap_or(0);
+        for (i, n) in change {
             if let Some(cell) = result.density.cells.get_mut(i) {
-                *cell = total as f32;
+                // The server's count is whole, so the f32 holds it exactly.
+                *cell = (f64::from(*cell) + n as f64) as f32;
             }
         }
         result.hotspots = heatmap::find_hotspots(&result.density, query.max_hotspots);
 
         // 4. Name the hotspots' elements.
         if !result.hotspots.is_empty() {
-            self.label_click_hotspots(
-                &mut result,
-                &points_where(PointKind::Click),
-                &not_moved,
-                &placed,
-            )?;
+            let counted_clicks = if unique {
+                self.first_clicks(&clicks_where)
+            } else {
+                format!(
+                    "SELECT session_id, batch_id, session_rowid, page_index, seq, x, y, t_ms FROM {}
+                     WHERE {clicks_where}",
+                    self.table("points")
+                )
+            };
+            self.label_click_hotspots(&mut result, &counted_clicks, &counted, &replaced)?;
         }
         Ok(result)
     }
 
+    /// SQL: each visible session's first click (page view, then click order) in each 16 px
+    /// cell among the clicks matching `clicks_where` at or right of and below the page's
+    /// corner, as `(session_id, batch_id, session_rowid, page_index, seq, x, y, t_ms)`: the
+    /// clicks a unique-sessions map counts there.
+    fn first_clicks(&self, clicks_where: &str) -> String {
+        format!(
+            "SELECT tupleElement(w, 1) AS session_id, tupleElement(w, 2) AS batch_id, session_rowid,
+                    tupleElement(w, 3) AS page_index, tupleElement(w, 4) AS seq,
+                    tupleElement(w, 5) AS x, tupleElement(w, 6) AS y, tupleElement(w, 7) AS t_ms
+             FROM (
+               SELECT session_rowid, argMin((sid, bid, pi, sq, sx, sy, st), (pi, sq)) AS w
+               FROM (
+                 SELECT session_rowid, session_id AS sid, batch_id AS bid, page_index AS pi,
+                        seq AS sq, x AS sx, y AS sy, t_ms AS st
+                 FROM {} WHERE {clicks_where} AND x >= 0. AND y >= 0.)
+               GROUP BY session_rowid, {}, {})",
+            self.table("points"),
+            cell_of("sx"),
+            cell_of("sy"),
+        )
+    }
+
+    /// The clicks `select` reads, each as
+    /// `(session_id, batch_id, session_rowid, page_index, seq, x, y, t_ms)`.
+    fn read_clicks(&self, select: &str) -> Result<Vec<Placed>, ClickHouseError> {
+        let answer = self.client.query(&format!("{select} FORMAT RowBinary"))?;
+        RowReader::new(&answer)
+            .rows(|r| {
+                Some(Placed {
+                    session: Arc::new((r.string()?, r.u64()?)),
+                    session_rowid: r.i64()?,
+                    page_index: r.u32()?,
+                    seq: r.u32()?,
+                    pos: PagePos {
+                        x: r.f32()?,
+                        y: r.f32()?,
+                    },
+                    t_ms: r.u32()?,
+                })
+            })
+            .ok_or_else(|| self.client.decode_error("clicks"))
+    }
+
     /// The figures of the page views matching `views_where` (a condition on `page_views`).
-    fn page_view_figures(&self, views_where: &str) -> Result<PageViewFigures, ClickHouseError> {
+    pub(super) fn page_view_figures(
+        &self,
+        views_where: &str,
+    ) -> Result<PageViewFigures, ClickHouseError> {
         // Depths as the f32 the client holds; a band is `floor(depth / BAND_PX)`, the same
         // in f64 as in f32 (the quotient never rounds across a whole number).
         let depth = "toFloat32(max_depth_px)";
@@ -681,21 +760,32 @@ impl ClickHouseLibrary {
         figures.ok_or_else(|| self.client.decode_error("heatmap page views"))
     }
 
-    /// Clicks matching `clicks_where` (and `not_moved`) per CSS pixel `(x, y, count)`: the
-    /// clicks left of the page, above it or right of `width` (or beyond the tallest grid)
-    /// counted in one row `(-1, -1, n)`.
+    /// Clicks matching `clicks_where` per CSS pixel `(x, y, count)`, or in unique mode each
+    /// session's first click per 16 px cell (a click left of or above the page is never
+    /// deduplicated): the clicks left of the page, above it or right of `width` (or beyond
+    /// the tallest grid) counted in one row `(-1, -1, n)`.
     fn click_bins(
         &self,
         clicks_where: &str,
-        not_moved: &str,
         width: u32,
+        unique: bool,
     ) -> Result<Vec<(i32, i32, u64)>, ClickHouseError> {
         let inside = format!("x >= 0. AND y >= 0. AND x < {width}. AND y < {MAX_PAGE_HEIGHT_PX}.");
+        let points = self.table("points");
+        let from = if unique {
+            format!(
+                "(SELECT x, y FROM {points} WHERE {clicks_where} AND NOT (x >= 0. AND y >= 0.)
+                  UNION ALL
+                  SELECT x, y FROM ({}))",
+                self.first_clicks(clicks_where)
+            )
+        } else {
+            format!("{points} WHERE {clicks_where}")
+        };
         let answer = self.client.query(&format!(
             "SELECT if({inside}, toInt32(floor(x)), -1) AS px, if({inside}, toInt32(floor(y)), -1) AS py,
                     count()
-             FROM {} WHERE {clicks_where}{not_moved} GROUP BY px, py FORMAT RowBinary",
-            self.table("points"),
+             FROM {from} GROUP BY px, py FORMAT RowBinary"
         ))?;
         RowReader::new(&answer)
             .rows(|r| Some((r.i32()?, r.i32()?, r.u64()?)))
@@ -771,15 +861,17 @@ impl ClickHouseLibrary {
     }
 
     /// Names the hotspots of a click map as `analysis::heatmap::label_hotspots` does over every
-    /// click: it is given the clicks inside the hotspots' boxes in page view order, as far as
-    /// every hotspot has its sample (the server's clicks with those `placed` here merged in),
-    /// and the page views and sessions behind them.
+    /// counted click: it is given the counted clicks inside the hotspots' boxes in page view
+    /// order, as far as every hotspot has its sample (the server's `counted_clicks`, a select
+    /// of `(session_id, batch_id, session_rowid, page_index, seq, x, y, t_ms)`, but those
+    /// `replaced` here, with those `placed` here merged in), and the page views and sessions
+    /// behind them.
     fn label_click_hotspots(
         &self,
         result: &mut HeatmapResult,
-        clicks_where: &str,
-        not_moved: &str,
+        counted_clicks: &str,
         placed: &[Placed],
+        replaced: &HashSet<(i64, u32, u32)>,
     ) -> Result<(), ClickHouseError> {
         let boxes = hotspot_boxes(&result.hotspots, "x", "y");
         let half = 1.5 * CELL_PX as f32;
@@ -792,31 +884,14 @@ impl ClickHouseLibrary {
         let (width, height) = (result.density.width, result.density.height);
         let mut limit = FIRST_CANDIDATES;
         let candidates = loop {
-            let answer = self.client.query(&format!(
-                "SELECT session_id, batch_id, session_rowid, page_index, seq, x, y, t_ms FROM {}
-                 WHERE {clicks_where}{not_moved}
-                   AND x >= 0. AND y >= 0. AND x < {width}. AND y < {height}. AND ({})
-                 ORDER BY session_rowid, page_index, seq LIMIT {limit} FORMAT RowBinary",
-                self.table("points"),
-                boxes,
+            let mut server = self.read_clicks(&format!(
+                "SELECT * FROM ({counted_clicks})
+                 WHERE x >= 0. AND y >= 0. AND x < {width}. AND y < {height}. AND ({boxes})
+                 ORDER BY session_rowid, page_index, seq LIMIT {limit}"
             ))?;
-            let server = RowReader::new(&answer)
-                .rows(|r| {
-                    Some(Placed {
-                        session: Arc::new((r.string()?, r.u64()?)),
-                        session_rowid: r.i64()?,
-                        page_index: r.u32()?,
-                        seq: r.u32()?,
-                        pos: PagePos {
-                            x: r.f32()?,
-                            y: r.f32()?,
-                        },
-                        t_ms: r.u32()?,
-                    })
-                })
-                .ok_or_else(|| self.client.decode_error("hotspot clicks"))?;
             let truncated = server.len() as u64 >= limit;
             let until = server.last().map(Placed::key);
+            server.retain(|p| !replaced.contains(&p.key()));
             let mut merged: Vec<Placed> = server;
             merged.extend(
                 placed

@@ -13,13 +13,13 @@ use super::state::{SIGNAL_VERSION_KEY, next_version};
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::conversions::{ConversionGoal, EventDefinition, Facts, Funnel, Kpis, Lift};
 use crate::analysis::forms::FormName;
-use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery, HeatmapResult};
+use crate::analysis::heatmap::{HeatmapKind, HeatmapQuery, HeatmapResult, Moment};
 use crate::analysis::journeys::{PathStep, SessionPath};
 use crate::analysis::signals::hotspots::{Hotspot, HotspotSort};
 use crate::analysis::signals::{SignalKind, SignalSettings};
 use crate::format::{Loaded, ReadOptions};
 use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind};
-use crate::model::{Note, Session, SessionFilter};
+use crate::model::{Note, PagePos, Session, SessionFilter};
 use crate::store::{
     Defined, FileOutcome, FileStatus, GoalStatus, HeatmapError, ImportProgress, ImportSummary,
     RecomputeSummary, SIGNAL_SETTINGS_KEY, ScreenshotInfo, Section, SectionReach, SignalQuery,
@@ -470,6 +470,23 @@ impl Store for ClickHouseLibrary {
             HeatmapKind::Click => self.click_heatmap_figures(query),
         };
         Ok(figures.map_err(StoreError::from)?)
+    }
+    /// Composed over the sessions with a point near the spot alone
+    /// ([`ClickHouseLibrary::heatmap_moments`]); maps of one variant from the whole map.
+    fn heatmap_moments(
+        &self,
+        query: &HeatmapQuery,
+        pos_in_page: PagePos,
+        radius_px: f32,
+        limit: usize,
+    ) -> Result<Vec<Moment>, HeatmapError> {
+        if query.variant.is_some() {
+            return Ok(Store::heatmap(self, query)?.moments_near(pos_in_page, radius_px, limit));
+        }
+        Self::heatmap_moments(self, query, pos_in_page, radius_px, limit)
+    }
+    fn prefers_figures(&self) -> bool {
+        true
     }
     /// Pushed down: counted by the server ([`ClickHouseLibrary::lift`]).
     fn lift(
