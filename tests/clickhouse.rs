@@ -493,7 +493,7 @@ fn a_query_out_of_time_names_the_server_and_a_retry_answers() {
     // The server turns slow: the page views become a view that reads billions of rows.
     server.sql("RENAME TABLE slow.page_views TO slow.page_views_kept");
     server.sql(
-        "CREATE VIEW slow.page_views AS SELECT * FROM numbers(100000000000) CROSS JOIN slow.page_views_kept",
+        "CREATE VIEW slow.page_views AS SELECT * FROM numbers(100000000000) AS n CROSS JOIN slow.page_views_kept AS kept",
     );
     let started = std::time::Instant::now();
     let e = library.scroll_heatmap_figures(&query).unwrap_err();

@@ -236,6 +236,100 @@ const IMPORT_CHECKPOINT_PAGES: i64 = 8_192;
 const PIECES_CACHE_KIB: i64 = 8_192;
 const DEFAULT_CHECKPOINT_PAGES: i64 = 1_000;
 
+/// How far the import's parsers may run ahead of its writer: a parser waits to take input
+/// `index` until the writer has taken every input up to `index - ahead`, so the units parsed
+/// but not yet written stay few while the writer keeps input order.
+struct Turns {
+    written: std::sync::Mutex<usize>,
+    turned: std::sync::Condvar,
+    ahead: usize,
+}
+
+impl Turns {
+    fn new(ahead: usize) -> Self {
+        Self {
+            written: std::sync::Mutex::new(0),
+            turned: std::sync::Condvar::new(),
+            ahead: ahead.max(1),
+        }
+    }
+
+    /// Waits until input `index` may be parsed; `false` when `stop` said to stop first.
+    fn wait_for(&self, index: usize, stop: &dyn Fn() -> bool) -> bool {
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while index >= *written + self.ahead {
+            if stop() {
+                return false;
+            }
+            written = self
+                .turned
+                .wait_timeout(written, std::time::Duration::from_millis(50))
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+        true
+    }
+
+    /// The writer has taken `count` inputs.
+    fn set_written(&self, count: usize) {
+        *self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = count;
+        self.turned.notify_all();
+    }
+}
+
+/// The parsed units of an import in input order: those that arrive early wait until the ones
+/// before them have come. When every parser has stopped, what is left comes in order (a
+/// parser stopped by a cancel leaves a gap).
+struct InOrder<'a, T> {
+    receiver: std::sync::mpsc::Receiver<(usize, T)>,
+    early: std::collections::BTreeMap<usize, T>,
+    next: usize,
+    turns: &'a Turns,
+}
+
+impl<'a, T> InOrder<'a, T> {
+    fn new(receiver: std::sync::mpsc::Receiver<(usize, T)>, turns: &'a Turns) -> Self {
+        Self {
+            receiver,
+            early: std::collections::BTreeMap::new(),
+            next: 0,
+            turns,
+        }
+    }
+}
+
+impl<T> Iterator for InOrder<'_, T> {
+    type Item = (usize, T);
+
+    fn next(&mut self) -> Option<(usize, T)> {
+        loop {
+            if let Some(unit) = self.early.remove(&self.next) {
+                let index = self.next;
+                self.next += 1;
+                self.turns.set_written(self.next);
+                return Some((index, unit));
+            }
+            match self.receiver.recv() {
+                Ok((index, unit)) => {
+                    self.early.insert(index, unit);
+                }
+                Err(_) => {
+                    let (index, unit) = self.early.pop_first()?;
+                    self.next = index + 1;
+                    self.turns.set_written(self.next);
+                    return Some((index, unit));
+                }
+            }
+        }
+    }
+}
+
 impl Library {
     /// Imports the files (see [`collect_inputs`] for folders, [`group_inputs`] for Sentry
     /// segments). `on_progress` is called when the import starts, after each file (or segment
@@ -270,11 +364,13 @@ impl Library {
         // touch (an index leaf) is then copied into the database once, not once per 1,000 frames.
         self.conn
             .pragma_update(None, "wal_autocheckpoint", IMPORT_CHECKPOINT_PAGES)?;
+        let turns = Turns::new(workers * 4);
         let scoped = std::thread::scope(|scope| -> Result<(), StoreError> {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Unit)>(workers * 2);
             for worker in 0..workers {
                 let sender = sender.clone();
                 let (next, inputs, cancel_workers) = (&next, &inputs, &cancel_workers);
+                let turns = &turns;
                 std::thread::Builder::new()
                     .name(format!("import-parse-{worker}"))
                     .spawn_scoped(scope, move || {
@@ -286,6 +382,12 @@ impl Library {
                             }
                             let index = next.fetch_add(1, Ordering::Relaxed);
                             let Some(path) = inputs.get(index) else { break };
+                            if !turns.wait_for(index, &|| {
+                                cancel.load(Ordering::Relaxed)
+                                    || cancel_workers.load(Ordering::Relaxed)
+                            }) {
+                                break;
+                            }
                             if let (true, Some(file)) =
                                 (format::reads_in_pieces(path, options), path.first())
                             {
@@ -316,7 +418,9 @@ impl Library {
                     })?;
             }
             drop(sender);
-            for (index, read) in receiver {
+            // Units are written in input order, whichever is parsed first: when two inputs
+            // hold the same session, the first one's is kept, run after run.
+            for (index, read) in InOrder::new(receiver, &turns) {
                 let Some(unit) = inputs.get(index) else {
                     continue;
                 };
@@ -680,6 +784,73 @@ mod tests {
                 &mut |_, _| {},
             )
             .unwrap()
+    }
+
+    /// Two files with the same session: the first file's is kept, even when the second is
+    /// parsed long before it (a large first file, two parsers), run after run.
+    #[test]
+    fn the_first_input_holding_a_session_is_kept_whichever_is_parsed_first() {
+        use crate::model::{EventKind, PagePos, PointerType};
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::demo::GenerateOptions {
+            sessions: 1,
+            seed: 3,
+            ..crate::demo::GenerateOptions::default()
+        };
+        let small = crate::demo::generate_session(&options, 0);
+        // The same session with a long tail of pointer moves: slow to parse.
+        let mut large = small.clone();
+        let last = large.events.last().unwrap().clone();
+        let end_ms = large.started_at_ms + large.duration_ms;
+        for k in 0..150_000i64 {
+            large.events.push(crate::model::Event {
+                timestamp_ms: last.timestamp_ms.min(end_ms) + k / 8,
+                page: last.page,
+                kind: EventKind::PointerMove {
+                    pos_in_page: PagePos {
+                        x: (k % 800) as f32,
+                        y: 300.0,
+                    },
+                    pointer: PointerType::Mouse,
+                },
+            });
+        }
+        large.duration_ms += 150_000 / 8;
+        if let Some(page) = large.pages.get_mut(last.page as usize) {
+            page.left_at_ms = page.left_at_ms.max(end_ms + 150_000 / 8);
+        }
+        let write = |name: &str, session: &crate::model::Session| {
+            let path = dir.path().join(name);
+            let file = std::fs::File::create(&path).unwrap();
+            crate::format::native::write_session(std::io::BufWriter::new(file), session).unwrap();
+            path
+        };
+        let first = write("a-large.session.json", &large);
+        let second = write("b-small.session.json", &small);
+        let whole = ReadOptions {
+            read_in_pieces_above_bytes: Some(u64::MAX),
+            ..ReadOptions::default()
+        };
+        for run in 0..3 {
+            let mut library = Library::open(&dir.path().join(format!("{run}.sqlite"))).unwrap();
+            let summary = library
+                .import_paths(
+                    &[first.clone(), second.clone()],
+                    &whole,
+                    &AtomicBool::new(false),
+                    &mut |_, _| {},
+                )
+                .unwrap();
+            assert_eq!(
+                (summary.sessions_imported, summary.sessions_duplicate),
+                (1, 1),
+                "{summary:?}"
+            );
+            assert_eq!(summary.files[0].session_ids, [small.session_id.clone()]);
+            assert_eq!(summary.files[1].duplicate_ids, [small.session_id.clone()]);
+            let kept = library.load_session(&small.session_id).unwrap();
+            assert_eq!(kept.events.len(), large.events.len(), "run {run}");
+        }
     }
 
     /// A JSON Lines file read in pieces imports the sessions a whole read imports, in one

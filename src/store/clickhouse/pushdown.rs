@@ -280,6 +280,9 @@ impl ClickHouseLibrary {
     /// Unique sessions: each session counts once per 16 px cell, at the position of its first
     /// sample there (page view, then recording order); a sample left of or above the page is
     /// never deduplicated and counts outside.
+    ///
+    /// Joined subqueries carry aliases: current releases refuse them without (18.16 takes
+    /// either; docs/CLICKHOUSE.md, "Versions").
     fn move_bins(
         &self,
         query: &HeatmapQuery,
@@ -322,10 +325,10 @@ impl ClickHouseLibrary {
                      SELECT ps, end_ms FROM (
                        SELECT session_rowid, page_index, arraySort(groupArray((seq, t_ms, x, y))) AS ps
                        FROM {points} WHERE {moves_where} GROUP BY session_rowid, page_index
-                     ) ANY INNER JOIN (
+                     ) AS moves ANY INNER JOIN (
                        SELECT session_rowid, page_index, {VIEW_END_MS}
                        FROM {} WHERE {views_where}
-                     ) USING (session_rowid, page_index))
+                     ) AS views USING (session_rowid, page_index))
                  ) ARRAY JOIN ps AS p, ws AS dwell",
                 self.table("page_views"),
             )
@@ -515,10 +518,10 @@ impl ClickHouseLibrary {
                    SELECT end_ms, vh, ps FROM (
                      SELECT session_rowid, page_index, {VIEW_END_MS}, viewport_height AS vh
                      FROM {} WHERE {views_where}
-                   ) ANY LEFT JOIN (
+                   ) AS views ANY LEFT JOIN (
                      SELECT session_rowid, page_index, arraySort(groupArray((seq, t_ms, y))) AS ps
                      FROM {} WHERE {scrolls_where} GROUP BY session_rowid, page_index
-                   ) USING (session_rowid, page_index))
+                   ) AS scrolls USING (session_rowid, page_index))
                ) ARRAY JOIN hs AS h, dts AS dt
                WHERE dt > 0 AND isFinite(tupleElement(h, 2)))
              GROUP BY band_top, band_bottom FORMAT RowBinary",
