@@ -846,8 +846,14 @@ mod tests {
                 (1, 1),
                 "{summary:?}"
             );
-            assert_eq!(summary.files[0].session_ids, [small.session_id.clone()]);
-            assert_eq!(summary.files[1].duplicate_ids, [small.session_id.clone()]);
+            assert_eq!(
+                summary.files[0].session_ids,
+                std::slice::from_ref(&small.session_id)
+            );
+            assert_eq!(
+                summary.files[1].duplicate_ids,
+                std::slice::from_ref(&small.session_id)
+            );
             let kept = library.load_session(&small.session_id).unwrap();
             assert_eq!(kept.events.len(), large.events.len(), "run {run}");
         }
