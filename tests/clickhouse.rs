@@ -521,6 +521,56 @@ fn a_query_out_of_time_names_the_server_and_a_retry_answers() {
     assert!(before == after);
 }
 
+/// The app stops a superseded question through the library's interrupt: the server stops the
+/// library's running query at once (`KILL QUERY` of its query ids), long before its time
+/// limit, and the library answers the next question.
+#[test]
+fn the_interrupt_stops_the_running_query_and_the_library_answers_on() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "the_interrupt_stops_the_running_query_and_the_library_answers_on",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sqlite, sessions) = sqlite_library(dir.path());
+    let url = LibraryUrl::parse(&server.library_url("default", "stopped")).unwrap();
+    let library = ClickHouseLibrary::open_with_timeout(&url, None, 300).unwrap();
+    library.import_sessions(&sessions, "sample").unwrap();
+    let page = library
+        .page_groups(&SessionFilter::default())
+        .unwrap()
+        .first()
+        .unwrap()
+        .url
+        .clone();
+    let query = HeatmapQuery::new(&page, HeatmapKind::Scroll, 1440);
+    let before = library.scroll_heatmap_figures(&query).unwrap();
+    server.sql("RENAME TABLE stopped.page_views TO stopped.page_views_kept");
+    server.sql(
+        "CREATE VIEW stopped.page_views AS SELECT * FROM numbers(100000000000) AS n CROSS JOIN stopped.page_views_kept AS kept",
+    );
+    let interrupt = Store::interrupter(&library).expect("a ClickHouse library can be interrupted");
+    let started = std::time::Instant::now();
+    let answer = std::thread::scope(|scope| {
+        let running = scope.spawn(|| library.scroll_heatmap_figures(&query));
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        assert!(!running.is_finished(), "the slow query ended by itself");
+        interrupt.interrupt();
+        running.join().unwrap()
+    });
+    let e = answer.unwrap_err();
+    assert!(e.to_string().contains("cancelled"), "{e}");
+    // Stopped by the interrupt, not by the 300 s limit.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    server.sql("DROP TABLE stopped.page_views");
+    server.sql("RENAME TABLE stopped.page_views_kept TO stopped.page_views");
+    assert!(library.scroll_heatmap_figures(&query).unwrap() == before);
+}
+
 #[test]
 fn two_shards_behind_distributed_tables_answer_as_one_server() {
     let Some(shard_b) = ClickHouseServer::start_or_skip(

@@ -34,6 +34,21 @@ use crate::format::{Loaded, ReadOptions};
 use crate::model::points::{HeatmapPageView, PageSignal, PointColumns, PointKind};
 use crate::model::{Note, PagePos, Session, UrlPattern, VariantSource};
 
+/// Stops what a library's connection is running, from another thread (SQLite's
+/// `sqlite3_interrupt`; on ClickHouse, `KILL QUERY` of the connection's queries). It never
+/// blocks its caller: the app calls it from its UI thread when a newer question supersedes
+/// the running one.
+pub trait Interrupt: Send {
+    /// Interrupts whatever runs now; a no-op when nothing does.
+    fn interrupt(&self);
+}
+
+impl Interrupt for rusqlite::InterruptHandle {
+    fn interrupt(&self) {
+        Self::interrupt(self);
+    }
+}
+
 /// A session library, whatever holds it. Lists, counts and page groups come from
 /// [`SessionQueries`].
 pub trait Store: SessionQueries {
@@ -43,6 +58,11 @@ pub trait Store: SessionQueries {
     /// Why changes are refused, when the library may only be read (a read-only ClickHouse
     /// user): the message to show before offering a change. `None`: changes are allowed.
     fn read_only(&self) -> Option<String> {
+        None
+    }
+    /// A way to stop what this library runs from another thread, when it has one: the app's
+    /// read workers register it, so a superseded question stops at once instead of running on.
+    fn interrupter(&self) -> Option<Box<dyn Interrupt>> {
         None
     }
 
@@ -402,6 +422,9 @@ pub trait Store: SessionQueries {
 impl Store for Library {
     fn location(&self) -> &str {
         self.path()
+    }
+    fn interrupter(&self) -> Option<Box<dyn Interrupt>> {
+        Some(Box::new(self.conn.get_interrupt_handle()))
     }
     fn num_sessions(&self) -> Result<u64, StoreError> {
         Self::num_sessions(self)

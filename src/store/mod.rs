@@ -33,7 +33,7 @@ pub mod variants;
 
 pub use crate::model::points::{HeatmapPageView, PageSignal, PointColumns};
 pub use aggregate::{HeatmapError, aggregate_heatmap, compose as aggregate_heatmap_from};
-pub use backend::{Store, is_server_location, open_store};
+pub use backend::{Interrupt, Store, is_server_location, open_store};
 pub use conversions::{Defined, GOAL_KEY, GoalStatus, WorkStep};
 pub use copy::{CopySummary, copy_library};
 pub use elements::compose_input as compose_element_input;

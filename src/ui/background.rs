@@ -22,7 +22,7 @@ use crate::render::RgbaImage;
 use crate::render::compare::CompareLayout;
 use crate::render::heatmap::RenderSettings;
 use crate::store::{
-    ImportProgress, ImportSummary, Library, ScreenshotInfo, SessionFilter, SessionRow, SessionSort,
+    ImportProgress, ImportSummary, ScreenshotInfo, SessionFilter, SessionRow, SessionSort,
     StoreError,
 };
 use crate::store::{SignalQuery, Store, StoredSignal};
@@ -409,21 +409,18 @@ pub struct Background {
     builtin_dialog: Option<String>,
 }
 
-/// A worker connection's way to stop its running statement (SQLite only).
+/// A worker connection's way to stop what it runs.
 type InterruptHandle = Box<dyn super::lanes::Interrupt>;
 
-/// Opens the library the app was started on: a SQLite file (with its connection's interrupt
-/// handle, so a superseded query stops at once) or a library on a server (`clickhouse://…`,
-/// whose queries end at the server's time limit instead).
+/// Opens the library the app was started on, a SQLite file or a library on a server
+/// (`clickhouse://…`), with its way to stop what it runs (`Store::interrupter`), so a
+/// superseded query stops at once.
 fn open_app_library(
     location: &std::path::Path,
 ) -> Result<(Box<dyn Store>, Option<InterruptHandle>), StoreError> {
-    if crate::store::is_server_location(location) {
-        return Ok((crate::store::open_store(location)?, None));
-    }
-    let library = Library::open(location)?;
-    let interrupt: InterruptHandle = Box::new(library.conn.get_interrupt_handle());
-    Ok((Box::new(library), Some(interrupt)))
+    let library = crate::store::open_store(location)?;
+    let interrupt = library.interrupter();
+    Ok((library, interrupt))
 }
 
 /// Writes a report of the sessions in `filter` into `out_dir`: heatmaps of the five most
@@ -1899,6 +1896,7 @@ fn conversion_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Library;
     use crate::store::SessionQueries as _;
 
     /// Every note of a flood lands: the queue never drops a write, however fast they come,

@@ -3,12 +3,15 @@
 //! cancelled), and a write lane served by one thread that never drops a job.
 //!
 //! Owns: the queue state ([`LaneState`], pure and unit-tested), the shared [`Lane`] workers wait
-//! on, and cancellation (a flag per job, plus SQLite's interrupt for the statement running).
-//! May use: std and rusqlite's interrupt handle; no egui, no store queries.
+//! on, and cancellation (a flag per job, plus the library's interrupt for what its worker runs:
+//! `store::Interrupt`).
+//! May use: std and the store's `Interrupt`; no egui, no store queries.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+pub use crate::store::Interrupt;
 
 /// Kinds of query where only the newest matters (the app shows one list, one map, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,18 +84,6 @@ impl Cancelled {
     /// True once the job was superseded or cancelled.
     pub fn get(&self) -> bool {
         self.0.load(Ordering::Acquire)
-    }
-}
-
-/// Stops the statement a worker's connection is running (SQLite's `sqlite3_interrupt`).
-pub trait Interrupt: Send {
-    /// Interrupts whatever runs now; a no-op when nothing does.
-    fn interrupt(&self);
-}
-
-impl Interrupt for rusqlite::InterruptHandle {
-    fn interrupt(&self) {
-        Self::interrupt(self);
     }
 }
 

@@ -2,6 +2,7 @@
 //! user and password in the `X-ClickHouse-User`/`X-ClickHouse-Key` headers (never in the URL,
 //! so never in a server's or proxy's access log).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::ClickHouseError;
@@ -33,6 +34,61 @@ pub(crate) struct Client {
     /// Talking to a sharded library's router: subqueries run on each shard over its own
     /// tables, and inserts reach the shards before they return.
     distributed: bool,
+    /// Every query's `query_id` is this, a dash and a counter, so [`QueryKiller`] can stop
+    /// this client's queries and no one else's.
+    query_tag: String,
+    queries_sent: AtomicU64,
+}
+
+/// Clients made by this process, for their query tags.
+static CLIENTS_MADE: AtomicU64 = AtomicU64::new(0);
+
+/// Stops the queries a [`Client`] is running (`KILL QUERY` of its query tag), from any thread,
+/// without waiting: the statement is sent by a thread of its own. A read-only user may not
+/// kill queries; its queries then run on to the server's time limit.
+#[derive(Clone)]
+pub(crate) struct QueryKiller {
+    agent: ureq::Agent,
+    endpoint: String,
+    user: String,
+    password: Option<Password>,
+    query_tag: String,
+}
+
+impl QueryKiller {
+    /// Asks the server to stop every query of the client; returns at once. The thread that
+    /// asks ends with its request.
+    pub(crate) fn kill(&self) {
+        let killer = self.clone();
+        // A thread that cannot start leaves the queries to their time limit.
+        let _ = std::thread::Builder::new()
+            .name("clickhouse-kill-query".to_owned())
+            .spawn(move || {
+                let _ = killer.kill_now();
+            });
+    }
+
+    /// Sends the `KILL QUERY` and waits for the server's answer.
+    pub(crate) fn kill_now(&self) -> Result<(), ureq::Error> {
+        let statement = format!(
+            "KILL QUERY WHERE query_id LIKE '{}-%' ASYNC FORMAT TabSeparated",
+            self.query_tag
+        );
+        let mut request = self
+            .agent
+            .post(&self.endpoint)
+            .header("X-ClickHouse-User", &self.user);
+        if let Some(password) = &self.password {
+            request = request.header("X-ClickHouse-Key", password.expose());
+        }
+        request.send(statement.as_bytes()).map(drop)
+    }
+}
+
+impl crate::store::Interrupt for QueryKiller {
+    fn interrupt(&self) {
+        self.kill();
+    }
 }
 
 /// Percent-encodes a URL query value.
@@ -82,6 +138,26 @@ impl Client {
             query_timeout_s,
             send_settings: true,
             distributed: false,
+            query_tag: format!(
+                "sessionlens-{}-{}-{}",
+                std::process::id(),
+                CLIENTS_MADE.fetch_add(1, Ordering::Relaxed),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos())
+            ),
+            queries_sent: AtomicU64::new(0),
+        }
+    }
+
+    /// The way to stop this client's queries from another thread.
+    pub(crate) fn killer(&self) -> QueryKiller {
+        QueryKiller {
+            agent: self.agent.clone(),
+            endpoint: self.endpoint.clone(),
+            user: self.user.clone(),
+            password: self.password.clone(),
+            query_tag: self.query_tag.clone(),
         }
     }
 
@@ -125,7 +201,8 @@ impl Client {
     /// Sends `query` (in the URL when `data` follows it in the body, else as the body) and
     /// returns the response body.
     fn request(&self, query: &str, data: Option<&[u8]>) -> Result<Vec<u8>, ClickHouseError> {
-        let mut url = format!("{}?", self.endpoint);
+        let n = self.queries_sent.fetch_add(1, Ordering::Relaxed);
+        let mut url = format!("{}?query_id={}-{n}&", self.endpoint, self.query_tag);
         if self.send_settings {
             url.push_str(&format!("max_execution_time={}&", self.query_timeout_s));
             if self.distributed {

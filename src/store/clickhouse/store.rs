@@ -488,6 +488,10 @@ impl Store for ClickHouseLibrary {
     fn prefers_figures(&self) -> bool {
         true
     }
+    /// `KILL QUERY` of this library's queries, sent from a thread of its own.
+    fn interrupter(&self) -> Option<Box<dyn crate::store::Interrupt>> {
+        Some(Box::new(self.client.killer()))
+    }
     /// Pushed down: counted by the server ([`ClickHouseLibrary::lift`]).
     fn lift(
         &self,
