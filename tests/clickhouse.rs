@@ -571,6 +571,74 @@ fn the_interrupt_stops_the_running_query_and_the_library_answers_on() {
     assert!(library.scroll_heatmap_figures(&query).unwrap() == before);
 }
 
+/// A team server reached over HTTPS (`clickhouses://`): the certificate is checked against
+/// the team's authority (`SESSIONLENS_CLICKHOUSE_CA_FILE`), the library works as over HTTP,
+/// and without the authority the connection is refused with a message that says what to do.
+#[test]
+fn a_library_over_https_trusts_the_named_authority_only() {
+    let Some(server) = ClickHouseServer::start_with_tls_or_skip(
+        "a_library_over_https_trusts_the_named_authority_only",
+    ) else {
+        return;
+    };
+    let https = server.https_port.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let text = format!("clickhouses://default@127.0.0.1:{https}/secure");
+    let mut url = LibraryUrl::parse(&text).unwrap();
+    url.ca_file = Some(server.ca_file());
+    let library = ClickHouseLibrary::open(&url, None).unwrap();
+    library.import_sessions(&sessions, "sample").unwrap();
+    assert_eq!(
+        Store::num_sessions(&library).unwrap(),
+        sqlite.num_sessions().unwrap()
+    );
+    let plain = open(&server, "default", None, "secure");
+    let all = SessionFilter::default();
+    assert_eq!(library.kpis(&all).unwrap(), plain.kpis(&all).unwrap());
+
+    // The public web's authorities do not vouch for the team's certificate.
+    let e = ClickHouseLibrary::open(&LibraryUrl::parse(&text).unwrap(), None).unwrap_err();
+    let message = e.to_string();
+    assert!(matches!(e, ClickHouseError::Tls { .. }), "{e:?}");
+    assert!(
+        message.contains(&format!("127.0.0.1:{https}"))
+            && message.contains("SESSIONLENS_CLICKHOUSE_CA_FILE"),
+        "{message}"
+    );
+    // A file that holds no certificate is named.
+    let junk = dir.path().join("not-a-ca.pem");
+    std::fs::write(&junk, "hello").unwrap();
+    url.ca_file = Some(junk);
+    let e = ClickHouseLibrary::open(&url, None).unwrap_err();
+    assert!(
+        matches!(e, ClickHouseError::CaFile { .. }) && e.to_string().contains("not-a-ca.pem"),
+        "{e}"
+    );
+    // HTTPS spoken to the plain HTTP port fails as a secure connection, not as a server down.
+    let wrong = format!(
+        "clickhouses://default@127.0.0.1:{}/secure",
+        server.http_port
+    );
+    let e = ClickHouseLibrary::open(&LibraryUrl::parse(&wrong).unwrap(), None).unwrap_err();
+    assert!(matches!(e, ClickHouseError::Tls { .. }), "{e:?}");
+
+    // The CLI takes the authority from the environment.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sessionlens"))
+        .args(["--library", &text, "list"])
+        .env("SESSIONLENS_CLICKHOUSE_CA_FILE", server.ca_file())
+        .env_remove("SESSIONLENS_LIBRARY")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains(&sessions[0].session_id), "{listed}");
+}
+
 #[test]
 fn two_shards_behind_distributed_tables_answer_as_one_server() {
     let Some(shard_b) = ClickHouseServer::start_or_skip(

@@ -49,9 +49,11 @@ pub use heatmap::HeatmapArgs;
 #[command(name = "sessionlens", version, about, long_about = None)]
 pub struct Cli {
     /// The session library: a SQLite file, or a team library on ClickHouse as
-    /// `clickhouse://USER@HOST:8123/DATABASE` (password from SESSIONLENS_CLICKHOUSE_PASSWORD or
-    /// the file named by SESSIONLENS_CLICKHOUSE_PASSWORD_FILE, never in the URL). Default: a
-    /// SQLite file in the platform data directory.
+    /// `clickhouse://USER@HOST:8123/DATABASE`, or `clickhouses://USER@HOST:8443/DATABASE` over
+    /// HTTPS (password from SESSIONLENS_CLICKHOUSE_PASSWORD or the file named by
+    /// SESSIONLENS_CLICKHOUSE_PASSWORD_FILE, never in the URL; a team's certificate authority
+    /// from the PEM file named by SESSIONLENS_CLICKHOUSE_CA_FILE). Default: a SQLite file in
+    /// the platform data directory.
     #[arg(
         long,
         global = true,

@@ -61,6 +61,76 @@ fn free_port() -> u16 {
     }
 }
 
+/// Makes, in `dir`, a test certificate authority (`ca.pem`) and a server certificate for
+/// `127.0.0.1` signed by it (`server.pem`, `server.key`), with `openssl`.
+fn make_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl (apt-get install openssl)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("certificate extensions");
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=SessionLens test authority",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "3650",
+        "-extfile",
+        "server.ext",
+    ]);
+}
+
 /// One shard of a cluster the server knows (`remote_servers`), by TCP port on 127.0.0.1.
 #[derive(Clone, Debug)]
 pub struct Cluster {
@@ -79,6 +149,9 @@ pub struct ClickHouseServer {
     pub http_port: u16,
     /// Native protocol port on 127.0.0.1.
     pub tcp_port: u16,
+    /// HTTPS port on 127.0.0.1 (a server started with TLS), its certificate for `127.0.0.1`
+    /// signed by the authority in `ca.pem` of its folder ([`Self::ca_file`]).
+    pub https_port: Option<u16>,
 }
 
 /// Users of every test server: `default` (no password, may write), `analyst` (password
@@ -139,6 +212,13 @@ impl ClickHouseServer {
     /// Like [`Self::start_or_skip`], with clusters in `remote_servers` (for `Distributed`
     /// tables).
     pub fn start_with_clusters_or_skip(test: &str, clusters: &[Cluster]) -> Option<Self> {
+        let binary = Self::binary_or_skip(test)?;
+        Some(Self::start(&binary, clusters))
+    }
+
+    /// The server binary, or `None` (after saying so on stderr) when it is absent and not
+    /// required.
+    fn binary_or_skip(test: &str) -> Option<PathBuf> {
         let Some(binary) = server_binary() else {
             assert!(
                 !required(),
@@ -152,15 +232,32 @@ impl ClickHouseServer {
             );
             return None;
         };
-        Some(Self::start(&binary, clusters))
+        Some(binary)
+    }
+
+    /// Like [`Self::start_or_skip`], also serving HTTPS with a certificate of a test authority
+    /// made here (with `openssl`).
+    pub fn start_with_tls_or_skip(test: &str) -> Option<Self> {
+        let binary = Self::binary_or_skip(test)?;
+        Some(Self::start_with(&binary, &[], true))
+    }
+
+    /// The PEM file of the authority behind the HTTPS certificate.
+    #[must_use]
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     /// Starts a server; a port taken by another process between the check and the server's
     /// bind makes the server exit at once, and it is started again on new ports (3 tries).
     fn start(binary: &Path, clusters: &[Cluster]) -> Self {
+        Self::start_with(binary, clusters, false)
+    }
+
+    fn start_with(binary: &Path, clusters: &[Cluster], tls: bool) -> Self {
         let mut last = String::new();
         for _ in 0..3 {
-            match Self::try_start(binary, clusters) {
+            match Self::try_start(binary, clusters, tls) {
                 Ok(server) => return server,
                 Err(logs) if logs.contains("Address already in use") => last = logs,
                 Err(logs) => panic!("clickhouse-server did not start:\n{logs}"),
@@ -169,7 +266,7 @@ impl ClickHouseServer {
         panic!("clickhouse-server found its ports taken three times:\n{last}");
     }
 
-    fn try_start(binary: &Path, clusters: &[Cluster]) -> Result<Self, String> {
+    fn try_start(binary: &Path, clusters: &[Cluster], tls: bool) -> Result<Self, String> {
         let dir = tempfile::Builder::new()
             .prefix("sessionlens-clickhouse-")
             .tempdir()
@@ -192,6 +289,25 @@ impl ClickHouseServer {
             let _ = write!(remote_servers, "</{}>", cluster.name);
         }
         let root_text = root.display();
+        let https_port = tls.then(free_port);
+        let https = match https_port {
+            Some(port) => {
+                make_certificates(root);
+                format!(
+                    "<https_port>{port}</https_port>
+    <openSSL><server>
+        <certificateFile>{root_text}/server.pem</certificateFile>
+        <privateKeyFile>{root_text}/server.key</privateKeyFile>
+        <verificationMode>none</verificationMode>
+        <loadDefaultCAFile>false</loadDefaultCAFile>
+        <cacheSessions>true</cacheSessions>
+        <disableProtocols>sslv2,sslv3</disableProtocols>
+        <preferServerCiphers>true</preferServerCiphers>
+    </server></openSSL>"
+                )
+            }
+            None => String::new(),
+        };
         let config = format!(
             r#"<?xml version="1.0"?>
 <yandex>
@@ -216,6 +332,7 @@ impl ClickHouseServer {
     <mark_cache_size>268435456</mark_cache_size>
     <uncompressed_cache_size>268435456</uncompressed_cache_size>
     <remote_servers>{remote_servers}</remote_servers>
+    {https}
 </yandex>
 "#
         );
@@ -239,6 +356,7 @@ impl ClickHouseServer {
             dir,
             http_port,
             tcp_port,
+            https_port,
         };
         server.wait_ready()?;
         Ok(server)

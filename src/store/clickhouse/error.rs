@@ -24,6 +24,25 @@ pub enum ClickHouseError {
         /// The I/O error.
         error: std::io::Error,
     },
+    /// The file of certificate authorities could not be read or holds none.
+    #[error("certificate authorities file {path} (SESSIONLENS_CLICKHOUSE_CA_FILE): {reason}")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The TLS connection failed: the server's certificate is not trusted, or the port does
+    /// not speak TLS.
+    #[error(
+        "ClickHouse at {server}: no secure connection ({detail}); if the server's certificate comes from the team's own certificate authority, name the authority's PEM file in SESSIONLENS_CLICKHOUSE_CA_FILE, and check that the port is the server's HTTPS port (clickhouses://, 8443 by default)"
+    )]
+    Tls {
+        /// `host:port`.
+        server: String,
+        /// What the TLS layer said.
+        detail: String,
+    },
     /// No connection could be made, or it broke.
     #[error(
         "ClickHouse at {server}: no connection ({detail}); check that the server runs and the address is right, then retry"
@@ -112,9 +131,9 @@ impl From<ClickHouseError> for StoreError {
             ClickHouseError::NoSuchSession(id) => Self::NoSuchSession(id),
             ClickHouseError::Store(e) => e,
             ClickHouseError::ReadOnly { server, user } => Self::ReadOnly { user, server },
-            bad @ (ClickHouseError::Url { .. } | ClickHouseError::PasswordFile { .. }) => {
-                Self::Invalid(bad.to_string())
-            }
+            bad @ (ClickHouseError::Url { .. }
+            | ClickHouseError::PasswordFile { .. }
+            | ClickHouseError::CaFile { .. }) => Self::Invalid(bad.to_string()),
             other => Self::Server(other.to_string()),
         }
     }

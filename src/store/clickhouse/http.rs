@@ -40,6 +40,30 @@ pub(crate) struct Client {
     queries_sent: AtomicU64,
 }
 
+/// The certificates of the PEM file `path`: the authorities a server's certificate must chain
+/// to.
+fn authorities(
+    path: &std::path::Path,
+) -> Result<Vec<ureq::tls::Certificate<'static>>, ClickHouseError> {
+    let fail = |reason: String| ClickHouseError::CaFile {
+        path: path.display().to_string(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let mut certificates = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => certificates.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(fail(format!("not PEM ({e})"))),
+        }
+    }
+    if certificates.is_empty() {
+        return Err(fail("it holds no PEM certificate".to_owned()));
+    }
+    Ok(certificates)
+}
+
 /// Clients made by this process, for their query tags.
 static CLIENTS_MADE: AtomicU64 = AtomicU64::new(0);
 
@@ -113,8 +137,17 @@ fn exception_code(body: &str) -> Option<u32> {
 }
 
 impl Client {
-    pub(crate) fn new(url: &LibraryUrl, password: Option<Password>, query_timeout_s: u64) -> Self {
+    pub(crate) fn new(
+        url: &LibraryUrl,
+        password: Option<Password>,
+        query_timeout_s: u64,
+    ) -> Result<Self, ClickHouseError> {
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(path) = url.ca_file.as_deref().filter(|_| url.secure) {
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&authorities(path)?));
+        }
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls.build())
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
             // The server stops a query at max_execution_time; the socket waits a little longer
@@ -124,12 +157,13 @@ impl Client {
             )))
             .build()
             .into();
+        let scheme = if url.secure { "https" } else { "http" };
         let endpoint = if url.host.contains(':') {
-            format!("http://[{}]:{}/", url.host, url.http_port)
+            format!("{scheme}://[{}]:{}/", url.host, url.http_port)
         } else {
-            format!("http://{}:{}/", url.host, url.http_port)
+            format!("{scheme}://{}:{}/", url.host, url.http_port)
         };
-        Self {
+        Ok(Self {
             agent,
             endpoint,
             server: url.server(),
@@ -147,7 +181,7 @@ impl Client {
                     .map_or(0, |d| d.subsec_nanos())
             ),
             queries_sent: AtomicU64::new(0),
-        }
+        })
     }
 
     /// The way to stop this client's queries from another thread.
@@ -240,6 +274,25 @@ impl Client {
     }
 
     fn transport(&self, e: &ureq::Error) -> ClickHouseError {
+        let detail = e.to_string();
+        let tls = matches!(e, ureq::Error::Tls(_) | ureq::Error::Rustls(_))
+            || (self.endpoint.starts_with("https:")
+                && [
+                    "certificate",
+                    "corrupt message",
+                    "tls",
+                    "TLS",
+                    "handshake",
+                    "alert",
+                ]
+                .iter()
+                .any(|w| detail.contains(w)));
+        if tls {
+            return ClickHouseError::Tls {
+                server: self.server.clone(),
+                detail,
+            };
+        }
         ClickHouseError::Unreachable {
             server: self.server.clone(),
             detail: e.to_string(),

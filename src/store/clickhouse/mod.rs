@@ -66,7 +66,10 @@ impl ClickHouseLibrary {
     /// Opens the library at `url` (text), with the password from the environment
     /// ([`Password::from_env`]). Creates the database and tables when missing.
     pub fn open_url(url: &str) -> Result<Self, ClickHouseError> {
-        Self::open(&LibraryUrl::parse(url)?, Password::from_env()?)
+        Self::open(
+            &LibraryUrl::parse(url)?.with_ca_file_from_env(),
+            Password::from_env()?,
+        )
     }
 
     /// Opens the library at `url` as its user with `password`, creating the database and its
@@ -82,7 +85,7 @@ impl ClickHouseLibrary {
         password: Option<Password>,
         query_timeout_s: u64,
     ) -> Result<Self, ClickHouseError> {
-        let mut client = Client::new(url, password, query_timeout_s);
+        let mut client = Client::new(url, password, query_timeout_s)?;
         client.probe_settings()?;
         let read_only = client.read_only()?;
         let found = schema::check(&client, &url.database)?;
@@ -140,7 +143,7 @@ impl ClickHouseLibrary {
                 });
             }
         }
-        let mut client = Client::new(router, password.clone(), DEFAULT_QUERY_TIMEOUT_S);
+        let mut client = Client::new(router, password.clone(), DEFAULT_QUERY_TIMEOUT_S)?;
         client.probe_settings()?;
         schema::create_router(&client, &router.database, cluster, shard_database)?;
         Self::open(router, password)

@@ -1,5 +1,5 @@
-//! The library URL `clickhouse://USER@HOST:PORT/DATABASE` and the password, which never comes
-//! from the URL or the command line.
+//! The library URL `clickhouse://USER@HOST:PORT/DATABASE` (`clickhouses://` over TLS) and the
+//! password, which never comes from the URL or the command line.
 
 use std::fmt;
 
@@ -9,8 +9,14 @@ use super::ClickHouseError;
 pub const PASSWORD_ENV: &str = "SESSIONLENS_CLICKHOUSE_PASSWORD";
 /// The environment variable naming a file whose first line is the password.
 pub const PASSWORD_FILE_ENV: &str = "SESSIONLENS_CLICKHOUSE_PASSWORD_FILE";
+/// The environment variable naming a PEM file of the certificate authorities a
+/// `clickhouses://` server's certificate must chain to (a team's own CA); without it, the
+/// public web's (Mozilla's list, built in).
+pub const CA_FILE_ENV: &str = "SESSIONLENS_CLICKHOUSE_CA_FILE";
 /// The HTTP port when the URL names none.
 pub const DEFAULT_HTTP_PORT: u16 = 8123;
+/// The HTTPS port when a `clickhouses://` URL names none (ClickHouse's `https_port`).
+pub const DEFAULT_HTTPS_PORT: u16 = 8443;
 
 /// A parsed library URL (no password in it).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,10 +25,16 @@ pub struct LibraryUrl {
     pub user: String,
     /// Host name or address (IPv6 without brackets).
     pub host: String,
-    /// HTTP port.
+    /// HTTP (or HTTPS) port.
     pub http_port: u16,
     /// Database holding the library's tables.
     pub database: String,
+    /// HTTPS (`clickhouses://`): the server's certificate is checked against `ca_file`, or
+    /// the public web's authorities.
+    pub secure: bool,
+    /// A PEM file of the authorities to trust instead of the public web's (from
+    /// [`CA_FILE_ENV`] when opened by URL text; not part of the URL).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// True for a database, table or cluster name SQL can hold unquoted: letters, digits and `_`,
@@ -43,14 +55,31 @@ fn has_password(text: &str) -> bool {
 }
 
 impl LibraryUrl {
-    /// True when `text` is meant as a ClickHouse library (starts with `clickhouse://`).
-    #[must_use]
-    pub fn is_clickhouse(text: &str) -> bool {
-        text.get(..13)
-            .is_some_and(|s| s.eq_ignore_ascii_case("clickhouse://"))
+    /// The scheme's length and whether it is the TLS one, when `text` starts with
+    /// `clickhouse://` or `clickhouses://`.
+    fn scheme(text: &str) -> Option<(usize, bool)> {
+        let starts = |scheme: &str| {
+            text.get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+        };
+        if starts("clickhouse://") {
+            Some((13, false))
+        } else if starts("clickhouses://") {
+            Some((14, true))
+        } else {
+            None
+        }
     }
 
-    /// Parses `clickhouse://[USER@]HOST[:PORT]/DATABASE`. A password in the URL is refused.
+    /// True when `text` is meant as a ClickHouse library (starts with `clickhouse://`, or
+    /// `clickhouses://` for HTTPS).
+    #[must_use]
+    pub fn is_clickhouse(text: &str) -> bool {
+        Self::scheme(text).is_some()
+    }
+
+    /// Parses `clickhouse://[USER@]HOST[:PORT]/DATABASE` (port 8123 by default) or
+    /// `clickhouses://…` (HTTPS, port 8443 by default). A password in the URL is refused.
     pub fn parse(text: &str) -> Result<Self, ClickHouseError> {
         let err = |reason: &str| ClickHouseError::Url {
             // The URL is only echoed when it holds no password.
@@ -61,10 +90,12 @@ impl LibraryUrl {
             },
             reason: reason.to_owned(),
         };
-        if !Self::is_clickhouse(text) {
-            return Err(err("it does not start with clickhouse://"));
-        }
-        let rest = &text[13..];
+        let Some((scheme_len, secure)) = Self::scheme(text) else {
+            return Err(err(
+                "it does not start with clickhouse:// (or clickhouses:// for HTTPS)",
+            ));
+        };
+        let rest = &text[scheme_len..];
         let (authority, database) = rest
             .split_once('/')
             .ok_or_else(|| err("it names no database"))?;
@@ -108,6 +139,7 @@ impl LibraryUrl {
             return Err(err("it names no host"));
         }
         let http_port = match port {
+            None if secure => DEFAULT_HTTPS_PORT,
             None => DEFAULT_HTTP_PORT,
             Some(p) => p
                 .parse::<u16>()
@@ -120,7 +152,18 @@ impl LibraryUrl {
             host,
             http_port,
             database: database.to_owned(),
+            secure,
+            ca_file: None,
         })
+    }
+
+    /// The URL with the authorities of [`CA_FILE_ENV`] when that is set (and not empty).
+    #[must_use]
+    pub fn with_ca_file_from_env(mut self) -> Self {
+        self.ca_file = std::env::var_os(CA_FILE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from);
+        self
     }
 
     /// `host:port`, as error messages name the server.
@@ -138,7 +181,12 @@ impl fmt::Display for LibraryUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "clickhouse://{}@{}/{}",
+            "{}://{}@{}/{}",
+            if self.secure {
+                "clickhouses"
+            } else {
+                "clickhouse"
+            },
             self.user,
             self.server(),
             self.database
@@ -210,10 +258,26 @@ mod tests {
                 user: "analyst".to_owned(),
                 host: "db.example".to_owned(),
                 http_port: 9123,
-                database: "team".to_owned()
+                database: "team".to_owned(),
+                secure: false,
+                ca_file: None,
             }
         );
         assert_eq!(url.to_string(), "clickhouse://analyst@db.example:9123/team");
+        // HTTPS: its own scheme and default port.
+        let url = LibraryUrl::parse("clickhouses://analyst@db.example/team").expect("parse");
+        assert!(url.secure);
+        assert_eq!(url.http_port, 8443);
+        assert_eq!(
+            url.to_string(),
+            "clickhouses://analyst@db.example:8443/team"
+        );
+        assert!(LibraryUrl::is_clickhouse("CLICKHOUSES://h/db"));
+        assert!(
+            !LibraryUrl::parse("clickhouse://h/db")
+                .expect("parse")
+                .secure
+        );
         let url = LibraryUrl::parse("ClickHouse://[::1]/lib_2").expect("parse");
         assert_eq!(
             (url.user.as_str(), url.host.as_str(), url.http_port),
