@@ -714,6 +714,16 @@ fn two_shards_behind_distributed_tables_answer_as_one_server() {
             );
         }
         assert_eq!(router.kpis(filter).unwrap(), single.kpis(filter).unwrap());
+        // Hotspots grouped on the shards and added up by the router.
+        let hotspots = router
+            .hotspots(filter, &[], None, HotspotSort::SessionsAffected)
+            .unwrap();
+        assert_eq!(
+            hotspots,
+            single
+                .hotspots(filter, &[], None, HotspotSort::SessionsAffected)
+                .unwrap()
+        );
     }
     for session in &sessions {
         assert_eq!(&router.load_session(&session.session_id).unwrap(), session);
@@ -1228,6 +1238,7 @@ fn signals_equal_the_sqlite_library() {
 #[test]
 fn hotspots_equal_the_sqlite_library() {
     use sessionlens::analysis::signals::SignalKind;
+    use sessionlens::analysis::signals::hotspots::HotspotPlace;
     let Some(server) = ClickHouseServer::start_or_skip("hotspots_equal_the_sqlite_library") else {
         return;
     };
@@ -1236,6 +1247,8 @@ fn hotspots_equal_the_sqlite_library() {
     let library = open(&server, "default", None, "team");
     library.import_sessions(&sessions, "sample").unwrap();
     let mut nonempty = 0;
+    // Hotspots grouped by the server at elements and at 16 px cells (and at pages).
+    let mut places = [0usize; 3];
     for filter in [
         SessionFilter::default(),
         SessionFilter {
@@ -1248,6 +1261,13 @@ fn hotspots_equal_the_sqlite_library() {
                 for sort in [HotspotSort::SessionsAffected, HotspotSort::EstimatedLoss] {
                     let expected = sqlite.hotspots(&filter, &kinds, page, sort).unwrap();
                     nonempty += usize::from(!expected.is_empty());
+                    for h in &expected {
+                        places[match h.place {
+                            HotspotPlace::Element(_) => 0,
+                            HotspotPlace::Cell { .. } => 1,
+                            HotspotPlace::Page => 2,
+                        }] += 1;
+                    }
                     assert_eq!(
                         library.hotspots(&filter, &kinds, page, sort).unwrap(),
                         expected,
@@ -1258,6 +1278,8 @@ fn hotspots_equal_the_sqlite_library() {
         }
     }
     assert!(nonempty >= 8, "{nonempty}");
+    // (The recordings have no signal without a position, so none at the page as a whole.)
+    assert!(places[0] > 0 && places[1] > 0, "{places:?}");
 }
 
 // ---- The backend trait: the same answers from both libraries (issue 20) ----

@@ -115,10 +115,10 @@ pub enum HotspotSort {
 fn place(row: &SignalRow) -> HotspotPlace {
     match (&row.target, row.pos_in_page) {
         (Some(selector), _) if !selector.is_empty() => HotspotPlace::Element(selector.clone()),
-        (_, Some(p)) => HotspotPlace::Cell {
-            x: ((p.x / CELL_PX).floor() * CELL_PX) as i32,
-            y: ((p.y / CELL_PX).floor() * CELL_PX) as i32,
-        },
+        (_, Some(p)) => {
+            let (x, y) = cell_of(p);
+            HotspotPlace::Cell { x, y }
+        }
         _ => HotspotPlace::Page,
     }
 }
@@ -161,21 +161,81 @@ pub fn hotspots(signals: &[SignalRow], pages: &[PageVisits], sort: HotspotSort) 
             acc.converted += 1;
         }
     }
+    let groups: Vec<HotspotGroup> = groups
+        .into_iter()
+        .map(|((kind, page_url, place), acc)| HotspotGroup {
+            kind,
+            page_url: page_url.to_owned(),
+            place,
+            occurrences: acc.occurrences,
+            sessions_affected: acc.sessions.len() as u64,
+            affected_converted: acc.converted,
+        })
+        .collect();
+    rank_groups(groups, pages, sort)
+}
+
+/// The signals of one kind at one place of one page, counted (by a store that groups them
+/// itself, or by [`hotspots`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HotspotGroup {
+    /// The kind of signal.
+    pub kind: SignalKind,
+    /// Page URL without fragment.
+    pub page_url: String,
+    /// Element or page cell, as [`SignalRow`]s are placed: the element when its selector is
+    /// known and not empty, else the [`CELL_PX`] cell of the position, else the page.
+    pub place: HotspotPlace,
+    /// Signals in the group.
+    pub occurrences: u64,
+    /// Distinct sessions with at least one of them.
+    pub sessions_affected: u64,
+    /// Of those, sessions that converted.
+    pub affected_converted: u64,
+}
+
+/// The cell of a position as [`HotspotPlace::Cell`] holds it: the top-left corner of its
+/// [`CELL_PX`] cell, CSS px.
+#[must_use]
+pub fn cell_of(pos_in_page: PagePos) -> (i32, i32) {
+    (
+        ((pos_in_page.x / CELL_PX).floor() * CELL_PX) as i32,
+        ((pos_in_page.y / CELL_PX).floor() * CELL_PX) as i32,
+    )
+}
+
+/// Ranks counted groups (each `(kind, page, place)` once) against the page visits as
+/// [`hotspots`] does.
+#[must_use]
+pub fn rank_groups(
+    groups: Vec<HotspotGroup>,
+    pages: &[PageVisits],
+    sort: HotspotSort,
+) -> Vec<Hotspot> {
     let visits: HashMap<&str, &PageVisits> = pages.iter().map(|p| (p.url.as_str(), p)).collect();
     let mut out: Vec<Hotspot> = groups
         .into_iter()
-        .map(|((kind, page_url, place), acc)| {
-            let affected = acc.sessions.len() as u64;
+        .map(|g| {
+            let HotspotGroup {
+                kind,
+                page_url,
+                place,
+                occurrences,
+                sessions_affected: affected,
+                affected_converted: converted,
+            } = g;
             let (page_sessions, page_converted) =
-                visits.get(page_url).map_or((affected, acc.converted), |v| {
-                    (
-                        v.sessions.max(affected),
-                        v.converted_sessions.max(acc.converted),
-                    )
-                });
+                visits
+                    .get(page_url.as_str())
+                    .map_or((affected, converted), |v| {
+                        (
+                            v.sessions.max(affected),
+                            v.converted_sessions.max(converted),
+                        )
+                    });
             let unaffected = page_sessions - affected;
-            let unaffected_converted = page_converted.saturating_sub(acc.converted);
-            let affected_rate = rate(acc.converted, affected);
+            let unaffected_converted = page_converted.saturating_sub(converted);
+            let affected_rate = rate(converted, affected);
             let baseline = rate(unaffected_converted, unaffected);
             let lost = if unaffected == 0 {
                 0.0
@@ -184,18 +244,18 @@ pub fn hotspots(signals: &[SignalRow], pages: &[PageVisits], sort: HotspotSort) 
             };
             Hotspot {
                 kind,
-                page_url: page_url.to_owned(),
+                page_url,
                 place,
-                occurrences: acc.occurrences,
+                occurrences,
                 sessions_affected: affected,
                 page_sessions,
                 share_affected: rate(affected, page_sessions),
-                affected_converted: acc.converted,
+                affected_converted: converted,
                 affected_conversion_rate: affected_rate,
                 unaffected_sessions: unaffected,
                 baseline_conversion_rate: baseline,
                 estimated_lost_conversions: lost,
-                significant: differs(acc.converted, affected, unaffected_converted, unaffected),
+                significant: differs(converted, affected, unaffected_converted, unaffected),
             }
         })
         .collect();

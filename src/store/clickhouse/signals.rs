@@ -3,8 +3,10 @@
 use super::rowbinary::{RowReader, quote};
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::signals::SignalKind;
-use crate::analysis::signals::hotspots::{self, Hotspot, HotspotSort, PageVisits, SignalRow};
-use crate::model::{PagePos, SessionFilter, UrlPattern};
+use crate::analysis::signals::hotspots::{
+    self, Hotspot, HotspotGroup, HotspotPlace, HotspotSort, PageVisits,
+};
+use crate::model::{SessionFilter, UrlPattern};
 use crate::store::{SignalQuery, StoredSignal};
 
 impl ClickHouseLibrary {
@@ -108,35 +110,51 @@ impl ClickHouseLibrary {
             &state,
         );
         let visible = self.visible_sessions_in(filter, &state);
+        // Grouped by the server as `hotspots::hotspots` groups the signal rows: the element
+        // when its selector is known and not empty, else the 16 px cell of the position (the
+        // f32 the client holds, `hotspots::cell_of`), else the page.
+        let cell = |v: &str| {
+            format!(
+                "if(isNaN(floor(toFloat32(assumeNotNull({v})) / 16) * 16), 0,
+                    toInt32(least(greatest(floor(toFloat32(assumeNotNull({v})) / 16) * 16, -2147483648.), 2147483647.)))"
+            )
+        };
         let answer = self.client.query(&format!(
-            "SELECT session_rowid, (session_id, batch_id) IN ({converted}), kind, page_url, target, x, y
-             FROM {} WHERE page_url != '' AND signal_version = {} AND (session_id, batch_id) IN ({visible})
-             FORMAT RowBinary",
+            "SELECT kind, page_url, place, element, cx, cy, count(), uniqExact(session_rowid),
+                    uniqExactIf(session_rowid, (session_id, batch_id) IN ({converted}))
+             FROM (
+               SELECT kind, page_url, session_rowid, session_id, batch_id,
+                      multiIf(isNotNull(target) AND assumeNotNull(target) != '', 0,
+                              isNotNull(x) AND isNotNull(y), 1, 2) AS place,
+                      if(place = 0, assumeNotNull(target), '') AS element,
+                      if(place = 1, {}, 0) AS cx,
+                      if(place = 1, {}, 0) AS cy
+               FROM {} WHERE page_url != '' AND signal_version = {} AND (session_id, batch_id) IN ({visible}))
+             GROUP BY kind, page_url, place, element, cx, cy FORMAT RowBinary",
+            cell("x"),
+            cell("y"),
             self.table("signals"),
             state.signal_version,
         ))?;
         let mut reader = RowReader::new(&answer);
-        let mut rows = Vec::new();
+        let mut groups = Vec::new();
         while !reader.is_empty() {
-            let (
-                Some(session),
-                Some(bought),
-                Some(kind),
-                Some(url),
-                Some(target),
-                Some(x),
-                Some(y),
-            ) = (
-                reader.i64(),
-                reader.u8(),
-                reader.string(),
-                reader.string(),
-                reader.opt_string(),
-                reader.opt_f64(),
-                reader.opt_f64(),
-            )
+            let row = (|| {
+                Some((
+                    reader.string()?,
+                    reader.string()?,
+                    reader.u8()?,
+                    reader.string()?,
+                    reader.i32()?,
+                    reader.i32()?,
+                    reader.u64()?,
+                    reader.u64()?,
+                    reader.u64()?,
+                ))
+            })();
+            let Some((kind, url, place, element, x, y, occurrences, affected, converted)) = row
             else {
-                return Err(self.client.decode_error("hotspot signals"));
+                return Err(self.client.decode_error("hotspot groups"));
             };
             let Some(kind) = SignalKind::parse(&kind) else {
                 continue;
@@ -144,16 +162,17 @@ impl ClickHouseLibrary {
             if (!kinds.is_empty() && !kinds.contains(&kind)) || !page_match(&url) {
                 continue;
             }
-            rows.push(SignalRow {
-                session,
-                converted: bought != 0,
+            groups.push(HotspotGroup {
                 kind,
                 page_url: url,
-                target,
-                pos_in_page: x.zip(y).map(|(x, y)| PagePos {
-                    x: x as f32,
-                    y: y as f32,
-                }),
+                place: match place {
+                    0 => HotspotPlace::Element(element),
+                    1 => HotspotPlace::Cell { x, y },
+                    _ => HotspotPlace::Page,
+                },
+                occurrences,
+                sessions_affected: affected,
+                affected_converted: converted,
             });
         }
         let answer = self.client.query(&format!(
@@ -175,6 +194,6 @@ impl ClickHouseLibrary {
                 converted_sessions,
             });
         }
-        Ok(hotspots::hotspots(&rows, &pages, sort))
+        Ok(hotspots::rank_groups(groups, &pages, sort))
     }
 }
