@@ -94,7 +94,7 @@ const VIEW_END_MS: &str =
 
 /// Runs `side` on a thread named `name` while `main` runs here; when no thread can be started,
 /// `side` runs here after `main`.
-fn beside<A: Send, B>(
+pub(super) fn beside<A: Send, B>(
     name: &str,
     side: impl Fn() -> Result<A, ClickHouseError> + Sync,
     main: impl FnOnce() -> B,

@@ -102,14 +102,40 @@ impl ClickHouseLibrary {
         let page = page.map(UrlPattern::new);
         let page_match = |url: &str| page.as_ref().is_none_or(|p| p.matches(url));
         let state = self.state()?;
-        let converted = self.visible_sessions_in(
+        // Sessions by `(session_rowid, batch_id)`: integers, a set the server builds and probes
+        // faster than the ids' strings.
+        let converted = self.visible_rowids_in(
             &SessionFilter {
                 converted: Some(true),
                 ..SessionFilter::default()
             },
             &state,
         );
-        let visible = self.visible_sessions_in(filter, &state);
+        let visible = self.visible_rowids_in(filter, &state);
+        // The visits per page, read beside the groups.
+        let visits = || -> Result<Vec<PageVisits>, ClickHouseError> {
+            let answer = self.client.query(&format!(
+                "SELECT url, uniqExact(session_rowid),
+                        uniqExactIf(session_rowid, (session_rowid, batch_id) IN ({converted}))
+                 FROM {} WHERE (session_rowid, batch_id) IN ({visible}) GROUP BY url FORMAT RowBinary",
+                self.table("page_views"),
+            ))?;
+            let mut reader = RowReader::new(&answer);
+            let mut pages = Vec::new();
+            while !reader.is_empty() {
+                let (Some(url), Some(sessions), Some(converted_sessions)) =
+                    (reader.string(), reader.u64(), reader.u64())
+                else {
+                    return Err(self.client.decode_error("page visits"));
+                };
+                pages.push(PageVisits {
+                    url,
+                    sessions,
+                    converted_sessions,
+                });
+            }
+            Ok(pages)
+        };
         // Grouped by the server as `hotspots::hotspots` groups the signal rows: the element
         // when its selector is known and not empty, else the 16 px cell of the position (the
         // f32 the client holds, `hotspots::cell_of`), else the page.
@@ -119,9 +145,10 @@ impl ClickHouseLibrary {
                     toInt32(least(greatest(floor(toFloat32(assumeNotNull({v})) / 16) * 16, -2147483648.), 2147483647.)))"
             )
         };
-        let answer = self.client.query(&format!(
+        let groups = || -> Result<Vec<HotspotGroup>, ClickHouseError> {
+            let answer = self.client.query(&format!(
             "SELECT kind, page_url, place, element, cx, cy, count(), uniqExact(session_rowid),
-                    uniqExactIf(session_rowid, (session_id, batch_id) IN ({converted}))
+                    uniqExactIf(session_rowid, (session_rowid, batch_id) IN ({converted}))
              FROM (
                SELECT kind, page_url, session_rowid, session_id, batch_id,
                       multiIf(isNotNull(target) AND assumeNotNull(target) != '', 0,
@@ -129,71 +156,59 @@ impl ClickHouseLibrary {
                       if(place = 0, assumeNotNull(target), '') AS element,
                       if(place = 1, {}, 0) AS cx,
                       if(place = 1, {}, 0) AS cy
-               FROM {} WHERE page_url != '' AND signal_version = {} AND (session_id, batch_id) IN ({visible}))
+               FROM {} WHERE page_url != '' AND signal_version = {} AND (session_rowid, batch_id) IN ({visible}))
              GROUP BY kind, page_url, place, element, cx, cy FORMAT RowBinary",
             cell("x"),
             cell("y"),
             self.table("signals"),
             state.signal_version,
         ))?;
-        let mut reader = RowReader::new(&answer);
-        let mut groups = Vec::new();
-        while !reader.is_empty() {
-            let row = (|| {
-                Some((
-                    reader.string()?,
-                    reader.string()?,
-                    reader.u8()?,
-                    reader.string()?,
-                    reader.i32()?,
-                    reader.i32()?,
-                    reader.u64()?,
-                    reader.u64()?,
-                    reader.u64()?,
-                ))
-            })();
-            let Some((kind, url, place, element, x, y, occurrences, affected, converted)) = row
-            else {
-                return Err(self.client.decode_error("hotspot groups"));
-            };
-            let Some(kind) = SignalKind::parse(&kind) else {
-                continue;
-            };
-            if (!kinds.is_empty() && !kinds.contains(&kind)) || !page_match(&url) {
-                continue;
+            let mut reader = RowReader::new(&answer);
+            let mut groups = Vec::new();
+            while !reader.is_empty() {
+                let row = (|| {
+                    Some((
+                        reader.string()?,
+                        reader.string()?,
+                        reader.u8()?,
+                        reader.string()?,
+                        reader.i32()?,
+                        reader.i32()?,
+                        reader.u64()?,
+                        reader.u64()?,
+                        reader.u64()?,
+                    ))
+                })();
+                let Some((kind, url, place, element, x, y, occurrences, affected, converted)) = row
+                else {
+                    return Err(self.client.decode_error("hotspot groups"));
+                };
+                let Some(kind) = SignalKind::parse(&kind) else {
+                    continue;
+                };
+                if (!kinds.is_empty() && !kinds.contains(&kind)) || !page_match(&url) {
+                    continue;
+                }
+                groups.push(HotspotGroup {
+                    kind,
+                    page_url: url,
+                    place: match place {
+                        0 => HotspotPlace::Element(element),
+                        1 => HotspotPlace::Cell { x, y },
+                        _ => HotspotPlace::Page,
+                    },
+                    occurrences,
+                    sessions_affected: affected,
+                    affected_converted: converted,
+                });
             }
-            groups.push(HotspotGroup {
-                kind,
-                page_url: url,
-                place: match place {
-                    0 => HotspotPlace::Element(element),
-                    1 => HotspotPlace::Cell { x, y },
-                    _ => HotspotPlace::Page,
-                },
-                occurrences,
-                sessions_affected: affected,
-                affected_converted: converted,
+            Ok(groups)
+        };
+        let (pages, groups) =
+            super::pushdown::beside("clickhouse-hotspot-visits", visits, groups, || {
+                self.client.decode_error("a hotspot reader thread panicked")
             });
-        }
-        let answer = self.client.query(&format!(
-            "SELECT url, uniqExact(session_id), uniqExactIf(session_id, (session_id, batch_id) IN ({converted}))
-             FROM {} WHERE (session_id, batch_id) IN ({visible}) GROUP BY url FORMAT RowBinary",
-            self.table("page_views"),
-        ))?;
-        let mut reader = RowReader::new(&answer);
-        let mut pages = Vec::new();
-        while !reader.is_empty() {
-            let (Some(url), Some(sessions), Some(converted_sessions)) =
-                (reader.string(), reader.u64(), reader.u64())
-            else {
-                return Err(self.client.decode_error("page visits"));
-            };
-            pages.push(PageVisits {
-                url,
-                sessions,
-                converted_sessions,
-            });
-        }
+        let (pages, groups) = (pages?, groups?);
         Ok(hotspots::rank_groups(groups, &pages, sort))
     }
 }
