@@ -770,6 +770,13 @@ fn two_shards_behind_distributed_tables_answer_as_one_server() {
                     a == Store::heatmap_figures(&single, &query).unwrap(),
                     "{page} {filter:?} {kind:?} {count_mode:?}"
                 );
+                // The whole map, composed from the points of its page views (their keys sent
+                // as a table along with the query, to every shard).
+                if kind == HeatmapKind::Click && count_mode == CountMode::Total {
+                    let whole = Store::heatmap(&router, &query).unwrap();
+                    assert!(whole == Store::heatmap(&single, &query).unwrap(), "{page}");
+                    assert_eq!(whole.point_refs.len() as u64, whole.points);
+                }
             }
         }
     }

@@ -64,6 +64,20 @@ fn authorities(
     Ok(certificates)
 }
 
+/// What a request carries besides its query.
+enum Body<'a> {
+    /// The query alone, as the body.
+    Statement,
+    /// The query in the URL, rows to insert as the body.
+    Rows(&'a [u8]),
+    /// The query in the URL, a temporary table for it as the body (`multipart/form-data`).
+    Table {
+        name: &'a str,
+        structure: &'a str,
+        rows: &'a [u8],
+    },
+}
+
 /// Clients made by this process, for their query tags.
 static CLIENTS_MADE: AtomicU64 = AtomicU64::new(0);
 
@@ -235,6 +249,11 @@ impl Client {
     /// Sends `query` (in the URL when `data` follows it in the body, else as the body) and
     /// returns the response body.
     fn request(&self, query: &str, data: Option<&[u8]>) -> Result<Vec<u8>, ClickHouseError> {
+        self.send(query, data.map_or(Body::Statement, Body::Rows))
+    }
+
+    /// Sends `query` with its body (see [`Body`]) and returns the response body.
+    fn send(&self, query: &str, body: Body<'_>) -> Result<Vec<u8>, ClickHouseError> {
         let n = self.queries_sent.fetch_add(1, Ordering::Relaxed);
         let mut url = format!("{}?query_id={}-{n}&", self.endpoint, self.query_tag);
         if self.send_settings {
@@ -243,18 +262,47 @@ impl Client {
                 url.push_str("distributed_product_mode=local&insert_distributed_sync=1&");
             }
         }
-        let body: &[u8] = match data {
-            Some(data) => {
+        let multipart;
+        let mut content_type = None;
+        let boundary = format!("sessionlens-table-{}", self.query_tag);
+        let body: &[u8] = match body {
+            Body::Rows(data) => {
                 url.push_str("query=");
                 url.push_str(&encode_component(query));
                 data
             }
-            None => query.as_bytes(),
+            Body::Statement => query.as_bytes(),
+            Body::Table {
+                name,
+                structure,
+                rows,
+            } => {
+                url.push_str(&format!(
+                    "query={}&{name}_structure={}&{name}_format=RowBinary",
+                    encode_component(query),
+                    encode_component(structure)
+                ));
+                let mut out = Vec::with_capacity(rows.len() + 256);
+                out.extend_from_slice(
+                    format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                out.extend_from_slice(rows);
+                out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+                multipart = out;
+                content_type = Some(format!("multipart/form-data; boundary={boundary}"));
+                &multipart
+            }
         };
         let mut request = self
             .agent
             .post(&url)
             .header("X-ClickHouse-User", &self.user);
+        if let Some(content_type) = &content_type {
+            request = request.header("Content-Type", content_type);
+        }
         if let Some(password) = &self.password {
             request = request.header("X-ClickHouse-Key", password.expose());
         }
@@ -340,6 +388,26 @@ impl Client {
     /// Runs a query and returns its raw answer (the query names its `FORMAT`).
     pub(crate) fn query(&self, query: &str) -> Result<Vec<u8>, ClickHouseError> {
         self.request(query, None)
+    }
+
+    /// Runs a query that reads `rows` (RowBinary of `structure`, e.g. `k Int64, n UInt32`) as a
+    /// temporary table `name` sent along with it (ClickHouse's external data): any number of
+    /// keys, where a list in the query's text stops at the server's 256 KiB.
+    pub(crate) fn query_with_table(
+        &self,
+        query: &str,
+        name: &str,
+        structure: &str,
+        rows: &[u8],
+    ) -> Result<Vec<u8>, ClickHouseError> {
+        self.send(
+            query,
+            Body::Table {
+                name,
+                structure,
+                rows,
+            },
+        )
     }
 
     /// Runs `INSERT INTO {table_and_columns} FORMAT RowBinary` with `rows` as the data.
