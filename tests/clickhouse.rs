@@ -467,17 +467,21 @@ fn faults_name_the_server_and_what_to_do() {
     assert!(e.to_string().contains(&server_name), "{e}");
 }
 
-#[test]
-fn a_query_out_of_time_names_the_server_and_a_retry_answers() {
-    let Some(server) =
-        ClickHouseServer::start_or_skip("a_query_out_of_time_names_the_server_and_a_retry_answers")
-    else {
-        return;
-    };
+/// The sample sessions in database `db` of `server`, opened with a query time limit of
+/// `timeout_s`, with the scroll map of the most viewed page and its figures.
+fn sample_library_with_timeout(
+    server: &ClickHouseServer,
+    db: &str,
+    timeout_s: u64,
+) -> (
+    ClickHouseLibrary,
+    HeatmapQuery,
+    sessionlens::analysis::heatmap::HeatmapResult,
+) {
     let dir = tempfile::tempdir().unwrap();
     let (_sqlite, sessions) = sqlite_library(dir.path());
-    let url = LibraryUrl::parse(&server.library_url("default", "slow")).unwrap();
-    let library = ClickHouseLibrary::open_with_timeout(&url, None, 1).unwrap();
+    let url = LibraryUrl::parse(&server.library_url("default", db)).unwrap();
+    let library = ClickHouseLibrary::open_with_timeout(&url, None, timeout_s).unwrap();
     library.import_sessions(&sessions, "sample").unwrap();
     let page = library
         .page_groups(&SessionFilter::default())
@@ -487,14 +491,40 @@ fn a_query_out_of_time_names_the_server_and_a_retry_answers() {
         .url
         .clone();
     let query = HeatmapQuery::new(&page, HeatmapKind::Scroll, 1440);
-    let before = library.scroll_heatmap_figures(&query).unwrap();
+    let figures = library.scroll_heatmap_figures(&query).unwrap();
+    (library, query, figures)
+}
+
+/// Turns `db.page_views` into a view that reads billions of rows (the table kept aside).
+fn make_page_views_slow(server: &ClickHouseServer, db: &str) {
+    server.sql(&format!(
+        "RENAME TABLE {db}.page_views TO {db}.page_views_kept"
+    ));
+    server.sql(&format!(
+        "CREATE VIEW {db}.page_views AS SELECT * FROM numbers(100000000000) AS n CROSS JOIN {db}.page_views_kept AS kept"
+    ));
+}
+
+/// Undoes [`make_page_views_slow`].
+fn restore_page_views(server: &ClickHouseServer, db: &str) {
+    server.sql(&format!("DROP TABLE {db}.page_views"));
+    server.sql(&format!(
+        "RENAME TABLE {db}.page_views_kept TO {db}.page_views"
+    ));
+}
+
+#[test]
+fn a_query_out_of_time_names_the_server_and_a_retry_answers() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("a_query_out_of_time_names_the_server_and_a_retry_answers")
+    else {
+        return;
+    };
+    let (library, query, before) = sample_library_with_timeout(&server, "slow", 1);
     assert!(before.page_views > 0);
 
     // The server turns slow: the page views become a view that reads billions of rows.
-    server.sql("RENAME TABLE slow.page_views TO slow.page_views_kept");
-    server.sql(
-        "CREATE VIEW slow.page_views AS SELECT * FROM numbers(100000000000) AS n CROSS JOIN slow.page_views_kept AS kept",
-    );
+    make_page_views_slow(&server, "slow");
     let started = std::time::Instant::now();
     let e = library.scroll_heatmap_figures(&query).unwrap_err();
     assert!(
@@ -515,8 +545,7 @@ fn a_query_out_of_time_names_the_server_and_a_retry_answers() {
     );
 
     // The server recovers; asked again, the same library answers as before.
-    server.sql("DROP TABLE slow.page_views");
-    server.sql("RENAME TABLE slow.page_views_kept TO slow.page_views");
+    restore_page_views(&server, "slow");
     let after = library.scroll_heatmap_figures(&query).unwrap();
     assert!(before == after);
 }
@@ -531,24 +560,8 @@ fn the_interrupt_stops_the_running_query_and_the_library_answers_on() {
     ) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let (_sqlite, sessions) = sqlite_library(dir.path());
-    let url = LibraryUrl::parse(&server.library_url("default", "stopped")).unwrap();
-    let library = ClickHouseLibrary::open_with_timeout(&url, None, 300).unwrap();
-    library.import_sessions(&sessions, "sample").unwrap();
-    let page = library
-        .page_groups(&SessionFilter::default())
-        .unwrap()
-        .first()
-        .unwrap()
-        .url
-        .clone();
-    let query = HeatmapQuery::new(&page, HeatmapKind::Scroll, 1440);
-    let before = library.scroll_heatmap_figures(&query).unwrap();
-    server.sql("RENAME TABLE stopped.page_views TO stopped.page_views_kept");
-    server.sql(
-        "CREATE VIEW stopped.page_views AS SELECT * FROM numbers(100000000000) AS n CROSS JOIN stopped.page_views_kept AS kept",
-    );
+    let (library, query, before) = sample_library_with_timeout(&server, "stopped", 300);
+    make_page_views_slow(&server, "stopped");
     let interrupt = Store::interrupter(&library).expect("a ClickHouse library can be interrupted");
     let started = std::time::Instant::now();
     let answer = std::thread::scope(|scope| {
@@ -566,8 +579,7 @@ fn the_interrupt_stops_the_running_query_and_the_library_answers_on() {
         "{:?}",
         started.elapsed()
     );
-    server.sql("DROP TABLE stopped.page_views");
-    server.sql("RENAME TABLE stopped.page_views_kept TO stopped.page_views");
+    restore_page_views(&server, "stopped");
     assert!(library.scroll_heatmap_figures(&query).unwrap() == before);
 }
 

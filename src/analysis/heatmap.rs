@@ -420,6 +420,18 @@ impl HeatmapResult {
     }
 }
 
+/// The cell `(session_rowid, x, y)` of [`CELL_PX`] cells in which a unique-sessions map counts
+/// a session once for a point at `pos`; `None` left of or above the page, where nothing is
+/// deduplicated.
+#[must_use]
+pub fn unique_cell(session_rowid: i64, pos: PagePos) -> Option<(i64, u32, u32)> {
+    (pos.x >= 0.0 && pos.y >= 0.0).then_some((
+        session_rowid,
+        (pos.x as u32) / CELL_PX,
+        (pos.y as u32) / CELL_PX,
+    ))
+}
+
 /// Refuses a query no data can answer (a layout width of 0 or above [`MAX_PAGE_WIDTH_PX`]).
 pub fn check(query: &HeatmapQuery) -> Result<(), HeatmapQueryError> {
     if query.layout_width_px == 0 || query.layout_width_px > MAX_PAGE_WIDTH_PX {
@@ -634,15 +646,11 @@ impl PointAccumulator {
         t_ms: u32,
         weight: f32,
     ) -> bool {
-        if self.unique && pos.x >= 0.0 && pos.y >= 0.0 {
-            let cell = (
-                session_rowid,
-                (pos.x as u32) / CELL_PX,
-                (pos.y as u32) / CELL_PX,
-            );
-            if !self.counted.insert(cell) {
-                return false;
-            }
+        if self.unique
+            && let Some(cell) = unique_cell(session_rowid, pos)
+            && !self.counted.insert(cell)
+        {
+            return false;
         }
         let weight = if self.unique { 1.0 } else { weight };
         // The grid holds at most 8,192 × 65,535 cells, so an index fits in a u32.

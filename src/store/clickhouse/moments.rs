@@ -20,7 +20,8 @@ const SESSIONS_PER_ROUND: usize = 128;
 
 impl ClickHouseLibrary {
     /// The moments of `query`'s counted points within `radius_px` of `pos_in_page`, at most
-    /// `limit`, in session order: `HeatmapResult::moments_near` of the whole map.
+    /// `limit`, in session order: `HeatmapResult::moments_near` of the whole map (which a map
+    /// of one variant, chosen from the sessions' bodies, still composes).
     pub fn heatmap_moments(
         &self,
         query: &HeatmapQuery,
@@ -29,6 +30,13 @@ impl ClickHouseLibrary {
         limit: usize,
     ) -> Result<Vec<Moment>, HeatmapError> {
         heatmap::check(query)?;
+        if query.variant.is_some() {
+            return Ok(crate::store::Store::heatmap(self, query)?.moments_near(
+                pos_in_page,
+                radius_px,
+                limit,
+            ));
+        }
         let conditions = self.map_conditions(query).map_err(StoreError::from)?;
         // A point counts where it is drawn: clicks on fixed elements at their viewport
         // position, which their own rows hold. One pixel more than the radius, so no rounding

@@ -179,13 +179,6 @@ fn cell_of(v: &str) -> String {
     format!("intDiv(toUInt32(least(floor({v}), 4294967295.)), {CELL_PX})")
 }
 
-/// The cell `(session_rowid, x, y)` in which a unique-sessions map counts `click`'s session
-/// once (`None` left of or above the page, where nothing is deduplicated).
-fn unique_cell(click: &Placed) -> Option<(i64, u32, u32)> {
-    let PagePos { x, y } = click.pos;
-    (x >= 0.0 && y >= 0.0).then_some((click.session_rowid, x as u32 / CELL_PX, y as u32 / CELL_PX))
-}
-
 /// SQL: `x_col`, `y_col` within the box of 1.5 cells each side of any of `hotspots`, one pixel
 /// wider (the exact test, in f32 as the client makes it, is `label_hotspots`'s own).
 fn hotspot_boxes(hotspots: &[heatmap::Hotspot], x_col: &str, y_col: &str) -> String {
@@ -613,13 +606,13 @@ impl ClickHouseLibrary {
         // that stays when it comes before it, and not at all when it comes after.
         let mut firsts: HashMap<(i64, u32, u32), (Placed, bool)> = firsts
             .into_iter()
-            .filter_map(|p| Some((unique_cell(&p)?, (p, true))))
+            .filter_map(|p| Some((heatmap::unique_cell(p.session_rowid, p.pos)?, (p, true))))
             .collect();
         let mut replaced: HashSet<(i64, u32, u32)> = HashSet::new();
         let mut change: BTreeMap<usize, i64> = BTreeMap::new();
         let mut counted = Vec::new();
         for p in placed {
-            if unique && let Some(cell) = unique_cell(&p) {
+            if unique && let Some(cell) = heatmap::unique_cell(p.session_rowid, p.pos) {
                 match firsts.get(&cell) {
                     Some((first, true)) if p.key() < first.key() => {
                         match result.density.cell_index(first.pos) {

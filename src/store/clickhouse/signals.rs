@@ -90,8 +90,9 @@ impl ClickHouseLibrary {
     }
 
     /// The hotspot table over the sessions matching `filter`, restricted to `kinds` (all when
-    /// empty) and to pages matching `page`, sorted by `sort`: the signal rows and the visits
-    /// per page come from the server, the ranking is `analysis::signals::hotspots`'s.
+    /// empty) and to pages matching `page`, sorted by `sort`: the server counts the signals per
+    /// group ([`Self::hotspot_groups`]) and the visits per page, side by side; the ranking is
+    /// `analysis::signals::hotspots::rank_groups`'s.
     pub fn hotspots(
         &self,
         filter: &SessionFilter,
@@ -136,73 +137,14 @@ impl ClickHouseLibrary {
             }
             Ok(pages)
         };
-        // Grouped by the server as `hotspots::hotspots` groups the signal rows: the element
-        // when its selector is known and not empty, else the 16 px cell of the position (the
-        // f32 the client holds, `hotspots::cell_of`), else the page.
-        let cell = |v: &str| {
-            format!(
-                "if(isNaN(floor(toFloat32(assumeNotNull({v})) / 16) * 16), 0,
-                    toInt32(least(greatest(floor(toFloat32(assumeNotNull({v})) / 16) * 16, -2147483648.), 2147483647.)))"
-            )
-        };
         let groups = || -> Result<Vec<HotspotGroup>, ClickHouseError> {
-            let answer = self.client.query(&format!(
-            "SELECT kind, page_url, place, element, cx, cy, count(), uniqExact(session_rowid),
-                    uniqExactIf(session_rowid, (session_rowid, batch_id) IN ({converted}))
-             FROM (
-               SELECT kind, page_url, session_rowid, session_id, batch_id,
-                      multiIf(isNotNull(target) AND assumeNotNull(target) != '', 0,
-                              isNotNull(x) AND isNotNull(y), 1, 2) AS place,
-                      if(place = 0, assumeNotNull(target), '') AS element,
-                      if(place = 1, {}, 0) AS cx,
-                      if(place = 1, {}, 0) AS cy
-               FROM {} WHERE page_url != '' AND signal_version = {} AND (session_rowid, batch_id) IN ({visible}))
-             GROUP BY kind, page_url, place, element, cx, cy FORMAT RowBinary",
-            cell("x"),
-            cell("y"),
-            self.table("signals"),
-            state.signal_version,
-        ))?;
-            let mut reader = RowReader::new(&answer);
-            let mut groups = Vec::new();
-            while !reader.is_empty() {
-                let row = (|| {
-                    Some((
-                        reader.string()?,
-                        reader.string()?,
-                        reader.u8()?,
-                        reader.string()?,
-                        reader.i32()?,
-                        reader.i32()?,
-                        reader.u64()?,
-                        reader.u64()?,
-                        reader.u64()?,
-                    ))
-                })();
-                let Some((kind, url, place, element, x, y, occurrences, affected, converted)) = row
-                else {
-                    return Err(self.client.decode_error("hotspot groups"));
-                };
-                let Some(kind) = SignalKind::parse(&kind) else {
-                    continue;
-                };
-                if (!kinds.is_empty() && !kinds.contains(&kind)) || !page_match(&url) {
-                    continue;
-                }
-                groups.push(HotspotGroup {
-                    kind,
-                    page_url: url,
-                    place: match place {
-                        0 => HotspotPlace::Element(element),
-                        1 => HotspotPlace::Cell { x, y },
-                        _ => HotspotPlace::Page,
-                    },
-                    occurrences,
-                    sessions_affected: affected,
-                    affected_converted: converted,
-                });
-            }
-            Ok(groups)
+            let groups = self.hotspot_groups(&visible, &converted, state.signal_version)?;
+            Ok(groups
+                .into_iter()
+                .filter(|g| {
+                    (kinds.is_empty() || kinds.contains(&g.kind)) && page_match(&g.page_url)
+                })
+                .collect())
         };
         let (pages, groups) =
             super::pushdown::beside("clickhouse-hotspot-visits", visits, groups, || {
@@ -210,5 +152,72 @@ impl ClickHouseLibrary {
             });
         let (pages, groups) = (pages?, groups?);
         Ok(hotspots::rank_groups(groups, &pages, sort))
+    }
+    /// The published signals of the sessions in `visible` (a select of `(session_rowid,
+    /// batch_id)`) counted per kind, page and place, as `hotspots::hotspots` groups signal
+    /// rows: the element when its selector is known and not empty, else the 16 px cell of the
+    /// position (in the f32 the client holds, `hotspots::cell_of`), else the page; with the
+    /// sessions among them in `converted`. Kinds this build does not know are left out.
+    fn hotspot_groups(
+        &self,
+        visible: &str,
+        converted: &str,
+        signal_version: u64,
+    ) -> Result<Vec<HotspotGroup>, ClickHouseError> {
+        let cell = |v: &str| {
+            let c = format!("floor(toFloat32(assumeNotNull({v})) / 16) * 16");
+            format!("if(isNaN({c}), 0, toInt32(least(greatest({c}, -2147483648.), 2147483647.)))")
+        };
+        let answer = self.client.query(&format!(
+            "SELECT kind, page_url, place, element, cx, cy, count(), uniqExact(session_rowid),
+                    uniqExactIf(session_rowid, (session_rowid, batch_id) IN ({converted}))
+             FROM (
+               SELECT kind, page_url, session_rowid, batch_id,
+                      multiIf(isNotNull(target) AND assumeNotNull(target) != '', 0,
+                              isNotNull(x) AND isNotNull(y), 1, 2) AS place,
+                      if(place = 0, assumeNotNull(target), '') AS element,
+                      if(place = 1, {}, 0) AS cx,
+                      if(place = 1, {}, 0) AS cy
+               FROM {} WHERE page_url != '' AND signal_version = {signal_version}
+                 AND (session_rowid, batch_id) IN ({visible}))
+             GROUP BY kind, page_url, place, element, cx, cy FORMAT RowBinary",
+            cell("x"),
+            cell("y"),
+            self.table("signals"),
+        ))?;
+        let rows = RowReader::new(&answer)
+            .rows(|r| {
+                Some((
+                    r.string()?,
+                    r.string()?,
+                    r.u8()?,
+                    r.string()?,
+                    r.i32()?,
+                    r.i32()?,
+                    r.u64()?,
+                    r.u64()?,
+                    r.u64()?,
+                ))
+            })
+            .ok_or_else(|| self.client.decode_error("hotspot groups"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(
+                |(kind, page_url, place, element, x, y, occurrences, affected, converted)| {
+                    Some(HotspotGroup {
+                        kind: SignalKind::parse(&kind)?,
+                        page_url,
+                        place: match place {
+                            0 => HotspotPlace::Element(element),
+                            1 => HotspotPlace::Cell { x, y },
+                            _ => HotspotPlace::Page,
+                        },
+                        occurrences,
+                        sessions_affected: affected,
+                        affected_converted: converted,
+                    })
+                },
+            )
+            .collect())
     }
 }

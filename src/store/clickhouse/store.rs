@@ -472,7 +472,7 @@ impl Store for ClickHouseLibrary {
         Ok(figures.map_err(StoreError::from)?)
     }
     /// Composed over the sessions with a point near the spot alone
-    /// ([`ClickHouseLibrary::heatmap_moments`]); maps of one variant from the whole map.
+    /// ([`ClickHouseLibrary::heatmap_moments`]).
     fn heatmap_moments(
         &self,
         query: &HeatmapQuery,
@@ -480,9 +480,6 @@ impl Store for ClickHouseLibrary {
         radius_px: f32,
         limit: usize,
     ) -> Result<Vec<Moment>, HeatmapError> {
-        if query.variant.is_some() {
-            return Ok(Store::heatmap(self, query)?.moments_near(pos_in_page, radius_px, limit));
-        }
         Self::heatmap_moments(self, query, pos_in_page, radius_px, limit)
     }
     fn prefers_figures(&self) -> bool {
