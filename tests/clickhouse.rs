@@ -1062,6 +1062,107 @@ fn files_import_as_in_the_sqlite_library() {
     );
 }
 
+/// Two files with the same session: the first file's is kept, even when the second is parsed
+/// long before it (a large first file, several parsers), run after run, as in the SQLite
+/// library.
+#[test]
+fn the_first_input_holding_a_session_is_kept_whichever_is_parsed_first() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "the_first_input_holding_a_session_is_kept_whichever_is_parsed_first",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let options = sessionlens::demo::GenerateOptions {
+        sessions: 1,
+        seed: 3,
+        ..sessionlens::demo::GenerateOptions::default()
+    };
+    let small = sessionlens::demo::generate_session(&options, 0);
+    let large = sessionlens::demo::with_pointer_tail(&small, 150_000);
+    let write = |name: &str, session: &Session| {
+        let path = dir.path().join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        sessionlens::format::native::write_session(std::io::BufWriter::new(file), session).unwrap();
+        path
+    };
+    let first = write("a-large.session.json", &large);
+    let second = write("b-small.session.json", &small);
+    for run in 0..3 {
+        let library = open(&server, "default", None, &format!("order{run}"));
+        let summary = library
+            .import_paths(
+                &[first.clone(), second.clone()],
+                &sessionlens::format::ReadOptions::default(),
+                &AtomicBool::new(false),
+                &mut |_, _| {},
+            )
+            .unwrap();
+        assert_eq!(
+            (summary.sessions_imported, summary.sessions_duplicate),
+            (1, 1),
+            "{summary:?}"
+        );
+        assert_eq!(
+            summary.files[0].session_ids,
+            std::slice::from_ref(&small.session_id)
+        );
+        assert_eq!(
+            summary.files[1].duplicate_ids,
+            std::slice::from_ref(&small.session_id)
+        );
+        let kept = library.load_session(&small.session_id).unwrap();
+        assert_eq!(kept.events.len(), large.events.len(), "run {run}");
+    }
+}
+
+/// An import cancelled before its first file is written writes nothing and says it was
+/// cancelled; the same import run again completes.
+#[test]
+fn a_cancelled_import_says_so_and_writes_nothing() {
+    let Some(server) =
+        ClickHouseServer::start_or_skip("a_cancelled_import_says_so_and_writes_nothing")
+    else {
+        return;
+    };
+    let library = open(&server, "default", None, "cancelled");
+    let paths = [
+        repo().join("sample_sessions/rrweb"),
+        repo().join("tests/fixtures/rrweb"),
+    ];
+    let cancel = AtomicBool::new(false);
+    let summary = library
+        .import_paths(
+            &paths,
+            &sessionlens::format::ReadOptions::default(),
+            &cancel,
+            // The import's first report: cancel at once.
+            &mut |_, _| cancel.store(true, std::sync::atomic::Ordering::Relaxed),
+        )
+        .unwrap();
+    assert!(summary.cancelled, "{summary:?}");
+    assert_eq!(summary.sessions_imported, 0);
+    assert!(summary.files.is_empty(), "{summary:?}");
+    assert_eq!(
+        library.count_sessions(&SessionFilter::default()).unwrap(),
+        0
+    );
+    let again = library
+        .import_paths(
+            &paths,
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert!(!again.cancelled);
+    assert!(again.sessions_imported >= 15, "{again:?}");
+    assert_eq!(
+        library.count_sessions(&SessionFilter::default()).unwrap(),
+        again.sessions_imported as u64
+    );
+}
+
 #[test]
 fn notes_behave_as_in_the_sqlite_library_and_record_their_author() {
     let Some(server) = ClickHouseServer::start_or_skip(

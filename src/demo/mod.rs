@@ -73,6 +73,38 @@ pub fn generate(options: &GenerateOptions) -> Vec<Session> {
         .collect()
 }
 
+/// A copy of `session` with `moves` pointer moves added at the end of its last page view, eight
+/// per millisecond along one line: the same session in a file that is slow to parse, for the
+/// tests of import order.
+#[must_use]
+pub fn with_pointer_tail(session: &Session, moves: usize) -> Session {
+    let mut long = session.clone();
+    let Some(last) = long.events.last().cloned() else {
+        return long;
+    };
+    let end_ms = long.started_at_ms + long.duration_ms;
+    let start_ms = last.timestamp_ms.min(end_ms);
+    let moves = i64::try_from(moves).unwrap_or(i64::MAX);
+    for k in 0..moves {
+        long.events.push(Event {
+            timestamp_ms: start_ms + k / 8,
+            page: last.page,
+            kind: EventKind::PointerMove {
+                pos_in_page: PagePos {
+                    x: (k % 800) as f32,
+                    y: 300.0,
+                },
+                pointer: PointerType::Mouse,
+            },
+        });
+    }
+    long.duration_ms += moves / 8;
+    if let Some(page) = long.pages.get_mut(last.page as usize) {
+        page.left_at_ms = page.left_at_ms.max(end_ms + moves / 8);
+    }
+    long
+}
+
 /// Generates the `index`-th session (independent of the others, so it can be done in parallel).
 #[must_use]
 pub fn generate_session(options: &GenerateOptions, index: usize) -> Session {

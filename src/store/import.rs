@@ -236,17 +236,53 @@ const IMPORT_CHECKPOINT_PAGES: i64 = 8_192;
 const PIECES_CACHE_KIB: i64 = 8_192;
 const DEFAULT_CHECKPOINT_PAGES: i64 = 1_000;
 
+/// How an import unit is named in outcomes and recorded as the source of its sessions.
+pub(crate) struct UnitName<'a> {
+    /// The file, or the folder of a group of Sentry segments or capture bodies.
+    pub(crate) path: &'a Path,
+    /// What outcomes and messages call it.
+    pub(crate) file: String,
+    /// The absolute path recorded as its sessions' source, so a damaged library can be
+    /// rebuilt from the original recordings.
+    pub(crate) source: String,
+}
+
+impl<'a> UnitName<'a> {
+    /// The name of `unit`; `None` for an empty one.
+    pub(crate) fn of(unit: &'a [PathBuf]) -> Option<Self> {
+        let first = unit.first()?;
+        // A group of Sentry segments or capture bodies is named, and recorded, by its folder.
+        let path = match (unit.len(), first.parent()) {
+            (2.., Some(folder)) => folder,
+            _ => first.as_path(),
+        };
+        let file = if unit.len() > 1 {
+            let what = if is_segment_file(first) {
+                "Sentry replay segments"
+            } else {
+                "posthog-js capture bodies"
+            };
+            format!("{} ({} {what})", path.display(), unit.len())
+        } else {
+            path.display().to_string()
+        };
+        let source =
+            std::path::absolute(path).map_or_else(|_| file.clone(), |p| p.display().to_string());
+        Some(Self { path, file, source })
+    }
+}
+
 /// How far the import's parsers may run ahead of its writer: a parser waits to take input
 /// `index` until the writer has taken every input up to `index - ahead`, so the units parsed
 /// but not yet written stay few while the writer keeps input order.
-struct Turns {
+pub(crate) struct Turns {
     written: std::sync::Mutex<usize>,
     turned: std::sync::Condvar,
     ahead: usize,
 }
 
 impl Turns {
-    fn new(ahead: usize) -> Self {
+    pub(crate) fn new(ahead: usize) -> Self {
         Self {
             written: std::sync::Mutex::new(0),
             turned: std::sync::Condvar::new(),
@@ -255,7 +291,7 @@ impl Turns {
     }
 
     /// Waits until input `index` may be parsed; `false` when `stop` said to stop first.
-    fn wait_for(&self, index: usize, stop: &dyn Fn() -> bool) -> bool {
+    pub(crate) fn wait_for(&self, index: usize, stop: &dyn Fn() -> bool) -> bool {
         let mut written = self
             .written
             .lock()
@@ -286,7 +322,7 @@ impl Turns {
 /// The parsed units of an import in input order: those that arrive early wait until the ones
 /// before them have come. When every parser has stopped, what is left comes in order (a
 /// parser stopped by a cancel leaves a gap).
-struct InOrder<'a, T> {
+pub(crate) struct InOrder<'a, T> {
     receiver: std::sync::mpsc::Receiver<(usize, T)>,
     early: std::collections::BTreeMap<usize, T>,
     next: usize,
@@ -294,7 +330,7 @@ struct InOrder<'a, T> {
 }
 
 impl<'a, T> InOrder<'a, T> {
-    fn new(receiver: std::sync::mpsc::Receiver<(usize, T)>, turns: &'a Turns) -> Self {
+    pub(crate) fn new(receiver: std::sync::mpsc::Receiver<(usize, T)>, turns: &'a Turns) -> Self {
         Self {
             receiver,
             early: std::collections::BTreeMap::new(),
@@ -424,27 +460,9 @@ impl Library {
                 let Some(unit) = inputs.get(index) else {
                     continue;
                 };
-                let Some(first) = unit.first() else { continue };
-                // A group of Sentry segments or capture bodies is named, and recorded, by its
-                // folder.
-                let path = match (unit.len(), first.parent()) {
-                    (2.., Some(folder)) => folder,
-                    _ => first.as_path(),
+                let Some(UnitName { path, file, source }) = UnitName::of(unit) else {
+                    continue;
                 };
-                let file = if unit.len() > 1 {
-                    let what = if is_segment_file(first) {
-                        "Sentry replay segments"
-                    } else {
-                        "posthog-js capture bodies"
-                    };
-                    format!("{} ({} {what})", path.display(), unit.len())
-                } else {
-                    path.display().to_string()
-                };
-                // The library records where each session came from, as an absolute path, so a
-                // damaged library can be rebuilt from the original recordings.
-                let source = std::path::absolute(path)
-                    .map_or_else(|_| file.clone(), |p| p.display().to_string());
                 let mut manifest_warning = None;
                 if unfolded_sessions >= FOLD_EVERY_SESSIONS {
                     if let Err(e) = self.fold_recent_points() {
@@ -790,7 +808,6 @@ mod tests {
     /// parsed long before it (a large first file, two parsers), run after run.
     #[test]
     fn the_first_input_holding_a_session_is_kept_whichever_is_parsed_first() {
-        use crate::model::{EventKind, PagePos, PointerType};
         let dir = tempfile::tempdir().unwrap();
         let options = crate::demo::GenerateOptions {
             sessions: 1,
@@ -798,27 +815,7 @@ mod tests {
             ..crate::demo::GenerateOptions::default()
         };
         let small = crate::demo::generate_session(&options, 0);
-        // The same session with a long tail of pointer moves: slow to parse.
-        let mut large = small.clone();
-        let last = large.events.last().unwrap().clone();
-        let end_ms = large.started_at_ms + large.duration_ms;
-        for k in 0..150_000i64 {
-            large.events.push(crate::model::Event {
-                timestamp_ms: last.timestamp_ms.min(end_ms) + k / 8,
-                page: last.page,
-                kind: EventKind::PointerMove {
-                    pos_in_page: PagePos {
-                        x: (k % 800) as f32,
-                        y: 300.0,
-                    },
-                    pointer: PointerType::Mouse,
-                },
-            });
-        }
-        large.duration_ms += 150_000 / 8;
-        if let Some(page) = large.pages.get_mut(last.page as usize) {
-            page.left_at_ms = page.left_at_ms.max(end_ms + 150_000 / 8);
-        }
+        let large = crate::demo::with_pointer_tail(&small, 150_000);
         let write = |name: &str, session: &crate::model::Session| {
             let path = dir.path().join(name);
             let file = std::fs::File::create(&path).unwrap();

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Import throughput, SQLite library against a ClickHouse library, on the same files.
 #
-# Usage: tools/bench/import-sqlite-vs-clickhouse.sh [SESSIONS] [SESSIONLENS_BINARY]
+# Usage: tools/bench/import-sqlite-vs-clickhouse.sh [SESSIONS] [SESSIONLENS_BINARY] [demo|rrweb]
 #
-# Writes SESSIONS simulated demo-shop sessions as native files (seed 7), starts a throwaway
+# Input `demo` (the default): SESSIONS simulated demo-shop sessions as native files (seed 7).
+# Input `rrweb`: SESSIONS copies, round robin, of the real rrweb recordings in
+# tests/fixtures/rrweb (made by the rrweb recorder in Chromium; a bare rrweb file's session id is
+# its file name, so each copy is a session of its own). Then it starts a throwaway
 # clickhouse-server (/usr/sbin/clickhouse-server, or $SESSIONLENS_CLICKHOUSE_SERVER) on free
 # ports of 127.0.0.1 with a data folder of its own, then times `sessionlens import` of that
 # folder into a fresh SQLite file and into a fresh ClickHouse database with /usr/bin/time, and
@@ -12,6 +15,8 @@ set -eu
 
 sessions=${1:-2000}
 bin=${2:-target/release/sessionlens}
+input=${3:-demo}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 server=${SESSIONLENS_CLICKHOUSE_SERVER:-/usr/sbin/clickhouse-server}
 [ -x "$bin" ] || { echo "no binary at $bin (cargo build --release)" >&2; exit 2; }
 [ -x "$server" ] || { echo "no clickhouse-server at $server" >&2; exit 2; }
@@ -53,7 +58,22 @@ until [ "$(curl -s "http://127.0.0.1:$http/ping" || true)" = "Ok." ]; do
     sleep 0.2
 done
 
-"$bin" demo generate --sessions "$sessions" --seed 7 --out "$work/sessions" >/dev/null
+case "$input" in
+demo) "$bin" demo generate --sessions "$sessions" --seed 7 --out "$work/sessions" >/dev/null ;;
+rrweb)
+    mkdir -p "$work/sessions"
+    set -- $(ls "$repo"/tests/fixtures/rrweb/*.json | grep -v '\.truth\.json$')
+    [ $# -gt 0 ] || { echo "no rrweb recordings in $repo/tests/fixtures/rrweb" >&2; exit 2; }
+    i=0
+    while [ $i -lt "$sessions" ]; do
+        for f in "$@"; do
+            [ $i -lt "$sessions" ] || break
+            cp "$f" "$work/sessions/copy-$i-$(basename "$f")"
+            i=$((i + 1))
+        done
+    done ;;
+*) echo "unknown input $input (demo or rrweb)" >&2; exit 2 ;;
+esac
 files=$(find "$work/sessions" -type f | wc -l)
 echo "$sessions sessions in $files files, $(du -sh "$work/sessions" | cut -f1)"
 

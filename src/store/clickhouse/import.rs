@@ -21,24 +21,24 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher as _, Hasher as _};
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::conversions::{CONVERSION_COLUMNS, HIT_COLUMNS, write_hits};
-use super::rowbinary::{RowReader, RowWriter, quote};
+use super::rowbinary::{RowReader, RowWriter};
 use super::state::LibState;
 use super::{ClickHouseError, ClickHouseLibrary};
 use crate::analysis::conversions::ConversionGoal;
-use crate::analysis::derive::{DeriveInputs, derive};
+use crate::analysis::derive::{DeriveInputs, DerivedRows, derive};
 use crate::format::{self, ReadOptions};
 use crate::model::{EventKind, Session};
-use crate::store::import::group_inputs;
+use crate::store::import::{InOrder, Turns, UnitName, group_inputs};
 use crate::store::points::encode_page_points;
 use crate::store::{
     FileOutcome, FileStatus, ImportProgress, ImportSummary, StoreError, collect_inputs,
 };
 
 /// Sessions written per batch (one INSERT per table, one publish).
-pub const BATCH_SESSIONS: usize = 500;
+pub const BATCH_SESSIONS: usize = 2_000;
 
 /// `session_bodies.compression`: zlib (deflate) of the body bytes.
 pub(crate) const COMPRESSION_ZLIB: u8 = 1;
@@ -65,6 +65,86 @@ struct PendingUnit {
     /// Absolute path recorded as the sessions' source.
     source: String,
     sessions: Vec<Session>,
+    /// One per session.
+    prepared: Vec<Prepared>,
+}
+
+/// The writing side of a file import: the units read but not yet written, the rows of the
+/// batch being written (reused batch after batch), and what the import has done so far.
+struct ImportWriter<'s> {
+    /// Thresholds, definitions and goal as they were when the import started.
+    state: &'s LibState,
+    pending: Vec<PendingUnit>,
+    /// Sessions of `pending`.
+    pending_sessions: usize,
+    rows: BatchRows,
+    summary: ImportSummary,
+    progress: ImportProgress,
+}
+
+impl ImportWriter<'_> {
+    fn push(&mut self, unit: PendingUnit) {
+        self.pending_sessions += unit.sessions.len();
+        self.pending.push(unit);
+    }
+
+    /// Writes the sessions of the pending units together and reports each unit.
+    fn flush(
+        &mut self,
+        library: &ClickHouseLibrary,
+        on_progress: &mut dyn FnMut(&ImportProgress, Option<&FileOutcome>),
+    ) -> Result<(), ClickHouseError> {
+        let items: Vec<Item<'_>> = self
+            .pending
+            .iter()
+            .flat_map(|u| {
+                u.sessions
+                    .iter()
+                    .zip(&u.prepared)
+                    .map(|(session, prepared)| Item {
+                        session,
+                        source_file: u.source.as_str(),
+                        prepared,
+                    })
+            })
+            .collect();
+        let written = library.import_sourced(&items, self.state, &mut self.rows)?;
+        let mut imported: HashSet<String> = written.imported_ids.into_iter().collect();
+        self.pending_sessions = 0;
+        for unit in self.pending.drain(..) {
+            let mut outcome = unit.outcome;
+            if outcome.error.is_none() {
+                for session in &unit.sessions {
+                    // A session id written once is claimed by the first unit that holds it.
+                    if imported.remove(&session.session_id) {
+                        outcome.session_ids.push(session.session_id.clone());
+                    } else {
+                        outcome.duplicate_ids.push(session.session_id.clone());
+                    }
+                }
+                outcome.status =
+                    if outcome.session_ids.is_empty() && !outcome.duplicate_ids.is_empty() {
+                        FileStatus::Duplicate
+                    } else {
+                        FileStatus::Imported
+                    };
+                self.summary.sessions_imported += outcome.session_ids.len();
+                self.summary.sessions_duplicate += outcome.duplicate_ids.len();
+                self.progress.sessions_imported += outcome.session_ids.len();
+            }
+            self.progress.files_done += 1;
+            on_progress(&self.progress, Some(&outcome));
+            self.summary.files.push(outcome);
+        }
+        Ok(())
+    }
+}
+
+/// A session to write, with where it came from and what its parser prepared.
+struct Item<'a> {
+    session: &'a Session,
+    source_file: &'a str,
+    prepared: &'a Prepared,
 }
 
 /// A fresh batch id: later batches (by wall clock) get larger ids.
@@ -125,15 +205,27 @@ const CUSTOM_EVENTS_COLUMNS: &str =
     "(name_lower, session_id, batch_id, page_index, timestamp_ms, name, value, currency)";
 
 impl BatchRows {
-    fn add(
-        &mut self,
-        session: &Session,
-        body: &EncodedBody,
-        batch_id: u64,
-        source_file: &str,
-        now_ms: i64,
-        state: &LibState,
-    ) {
+    /// Empties every table's rows and keeps the buffers: the batches of one import reuse them.
+    /// Buffers allocated afresh per batch (tens of MB for the points) left the allocator holding
+    /// the freed ones, and the process grew by about 140 KB per imported session.
+    fn clear(&mut self) {
+        for rows in [
+            &mut self.sessions,
+            &mut self.page_views,
+            &mut self.bodies,
+            &mut self.points,
+            &mut self.custom_events,
+            &mut self.signals,
+            &mut self.event_hits,
+            &mut self.conversions,
+        ] {
+            rows.bytes.clear();
+        }
+    }
+
+    fn add(&mut self, item: &Item<'_>, batch_id: u64, now_ms: i64, state: &LibState) {
+        let (session, source_file) = (item.session, item.source_file);
+        let body = &item.prepared.body;
         let id = session.session_id.as_str();
         let rowid = session_rowid(id);
         let day = day_of(session.started_at_ms);
@@ -220,15 +312,9 @@ impl BatchRows {
             }
         }
         // The derived rows every backend stores: signals with the library's thresholds, hits of
-        // the definitions in force (`analysis::derive`).
-        let derived = derive(
-            session,
-            &DeriveInputs {
-                signal_settings: &state.signal_settings,
-                definitions: &state.plain_definitions,
-            },
-        );
-        for (def_index, hit) in derived.event_hits {
+        // the definitions in force (`analysis::derive`, run by the parsers).
+        let derived = &item.prepared.derived;
+        for &(def_index, hit) in &derived.event_hits {
             if let Some(def) = state.definitions.get(def_index) {
                 write_hits(
                     &mut self.event_hits,
@@ -303,22 +389,67 @@ struct EncodedBody {
     compressed: Vec<u8>,
 }
 
-fn encode_body(session: &Session) -> Result<EncodedBody, ClickHouseError> {
-    let (encoding, body) = crate::store::body::encode(session)?;
-    let content_hash = crate::format::hash::sha256_hex(&body);
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    let compressed = z.write_all(&body).and_then(|()| z.finish()).map_err(|e| {
-        crate::store::StoreError::Decode {
-            session_id: session.session_id.clone(),
-            detail: format!("compressing the body: {e}"),
+/// Encodes and compresses session bodies with one compressor, reset between bodies: a fresh one
+/// per body allocated 380 KB each time, which the allocator kept (the import grew by about as
+/// much per session).
+struct BodyEncoder {
+    zlib: flate2::write::ZlibEncoder<Vec<u8>>,
+}
+
+impl BodyEncoder {
+    fn new() -> Self {
+        Self {
+            zlib: flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default()),
         }
-    })?;
-    Ok(EncodedBody {
-        encoding: u16::try_from(encoding).unwrap_or(u16::MAX),
-        content_hash,
-        compressed,
+    }
+
+    fn encode(&mut self, session: &Session) -> Result<EncodedBody, ClickHouseError> {
+        let (encoding, body) = crate::store::body::encode(session)?;
+        let content_hash = crate::format::hash::sha256_hex(&body);
+        let compressed = self
+            .zlib
+            .write_all(&body)
+            .and_then(|()| self.zlib.try_finish())
+            .and_then(|()| self.zlib.reset(Vec::new()))
+            .map_err(|e| crate::store::StoreError::Decode {
+                session_id: session.session_id.clone(),
+                detail: format!("compressing the body: {e}"),
+            })?;
+        Ok(EncodedBody {
+            encoding: u16::try_from(encoding).unwrap_or(u16::MAX),
+            content_hash,
+            compressed,
+        })
+    }
+}
+
+/// A session made ready to write by an import's parsers: its body encoded and compressed, its
+/// derived rows computed with the library's state as it was when the import started.
+struct Prepared {
+    body: EncodedBody,
+    derived: DerivedRows,
+}
+
+fn prepare(
+    session: &Session,
+    state: &LibState,
+    bodies: &mut BodyEncoder,
+) -> Result<Prepared, ClickHouseError> {
+    Ok(Prepared {
+        body: bodies.encode(session)?,
+        derived: derive(
+            session,
+            &DeriveInputs {
+                signal_settings: &state.signal_settings,
+                definitions: &state.plain_definitions,
+            },
+        ),
     })
 }
+
+/// What a parser hands the writer for one input unit: the unit read and its sessions
+/// prepared, or why it could not be.
+type ParsedUnit = Result<(format::Loaded, Vec<Prepared>), String>;
 
 impl ClickHouseLibrary {
     /// Imports `sessions` (already read and validated), recording `source_file` as where they
@@ -329,33 +460,46 @@ impl ClickHouseLibrary {
         sessions: &[Session],
         source_file: &str,
     ) -> Result<ImportOutcome, ClickHouseError> {
-        let items: Vec<(&Session, &str)> = sessions.iter().map(|s| (s, source_file)).collect();
-        self.import_sourced(&items)
-    }
-
-    /// [`Self::import_sessions`] with each session's own source file.
-    fn import_sourced(&self, items: &[(&Session, &str)]) -> Result<ImportOutcome, ClickHouseError> {
         self.writable()?;
-        let mut outcome = ImportOutcome::default();
-        if items.is_empty() {
-            return Ok(outcome);
-        }
         // Thresholds, definitions and goal as they are when the import starts.
         let state = self.state()?;
+        let mut bodies = BodyEncoder::new();
+        let prepared = sessions
+            .iter()
+            .map(|s| prepare(s, &state, &mut bodies))
+            .collect::<Result<Vec<_>, _>>()?;
+        let items: Vec<Item<'_>> = sessions
+            .iter()
+            .zip(&prepared)
+            .map(|(session, prepared)| Item {
+                session,
+                source_file,
+                prepared,
+            })
+            .collect();
+        self.import_sourced(&items, &state, &mut BatchRows::default())
+    }
+
+    /// Writes prepared sessions, each with its own source file, in batches of
+    /// [`BATCH_SESSIONS`].
+    fn import_sourced(
+        &self,
+        items: &[Item<'_>],
+        state: &LibState,
+        rows: &mut BatchRows,
+    ) -> Result<ImportOutcome, ClickHouseError> {
+        let mut outcome = ImportOutcome::default();
         let mut seen_ids: HashSet<String> = HashSet::new();
         let mut seen_hashes: HashSet<String> = HashSet::new();
         for chunk in items.chunks(BATCH_SESSIONS) {
-            let bodies = chunk
-                .iter()
-                .map(|(session, _)| encode_body(session))
-                .collect::<Result<Vec<_>, _>>()?;
-            let (known_ids, known_hashes) = self.published_duplicates(chunk, &bodies)?;
+            let (known_ids, known_hashes) = self.published_duplicates(chunk)?;
             let batch_id = new_batch_id();
             let now_ms = crate::store::now_ms();
-            let mut rows = BatchRows::default();
+            rows.clear();
             let mut in_batch = 0usize;
             let mut batch_ids = Vec::new();
-            for ((session, source_file), body) in chunk.iter().zip(&bodies) {
+            for item in chunk {
+                let (session, body) = (item.session, &item.prepared.body);
                 if known_ids.contains(&session.session_id)
                     || known_hashes.contains(&body.content_hash)
                     || !seen_ids.insert(session.session_id.clone())
@@ -365,14 +509,14 @@ impl ClickHouseLibrary {
                     outcome.duplicate_ids.push(session.session_id.clone());
                     continue;
                 }
-                rows.add(session, body, batch_id, source_file, now_ms, &state);
+                rows.add(item, batch_id, now_ms, state);
                 in_batch += 1;
                 batch_ids.push(session.session_id.clone());
             }
             if in_batch == 0 {
                 continue;
             }
-            self.write_batch(&rows, batch_id, in_batch)?;
+            self.write_batch(rows, batch_id, in_batch)?;
             outcome.imported += in_batch;
             outcome.imported_ids.extend(batch_ids);
             outcome.batches += 1;
@@ -382,11 +526,14 @@ impl ClickHouseLibrary {
 
     /// Imports files and folders as the SQLite library does ([`collect_inputs`]; Sentry
     /// segments and capture bodies of one folder are one unit), reporting the start and each
-    /// unit to `on_progress`. The sessions of several units are written together, in batches of about
-    /// [`BATCH_SESSIONS`], each published at once; a unit that cannot be read fails alone. A
-    /// server fault stops the import with the error: the batches published before it stay, the
-    /// one in flight is invisible. Setting `cancel` stops after the unit in progress (its
-    /// batch is written). Screenshots in bundles are stored as the SQLite library stores them.
+    /// unit to `on_progress`. Parser threads read the units and prepare their sessions
+    /// ([`prepare`]) while this thread writes them in input order (so of two inputs holding
+    /// one session, the first one's is kept, run after run), several units together, in
+    /// batches of about [`BATCH_SESSIONS`], each published at once; a unit that cannot be read
+    /// fails alone. A server fault stops the import with the error: the batches published
+    /// before it stay, the one in flight is invisible. Setting `cancel` stops after the unit in
+    /// progress (its batch is written). Screenshots in bundles are stored as the SQLite library
+    /// stores them.
     pub fn import_paths(
         &self,
         paths: &[PathBuf],
@@ -396,119 +543,146 @@ impl ClickHouseLibrary {
     ) -> Result<ImportSummary, ClickHouseError> {
         self.writable()?;
         let inputs = group_inputs(collect_inputs(paths)?);
-        let mut summary = ImportSummary::default();
-        let mut progress = ImportProgress {
-            files_total: inputs.len(),
+        let total = inputs.len();
+        let progress = ImportProgress {
+            files_total: total,
             ..ImportProgress::default()
         };
         on_progress(&progress, None);
-        // Units read but not yet written: their outcome so far and their sessions.
-        let mut pending: Vec<PendingUnit> = Vec::new();
-        let mut pending_sessions = 0usize;
-        for (index, unit) in inputs.iter().enumerate() {
-            if cancel.load(Ordering::Relaxed) {
-                summary.cancelled = true;
-                break;
-            }
-            let Some(first) = unit.first() else { continue };
-            let path = match (unit.len(), first.parent()) {
-                (2.., Some(folder)) => folder,
-                _ => first.as_path(),
-            };
-            let file = if unit.len() > 1 {
-                format!("{} ({} files)", path.display(), unit.len())
-            } else {
-                path.display().to_string()
-            };
-            let source = std::path::absolute(path)
-                .map_or_else(|_| file.clone(), |p| p.display().to_string());
-            let mut outcome = FileOutcome {
-                file,
-                status: FileStatus::Failed,
-                session_ids: Vec::new(),
-                duplicate_ids: Vec::new(),
-                error: None,
-                warnings: Vec::new(),
-            };
-            match format::load_unit(unit, options) {
-                Err(e) => {
-                    outcome.error = Some(e.to_string());
-                    summary.files_failed += 1;
-                    pending.push(PendingUnit {
-                        outcome,
-                        source,
-                        sessions: Vec::new(),
-                    });
-                }
-                Ok(loaded) => {
-                    outcome.warnings = loaded.warnings.lines();
-                    for shot in &loaded.screenshots {
-                        if let Err(e) = self.store_screenshot(shot, "bundle") {
-                            match e {
-                                ClickHouseError::Store(StoreError::Invalid(why)) => outcome
-                                    .warnings
-                                    .push(format!("screenshot of {} not stored: {why}", shot.url)),
-                                other => return Err(other),
+        // Thresholds, definitions and goal as they are when the import starts.
+        let state = self.state()?;
+        let mut writer = ImportWriter {
+            state: &state,
+            pending: Vec::new(),
+            pending_sessions: 0,
+            rows: BatchRows::default(),
+            summary: ImportSummary::default(),
+            progress,
+        };
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 4)
+            .min(total.max(1));
+        let next = AtomicUsize::new(0);
+        let cancel_workers = AtomicBool::new(false);
+        let turns = Turns::new(workers * 4);
+        let mut fault = None;
+        let mut handled = 0usize;
+        std::thread::scope(|scope| -> Result<(), ClickHouseError> {
+            let (sender, receiver) =
+                std::sync::mpsc::sync_channel::<(usize, ParsedUnit)>(workers * 2);
+            for worker in 0..workers {
+                let sender = sender.clone();
+                let (next, inputs, cancel_workers, turns, state) =
+                    (&next, &inputs, &cancel_workers, &turns, &state);
+                let stop =
+                    || cancel.load(Ordering::Relaxed) || cancel_workers.load(Ordering::Relaxed);
+                std::thread::Builder::new()
+                    .name(format!("import-parse-{worker}"))
+                    .spawn_scoped(scope, move || {
+                        let mut bodies = BodyEncoder::new();
+                        while !stop() {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(unit) = inputs.get(index) else { break };
+                            if !turns.wait_for(index, &stop) {
+                                break;
+                            }
+                            let parsed = format::load_unit(unit, options)
+                                .map_err(|e| e.to_string())
+                                .and_then(|loaded| {
+                                    let prepared = loaded
+                                        .sessions
+                                        .iter()
+                                        .map(|s| prepare(s, state, &mut bodies))
+                                        .collect::<Result<Vec<_>, _>>()
+                                        .map_err(|e| e.to_string())?;
+                                    Ok((loaded, prepared))
+                                });
+                            if sender.send((index, parsed)).is_err() {
+                                break;
                             }
                         }
+                    })
+                    .map_err(|error| {
+                        ClickHouseError::Store(StoreError::Io {
+                            path: "import worker thread".to_owned(),
+                            error,
+                        })
+                    })?;
+            }
+            drop(sender);
+            for (index, parsed) in InOrder::new(receiver, &turns) {
+                if cancel.load(Ordering::Relaxed) {
+                    break;
+                }
+                handled += 1;
+                let Some(UnitName { file, source, .. }) =
+                    inputs.get(index).and_then(|u| UnitName::of(u))
+                else {
+                    continue;
+                };
+                let mut outcome = FileOutcome {
+                    file,
+                    status: FileStatus::Failed,
+                    session_ids: Vec::new(),
+                    duplicate_ids: Vec::new(),
+                    error: None,
+                    warnings: Vec::new(),
+                };
+                match parsed {
+                    Err(e) => {
+                        outcome.error = Some(e);
+                        writer.summary.files_failed += 1;
+                        writer.push(PendingUnit {
+                            outcome,
+                            source,
+                            sessions: Vec::new(),
+                            prepared: Vec::new(),
+                        });
                     }
-                    pending_sessions += loaded.sessions.len();
-                    pending.push(PendingUnit {
-                        outcome,
-                        source,
-                        sessions: loaded.sessions,
-                    });
+                    Ok((loaded, prepared)) => {
+                        outcome.warnings = loaded.warnings.lines();
+                        for shot in &loaded.screenshots {
+                            match self.store_screenshot(shot, "bundle") {
+                                Ok(_) => {}
+                                Err(ClickHouseError::Store(StoreError::Invalid(why))) => outcome
+                                    .warnings
+                                    .push(format!("screenshot of {} not stored: {why}", shot.url)),
+                                Err(other) => {
+                                    fault = Some(other);
+                                    break;
+                                }
+                            }
+                        }
+                        if fault.is_some() {
+                            break;
+                        }
+                        writer.push(PendingUnit {
+                            outcome,
+                            source,
+                            sessions: loaded.sessions,
+                            prepared,
+                        });
+                    }
+                }
+                if writer.pending_sessions >= BATCH_SESSIONS
+                    && let Err(e) = writer.flush(self, on_progress)
+                {
+                    fault = Some(e);
+                    break;
                 }
             }
-            if pending_sessions >= BATCH_SESSIONS || index + 1 == inputs.len() {
-                self.flush_units(&mut pending, &mut summary, &mut progress, on_progress)?;
-                pending_sessions = 0;
-            }
+            // Stop the parsers, whether the loop ended, was cancelled or met a fault.
+            cancel_workers.store(true, Ordering::Relaxed);
+            Ok(())
+        })?;
+        if let Some(fault) = fault {
+            return Err(fault);
         }
-        self.flush_units(&mut pending, &mut summary, &mut progress, on_progress)?;
+        writer.flush(self, on_progress)?;
+        let mut summary = writer.summary;
+        summary.cancelled = handled < total;
         Ok(summary)
-    }
-
-    /// Writes the sessions of the pending units together and reports each unit.
-    fn flush_units(
-        &self,
-        pending: &mut Vec<PendingUnit>,
-        summary: &mut ImportSummary,
-        progress: &mut ImportProgress,
-        on_progress: &mut dyn FnMut(&ImportProgress, Option<&FileOutcome>),
-    ) -> Result<(), ClickHouseError> {
-        let items: Vec<(&Session, &str)> = pending
-            .iter()
-            .flat_map(|u| u.sessions.iter().map(|s| (s, u.source.as_str())))
-            .collect();
-        let written = self.import_sourced(&items)?;
-        let mut imported: HashSet<String> = written.imported_ids.into_iter().collect();
-        for unit in pending.drain(..) {
-            let mut outcome = unit.outcome;
-            if outcome.error.is_none() {
-                for session in &unit.sessions {
-                    // A session id written once is claimed by the first unit that holds it.
-                    if imported.remove(&session.session_id) {
-                        outcome.session_ids.push(session.session_id.clone());
-                    } else {
-                        outcome.duplicate_ids.push(session.session_id.clone());
-                    }
-                }
-                outcome.status =
-                    if outcome.session_ids.is_empty() && !outcome.duplicate_ids.is_empty() {
-                        FileStatus::Duplicate
-                    } else {
-                        FileStatus::Imported
-                    };
-                summary.sessions_imported += outcome.session_ids.len();
-                summary.sessions_duplicate += outcome.duplicate_ids.len();
-                progress.sessions_imported += outcome.session_ids.len();
-            }
-            progress.files_done += 1;
-            on_progress(progress, Some(&outcome));
-            summary.files.push(outcome);
-        }
-        Ok(())
     }
 
     /// Writes a batch's rows, sessions last, then publishes it.
@@ -575,24 +749,32 @@ impl ClickHouseLibrary {
     /// Which of these sessions' ids and content hashes a published batch already holds.
     fn published_duplicates(
         &self,
-        sessions: &[(&Session, &str)],
-        bodies: &[EncodedBody],
+        items: &[Item<'_>],
     ) -> Result<(HashSet<String>, HashSet<String>), ClickHouseError> {
-        if sessions.is_empty() {
-            return Ok((HashSet::new(), HashSet::new()));
-        }
-        let ids: Vec<String> = sessions.iter().map(|(s, _)| quote(&s.session_id)).collect();
-        let hashes: Vec<String> = bodies.iter().map(|b| quote(&b.content_hash)).collect();
-        let answer = self.client.query(&format!(
-            "SELECT session_id, content_hash FROM {} WHERE batch_id IN (SELECT batch_id FROM {})
-               AND (session_id IN ({}) OR content_hash IN ({})) FORMAT RowBinary",
-            self.table("sessions"),
-            self.table("batches"),
-            ids.join(","),
-            hashes.join(","),
-        ))?;
-        let mut reader = RowReader::new(&answer);
         let (mut known_ids, mut known_hashes) = (HashSet::new(), HashSet::new());
+        if items.is_empty() {
+            return Ok((known_ids, known_hashes));
+        }
+        // The keys go as external data: any number of them, of any length (a list in the
+        // query's text stops at the server's 256 KiB).
+        let mut keys = RowWriter::default();
+        for item in items {
+            keys.str(&item.session.session_id)
+                .str(&item.prepared.body.content_hash);
+        }
+        let answer = self.client.query_with_table(
+            &format!(
+                "SELECT session_id, content_hash FROM {} WHERE batch_id IN (SELECT batch_id FROM {})
+                   AND (session_id IN (SELECT session_id FROM _keys)
+                        OR content_hash IN (SELECT content_hash FROM _keys)) FORMAT RowBinary",
+                self.table("sessions"),
+                self.table("batches"),
+            ),
+            "_keys",
+            "session_id String, content_hash String",
+            &keys.bytes,
+        )?;
+        let mut reader = RowReader::new(&answer);
         while !reader.is_empty() {
             let (Some(id), Some(hash)) = (reader.string(), reader.string()) else {
                 return Err(self.client.decode_error("duplicate check"));
