@@ -1,7 +1,8 @@
 //! The built `sessionlens` binary with `--library clickhouse://…` against a real
 //! `clickhouse-server` (tests/clickhouse_support), side by side with a SQLite library fed the
 //! same commands: import, list, heatmap PNGs byte for byte, KPIs, funnels, signals,
-//! `library copy`, and a read-only user's clear refusal. Without the server binary these tests
+//! `library copy`, the sessions `snapshot` draws pages from, and a read-only user's clear
+//! refusal. Without the server binary these tests
 //! say so on stderr and pass, unless `SESSIONLENS_REQUIRE_CLICKHOUSE=1`.
 #![expect(clippy::unwrap_used, reason = "test code")]
 
@@ -297,4 +298,48 @@ fn listing_thousands_of_sessions_reads_their_pages_in_pieces() {
         converted > 0 && converted < 7000,
         "{converted} of 7000 converted"
     );
+}
+
+/// `snapshot` draws each page from the same session's DOM on both libraries, whatever order the
+/// recordings were imported in: sessions are taken by recording file, start time and id, not in
+/// each library's own row order (SQLite's by import, ClickHouse's by a hash of the id).
+#[test]
+fn snapshots_take_each_page_from_the_same_session_on_both_libraries() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "snapshots_take_each_page_from_the_same_session_on_both_libraries",
+    ) else {
+        return;
+    };
+    let mut recordings: Vec<String> =
+        std::fs::read_dir(common::repo().join("tests/fixtures/rrweb"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.ends_with(".json") && !name.ends_with(".truth.json")
+            })
+            .map(|p| p.to_str().unwrap().to_owned())
+            .collect();
+    recordings.sort();
+    assert!(recordings.len() >= 10);
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("library.sqlite");
+    let sqlite = sqlite.to_str().unwrap();
+    let ch = server.library_url("default", "snapshots");
+    // SQLite is given the files last to first, ClickHouse first to last.
+    let mut import: Vec<&str> = vec!["import"];
+    import.extend(recordings.iter().rev().map(String::as_str));
+    ok_on(sqlite, &import);
+    let mut import: Vec<&str> = vec!["import"];
+    import.extend(recordings.iter().map(String::as_str));
+    ok_on(&ch, &import);
+
+    let drawn = |library: &str| ok_on(library, &["snapshot", "--all", "--no-chromium"]);
+    let (on_sqlite, on_ch) = (drawn(sqlite), drawn(&ch));
+    assert_eq!(on_sqlite, on_ch);
+    let from_dom = on_sqlite
+        .lines()
+        .filter(|l| l.contains("would be drawn"))
+        .count();
+    assert!(from_dom >= 3, "pages with a recorded DOM: {on_sqlite}");
 }

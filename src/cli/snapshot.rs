@@ -89,9 +89,10 @@ pub fn run(library_path: &Path, args: &SnapshotArgs) -> anyhow::Result<ExitCode>
         outln!("every page already has a screenshot (use --force to render snapshots again)");
         return Ok(ExitCode::SUCCESS);
     }
-    // Sessions in library order: the first page view of each page and width is the one drawn,
-    // from its DOM at its entry (the snapshot and the mutations up to then). Each recording is
-    // read once while its sessions follow each other.
+    // Sessions by recording file, then start time, then id (`Store::snapshot_sources`, the same
+    // on every backend and whatever order the files were imported in): the first page view of
+    // each page and width is the one drawn, from its DOM at its entry (the snapshot and the
+    // mutations up to then). Each recording is read once while its sessions follow each other.
     let limits = Limits::default();
     let mut unreadable = 0;
     let mut last_file: Option<(String, Option<Recording>)> = None;
@@ -193,6 +194,11 @@ pub fn run(library_path: &Path, args: &SnapshotArgs) -> anyhow::Result<ExitCode>
             None => {
                 let why = match (&chromium, &page.moment) {
                     (_, None) => "the recording has no DOM snapshot of this page".to_owned(),
+                    (Err(_), Some(moment)) if args.no_chromium => format!(
+                        "--no-chromium; the DOM of {} at {} would be drawn",
+                        moment.session_id,
+                        format_offset(moment.offset_ms)
+                    ),
                     (Err(_), _) if args.no_chromium => "--no-chromium".to_owned(),
                     (Err(_), _) => format!("Chromium not found: {INSTALL_HINT}"),
                     (Ok(_), Some(_)) => "Chromium failed on this page".to_owned(),

@@ -79,7 +79,8 @@ pub trait Store: SessionQueries {
     /// The recording a session was imported from, when known.
     fn source_file(&self, session_id: &str) -> Result<Option<String>, StoreError>;
     /// For page snapshots: per session (all, or one), its id, its recording, and its page views'
-    /// `(url, viewport width, deepest scroll)`.
+    /// `(url, viewport width, deepest scroll)`, sessions by recording file, start time and id
+    /// (so every backend, and any import order, gives the same list).
     #[expect(
         clippy::type_complexity,
         reason = "the shape Library has always returned"

@@ -487,7 +487,7 @@ impl Library {
 
     /// For `sessionlens snapshot`: each session's id, the file it was imported from, and its
     /// page views as (URL without fragment, viewport width, deepest viewport bottom in CSS px);
-    /// one session or all.
+    /// one session or all, by recording file, start time and id.
     #[allow(clippy::type_complexity)]
     pub fn snapshot_sources(
         &self,
@@ -507,7 +507,7 @@ impl Library {
             "SELECT s.session_id, s.source_file, pv.url, pv.viewport_width, pv.max_depth_px
              FROM sessions s JOIN page_views pv ON pv.session_rowid = s.session_rowid
              WHERE ?1 IS NULL OR s.session_id = ?1
-             ORDER BY s.session_rowid, pv.page_index",
+             ORDER BY s.source_file, s.started_at_ms, s.session_id, pv.page_index",
         )?;
         let mut rows = stmt.query([session_id])?;
         let mut out: Vec<(String, Option<String>, Vec<(String, u32, f32)>)> = Vec::new();

@@ -179,7 +179,8 @@ impl ClickHouseLibrary {
     }
 
     /// For page snapshots: per session (all, or one), its id, its recording, and its page
-    /// views' `(url, viewport width, deepest viewport bottom)`, by row id.
+    /// views' `(url, viewport width, deepest viewport bottom)`, by recording file, start time
+    /// and id, as the SQLite library lists them.
     #[expect(
         clippy::type_complexity,
         reason = "the shape of Store::snapshot_sources"
@@ -192,7 +193,7 @@ impl ClickHouseLibrary {
             session_id.map_or_else(String::new, |id| format!(" AND session_id = {}", quote(id)));
         let answer = self.client.query(&format!(
             "SELECT session_id, source_file FROM {} FINAL
-             WHERE batch_id IN (SELECT batch_id FROM {}){only} ORDER BY session_rowid FORMAT RowBinary",
+             WHERE batch_id IN (SELECT batch_id FROM {}){only} ORDER BY source_file, started_at_ms, session_id FORMAT RowBinary",
             self.table("sessions"),
             self.table("batches"),
         ))?;
