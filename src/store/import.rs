@@ -1,6 +1,7 @@
 //! Importing files, folders and bundles: parsed on worker threads, each file inserted in its own
 //! transaction, so a failing file leaves nothing behind and the others still import.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -275,14 +276,14 @@ impl<'a> UnitName<'a> {
 /// How far the import's parsers may run ahead of its writer: a parser waits to take input
 /// `index` until the writer has taken every input up to `index - ahead`, so the units parsed
 /// but not yet written stay few while the writer keeps input order.
-pub(crate) struct Turns {
+struct Turns {
     written: std::sync::Mutex<usize>,
     turned: std::sync::Condvar,
     ahead: usize,
 }
 
 impl Turns {
-    pub(crate) fn new(ahead: usize) -> Self {
+    fn new(ahead: usize) -> Self {
         Self {
             written: std::sync::Mutex::new(0),
             turned: std::sync::Condvar::new(),
@@ -291,7 +292,7 @@ impl Turns {
     }
 
     /// Waits until input `index` may be parsed; `false` when `stop` said to stop first.
-    pub(crate) fn wait_for(&self, index: usize, stop: &dyn Fn() -> bool) -> bool {
+    fn wait_for(&self, index: usize, stop: &dyn Fn() -> bool) -> bool {
         let mut written = self
             .written
             .lock()
@@ -322,7 +323,7 @@ impl Turns {
 /// The parsed units of an import in input order: those that arrive early wait until the ones
 /// before them have come. When every parser has stopped, what is left comes in order (a
 /// parser stopped by a cancel leaves a gap).
-pub(crate) struct InOrder<'a, T> {
+struct InOrder<'a, T> {
     receiver: std::sync::mpsc::Receiver<(usize, T)>,
     early: std::collections::BTreeMap<usize, T>,
     next: usize,
@@ -330,7 +331,7 @@ pub(crate) struct InOrder<'a, T> {
 }
 
 impl<'a, T> InOrder<'a, T> {
-    pub(crate) fn new(receiver: std::sync::mpsc::Receiver<(usize, T)>, turns: &'a Turns) -> Self {
+    fn new(receiver: std::sync::mpsc::Receiver<(usize, T)>, turns: &'a Turns) -> Self {
         Self {
             receiver,
             early: std::collections::BTreeMap::new(),
@@ -366,6 +367,73 @@ impl<T> Iterator for InOrder<'_, T> {
     }
 }
 
+/// Parses `inputs` on up to four threads (`import-parse-N`) and hands what they make to `write`
+/// on this thread in input order, whichever is parsed first: of two inputs holding one session,
+/// the first one's is kept, run after run. Both backends' imports run on it.
+///
+/// Each parser keeps a state of its own (`init`, such as a compressor). `parse` takes it, an
+/// input's index and paths, and `send`, which hands a result to the writer (`false` once the
+/// writer has stopped); it returns `false` to stop its parser. `write` returns
+/// [`ControlFlow::Break`] to stop the import, and the parsers with it; setting `cancel` stops
+/// the parsers after the input each is reading.
+pub(crate) fn parse_in_input_order<S, T: Send>(
+    inputs: &[Vec<PathBuf>],
+    cancel: &AtomicBool,
+    init: impl Fn() -> S + Sync,
+    parse: impl Fn(&mut S, usize, &[PathBuf], &dyn Fn(T) -> bool) -> bool + Sync,
+    mut write: impl FnMut(usize, T) -> ControlFlow<()>,
+) -> Result<(), StoreError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4)
+        .min(inputs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let stop_parsers = AtomicBool::new(false);
+    let stop = || cancel.load(Ordering::Relaxed) || stop_parsers.load(Ordering::Relaxed);
+    let turns = Turns::new(workers * 4);
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, T)>(workers * 2);
+        for worker in 0..workers {
+            let sender = sender.clone();
+            let (next, turns, stop, init, parse) = (&next, &turns, &stop, &init, &parse);
+            let spawned = std::thread::Builder::new()
+                .name(format!("import-parse-{worker}"))
+                .spawn_scoped(scope, move || {
+                    let mut state = init();
+                    while !stop() {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(unit) = inputs.get(index) else { break };
+                        if !turns.wait_for(index, stop) {
+                            break;
+                        }
+                        let send = |made: T| sender.send((index, made)).is_ok();
+                        if !parse(&mut state, index, unit, &send) {
+                            break;
+                        }
+                    }
+                });
+            if let Err(error) = spawned {
+                // The parsers already started stop rather than wait for a writer that never
+                // comes.
+                stop_parsers.store(true, Ordering::Relaxed);
+                return Err(StoreError::Io {
+                    path: "import worker thread".to_owned(),
+                    error,
+                });
+            }
+        }
+        drop(sender);
+        for (index, made) in InOrder::new(receiver, &turns) {
+            if write(index, made).is_break() {
+                break;
+            }
+        }
+        // Stop the parsers, whether the inputs ran out, the writer stopped or a cancel came.
+        stop_parsers.store(true, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
 impl Library {
     /// Imports the files (see [`collect_inputs`] for folders, [`group_inputs`] for Sentry
     /// segments). `on_progress` is called when the import starts, after each file (or segment
@@ -380,18 +448,12 @@ impl Library {
     ) -> Result<ImportSummary, StoreError> {
         let inputs = group_inputs(collect_inputs(paths)?);
         let total = inputs.len();
-        let workers = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .clamp(1, 4)
-            .min(total.max(1));
-        let next = AtomicUsize::new(0);
         let mut outcomes: Vec<Option<FileOutcome>> = vec![None; total];
         let mut progress = ImportProgress {
             files_total: total,
             ..ImportProgress::default()
         };
         on_progress(&progress, None);
-        let cancel_workers = AtomicBool::new(false);
         let mut library_fault = None;
         let mut unfolded_sessions = 0;
         // The list of imported recordings kept outside the SQLite file (see `manifest`).
@@ -400,151 +462,110 @@ impl Library {
         // touch (an index leaf) is then copied into the database once, not once per 1,000 frames.
         self.conn
             .pragma_update(None, "wal_autocheckpoint", IMPORT_CHECKPOINT_PAGES)?;
-        let turns = Turns::new(workers * 4);
-        let scoped = std::thread::scope(|scope| -> Result<(), StoreError> {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Unit)>(workers * 2);
-            for worker in 0..workers {
-                let sender = sender.clone();
-                let (next, inputs, cancel_workers) = (&next, &inputs, &cancel_workers);
-                let turns = &turns;
-                std::thread::Builder::new()
-                    .name(format!("import-parse-{worker}"))
-                    .spawn_scoped(scope, move || {
-                        loop {
-                            if cancel.load(Ordering::Relaxed)
-                                || cancel_workers.load(Ordering::Relaxed)
-                            {
-                                break;
-                            }
-                            let index = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(path) = inputs.get(index) else { break };
-                            if !turns.wait_for(index, &|| {
-                                cancel.load(Ordering::Relaxed)
-                                    || cancel_workers.load(Ordering::Relaxed)
-                            }) {
-                                break;
-                            }
-                            if let (true, Some(file)) =
-                                (format::reads_in_pieces(path, options), path.first())
-                            {
-                                // A large file goes to the writer piece by piece, through a
-                                // channel of its own that the writer drains before it takes
-                                // the next unit.
-                                let (piece_sender, pieces) = std::sync::mpsc::sync_channel(1);
-                                if sender.send((index, Unit::Pieces(pieces))).is_err() {
-                                    break;
-                                }
-                                let end = format::load_path_in_pieces(file, options, &mut |part| {
-                                    !cancel.load(Ordering::Relaxed)
-                                        && piece_sender.send(Piece::Part(part)).is_ok()
-                                });
-                                // A writer that stopped taking pieces needs no end.
-                                let _ = piece_sender.send(Piece::End(end));
-                                continue;
-                            }
-                            let loaded = format::load_unit_hashed(path, options);
-                            if sender.send((index, Unit::Whole(loaded))).is_err() {
-                                break;
-                            }
-                        }
-                    })
-                    .map_err(|error| StoreError::Io {
-                        path: "import worker thread".to_owned(),
-                        error,
-                    })?;
-            }
-            drop(sender);
-            // Units are written in input order, whichever is parsed first: when two inputs
-            // hold the same session, the first one's is kept, run after run.
-            for (index, read) in InOrder::new(receiver, &turns) {
-                let Some(unit) = inputs.get(index) else {
-                    continue;
-                };
-                let Some(UnitName { path, file, source }) = UnitName::of(unit) else {
-                    continue;
-                };
-                let mut manifest_warning = None;
-                if unfolded_sessions >= FOLD_EVERY_SESSIONS {
-                    if let Err(e) = self.fold_recent_points() {
-                        cancel_workers.store(true, Ordering::Relaxed);
-                        library_fault = Some(super::library::classify_store(&self.path, e));
-                        break;
-                    }
-                    unfolded_sessions = 0;
-                    if let Some(manifest) = manifest.as_mut()
-                        && let Err(e) = manifest.sync()
-                    {
-                        manifest_warning = Some(e.to_string());
-                    }
+        let parse = |(): &mut (), _index: usize, path: &[PathBuf], send: &dyn Fn(Unit) -> bool| {
+            if let (true, Some(file)) = (format::reads_in_pieces(path, options), path.first()) {
+                // A large file goes to the writer piece by piece, through a channel of its own
+                // that the writer drains before it takes the next unit.
+                let (piece_sender, pieces) = std::sync::mpsc::sync_channel(1);
+                if !send(Unit::Pieces(pieces)) {
+                    return false;
                 }
-                let mut file_sha256 = None;
-                let mut outcome = match read {
-                    Unit::Pieces(pieces) => match self.insert_pieces(&source, &pieces, &mut |n| {
-                        progress.sessions_in_file = n;
-                        on_progress(&progress, None);
-                    }) {
-                        Ok(Ok((outcome, sha256))) => {
-                            file_sha256 = sha256;
-                            FileOutcome { file, ..outcome }
-                        }
-                        // A file the user's cancel stopped midway is not done (nothing of it
-                        // was kept): the import reports itself cancelled, not the file failed.
-                        Ok(Err(_)) if cancel.load(Ordering::Relaxed) => continue,
-                        Ok(Err(e)) => failed(&file, e),
-                        Err(e) if e.is_library_fault() => {
-                            cancel_workers.store(true, Ordering::Relaxed);
-                            library_fault = Some(super::library::classify_store(&self.path, e));
-                            break;
-                        }
-                        Err(e) => failed(&file, e.to_string()),
-                    },
-                    Unit::Whole(Ok((loaded, sha256))) => match self.insert_loaded(&source, &loaded)
-                    {
-                        Ok(outcome) => {
-                            file_sha256 = sha256;
-                            FileOutcome { file, ..outcome }
-                        }
-                        Err(e) if e.is_library_fault() => {
-                            // Stop the parsers and report the library's problem, not the file's.
-                            cancel_workers.store(true, Ordering::Relaxed);
-                            library_fault = Some(super::library::classify_store(&self.path, e));
-                            break;
-                        }
-                        Err(e) => failed(&file, e.to_string()),
-                    },
-                    Unit::Whole(Err(e)) => failed(&file, e.to_string()),
-                };
+                let end = format::load_path_in_pieces(file, options, &mut |part| {
+                    !cancel.load(Ordering::Relaxed) && piece_sender.send(Piece::Part(part)).is_ok()
+                });
+                // A writer that stopped taking pieces needs no end.
+                let _ = piece_sender.send(Piece::End(end));
+                return true;
+            }
+            send(Unit::Whole(format::load_unit_hashed(path, options)))
+        };
+        let write = |index: usize, read: Unit| {
+            let Some(unit) = inputs.get(index) else {
+                return ControlFlow::Continue(());
+            };
+            let Some(UnitName { path, file, source }) = UnitName::of(unit) else {
+                return ControlFlow::Continue(());
+            };
+            let mut manifest_warning = None;
+            if unfolded_sessions >= FOLD_EVERY_SESSIONS {
+                if let Err(e) = self.fold_recent_points() {
+                    library_fault = Some(super::library::classify_store(&self.path, e));
+                    return ControlFlow::Break(());
+                }
+                unfolded_sessions = 0;
                 if let Some(manifest) = manifest.as_mut()
-                    && !outcome.session_ids.is_empty()
-                    && let Err(e) = manifest.record_import(
-                        path,
-                        &source,
-                        &outcome.session_ids,
-                        file_sha256,
-                        now_ms(),
-                    )
+                    && let Err(e) = manifest.sync()
                 {
                     manifest_warning = Some(e.to_string());
                 }
-                if let Some(e) = manifest_warning {
-                    outcome.warnings.push(format!(
-                        "the manifest of imported files could not be written ({e}); a rebuild of a damaged library may find this file only through the library"
-                    ));
-                }
-                progress.files_done += 1;
-                progress.sessions_imported += outcome.session_ids.len();
-                progress.sessions_in_file = 0;
-                unfolded_sessions += outcome.session_ids.len();
-                on_progress(&progress, Some(&outcome));
-                if let Some(slot) = outcomes.get_mut(index) {
-                    *slot = Some(outcome);
-                }
             }
-            Ok(())
-        });
+            let mut file_sha256 = None;
+            let mut outcome = match read {
+                Unit::Pieces(pieces) => match self.insert_pieces(&source, &pieces, &mut |n| {
+                    progress.sessions_in_file = n;
+                    on_progress(&progress, None);
+                }) {
+                    Ok(Ok((outcome, sha256))) => {
+                        file_sha256 = sha256;
+                        FileOutcome { file, ..outcome }
+                    }
+                    // A file the user's cancel stopped midway is not done (nothing of it was
+                    // kept): the import reports itself cancelled, not the file failed.
+                    Ok(Err(_)) if cancel.load(Ordering::Relaxed) => {
+                        return ControlFlow::Continue(());
+                    }
+                    Ok(Err(e)) => failed(&file, e),
+                    Err(e) if e.is_library_fault() => {
+                        library_fault = Some(super::library::classify_store(&self.path, e));
+                        return ControlFlow::Break(());
+                    }
+                    Err(e) => failed(&file, e.to_string()),
+                },
+                Unit::Whole(Ok((loaded, sha256))) => match self.insert_loaded(&source, &loaded) {
+                    Ok(outcome) => {
+                        file_sha256 = sha256;
+                        FileOutcome { file, ..outcome }
+                    }
+                    Err(e) if e.is_library_fault() => {
+                        // Stop the parsers and report the library's problem, not the file's.
+                        library_fault = Some(super::library::classify_store(&self.path, e));
+                        return ControlFlow::Break(());
+                    }
+                    Err(e) => failed(&file, e.to_string()),
+                },
+                Unit::Whole(Err(e)) => failed(&file, e.to_string()),
+            };
+            if let Some(manifest) = manifest.as_mut()
+                && !outcome.session_ids.is_empty()
+                && let Err(e) = manifest.record_import(
+                    path,
+                    &source,
+                    &outcome.session_ids,
+                    file_sha256,
+                    now_ms(),
+                )
+            {
+                manifest_warning = Some(e.to_string());
+            }
+            if let Some(e) = manifest_warning {
+                outcome.warnings.push(format!(
+                    "the manifest of imported files could not be written ({e}); a rebuild of a damaged library may find this file only through the library"
+                ));
+            }
+            progress.files_done += 1;
+            progress.sessions_imported += outcome.session_ids.len();
+            progress.sessions_in_file = 0;
+            unfolded_sessions += outcome.session_ids.len();
+            on_progress(&progress, Some(&outcome));
+            if let Some(slot) = outcomes.get_mut(index) {
+                *slot = Some(outcome);
+            }
+            ControlFlow::Continue(())
+        };
+        let parsed = parse_in_input_order(&inputs, cancel, || (), parse, write);
         self.conn
             .pragma_update(None, "wal_autocheckpoint", DEFAULT_CHECKPOINT_PAGES)?;
-        scoped?;
+        parsed?;
         if let Some(fault) = library_fault {
             return Err(fault);
         }

@@ -20,8 +20,9 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher as _, Hasher as _};
 use std::io::Write as _;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::conversions::{CONVERSION_COLUMNS, HIT_COLUMNS, write_hits};
 use super::rowbinary::{RowReader, RowWriter};
@@ -31,7 +32,7 @@ use crate::analysis::conversions::ConversionGoal;
 use crate::analysis::derive::{DeriveInputs, DerivedRows, derive};
 use crate::format::{self, ReadOptions};
 use crate::model::{EventKind, Session};
-use crate::store::import::{InOrder, Turns, UnitName, group_inputs};
+use crate::store::import::{UnitName, group_inputs, parse_in_input_order};
 use crate::store::points::encode_page_points;
 use crate::store::{
     FileOutcome, FileStatus, ImportProgress, ImportSummary, StoreError, collect_inputs,
@@ -559,123 +560,81 @@ impl ClickHouseLibrary {
             summary: ImportSummary::default(),
             progress,
         };
-        let workers = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .clamp(1, 4)
-            .min(total.max(1));
-        let next = AtomicUsize::new(0);
-        let cancel_workers = AtomicBool::new(false);
-        let turns = Turns::new(workers * 4);
         let mut fault = None;
         let mut handled = 0usize;
-        std::thread::scope(|scope| -> Result<(), ClickHouseError> {
-            let (sender, receiver) =
-                std::sync::mpsc::sync_channel::<(usize, ParsedUnit)>(workers * 2);
-            for worker in 0..workers {
-                let sender = sender.clone();
-                let (next, inputs, cancel_workers, turns, state) =
-                    (&next, &inputs, &cancel_workers, &turns, &state);
-                let stop =
-                    || cancel.load(Ordering::Relaxed) || cancel_workers.load(Ordering::Relaxed);
-                std::thread::Builder::new()
-                    .name(format!("import-parse-{worker}"))
-                    .spawn_scoped(scope, move || {
-                        let mut bodies = BodyEncoder::new();
-                        while !stop() {
-                            let index = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(unit) = inputs.get(index) else { break };
-                            if !turns.wait_for(index, &stop) {
-                                break;
-                            }
-                            let parsed = format::load_unit(unit, options)
-                                .map_err(|e| e.to_string())
-                                .and_then(|loaded| {
-                                    let prepared = loaded
-                                        .sessions
-                                        .iter()
-                                        .map(|s| prepare(s, state, &mut bodies))
-                                        .collect::<Result<Vec<_>, _>>()
-                                        .map_err(|e| e.to_string())?;
-                                    Ok((loaded, prepared))
-                                });
-                            if sender.send((index, parsed)).is_err() {
-                                break;
-                            }
-                        }
-                    })
-                    .map_err(|error| {
-                        ClickHouseError::Store(StoreError::Io {
-                            path: "import worker thread".to_owned(),
-                            error,
-                        })
-                    })?;
+        let parse = |bodies: &mut BodyEncoder,
+                     _index: usize,
+                     unit: &[PathBuf],
+                     send: &dyn Fn(ParsedUnit) -> bool| {
+            let parsed = format::load_unit(unit, options)
+                .map_err(|e| e.to_string())
+                .and_then(|loaded| {
+                    let prepared = loaded
+                        .sessions
+                        .iter()
+                        .map(|s| prepare(s, &state, bodies))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| e.to_string())?;
+                    Ok((loaded, prepared))
+                });
+            send(parsed)
+        };
+        let write = |index: usize, parsed: ParsedUnit| {
+            if cancel.load(Ordering::Relaxed) {
+                return ControlFlow::Break(());
             }
-            drop(sender);
-            for (index, parsed) in InOrder::new(receiver, &turns) {
-                if cancel.load(Ordering::Relaxed) {
-                    break;
+            handled += 1;
+            let Some(UnitName { file, source, .. }) =
+                inputs.get(index).and_then(|u| UnitName::of(u))
+            else {
+                return ControlFlow::Continue(());
+            };
+            let mut outcome = FileOutcome {
+                file,
+                status: FileStatus::Failed,
+                session_ids: Vec::new(),
+                duplicate_ids: Vec::new(),
+                error: None,
+                warnings: Vec::new(),
+            };
+            let (sessions, prepared) = match parsed {
+                Err(e) => {
+                    outcome.error = Some(e);
+                    writer.summary.files_failed += 1;
+                    (Vec::new(), Vec::new())
                 }
-                handled += 1;
-                let Some(UnitName { file, source, .. }) =
-                    inputs.get(index).and_then(|u| UnitName::of(u))
-                else {
-                    continue;
-                };
-                let mut outcome = FileOutcome {
-                    file,
-                    status: FileStatus::Failed,
-                    session_ids: Vec::new(),
-                    duplicate_ids: Vec::new(),
-                    error: None,
-                    warnings: Vec::new(),
-                };
-                match parsed {
-                    Err(e) => {
-                        outcome.error = Some(e);
-                        writer.summary.files_failed += 1;
-                        writer.push(PendingUnit {
-                            outcome,
-                            source,
-                            sessions: Vec::new(),
-                            prepared: Vec::new(),
-                        });
-                    }
-                    Ok((loaded, prepared)) => {
-                        outcome.warnings = loaded.warnings.lines();
-                        for shot in &loaded.screenshots {
-                            match self.store_screenshot(shot, "bundle") {
-                                Ok(_) => {}
-                                Err(ClickHouseError::Store(StoreError::Invalid(why))) => outcome
-                                    .warnings
-                                    .push(format!("screenshot of {} not stored: {why}", shot.url)),
-                                Err(other) => {
-                                    fault = Some(other);
-                                    break;
-                                }
+                Ok((loaded, prepared)) => {
+                    outcome.warnings = loaded.warnings.lines();
+                    for shot in &loaded.screenshots {
+                        match self.store_screenshot(shot, "bundle") {
+                            Ok(_) => {}
+                            Err(ClickHouseError::Store(StoreError::Invalid(why))) => outcome
+                                .warnings
+                                .push(format!("screenshot of {} not stored: {why}", shot.url)),
+                            Err(other) => {
+                                fault = Some(other);
+                                return ControlFlow::Break(());
                             }
                         }
-                        if fault.is_some() {
-                            break;
-                        }
-                        writer.push(PendingUnit {
-                            outcome,
-                            source,
-                            sessions: loaded.sessions,
-                            prepared,
-                        });
                     }
+                    (loaded.sessions, prepared)
                 }
-                if writer.pending_sessions >= BATCH_SESSIONS
-                    && let Err(e) = writer.flush(self, on_progress)
-                {
-                    fault = Some(e);
-                    break;
-                }
+            };
+            writer.push(PendingUnit {
+                outcome,
+                source,
+                sessions,
+                prepared,
+            });
+            if writer.pending_sessions >= BATCH_SESSIONS
+                && let Err(e) = writer.flush(self, on_progress)
+            {
+                fault = Some(e);
+                return ControlFlow::Break(());
             }
-            // Stop the parsers, whether the loop ended, was cancelled or met a fault.
-            cancel_workers.store(true, Ordering::Relaxed);
-            Ok(())
-        })?;
+            ControlFlow::Continue(())
+        };
+        parse_in_input_order(&inputs, cancel, BodyEncoder::new, parse, write)?;
         if let Some(fault) = fault {
             return Err(fault);
         }
