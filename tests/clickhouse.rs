@@ -237,6 +237,123 @@ fn an_unpublished_batch_is_invisible_and_a_rerun_completes_it() {
     );
 }
 
+/// Waits until `sql` answers `want` (mutations run in the background).
+fn wait_for(server: &ClickHouseServer, sql: &str, want: &str) {
+    for _ in 0..100 {
+        if server.sql(sql).trim() == want {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(server.sql(sql).trim(), want, "{sql}");
+}
+
+/// Two published batches holding the same sessions, as two imports racing each other leave
+/// them when the second is killed between its publish and its check: the sessions show twice
+/// until they are settled, by the next import of files or by the upgrade from schema version
+/// 2 (whose readers took `sessions FINAL`); then each shows once, from the later batch.
+#[test]
+fn a_session_published_by_two_batches_shows_once_from_the_later_one() {
+    let Some(server) = ClickHouseServer::start_or_skip(
+        "a_session_published_by_two_batches_shows_once_from_the_later_one",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite, sessions) = sqlite_library(dir.path());
+    let (first, rest) = sessions.split_at(10);
+    let all = SessionFilter::default();
+    let n = sessions.len() as u64;
+    let count = |library: &ClickHouseLibrary| library.count_sessions(&all).unwrap();
+    // `rest` written by an import whose publish row is taken back, then again by a re-run,
+    // then the first one published late: both batches of `rest` are published.
+    let twice = |db: &str| -> (ClickHouseLibrary, String) {
+        let library = open(&server, "default", None, db);
+        library.import_sessions(first, "sample").unwrap();
+        library.import_sessions(rest, "sample").unwrap();
+        let late = server.sql(&format!("SELECT max(batch_id) FROM {db}.batches"));
+        let late = late.trim().to_owned();
+        server.sql(&format!(
+            "ALTER TABLE {db}.batches DELETE WHERE batch_id = {late}"
+        ));
+        wait_for(&server, &format!("SELECT count() FROM {db}.batches"), "1");
+        let rerun = library.import_sessions(rest, "sample").unwrap();
+        assert_eq!(rerun.imported, rest.len());
+        server.sql(&format!(
+            "INSERT INTO {db}.batches (batch_id, published_at_ms, num_sessions, written_by, shard)
+             VALUES ({late}, 0, {}, 'late', 0)",
+            rest.len()
+        ));
+        assert_eq!(count(&library), n + rest.len() as u64, "shown twice before");
+        (library, late)
+    };
+    let page = &rest[0].pages[0].url;
+    let check = |library: &ClickHouseLibrary, db: &str, late: &str| {
+        assert_eq!(count(library), n);
+        assert_eq!(
+            server.sql(&format!(
+                "SELECT count() FROM {db}.superseded WHERE batch_id = {late}"
+            )),
+            format!("{}\n", rest.len())
+        );
+        for session in rest {
+            assert_eq!(&library.load_session(&session.session_id).unwrap(), session);
+        }
+        let points = library
+            .page_points(&all, page, None, PointKind::Click)
+            .unwrap();
+        let want =
+            SessionQueries::page_points(&sqlite, &all, page, None, PointKind::Click).unwrap();
+        assert_eq!(runs(&points), runs(&want), "points of {page}");
+        let ids: std::collections::HashSet<_> = library
+            .list_sessions(&all, SessionSort::OldestFirst, 0, 1000)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.session_id)
+            .collect();
+        assert_eq!(ids.len() as u64, n);
+    };
+
+    // The next import of files settles the library before it writes.
+    let (library, late) = twice("settled_by_import");
+    let summary = library
+        .import_paths(
+            &[repo().join("sample_sessions/rrweb")],
+            &sessionlens::format::ReadOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert_eq!(
+        summary.sessions_imported, 0,
+        "all of them are in the library"
+    );
+    check(&library, "settled_by_import", &late);
+    let kpis = library.kpis(&all).unwrap();
+    assert_eq!(kpis.sessions as u64, n);
+
+    // A library of schema version 2 with the same two batches is settled by its upgrade.
+    let (library, late) = twice("upgraded");
+    drop(library);
+    server.sql("DROP TABLE upgraded.superseded");
+    server.sql(&format!(
+        "ALTER TABLE upgraded.schema_version DELETE WHERE version = {SCHEMA_VERSION}"
+    ));
+    wait_for(
+        &server,
+        "SELECT max(version) FROM upgraded.schema_version",
+        "2",
+    );
+    let library = open(&server, "default", None, "upgraded");
+    check(&library, "upgraded", &late);
+    assert_eq!(
+        server
+            .sql("SELECT max(version) FROM upgraded.schema_version")
+            .trim(),
+        SCHEMA_VERSION.to_string()
+    );
+}
+
 #[test]
 fn reads_equal_the_sqlite_library_on_the_same_files() {
     let Some(server) =

@@ -383,7 +383,7 @@ impl ClickHouseLibrary {
         state: &LibState,
     ) -> Result<u64, ClickHouseError> {
         let answer = self.client.query(&format!(
-            "SELECT count() FROM {} FINAL WHERE {} FORMAT RowBinary",
+            "SELECT count() FROM {} WHERE {} FORMAT RowBinary",
             self.table("sessions"),
             self.session_conditions_in(filter, Some(state))
         ))?;
@@ -450,7 +450,7 @@ impl ClickHouseLibrary {
             HashMap::new()
         } else {
             let answer = self.client.query(&format!(
-                "SELECT session_id, revenue FROM {} FINAL WHERE {} AND (session_id, batch_id) IN ({})
+                "SELECT session_id, revenue FROM {} WHERE {} AND (session_id, batch_id) IN ({})
                  FORMAT RowBinary",
                 self.table("sessions"),
                 self.session_conditions_in(&SessionFilter::default(), Some(&state)),
@@ -545,11 +545,11 @@ impl ClickHouseLibrary {
     ) -> Result<Option<(bool, Option<f64>)>, ClickHouseError> {
         let state = self.state()?;
         let answer = self.client.query(&format!(
-            "SELECT batch_id, converted, revenue FROM {} FINAL WHERE session_id = {}
-               AND batch_id IN (SELECT batch_id FROM {}) LIMIT 1 FORMAT RowBinary",
+            "SELECT batch_id, converted, revenue FROM {} WHERE session_id = {}
+               AND {} LIMIT 1 FORMAT RowBinary",
             self.table("sessions"),
             quote(session_id),
-            self.table("batches"),
+            self.published(),
         ))?;
         if answer.is_empty() {
             return Ok(None);
@@ -610,7 +610,7 @@ impl ClickHouseLibrary {
         let visible = self.visible_sessions_in(filter, &state);
         let answer = self.client.query(&format!(
             "SELECT session_id, session_rowid, device, channel, converted, revenue, duration_ms
-             FROM {} FINAL WHERE {} ORDER BY session_id FORMAT RowBinary",
+             FROM {} WHERE {} ORDER BY session_id FORMAT RowBinary",
             self.table("sessions"),
             self.session_conditions_in(filter, Some(&state)),
         ))?;

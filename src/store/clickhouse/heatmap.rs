@@ -24,22 +24,22 @@ pub(super) const VIEWS_PER_QUERY: usize = 2_000;
 const VIEWS_PER_TABLE: usize = 50_000;
 
 impl ClickHouseLibrary {
-    /// `SELECT session_rowid, batch_id` of every visible session (published, `FINAL`):
+    /// `SELECT session_rowid, batch_id` of every visible session ([`Self::published`]):
     /// integers, a set the server builds faster than [`Self::all_visible`]'s.
     fn all_visible_rowids(&self) -> String {
         format!(
-            "SELECT session_rowid, batch_id FROM {} FINAL WHERE batch_id IN (SELECT batch_id FROM {})",
+            "SELECT session_rowid, batch_id FROM {} WHERE {}",
             self.table("sessions"),
-            self.table("batches")
+            self.published()
         )
     }
 
-    /// `SELECT session_id, batch_id` of every visible session (published, `FINAL`).
+    /// `SELECT session_id, batch_id` of every visible session ([`Self::published`]).
     fn all_visible(&self) -> String {
         format!(
-            "SELECT session_id, batch_id FROM {} FINAL WHERE batch_id IN (SELECT batch_id FROM {})",
+            "SELECT session_id, batch_id FROM {} WHERE {}",
             self.table("sessions"),
-            self.table("batches")
+            self.published()
         )
     }
 
@@ -253,10 +253,10 @@ impl ClickHouseLibrary {
         session_rowid: i64,
     ) -> Result<Option<String>, ClickHouseError> {
         let answer = self.client.query(&format!(
-            "SELECT session_id FROM {} FINAL WHERE session_rowid = {session_rowid}
-               AND batch_id IN (SELECT batch_id FROM {}) LIMIT 1 FORMAT RowBinary",
+            "SELECT session_id FROM {} WHERE session_rowid = {session_rowid}
+               AND {} LIMIT 1 FORMAT RowBinary",
             self.table("sessions"),
-            self.table("batches"),
+            self.published(),
         ))?;
         if answer.is_empty() {
             return Ok(None);

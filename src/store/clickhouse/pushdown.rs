@@ -1112,7 +1112,7 @@ impl ClickHouseLibrary {
             // integers, a set built and probed in half the time of the strings' (`event_hits`
             // has no `session_rowid`; a collision has the odds of one of row ids).
             let visible = format!(
-                "SELECT cityHash64(session_id), batch_id FROM {} FINAL WHERE {}",
+                "SELECT cityHash64(session_id), batch_id FROM {} WHERE {}",
                 self.table("sessions"),
                 self.session_conditions_in(filter, Some(&state)),
             );

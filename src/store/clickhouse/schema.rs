@@ -14,7 +14,7 @@ use super::http::Client;
 use super::rowbinary::RowReader;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Side of a heatmap grid cell, CSS px.
 pub const BIN_PX: u32 = 16;
@@ -210,6 +210,16 @@ const TABLES_V2: &[&str] = &[
     ) ENGINE = ReplacingMergeTree ORDER BY hash",
 ];
 
+/// Tables schema version 3 added: the session rows that a later published batch of the same
+/// session id replaces. Readers take the published sessions less these (no `FINAL`, see
+/// `super::import`); almost always empty.
+const TABLES_V3: &[&str] = &["CREATE TABLE IF NOT EXISTS {db}.superseded (
+        session_id String,
+        batch_id UInt64,
+        session_rowid Int64,
+        found_at_ms Int64
+    ) ENGINE = MergeTree ORDER BY (session_rowid, batch_id)"];
+
 /// The tables a sharded library spreads over its cluster, with their sharding keys: every row
 /// of a session on the session's shard; `batches` has one publish row per shard.
 const SHARDED: &[(&str, &str)] = &[
@@ -223,6 +233,7 @@ const SHARDED: &[(&str, &str)] = &[
     ("signals", "cityHash64(session_id)"),
     ("event_hits", "cityHash64(session_id)"),
     ("conversions", "cityHash64(session_id)"),
+    ("superseded", "cityHash64(session_id)"),
 ];
 
 /// Where a sharded library's rows live: a router-local table naming the cluster and the
@@ -261,7 +272,7 @@ pub(crate) fn create_router(
     }
     // The library-wide tables (settings, definitions, notes, sections, screenshots) live on the
     // router itself: they are small and read whole.
-    for statement in TABLES_V1.iter().chain(TABLES_V2) {
+    for statement in TABLES_V1.iter().chain(TABLES_V2).chain(TABLES_V3) {
         let name = statement
             .split("{db}.")
             .nth(1)
@@ -337,18 +348,18 @@ pub(crate) fn ensure(client: &Client, db: &str) -> Result<(), ClickHouseError> {
     if found == SCHEMA_VERSION {
         return Ok(());
     }
-    if found == 1 && shards(client, db)?.is_some() {
+    if found > 0 && shards(client, db)?.is_some() {
         return Err(ClickHouseError::Server {
             server: client.server().to_owned(),
             code: None,
             message: format!(
-                "database {db} is a sharded library of schema version 1; upgrade each shard's database by opening it, then make the router again (`ClickHouseLibrary::create_sharded` into a new database)"
+                "database {db} is a sharded library of schema version {found}; upgrade each shard's database by opening it, then make the router again (`ClickHouseLibrary::create_sharded` into a new database)"
             ),
         });
     }
     client.execute(&format!("CREATE DATABASE IF NOT EXISTS {db}"))?;
     client.execute(&VERSION_TABLE.replace("{db}", db))?;
-    for statement in TABLES_V1.iter().chain(TABLES_V2) {
+    for statement in TABLES_V1.iter().chain(TABLES_V2).chain(TABLES_V3) {
         client.execute(&statement.replace("{db}", db))?;
     }
     if found == 1 {
@@ -363,6 +374,12 @@ pub(crate) fn ensure(client: &Client, db: &str) -> Result<(), ClickHouseError> {
                 "ALTER TABLE {db}.signals ADD COLUMN signal_version UInt64 DEFAULT 0"
             ))?;
         }
+    }
+    if found > 0 {
+        // Before version 3 readers took `sessions FINAL`: a session id published by two
+        // batches showed the later one. Record the earlier rows as superseded, as an import
+        // does now, so that readers without `FINAL` see the same.
+        super::import::settle_duplicates(client, db, None)?;
     }
     client.execute(&format!(
         "INSERT INTO {db}.schema_version (version, applied_at_ms) VALUES ({SCHEMA_VERSION}, {})",

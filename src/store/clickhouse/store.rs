@@ -113,7 +113,7 @@ impl ClickHouseLibrary {
             &state,
         );
         let answer = self.client.query(&format!(
-            "SELECT session_id, (session_id, batch_id) IN ({converted}) FROM {} FINAL
+            "SELECT session_id, (session_id, batch_id) IN ({converted}) FROM {}
              WHERE {} ORDER BY session_rowid FORMAT RowBinary",
             self.table("sessions"),
             self.session_conditions_in(filter, Some(&state)),
@@ -192,10 +192,10 @@ impl ClickHouseLibrary {
         let only =
             session_id.map_or_else(String::new, |id| format!(" AND session_id = {}", quote(id)));
         let answer = self.client.query(&format!(
-            "SELECT session_id, source_file FROM {} FINAL
-             WHERE batch_id IN (SELECT batch_id FROM {}){only} ORDER BY source_file, started_at_ms, session_id FORMAT RowBinary",
+            "SELECT session_id, source_file FROM {}
+             WHERE {}{only} ORDER BY source_file, started_at_ms, session_id FORMAT RowBinary",
             self.table("sessions"),
-            self.table("batches"),
+            self.published(),
         ))?;
         let sessions = RowReader::new(&answer)
             .rows(|r| Some((r.string()?, r.string()?)))
