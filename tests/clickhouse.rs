@@ -336,6 +336,7 @@ fn a_session_published_by_two_batches_shows_once_from_the_later_one() {
     let (library, late) = twice("upgraded");
     drop(library);
     server.sql("DROP TABLE upgraded.superseded");
+    server.sql("INSERT INTO upgraded.schema_version (version, applied_at_ms) VALUES (2, 0)");
     server.sql(&format!(
         "ALTER TABLE upgraded.schema_version DELETE WHERE version = {SCHEMA_VERSION}"
     ));

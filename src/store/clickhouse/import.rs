@@ -829,10 +829,11 @@ pub(crate) fn settle_duplicates(
     Ok(losers.len())
 }
 
-/// Of rows sorted by session id then batch id, every row but the last of its session id.
+/// Of rows sorted by session id then batch id, every row but those of the last batch of its
+/// session id (two rows of one batch, not merged yet, are the same version: neither is).
 fn superseded_rows(rows: &[(String, u64, i64)]) -> Vec<(String, u64, i64)> {
     rows.windows(2)
-        .filter(|pair| pair[0].0 == pair[1].0)
+        .filter(|pair| pair[0].0 == pair[1].0 && pair[0].1 != pair[1].1)
         .map(|pair| pair[0].clone())
         .collect()
 }
@@ -858,6 +859,10 @@ mod tests {
             vec![row("b", 1), row("b", 5), row("d", 3)]
         );
         assert!(superseded_rows(&[row("a", 1)]).is_empty());
+        assert_eq!(
+            superseded_rows(&[row("e", 6), row("e", 6), row("e", 8)]),
+            vec![row("e", 6)]
+        );
         assert!(superseded_rows(&[]).is_empty());
     }
 }
